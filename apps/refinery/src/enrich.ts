@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Logger } from '@refinery/runtime';
+import { ApiClient, type JobView } from './api-client';
+import { startLocalApp } from './local-app';
+
+export interface EnrichOptions {
+  readonly input: string;
+  readonly out: string;
+  readonly directory: string;
+  readonly dataDir: string;
+  readonly chunkRows?: number;
+  readonly logger: Logger;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdout: NodeJS.WritableStream;
+  readonly pollMs?: number;
+}
+
+export interface EnrichSummary {
+  readonly jobId: string;
+  readonly status: 'completed' | 'failed';
+  readonly rows: JobView['rows'];
+  readonly byMethod?: { exact: number; fuzzy: number; nickname: number };
+  readonly seconds: number;
+  readonly reason?: string;
+}
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/**
+ * `refinery enrich`: starts every service on the embedded runtime, then acts as any API client would — creates the
+ * job with an Idempotency-Key derived from the input (so running the same command again after a crash resumes the
+ * same job instead of starting over), uploads the file to its presigned URL, watches progress, downloads the result.
+ */
+export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
+  const input = resolve(options.input);
+  const out = resolve(options.out);
+  await checkPaths(input, out);
+  const started = Date.now();
+  const app = await startLocalApp({ dataDir: options.dataDir, directory: options.directory, port: 0, logger: options.logger });
+  const interrupt = (): void => {
+    options.stderr.write('\nrefinery: interrupted; run the same command again to resume this job\n');
+    void app.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    const client = new ApiClient(app.url, app.tokens.clientToken);
+    const key = await idempotencyKey(input, options.directory, options.chunkRows);
+    const created = await client.createUploadJob(
+      { filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) },
+      key,
+    );
+    if (created.upload) await client.upload(created.upload, input);
+    const job = await watch(client, created.jobId, options);
+    const seconds = (Date.now() - started) / 1000;
+    if (job.status === 'failed') {
+      return { jobId: job.jobId, status: 'failed', rows: job.rows, seconds, reason: job.error?.reason ?? 'unknown reason' };
+    }
+    await client.downloadResult(job.jobId, out);
+    const history = await client.events(job.jobId);
+    const completed = history.find((event) => event.type === 'job.completed.v1');
+    const byMethod = completed?.data.byMethod as EnrichSummary['byMethod'];
+    return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, ...(byMethod ? { byMethod } : {}) };
+  } finally {
+    process.off('SIGINT', interrupt);
+    await app.close();
+  }
+}
+
+async function checkPaths(input: string, out: string): Promise<void> {
+  const stat = await fs.stat(input).catch(() => undefined);
+  if (!stat) throw new InputError(`cannot read ${input}: no such file`);
+  if (!stat.isFile()) throw new InputError(`${input} is not a file`);
+  await fs.access(input).catch(() => {
+    throw new InputError(`cannot read ${input}: permission denied`);
+  });
+  if (input === out) throw new InputError('--out must not be the input file');
+  await fs.mkdir(dirname(out), { recursive: true });
+}
+
+/** Same input bytes, provider and options => same key => the same job, resumed. */
+async function idempotencyKey(input: string, directory: string, chunkRows: number | undefined): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(input)) hash.update(chunk as Buffer);
+  const directoryStat = await fs.stat(directory).catch(() => undefined);
+  hash.update(`\u0000${resolve(directory)}:${directoryStat?.size ?? 0}:${directoryStat?.mtimeMs ?? 0}:${chunkRows ?? ''}`);
+  return `enrich-${hash.digest('hex')}`;
+}
+
+async function watch(client: ApiClient, jobId: string, options: EnrichOptions): Promise<JobView> {
+  const interactive = options.stderr.isTTY === true;
+  const bar = interactive
+    ? new SingleBar({ format: 'enriching [{bar}] {percentage}% | {value}/{total} rows | {status}', hideCursor: true, stream: options.stderr })
+    : undefined;
+  let barStarted = false;
+  let lastReported = -1;
+  for (;;) {
+    const job = await client.job(jobId);
+    const total = Math.max(job.rows.total, job.rows.done);
+    if (bar) {
+      if (!barStarted) {
+        bar.start(total || 1, job.rows.done, { status: job.status });
+        barStarted = true;
+      }
+      bar.setTotal(total || 1);
+      bar.update(job.rows.done, { status: job.status });
+    } else {
+      // Not a terminal: a line per tenth of the way instead of redrawing a bar.
+      const tenth = total ? Math.floor((10 * job.rows.done) / total) : 0;
+      if (tenth !== lastReported && (total || job.status !== 'accepted')) {
+        lastReported = tenth;
+        options.stderr.write(`enriching: ${total ? Math.round((100 * job.rows.done) / total) : 0}% (${job.rows.done}/${total} rows, ${job.status})\n`);
+      }
+    }
+    if (job.status === 'completed' || job.status === 'failed') {
+      bar?.stop();
+      return job;
+    }
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, options.pollMs ?? 200));
+  }
+}
+
+export function formatSummary(summary: EnrichSummary, out: string): string {
+  const { rows } = summary;
+  const methods = summary.byMethod ? ` (exact ${summary.byMethod.exact}, fuzzy ${summary.byMethod.fuzzy}, nickname ${summary.byMethod.nickname})` : '';
+  return [
+    `rows:      ${rows.total}`,
+    `matched:   ${rows.matched}${methods}`,
+    `unmatched: ${rows.unmatched}`,
+    `invalid:   ${rows.invalid}`,
+    `time:      ${summary.seconds.toFixed(1)} s (${summary.seconds > 0 ? Math.round(rows.total / summary.seconds) : rows.total} rows/s)`,
+    `result:    ${out}`,
+    `job:       ${summary.jobId}`,
+  ].join('\n');
+}

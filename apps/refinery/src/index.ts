@@ -1,0 +1,5 @@
+export * from './local-app';
+export * from './api-client';
+export * from './enrich';
+export * from './tokens';
+export * from './resources';

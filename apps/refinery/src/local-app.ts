@@ -1,0 +1,142 @@
+import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '@refinery/chunker';
+import { DirectoryProvider } from '@refinery/directory-provider';
+import { createIngestService, DEFAULT_INGEST_CONFIG } from '@refinery/ingest';
+import { createLabelerService } from '@refinery/labeler';
+import { LocalHttpGateway, LocalRuntime } from '@refinery/local-runtime';
+import { createMatcherService, DEFAULT_MATCHER_CONFIG, seedNicknames } from '@refinery/matcher';
+import type { ContactProvider } from '@refinery/matching';
+import { createMergerService } from '@refinery/merger';
+import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
+import { createNotifierService, DEFAULT_NOTIFIER_CONFIG, type NotifierConfig } from '@refinery/notifier';
+import { systemClock, ulidIds } from '@refinery/ports';
+import { silentLogger, type Logger } from '@refinery/runtime';
+import { LOCAL_RESOURCES } from './resources';
+import { resolveTokens, type ResolvedTokens } from './tokens';
+
+export interface LocalAppOptions {
+  readonly dataDir: string;
+  /** The provider: a directory CSV file, or a ready provider (tests). */
+  readonly directory: string | ContactProvider;
+  /** REFINERY_API_TOKENS-style spec; default: a token for tenant `local` kept in the data dir. */
+  readonly apiTokens?: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly logger?: Logger;
+  readonly chunker?: Partial<ChunkerConfig>;
+  readonly notifier?: Partial<NotifierConfig>;
+  /** Overrides every queue's visibility timeout (fast retries in tests). */
+  readonly visibilityTimeoutMs?: number;
+  readonly concurrency?: number | Readonly<Record<string, number>>;
+  /** Fault injection for tests: deliver every message this many times. */
+  readonly duplicateDeliveries?: number;
+}
+
+export interface LocalApp {
+  readonly runtime: LocalRuntime;
+  readonly url: string;
+  readonly tokens: ResolvedTokens;
+  readonly provider: ContactProvider;
+  close(): Promise<void>;
+}
+
+/** Every service on the local runtime, wired to local adapters, serving the HTTP API. */
+export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const logger = options.logger ?? silentLogger;
+  const runtime = await LocalRuntime.open({
+    dataDir: options.dataDir,
+    logger,
+    ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+  });
+  let gateway: LocalHttpGateway | undefined;
+  try {
+    if (options.duplicateDeliveries) runtime.queues.duplicateDeliveries = options.duplicateDeliveries;
+    const tokens = resolveTokens(options.apiTokens, options.dataDir);
+    const provider = typeof options.directory === 'string' ? await DirectoryProvider.fromFile(options.directory) : options.directory;
+    const common = { publisher: runtime.bus, clock: systemClock, ids: ulidIds };
+    const nicknames = runtime.table(LOCAL_RESOURCES.matcher.nicknamesTable);
+    await seedNicknames(nicknames, loadBundledNicknames(), NICKNAMES_CSV_PATH);
+
+    runtime.enableObjectCreatedEvents(LOCAL_RESOURCES.ingest.uploadsBucket);
+    runtime.register(
+      createIngestService({
+        ...common,
+        logger: logger.child({ service: 'ingest' }),
+        config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: LOCAL_RESOURCES.ingest.uploadsBucket },
+        objects: runtime.objects,
+        jobs: runtime.table(LOCAL_RESOURCES.ingest.jobsTable),
+        tokens: tokens.registry,
+      }),
+    );
+    runtime.register(
+      createChunkerService({
+        ...common,
+        logger: logger.child({ service: 'chunker' }),
+        config: { ...DEFAULT_CHUNKER_CONFIG, ...options.chunker },
+        objects: runtime.objects,
+      }),
+    );
+    runtime.register(
+      createMatcherService({
+        ...common,
+        logger: logger.child({ service: 'matcher' }),
+        config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: LOCAL_RESOURCES.matcher.chunksBucket },
+        objects: runtime.objects,
+        provider,
+        nicknames,
+      }),
+    );
+    runtime.register(
+      createLabelerService({
+        ...common,
+        logger: logger.child({ service: 'labeler' }),
+        config: { chunksBucket: LOCAL_RESOURCES.labeler.chunksBucket },
+        objects: runtime.objects,
+      }),
+    );
+    runtime.register(
+      createMergerService({
+        ...common,
+        logger: logger.child({ service: 'merger' }),
+        config: { resultsBucket: LOCAL_RESOURCES.merger.resultsBucket },
+        objects: runtime.objects,
+        ledger: runtime.table(LOCAL_RESOURCES.merger.ledgerTable),
+      }),
+    );
+    runtime.register(
+      createNotifierService({
+        ...common,
+        logger: logger.child({ service: 'notifier' }),
+        // Local webhooks usually go to local receivers: plain http is fine here.
+        config: { ...DEFAULT_NOTIFIER_CONFIG, allowHttp: true, ...options.notifier },
+        subscriptions: runtime.table(LOCAL_RESOURCES.notifier.subscriptionsTable),
+        tokens: tokens.registry,
+      }),
+    );
+
+    gateway = new LocalHttpGateway(runtime, { logger });
+    gateway.use(async (request, response) => {
+      if (request.method !== 'GET' || request.url !== '/health') return false;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: 'ok' }));
+      return true;
+    });
+    const url = await gateway.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
+    runtime.start();
+    const started = gateway;
+    return {
+      runtime,
+      url,
+      tokens,
+      provider,
+      close: async () => {
+        await started.close();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await gateway?.close();
+    await runtime.close();
+    throw error;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './records';
+export * from './ndjson';
+export * from './result-columns';

@@ -1,0 +1,40 @@
+import type { CanonicalField, ContactFields } from '@refinery/contacts';
+import type { FieldLabel } from '@refinery/labeling';
+import type { MatchMethod } from '@refinery/matching';
+
+// Events carry references; these are the rows behind them. Each chunk object is NDJSON: one row per line, in row
+// order. Like event schemas, these formats are contracts between services: add fields freely, never change one.
+
+export type MatchStatus = 'matched' | 'unmatched' | 'invalid';
+
+/** A line of a matched chunk (matcher -> labeler). */
+export interface MatchedRow {
+  /** 0-based data row index in the whole file. */
+  readonly row: number;
+  /** The record's cells exactly as parsed. */
+  readonly cells: readonly string[];
+  /** The contact as read through the header mapping and standardized. */
+  readonly contact: ContactFields;
+  readonly status: MatchStatus;
+  readonly method: MatchMethod | null;
+  /** 0-1; for unmatched rows the best candidate's score; 0 for invalid rows. */
+  readonly score: number;
+  /** The provider's record id when matched. */
+  readonly matchId: string | null;
+  /** Why, in words (for invalid rows: what is missing or wrong). */
+  readonly reason: string;
+  /** The provider's current values when matched. */
+  readonly provider: ContactFields | null;
+}
+
+/** A line of a labeled chunk (labeler -> merger). */
+export interface LabeledRow {
+  readonly row: number;
+  readonly cells: readonly string[];
+  readonly status: MatchStatus;
+  readonly method: MatchMethod | null;
+  readonly score: number;
+  readonly matchId: string | null;
+  readonly reason: string;
+  readonly labels: Readonly<Record<CanonicalField, FieldLabel>>;
+}

@@ -1,0 +1,1 @@
+export { matchesEventPattern, validateEventPattern, type EventPattern } from './pattern';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+// Small schemas shared by several event types. Events carry references and counts, never rows.
+
+export const objectRefSchema = z
+  .object({
+    bucket: z.string().min(1),
+    key: z.string().min(1),
+  })
+  .describe('Where an object lives (an S3 bucket and key; a data-dir folder on the local mode).');
+
+export const sizedObjectRefSchema = objectRefSchema.extend({
+  sizeBytes: z.number().int().min(0),
+});
+
+export const CANONICAL_FIELD_NAMES = [
+  'first_name', 'last_name', 'email', 'phone', 'company', 'title',
+  'street', 'city', 'state', 'postcode', 'country', 'birth_date',
+] as const;
+
+export const mappedFieldSchema = z.enum([...CANONICAL_FIELD_NAMES, 'full_name']);
+
+export const columnSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string().describe('The header cell as written in the file.'),
+  field: mappedFieldSchema.nullable().describe('The canonical field it maps to, or null when ignored.'),
+});
+
+export const csvFormatSchema = z.object({
+  delimiter: z.enum([',', ';', '\t', '|']),
+  encoding: z.enum(['utf-8', 'windows-1252']),
+  hasBom: z.boolean(),
+});
+
+export const jobOptionsSchema = z
+  .object({
+    chunkRows: z.number().int().min(1).max(100_000).optional().describe('Rows per chunk; the chunker default applies when absent.'),
+    columnMapping: z
+      .record(z.string(), mappedFieldSchema.nullable())
+      .optional()
+      .describe('Explicit header name -> field mapping that overrides the automatic one.'),
+  })
+  .describe('Options given when the job was created.');
+
+export const chunkPositionSchema = z.object({
+  index: z.number().int().min(0).describe('0-based chunk number; chunk order is row order.'),
+  count: z.number().int().min(1).describe('How many chunks the job has in all.'),
+});
+
+export const rowRangeSchema = z.object({
+  first: z.number().int().min(0).describe('0-based index of the first data row.'),
+  count: z.number().int().min(0),
+});
+
+export const matchCountsSchema = z.object({
+  matched: z.number().int().min(0),
+  unmatched: z.number().int().min(0),
+  invalid: z.number().int().min(0),
+  byMethod: z.object({
+    exact: z.number().int().min(0),
+    fuzzy: z.number().int().min(0),
+    nickname: z.number().int().min(0),
+  }),
+});
+
+export type ObjectRefData = z.infer<typeof objectRefSchema>;
+export type ColumnData = z.infer<typeof columnSchema>;
+export type CsvFormatData = z.infer<typeof csvFormatSchema>;
+export type JobOptionsData = z.infer<typeof jobOptionsSchema>;
+export type MatchCountsData = z.infer<typeof matchCountsSchema>;

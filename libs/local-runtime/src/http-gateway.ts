@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
+import type { Logger } from '@refinery/runtime';
+import { silentLogger } from '@refinery/runtime';
+import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
+import type { HttpHandler, LocalRuntime } from './local-runtime';
+
+/**
+ * Lambda's synchronous invocation payload limit is 6 MB; with base64 that leaves about 4.5 MB of request body.
+ * The local gateway refuses the same bodies API Gateway + Lambda would, so nobody builds on a local-only luxury.
+ */
+export const MAX_API_BODY_BYTES = 4_500_000;
+
+interface CompiledRoute {
+  readonly routeKey: string;
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly parameters: readonly string[];
+  readonly handler: HttpHandler;
+  readonly functionName: string;
+}
+
+/** Extra handlers for paths outside the services' APIs (the web page, in a later issue). */
+export type ExtraRequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+/**
+ * The local stand-in for API Gateway HTTP APIs and S3 presigned URLs: routes requests to the services' handlers as
+ * payload-v2 events (route keys from their manifests), and serves presigned PUT/GET at /_objects/BUCKET/KEY.
+ */
+export class LocalHttpGateway {
+  private server: Server | undefined;
+  private readonly routes: CompiledRoute[] = [];
+  private readonly logger: Logger;
+  private readonly extraHandlers: ExtraRequestHandler[] = [];
+
+  constructor(
+    private readonly runtime: LocalRuntime,
+    options: { logger?: Logger } = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    for (const service of runtime.services.values()) {
+      if (!service.http || !service.manifest.http) continue;
+      for (const routeKey of service.manifest.http.routes) {
+        this.routes.push(compileRoute(routeKey, service.http, `${service.manifest.service}-api`));
+      }
+    }
+    // Literal segments win over parameters, as in API Gateway ("/jobs/stats" before "/jobs/{id}").
+    this.routes.sort((a, b) => a.parameters.length - b.parameters.length);
+  }
+
+  use(handler: ExtraRequestHandler): void {
+    this.extraHandlers.push(handler);
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'gateway error');
+        if (!response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'internal gateway error' } });
+        else response.destroy();
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const url = `http://${host}:${address.port}`;
+    this.runtime.setPublicBaseUrl(url);
+    return url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://local');
+    if (url.pathname.startsWith('/_objects/')) return this.handleObject(request, response, url);
+    for (const extra of this.extraHandlers) if (await extra(request, response)) return;
+    const method = request.method ?? 'GET';
+    let allowed = false;
+    for (const route of this.routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      if (route.method !== method) {
+        allowed = true;
+        continue;
+      }
+      const pathParameters: Record<string, string> = {};
+      route.parameters.forEach((name, i) => {
+        pathParameters[name] = decodeURIComponent(match[i + 1] as string);
+      });
+      const body = await readBody(request, MAX_API_BODY_BYTES);
+      if (body === 'too-large') {
+        return sendJson(response, 413, {
+          error: {
+            code: 'payload_too_large',
+            message: `request bodies are limited to ${MAX_API_BODY_BYTES} bytes; for larger files POST /jobs with {"filename"} and upload to the URL it returns`,
+          },
+        });
+      }
+      const event = toApiGatewayEvent(request, url, route.routeKey, pathParameters, body);
+      const result = await route.handler(event, lambdaContext(route.functionName, 30_000));
+      return writeResult(response, result);
+    }
+    sendJson(response, allowed ? 405 : 404, {
+      error: allowed ? { code: 'method_not_allowed', message: `${method} is not allowed on ${url.pathname}` } : { code: 'not_found', message: `no route for ${method} ${url.pathname}` },
+    });
+  }
+
+  /** Presigned object requests: the local counterpart of S3 answering a presigned URL. */
+  private async handleObject(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const [, , bucket, ...keyParts] = url.pathname.split('/');
+    const ref: ObjectRef = { bucket: bucket ?? '', key: keyParts.map(decodeURIComponent).join('/') };
+    const method = request.method ?? 'GET';
+    if (method !== 'PUT' && method !== 'GET') return sendXmlError(response, 405, 'MethodNotAllowed', `${method} is not allowed`);
+    const verdict = this.runtime.objects.verifyPresigned(method, ref, url.searchParams, {
+      contentType: request.headers['content-type'],
+      ifNoneMatch: request.headers['if-none-match'],
+    });
+    if (!verdict.ok) return sendXmlError(response, 403, 'AccessDenied', verdict.reason);
+    if (method === 'PUT') {
+      const contentType = request.headers['content-type'];
+      try {
+        const info = await this.runtime.objects.put(ref, request, {
+          ...(contentType ? { contentType } : {}),
+          ...(verdict.conditions.ifNoneMatch ? { ifNoneMatch: verdict.conditions.ifNoneMatch } : {}),
+        });
+        response.writeHead(200, { etag: info.etag, 'content-length': '0' });
+        response.end();
+      } catch (error) {
+        if (error instanceof ObjectExistsError) {
+          request.resume();
+          return sendXmlError(response, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        }
+        throw error;
+      }
+      return;
+    }
+    try {
+      const info = await this.runtime.objects.head(ref);
+      if (!info) throw new ObjectNotFoundError(ref);
+      const stream = await this.runtime.objects.get(ref);
+      const downloadName = url.searchParams.get('X-Refinery-Download-Name');
+      response.writeHead(200, {
+        'content-type': info.contentType ?? 'application/octet-stream',
+        'content-length': String(info.sizeBytes),
+        etag: info.etag,
+        ...(downloadName ? { 'content-disposition': `attachment; filename="${downloadName.replace(/"/g, '')}"` } : {}),
+      });
+      stream.pipe(response);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return sendXmlError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+      throw error;
+    }
+  }
+}
+
+function compileRoute(routeKey: string, handler: HttpHandler, functionName: string): CompiledRoute {
+  const [method, path] = routeKey.split(' ') as [string, string];
+  const parameters: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
+      if (param) {
+        parameters.push(param[1] as string);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { routeKey, method, pattern: new RegExp(`^${source}/?$`), parameters, handler, functionName };
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toApiGatewayEvent(
+  request: IncomingMessage,
+  url: URL,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+  };
+}
+
+function writeResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies.join(', ');
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode ?? 200, { ...headers, 'content-length': body.length });
+  response.end(body);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function sendXmlError(response: ServerResponse, status: number, code: string, message: string): void {
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<&>]/g, '')}</Message></Error>`;
+  response.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

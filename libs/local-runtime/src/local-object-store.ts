@@ -1,0 +1,241 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ObjectExistsError,
+  ObjectNotFoundError,
+  type ByteRange,
+  type ObjectBody,
+  type ObjectInfo,
+  type ObjectRef,
+  type ObjectStore,
+  type PresignedRequest,
+  type PutOptions,
+} from '@refinery/ports';
+import type { SqliteDatabase } from './database';
+
+export interface LocalObjectStoreOptions {
+  /** Folder that holds one sub-folder per bucket. */
+  readonly root: string;
+  readonly db: SqliteDatabase;
+  /** Secret for the local stand-in of presigned URLs. */
+  readonly signingSecret: string;
+  /** Base URL of the local HTTP gateway that serves presigned requests (known once it listens). */
+  readonly publicBaseUrl: () => string;
+  /**
+   * Called after an object is complete, before `put` resolves — the local stand-in for S3's EventBridge notifications.
+   * Because it runs before the writer hears "done", a writer that saw success knows the notification is published.
+   */
+  readonly onObjectCreated?: (ref: ObjectRef, info: ObjectInfo) => void;
+}
+
+export interface PresignConditions {
+  readonly contentType?: string | undefined;
+  readonly ifNoneMatch?: '*' | undefined;
+  readonly downloadName?: string | undefined;
+}
+
+interface ObjectRow {
+  size: number;
+  etag: string;
+  content_type: string | null;
+  last_modified: number;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * S3 semantics on plain files: an object is written to a temporary file and renamed into place, so it appears whole
+ * or not at all (the local counterpart of a multipart upload's CompleteMultipartUpload). Metadata lives in SQLite.
+ */
+export class LocalObjectStore implements ObjectStore {
+  constructor(private readonly options: LocalObjectStoreOptions) {}
+
+  /** Removes temporary files left by writes that a crash interrupted. */
+  async removeIncompleteWrites(): Promise<void> {
+    await fs.rm(this.tmpDir(), { recursive: true, force: true });
+  }
+
+  async put(ref: ObjectRef, body: ObjectBody, options: PutOptions = {}): Promise<ObjectInfo> {
+    const path = this.pathOf(ref);
+    await fs.mkdir(this.tmpDir(), { recursive: true });
+    const tmp = join(this.tmpDir(), randomUUID());
+    const hash = createHash('md5');
+    let size = 0;
+    try {
+      const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : Readable.from(body);
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Buffer | Uint8Array | string>) {
+          for await (const chunk of chunks) {
+            const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            hash.update(buffer);
+            size += buffer.length;
+            yield buffer;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      await fs.mkdir(dirname(path), { recursive: true });
+      if (options.ifNoneMatch === '*') {
+        // link() fails when the target exists: an atomic create-if-absent, like S3's If-None-Match: *.
+        try {
+          await fs.link(tmp, path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ObjectExistsError(ref);
+          throw error;
+        }
+        await fs.rm(tmp, { force: true });
+      } else {
+        await fs.rename(tmp, path);
+      }
+    } catch (error) {
+      await fs.rm(tmp, { force: true });
+      throw error;
+    }
+    const info: ObjectInfo = {
+      sizeBytes: size,
+      etag: `"${hash.digest('hex')}"`,
+      lastModified: new Date(),
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+    };
+    this.options.db
+      .prepare(
+        `INSERT INTO objects (bucket, key, size, etag, content_type, last_modified) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
+           content_type = excluded.content_type, last_modified = excluded.last_modified`,
+      )
+      .run(ref.bucket, ref.key, info.sizeBytes, info.etag, info.contentType ?? null, info.lastModified.getTime());
+    this.options.onObjectCreated?.(ref, info);
+    return info;
+  }
+
+  async get(ref: ObjectRef, range?: ByteRange): Promise<Readable> {
+    const path = this.pathOf(ref);
+    const stat = await fs.stat(path).catch(() => undefined);
+    if (!stat) throw new ObjectNotFoundError(ref);
+    if (!range) return createReadStream(path);
+    const end = Math.min(range.end ?? stat.size, stat.size);
+    if (range.start < 0 || (range.start >= stat.size && stat.size > 0) || end < range.start) {
+      throw new RangeError(`invalid range ${range.start}-${range.end ?? ''} for ${ref.bucket}/${ref.key} of ${stat.size} bytes`);
+    }
+    if (end === range.start) return Readable.from([]);
+    return createReadStream(path, { start: range.start, end: end - 1 });
+  }
+
+  async getBuffer(ref: ObjectRef, range?: ByteRange): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.get(ref, range)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    const path = this.pathOf(ref);
+    const stat = await fs.stat(path).catch(() => undefined);
+    if (!stat) return undefined;
+    const row = this.options.db
+      .prepare('SELECT size, etag, content_type, last_modified FROM objects WHERE bucket = ? AND key = ?')
+      .get(ref.bucket, ref.key) as ObjectRow | undefined;
+    if (row && row.size === stat.size) {
+      return {
+        sizeBytes: row.size,
+        etag: row.etag,
+        lastModified: new Date(row.last_modified),
+        ...(row.content_type ? { contentType: row.content_type } : {}),
+      };
+    }
+    // The file was renamed into place but the process died before its metadata was written: rebuild it.
+    const hash = createHash('md5');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    return { sizeBytes: stat.size, etag: `"${hash.digest('hex')}"`, lastModified: stat.mtime };
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    await fs.rm(this.pathOf(ref), { force: true });
+    this.options.db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?').run(ref.bucket, ref.key);
+  }
+
+  async presignPut(ref: ObjectRef, options: { expiresInSeconds: number; contentType?: string; ifNoneMatch?: '*' }): Promise<PresignedRequest> {
+    return this.presign('PUT', ref, options.expiresInSeconds, { contentType: options.contentType, ifNoneMatch: options.ifNoneMatch });
+  }
+
+  async presignGet(ref: ObjectRef, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest> {
+    return this.presign('GET', ref, options.expiresInSeconds, { downloadName: options.downloadName });
+  }
+
+  /**
+   * Checks a presigned request as S3 would: right method, not expired, signature over method, bucket, key, expiry and
+   * the signed conditions, and the request carries the signed headers. Returns why it is refused, or the
+   * conditions to apply when it is good.
+   */
+  verifyPresigned(
+    method: string,
+    ref: ObjectRef,
+    query: URLSearchParams,
+    headers: { contentType?: string; ifNoneMatch?: string },
+  ): { ok: false; reason: string } | { ok: true; conditions: PresignConditions } {
+    const expires = Number(query.get('X-Refinery-Expires'));
+    const signature = query.get('X-Refinery-Signature') ?? '';
+    const conditions: PresignConditions = {
+      contentType: query.get('X-Refinery-Content-Type') ?? undefined,
+      ifNoneMatch: query.get('X-Refinery-If-None-Match') === '*' ? '*' : undefined,
+      downloadName: query.get('X-Refinery-Download-Name') ?? undefined,
+    };
+    if (!Number.isFinite(expires) || !signature) return { ok: false, reason: 'the URL is not a presigned URL' };
+    const expected = this.signature(method, ref, expires, conditions);
+    const given = Buffer.from(signature, 'hex');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'the signature does not match' };
+    if (Date.now() / 1000 > expires) return { ok: false, reason: 'the presigned URL has expired' };
+    if (conditions.contentType && headers.contentType?.split(';')[0]?.trim() !== conditions.contentType) {
+      return { ok: false, reason: `the Content-Type must be ${conditions.contentType}` };
+    }
+    if (conditions.ifNoneMatch && headers.ifNoneMatch !== '*') return { ok: false, reason: 'the If-None-Match: * header is required' };
+    return { ok: true, conditions };
+  }
+
+  private presign(method: 'PUT' | 'GET', ref: ObjectRef, expiresInSeconds: number, conditions: PresignConditions): PresignedRequest {
+    this.pathOf(ref);
+    const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
+    const query = new URLSearchParams({ 'X-Refinery-Expires': String(expires) });
+    if (conditions.contentType) query.set('X-Refinery-Content-Type', conditions.contentType);
+    if (conditions.ifNoneMatch) query.set('X-Refinery-If-None-Match', conditions.ifNoneMatch);
+    if (conditions.downloadName) query.set('X-Refinery-Download-Name', conditions.downloadName);
+    query.set('X-Refinery-Signature', this.signature(method, ref, expires, conditions).toString('hex'));
+    const path = ref.key.split('/').map(encodeURIComponent).join('/');
+    const headers: Record<string, string> = {};
+    if (conditions.contentType) headers['content-type'] = conditions.contentType;
+    if (conditions.ifNoneMatch) headers['if-none-match'] = conditions.ifNoneMatch;
+    return {
+      url: `${this.options.publicBaseUrl()}/_objects/${ref.bucket}/${path}?${query}`,
+      method,
+      headers,
+      expiresAt: new Date(expires * 1000).toISOString(),
+    };
+  }
+
+  private signature(method: string, ref: ObjectRef, expires: number, conditions: PresignConditions): Buffer {
+    return createHmac('sha256', this.options.signingSecret)
+      .update([method, ref.bucket, ref.key, String(expires), conditions.contentType ?? '', conditions.ifNoneMatch ?? '', conditions.downloadName ?? ''].join('\n'))
+      .digest();
+  }
+
+  private tmpDir(): string {
+    return join(this.options.root, '.tmp');
+  }
+
+  /** The file of an object; rejects bucket names and keys that could escape the data dir. */
+  private pathOf(ref: ObjectRef): string {
+    if (!BUCKET_NAME.test(ref.bucket)) throw new Error(`invalid bucket name "${ref.bucket}"`);
+    const segments = ref.key.split('/');
+    if (
+      ref.key.length === 0 ||
+      ref.key.length > 1024 ||
+      segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\0') || segment.includes(sep))
+    ) {
+      throw new Error(`invalid object key "${ref.key}"`);
+    }
+    return join(this.options.root, ref.bucket, ...segments);
+  }
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { decodeEventBridgeMessage } from '@refinery/events';
+import {
+  describeDecodedEvent,
+  describeSubject,
+  silentLogger,
+  stageFailureEntry,
+  type FailureSubject,
+  type Logger,
+  type ServiceDefinition,
+  type SubscriptionBinding,
+} from '@refinery/runtime';
+import type { ObjectInfo, ObjectRef } from '@refinery/ports';
+import { openDatabase, type SqliteDatabase } from './database';
+import { DataDirLock } from './data-dir-lock';
+import { LocalEventBus } from './local-event-bus';
+import { LocalObjectStore } from './local-object-store';
+import { LocalQueues, type DeadLetteredMessage } from './local-queues';
+import { LocalTable } from './local-table';
+import { QueuePoller } from './queue-poller';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A service as the local runtime runs it: its manifest and the same handler functions Lambda would run. */
+export type LocalService = ServiceDefinition;
+type LocalSubscriptionBinding = SubscriptionBinding;
+
+export interface LocalRuntimeOptions {
+  readonly dataDir: string;
+  readonly logger?: Logger;
+  /** Overrides every queue's declared visibility timeout (tests and demos that want fast retries). */
+  readonly visibilityTimeoutMs?: number;
+  /** Invocations per subscription running at once (default 2). */
+  readonly concurrency?: number | Readonly<Record<string, number>>;
+  readonly idlePollMs?: number;
+}
+
+export interface RegisteredSubscription {
+  readonly service: string;
+  readonly name: string;
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+}
+
+/**
+ * The embedded local mode: every service of Contact Refinery in one process, on durable state in one data dir
+ * (SQLite for queues, tables and the event log; files for objects). Queues are fed by rules built from each service's
+ * declared event patterns and drained by pollers that call the services' Lambda handlers with SQS-shaped batches.
+ */
+export class LocalRuntime {
+  readonly queues: LocalQueues;
+  readonly bus: LocalEventBus;
+  readonly objects: LocalObjectStore;
+  readonly services = new Map<string, LocalService>();
+  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: LocalSubscriptionBinding }>();
+  private readonly pollers: QueuePoller[] = [];
+  private readonly tables = new Map<string, LocalTable>();
+  private readonly notifyingBuckets = new Set<string>();
+  private readonly logger: Logger;
+  private baseUrl = 'http://127.0.0.1';
+  private started = false;
+
+  private constructor(
+    readonly options: LocalRuntimeOptions,
+    readonly db: SqliteDatabase,
+    private readonly lock: DataDirLock,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.queues = new LocalQueues(db);
+    this.bus = new LocalEventBus(db, this.queues);
+    this.objects = new LocalObjectStore({
+      root: join(options.dataDir, 'objects'),
+      db,
+      signingSecret: readOrCreateSecret(join(options.dataDir, 'signing-secret')),
+      publicBaseUrl: () => this.baseUrl,
+      onObjectCreated: (ref, info) => this.objectCreated(ref, info),
+    });
+    this.queues.onDeadLetter((message) => this.deadLettered(message));
+  }
+
+  static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const lock = DataDirLock.acquire(options.dataDir);
+    try {
+      const db = openDatabase(join(options.dataDir, 'refinery.db'));
+      const runtime = new LocalRuntime(options, db, lock);
+      await runtime.objects.removeIncompleteWrites();
+      // We hold the lock, so whoever received the in-flight messages is dead: release them now.
+      const released = runtime.queues.releaseInFlight();
+      if (released > 0) runtime.logger.info({ released }, 'released messages left in flight by a previous run');
+      return runtime;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  table(name: string): LocalTable {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = new LocalTable(this.db, name);
+      this.tables.set(name, table);
+    }
+    return table;
+  }
+
+  /** Emits S3-style "Object Created" events to the bus for objects written to this bucket (S3 -> EventBridge). */
+  enableObjectCreatedEvents(bucket: string): void {
+    this.notifyingBuckets.add(bucket);
+  }
+
+  setPublicBaseUrl(url: string): void {
+    this.baseUrl = url.replace(/\/$/, '');
+  }
+
+  get publicBaseUrl(): string {
+    return this.baseUrl;
+  }
+
+  register(service: LocalService): void {
+    const { manifest } = service;
+    if (this.services.has(manifest.service)) throw new Error(`service ${manifest.service} is already registered`);
+    for (const [name, subscription] of Object.entries(manifest.subscriptions)) {
+      const binding = service.subscriptions[name];
+      if (!binding) throw new Error(`service ${manifest.service} declares subscription "${name}" but gives no handler for it`);
+      const queue = `${manifest.service}-${name}`;
+      const deadLetterQueue = `${queue}-dlq`;
+      const visibilityTimeoutMs = this.options.visibilityTimeoutMs ?? subscription.queue.visibilityTimeoutSeconds * 1000;
+      this.queues.createQueue(deadLetterQueue, { visibilityTimeoutMs });
+      this.queues.createQueue(queue, { visibilityTimeoutMs, maxReceiveCount: subscription.queue.maxReceiveCount, deadLetterQueue });
+      this.bus.putRule({ name: `${queue}-rule`, pattern: subscription.pattern, targetQueue: queue });
+      this.subscriptions.set(queue, { service: manifest.service, name, queue, deadLetterQueue, binding });
+      this.pollers.push(
+        new QueuePoller(this.queues, {
+          queue,
+          functionName: `${manifest.service}-${name}`,
+          handler: binding.handler,
+          batchSize: subscription.queue.batchSize,
+          concurrency: this.concurrencyOf(queue),
+          functionTimeoutMs: subscription.function.timeoutSeconds * 1000,
+          logger: this.logger,
+          ...(this.options.idlePollMs ? { idlePollMs: this.options.idlePollMs } : {}),
+        }),
+      );
+    }
+    for (const name of Object.keys(service.subscriptions)) {
+      if (!manifest.subscriptions[name]) throw new Error(`service ${manifest.service} has a handler for undeclared subscription "${name}"`);
+    }
+    this.services.set(manifest.service, service);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const poller of this.pollers) poller.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((poller) => poller.stop()));
+    this.started = false;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.db.close();
+    this.lock.release();
+  }
+
+  /** True when no subscription queue holds a message and no handler is running. */
+  isIdle(): boolean {
+    if (this.pollers.some((poller) => poller.busy)) return false;
+    for (const subscription of this.subscriptions.values()) {
+      const depth = this.queues.depth(subscription.queue);
+      if (depth.visible + depth.inFlight > 0) return false;
+    }
+    return true;
+  }
+
+  private concurrencyOf(queue: string): number {
+    const setting = this.options.concurrency;
+    if (typeof setting === 'number') return setting;
+    return setting?.[queue] ?? 2;
+  }
+
+  private objectCreated(ref: ObjectRef, info: ObjectInfo): void {
+    if (!this.notifyingBuckets.has(ref.bucket)) return;
+    // The shape S3 sends to EventBridge for a PutObject (detail-type "Object Created", source "aws.s3").
+    this.bus.publishSync([
+      {
+        source: 'aws.s3',
+        detailType: 'Object Created',
+        detail: JSON.stringify({
+          version: '0',
+          bucket: { name: ref.bucket },
+          object: { key: ref.key, size: info.sizeBytes, etag: info.etag.replace(/"/g, ''), sequencer: Date.now().toString(16).toUpperCase() },
+          'request-id': randomBytes(8).toString('hex').toUpperCase(),
+          requester: '000000000000',
+          reason: 'PutObject',
+        }),
+      },
+    ]);
+  }
+
+  /**
+   * A message has just been moved to a dead-letter queue (inside the receive transaction). Report it as a failed stage
+   * so the job ends `failed` even when the handler never got to say so (a crash or timeout on the last delivery).
+   */
+  private deadLettered(message: DeadLetteredMessage): void {
+    const subscription = this.subscriptions.get(message.sourceQueue);
+    if (!subscription) return;
+    let subject: FailureSubject | undefined;
+    try {
+      subject = subscription.binding.describe ? subscription.binding.describe(message.body) : describeDecodedEvent(decodeEventBridgeMessage(message.body));
+    } catch (error) {
+      this.logger.error({ err: error, queue: message.sourceQueue }, 'a dead-lettered message could not be decoded; nothing to report');
+      return;
+    }
+    if (!subject) return;
+    this.logger.warn({ queue: message.sourceQueue, jobId: subject.metadata.jobId }, 'message moved to the dead-letter queue');
+    this.bus.publishSync([
+      stageFailureEntry(
+        { service: subscription.service, subscription: subscription.name },
+        subject,
+        {
+          reason:
+            `${subscription.service} gave up on ${describeSubject(subject)}: it was received ${message.receiveCount} times without ` +
+            `being processed and was moved to the dead-letter queue ${message.deadLetterQueue}`,
+          retryable: true,
+          attempts: message.receiveCount,
+        },
+      ),
+    ]);
+  }
+}
+
+function readOrCreateSecret(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}

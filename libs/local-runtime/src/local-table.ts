@@ -1,0 +1,146 @@
+import {
+  ConditionFailedError,
+  ItemTooLargeError,
+  MAX_ITEM_BYTES,
+  type AttributeValue,
+  type Condition,
+  type Item,
+  type ItemKey,
+  type ItemUpdate,
+  type QueryOptions,
+  type QueryPage,
+  type Table,
+} from '@refinery/ports';
+import type { SqliteDatabase } from './database';
+
+/** DynamoDB returns at most 1 MB per query page; we page by item count, which is what callers rely on. */
+const DEFAULT_PAGE_ITEMS = 1000;
+
+/**
+ * A DynamoDB-like table in SQLite: one logical table per name in a shared `items` table. Each read-modify-write runs
+ * in an IMMEDIATE transaction, so conditions hold across processes exactly as DynamoDB's conditional writes do.
+ */
+export class LocalTable implements Table {
+  constructor(
+    private readonly db: SqliteDatabase,
+    readonly name: string,
+  ) {}
+
+  async get(key: ItemKey): Promise<Item | undefined> {
+    return this.read(key);
+  }
+
+  async put(item: Item, options: { condition?: Condition } = {}): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (options.condition) this.check(item, this.read(item), options.condition);
+        this.write(item);
+      })
+      .immediate();
+  }
+
+  async update(key: ItemKey, update: ItemUpdate, options: { condition?: Condition } = {}): Promise<Item> {
+    return this.db
+      .transaction(() => {
+        const existing = this.read(key);
+        if (options.condition) this.check(key, existing, options.condition);
+        const next: Record<string, AttributeValue | undefined> = { ...(existing ?? {}), pk: key.pk, sk: key.sk };
+        for (const [attribute, value] of Object.entries(update.set ?? {})) next[attribute] = value;
+        for (const [attribute, delta] of Object.entries(update.increment ?? {})) {
+          const current = next[attribute];
+          if (current !== undefined && typeof current !== 'number') {
+            throw new Error(`cannot increment ${attribute} of ${key.pk} / ${key.sk}: it is not a number`);
+          }
+          next[attribute] = (current ?? 0) + delta;
+        }
+        for (const [attribute, members] of Object.entries(update.addToSet ?? {})) {
+          const current = next[attribute];
+          if (current !== undefined && !Array.isArray(current)) {
+            throw new Error(`cannot add to set ${attribute} of ${key.pk} / ${key.sk}: it is not a set`);
+          }
+          next[attribute] = [...new Set([...((current as string[] | undefined) ?? []), ...members])].sort();
+        }
+        for (const attribute of update.remove ?? []) delete next[attribute];
+        const item = next as Item;
+        this.write(item);
+        return item;
+      })
+      .immediate();
+  }
+
+  async delete(key: ItemKey, options: { condition?: Condition } = {}): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (options.condition) this.check(key, this.read(key), options.condition);
+        this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
+      })
+      .immediate();
+  }
+
+  async query(pk: string, options: QueryOptions = {}): Promise<QueryPage> {
+    const limit = options.limit ?? DEFAULT_PAGE_ITEMS;
+    const clauses = ['tbl = ?', 'pk = ?'];
+    const params: (string | number)[] = [this.name, pk];
+    if (options.beginsWith !== undefined) {
+      // Range scan instead of LIKE so that '%' and '_' in keys are not wildcards.
+      clauses.push('sk >= ?', 'sk < ?');
+      params.push(options.beginsWith, `${options.beginsWith}\uffff`);
+    }
+    if (options.after !== undefined) {
+      clauses.push(options.reverse ? 'sk < ?' : 'sk > ?');
+      params.push(options.after);
+    }
+    const rows = this.db
+      .prepare(`SELECT body FROM items WHERE ${clauses.join(' AND ')} ORDER BY sk ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`)
+      .all(...params, limit + 1) as { body: string }[];
+    const items = rows.slice(0, limit).map((row) => JSON.parse(row.body) as Item);
+    const last = items[items.length - 1];
+    return rows.length > limit && last ? { items, lastKey: last.sk } : { items };
+  }
+
+  private read(key: ItemKey): Item | undefined {
+    const row = this.db.prepare('SELECT body FROM items WHERE tbl = ? AND pk = ? AND sk = ?').get(this.name, key.pk, key.sk) as
+      | { body: string }
+      | undefined;
+    return row ? (JSON.parse(row.body) as Item) : undefined;
+  }
+
+  private write(item: Item): void {
+    if (typeof item.pk !== 'string' || typeof item.sk !== 'string' || item.pk === '' || item.sk === '') {
+      throw new Error(`table ${this.name}: an item needs non-empty string pk and sk`);
+    }
+    const body = JSON.stringify(item);
+    const size = Buffer.byteLength(body);
+    if (size > MAX_ITEM_BYTES) throw new ItemTooLargeError(item, size);
+    this.db
+      .prepare('INSERT INTO items (tbl, pk, sk, body) VALUES (?, ?, ?, ?) ON CONFLICT (tbl, pk, sk) DO UPDATE SET body = excluded.body')
+      .run(this.name, item.pk, item.sk, body);
+  }
+
+  private check(key: ItemKey, existing: Item | undefined, condition: Condition): void {
+    if (!conditionHolds(existing, condition)) throw new ConditionFailedError({ pk: key.pk, sk: key.sk });
+  }
+}
+
+export function conditionHolds(existing: Item | undefined, condition: Condition): boolean {
+  switch (condition.kind) {
+    case 'itemNotExists':
+      return existing === undefined;
+    case 'itemExists':
+      return existing !== undefined;
+    case 'attributeNotExists':
+      return existing?.[condition.attribute] === undefined;
+    case 'attributeEquals':
+      return existing !== undefined && sameValue(existing[condition.attribute], condition.value);
+    case 'attributeNotEquals':
+      // DynamoDB's `a <> :v` is false when the attribute is missing; callers that mean "missing or different"
+      // combine it themselves. We keep DynamoDB's meaning so the two adapters agree.
+      return existing !== undefined && existing[condition.attribute] !== undefined && !sameValue(existing[condition.attribute], condition.value);
+    case 'anyOf':
+      return condition.conditions.some((inner) => conditionHolds(existing, inner));
+  }
+}
+
+function sameValue(a: AttributeValue | undefined, b: AttributeValue): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,5 @@
+export * from './object-store';
+export * from './table';
+export * from './events';
+export * from './clock';
+export * from './ids';

@@ -1,0 +1,89 @@
+// Shaped after DynamoDB so the AWS adapter stays thin: items with a partition key and a sort key, conditional writes,
+// atomic counters and set additions, queries of one partition in sort-key order. No transactions: designs rely on
+// conditional writes and idempotent updates (dynalite has no TransactWriteItems, no TTL, no Streams).
+
+export type AttributeValue = string | number | boolean | null | readonly AttributeValue[] | { readonly [k: string]: AttributeValue };
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export type Item = ItemKey & { readonly [attribute: string]: AttributeValue | undefined };
+
+/** DynamoDB's item size limit; the local adapter enforces it too so designs that break it fail on one machine. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+export type Condition =
+  | { readonly kind: 'itemNotExists' }
+  | { readonly kind: 'itemExists' }
+  | { readonly kind: 'attributeEquals'; readonly attribute: string; readonly value: AttributeValue }
+  | { readonly kind: 'attributeNotEquals'; readonly attribute: string; readonly value: AttributeValue }
+  | { readonly kind: 'attributeNotExists'; readonly attribute: string }
+  | { readonly kind: 'anyOf'; readonly conditions: readonly Condition[] };
+
+export interface ItemUpdate {
+  /** SET attribute = value. */
+  readonly set?: Readonly<Record<string, AttributeValue>>;
+  /** ADD attribute :n — atomic counter (missing counts as 0). */
+  readonly increment?: Readonly<Record<string, number>>;
+  /** ADD attribute :set — string-set union; adding a member twice changes nothing, which makes it idempotent. */
+  readonly addToSet?: Readonly<Record<string, readonly string[]>>;
+  /** REMOVE attribute. */
+  readonly remove?: readonly string[];
+}
+
+export interface QueryOptions {
+  /** Only sort keys starting with this. */
+  readonly beginsWith?: string;
+  /** Only sort keys strictly after this one (for paging). */
+  readonly after?: string;
+  readonly limit?: number;
+  /** Descending sort-key order. */
+  readonly reverse?: boolean;
+}
+
+export interface QueryPage {
+  readonly items: Item[];
+  /** Pass as `after` to read the next page; absent on the last page. */
+  readonly lastKey?: string;
+}
+
+export interface Table {
+  /** Strongly consistent read. */
+  get(key: ItemKey): Promise<Item | undefined>;
+  /** Replaces the item. Throws ConditionFailedError when `condition` does not hold. */
+  put(item: Item, options?: { condition?: Condition }): Promise<void>;
+  /** Creates or updates the item and returns it as it is after the update (ReturnValues ALL_NEW). */
+  update(key: ItemKey, update: ItemUpdate, options?: { condition?: Condition }): Promise<Item>;
+  delete(key: ItemKey, options?: { condition?: Condition }): Promise<void>;
+  /** One page of a partition, in sort-key order. */
+  query(pk: string, options?: QueryOptions): Promise<QueryPage>;
+}
+
+export class ConditionFailedError extends Error {
+  override readonly name = 'ConditionFailedError';
+  constructor(readonly key: ItemKey) {
+    super(`condition failed for ${key.pk} / ${key.sk}`);
+  }
+}
+
+export class ItemTooLargeError extends Error {
+  override readonly name = 'ItemTooLargeError';
+  constructor(
+    readonly key: ItemKey,
+    readonly sizeBytes: number,
+  ) {
+    super(`item ${key.pk} / ${key.sk} is ${sizeBytes} bytes; the limit is ${MAX_ITEM_BYTES}`);
+  }
+}
+
+/** Reads every page of a partition. */
+export async function* queryAll(table: Table, pk: string, options: Omit<QueryOptions, 'after'> = {}): AsyncGenerator<Item> {
+  let after: string | undefined;
+  do {
+    const page = await table.query(pk, { ...options, after });
+    yield* page.items;
+    after = page.lastKey;
+  } while (after !== undefined);
+}

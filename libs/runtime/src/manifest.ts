@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { validateEventPattern, type EventPattern } from '@refinery/event-patterns';
+
+// A service's `service.json`: the one place that declares what it subscribes to (event patterns and queue
+// settings) and which HTTP routes it serves. The local runtime builds its queues, rules and routes from it;
+// the service's serverless.yml reads the same file with ${file(./service.json):...}.
+
+const eventPatternSchema = z.custom<EventPattern>(
+  (value) => {
+    try {
+      validateEventPattern(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid EventBridge event pattern' },
+);
+
+export const subscriptionSchema = z.object({
+  description: z.string().min(1),
+  /** The EventBridge rule pattern that feeds this subscription's queue. */
+  pattern: eventPatternSchema,
+  queue: z.object({
+    visibilityTimeoutSeconds: z.number().int().min(1).max(43_200),
+    maxReceiveCount: z.number().int().min(1).max(1000),
+    batchSize: z.number().int().min(1).max(10_000),
+    maximumBatchingWindowSeconds: z.number().int().min(0).max(300).default(0),
+  }),
+  function: z.object({
+    timeoutSeconds: z.number().int().min(1).max(900),
+    memorySizeMb: z.number().int().min(128).max(10_240),
+  }),
+});
+
+export const httpRouteSchema = z.string().regex(/^(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9_\-/{}]*$/, 'a route key like "GET /jobs/{id}"');
+
+export const serviceManifestSchema = z.object({
+  service: z.string().regex(/^[a-z][a-z-]*$/),
+  description: z.string().min(1),
+  subscriptions: z.record(z.string().regex(/^[a-z][a-z-]*$/), subscriptionSchema),
+  http: z
+    .object({
+      routes: z.array(httpRouteSchema).min(1),
+      function: z.object({ timeoutSeconds: z.number().int().min(1).max(30), memorySizeMb: z.number().int().min(128).max(10_240) }),
+    })
+    .optional(),
+});
+
+export type SubscriptionManifest = z.infer<typeof subscriptionSchema>;
+export type ServiceManifest = z.infer<typeof serviceManifestSchema>;
+
+export function parseServiceManifest(json: unknown, origin: string): ServiceManifest {
+  const parsed = serviceManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`invalid service manifest ${origin}: ${z.prettifyError(parsed.error)}`);
+  }
+  for (const [name, subscription] of Object.entries(parsed.data.subscriptions)) {
+    // Lambda's rule of thumb (and the AWS docs'): a queue's visibility timeout at least 6x the function timeout,
+    // so a message is not handed to a second consumer while the first may still be retrying it.
+    if (subscription.queue.visibilityTimeoutSeconds < 6 * subscription.function.timeoutSeconds) {
+      throw new Error(
+        `invalid service manifest ${origin}: subscription "${name}" has visibilityTimeoutSeconds ` +
+          `${subscription.queue.visibilityTimeoutSeconds} < 6 x function timeout ${subscription.function.timeoutSeconds}`,
+      );
+    }
+  }
+  return parsed.data;
+}

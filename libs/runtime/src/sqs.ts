@@ -1,0 +1,177 @@
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  createEvent,
+  decodeEventBridgeMessage,
+  deriveEventId,
+  stageFailedV1,
+  toPublishEntry,
+  type DecodedEvent,
+  type EventMetadata,
+} from '@refinery/events';
+import type { EventPublisher, PublishEntry } from '@refinery/ports';
+import { NonRetryableError, errorMessage } from './errors';
+import type { Logger } from './logger';
+
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export interface RecordContext {
+  readonly messageId: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number;
+  readonly logger: Logger;
+}
+
+/** What a failed message was about: whose job, which event, which rows. */
+export interface FailureSubject {
+  readonly metadata: EventMetadata;
+  readonly eventType: string;
+  readonly chunk?: { index: number };
+  readonly rows?: { first: number; count: number };
+}
+
+export interface SubscriptionHandlerOptions<T> {
+  readonly service: string;
+  readonly subscription: string;
+  /** The queue's maxReceiveCount: the delivery with this count is the last before the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+  readonly decode: (body: string) => T;
+  readonly handle: (message: T, context: RecordContext) => Promise<void>;
+  readonly describe: (message: T) => FailureSubject | undefined;
+}
+
+/**
+ * Turns a per-message function into an SQS batch handler with partial batch failures (ReportBatchItemFailures):
+ * - a message that throws is reported in `batchItemFailures` and comes back after the visibility timeout;
+ * - a NonRetryableError is reported once as `stage.failed.v1` (retryable: false) and the message is done;
+ * - on the last allowed delivery (receiveCount >= maxReceiveCount) a failure is reported as `stage.failed.v1`
+ *   (retryable: true) before the queue moves the message to the dead-letter queue, so the job can end `failed`.
+ * Messages of one batch run one after another: batches are small and order keeps logs readable.
+ */
+export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SqsBatchHandler {
+  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      const ok = await processRecord(options, record, context);
+      if (!ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+    return { batchItemFailures };
+  };
+  return middy(base);
+}
+
+async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<boolean> {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+  const logger = options.logger.child({
+    subscription: options.subscription,
+    messageId: record.messageId,
+    receiveCount,
+    awsRequestId: context.awsRequestId,
+  });
+  let message: T;
+  try {
+    message = options.decode(record.body);
+  } catch (error) {
+    // Not ours or malformed: keep it (it will reach the dead-letter queue for inspection) and say so loudly.
+    logger.error({ err: error }, 'message could not be decoded');
+    return false;
+  }
+  const subject = options.describe(message);
+  const log = subject ? logger.child({ jobId: subject.metadata.jobId, tenantId: subject.metadata.tenantId }) : logger;
+  try {
+    await options.handle(message, { messageId: record.messageId, receiveCount, logger: log });
+    return true;
+  } catch (error) {
+    const permanent = error instanceof NonRetryableError;
+    const lastAttempt = receiveCount >= options.maxReceiveCount;
+    log.error({ err: error, permanent, lastAttempt }, 'message processing failed');
+    if (!subject || !(permanent || lastAttempt)) return false;
+    try {
+      await reportStageFailure(options, subject, {
+        reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.service, subject, receiveCount, error),
+        retryable: !permanent,
+        attempts: receiveCount,
+      });
+    } catch (publishError) {
+      log.error({ err: publishError }, 'could not publish stage.failed.v1; the message will be retried');
+      return false;
+    }
+    return permanent;
+  }
+}
+
+export interface StageFailure {
+  readonly reason: string;
+  readonly retryable: boolean;
+  readonly attempts: number;
+}
+
+/** Publishes `stage.failed.v1` for a message. The event id is derived from the failed event, so repeats collapse. */
+export async function reportStageFailure(
+  where: { service: string; subscription: string; publisher: EventPublisher },
+  subject: FailureSubject,
+  failure: StageFailure,
+): Promise<void> {
+  await where.publisher.publish([stageFailureEntry(where, subject, failure)]);
+}
+
+/** The `stage.failed.v1` entry for a failed message (synchronous, for publishers inside a transaction). */
+export function stageFailureEntry(
+  where: { service: string; subscription: string },
+  subject: FailureSubject,
+  failure: StageFailure,
+): PublishEntry {
+  const event = createEvent(stageFailedV1, {
+    service: where.service,
+    metadata: {
+      eventId: deriveEventId(subject.metadata.eventId, stageFailedV1.type, where.service, where.subscription),
+      tenantId: subject.metadata.tenantId,
+      jobId: subject.metadata.jobId,
+      correlationId: subject.metadata.correlationId,
+      causationId: subject.metadata.eventId,
+    },
+    data: {
+      service: where.service,
+      subscription: where.subscription,
+      eventType: subject.eventType,
+      eventId: subject.metadata.eventId,
+      reason: failure.reason,
+      retryable: failure.retryable,
+      attempts: failure.attempts,
+      ...(subject.chunk ? { chunk: subject.chunk } : {}),
+      ...(subject.rows ? { rows: subject.rows } : {}),
+    },
+  });
+  return toPublishEntry(event);
+}
+
+/** "chunk 3 (rows 2001-3000)" or the event type: what a failure was about, for people. */
+export function describeSubject(subject: FailureSubject): string {
+  const rows = subject.rows ? ` (rows ${subject.rows.first + 1}-${subject.rows.first + subject.rows.count})` : '';
+  return subject.chunk ? `chunk ${subject.chunk.index + 1}${rows}` : subject.eventType;
+}
+
+export function describeExhaustedRetries(service: string, subject: FailureSubject, attempts: number, error: unknown): string {
+  return `${service} gave up on ${describeSubject(subject)} after ${attempts} attempts: ${errorMessage(error)}`;
+}
+
+/** What a failed message of one of our events was about: the chunk and rows when the event names them. */
+export function describeDecodedEvent(event: DecodedEvent): FailureSubject {
+  const data = event.data as { chunk?: { index: number }; rows?: { first: number; count: number } };
+  return {
+    metadata: event.metadata,
+    eventType: event.type,
+    ...(data.chunk ? { chunk: { index: data.chunk.index } } : {}),
+    ...(data.rows ? { rows: { first: data.rows.first, count: data.rows.count } } : {}),
+  };
+}
+
+export interface EventSubscriptionOptions
+  extends Omit<SubscriptionHandlerOptions<DecodedEvent>, 'decode' | 'describe'> {}
+
+/** A subscription to our own events: EventBridge envelopes decoded and validated with the event catalog. */
+export function createEventSubscriptionHandler(options: EventSubscriptionOptions): SqsBatchHandler {
+  return createSubscriptionHandler({ ...options, decode: decodeEventBridgeMessage, describe: describeDecodedEvent });
+}

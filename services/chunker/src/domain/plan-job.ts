@@ -1,0 +1,57 @@
+import { checkUsable, mapColumns, type ColumnMapping } from '@refinery/contacts';
+import { CsvFormatError, planChunks, sniffCsv, type ChunkPlan, type CsvHeader } from '@refinery/csv';
+import type { JobOptionsData, ObjectRefData } from '@refinery/events';
+import type { ObjectStore } from '@refinery/ports';
+import { NonRetryableError } from '@refinery/runtime';
+
+/** Bytes read to find the format and header; a header longer than this is refused as not a contact book. */
+export const HEADER_PROBE_BYTES = 256 * 1024;
+
+export interface JobPlan {
+  readonly header: CsvHeader;
+  readonly columns: readonly ColumnMapping[];
+  readonly chunks: readonly ChunkPlan[];
+  readonly rows: number;
+}
+
+/**
+ * Reads the input once, as a stream: format and header from its first bytes, then record boundaries from the rest.
+ * Memory holds one chunk plan per chunk (a few numbers), never the rows. Problems with the file itself are
+ * NonRetryableErrors whose message says what and where.
+ */
+export async function planJob(
+  objects: ObjectStore,
+  input: ObjectRefData & { sizeBytes: number },
+  options: JobOptionsData,
+  limits: { chunkRows: number; maxChunkBytes: number },
+): Promise<JobPlan> {
+  const probeEnd = Math.min(HEADER_PROBE_BYTES, input.sizeBytes);
+  const head = input.sizeBytes === 0 ? Buffer.alloc(0) : await objects.getBuffer(input, { start: 0, end: probeEnd });
+  const sniffed = sniffCsv(head, { complete: probeEnd === input.sizeBytes });
+  if (!sniffed.ok) throw new NonRetryableError(`the file is not a usable CSV: ${sniffed.reason}`);
+  const { header } = sniffed;
+  const columns = mapColumns(header.columns, options.columnMapping);
+  const usable = checkUsable(columns);
+  if (!usable.ok) throw new NonRetryableError(usable.reason);
+
+  const chunks: ChunkPlan[] = [];
+  let rows = 0;
+  if (header.dataStart < input.sizeBytes) {
+    const body = await objects.get(input, { start: header.dataStart });
+    try {
+      for await (const chunk of planChunks(body, header.format, {
+        dataStart: header.dataStart,
+        dataStartLine: header.dataStartLine,
+        chunkRows: limits.chunkRows,
+        maxChunkBytes: limits.maxChunkBytes,
+      })) {
+        chunks.push(chunk);
+        rows += chunk.rowCount;
+      }
+    } catch (error) {
+      if (error instanceof CsvFormatError) throw new NonRetryableError(`the file is not valid CSV: ${error.message}`);
+      throw error;
+    }
+  }
+  return { header, columns, chunks, rows };
+}

@@ -1,0 +1,17 @@
+import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import manifestJson from '../service.json';
+import type { ChunkerDeps } from './config';
+import { createPlanChunksHandler } from './handlers/plan-chunks';
+
+export const chunkerManifest = parseServiceManifest(manifestJson, 'services/chunker/service.json');
+
+export function createChunkerService(deps: ChunkerDeps): ServiceDefinition {
+  return {
+    manifest: chunkerManifest,
+    subscriptions: {
+      jobs: { handler: createPlanChunksHandler(deps, { maxReceiveCount: chunkerManifest.subscriptions.jobs!.queue.maxReceiveCount }) },
+    },
+  };
+}
+
+export * from './config';

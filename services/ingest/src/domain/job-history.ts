@@ -1,0 +1,62 @@
+import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
+import { EVENT_TYPES, type DomainEvent, type EventMetadata } from '@refinery/events';
+
+/** One event of a job's history, as stored and as `GET /jobs/{id}/events` shows it. */
+export interface HistoryEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly metadata: EventMetadata;
+  readonly data: unknown;
+}
+
+const PIPELINE_ORDER = new Map<string, number>(EVENT_TYPES.map((type, index) => [type.type, index]));
+
+/**
+ * The event store of jobs: each job's history is a partition, one item per event keyed by its eventId, so appending
+ * the same event twice (at-least-once delivery) stores it once. The history, not a status column, is the truth:
+ * a job's state is always a fold of it (see job-state.ts).
+ */
+export class JobHistory {
+  constructor(private readonly table: Table) {}
+
+  /** Appends an event; returns false when it was already there. */
+  async append(event: DomainEvent): Promise<boolean> {
+    try {
+      await this.table.put(
+        {
+          pk: partitionOf(event.metadata.jobId),
+          sk: `event#${event.metadata.eventId}`,
+          type: event.type,
+          occurredAt: event.metadata.occurredAt,
+          metadata: { ...event.metadata },
+          data: event.data as never,
+        },
+        { condition: { kind: 'itemNotExists' } },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** The job's events, oldest first (ties broken by pipeline order); empty when the job is unknown. */
+  async load(jobId: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    for await (const item of queryAll(this.table, partitionOf(jobId), { beginsWith: 'event#' })) {
+      const metadata = item.metadata as unknown as EventMetadata;
+      events.push({ id: metadata.eventId, type: item.type as string, occurredAt: item.occurredAt as string, metadata, data: item.data });
+    }
+    return events.sort(
+      (a, b) =>
+        a.occurredAt.localeCompare(b.occurredAt) ||
+        (PIPELINE_ORDER.get(a.type) ?? 99) - (PIPELINE_ORDER.get(b.type) ?? 99) ||
+        a.id.localeCompare(b.id),
+    );
+  }
+}
+
+function partitionOf(jobId: string): string {
+  return `job#${jobId}`;
+}

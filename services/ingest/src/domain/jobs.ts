@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import {
+  createEvent,
+  deriveEventId,
+  jobCreatedV1,
+  jobSubmittedV1,
+  toPublishEntry,
+  type JobOptionsData,
+  type ObjectRefData,
+} from '@refinery/events';
+import { ConditionFailedError } from '@refinery/ports';
+import { NonRetryableError } from '@refinery/runtime';
+import { inputKey, type IngestDeps } from '../config';
+import { INSPECT_BYTES, inspectUpload } from './inspect-upload';
+import { JobHistory, type HistoryEvent } from './job-history';
+import { foldJobState, type JobState } from './job-state';
+
+export interface NewJob {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly filename: string;
+  readonly upload: 'body' | 'presigned';
+  readonly options: JobOptionsData;
+}
+
+export type IdempotentClaim = { readonly kind: 'new'; readonly jobId: string } | { readonly kind: 'replay'; readonly jobId: string };
+
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+}
+
+/** The jobs of ingest: creation, idempotency keys, submission of uploaded inputs, and state from history. */
+export class Jobs {
+  readonly history: JobHistory;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.history = new JobHistory(deps.jobs);
+  }
+
+  inputRef(tenantId: string, jobId: string): ObjectRefData {
+    return { bucket: this.deps.config.uploadsBucket, key: inputKey(tenantId, jobId) };
+  }
+
+  /**
+   * Reserves an Idempotency-Key for a new job id, or finds the job an earlier request with the same key created.
+   * The same key with a different request is refused: a retry must repeat the request, not change it.
+   */
+  async claimIdempotencyKey(tenantId: string, key: string, fingerprint: string): Promise<IdempotentClaim> {
+    const jobId = this.deps.ids.newId('job');
+    const itemKey = { pk: `idempotency#${tenantId}`, sk: createHash('sha256').update(key).digest('hex') };
+    try {
+      await this.deps.jobs.put({ ...itemKey, jobId, fingerprint, createdAt: this.deps.clock.now().toISOString() }, { condition: { kind: 'itemNotExists' } });
+      return { kind: 'new', jobId };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+    const existing = await this.deps.jobs.get(itemKey);
+    if (!existing) throw new Error('idempotency key vanished while being read');
+    if (existing.fingerprint !== fingerprint) {
+      throw new IdempotencyConflictError('this Idempotency-Key was used with a different request');
+    }
+    return { kind: 'replay', jobId: existing.jobId as string };
+  }
+
+  /** Records `job.created.v1` (appending first, so the job is readable as soon as anyone hears of it). */
+  async create(jobId: string, job: NewJob): Promise<void> {
+    const event = createEvent(jobCreatedV1, {
+      service: 'ingest',
+      metadata: {
+        eventId: deriveEventId(jobId, jobCreatedV1.type),
+        tenantId: job.tenantId,
+        jobId,
+        correlationId: job.requestId,
+        causationId: job.requestId,
+        occurredAt: this.deps.clock.now().toISOString(),
+      },
+      data: { filename: job.filename, upload: job.upload, input: this.inputRef(job.tenantId, jobId), options: job.options },
+    });
+    await this.history.append(event);
+    await this.deps.publisher.publish([toPublishEntry(event)]);
+  }
+
+  async state(jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {
+    const history = await this.history.load(jobId);
+    const state = foldJobState(jobId, history);
+    return state ? { state, history } : undefined;
+  }
+
+  /** The job as the given tenant may see it: another tenant's job is as good as missing. */
+  async stateFor(tenantId: string, jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {
+    const found = await this.state(jobId);
+    return found && found.state.tenantId === tenantId ? found : undefined;
+  }
+
+  /**
+   * The input is in place: check that it is a usable CSV and publish `job.submitted.v1`. Idempotent — a job that is
+   * already submitted is left alone, and the event id is derived from the job so a repeat is recognisably the same.
+   * Throws NonRetryableError (the job then fails with that reason) when the file cannot be used.
+   */
+  async submit(jobId: string): Promise<'submitted' | 'already-submitted' | 'no-input'> {
+    const found = await this.state(jobId);
+    if (!found) throw new Error(`job ${jobId} has no history yet`);
+    const { state, history } = found;
+    if (state.submitted) return 'already-submitted';
+    const created = history.find((event) => event.type === 'job.created.v1') as HistoryEvent;
+    const createdData = created.data as { filename: string; input: ObjectRefData; options: JobOptionsData };
+    const info = await this.deps.objects.head(createdData.input);
+    if (!info) return 'no-input';
+    const head = await this.deps.objects.getBuffer(createdData.input, { start: 0, end: Math.min(INSPECT_BYTES, info.sizeBytes) });
+    const verdict = inspectUpload(head, {
+      complete: info.sizeBytes <= INSPECT_BYTES,
+      ...(createdData.options.columnMapping ? { columnMapping: createdData.options.columnMapping } : {}),
+    });
+    if (!verdict.ok) throw new NonRetryableError(`the uploaded file cannot be used: ${verdict.message}`);
+    const event = createEvent(jobSubmittedV1, {
+      service: 'ingest',
+      metadata: {
+        eventId: deriveEventId(jobId, jobSubmittedV1.type),
+        tenantId: state.tenantId,
+        jobId,
+        correlationId: created.metadata.correlationId,
+        causationId: created.metadata.eventId,
+        occurredAt: this.deps.clock.now().toISOString(),
+      },
+      data: { filename: createdData.filename, input: { ...createdData.input, sizeBytes: info.sizeBytes }, options: createdData.options },
+    });
+    await this.history.append(event);
+    await this.deps.publisher.publish([toPublishEntry(event)]);
+    return 'submitted';
+  }
+}

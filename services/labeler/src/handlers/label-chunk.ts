@@ -1,0 +1,38 @@
+import { fromNdjson, toNdjson, type MatchedRow } from '@refinery/chunk-records';
+import { chunkLabeledV1, chunkMatchedV1, createEvent, deriveEventId, followUpMetadata, isEventOf, toPublishEntry } from '@refinery/events';
+import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import type { LabelerDeps } from '../config';
+import { emptyLabelCounts, labelRows } from '../domain/label-rows';
+
+/** chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. */
+export function createLabelChunkHandler(deps: LabelerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+  return createEventSubscriptionHandler({
+    service: 'labeler',
+    subscription: 'chunks',
+    maxReceiveCount: settings.maxReceiveCount,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    handle: async (event, { logger }) => {
+      if (!isEventOf(event, chunkMatchedV1)) return;
+      const { chunk, rows, result: matched } = event.data;
+      const counts = emptyLabelCounts();
+      const result = {
+        bucket: deps.config.chunksBucket,
+        key: `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/labeled/${String(chunk.index).padStart(9, '0')}.ndjson`,
+      };
+      const source = await deps.objects.get(matched);
+      await deps.objects.put(result, toNdjson(labelRows(fromNdjson<MatchedRow>(source), counts)), { contentType: 'application/x-ndjson' });
+      if (counts.rows !== rows.count) {
+        throw new NonRetryableError(`matched chunk ${chunk.index + 1} holds ${counts.rows} rows, its event says ${rows.count}`);
+      }
+      const { rows: _rows, ...matchCounts } = counts;
+      const labeled = createEvent(chunkLabeledV1, {
+        service: 'labeler',
+        metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkLabeledV1.type)), occurredAt: deps.clock.now().toISOString() },
+        data: { chunk, rows, result, counts: matchCounts },
+      });
+      await deps.publisher.publish([toPublishEntry(labeled)]);
+      logger.info({ chunk: chunk.index, rows: counts.rows }, 'chunk labeled');
+    },
+  });
+}

@@ -1,0 +1,25 @@
+import type { ContactProvider } from '@refinery/matching';
+import type { ObjectStore, Table } from '@refinery/ports';
+import type { CommonDeps } from '@refinery/runtime';
+
+export interface MatcherConfig {
+  /** Bucket for matched chunk objects (read by the labeler by reference). */
+  readonly chunksBucket: string;
+  /** Region for phone numbers written without a country code (ISO 3166 alpha-2). */
+  readonly defaultRegion: string;
+  /** Rows sent to the provider per look-up call. */
+  readonly lookupBatchSize: number;
+}
+
+export const DEFAULT_MATCHER_CONFIG: Omit<MatcherConfig, 'chunksBucket'> = {
+  defaultRegion: 'US',
+  lookupBatchSize: 200,
+};
+
+export interface MatcherDeps extends CommonDeps {
+  readonly config: MatcherConfig;
+  readonly objects: ObjectStore;
+  readonly provider: ContactProvider;
+  /** The nickname table (seeded from the bundled data by seedNicknames). */
+  readonly nicknames: Table;
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { foldName } from '@refinery/contacts';
+import type { NicknameLookup } from '@refinery/matching';
+import type { NicknameTable } from '@refinery/nicknames';
+import type { Table } from '@refinery/ports';
+
+const SEED_KEY = { pk: 'nicknames', sk: 'seed' };
+const EMPTY: ReadonlySet<string> = new Set();
+
+function itemKey(name: string) {
+  return { pk: `nickname#${name}`, sk: 'variants' };
+}
+
+/**
+ * Writes the nickname table into the nickname store, one item per name holding its variants in both directions.
+ * Idempotent: a store already seeded from the same data is left alone.
+ */
+export async function seedNicknames(table: Table, nicknames: NicknameTable, source: string): Promise<{ seeded: boolean; names: number }> {
+  const digest = createHash('sha256');
+  const entries = [...nicknames.entries()].sort(([a], [b]) => a.localeCompare(b));
+  for (const [name, variants] of entries) digest.update(`${name}:${[...variants].sort().join(',')}\n`);
+  const hash = digest.digest('hex');
+  const marker = await table.get(SEED_KEY);
+  if (marker?.hash === hash) return { seeded: false, names: entries.length };
+  for (const [name, variants] of entries) await table.put({ ...itemKey(name), variants: [...variants].sort() });
+  // The marker goes last: a seeding that dies halfway is simply done again.
+  await table.put({ ...SEED_KEY, hash, names: entries.length, source, seededAt: new Date().toISOString() });
+  return { seeded: true, names: entries.length };
+}
+
+/**
+ * Nickname look-ups from the store with a per-process cache. The match decision is synchronous, so names are
+ * fetched first (`prefetch`) for a whole batch of rows, then looked up from memory.
+ */
+export class StoredNicknames implements NicknameLookup {
+  private readonly cache = new Map<string, ReadonlySet<string>>();
+
+  constructor(
+    private readonly table: Table,
+    private readonly maxCachedNames = 100_000,
+  ) {}
+
+  async prefetch(names: Iterable<string>): Promise<void> {
+    const missing = [...new Set([...names].map(foldName).filter((name) => name && !this.cache.has(name)))];
+    if (this.cache.size + missing.length > this.maxCachedNames) this.cache.clear();
+    await Promise.all(
+      missing.map(async (name) => {
+        const item = await this.table.get(itemKey(name));
+        this.cache.set(name, item ? new Set(item.variants as string[]) : EMPTY);
+      }),
+    );
+  }
+
+  variantsOf(name: string): ReadonlySet<string> {
+    return this.cache.get(foldName(name)) ?? EMPTY;
+  }
+}

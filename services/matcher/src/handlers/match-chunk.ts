@@ -1,0 +1,76 @@
+import { toNdjson } from '@refinery/chunk-records';
+import { parseCsvRecords } from '@refinery/csv';
+import {
+  chunkMatchedV1,
+  chunkPlannedV1,
+  createEvent,
+  deriveEventId,
+  followUpMetadata,
+  isEventOf,
+  toPublishEntry,
+} from '@refinery/events';
+import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import type { MatcherDeps } from '../config';
+import { emptyCounts, matchRows } from '../domain/match-rows';
+import { StoredNicknames } from '../domain/nickname-store';
+
+/**
+ * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows, writes them as one NDJSON object and
+ * publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
+ * object with the same content and republishes the same event.
+ */
+export function createMatchChunkHandler(deps: MatcherDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+  const nicknames = new StoredNicknames(deps.nicknames);
+  return createEventSubscriptionHandler({
+    service: 'matcher',
+    subscription: 'chunks',
+    maxReceiveCount: settings.maxReceiveCount,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    handle: async (event, { logger }) => {
+      if (!isEventOf(event, chunkPlannedV1)) return;
+      const { input, range, rows, format, columns, chunk } = event.data;
+      const source = await deps.objects.get(input, range);
+      const counts = emptyCounts();
+      let produced = 0;
+      const matched = matchRows(parseCsvRecords(source, format), {
+        firstRow: rows.first,
+        columns,
+        provider: deps.provider,
+        nicknames,
+        defaultRegion: deps.config.defaultRegion,
+        batchSize: deps.config.lookupBatchSize,
+        counts,
+      });
+      const result = {
+        bucket: deps.config.chunksBucket,
+        key: `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}.ndjson`,
+      };
+      await deps.objects.put(
+        result,
+        toNdjson(
+          (async function* () {
+            for await (const row of matched) {
+              produced += 1;
+              yield row;
+            }
+          })(),
+        ),
+        { contentType: 'application/x-ndjson' },
+      );
+      if (produced !== rows.count) {
+        // The planner and the parser disagree about this range: retrying reads the same bytes, so say so and stop.
+        throw new NonRetryableError(
+          `chunk ${chunk.index + 1} (from line ${rows.firstLine}) should hold ${rows.count} rows but ${produced} were read; the file may be malformed there`,
+        );
+      }
+      const matchedEvent = createEvent(chunkMatchedV1, {
+        service: 'matcher',
+        metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkMatchedV1.type)), occurredAt: deps.clock.now().toISOString() },
+        data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts },
+      });
+      await deps.publisher.publish([toPublishEntry(matchedEvent)]);
+      logger.info({ chunk: chunk.index, rows: rows.count, matched: counts.matched, invalid: counts.invalid }, 'chunk matched');
+    },
+  });
+}

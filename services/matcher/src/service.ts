@@ -1,0 +1,18 @@
+import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import manifestJson from '../service.json';
+import type { MatcherDeps } from './config';
+import { createMatchChunkHandler } from './handlers/match-chunk';
+
+export const matcherManifest = parseServiceManifest(manifestJson, 'services/matcher/service.json');
+
+export function createMatcherService(deps: MatcherDeps): ServiceDefinition {
+  return {
+    manifest: matcherManifest,
+    subscriptions: {
+      chunks: { handler: createMatchChunkHandler(deps, { maxReceiveCount: matcherManifest.subscriptions.chunks!.queue.maxReceiveCount }) },
+    },
+  };
+}
+
+export * from './config';
+export { seedNicknames, StoredNicknames } from './domain/nickname-store';

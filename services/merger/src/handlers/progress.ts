@@ -1,0 +1,80 @@
+import {
+  chunkLabeledV1,
+  createEvent,
+  deriveEventId,
+  isEventOf,
+  jobCompletedV1,
+  jobPlannedV1,
+  toPublishEntry,
+  type DecodedEvent,
+} from '@refinery/events';
+import { createEventSubscriptionHandler, type Logger, type SqsBatchHandler } from '@refinery/runtime';
+import type { MergerDeps } from '../config';
+import { Ledger } from '../domain/ledger';
+import { mergeResult } from '../domain/merge-result';
+
+/**
+ * job.planned.v1 and chunk.labeled.v1, in any order and any number of times: each is recorded, and whichever event
+ * finds the plan and every chunk recorded merges the job. Both sides write before they read, so the last of them
+ * always sees both (DynamoDB reads here are strongly consistent).
+ */
+export function createProgressHandler(deps: MergerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+  const ledger = new Ledger(deps.ledger);
+  return createEventSubscriptionHandler({
+    service: 'merger',
+    subscription: 'progress',
+    maxReceiveCount: settings.maxReceiveCount,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    handle: async (event, { logger }) => {
+      const { jobId } = event.metadata;
+      if (isEventOf(event, jobPlannedV1)) {
+        await ledger.recordPlan(jobId, {
+          tenantId: event.metadata.tenantId,
+          correlationId: event.metadata.correlationId,
+          columns: event.data.columns,
+          rows: event.data.rows.total,
+          chunks: event.data.chunks.total,
+        });
+        if (await ledger.allChunksRecorded(jobId, event.data.chunks.total)) await complete(deps, ledger, event, logger);
+      } else if (isEventOf(event, chunkLabeledV1)) {
+        const { chunk, rows, result, counts } = event.data;
+        const allIn = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts });
+        if (allIn) await complete(deps, ledger, event, logger);
+      }
+    },
+  });
+}
+
+async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, logger: Logger): Promise<void> {
+  const { jobId, tenantId } = cause.metadata;
+  const plan = await ledger.plan(jobId);
+  if (!plan) return; // job.planned.v1 has not arrived yet; it will complete the job.
+  const outcome = await ledger.outcome(jobId);
+  if (outcome?.status === 'completed') return;
+  const target = { bucket: deps.config.resultsBucket, key: `tenants/${tenantId}/jobs/${jobId}/result.csv` };
+  const started = Date.now();
+  const { info, totals } = await mergeResult(deps.objects, plan, ledger.chunks(jobId), target);
+  const eventId = deriveEventId(jobId, jobCompletedV1.type);
+  const completed = createEvent(jobCompletedV1, {
+    service: 'merger',
+    metadata: {
+      eventId,
+      tenantId,
+      jobId,
+      correlationId: plan.correlationId,
+      causationId: cause.metadata.eventId,
+      occurredAt: deps.clock.now().toISOString(),
+    },
+    data: {
+      result: { ...target, sizeBytes: info.sizeBytes, contentType: 'text/csv; charset=utf-8' },
+      rows: { total: totals.rows, matched: totals.matched, unmatched: totals.unmatched, invalid: totals.invalid },
+      byMethod: totals.byMethod,
+      chunks: { total: plan.chunks },
+    },
+  });
+  await deps.publisher.publish([toPublishEntry(completed)]);
+  // Recorded after publishing: a crash in between merges and publishes again (the same event id), never loses it.
+  await ledger.recordCompleted(jobId, eventId);
+  logger.info({ rows: totals.rows, bytes: info.sizeBytes, ms: Date.now() - started }, 'job merged');
+}

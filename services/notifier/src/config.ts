@@ -1,0 +1,24 @@
+import type { Table } from '@refinery/ports';
+import type { CommonDeps, TokenRegistry } from '@refinery/runtime';
+
+export interface NotifierConfig {
+  /** Pauses between delivery attempts inside one invocation; after the last, the queue retries the message later. */
+  readonly retryDelaysMs: readonly number[];
+  /** How long one delivery may take before it counts as failed. */
+  readonly deliveryTimeoutMs: number;
+  /** Allow plain-http webhook URLs to any host (the local mode). Otherwise only https, or http to localhost. */
+  readonly allowHttp: boolean;
+}
+
+export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
+  retryDelaysMs: [1000, 5000, 15_000],
+  deliveryTimeoutMs: 10_000,
+  allowHttp: false,
+};
+
+export interface NotifierDeps extends CommonDeps {
+  readonly config: NotifierConfig;
+  /** Subscriptions, delivery records and attempts. */
+  readonly subscriptions: Table;
+  readonly tokens: TokenRegistry;
+}

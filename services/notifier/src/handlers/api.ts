@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { HttpError, createHttpApi, json, parseJsonBody, type HttpApiHandler } from '@refinery/runtime';
+import type { NotifierDeps } from '../config';
+import { NOTIFIABLE_EVENT_TYPES, SubscriptionStore, newSigningSecret, type Subscription } from '../domain/subscriptions';
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The webhook subscriptions API: create (the signing secret is shown once), list, delete, and see deliveries. */
+export function createApiHandler(deps: NotifierDeps): HttpApiHandler {
+  const store = new SubscriptionStore(deps.subscriptions);
+  const createSchema = z.object({
+    url: z
+      .url()
+      .refine((value) => {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && (deps.config.allowHttp || LOCAL_HOSTS.has(url.hostname)));
+      }, 'must be an https URL (http only to localhost)'),
+    eventTypes: z.array(z.enum(NOTIFIABLE_EVENT_TYPES)).min(1).default([...NOTIFIABLE_EVENT_TYPES]),
+    description: z.string().max(500).default(''),
+  });
+  const publicView = ({ secret: _secret, tenantId: _tenant, ...rest }: Subscription) => rest;
+
+  return createHttpApi({
+    logger: deps.logger,
+    tokens: deps.tokens,
+    routes: {
+      'POST /subscriptions': async (request) => {
+        const parsed = createSchema.safeParse(parseJsonBody(request));
+        if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
+        const subscription: Subscription = {
+          id: deps.ids.newId('sub'),
+          tenantId: request.tenantId,
+          url: parsed.data.url,
+          eventTypes: [...new Set(parsed.data.eventTypes)],
+          description: parsed.data.description,
+          secret: newSigningSecret(),
+          createdAt: deps.clock.now().toISOString(),
+        };
+        await store.create(subscription);
+        return json(201, { ...publicView(subscription), secret: subscription.secret }, { location: `/subscriptions/${subscription.id}` });
+      },
+      'GET /subscriptions': async (request) => json(200, { subscriptions: (await store.list(request.tenantId)).map(publicView) }),
+      'DELETE /subscriptions/{id}': async (request) => {
+        const id = request.pathParameters.id ?? '';
+        if (!(await store.get(request.tenantId, id))) throw new HttpError(404, 'not_found', `no subscription ${id}`);
+        await store.delete(request.tenantId, id);
+        return { statusCode: 204, body: '' };
+      },
+      'GET /subscriptions/{id}/deliveries': async (request) => {
+        const id = request.pathParameters.id ?? '';
+        if (!(await store.get(request.tenantId, id))) throw new HttpError(404, 'not_found', `no subscription ${id}`);
+        return json(200, { deliveries: await store.attempts(id) });
+      },
+    },
+  });
+}
