@@ -19,7 +19,7 @@ export class DataDirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
           throw new Error(`data dir ${dataDir} is in use by process ${holder}; stop it or choose another --data-dir`);
         }
         // The holder died (SIGKILL leaves its lock behind): take over.

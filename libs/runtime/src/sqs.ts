@@ -149,7 +149,8 @@ export function stageFailureEntry(
 
 /** "chunk 3 (rows 2001-3000)" or the event type: what a failure was about, for people. */
 export function describeSubject(subject: FailureSubject): string {
-  const rows = subject.rows ? ` (rows ${subject.rows.first + 1}-${subject.rows.first + subject.rows.count})` : '';
+  const { rows: range } = subject;
+  const rows = !range ? '' : range.count === 1 ? ` (row ${range.first + 1})` : ` (rows ${range.first + 1}-${range.first + range.count})`;
   return subject.chunk ? `chunk ${subject.chunk.index + 1}${rows}` : subject.eventType;
 }
 

@@ -1,0 +1,161 @@
+// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1]
+//
+// Generates a synthetic book of N rows against a directory of people, runs `refinery enrich` on it in a child
+// process (exactly as a user would), and prints rows per second, wall time per stage (from the job's events) and the
+// child's peak memory (VmHWM). Several sizes side by side show whether memory grows with the file.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { writeDataset } from '@refinery/synthetic-data';
+
+interface Options {
+  rows: number[];
+  directorySize: number;
+  chunkRows: number;
+  seed: number;
+  outDir: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { rows: [1_000_000], directorySize: 100_000, chunkRows: 1000, seed: 1, outDir: resolve(__dirname, 'out') };
+  for (let i = 0; i < argv.length; i += 1) {
+    const value = argv[i + 1] ?? '';
+    switch (argv[i]) {
+      case '--rows':
+        options.rows = value.split(',').map((n) => Number(n.replace(/_/g, '')));
+        i += 1;
+        break;
+      case '--directory-size':
+        options.directorySize = Number(value);
+        i += 1;
+        break;
+      case '--chunk-rows':
+        options.chunkRows = Number(value);
+        i += 1;
+        break;
+      case '--seed':
+        options.seed = Number(value);
+        i += 1;
+        break;
+      case '--out':
+        options.outDir = resolve(value);
+        i += 1;
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  if (options.rows.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--rows takes positive integers, e.g. 100000,1000000');
+  return options;
+}
+
+export interface BenchResult {
+  readonly rows: number;
+  readonly wallSeconds: number;
+  readonly rowsPerSecond: number;
+  readonly peakRssMb: number;
+  readonly stages: Record<string, number>;
+  readonly inputMb: number;
+}
+
+/** Peak resident memory of a running process (Linux VmHWM), in MB; 0 where /proc is not available. */
+function peakRssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function runEnrich(args: string[]): Promise<{ seconds: number; peakMb: number; stdout: string }> {
+  const bin = resolve(__dirname, '../apps/refinery/bin/refinery.js');
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid as number))), 100);
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`refinery enrich exited with ${code}`);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak, stdout };
+}
+
+/** Wall time of each stage, from the first to the last event of it in the job's event log. */
+function stageTimes(dataDir: string): Record<string, number> {
+  const db = new Database(join(dataDir, 'refinery.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT detail_type AS type, body FROM events ORDER BY seq').all() as { type: string; body: string }[];
+    const times = new Map<string, number[]>();
+    for (const row of rows) {
+      const at = Date.parse((JSON.parse(row.body) as { detail: { metadata?: { occurredAt?: string } } }).detail.metadata?.occurredAt ?? '');
+      if (Number.isNaN(at)) continue;
+      times.set(row.type, [...(times.get(row.type) ?? []), at]);
+    }
+    const first = (type: string): number => Math.min(...(times.get(type) ?? [NaN]));
+    const last = (type: string): number => Math.max(...(times.get(type) ?? [NaN]));
+    const seconds = (from: number, to: number): number => Math.round((to - from)) / 1000;
+    return {
+      'ingest (created -> submitted)': seconds(first('job.created.v1'), first('job.submitted.v1')),
+      'chunker (submitted -> planned)': seconds(first('job.submitted.v1'), first('job.planned.v1')),
+      'matcher (first chunk planned -> last chunk matched)': seconds(first('chunk.planned.v1'), last('chunk.matched.v1')),
+      'labeler (first matched -> last labeled)': seconds(first('chunk.matched.v1'), last('chunk.labeled.v1')),
+      'merger (last labeled -> completed)': seconds(last('chunk.labeled.v1'), first('job.completed.v1')),
+      'pipeline (submitted -> completed)': seconds(first('job.submitted.v1'), first('job.completed.v1')),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export async function bench(options: Options, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<BenchResult[]> {
+  mkdirSync(options.outDir, { recursive: true });
+  log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const results: BenchResult[] = [];
+  for (const rows of options.rows) {
+    const dir = join(options.outDir, `book-${rows}-dir-${options.directorySize}-seed-${options.seed}`);
+    const bookPath = join(dir, 'contacts.csv');
+    if (!existsSync(bookPath)) {
+      const t = Date.now();
+      await writeDataset({ seed: options.seed, directorySize: options.directorySize, bookSize: rows, dir });
+      log(`generated ${rows} rows x ${options.directorySize} people in ${((Date.now() - t) / 1000).toFixed(1)} s (${dir})`);
+    }
+    const dataDir = join(dir, 'data');
+    rmSync(dataDir, { recursive: true, force: true });
+    const run = await runEnrich([
+      'enrich', bookPath, '--out', join(dir, 'result.csv'), '--directory', join(dir, 'directory.csv'),
+      '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows),
+    ]);
+    const result: BenchResult = {
+      rows,
+      wallSeconds: Math.round(run.seconds * 10) / 10,
+      rowsPerSecond: Math.round(rows / run.seconds),
+      peakRssMb: Math.round(run.peakMb),
+      stages: stageTimes(dataDir),
+      inputMb: Math.round(statSync(bookPath).size / 2 ** 20),
+    };
+    results.push(result);
+    log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}:`);
+    log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
+    log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
+    for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);
+  }
+  if (results.length > 1) {
+    log('\nsummary');
+    log('| rows | input MB | wall s | rows/s | peak MB |');
+    log('| ---: | ---: | ---: | ---: | ---: |');
+    for (const r of results) log(`| ${r.rows} | ${r.inputMb} | ${r.wallSeconds} | ${r.rowsPerSecond} | ${r.peakRssMb} |`);
+  }
+  return results;
+}
+
+if (require.main === module) {
+  bench(parseArgs(process.argv.slice(2))).catch((error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,174 @@
+import type { SQSEvent } from 'aws-lambda';
+import { createEvent, chunkPlannedV1, toPublishEntry } from '@refinery/events';
+import { createEventSubscriptionHandler, createHttpApi, json, parseServiceManifest, silentLogger, TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
+import { LocalHttpGateway, LocalRuntime } from '../src';
+import { tempDir } from './helpers';
+
+const manifest = parseServiceManifest(
+  {
+    service: 'worker',
+    description: 'a test service',
+    subscriptions: {
+      chunks: {
+        description: 'chunks',
+        pattern: { source: ['refinery.chunker'], 'detail-type': ['chunk.planned.v1'] },
+        queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
+        function: { timeoutSeconds: 10, memorySizeMb: 256 },
+      },
+      uploads: {
+        description: 'uploads',
+        pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] },
+        queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
+        function: { timeoutSeconds: 10, memorySizeMb: 256 },
+      },
+    },
+    http: { routes: ['GET /things/{id}', 'GET /things/special'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
+  },
+  'test',
+);
+
+const metadata = { tenantId: 'acme', jobId: 'job_1', correlationId: 'c', causationId: 'c' };
+function planned(index: number) {
+  return createEvent(chunkPlannedV1, {
+    service: 'chunker',
+    metadata,
+    data: { ...chunkPlannedV1.example, chunk: { index, count: 10 } },
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('LocalRuntime', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let runtime: LocalRuntime;
+  const received: { index: number; receiveCount: number }[] = [];
+  const uploads: string[] = [];
+  let failIndex = -1;
+
+  function service(rt: LocalRuntime): ServiceDefinition {
+    return {
+      manifest,
+      subscriptions: {
+        chunks: {
+          handler: createEventSubscriptionHandler({
+            service: 'worker',
+            subscription: 'chunks',
+            maxReceiveCount: 2,
+            publisher: rt.bus,
+            logger: silentLogger,
+            handle: async (event, context) => {
+              const index = (event.data as { chunk: { index: number } }).chunk.index;
+              received.push({ index, receiveCount: context.receiveCount });
+              if (index === failIndex) throw new Error(`chunk ${index} is poison`);
+            },
+          }),
+        },
+        uploads: {
+          handler: async (event: SQSEvent) => {
+            for (const record of event.Records) uploads.push(JSON.parse(record.body).detail.object.key);
+            return { batchItemFailures: [] };
+          },
+        },
+      },
+      http: createHttpApi({
+        logger: silentLogger,
+        tokens: TokenRegistry.parse('acme:token-acme-1234'),
+        routes: {
+          'GET /things/{id}': async (request) => json(200, { id: request.pathParameters.id, route: request.routeKey }),
+          'GET /things/special': async (request) => json(200, { route: request.routeKey }),
+        },
+      }),
+    };
+  }
+
+  beforeEach(async () => {
+    dir = tempDir();
+    received.length = 0;
+    uploads.length = 0;
+    failIndex = -1;
+    runtime = await LocalRuntime.open({ dataDir: dir.path, visibilityTimeoutMs: 50, idlePollMs: 20 });
+    runtime.register(service(runtime));
+  });
+  afterEach(async () => {
+    await runtime.close().catch(() => undefined);
+    dir.cleanup();
+  });
+
+  it('routes events by the declared patterns and delivers them as SQS batches', async () => {
+    runtime.start();
+    await runtime.bus.publish([1, 2, 3].map((i) => toPublishEntry(planned(i))));
+    await until(() => received.length === 3);
+    expect(received.map((r) => r.index).sort()).toEqual([1, 2, 3]);
+    await until(() => runtime.isIdle());
+    expect(runtime.queues.depth('worker-chunks')).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it('retries a failing message after its visibility timeout, then dead-letters it and reports the failed stage', async () => {
+    failIndex = 7;
+    runtime.start();
+    await runtime.bus.publish([toPublishEntry(planned(7))]);
+    await until(() => runtime.queues.peek('worker-chunks-dlq').length === 1);
+    expect(received.filter((r) => r.index === 7).map((r) => r.receiveCount)).toEqual([1, 2]);
+    const failures = runtime.bus.history({ jobId: 'job_1' }).filter((e) => e.detailType === 'stage.failed.v1');
+    // One report from the handler on its last attempt, one from the dead-letter move; both carry the same eventId.
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    const ids = new Set(failures.map((e) => (e.event.detail as { metadata: { eventId: string } }).metadata.eventId));
+    expect(ids.size).toBe(1);
+    const dlqReport = failures.map((e) => (e.event.detail as { data: { reason: string } }).data.reason).find((r) => r.includes('dead-letter queue'));
+    expect(dlqReport).toBe(
+      'worker gave up on chunk 8 (rows 2001-3000): it was received 2 times without being processed and was moved to the dead-letter queue worker-chunks-dlq',
+    );
+  });
+
+  it('emits S3-style Object Created events for buckets that ask for them', async () => {
+    runtime.enableObjectCreatedEvents('uploads-bucket');
+    runtime.start();
+    await runtime.objects.put({ bucket: 'uploads-bucket', key: 'tenants/acme/a.csv' }, 'x');
+    await runtime.objects.put({ bucket: 'quiet-bucket', key: 'b.csv' }, 'x');
+    await until(() => uploads.length === 1);
+    expect(uploads).toEqual(['tenants/acme/a.csv']);
+  });
+
+  it('refuses a second runtime on the same data dir, and releases in-flight messages on restart', async () => {
+    await expect(LocalRuntime.open({ dataDir: dir.path })).rejects.toThrow(`data dir ${dir.path} is in use by process ${process.pid}`);
+    await runtime.bus.publish([toPublishEntry(planned(4))]);
+    runtime.queues.receive('worker-chunks', 1, 600_000);
+    expect(runtime.queues.depth('worker-chunks')).toEqual({ visible: 0, inFlight: 1 });
+    await runtime.close();
+    runtime = await LocalRuntime.open({ dataDir: dir.path });
+    runtime.register(service(runtime));
+    expect(runtime.queues.depth('worker-chunks')).toEqual({ visible: 1, inFlight: 0 });
+  });
+
+  it('serves HTTP routes as API Gateway v2 events, literal routes before parameters, and presigned object URLs', async () => {
+    const gateway = new LocalHttpGateway(runtime);
+    const url = await gateway.listen(0);
+    try {
+      const auth = { authorization: 'Bearer token-acme-1234' };
+      expect(await (await fetch(`${url}/things/42`, { headers: auth })).json()).toEqual({ id: '42', route: 'GET /things/{id}' });
+      expect(await (await fetch(`${url}/things/special`, { headers: auth })).json()).toEqual({ route: 'GET /things/special' });
+      expect((await fetch(`${url}/things/42`, { method: 'DELETE', headers: auth })).status).toBe(405);
+      expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+
+      const ref = { bucket: 'uploads-bucket', key: 'tenants/acme/in put.csv' };
+      const put = await runtime.objects.presignPut(ref, { expiresInSeconds: 60, contentType: 'text/csv', ifNoneMatch: '*' });
+      expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'a,b\n' })).status).toBe(200);
+      expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'other' })).status).toBe(412);
+      expect((await fetch(put.url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'x' })).status).toBe(403);
+      const get = await runtime.objects.presignGet(ref, { expiresInSeconds: 60, downloadName: 'result.csv' });
+      const download = await fetch(get.url);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-disposition')).toBe('attachment; filename="result.csv"');
+      expect(await download.text()).toBe('a,b\n');
+      expect((await fetch(get.url.replace('X-Refinery-Signature=', 'X-Refinery-Signature=00'))).status).toBe(403);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { createEvent, jobSubmittedV1, chunkPlannedV1, deriveEventId } from '@refinery/events';
+import { RecordingPublisher, eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
+import { NonRetryableError, createEventSubscriptionHandler, silentLogger, type SqsBatchHandler } from '../src';
+
+const metadata = { tenantId: 'acme', jobId: 'job_1', correlationId: 'req_1', causationId: 'req_1' };
+const planned = createEvent(chunkPlannedV1, { service: 'chunker', metadata, data: chunkPlannedV1.example });
+const submitted = createEvent(jobSubmittedV1, { service: 'ingest', metadata, data: jobSubmittedV1.example });
+
+function handlerThat(behaviour: (type: string) => Promise<void>, publisher = new RecordingPublisher()): { handler: SqsBatchHandler; publisher: RecordingPublisher } {
+  const handler = createEventSubscriptionHandler({
+    service: 'matcher',
+    subscription: 'chunks',
+    maxReceiveCount: 3,
+    publisher,
+    logger: silentLogger,
+    handle: (event) => behaviour(event.type),
+  });
+  return { handler, publisher };
+}
+
+describe('createEventSubscriptionHandler', () => {
+  it('reports only the failed records of a batch (partial batch failure)', async () => {
+    const { handler, publisher } = handlerThat(async (type) => {
+      if (type === 'job.submitted.v1') throw new Error('temporary');
+    });
+    const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]), testContext());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }]);
+    expect(publisher.entries).toEqual([]);
+  });
+
+  it('reports a non-retryable failure once as stage.failed.v1 and lets the message go', async () => {
+    const { handler, publisher } = handlerThat(async () => {
+      throw new NonRetryableError('the file is not a CSV');
+    });
+    const response = await handler(sqsEvent([eventBridgeBody(planned)]), testContext());
+    expect(response.batchItemFailures).toEqual([]);
+    const [failure] = publisher.ofType('stage.failed.v1');
+    expect(failure?.source).toBe('refinery.matcher');
+    expect(failure?.metadata).toMatchObject({ tenantId: 'acme', jobId: 'job_1', correlationId: 'req_1', causationId: planned.metadata.eventId });
+    expect(failure?.metadata.eventId).toBe(deriveEventId(planned.metadata.eventId, 'stage.failed.v1', 'matcher', 'chunks'));
+    expect(failure?.data).toEqual({
+      service: 'matcher',
+      subscription: 'chunks',
+      eventType: 'chunk.planned.v1',
+      eventId: planned.metadata.eventId,
+      reason: 'the file is not a CSV',
+      retryable: false,
+      attempts: 1,
+      chunk: { index: 2 },
+      rows: { first: 2000, count: 1000 },
+    });
+  });
+
+  it('retries a transient failure silently until the last allowed delivery, then reports it and keeps it failed', async () => {
+    const { handler, publisher } = handlerThat(async () => {
+      throw new Error('provider unavailable');
+    });
+    const early = await handler(sqsEvent([eventBridgeBody(planned)], { receiveCount: 2 }), testContext());
+    expect(early.batchItemFailures).toHaveLength(1);
+    expect(publisher.entries).toEqual([]);
+    const last = await handler(sqsEvent([eventBridgeBody(planned)], { receiveCount: 3 }), testContext());
+    expect(last.batchItemFailures).toHaveLength(1);
+    expect(publisher.ofType('stage.failed.v1')[0]?.data).toMatchObject({
+      retryable: true,
+      attempts: 3,
+      reason: 'matcher gave up on chunk 3 (rows 2001-3000) after 3 attempts: provider unavailable',
+    });
+  });
+
+  it('keeps a non-retryable failure for a retry when the failure cannot be reported', async () => {
+    const publisher = new RecordingPublisher();
+    publisher.failWith = new Error('bus down');
+    const { handler } = handlerThat(async () => {
+      throw new NonRetryableError('bad input');
+    }, publisher);
+    const response = await handler(sqsEvent([eventBridgeBody(planned)]), testContext());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+  });
+
+  it('fails undecodable messages (they reach the dead-letter queue for inspection) without calling the handler', async () => {
+    const calls: string[] = [];
+    const { handler, publisher } = handlerThat(async (type) => {
+      calls.push(type);
+    });
+    const response = await handler(sqsEvent(['not json', eventBridgeBody({ source: 'x', detailType: 'thing.happened.v1', detail: '{}' })], { receiveCount: 3 }), testContext());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['message-1', 'message-2']);
+    expect(calls).toEqual([]);
+    expect(publisher.entries).toEqual([]);
+  });
+});

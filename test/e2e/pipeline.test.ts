@@ -1,0 +1,196 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse } from 'csv-parse/sync';
+import { Webhook } from 'standardwebhooks';
+import { DirectoryProvider } from '@refinery/directory-provider';
+import type { Candidate, ContactProvider } from '@refinery/matching';
+import { PEOPLE } from '../support/people';
+import { resultText, startTestApp, waitForJob, type TestApp } from '../support/app';
+
+const HEADER = 'First Name,Last Name,Email,Phone,Company,Notes';
+
+function rows(csv: string): Record<string, string>[] {
+  return parse(csv, { columns: true, bom: true }) as Record<string, string>[];
+}
+
+describe('the pipeline on the embedded runtime', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ directory: DirectoryProvider.fromRecords(PEOPLE) });
+  });
+  afterAll(() => t.stop());
+
+  it('enriches a book end to end: one output row per input row, in order, with every input column first', async () => {
+    const csv = [
+      HEADER,
+      'Robert,Smith,robert.smith@example.com,,,first',
+      'Maria,Garcia,MARIA@GARCIA.DEV,,,"second, with a comma"',
+      'Nobody,Here,nobody@nowhere.test,,,third',
+      'Only,,,,,fourth',
+    ].join('\n');
+    const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=2&filename=book.csv');
+    const job = await waitForJob(t.acme, jobId);
+    expect(job).toMatchObject({ status: 'completed', rows: { total: 4, done: 4, matched: 2, unmatched: 1, invalid: 1 }, chunks: { total: 2, done: 2 }, error: null });
+    const result = rows(await resultText(t.acme, jobId));
+    expect(result.map((r) => r.Notes)).toEqual(['first', 'second, with a comma', 'third', 'fourth']);
+    expect(result.map((r) => r.match_status)).toEqual(['matched', 'matched', 'unmatched', 'invalid']);
+    expect(result[0]).toMatchObject({ match_method: 'exact', match_id: 'P1', email_status: 'confirmed', phone_status: 'new', phone_latest: "'+14155550134" });
+    expect(result[3]?.match_reason).toContain('last_name');
+    const history = await t.acme.events(jobId);
+    // Chunks may be labeled before job.planned is recorded (delivery is unordered); the set of events is exact.
+    expect(history.map((e) => e.type).sort()).toEqual(
+      ['job.created.v1', 'job.submitted.v1', 'job.planned.v1', 'chunk.labeled.v1', 'chunk.labeled.v1', 'job.completed.v1'].sort(),
+    );
+    expect(history[0]?.type).toBe('job.created.v1');
+    expect(history.at(-1)?.type).toBe('job.completed.v1');
+  });
+
+  it.each([
+    ['CRLF line endings', `${HEADER}\r\nRobert,Smith,robert.smith@example.com,,,a\r\nChen,Wei,wei.chen@example.org,,,b\r\n`, 2],
+    ['a UTF-8 BOM', `\uFEFF${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`, 1],
+    ['a semicolon delimiter', `${HEADER.replace(/,/g, ';')}\nRobert;Smith;robert.smith@example.com;;;a,b\n`, 1],
+    ['empty lines', `${HEADER}\n\nRobert,Smith,robert.smith@example.com,,,a\n\n\nChen,Wei,wei.chen@example.org,,,b\n\n`, 2],
+    ['no trailing newline', `${HEADER}\nRobert,Smith,robert.smith@example.com,,,a`, 1],
+  ])('handles %s', async (_name, csv, expectedRows) => {
+    const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=1');
+    const job = await waitForJob(t.acme, jobId);
+    expect(job).toMatchObject({ status: 'completed', rows: { total: expectedRows, matched: expectedRows } });
+    const result = rows(await resultText(t.acme, jobId));
+    expect(result).toHaveLength(expectedRows);
+    expect(result[0]?.['First Name']).toBe('Robert');
+    expect(result[0]?.Notes).toBe(csv.includes(';') ? 'a,b' : 'a');
+  });
+
+  it('never splits a quoted field with commas, quotes and newlines at a chunk boundary', async () => {
+    const tricky = '"line one\nline two, with ""quotes""\r\nand three"';
+    const csv = [HEADER, `Robert,Smith,robert.smith@example.com,,,${tricky}`, `Maria,Garcia,maria@garcia.dev,,,${tricky}`, 'Chen,Wei,wei.chen@example.org,,,plain'].join('\n');
+    const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=1');
+    const job = await waitForJob(t.acme, jobId);
+    expect(job).toMatchObject({ status: 'completed', rows: { total: 3, matched: 3 }, chunks: { total: 3 } });
+    const result = rows(await resultText(t.acme, jobId));
+    expect(result.map((r) => r.Notes)).toEqual(['line one\nline two, with "quotes"\r\nand three', 'line one\nline two, with "quotes"\r\nand three', 'plain']);
+  });
+
+  it('completes a file of only a header with a header-only result', async () => {
+    const { jobId } = await t.acme.submitCsv(`${HEADER}\n`);
+    const job = await waitForJob(t.acme, jobId);
+    expect(job).toMatchObject({ status: 'completed', rows: { total: 0, done: 0 }, chunks: { total: 0 } });
+    const text = await resultText(t.acme, jobId);
+    expect(text.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(text.startsWith(`${HEADER},match_status,`)).toBe(true);
+  });
+
+  it('refuses a non-CSV file and a file without a usable header with clear 4xx answers', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
+    const binary = await t.acme.request('POST', '/jobs', png, { 'content-type': 'text/csv' });
+    expect(binary.status).toBe(415);
+    expect((await binary.json()).error).toMatchObject({ code: 'not_csv' });
+    const noHeader = await t.acme.request('POST', '/jobs', 'foo,bar\n1,2\n', { 'content-type': 'text/csv' });
+    expect(noHeader.status).toBe(422);
+    expect((await noHeader.json()).error.message).toContain('found "foo", "bar"');
+  });
+
+  it('takes uploads through a presigned URL and starts the job when the file lands', async () => {
+    const created = await t.acme.createUploadJob({ filename: 'upload.csv' });
+    expect(created.upload).toMatchObject({ method: 'PUT' });
+    expect((await t.acme.job(created.jobId)).status).toBe('accepted');
+    const put = await fetch(created.upload!.url, { method: 'PUT', headers: created.upload!.headers, body: `${HEADER}\nChen,Wei,wei.chen@example.org,,,x\n` });
+    expect(put.status).toBe(200);
+    expect(await waitForJob(t.acme, created.jobId)).toMatchObject({ status: 'completed', rows: { matched: 1 } });
+  });
+
+  it('answers 401 without or with a wrong token, and 404 for another tenant\'s job', async () => {
+    const { jobId } = await t.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`);
+    expect((await fetch(`${t.app.url}/jobs/${jobId}`)).status).toBe(401);
+    expect((await fetch(`${t.app.url}/jobs/${jobId}`, { headers: { authorization: 'Bearer wrong-token-123' } })).status).toBe(401);
+    for (const path of [`/jobs/${jobId}`, `/jobs/${jobId}/events`, `/jobs/${jobId}/result`]) {
+      expect((await t.globex.request('GET', path)).status).toBe(404);
+    }
+    await waitForJob(t.acme, jobId);
+    expect((await t.globex.request('GET', `/jobs/${jobId}/result`)).status).toBe(404);
+  });
+
+  it('delivers a signed webhook to the tenant\'s subscriptions when a job completes', async () => {
+    const deliveries: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        deliveries.push({ headers: request.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const created = await (await t.acme.request('POST', '/subscriptions', JSON.stringify({ url }), { 'content-type': 'application/json' })).json();
+      const { jobId } = await t.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`);
+      await waitForJob(t.acme, jobId);
+      const deadline = Date.now() + 10_000;
+      while (!deliveries.some((d) => d.body.includes(jobId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const delivery = deliveries.find((d) => d.body.includes(jobId));
+      expect(delivery).toBeDefined();
+      const payload = new Webhook(created.secret).verify(delivery!.body, delivery!.headers as Record<string, string>) as { type: string; data: { jobId: string; status: string } };
+      expect(payload).toMatchObject({ type: 'job.completed.v1', data: { jobId, status: 'completed' } });
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
+describe('at-least-once delivery', () => {
+  it('gives the same result when every message is delivered twice', async () => {
+    const csv = [HEADER, ...PEOPLE.map((p, i) => `${p.fields.first_name},${p.fields.last_name},${p.fields.email},,,row ${i}`), 'Nobody,Here,n@x.test,,,stranger', 'Solo,,,,,bad'].join('\n');
+    const once = await startTestApp({ directory: DirectoryProvider.fromRecords(PEOPLE) });
+    const twice = await startTestApp({ directory: DirectoryProvider.fromRecords(PEOPLE), duplicateDeliveries: 2, concurrency: 3 });
+    try {
+      const a = await once.acme.submitCsv(csv, '?chunkRows=2');
+      const b = await twice.acme.submitCsv(csv, '?chunkRows=2');
+      expect(await waitForJob(once.acme, a.jobId)).toMatchObject({ status: 'completed' });
+      expect(await waitForJob(twice.acme, b.jobId)).toMatchObject({ status: 'completed', rows: { total: 6, done: 6 }, chunks: { total: 3, done: 3 } });
+      expect(await resultText(twice.acme, b.jobId)).toBe(await resultText(once.acme, a.jobId));
+      const history = await twice.acme.events(b.jobId);
+      expect(history.filter((e) => e.type === 'job.completed.v1')).toHaveLength(1);
+      expect(history.filter((e) => e.type === 'chunk.labeled.v1')).toHaveLength(3);
+    } finally {
+      await once.stop();
+      await twice.stop();
+    }
+  });
+});
+
+describe('a poison message', () => {
+  it('reaches the dead-letter queue after maxReceiveCount and the job ends failed with the reason and rows', async () => {
+    const directory = DirectoryProvider.fromRecords(PEOPLE);
+    const attempts: string[] = [];
+    const flaky: ContactProvider = {
+      name: 'poisoned',
+      findCandidates: async (contacts): Promise<Candidate[][]> => {
+        if (contacts.some((c) => c.email === 'poison@example.com')) {
+          attempts.push('poison');
+          throw new Error('provider choked on this chunk');
+        }
+        return directory.findCandidates(contacts);
+      },
+    };
+    const t = await startTestApp({ directory: flaky, visibilityTimeoutMs: 30 });
+    try {
+      const csv = [HEADER, 'Robert,Smith,robert.smith@example.com,,,ok', 'Pat,Poison,poison@example.com,,,bad', 'Chen,Wei,wei.chen@example.org,,,ok'].join('\n');
+      const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=1');
+      const job = await waitForJob(t.acme, jobId);
+      expect(job.status).toBe('failed');
+      expect(job.error).toEqual({
+        reason: 'matcher gave up on chunk 2 (row 2) after 5 attempts: provider choked on this chunk',
+        rows: { first: 1, count: 1 },
+      });
+      expect(attempts).toHaveLength(5);
+      const deadline = Date.now() + 5000;
+      while (t.app.runtime.queues.peek('matcher-chunks-dlq').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const [dead] = t.app.runtime.queues.peek('matcher-chunks-dlq');
+      expect(JSON.parse(dead!.body).detail.data.chunk.index).toBe(1);
+      expect((await t.acme.request('GET', `/jobs/${jobId}/result`)).status).toBe(409);
+    } finally {
+      await t.stop();
+    }
+  });
+});

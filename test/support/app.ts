@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient, startLocalApp, type JobView, type LocalApp, type LocalAppOptions } from '@refinery/cli';
+
+export const TEST_TOKENS = 'acme:token-acme-0001,globex:token-globex-0002';
+
+export interface TestApp {
+  readonly app: LocalApp;
+  readonly acme: ApiClient;
+  readonly globex: ApiClient;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Every service on the embedded runtime in this process, on a fresh data dir, with two tenants. */
+export async function startTestApp(options: Partial<LocalAppOptions> & Pick<LocalAppOptions, 'directory'>): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'refinery-e2e-'));
+  const app = await startLocalApp({
+    dataDir,
+    port: 0,
+    apiTokens: TEST_TOKENS,
+    notifier: { retryDelaysMs: [20, 20], deliveryTimeoutMs: 2000 },
+    ...options,
+  });
+  return {
+    app,
+    dataDir,
+    acme: new ApiClient(app.url, 'token-acme-0001'),
+    globex: new ApiClient(app.url, 'token-globex-0002'),
+    stop: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls a job until it completes or fails. */
+export async function waitForJob(client: ApiClient, jobId: string, timeoutMs = 60_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await client.job(jobId);
+    if (job.status === 'completed' || job.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Downloads a job's result CSV as text. */
+export async function resultText(client: ApiClient, jobId: string): Promise<string> {
+  const response = await client.request('GET', `/jobs/${jobId}/result`);
+  if (!response.ok) throw new Error(`result: HTTP ${response.status} ${await response.text()}`);
+  return response.text();
+}
