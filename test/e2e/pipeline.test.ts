@@ -9,6 +9,10 @@ import { resultText, startTestApp, waitForJob, type TestApp } from '../support/a
 
 const HEADER = 'First Name,Last Name,Email,Phone,Company,Notes';
 
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
 function rows(csv: string): Record<string, string>[] {
   return parse(csv, { columns: true, bom: true }) as Record<string, string>[];
 }
@@ -84,10 +88,10 @@ describe('the pipeline on the embedded runtime', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
     const binary = await t.acme.request('POST', '/jobs', png, { 'content-type': 'text/csv' });
     expect(binary.status).toBe(415);
-    expect((await binary.json()).error).toMatchObject({ code: 'not_csv' });
+    expect(((await binary.json()) as ErrorBody).error).toMatchObject({ code: 'not_csv' });
     const noHeader = await t.acme.request('POST', '/jobs', 'foo,bar\n1,2\n', { 'content-type': 'text/csv' });
     expect(noHeader.status).toBe(422);
-    expect((await noHeader.json()).error.message).toContain('found "foo", "bar"');
+    expect(((await noHeader.json()) as ErrorBody).error.message).toContain('found "foo", "bar"');
   });
 
   it('takes uploads through a presigned URL and starts the job when the file lands', async () => {
@@ -123,7 +127,7 @@ describe('the pipeline on the embedded runtime', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const created = await (await t.acme.request('POST', '/subscriptions', JSON.stringify({ url }), { 'content-type': 'application/json' })).json();
+      const created = (await (await t.acme.request('POST', '/subscriptions', JSON.stringify({ url }), { 'content-type': 'application/json' })).json()) as { secret: string };
       const { jobId } = await t.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`);
       await waitForJob(t.acme, jobId);
       const deadline = Date.now() + 10_000;

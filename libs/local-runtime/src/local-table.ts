@@ -68,6 +68,14 @@ export class LocalTable implements Table {
       .immediate();
   }
 
+  async batchPut(items: readonly Item[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const item of items) this.write(item);
+      })
+      .immediate();
+  }
+
   async delete(key: ItemKey, options: { condition?: Condition } = {}): Promise<void> {
     this.db
       .transaction(() => {

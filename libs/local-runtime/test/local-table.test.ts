@@ -60,6 +60,14 @@ describe('LocalTable (DynamoDB-like)', () => {
     expect(all).toEqual(['chunk#000', 'chunk#001', 'chunk#002', 'chunk#003']);
   });
 
+  it('writes many items with batchPut, and refuses the whole batch when one item is too large', async () => {
+    const t = table();
+    await t.batchPut(Array.from({ length: 60 }, (_, i) => ({ pk: 'p', sk: `s${String(i).padStart(2, '0')}`, i })));
+    expect((await t.query('p', { limit: 100 })).items).toHaveLength(60);
+    await expect(t.batchPut([{ pk: 'q', sk: 'a' }, { pk: 'q', sk: 'b', blob: 'x'.repeat(410 * 1024) }])).rejects.toBeInstanceOf(ItemTooLargeError);
+    expect(await t.get({ pk: 'q', sk: 'a' })).toBeUndefined();
+  });
+
   it("treats '%' and '_' in prefixes literally", async () => {
     const t = table();
     await t.put({ pk: 'p', sk: 'a_1' });

@@ -57,6 +57,11 @@ export interface Table {
   /** Creates or updates the item and returns it as it is after the update (ReturnValues ALL_NEW). */
   update(key: ItemKey, update: ItemUpdate, options?: { condition?: Condition }): Promise<Item>;
   delete(key: ItemKey, options?: { condition?: Condition }): Promise<void>;
+  /**
+   * Unconditional puts of many items (DynamoDB BatchWriteItem: the AWS adapter sends 25 per call and resends
+   * unprocessed items). Not atomic as a whole: callers must be able to repeat it.
+   */
+  batchPut(items: readonly Item[]): Promise<void>;
   /** One page of a partition, in sort-key order. */
   query(pk: string, options?: QueryOptions): Promise<QueryPage>;
 }

@@ -22,7 +22,7 @@ export async function seedNicknames(table: Table, nicknames: NicknameTable, sour
   const hash = digest.digest('hex');
   const marker = await table.get(SEED_KEY);
   if (marker?.hash === hash) return { seeded: false, names: entries.length };
-  for (const [name, variants] of entries) await table.put({ ...itemKey(name), variants: [...variants].sort() });
+  await table.batchPut(entries.map(([name, variants]) => ({ ...itemKey(name), variants: [...variants].sort() })));
   // The marker goes last: a seeding that dies halfway is simply done again.
   await table.put({ ...SEED_KEY, hash, names: entries.length, source, seededAt: new Date().toISOString() });
   return { seeded: true, names: entries.length };

@@ -1,0 +1,528 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseServiceManifest, type ServiceManifest } from '@refinery/runtime';
+
+// Each service's serverless.yml must read its subscriptions and routes from its service.json (the file the local
+// runtime uses) instead of copying them. These checks read the configuration files as written, before variable
+// resolution: the references themselves are what is checked. (The resolved CloudFormation is checked once the
+// Lambda handler files exist, with `serverless package`.)
+
+// Serverless Framework's own reader: the YAML schema it deploys with (CloudFormation short tags such as !GetAtt).
+const readServerlessConfiguration = require('serverless/lib/configuration/read') as (path: string) => Promise<unknown>;
+
+const ROOT = join(__dirname, '..', '..');
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The value at a path of keys, failing with the path when anything on it is missing. */
+function at(value: unknown, ...path: (string | number)[]): unknown {
+  let current = value;
+  for (const [index, key] of path.entries()) {
+    const next = Array.isArray(current) ? current[key as number] : isRecord(current) ? current[key] : undefined;
+    if (next === undefined) throw new Error(`missing ${path.slice(0, index + 1).join('.')}`);
+    current = next;
+  }
+  return current;
+}
+
+function record(value: unknown, ...path: (string | number)[]): Json {
+  const found = at(value, ...path);
+  if (!isRecord(found)) throw new Error(`${path.join('.')} is not an object`);
+  return found;
+}
+
+function list(value: unknown, ...path: (string | number)[]): unknown[] {
+  const found = at(value, ...path);
+  return Array.isArray(found) ? found : [found];
+}
+
+/** `${file(./service.json):<address>}` */
+const manifestRef = (address: string): string => `\${file(./service.json):${address}}`;
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const ref = (logicalId: string) => ({ Ref: logicalId });
+
+/** The logical id in `{ 'Fn::GetAtt': [id, attribute] }`. */
+function getAttId(value: unknown, attribute: string): string {
+  const parts = at(value, 'Fn::GetAtt');
+  if (!Array.isArray(parts) || parts[1] !== attribute || typeof parts[0] !== 'string') {
+    throw new Error(`expected Fn::GetAtt [<id>, ${attribute}], got ${JSON.stringify(value)}`);
+  }
+  return parts[0];
+}
+
+async function loadConfiguration(relativePath: string): Promise<Json> {
+  const configuration = await readServerlessConfiguration(join(ROOT, relativePath));
+  if (!isRecord(configuration)) throw new Error(`${relativePath} is not a mapping`);
+  return configuration;
+}
+
+function loadManifest(name: string): ServiceManifest {
+  const path = `services/${name}/service.json`;
+  return parseServiceManifest(JSON.parse(readFileSync(join(ROOT, path), 'utf8')), path);
+}
+
+/** Every string in a parsed configuration (keys excluded). */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  return isRecord(value) ? Object.values(value).flatMap(strings) : [];
+}
+
+function resourcesOfType(configuration: Json, type: string): [string, Json][] {
+  return Object.entries(record(configuration, 'resources', 'Resources'))
+    .filter((entry): entry is [string, Json] => isRecord(entry[1]) && entry[1].Type === type);
+}
+
+/**
+ * A rule's EventPattern must come from service.json: either the whole pattern by reference, or (where serverless.yml
+ * has to add a restriction) an object that references every key of the manifest's pattern at the same address, plus
+ * only the allowed additions.
+ */
+function expectPatternFromManifest(rulePattern: unknown, manifestPattern: unknown, address: string, additions: readonly string[], where = 'EventPattern'): void {
+  if (rulePattern === manifestRef(address)) return;
+  if (!isRecord(rulePattern) || !isRecord(manifestPattern)) {
+    throw new Error(`${where} must be ${manifestRef(address)}, got ${JSON.stringify(rulePattern)}`);
+  }
+  for (const key of Object.keys(manifestPattern)) {
+    if (!(key in rulePattern)) throw new Error(`${where} leaves out "${key}" of service.json's ${address}`);
+    expectPatternFromManifest(rulePattern[key], manifestPattern[key], `${address}.${key}`, additions, `${where}.${key}`);
+  }
+  for (const key of Object.keys(rulePattern)) {
+    if (!(key in manifestPattern) && !additions.includes(`${where}.${key}`)) {
+      throw new Error(`${where}.${key} is not in service.json's ${address} and is not an allowed addition`);
+    }
+  }
+}
+
+interface OwnData {
+  /** Bucket logical id -> object expiry in days (undefined: objects do not expire). */
+  readonly buckets: Readonly<Record<string, number | undefined>>;
+  readonly tables: readonly string[];
+  /** Environment variable -> the logical id it names. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Other services' buckets this one reads by reference, as the params that name them. */
+  readonly reads: readonly string[];
+}
+
+const SERVICES: Readonly<Record<string, OwnData>> = {
+  ingest: {
+    buckets: { UploadsBucket: undefined },
+    tables: ['JobsTable'],
+    environment: { UPLOADS_BUCKET: 'UploadsBucket', JOBS_TABLE: 'JobsTable' },
+    reads: ['resultsBucket'],
+  },
+  chunker: { buckets: {}, tables: [], environment: {}, reads: ['uploadsBucket'] },
+  matcher: {
+    buckets: { ChunksBucket: 7 },
+    tables: ['NicknamesTable'],
+    environment: { CHUNKS_BUCKET: 'ChunksBucket', NICKNAMES_TABLE: 'NicknamesTable' },
+    reads: ['uploadsBucket'],
+  },
+  labeler: { buckets: { ChunksBucket: 7 }, tables: [], environment: { CHUNKS_BUCKET: 'ChunksBucket' }, reads: ['matcherChunksBucket'] },
+  merger: {
+    buckets: { ResultsBucket: 30 },
+    tables: ['LedgerTable'],
+    environment: { RESULTS_BUCKET: 'ResultsBucket', LEDGER_TABLE: 'LedgerTable' },
+    reads: ['labelerChunksBucket'],
+  },
+  notifier: { buckets: {}, tables: ['SubscriptionsTable'], environment: { SUBSCRIPTIONS_TABLE: 'SubscriptionsTable' }, reads: [] },
+};
+
+/** S3 publishes to the account's default bus, so a rule for S3 events sits there and pins the service's own bucket. */
+const S3_RULE_ADDITIONS = ['EventPattern.detail.bucket'];
+
+const DYNAMODB_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
+  const own = SERVICES[name] as OwnData;
+  const manifest = loadManifest(name);
+  const subscriptions = Object.entries(manifest.subscriptions);
+  let configuration: Json;
+  let resources: Json;
+
+  beforeAll(async () => {
+    configuration = await loadConfiguration(`services/${name}/serverless.yml`);
+    resources = record(configuration, 'resources', 'Resources');
+  });
+
+  const functionOf = (key: string): Json => record(configuration, 'functions', key);
+  const sqsEventOf = (key: string): Json => {
+    const events = list(functionOf(key), 'events');
+    expect(events).toHaveLength(1);
+    return record(events[0], 'sqs');
+  };
+  const queueIdOf = (key: string): string => getAttId(sqsEventOf(key).arn, 'Arn');
+  const deadLetterQueueIdOf = (key: string): string => getAttId(at(resources, queueIdOf(key), 'Properties', 'RedrivePolicy', 'deadLetterTargetArn'), 'Arn');
+  const ruleIdOf = (key: string): string => {
+    const queueArn = getAtt(queueIdOf(key), 'Arn');
+    const rules = resourcesOfType(configuration, 'AWS::Events::Rule').filter(([, rule]) =>
+      list(rule, 'Properties', 'Targets').some((target) => JSON.stringify(at(target, 'Arn')) === JSON.stringify(queueArn)),
+    );
+    expect(rules).toHaveLength(1);
+    return (rules[0] as [string, Json])[0];
+  };
+
+  test('is refinery-<name> on Node.js 22 (arm64), bundled by serverless-esbuild', () => {
+    expect(configuration.service).toBe(`refinery-${manifest.service}`);
+    expect(configuration.frameworkVersion).toBe('3');
+    expect(configuration.plugins).toContain('serverless-esbuild');
+    const provider = record(configuration, 'provider');
+    expect(provider).toMatchObject({
+      name: 'aws',
+      runtime: 'nodejs22.x',
+      architecture: 'arm64',
+      stage: "${opt:stage, 'dev'}",
+      region: "${opt:region, 'us-east-1'}",
+    });
+    expect(record(configuration, 'custom', 'esbuild')).toMatchObject({ bundle: true, minify: false, sourcemap: true, target: 'node22', platform: 'node' });
+  });
+
+  test('gives every function its service, bus, log level, source maps and own resource names', () => {
+    const environment = record(configuration, 'provider', 'environment');
+    expect(environment).toMatchObject({
+      SERVICE_NAME: manifestRef('service'),
+      EVENT_BUS_NAME: '${param:eventBusName}',
+      LOG_LEVEL: '${param:logLevel}',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    for (const [variable, logicalId] of Object.entries(own.environment)) {
+      expect(environment[variable]).toEqual(ref(logicalId));
+    }
+  });
+
+  test('has one function per subscription of service.json (plus `api` for its HTTP routes), sized by it', () => {
+    const expected = [...subscriptions.map(([key]) => key), ...(manifest.http ? ['api'] : [])].sort();
+    expect(Object.keys(record(configuration, 'functions')).sort()).toEqual(expected);
+    for (const [key] of subscriptions) {
+      expect(functionOf(key)).toMatchObject({
+        handler: `src/lambda.${key}`,
+        timeout: manifestRef(`subscriptions.${key}.function.timeoutSeconds`),
+        memorySize: manifestRef(`subscriptions.${key}.function.memorySizeMb`),
+      });
+    }
+    if (manifest.http) {
+      expect(functionOf('api')).toMatchObject({
+        handler: 'src/lambda.api',
+        timeout: manifestRef('http.function.timeoutSeconds'),
+        memorySize: manifestRef('http.function.memorySizeMb'),
+      });
+    }
+  });
+
+  test('feeds each function from its own queue, with partial batch failures and the batching of service.json', () => {
+    for (const [key] of subscriptions) {
+      expect(sqsEventOf(key)).toEqual({
+        arn: getAtt(queueIdOf(key), 'Arn'),
+        batchSize: manifestRef(`subscriptions.${key}.queue.batchSize`),
+        maximumBatchingWindow: manifestRef(`subscriptions.${key}.queue.maximumBatchingWindowSeconds`),
+        functionResponseType: 'ReportBatchItemFailures',
+      });
+    }
+    const queueIds = subscriptions.map(([key]) => queueIdOf(key));
+    expect(new Set(queueIds).size).toBe(queueIds.length);
+  });
+
+  test('gives each queue the visibility timeout and redrive of service.json, and a 14-day dead-letter queue', () => {
+    for (const [key] of subscriptions) {
+      const queue = record(resources, queueIdOf(key));
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties).toMatchObject({
+        VisibilityTimeout: manifestRef(`subscriptions.${key}.queue.visibilityTimeoutSeconds`),
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { maxReceiveCount: manifestRef(`subscriptions.${key}.queue.maxReceiveCount`) },
+      });
+      const deadLetterQueue = record(resources, deadLetterQueueIdOf(key));
+      expect(deadLetterQueue.Type).toBe('AWS::SQS::Queue');
+      expect(deadLetterQueue.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    }
+  });
+
+  test("routes events to each queue by a rule whose pattern is service.json's", () => {
+    for (const [key, subscription] of subscriptions) {
+      const rule = record(resources, ruleIdOf(key), 'Properties');
+      const fromS3 = JSON.stringify(subscription.pattern.source) === JSON.stringify(['aws.s3']);
+      if (fromS3) {
+        expect(rule.EventBusName).toBe('default');
+        expectPatternFromManifest(rule.EventPattern, subscription.pattern, `subscriptions.${key}.pattern`, S3_RULE_ADDITIONS);
+        const bucketNames = list(rule, 'EventPattern', 'detail', 'bucket', 'name');
+        expect(bucketNames).toHaveLength(1);
+        expect(Object.keys(own.buckets).map(ref)).toContainEqual(bucketNames[0]);
+      } else {
+        expect(rule.EventBusName).toBe('${param:eventBusName}');
+        expect(rule.EventPattern).toBe(manifestRef(`subscriptions.${key}.pattern`));
+      }
+    }
+  });
+
+  test('lets only its rule send to each queue', () => {
+    for (const [key] of subscriptions) {
+      const queueId = queueIdOf(key);
+      const policies = resourcesOfType(configuration, 'AWS::SQS::QueuePolicy').filter(([, policy]) =>
+        list(policy, 'Properties', 'Queues').some((queue) => JSON.stringify(queue) === JSON.stringify(ref(queueId))),
+      );
+      expect(policies).toHaveLength(1);
+      const [, policy] = policies[0] as [string, Json];
+      expect(list(policy, 'Properties', 'Queues')).toHaveLength(1);
+      const statements = list(policy, 'Properties', 'PolicyDocument', 'Statement');
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt(queueId, 'Arn'),
+        Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleIdOf(key), 'Arn') } },
+      });
+    }
+  });
+
+  test('alarms as soon as a dead-letter queue holds a message', () => {
+    for (const [key] of subscriptions) {
+      const dimension = { Name: 'QueueName', Value: getAtt(deadLetterQueueIdOf(key), 'QueueName') };
+      const alarms = resourcesOfType(configuration, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+        list(alarm, 'Properties', 'Dimensions').some((item) => JSON.stringify(item) === JSON.stringify(dimension)),
+      );
+      expect(alarms).toHaveLength(1);
+      expect((alarms[0] as [string, Json])[1].Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  test(manifest.http ? "serves exactly service.json's HTTP routes" : 'serves no HTTP routes (service.json has none)', () => {
+    const routes = Object.entries(record(configuration, 'functions')).flatMap(([functionName, definition]) =>
+      (isRecord(definition) && Array.isArray(definition.events) ? definition.events : [])
+        .filter((event): event is Json => isRecord(event) && 'httpApi' in event)
+        .map((event) => ({ functionName, route: event.httpApi })),
+    );
+    if (!manifest.http) {
+      expect(routes).toEqual([]);
+      return;
+    }
+    const declared = manifest.http.routes;
+    const served = routes.map(({ functionName, route }) => {
+      expect(functionName).toBe('api');
+      // Either a reference to one entry of http.routes or the route itself.
+      const index = typeof route === 'string' ? /^\$\{file\(\.\/service\.json\):http\.routes\.(\d+)\}$/.exec(route) : null;
+      return index ? declared[Number(index[1])] : route;
+    });
+    expect(served).toHaveLength(declared.length);
+    expect([...served].sort()).toEqual([...declared].sort());
+    expect(record(configuration, 'provider', 'httpApi')).toMatchObject({ cors: true, payload: '2.0' });
+    expect(record(configuration, 'functions', 'api', 'environment')).toMatchObject({ REFINERY_API_TOKENS: '${param:apiTokens}' });
+  });
+
+  test('keeps its buckets private, encrypted, TLS-only and, where they are scratch space, expiring', () => {
+    const buckets = resourcesOfType(configuration, 'AWS::S3::Bucket');
+    expect(buckets.map(([id]) => id).sort()).toEqual(Object.keys(own.buckets).sort());
+    for (const [id, bucket] of buckets) {
+      const properties = record(bucket, 'Properties');
+      expect(JSON.stringify(properties.BucketName)).toContain(`refinery-${name}-\${sls:stage}-`);
+      expect(list(properties, 'BucketEncryption', 'ServerSideEncryptionConfiguration')[0]).toMatchObject({
+        ServerSideEncryptionByDefault: { SSEAlgorithm: expect.stringMatching(/^(AES256|aws:kms)$/) },
+      });
+      expect(properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      const expiry = own.buckets[id];
+      const expirations = (isRecord(properties.LifecycleConfiguration) ? list(properties.LifecycleConfiguration, 'Rules') : [])
+        .filter((rule): rule is Json => isRecord(rule) && rule.ExpirationInDays !== undefined)
+        .map((rule) => rule.ExpirationInDays);
+      expect(expirations).toEqual(expiry === undefined ? [] : [expiry]);
+
+      const policies = resourcesOfType(configuration, 'AWS::S3::BucketPolicy').filter(
+        ([, policy]) => JSON.stringify(at(policy, 'Properties', 'Bucket')) === JSON.stringify(ref(id)),
+      );
+      expect(policies).toHaveLength(1);
+      expect(list(policies[0]?.[1], 'Properties', 'PolicyDocument', 'Statement')).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    if (name === 'ingest') {
+      // Uploads start jobs through S3's EventBridge notifications.
+      expect(at(resources, 'UploadsBucket', 'Properties', 'NotificationConfiguration')).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    }
+  });
+
+  test('keeps its tables on demand, keyed pk/sk, recoverable and encrypted', () => {
+    const tables = resourcesOfType(configuration, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual([...own.tables].sort());
+    for (const [, table] of tables) {
+      const properties = record(table, 'Properties');
+      expect(String(properties.TableName)).toMatch(new RegExp(`^refinery-${name}-\\$\\{sls:stage\\}-`));
+      expect(properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      expect(list(properties, 'AttributeDefinitions')).toEqual(
+        expect.arrayContaining([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+      );
+    }
+  });
+
+  test('grants no wildcard action or resource, and only what it needs on what it owns', () => {
+    expect(at(configuration, 'provider')).not.toHaveProperty('iamRoleStatements');
+    const statements = list(configuration, 'provider', 'iam', 'role', 'statements').map((statement) => {
+      if (!isRecord(statement)) throw new Error('an IAM statement is not a mapping');
+      return statement;
+    });
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement).not.toHaveProperty('NotAction');
+      expect(statement).not.toHaveProperty('NotResource');
+      const actions = list(statement, 'Action');
+      for (const action of actions) {
+        expect(typeof action).toBe('string');
+        expect(String(action)).not.toContain('*');
+      }
+      for (const resource of list(statement, 'Resource')) {
+        expect(resource).not.toBe('*');
+        expect(JSON.stringify(resource)).not.toMatch(/"(arn:[^"]*:)?\*"/);
+      }
+    }
+
+    const resourcesOf = (statement: Json) => list(statement, 'Resource').map((resource) => JSON.stringify(resource));
+    const actionsOf = (statement: Json) => list(statement, 'Action').map(String).sort();
+
+    // Publishing: the project bus only.
+    const publishing = statements.filter((statement) => actionsOf(statement).includes('events:PutEvents'));
+    expect(publishing).toHaveLength(1);
+    expect(actionsOf(publishing[0] as Json)).toEqual(['events:PutEvents']);
+    expect(list(publishing[0], 'Resource')).toEqual(['${param:eventBusArn}']);
+
+    // Other services' buckets: GetObject only, on the objects of the buckets named by params.
+    for (const statement of statements.filter((s) => resourcesOf(s).some((r) => r.includes('${param:') && r.includes(':s3:::')))) {
+      expect(actionsOf(statement)).toEqual(['s3:GetObject']);
+    }
+    const readParams = statements.flatMap(resourcesOf).flatMap((resource) => [...resource.matchAll(/:s3:::\$\{param:(\w+)\}\/\*/g)].map((m) => m[1]));
+    expect(readParams.sort()).toEqual([...own.reads].sort());
+
+    // Own buckets and tables: object actions on each own bucket's objects, item actions on each own table.
+    for (const bucketId of Object.keys(own.buckets)) {
+      const objects = JSON.stringify({ 'Fn::Sub': `\${${bucketId}.Arn}/*` });
+      const onObjects = statements.filter((statement) => resourcesOf(statement).includes(objects));
+      expect(onObjects.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    }
+    for (const tableId of own.tables) {
+      const onTable = statements.filter((statement) => resourcesOf(statement).includes(JSON.stringify(getAtt(tableId, 'Arn'))));
+      expect(onTable.flatMap(actionsOf).sort()).toEqual([...DYNAMODB_ACTIONS].sort());
+    }
+    const dynamodbStatements = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+    for (const statement of dynamodbStatements) {
+      expect(resourcesOf(statement).every((resource) => own.tables.some((id) => resource === JSON.stringify(getAtt(id, 'Arn'))))).toBe(true);
+    }
+  });
+});
+
+describe('services/platform/serverless.yml', () => {
+  let platform: Json;
+
+  beforeAll(async () => {
+    platform = await loadConfiguration('services/platform/serverless.yml');
+  });
+
+  test('owns the project bus and a 30-day archive of it', () => {
+    expect(platform.service).toBe('refinery-platform');
+    expect(platform.frameworkVersion).toBe('3');
+    expect(platform).not.toHaveProperty('functions');
+    const resources = record(platform, 'resources', 'Resources');
+    const [[busId, bus]] = resourcesOfType(platform, 'AWS::Events::EventBus') as [[string, Json]];
+    expect(at(bus, 'Properties', 'Name')).toBe('refinery-${sls:stage}');
+    const archives = resourcesOfType(platform, 'AWS::Events::Archive');
+    expect(archives).toHaveLength(1);
+    expect(at(archives[0]?.[1], 'Properties')).toMatchObject({ SourceArn: getAtt(busId, 'Arn'), RetentionDays: 30 });
+    expect(Object.keys(resources)).toHaveLength(2);
+  });
+
+  test('exports the bus name and ARN', () => {
+    const outputs = record(platform, 'resources', 'Outputs');
+    expect(at(outputs, 'EventBusName', 'Export', 'Name')).toBe('refinery-${sls:stage}-EventBusName');
+    expect(at(outputs, 'EventBusArn', 'Export', 'Name')).toBe('refinery-${sls:stage}-EventBusArn');
+    expect(at(outputs, 'EventBusArn', 'Value')).toEqual(getAtt('EventBus', 'Arn'));
+  });
+});
+
+describe('serverless-compose.yml', () => {
+  const names = ['platform', ...Object.keys(SERVICES)];
+  const configurations = new Map<string, Json>();
+  let composed: Json;
+
+  beforeAll(async () => {
+    composed = await loadConfiguration('serverless-compose.yml');
+    for (const name of names) configurations.set(name, await loadConfiguration(`services/${name}/serverless.yml`));
+  });
+
+  const composeParams = (name: string): Json => {
+    const service = record(composed, 'services', name);
+    return isRecord(service.params) ? service.params : {};
+  };
+
+  test('composes the platform and every service from its folder', () => {
+    const services = record(composed, 'services');
+    expect(Object.keys(services).sort()).toEqual([...names].sort());
+    for (const name of names) expect(at(services, name, 'path')).toBe(`services/${name}`);
+  });
+
+  test('gives each service exactly the params it uses and does not default', () => {
+    for (const name of names) {
+      const configuration = configurations.get(name) as Json;
+      const used = new Set(strings(configuration).flatMap((text) => [...text.matchAll(/\$\{param:(\w+)/g)].map((match) => match[1] as string)));
+      const defaults = isRecord(configuration.params) && isRecord(configuration.params.default) ? Object.keys(configuration.params.default) : [];
+      const needed = [...used].filter((param) => !defaults.includes(param)).sort();
+      expect({ service: name, params: Object.keys(composeParams(name)).sort() }).toEqual({ service: name, params: needed });
+    }
+  });
+
+  test('wires params to outputs that exist, without cycles', () => {
+    const dependencies = new Map<string, Set<string>>();
+    for (const name of names) {
+      const needs = new Set<string>();
+      for (const value of Object.values(composeParams(name))) {
+        for (const [, source, output] of String(value).matchAll(/\$\{([\w-]+)\.(\w+)\}/g)) {
+          expect(names).toContain(source);
+          expect(record(configurations.get(source as string), 'resources', 'Outputs')).toHaveProperty(output as string);
+          needs.add(source as string);
+        }
+      }
+      dependencies.set(name, needs);
+    }
+    const done = new Set<string>();
+    while (done.size < names.length) {
+      const ready = names.filter((name) => !done.has(name) && [...(dependencies.get(name) ?? [])].every((need) => done.has(need)));
+      expect(ready).not.toEqual([]); // a cycle otherwise
+      for (const name of ready) done.add(name);
+    }
+  });
+
+  test("derives ingest's results bucket exactly as the merger names it (compose cannot pass it: a cycle)", () => {
+    const derived = at(configurations.get('ingest'), 'params', 'default', 'resultsBucket');
+    const named = at(configurations.get('merger'), 'resources', 'Resources', 'ResultsBucket', 'Properties', 'BucketName', 'Fn::Sub');
+    expect(derived).toBe(named);
+    expect(composeParams('ingest')).not.toHaveProperty('resultsBucket');
+  });
+});
