@@ -50,7 +50,7 @@ export class JobHistory {
     }
     return events.sort(
       (a, b) =>
-        a.occurredAt.localeCompare(b.occurredAt) ||
+        Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
         (PIPELINE_ORDER.get(a.type) ?? 99) - (PIPELINE_ORDER.get(b.type) ?? 99) ||
         a.id.localeCompare(b.id),
     );

@@ -62,7 +62,11 @@ export class Jobs {
     return { kind: 'replay', jobId: existing.jobId as string };
   }
 
-  /** Records `job.created.v1` (appending first, so the job is readable as soon as anyone hears of it). */
+  /**
+   * Publishes and records `job.created.v1`. Publishing first: if recording fails, the retry (same Idempotency-Key)
+   * finds no history and publishes the same event id again, so the event is never lost; the request answers only
+   * after both, so the job is readable as soon as its creator hears of it.
+   */
   async create(jobId: string, job: NewJob): Promise<void> {
     const event = createEvent(jobCreatedV1, {
       service: 'ingest',
@@ -76,8 +80,8 @@ export class Jobs {
       },
       data: { filename: job.filename, upload: job.upload, input: this.inputRef(job.tenantId, jobId), options: job.options },
     });
-    await this.history.append(event);
     await this.deps.publisher.publish([toPublishEntry(event)]);
+    await this.history.append(event);
   }
 
   async state(jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {
@@ -124,8 +128,10 @@ export class Jobs {
       },
       data: { filename: createdData.filename, input: { ...createdData.input, sizeBytes: info.sizeBytes }, options: createdData.options },
     });
-    await this.history.append(event);
+    // Publish before recording: the history is what says "already submitted", so recording first would let a failed
+    // publish lose the event for good. A retry after a failed append republishes the same (derived) event id.
     await this.deps.publisher.publish([toPublishEntry(event)]);
+    await this.history.append(event);
     return 'submitted';
   }
 }

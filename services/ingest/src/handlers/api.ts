@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { mappedFieldSchema, type JobOptionsData } from '@refinery/events';
 import { ObjectExistsError } from '@refinery/ports';
-import { HttpError, createHttpApi, json, parseJsonBody, type ApiRequest, type ApiResponse, type HttpApiHandler } from '@refinery/runtime';
+import {
+  HttpError,
+  NonRetryableError,
+  createHttpApi,
+  json,
+  parseJsonBody,
+  type ApiRequest,
+  type ApiResponse,
+  type HttpApiHandler,
+} from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { inspectUpload } from '../domain/inspect-upload';
 import { IdempotencyConflictError, Jobs, type NewJob } from '../domain/jobs';
@@ -97,7 +106,7 @@ async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
     } catch (error) {
       if (!(error instanceof ObjectExistsError)) throw error;
       // A retry after the file was stored but before the job was submitted: submit it ourselves.
-      await jobs.submit(claim.jobId);
+      await submitIfUsable(jobs, claim.jobId);
     }
   }
   const current = (await jobs.state(claim.jobId))?.state;
@@ -118,7 +127,7 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   const state = (await jobs.state(claim.jobId))?.state;
   const inputRef = jobs.inputRef(request.tenantId, claim.jobId);
   const waitingForFile = !!state && !state.submitted && !(await deps.objects.head(inputRef));
-  if (state && !state.submitted && !waitingForFile) await jobs.submit(claim.jobId);
+  if (state && !state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
   const upload = waitingForFile
     ? await deps.objects.presignPut(inputRef, { expiresInSeconds: deps.config.uploadUrlTtlSeconds, contentType: 'text/csv', ifNoneMatch: '*' })
     : null;
@@ -142,6 +151,19 @@ async function claimJobId(jobs: Jobs, request: ApiRequest, fingerprint: string, 
   } catch (error) {
     if (error instanceof IdempotencyConflictError) throw new HttpError(422, 'idempotency_key_reused', error.message);
     throw error;
+  }
+}
+
+/**
+ * Submits a job whose input is in place (a retried request finding the upload's notification not yet handled).
+ * An unusable input is not this request's error to report: the uploads subscription fails the job with the reason,
+ * and the answer shows the job as it stands.
+ */
+async function submitIfUsable(jobs: Jobs, jobId: string): Promise<void> {
+  try {
+    await jobs.submit(jobId);
+  } catch (error) {
+    if (!(error instanceof NonRetryableError)) throw error;
   }
 }
 

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
+import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
+import { createIngestService, DEFAULT_INGEST_CONFIG } from '../src/service';
+
+export const UPLOADS_BUCKET = 'ingest-uploads';
+export const ACME_TOKEN = 'token-acme-123';
+export const GLOBEX_TOKEN = 'token-globex-456';
+/** The first id `sequentialIds()` hands out: the job the fixtures in test/fixtures talk about. */
+export const FIRST_JOB_ID = 'job_TEST000001';
+/** Where that job's input is kept: the uploads bucket, under the tenant and the job. */
+export const FIRST_JOB_INPUT = { bucket: UPLOADS_BUCKET, key: `tenants/acme/jobs/${FIRST_JOB_ID}/input.csv` };
+
+const FIXTURES = join(__dirname, 'fixtures');
+
+/** A JSON event fixture as the SQS message body EventBridge would deliver. */
+export function fixture(name: string): string {
+  return readFixture(join(FIXTURES, name));
+}
+
+/** A sample file, byte for byte. */
+export function sampleFile(name: string): Buffer {
+  return readFileSync(join(FIXTURES, name));
+}
+
+/** The first bytes of a real PNG file: what a user uploads by mistake instead of a CSV. */
+export const PNG_BYTES = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+  0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
+]);
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | number | boolean>;
+  readonly body: string;
+  /** The body parsed as JSON (undefined when it is empty). */
+  readonly json: any;
+}
+
+/** The ingest service on the real local adapters (SQLite table, files), called exactly as Lambda would call it. */
+export interface IngestHarness {
+  readonly ports: TestPorts;
+  readonly service: ServiceDefinition;
+  http(input: ApiEventInput): Promise<ApiAnswer>;
+  uploads(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
+  history(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
+  /** Published detail-types, in order. */
+  publishedTypes(): string[];
+}
+
+export function createHarness(): IngestHarness {
+  const ports = createTestPorts();
+  const service = createIngestService({
+    publisher: ports.publisher,
+    clock: ports.clock,
+    ids: ports.ids,
+    logger: ports.logger,
+    config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET },
+    objects: ports.objects,
+    jobs: ports.table('ingest-jobs'),
+    tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
+  });
+  const subscription = (name: string) => {
+    const binding = service.subscriptions[name];
+    if (!binding) throw new Error(`ingest has no subscription ${name}`);
+    return (bodies: readonly string[], options: { receiveCount?: number } = {}) => binding.handler(sqsEvent(bodies, options), testContext());
+  };
+  return {
+    ports,
+    service,
+    async http(input) {
+      if (!service.http) throw new Error('ingest serves no HTTP API');
+      const response = await service.http(apiEvent(input), testContext());
+      const body = response.body ?? '';
+      return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body, json: body ? JSON.parse(body) : undefined };
+    },
+    uploads: subscription('uploads'),
+    history: subscription('history'),
+    publishedTypes: () => ports.publisher.entries.map((entry) => entry.detailType),
+  };
+}
+
+/** `POST /jobs` with a CSV body, as acme unless told otherwise. */
+export function postCsv(
+  harness: IngestHarness,
+  csv: Buffer | string,
+  options: { query?: Record<string, string>; headers?: Record<string, string>; token?: string } = {},
+): Promise<ApiAnswer> {
+  return harness.http({
+    routeKey: 'POST /jobs',
+    token: options.token ?? ACME_TOKEN,
+    headers: { 'content-type': 'text/csv', ...options.headers },
+    ...(options.query ? { query: options.query } : {}),
+    body: csv,
+  });
+}
+
+/** `POST /jobs` with a JSON body (a presigned upload), as acme unless told otherwise. */
+export function postJson(
+  harness: IngestHarness,
+  body: unknown,
+  options: { headers?: Record<string, string>; token?: string } = {},
+): Promise<ApiAnswer> {
+  return harness.http({
+    routeKey: 'POST /jobs',
+    token: options.token ?? ACME_TOKEN,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export function getJob(harness: IngestHarness, jobId: string, route: '' | '/events' | '/result' = '', token = ACME_TOKEN): Promise<ApiAnswer> {
+  return harness.http({ routeKey: `GET /jobs/{id}${route}`, pathParameters: { id: jobId }, token });
+}

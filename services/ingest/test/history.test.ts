@@ -1,0 +1,207 @@
+import { FIRST_JOB_ID, createHarness, fixture, getJob, postCsv, sampleFile, type IngestHarness } from './helpers';
+
+const CONTACTS = sampleFile('contacts.csv');
+const PLANNED = fixture('job-planned.json');
+const LABELED_0 = fixture('chunk-labeled-0.json');
+const RELABELED_0 = fixture('chunk-labeled-0-relabeled.json');
+const LABELED_1 = fixture('chunk-labeled-1.json');
+const STAGE_FAILED = fixture('stage-failed.json');
+const FAILED = fixture('job-failed.json');
+const COMPLETED = fixture('job-completed.json');
+
+const ACCEPTED_VIEW = {
+  jobId: FIRST_JOB_ID,
+  status: 'accepted',
+  filename: 'contacts.csv',
+  rows: { total: 0, done: 0, matched: 0, unmatched: 0, invalid: 0 },
+  chunks: { total: 0, done: 0 },
+  createdAt: '2026-11-28T12:00:00.000Z',
+  completedAt: null,
+  error: null,
+};
+
+const COMPLETED_VIEW = {
+  ...ACCEPTED_VIEW,
+  status: 'completed',
+  rows: { total: 5, done: 5, matched: 3, unmatched: 1, invalid: 1 },
+  chunks: { total: 2, done: 2 },
+  completedAt: '2026-11-28T12:10:00.000Z',
+};
+
+describe('ingest history subscription and the job state fold', () => {
+  const harnesses: IngestHarness[] = [];
+
+  /** A fresh ingest with job_TEST000001 created by acme from contacts.csv. */
+  async function jobHarness(): Promise<IngestHarness> {
+    const harness = createHarness();
+    harnesses.push(harness);
+    const created = await postCsv(harness, CONTACTS, { query: { filename: 'contacts.csv' } });
+    expect(created.json.jobId).toBe(FIRST_JOB_ID);
+    return harness;
+  }
+
+  async function view(harness: IngestHarness): Promise<unknown> {
+    const answer = await getJob(harness, FIRST_JOB_ID);
+    expect(answer.status).toBe(200);
+    return answer.json;
+  }
+
+  async function historyTypes(harness: IngestHarness): Promise<string[]> {
+    return (await getJob(harness, FIRST_JOB_ID, '/events')).json.map((event: { type: string }) => event.type);
+  }
+
+  afterEach(() => {
+    for (const harness of harnesses.splice(0)) harness.ports.cleanup();
+  });
+
+  it('appends an event once however often it is delivered (same batch, or again later)', async () => {
+    const harness = await jobHarness();
+
+    expect(await harness.history([PLANNED, PLANNED])).toEqual({ batchItemFailures: [] });
+    expect(await harness.history([PLANNED], { receiveCount: 2 })).toEqual({ batchItemFailures: [] });
+
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
+    const planned = JSON.parse(PLANNED).detail;
+    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json;
+    expect(stored).toEqual({ id: planned.metadata.eventId, type: 'job.planned.v1', occurredAt: planned.metadata.occurredAt, data: planned.data });
+    // Appending publishes nothing.
+    expect(harness.publishedTypes()).toEqual(['job.created.v1']);
+  });
+
+  it('folds the history: accepted -> running (job.planned) -> progress per labeled chunk -> completed', async () => {
+    const harness = await jobHarness();
+    expect(await view(harness)).toEqual(ACCEPTED_VIEW);
+
+    await harness.history([PLANNED]);
+    expect(await view(harness)).toEqual({ ...ACCEPTED_VIEW, status: 'running', rows: { ...ACCEPTED_VIEW.rows, total: 5 }, chunks: { total: 2, done: 0 } });
+
+    await harness.history([LABELED_0]);
+    const afterFirstChunk = {
+      ...ACCEPTED_VIEW,
+      status: 'running',
+      rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 },
+      chunks: { total: 2, done: 1 },
+    };
+    expect(await view(harness)).toEqual(afterFirstChunk);
+
+    await harness.history([LABELED_1]);
+    // Every chunk labeled is not yet completed: only the merger's job.completed.v1 says so.
+    expect(await view(harness)).toEqual({
+      ...afterFirstChunk,
+      rows: { total: 5, done: 5, matched: 3, unmatched: 1, invalid: 1 },
+      chunks: { total: 2, done: 2 },
+    });
+
+    await harness.history([COMPLETED]);
+    expect(await view(harness)).toEqual(COMPLETED_VIEW);
+  });
+
+  it('counts a chunk once: a duplicate delivery is stored once, a relabel of the same chunk does not add rows', async () => {
+    const harness = await jobHarness();
+
+    await harness.history([PLANNED, LABELED_0, LABELED_0]);
+    await harness.history([RELABELED_0], { receiveCount: 1 });
+
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1', 'chunk.labeled.v1', 'chunk.labeled.v1']);
+    expect(await view(harness)).toMatchObject({ rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 }, chunks: { total: 2, done: 1 } });
+  });
+
+  it('reaches the same state whatever order the events arrive in', async () => {
+    const inOrder = await jobHarness();
+    const reversed = await jobHarness();
+    const shuffled = await jobHarness();
+
+    await inOrder.history([PLANNED, LABELED_0, LABELED_1]);
+    await reversed.history([LABELED_1, LABELED_0, PLANNED]);
+    await shuffled.history([LABELED_1]);
+    await shuffled.history([LABELED_0, LABELED_1]);
+    await shuffled.history([PLANNED, LABELED_0]);
+
+    const running = await view(inOrder);
+    expect(running).toMatchObject({ status: 'running', rows: { total: 5, done: 5 }, chunks: { total: 2, done: 2 } });
+    expect(await view(reversed)).toEqual(running);
+    expect(await view(shuffled)).toEqual(running);
+
+    await inOrder.history([COMPLETED]);
+    await reversed.history([COMPLETED]);
+    await shuffled.history([COMPLETED]);
+    for (const harness of [inOrder, reversed, shuffled]) expect(await view(harness)).toEqual(COMPLETED_VIEW);
+  });
+
+  it('shows a chunk labeled before job.planned arrives as running, with the chunk count it names', async () => {
+    const harness = await jobHarness();
+
+    await harness.history([LABELED_1]);
+
+    expect(await view(harness)).toMatchObject({
+      status: 'running',
+      rows: { total: 0, done: 2, matched: 1, unmatched: 0, invalid: 1 },
+      chunks: { total: 2, done: 1 },
+    });
+  });
+
+  it('keeps stage.failed.v1 in the history without changing the status; job.failed.v1 fails the job with its reason', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED, LABELED_0, STAGE_FAILED]);
+
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1', 'chunk.labeled.v1', 'stage.failed.v1']);
+    expect(await view(harness)).toMatchObject({ status: 'running', error: null });
+
+    await harness.history([FAILED]);
+
+    expect(await view(harness)).toEqual({
+      ...ACCEPTED_VIEW,
+      status: 'failed',
+      rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 },
+      chunks: { total: 2, done: 1 },
+      completedAt: '2026-11-28T12:03:00.000Z',
+      error: {
+        reason: 'matcher gave up on chunk 2 (rows 4-5) after 5 attempts: directory provider unavailable: connect ECONNREFUSED 10.0.0.7:443',
+        rows: { first: 3, count: 2 },
+      },
+    });
+  });
+
+  it('reads completed after a failure that was redriven to completion, in either arrival order', async () => {
+    const failedFirst = await jobHarness();
+    const completedFirst = await jobHarness();
+
+    await failedFirst.history([PLANNED, LABELED_0, STAGE_FAILED, FAILED]);
+    expect(await view(failedFirst)).toMatchObject({ status: 'failed' });
+    await failedFirst.history([LABELED_1, COMPLETED]);
+    await completedFirst.history([COMPLETED, LABELED_1, LABELED_0, PLANNED]);
+    await completedFirst.history([FAILED, STAGE_FAILED]);
+
+    expect(await view(failedFirst)).toEqual(COMPLETED_VIEW);
+    expect(await view(completedFirst)).toEqual(COMPLETED_VIEW);
+  });
+
+  it('drops fields it does not know (additive changes keep the version)', async () => {
+    const harness = await jobHarness();
+    const withExtra = JSON.parse(PLANNED);
+    withExtra.detail.data.addedInALaterRelease = { anything: true };
+    withExtra.detail.metadata.traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    expect(await harness.history([JSON.stringify(withExtra)])).toEqual({ batchItemFailures: [] });
+
+    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json;
+    expect(stored.data).toEqual(JSON.parse(PLANNED).detail.data);
+    expect(await view(harness)).toMatchObject({ status: 'running', rows: { total: 5 } });
+  });
+
+  it('keeps messages it cannot read (not JSON, unknown type, invalid detail) as batch item failures, and still appends the rest', async () => {
+    const harness = await jobHarness();
+    const unknownType = JSON.parse(PLANNED);
+    unknownType['detail-type'] = 'job.exploded.v1';
+    const invalidDetail = JSON.parse(LABELED_0);
+    delete invalidDetail.detail.data.counts;
+
+    const response = await harness.history(['{"truncated', JSON.stringify(unknownType), PLANNED, JSON.stringify(invalidDetail)]);
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-2' }, { itemIdentifier: 'message-4' }],
+    });
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
+    expect(harness.publishedTypes()).toEqual(['job.created.v1']);
+  });
+});
