@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { queryAll, type Table } from '@refinery/ports';
+import { queryAll, type Item, type Table } from '@refinery/ports';
 
 export const NOTIFIABLE_EVENT_TYPES = ['job.completed.v1', 'job.failed.v1'] as const;
 export type NotifiableEventType = (typeof NOTIFIABLE_EVENT_TYPES)[number];
@@ -34,6 +34,8 @@ export function newSigningSecret(): string {
 
 const tenantPk = (tenantId: string): string => `tenant#${tenantId}`;
 const subscriptionSk = (id: string): string => `subscription#${id}`;
+// The table's keys are storage details: they never leave the store (the API would show them to users).
+const withoutKeys = <T>({ pk: _pk, sk: _sk, ...rest }: Item): T => rest as unknown as T;
 
 /** Subscriptions per tenant, the record of what was delivered (for idempotency) and every attempt. */
 export class SubscriptionStore {
@@ -49,13 +51,14 @@ export class SubscriptionStore {
   async list(tenantId: string): Promise<Subscription[]> {
     const subscriptions: Subscription[] = [];
     for await (const item of queryAll(this.table, tenantPk(tenantId), { beginsWith: 'subscription#' })) {
-      subscriptions.push(item as unknown as Subscription);
+      subscriptions.push(withoutKeys<Subscription>(item));
     }
     return subscriptions;
   }
 
   async get(tenantId: string, id: string): Promise<Subscription | undefined> {
-    return (await this.table.get({ pk: tenantPk(tenantId), sk: subscriptionSk(id) })) as unknown as Subscription | undefined;
+    const item = await this.table.get({ pk: tenantPk(tenantId), sk: subscriptionSk(id) });
+    return item && withoutKeys<Subscription>(item);
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
@@ -81,6 +84,6 @@ export class SubscriptionStore {
   /** Attempts of a subscription, newest first. */
   async attempts(subscriptionId: string, limit = 100): Promise<DeliveryAttempt[]> {
     const page = await this.table.query(`attempts#${subscriptionId}`, { reverse: true, limit });
-    return page.items as unknown as DeliveryAttempt[];
+    return page.items.map((item) => withoutKeys<DeliveryAttempt>(item));
   }
 }

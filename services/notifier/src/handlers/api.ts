@@ -12,6 +12,8 @@ export function createApiHandler(deps: NotifierDeps): HttpApiHandler {
     url: z
       .url()
       .refine((value) => {
+        // Checks run on, even after z.url() has failed: an unparsable value must be a 400, not a thrown TypeError.
+        if (!URL.canParse(value)) return false;
         const url = new URL(value);
         return url.protocol === 'https:' || (url.protocol === 'http:' && (deps.config.allowHttp || LOCAL_HOSTS.has(url.hostname)));
       }, 'must be an https URL (http only to localhost)'),

@@ -1,0 +1,324 @@
+import { join } from 'node:path';
+import type { MatchedRow } from '@refinery/chunk-records';
+import { DirectoryProvider } from '@refinery/directory-provider';
+import { chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
+import type { Candidate, ContactProvider } from '@refinery/matching';
+import { loadBundledNicknames } from '@refinery/nicknames';
+import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { DEFAULT_MATCHER_CONFIG, createMatcherService, matcherManifest, seedNicknames } from '../src/service';
+
+const CHUNKS_BUCKET = 'matcher-chunks';
+const FIXTURE = join(__dirname, 'fixtures', 'chunk-planned.json');
+
+interface PlannedFixture {
+  detail: { metadata: EventMetadata; data: EventData<typeof chunkPlannedV1> };
+}
+
+function planned(): PlannedFixture {
+  return JSON.parse(readFixture(FIXTURE)) as PlannedFixture;
+}
+
+/** The fixture as an SQS message body, optionally changed first. */
+function plannedBody(change?: (event: PlannedFixture) => void): string {
+  const event = planned();
+  change?.(event);
+  return JSON.stringify(event);
+}
+
+// The input object: the range of the fixture (chunk 2 of 3, rows 10-15) sits between bytes that would break any
+// parser reading them: an unterminated quote where chunk 1 would be, and another one after the range.
+const HEADER = 'First Name,Last Name,Email,Company,City,Notes\n';
+const BEFORE_RANGE = 'Broken,"this quote never closes,x,y,z\n';
+const CHUNK_LINES = [
+  'Robert,Paulson,Robert.Paulson@Example.COM,Paper Street Soap,Wilmington,=1+1',
+  'Bob,Paulson,,Paper Street Soap,Wilmington,',
+  'Zebediah,Quillfeather,zq@nowhere.example,,,',
+  'Alice,,alice@example.com,,,',
+  'Carol,Danvers,,,,',
+  'Dave,Jones,dave@example.com,Acme,Boston,,EXTRA ONE,EXTRA TWO',
+];
+const CHUNK = `${CHUNK_LINES.join('\n')}\n`;
+const AFTER_RANGE = 'Trailing,"garbage that never closes\n';
+const INPUT = `${HEADER}${BEFORE_RANGE}${CHUNK}${AFTER_RANGE}`;
+
+const ROBERT: Candidate = {
+  id: 'dir-robert-paulson',
+  fields: {
+    first_name: 'Robert',
+    last_name: 'Paulson',
+    email: 'robert.paulson@example.com',
+    phone: '+13025550100',
+    company: 'Paper Street Soap Company',
+    city: 'Wilmington',
+    state: 'DE',
+  },
+};
+const DIRECTORY: Candidate[] = [
+  ROBERT,
+  { id: 'dir-marla-singer', fields: { first_name: 'Marla', last_name: 'Singer', email: 'marla@example.org', city: 'Wilmington', state: 'DE' } },
+  { id: 'dir-tyler-durden', fields: { first_name: 'Tyler', last_name: 'Durden', email: 'tyler@example.net', company: 'Paper Street Soap Company' } },
+];
+
+const MAX_RECEIVE_COUNT = matcherManifest.subscriptions.chunks!.queue.maxReceiveCount;
+
+let ports: TestPorts;
+
+beforeEach(async () => {
+  ports = createTestPorts();
+  await ports.objects.put(planned().detail.data.input, INPUT, { contentType: 'text/csv' });
+});
+
+afterEach(() => ports.cleanup());
+
+async function matcher(options: { provider?: ContactProvider; seed?: boolean } = {}) {
+  const nicknames = ports.table('matcher-nicknames');
+  if (options.seed ?? true) await seedNicknames(nicknames, loadBundledNicknames(), 'test');
+  return createMatcherService({
+    publisher: ports.publisher,
+    clock: ports.clock,
+    ids: ports.ids,
+    logger: ports.logger,
+    config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: CHUNKS_BUCKET },
+    objects: ports.objects,
+    provider: options.provider ?? DirectoryProvider.fromRecords(DIRECTORY),
+    nicknames,
+  }).subscriptions.chunks!.handler;
+}
+
+function matchedKey(): string {
+  const { metadata } = planned().detail;
+  return `tenants/${metadata.tenantId}/jobs/${metadata.jobId}/matched/000000001.ndjson`;
+}
+
+async function readMatchedRows(): Promise<MatchedRow[]> {
+  const text = (await ports.objects.getBuffer({ bucket: CHUNKS_BUCKET, key: matchedKey() })).toString('utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as MatchedRow);
+}
+
+const failingProvider: ContactProvider = {
+  name: 'down',
+  findCandidates: async () => {
+    throw new Error('provider unavailable: connect ECONNREFUSED 10.0.0.7:443');
+  },
+};
+
+describe('matcher chunks: chunk.planned.v1', () => {
+  it('the fixture range covers exactly the chunk rows of the input object', () => {
+    const { range } = planned().detail.data;
+    expect(Buffer.from(INPUT).subarray(range.start, range.end).toString('utf8')).toBe(CHUNK);
+  });
+
+  it('reads only its byte range and writes one NDJSON row per record with global row numbers and the parsed cells', async () => {
+    const handler = await matcher();
+    const response = await handler(sqsEvent([plannedBody()]), testContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const rows = await readMatchedRows();
+    expect(rows.map((row) => row.row)).toEqual([10, 11, 12, 13, 14, 15]);
+    expect(rows.map((row) => row.cells)).toEqual([
+      ['Robert', 'Paulson', 'Robert.Paulson@Example.COM', 'Paper Street Soap', 'Wilmington', '=1+1'],
+      ['Bob', 'Paulson', '', 'Paper Street Soap', 'Wilmington', ''],
+      ['Zebediah', 'Quillfeather', 'zq@nowhere.example', '', '', ''],
+      ['Alice', '', 'alice@example.com', '', '', ''],
+      ['Carol', 'Danvers', '', '', '', ''],
+      ['Dave', 'Jones', 'dave@example.com', 'Acme', 'Boston', '', 'EXTRA ONE', 'EXTRA TWO'],
+    ]);
+    const info = await ports.objects.head({ bucket: CHUNKS_BUCKET, key: matchedKey() });
+    expect(info?.contentType).toBe('application/x-ndjson');
+  });
+
+  it('matches an exact e-mail, standardizes the contact and records the provider values', async () => {
+    const handler = await matcher();
+    await handler(sqsEvent([plannedBody()]), testContext());
+
+    const [robert] = await readMatchedRows();
+    expect(robert).toMatchObject({
+      row: 10,
+      status: 'matched',
+      method: 'exact',
+      matchId: ROBERT.id,
+      provider: ROBERT.fields,
+      // Lower-cased e-mail; the unmapped Notes column is not part of the contact.
+      contact: { first_name: 'Robert', last_name: 'Paulson', email: 'robert.paulson@example.com', company: 'Paper Street Soap', city: 'Wilmington' },
+    });
+    expect(Object.keys(robert!.contact).sort()).toEqual(['city', 'company', 'email', 'first_name', 'last_name']);
+    expect(robert!.reason).toContain('e-mail equal');
+    expect(robert!.score).toBeGreaterThan(0);
+    expect(robert!.score).toBeLessThanOrEqual(1);
+  });
+
+  it('matches a nickname (Bob = Robert) through the seeded nickname store, with corroborating evidence', async () => {
+    const handler = await matcher();
+    await handler(sqsEvent([plannedBody()]), testContext());
+
+    const bob = (await readMatchedRows())[1];
+    expect(bob).toMatchObject({ row: 11, status: 'matched', method: 'nickname', matchId: ROBERT.id, provider: ROBERT.fields });
+    expect(bob!.reason).toContain('nickname');
+  });
+
+  it('takes nicknames from the nickname store: unseeded, Bob is not taken for Robert', async () => {
+    const handler = await matcher({ seed: false });
+    await handler(sqsEvent([plannedBody()]), testContext());
+
+    const bob = (await readMatchedRows())[1];
+    expect(bob).toMatchObject({ row: 11, status: 'unmatched', method: null, matchId: null, provider: null });
+  });
+
+  it('leaves a clear stranger unmatched, with a reason and no provider values', async () => {
+    const handler = await matcher();
+    await handler(sqsEvent([plannedBody()]), testContext());
+
+    const stranger = (await readMatchedRows())[2];
+    expect(stranger).toMatchObject({
+      row: 12,
+      status: 'unmatched',
+      method: null,
+      matchId: null,
+      provider: null,
+      contact: { first_name: 'Zebediah', last_name: 'Quillfeather', email: 'zq@nowhere.example' },
+    });
+    expect(stranger!.reason).toEqual(expect.any(String));
+    expect(stranger!.reason.length).toBeGreaterThan(0);
+  });
+
+  it('reports invalid rows as results with their reason (missing last name, only a name, extra values), not as failures', async () => {
+    const provider = DirectoryProvider.fromRecords(DIRECTORY);
+    const asked: string[] = [];
+    const handler = await matcher({
+      provider: {
+        name: provider.name,
+        findCandidates: async (contacts) => {
+          asked.push(...contacts.map((contact) => `${contact.first_name} ${contact.last_name}`));
+          return provider.findCandidates(contacts);
+        },
+      },
+    });
+    const response = await handler(sqsEvent([plannedBody()]), testContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [missingLast, onlyName, extra] = (await readMatchedRows()).slice(3);
+    for (const row of [missingLast, onlyName, extra]) {
+      expect(row).toMatchObject({ status: 'invalid', method: null, score: 0, matchId: null, provider: null });
+    }
+    expect(missingLast).toMatchObject({ row: 13, reason: 'missing last_name', contact: { first_name: 'Alice', email: 'alice@example.com' } });
+    expect(onlyName!.row).toBe(14);
+    expect(onlyName!.reason).toMatch(/^only a name/);
+    expect(extra!.row).toBe(15);
+    expect(extra!.reason).toContain('the row has 8 values but the header has 6 columns');
+    expect(extra!.reason).toContain('extra values: "EXTRA ONE", "EXTRA TWO"');
+    // Invalid rows are never sent to the provider.
+    expect(asked).toEqual(['Robert Paulson', 'Bob Paulson', 'Zebediah Quillfeather']);
+  });
+
+  it('publishes chunk.matched.v1 pointing at the rows, with counts that add up to them', async () => {
+    const handler = await matcher();
+    await handler(sqsEvent([plannedBody()]), testContext());
+
+    const cause = planned().detail;
+    const rows = await readMatchedRows();
+    expect(ports.publisher.entries).toHaveLength(1);
+    const [event] = ports.publisher.ofType('chunk.matched.v1');
+    expect(event!.source).toBe('refinery.matcher');
+    expect(event!.metadata).toMatchObject({
+      eventId: deriveEventId(cause.metadata.eventId, 'chunk.matched.v1'),
+      tenantId: cause.metadata.tenantId,
+      jobId: cause.metadata.jobId,
+      correlationId: cause.metadata.correlationId,
+      causationId: cause.metadata.eventId,
+    });
+    const count = (status: MatchedRow['status']) => rows.filter((row) => row.status === status).length;
+    const byMethod = (method: MatchedRow['method']) => rows.filter((row) => row.method === method).length;
+    expect(event!.data).toEqual({
+      chunk: { index: 1, count: 3 },
+      rows: { first: 10, count: 6 },
+      result: { bucket: CHUNKS_BUCKET, key: matchedKey() },
+      counts: {
+        matched: count('matched'),
+        unmatched: count('unmatched'),
+        invalid: count('invalid'),
+        byMethod: { exact: byMethod('exact'), fuzzy: byMethod('fuzzy'), nickname: byMethod('nickname') },
+      },
+    });
+    expect(event!.data.counts).toEqual({ matched: 2, unmatched: 1, invalid: 3, byMethod: { exact: 1, fuzzy: 0, nickname: 1 } });
+  });
+
+  it('fails the chunk for good (stage.failed.v1, retryable false) when the range holds a different number of rows than planned', async () => {
+    const handler = await matcher();
+    const response = await handler(
+      sqsEvent([
+        plannedBody((event) => {
+          event.detail.data.rows.count = 7;
+        }),
+      ]),
+      testContext(),
+    );
+
+    // Done with: a retry would read the same bytes.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(ports.publisher.ofType('chunk.matched.v1')).toEqual([]);
+    const [failure] = ports.publisher.ofType('stage.failed.v1');
+    expect(failure!.source).toBe('refinery.matcher');
+    expect(failure!.data).toMatchObject({
+      service: 'matcher',
+      subscription: 'chunks',
+      eventType: 'chunk.planned.v1',
+      eventId: planned().detail.metadata.eventId,
+      retryable: false,
+      attempts: 1,
+      chunk: { index: 1 },
+      rows: { first: 10, count: 7 },
+    });
+    expect(failure!.data.reason).toContain('should hold 7 rows but 6 were read');
+  });
+
+  it('keeps the message for a retry when the provider fails, and publishes nothing before the last attempt', async () => {
+    const handler = await matcher({ provider: failingProvider });
+    const response = await handler(sqsEvent([plannedBody()], { receiveCount: 1 }), testContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(ports.publisher.entries).toEqual([]);
+    // Nothing half-written is left behind.
+    expect(await ports.objects.head({ bucket: CHUNKS_BUCKET, key: matchedKey() })).toBeUndefined();
+  });
+
+  it('on the last attempt (maxReceiveCount from service.json) also reports stage.failed.v1, retryable, naming the chunk and rows', async () => {
+    expect(MAX_RECEIVE_COUNT).toBe(5);
+    const handler = await matcher({ provider: failingProvider });
+    const response = await handler(sqsEvent([plannedBody()], { receiveCount: MAX_RECEIVE_COUNT }), testContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(ports.publisher.ofType('chunk.matched.v1')).toEqual([]);
+    const [failure] = ports.publisher.ofType('stage.failed.v1');
+    expect(failure!.data).toMatchObject({
+      service: 'matcher',
+      subscription: 'chunks',
+      eventType: 'chunk.planned.v1',
+      retryable: true,
+      attempts: MAX_RECEIVE_COUNT,
+      chunk: { index: 1 },
+      rows: { first: 10, count: 6 },
+    });
+    expect(failure!.data.reason).toBe(
+      'matcher gave up on chunk 2 (rows 11-16) after 5 attempts: provider unavailable: connect ECONNREFUSED 10.0.0.7:443',
+    );
+  });
+
+  it('on redelivery rewrites the same object content and republishes chunk.matched.v1 with the same event id', async () => {
+    const handler = await matcher();
+    await handler(sqsEvent([plannedBody()]), testContext());
+    const first = await ports.objects.getBuffer({ bucket: CHUNKS_BUCKET, key: matchedKey() });
+
+    const again = await handler(sqsEvent([plannedBody()], { receiveCount: 2 }), testContext());
+
+    expect(again.batchItemFailures).toEqual([]);
+    const second = await ports.objects.getBuffer({ bucket: CHUNKS_BUCKET, key: matchedKey() });
+    expect(second.equals(first)).toBe(true);
+    const events = ports.publisher.ofType('chunk.matched.v1');
+    expect(events).toHaveLength(2);
+    expect(events[1]!.metadata.eventId).toBe(events[0]!.metadata.eventId);
+    expect(events[1]!.data).toEqual(events[0]!.data);
+  });
+});

@@ -1,0 +1,86 @@
+import { queryAll } from '@refinery/ports';
+import { NicknameTable, loadBundledNicknames } from '@refinery/nicknames';
+import { createTestPorts, type TestPorts } from '@refinery/test-support';
+import { StoredNicknames, seedNicknames } from '../src/service';
+
+let ports: TestPorts;
+
+beforeEach(() => {
+  ports = createTestPorts();
+});
+
+afterEach(() => ports.cleanup());
+
+async function itemCount(table: ReturnType<TestPorts['table']>, pk: string): Promise<number> {
+  let count = 0;
+  for await (const _item of queryAll(table, pk)) count += 1;
+  return count;
+}
+
+describe('seedNicknames', () => {
+  it('seeds the bundled table once; a second seeding from the same data does nothing', async () => {
+    const table = ports.table('matcher-nicknames');
+    const bundled = loadBundledNicknames();
+
+    const first = await seedNicknames(table, bundled, 'test');
+    expect(first).toEqual({ seeded: true, names: bundled.size });
+    expect(bundled.size).toBeGreaterThan(100);
+    const marker = await table.get({ pk: 'nicknames', sk: 'seed' });
+
+    const second = await seedNicknames(table, bundled, 'test');
+    expect(second).toEqual({ seeded: false, names: bundled.size });
+    // The marker was not rewritten (it would carry a new seededAt).
+    expect(await table.get({ pk: 'nicknames', sk: 'seed' })).toEqual(marker);
+  });
+
+  it('seeds again when the data changes', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob']]), 'test');
+
+    const changed = await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob'], ['william', 'bill']]), 'test');
+
+    expect(changed).toEqual({ seeded: true, names: 4 });
+    const nicknames = new StoredNicknames(table);
+    await nicknames.prefetch(['Bill']);
+    expect([...nicknames.variantsOf('Bill')]).toEqual(['william']);
+  });
+
+  it('stores one item per name', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob'], ['robert', 'rob']]), 'test');
+
+    expect(await itemCount(table, 'nickname#robert')).toBe(1);
+    expect(await table.get({ pk: 'nickname#robert', sk: 'variants' })).toMatchObject({ variants: ['bob', 'rob'] });
+    expect(await table.get({ pk: 'nickname#bob', sk: 'variants' })).toMatchObject({ variants: ['robert'] });
+  });
+});
+
+describe('StoredNicknames', () => {
+  it('finds variants both ways (Bob -> Robert, Robert -> Bob), whatever the case, after a prefetch', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    const nicknames = new StoredNicknames(table);
+
+    await nicknames.prefetch(['BOB', 'robert']);
+
+    expect(nicknames.variantsOf('Bob').has('robert')).toBe(true);
+    expect(nicknames.variantsOf('Robert').has('bob')).toBe(true);
+    expect(nicknames.variantsOf('robert').has('bobby')).toBe(true);
+  });
+
+  it('knows only what it fetched: no variants for names not prefetched or not in the store', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    const nicknames = new StoredNicknames(table);
+
+    expect(nicknames.variantsOf('Bob').size).toBe(0);
+    await nicknames.prefetch(['Zebediahx', '']);
+    expect(nicknames.variantsOf('Zebediahx').size).toBe(0);
+  });
+
+  it('finds nothing in an unseeded store', async () => {
+    const nicknames = new StoredNicknames(ports.table('matcher-nicknames'));
+    await nicknames.prefetch(['bob']);
+    expect(nicknames.variantsOf('bob').size).toBe(0);
+  });
+});

@@ -1,0 +1,229 @@
+import { RESULT_COLUMNS } from '@refinery/chunk-records';
+import { CANONICAL_FIELDS } from '@refinery/contacts';
+import { deriveEventId, type EventData, type jobPlannedV1 } from '@refinery/events';
+import { createTestPorts, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import {
+  CrashBeforeRecordingCompletion,
+  JOB_ID,
+  LABELED_CHUNKS,
+  LEDGER_TABLE,
+  RESULTS_BUCKET,
+  RESULT_KEY,
+  body,
+  createMerger,
+  fixture,
+  putLabeledChunk,
+  readResultCsv,
+} from './helpers';
+
+const PLANNED = 'job-planned';
+const chunk = (index: number) => `chunk-labeled-${index}`;
+
+let ports: TestPorts;
+
+beforeEach(async () => {
+  ports = createTestPorts();
+  for (const index of [0, 1, 2]) await putLabeledChunk(ports, index);
+});
+
+afterEach(() => ports.cleanup());
+
+type Handler = ReturnType<typeof createMerger>['progress'];
+
+/** Delivers one SQS batch of fixtures and expects every message to succeed. */
+async function deliver(handler: Handler, names: readonly string[], receiveCount = 1): Promise<void> {
+  const response = await handler(sqsEvent(names.map((name) => body(name)), { receiveCount }), testContext());
+  expect(response.batchItemFailures).toEqual([]);
+}
+
+function completions() {
+  return ports.publisher.ofType('job.completed.v1');
+}
+
+describe('merger progress: job.planned.v1 + chunk.labeled.v1', () => {
+  it('completes once when job.planned.v1 arrives last, after chunks delivered out of order and twice', async () => {
+    const { progress } = createMerger(ports);
+
+    await deliver(progress, [chunk(2), chunk(0), chunk(2)]);
+    await deliver(progress, [chunk(1)]);
+    await deliver(progress, [chunk(0), chunk(1)], 2);
+    expect(ports.publisher.entries).toEqual([]);
+    expect(await ports.objects.head({ bucket: RESULTS_BUCKET, key: RESULT_KEY })).toBeUndefined();
+
+    await deliver(progress, [PLANNED]);
+    expect(completions()).toHaveLength(1);
+    expect(completions()[0]!.metadata.causationId).toBe(fixture(PLANNED).detail.metadata.eventId);
+
+    await deliver(progress, [chunk(2), chunk(1), PLANNED], 2);
+    expect(ports.publisher.entries).toHaveLength(1);
+  });
+
+  it('completes once when job.planned.v1 arrives first, on the last new chunk, whatever the duplicates', async () => {
+    const { progress } = createMerger(ports);
+
+    await deliver(progress, [PLANNED]);
+    await deliver(progress, [chunk(1)]);
+    await deliver(progress, [chunk(2), chunk(1), PLANNED], 2);
+    expect(ports.publisher.entries).toEqual([]);
+
+    await deliver(progress, [chunk(0)]);
+    expect(completions()).toHaveLength(1);
+    expect(completions()[0]!.metadata.causationId).toBe(fixture(chunk(0)).detail.metadata.eventId);
+
+    await deliver(progress, [chunk(0), chunk(2), chunk(1)], 2);
+    expect(ports.publisher.entries).toHaveLength(1);
+  });
+
+  it('completes once from one batch that holds everything, shuffled and duplicated', async () => {
+    const { progress } = createMerger(ports);
+
+    await deliver(progress, [chunk(1), PLANNED, chunk(2), chunk(1), chunk(0), PLANNED]);
+
+    expect(completions()).toHaveLength(1);
+    expect(ports.publisher.entries).toHaveLength(1);
+  });
+
+  it('publishes job.completed.v1 with the result file, the totals and an id derived from the job', async () => {
+    const { progress } = createMerger(ports);
+    await deliver(progress, [PLANNED, chunk(0), chunk(1), chunk(2)]);
+
+    const planned = fixture(PLANNED).detail.metadata;
+    const [completed] = completions();
+    const info = await ports.objects.head({ bucket: RESULTS_BUCKET, key: RESULT_KEY });
+    expect(completed!.source).toBe('refinery.merger');
+    expect(completed!.metadata).toMatchObject({
+      eventId: deriveEventId(JOB_ID, 'job.completed.v1'),
+      tenantId: 'acme',
+      jobId: JOB_ID,
+      correlationId: planned.correlationId,
+      causationId: fixture(chunk(2)).detail.metadata.eventId,
+    });
+    expect(completed!.data).toEqual({
+      result: { bucket: RESULTS_BUCKET, key: RESULT_KEY, sizeBytes: info!.sizeBytes, contentType: 'text/csv; charset=utf-8' },
+      rows: { total: 5, matched: 3, unmatched: 1, invalid: 1 },
+      byMethod: { exact: 1, fuzzy: 1, nickname: 1 },
+      chunks: { total: 3 },
+    });
+    expect(info!.sizeBytes).toBeGreaterThan(0);
+    expect(info!.contentType).toBe('text/csv; charset=utf-8');
+  });
+
+  it('writes the result CSV: input header + result columns, every row in order, cells spreadsheet-safe', async () => {
+    const { progress } = createMerger(ports);
+    // Chunks arrive backwards: the file is still in row order.
+    await deliver(progress, [chunk(2), chunk(1), chunk(0), PLANNED]);
+
+    const { text, records } = await readResultCsv(ports);
+    const [header, ...rows] = records;
+    expect(header).toEqual(['First Name', 'Last Name', 'Email', 'Notes', ...RESULT_COLUMNS]);
+    expect(RESULT_COLUMNS.slice(0, 7)).toEqual(['match_status', 'match_method', 'match_score', 'match_id', 'match_reason', 'first_name_status', 'first_name_latest']);
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row).toHaveLength(header!.length);
+
+    // Row 0 in full: the formula cell comes out as text.
+    expect(rows[0]).toEqual([
+      'Robert',
+      'Paulson',
+      'robert.paulson@example.com',
+      "'=1+1",
+      'matched',
+      'exact',
+      '0.980',
+      'dir-robert-paulson',
+      'e-mail equal; name "Robert Paulson" ~ "Robert Paulson" (1.00)',
+      ...CANONICAL_FIELDS.flatMap((field) =>
+        ({
+          first_name: ['confirmed', 'Robert'],
+          last_name: ['confirmed', 'Paulson'],
+          email: ['confirmed', 'robert.paulson@example.com'],
+          company: ['new', 'Paper Street Soap Company'],
+        })[field as string] ?? ['empty', ''],
+      ),
+    ]);
+    expect(text).toContain(",'=1+1,");
+
+    const inputCells = rows.map((row) => row.slice(0, 4));
+    expect(inputCells).toEqual([
+      ['Robert', 'Paulson', 'robert.paulson@example.com', "'=1+1"],
+      ['Zebediah', 'Quillfeather', 'zq@nowhere.example', ''],
+      ['Bob', 'Paulson', '', 'Likes "soap", a lot'],
+      ['Dave', 'Jones', 'dave@example.com', ''],
+      ['Marla', 'Singer', 'marla@example.org', "'@home"],
+    ]);
+    const rowsInOrder = LABELED_CHUNKS.flat();
+    expect(rows.map((row) => row.slice(4, 9))).toEqual(
+      rowsInOrder.map((row) => [row.status, row.method ?? '', row.score.toFixed(3), row.matchId ?? '', row.reason]),
+    );
+    expect(rows[2]!.slice(9, 11)).toEqual(['old', 'Robert']);
+  });
+
+  it('completes a job of 0 chunks on job.planned.v1 alone, with a header-only result', async () => {
+    const { progress } = createMerger(ports);
+    const response = await progress(
+      sqsEvent([
+        body<EventData<typeof jobPlannedV1>>(PLANNED, (event) => {
+          event.detail.data.rows.total = 0;
+          event.detail.data.chunks.total = 0;
+        }),
+      ]),
+      testContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [completed] = completions();
+    expect(completed!.data).toMatchObject({ rows: { total: 0, matched: 0, unmatched: 0, invalid: 0 }, chunks: { total: 0 } });
+    const { records } = await readResultCsv(ports);
+    expect(records).toEqual([['First Name', 'Last Name', 'Email', 'Notes', ...RESULT_COLUMNS]]);
+  });
+
+  it('fails the completing message when a labeled object is missing, publishes nothing, and completes once it is there', async () => {
+    await ports.objects.delete({ bucket: 'labeler-chunks', key: fixture<{ result: { key: string } }>(chunk(1)).detail.data.result.key });
+    const { progress } = createMerger(ports);
+    await deliver(progress, [PLANNED, chunk(0), chunk(1)]);
+
+    const response = await progress(sqsEvent([body(chunk(2))]), testContext());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(ports.publisher.entries).toEqual([]);
+    expect(await ports.objects.head({ bucket: RESULTS_BUCKET, key: RESULT_KEY })).toBeUndefined();
+
+    // The queue brings the message back once the object is readable again: nothing was lost.
+    await putLabeledChunk(ports, 1);
+    await deliver(progress, [chunk(2)], 2);
+    expect(completions()).toHaveLength(1);
+  });
+
+  it('republishes job.completed.v1 with the same event id when the completing message is redelivered after a crash', async () => {
+    const ledger = new CrashBeforeRecordingCompletion(ports.table(LEDGER_TABLE));
+    const { progress } = createMerger(ports, ledger);
+    await deliver(progress, [PLANNED, chunk(0), chunk(1)]);
+
+    const crashed = await progress(sqsEvent([body(chunk(2))]), testContext());
+    expect(crashed.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(completions()).toHaveLength(1);
+
+    await deliver(progress, [chunk(2)], 2);
+    const [first, second] = completions();
+    expect(completions()).toHaveLength(2);
+    expect(second!.metadata.eventId).toBe(first!.metadata.eventId);
+    expect(second!.data).toEqual(first!.data);
+
+    // Recorded now: a further redelivery publishes nothing.
+    await deliver(progress, [chunk(2)], 3);
+    expect(completions()).toHaveLength(2);
+  });
+
+  it('keeps different jobs apart', async () => {
+    const { progress } = createMerger(ports);
+    const otherJob = (name: string) =>
+      body(name, (event) => {
+        event.detail.metadata.jobId = 'job_01JDZOTHER000000000000000';
+      });
+    // Between them the two jobs have chunks 1, 2 and 3, but neither job has all three.
+    const response = await progress(sqsEvent([otherJob(PLANNED), otherJob(chunk(2))]), testContext());
+    expect(response.batchItemFailures).toEqual([]);
+    await deliver(progress, [PLANNED, chunk(0), chunk(1)]);
+
+    expect(ports.publisher.entries).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { EventMetadata } from '@refinery/events';
+import { TokenRegistry } from '@refinery/runtime';
+import { TestClock, apiEvent, readFixture, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
+import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, type NotifierConfig } from '../src/service';
+
+export const ACME_TOKEN = 'acme-token-0123456789';
+export const GLOBEX_TOKEN = 'globex-token-0123456789';
+
+export interface Fixture {
+  detail: { metadata: EventMetadata; data: Record<string, unknown> };
+}
+
+export function fixture(name: string): Fixture {
+  return JSON.parse(readFixture(join(__dirname, 'fixtures', `${name}.json`))) as Fixture;
+}
+
+export function body(name: string, change?: (event: Fixture) => void): string {
+  const event = fixture(name);
+  change?.(event);
+  return JSON.stringify(event);
+}
+
+export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig> = {}) {
+  const service = createNotifierService({
+    publisher: ports.publisher,
+    // Standard Webhooks receivers reject timestamps more than 5 minutes off: sign with the real time.
+    clock: new TestClock(new Date().toISOString()),
+    ids: ports.ids,
+    logger: ports.logger,
+    config: { ...DEFAULT_NOTIFIER_CONFIG, retryDelaysMs: [10, 10], ...config },
+    subscriptions: ports.table('notifier-subscriptions'),
+    tokens: new TokenRegistry(
+      new Map([
+        [ACME_TOKEN, 'acme'],
+        [GLOBEX_TOKEN, 'globex'],
+      ]),
+    ),
+  });
+  const http = service.http!;
+  const api = async (input: ApiEventInput) => {
+    const response = (await http(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
+    return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+  };
+  return { api, jobs: service.subscriptions.jobs!.handler };
+}
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** A real HTTP server on 127.0.0.1 that records every request and answers with scripted status codes per path. */
+export class WebhookReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  private readonly scripts = new Map<string, number[]>();
+  private readonly server: Server = createServer((request, response) => void this.handle(request, response));
+
+  async start(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  url(path: string): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  /** Answers the requests to `path` with these status codes in turn; the last one repeats. Default 200. */
+  respond(path: string, statuses: number[]): void {
+    this.scripts.set(path, [...statuses]);
+  }
+
+  to(path: string): ReceivedRequest[] {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const path = request.url ?? '/';
+    this.requests.push({ method: request.method ?? '', path, headers, body: Buffer.concat(chunks).toString('utf8') });
+    const script = this.scripts.get(path) ?? [200];
+    const status = (script.length > 1 ? script.shift() : script[0]) ?? 200;
+    response.writeHead(status, { 'content-type': 'text/plain' });
+    response.end(status < 300 ? 'ok' : 'no');
+  }
+}
