@@ -1,0 +1,49 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { REPO_ROOT, runCli } from '../support/cli';
+
+// The demo book through `refinery enrich`, exactly as the README runs it, must give the reviewed result in
+// test/golden/. After an intended change to matching or labeling, regenerate it with UPDATE_GOLDEN=1, and review
+// the diff like code.
+
+jest.setTimeout(120_000);
+
+const GOLDEN = join(REPO_ROOT, 'test', 'golden', 'demo-result.csv');
+const BOOK = join(REPO_ROOT, 'examples', 'contacts.csv');
+const DIRECTORY = join(REPO_ROOT, 'examples', 'directory.csv');
+
+describe('the demo book', () => {
+  const work = mkdtempSync(join(tmpdir(), 'refinery-demo-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('gives the golden result through `refinery enrich`', async () => {
+    const out = join(work, 'result.csv');
+    const run = await runCli(['enrich', BOOK, '--directory', DIRECTORY, '--out', out, '--data-dir', join(work, 'data')]).done;
+    expect({ code: run.code, stderr: run.stderr.split('\n').filter((line) => line.startsWith('refinery')) }).toEqual({ code: 0, stderr: [] });
+    const actual = readFileSync(out, 'utf8');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, actual);
+    expect(existsSync(GOLDEN)).toBe(true);
+    expect(actual).toBe(readFileSync(GOLDEN, 'utf8'));
+
+    const input = parse(readFileSync(BOOK), { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const output = parse(actual) as string[][];
+    expect(output).toHaveLength(input.length);
+    // Every input cell is kept, in place (made formula-safe where it had to be).
+    for (let row = 1; row < input.length; row += 1) {
+      (input[row] ?? []).forEach((cell, column) => {
+        const written = output[row]?.[column] ?? '';
+        expect(written === cell || written === `'${cell}`).toBe(true);
+      });
+    }
+    const summary = Object.fromEntries([...run.stdout.matchAll(/^(\w+): +(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+    const statuses = output.slice(1).map((row) => row[input[0]!.length]);
+    expect(summary).toMatchObject({
+      rows: input.length - 1,
+      matched: statuses.filter((s) => s === 'matched').length,
+      unmatched: statuses.filter((s) => s === 'unmatched').length,
+      invalid: statuses.filter((s) => s === 'invalid').length,
+    });
+  });
+});

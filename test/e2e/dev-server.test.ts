@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '@refinery/cli';
+import { runCli, type CliRun } from '../support/cli';
+import { waitForJob } from '../support/app';
+
+jest.setTimeout(90_000);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), timeoutMs);
+    run.child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+  });
+}
+
+const BOOK = 'First Name,Last Name,Email\nRobert,Smith,robert.smith@example.com\nNo,Body,nobody@example.com\n';
+const DIRECTORY_CSV = [
+  'id,first_name,last_name,email,phone,company,title,street,city,state,postcode,country,birth_date,updated_at',
+  'P1,Robert,Smith,robert.smith@example.com,+14155550134,Acme Inc,Engineer,1 Main St,San Francisco,CA,94105,US,1980-01-02,2025-01-01',
+].join('\n');
+
+describe('refinery dev', () => {
+  const work = mkdtempSync(join(tmpdir(), 'refinery-dev-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('generates a token for tenant local, prints it, keeps it in the data dir and serves the API until stopped', async () => {
+    const directory = join(work, 'directory.csv');
+    writeFileSync(directory, DIRECTORY_CSV);
+    const dataDir = join(work, 'data');
+    const port = await freePort();
+    const env = { REFINERY_API_TOKENS: '' };
+    const run = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], { env });
+    try {
+      const output = await waitForOutput(run, /token \(tenant local\): \S+/);
+      expect(output).toContain(`listening on http://127.0.0.1:${port}`);
+      const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+      expect(output).toContain(`token (tenant local): ${token} (new, saved in ${join(dataDir, 'token')})`);
+
+      const client = new ApiClient(`http://127.0.0.1:${port}`, token);
+      expect((await fetch(`http://127.0.0.1:${port}/jobs/x`)).status).toBe(401);
+      const { jobId } = await client.submitCsv(BOOK);
+      expect(await waitForJob(client, jobId)).toMatchObject({ status: 'completed', rows: { total: 2, matched: 1, unmatched: 1 } });
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    const stopped = await run.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toContain('refinery dev: stopping');
+
+    // The same data dir keeps the same token, and the finished job is still there.
+    const again = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], { env });
+    try {
+      const output = await waitForOutput(again, /token \(tenant local\)/);
+      expect(output).toContain(`(from ${join(dataDir, 'token')})`);
+    } finally {
+      again.child.kill('SIGTERM');
+      await again.done;
+    }
+  });
+
+  it('takes tenants and tokens from REFINERY_API_TOKENS', async () => {
+    const directory = join(work, 'directory.csv');
+    const port = await freePort();
+    const run = runCli(['dev', '--port', String(port), '--data-dir', join(work, 'data-env'), '--directory', directory], {
+      env: { REFINERY_API_TOKENS: 'acme:acme-token-0001' },
+    });
+    try {
+      const output = await waitForOutput(run, /tokens: from REFINERY_API_TOKENS/);
+      expect(output).not.toContain('acme-token-0001');
+      const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
+      const { jobId } = await client.submitCsv(BOOK);
+      expect((await client.job(jobId)).jobId).toBe(jobId);
+      expect((await new ApiClient(`http://127.0.0.1:${port}`, 'wrong-token-9999').request('GET', `/jobs/${jobId}`)).status).toBe(401);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.done;
+    }
+  });
+
+  it('refuses a second process on the same data dir with a clear message', async () => {
+    const directory = join(work, 'directory.csv');
+    const dataDir = join(work, 'data-lock');
+    const first = runCli(['dev', '--port', String(await freePort()), '--data-dir', dataDir, '--directory', directory]);
+    try {
+      await waitForOutput(first, /listening on/);
+      const second = await runCli(['dev', '--port', String(await freePort()), '--data-dir', dataDir, '--directory', directory]).done;
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toContain(`data dir ${dataDir} is in use by process ${first.child.pid}`);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.done;
+    }
+  });
+});
