@@ -1,0 +1,71 @@
+/** The canonical contact fields, in the order of both CSV headers. */
+export const CONTACT_FIELDS = [
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'company',
+  'title',
+  'street',
+  'city',
+  'state',
+  'postcode',
+  'country',
+  'birth_date',
+] as const;
+
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+/** One value per canonical field; an empty string means the value is missing. */
+export type ContactValues = Record<ContactField, string>;
+
+export const DIRECTORY_HEADER: readonly string[] = ['id', ...CONTACT_FIELDS, 'updated_at'];
+
+/** The contact book's header uses the synonyms people type, in CONTACT_FIELDS order. */
+export const BOOK_HEADER: readonly string[] = [
+  'First Name',
+  'Last Name',
+  'Email',
+  'Phone',
+  'Company',
+  'Job Title',
+  'Street',
+  'City',
+  'State',
+  'Zip',
+  'Country',
+  'Birthday',
+];
+
+export type FieldStatus = 'confirmed' | 'old' | 'new' | 'unverified' | 'empty';
+
+/** Builds a record with one entry per canonical field (spelled out so the compiler checks every key). */
+export function mapContactFields<T>(valueOf: (field: ContactField) => T): Record<ContactField, T> {
+  return {
+    first_name: valueOf('first_name'),
+    last_name: valueOf('last_name'),
+    email: valueOf('email'),
+    phone: valueOf('phone'),
+    company: valueOf('company'),
+    title: valueOf('title'),
+    street: valueOf('street'),
+    city: valueOf('city'),
+    state: valueOf('state'),
+    postcode: valueOf('postcode'),
+    country: valueOf('country'),
+    birth_date: valueOf('birth_date'),
+  };
+}
+
+export function emptyContactValues(): ContactValues {
+  return mapContactFields(() => '');
+}
+
+/** Picks the contact fields out of a larger record, e.g. a directory person. */
+export function contactValuesOf(record: ContactValues): ContactValues {
+  return mapContactFields((field) => record[field]);
+}
+
+export function contactCells(values: ContactValues): string[] {
+  return CONTACT_FIELDS.map((field) => values[field]);
+}

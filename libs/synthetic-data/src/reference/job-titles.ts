@@ -1,0 +1,16 @@
+export const JOB_TITLES: readonly string[] = [
+  'Software Engineer', 'Senior Software Engineer', 'Engineering Manager', 'Product Manager', 'Product Designer',
+  'Data Analyst', 'Data Scientist', 'DevOps Engineer', 'QA Engineer', 'IT Support Specialist',
+  'Systems Administrator', 'Chief Executive Officer', 'Chief Financial Officer', 'Chief Technology Officer',
+  'Chief Operating Officer', 'VP of Sales', 'VP of Marketing', 'VP of Engineering', 'Director of Operations',
+  'Director of Finance', 'Sales Manager', 'Account Executive', 'Account Manager', 'Sales Representative',
+  'Business Development Manager', 'Marketing Manager', 'Marketing Coordinator', 'Content Strategist',
+  'Communications Specialist', 'Customer Success Manager', 'Customer Service Representative',
+  'Operations Manager', 'Project Manager', 'Program Manager', 'Office Manager', 'Executive Assistant',
+  'Administrative Assistant', 'HR Generalist', 'Recruiter', 'Talent Acquisition Manager', 'Accountant',
+  'Senior Accountant', 'Controller', 'Financial Analyst', 'Bookkeeper', 'Paralegal', 'Attorney',
+  'General Counsel', 'Registered Nurse', 'Pharmacist', 'Physician Assistant', 'Teacher', 'Consultant',
+  'Senior Consultant', 'Architect', 'Civil Engineer', 'Mechanical Engineer', 'Electrician',
+  'Warehouse Supervisor', 'Logistics Coordinator', 'Buyer', 'Store Manager', 'Graphic Designer',
+  'Research Scientist', 'Lab Technician', 'Founder', 'Owner', 'Partner',
+];
