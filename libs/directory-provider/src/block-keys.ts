@@ -1,0 +1,99 @@
+import { lastNameWords, type ComparableContact } from '@refinery/matching';
+import { initialClass } from './initial-class';
+import { soundex } from './soundex';
+
+// Block keys: a person is filed under each, a contact is looked up under each of its own. A key is
+// a tag and two parts, hashed straight to 30 bits (FNV-1a) without building the key string: a
+// directory of 100,000 people has over a million keys.
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SEPARATOR = 0x7c;
+
+function mix(hash: number, text: string, skip: number): number {
+  let mixed = hash;
+  for (let index = 0; index < text.length; index += 1) {
+    if (index !== skip) {
+      mixed = Math.imul(mixed ^ text.charCodeAt(index), FNV_PRIME);
+    }
+  }
+  return mixed;
+}
+
+// 30 bits: the block index packs a key hash and a person index into one double.
+function keyHash(tag: string, first: string, second: string, skipInFirst = -1): number {
+  const hash = mix(Math.imul(mix(mix(FNV_OFFSET, tag, -1), first, skipInFirst) ^ SEPARATOR, FNV_PRIME), second, -1);
+  return hash & 0x3fffffff;
+}
+
+export function emailKey(email: string): number {
+  return keyHash('e', email, '');
+}
+
+export function phoneKey(digits: string): number {
+  return keyHash('p', digits, '');
+}
+
+// Exact folded first name + last name; looked up with the contact's first name and each of its
+// nickname variants (Bob Smith -> robert|smith, bert|smith, ...).
+export function fullNameKey(first: string, lastCompact: string): number {
+  return keyHash('n', first, lastCompact);
+}
+
+// Folded last name + first initial class: finds first-name typos (Jon/John, Micheal/Michael).
+export function lastNameKey(last: string, first: string): number {
+  return keyHash('l', last, initialClass(first));
+}
+
+// Soundex of the last name + its last letter + first initial class: finds last-name typos
+// (Smith/Smyth/Smtih, White/Whyte). Soundex alone lumps too many surnames together (Smith, Schmidt,
+// Smit...); the last letter splits the block, and a typo in the last letter is left to the
+// one-letter-off keys below.
+export function phoneticKey(lastCompact: string, first: string): number {
+  return keyHash('s', soundex(lastCompact) + lastCompact.charAt(lastCompact.length - 1), initialClass(first));
+}
+
+// The last name with one letter left out, each way, + first initial class. Two names one typo apart
+// (a letter missing, extra, swapped or replaced: Harord/Harford, Otsic/Ostic, Liney/Linley) share
+// at least one of these, even when the typo changes the Soundex code. Short names would share
+// them with too many others.
+const MIN_DELETION_LENGTH = 4;
+
+export function deletionKeys(lastCompact: string, first: string): number[] {
+  if (lastCompact.length < MIN_DELETION_LENGTH) {
+    return [];
+  }
+  const initial = initialClass(first);
+  const keys = [keyHash('d', lastCompact, initial)];
+  for (let index = 0; index < lastCompact.length; index += 1) {
+    // A doubled letter gives the same name twice (Harfford without either f).
+    if (lastCompact.charAt(index) !== lastCompact.charAt(index - 1)) {
+      keys.push(keyHash('d', lastCompact, initial, index));
+    }
+  }
+  return keys;
+}
+
+// The whole surname and, for compound ones, each part ("garcia lopez" is filed under garcialopez,
+// garcia and lopez) so "Garcia" finds "Garcia-Lopez" and the other way round.
+export function lastNameKeys(person: ComparableContact): number[] {
+  const keys = [lastNameKey(person.lastCompact, person.first)];
+  if (person.lastCompact !== person.last) {
+    for (const word of lastNameWords(person)) {
+      keys.push(lastNameKey(word, person.first));
+    }
+  }
+  return keys;
+}
+
+export function nameKeys(person: ComparableContact): number[] {
+  if (person.lastCompact === '' || person.first === '') {
+    return [];
+  }
+  const keys = lastNameKeys(person);
+  keys.push(fullNameKey(person.first, person.lastCompact), phoneticKey(person.lastCompact, person.first));
+  keys.push(...deletionKeys(person.lastCompact, person.first));
+  if (person.firstToken !== person.first) {
+    keys.push(fullNameKey(person.firstToken, person.lastCompact));
+  }
+  return keys;
+}

@@ -1,0 +1,252 @@
+import type { ContactFields } from '@refinery/contacts';
+import {
+  comparableCandidate,
+  comparableContact,
+  prepareCandidate,
+  type Candidate,
+  type ComparableContact,
+  type NicknameLookup,
+} from '@refinery/matching';
+import { deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
+import { BlockIndex } from './block-index';
+import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
+
+export interface DirectoryIndexOptions {
+  nicknames: NicknameLookup;
+  // Longest candidate list handed to the matcher.
+  maxCandidates: number;
+  // Broad blocks (last name, Soundex, one letter off) bigger than this are skipped: in a directory of
+  // millions one common surname would cost more than it is worth, while the identifier, full-name
+  // and nickname keys still find the likely candidates.
+  maxBucketScan: number;
+}
+
+interface LookupKey {
+  key: number;
+  // Broad keys (surname, phonetic, one-letter-off) may be skipped when their block is huge.
+  broad: boolean;
+}
+
+// Relative weights of the cheap ranking. Shared identifiers first; then corroborating fields, since
+// the matcher accepts no name without one; names last, so a block of namesakes ranks the namesake
+// who also shares an employer or a street above the ones who only share the name.
+const QUICK_WEIGHTS = {
+  identifier: 8,
+  corroborating: 3,
+  birthDate: 4,
+  sameFirst: 3,
+  nicknameFirst: 2,
+  sameInitial: 1,
+  sameLast: 3,
+  soundsLikeLast: 1.5,
+} as const;
+// Module constants rather than imported bindings: compiled CommonJS reads imports through getters.
+const EMAIL_SLOT = SLOT.email;
+const PHONE_SLOT = SLOT.phone;
+const FIRST_SLOT = SLOT.first;
+const FIRST_TOKEN_SLOT = SLOT.firstToken;
+const LAST_SLOT = SLOT.last;
+const SOUNDEX_SLOT = SLOT.soundex;
+const INITIAL_SLOT = SLOT.initial;
+const FIRST_CORROBORATING_SLOT = SLOT.corroborating;
+const STRIDE_LENGTH = STRIDE;
+const BIRTH_DATE_SLOT = SLOT.corroborating + CORROBORATING.indexOf('birth_date');
+const NO_VARIANTS: ReadonlySet<string> = new Set();
+
+// People in memory, filed under block keys, answering "who could this contact be?".
+export class DirectoryIndex {
+  private readonly people: Candidate[] = [];
+  // Keys are kept as hashes: two keys sharing a hash only merge two blocks, and the matcher
+  // compares the real values anyway.
+  private readonly blocks = new BlockIndex();
+  private readonly ids = new Set<string>();
+  private fingerprints = new Int32Array(STRIDE * 1024);
+  private seen = new Uint32Array(0);
+  private generation = 0;
+  // Reused between look-ups: the ranking allocates nothing per person.
+  private readonly subjectPrint = new Int32Array(STRIDE);
+  private readonly topIndexes: number[] = [];
+  private readonly topScores: number[] = [];
+
+  constructor(private readonly options: DirectoryIndexOptions) {}
+
+  get size(): number {
+    return this.people.length;
+  }
+
+  add(candidate: Candidate): void {
+    if (this.ids.has(candidate.id)) {
+      throw new Error(`duplicate directory id "${candidate.id}"`);
+    }
+    this.ids.add(candidate.id);
+    const index = this.people.length;
+    const prepared = prepareCandidate(candidate);
+    const person = comparableCandidate(prepared);
+    this.people.push(prepared);
+    if ((index + 1) * STRIDE_LENGTH > this.fingerprints.length) {
+      const grown = new Int32Array(this.fingerprints.length * 2);
+      grown.set(this.fingerprints);
+      this.fingerprints = grown;
+    }
+    writeFingerprint(person, this.fingerprints, index * STRIDE_LENGTH);
+    const keys = nameKeys(person);
+    if (person.email !== undefined) {
+      keys.push(emailKey(person.email));
+    }
+    if (person.phone !== undefined) {
+      keys.push(phoneKey(person.phone));
+    }
+    const filed: number[] = [];
+    for (const key of keys) {
+      if (!filed.includes(key)) {
+        filed.push(key);
+        this.blocks.add(key, index);
+      }
+    }
+  }
+
+  // Builds the look-up tables now rather than on the first look-up.
+  seal(): void {
+    this.blocks.seal();
+  }
+
+  candidatesFor(contact: ContactFields): Candidate[] {
+    const subject = comparableContact(contact);
+    const variants = this.variantsOf(subject);
+    const variantHashes = Int32Array.from(variants, hashText);
+    writeFingerprint(subject, this.subjectPrint, 0);
+    const generation = this.nextGeneration();
+    this.topIndexes.length = 0;
+    this.topScores.length = 0;
+    const members = this.blocks.membersArray();
+    for (const { key, broad } of this.lookupKeys(subject, variants)) {
+      const block = this.blocks.range(key);
+      if (block === undefined || (broad && block.end - block.start > this.options.maxBucketScan)) {
+        continue;
+      }
+      for (let position = block.start; position < block.end; position += 1) {
+        this.consider(members[position] ?? 0, generation, variantHashes);
+      }
+    }
+    const found: Candidate[] = [];
+    for (const index of this.topIndexes) {
+      const person = this.people[index];
+      if (person !== undefined) {
+        found.push(person);
+      }
+    }
+    return found;
+  }
+
+  private consider(index: number, generation: number, variantHashes: Int32Array): void {
+    if (this.seen[index] !== generation) {
+      this.seen[index] = generation;
+      this.keepIfTop(index, this.quickScore(variantHashes, index * STRIDE_LENGTH));
+    }
+  }
+
+  private variantsOf(subject: ComparableContact): ReadonlySet<string> {
+    if (subject.first === '') {
+      return NO_VARIANTS;
+    }
+    const variants = this.options.nicknames.variantsOf(subject.first);
+    if (subject.firstToken === subject.first) {
+      return variants;
+    }
+    return new Set([...variants, ...this.options.nicknames.variantsOf(subject.firstToken)]);
+  }
+
+  private lookupKeys(subject: ComparableContact, variants: ReadonlySet<string>): LookupKey[] {
+    const keys: LookupKey[] = [];
+    if (subject.email !== undefined) {
+      keys.push({ key: emailKey(subject.email), broad: false });
+    }
+    if (subject.phone !== undefined) {
+      keys.push({ key: phoneKey(subject.phone), broad: false });
+    }
+    if (subject.lastCompact === '' || subject.first === '') {
+      return keys;
+    }
+    for (const first of new Set([subject.first, subject.firstToken, ...variants])) {
+      keys.push({ key: fullNameKey(first, subject.lastCompact), broad: false });
+    }
+    for (const key of lastNameKeys(subject)) {
+      keys.push({ key, broad: true });
+    }
+    keys.push({ key: phoneticKey(subject.lastCompact, subject.first), broad: true });
+    for (const key of deletionKeys(subject.lastCompact, subject.first)) {
+      keys.push({ key, broad: true });
+    }
+    return keys;
+  }
+
+  // A cheap stand-in for the matcher's verdict, only to keep the best few of a large block. Runs for
+  // every person in every block, so it reads only the typed arrays and calls nothing.
+  private quickScore(variantHashes: Int32Array, offset: number): number {
+    const mine = this.subjectPrint;
+    const theirs = this.fingerprints;
+    let score = 0;
+    const email = mine[EMAIL_SLOT] ?? 0;
+    if (email !== 0 && email === theirs[offset + EMAIL_SLOT]) {
+      score += QUICK_WEIGHTS.identifier;
+    }
+    const phone = mine[PHONE_SLOT] ?? 0;
+    if (phone !== 0 && phone === theirs[offset + PHONE_SLOT]) {
+      score += QUICK_WEIGHTS.identifier;
+    }
+    const theirFirst = theirs[offset + FIRST_SLOT] ?? 0;
+    const theirFirstToken = theirs[offset + FIRST_TOKEN_SLOT] ?? 0;
+    if (theirFirst !== 0 && theirFirst === mine[FIRST_SLOT]) {
+      score += QUICK_WEIGHTS.sameFirst;
+    } else if (variantHashes.includes(theirFirst) || variantHashes.includes(theirFirstToken)) {
+      score += QUICK_WEIGHTS.nicknameFirst;
+    } else if (mine[INITIAL_SLOT] === theirs[offset + INITIAL_SLOT]) {
+      score += QUICK_WEIGHTS.sameInitial;
+    }
+    if (mine[LAST_SLOT] === theirs[offset + LAST_SLOT]) {
+      score += QUICK_WEIGHTS.sameLast;
+    } else if (mine[SOUNDEX_SLOT] === theirs[offset + SOUNDEX_SLOT]) {
+      score += QUICK_WEIGHTS.soundsLikeLast;
+    }
+    for (let slot = FIRST_CORROBORATING_SLOT; slot < STRIDE_LENGTH; slot += 1) {
+      const value = mine[slot] ?? 0;
+      if (value !== 0 && value === theirs[offset + slot]) {
+        score += slot === BIRTH_DATE_SLOT ? QUICK_WEIGHTS.birthDate : QUICK_WEIGHTS.corroborating;
+      }
+    }
+    return score;
+  }
+
+  // Insertion into a short sorted list: most people in a block never beat the current worst.
+  // Equal scores keep their look-up order (identifier blocks first, then names, then file order).
+  private keepIfTop(index: number, score: number): void {
+    const limit = this.options.maxCandidates;
+    const scores = this.topScores;
+    if (scores.length === limit && score <= (scores[limit - 1] ?? Infinity)) {
+      return;
+    }
+    let position = scores.length;
+    while (position > 0 && (scores[position - 1] ?? Infinity) < score) {
+      position -= 1;
+    }
+    scores.splice(position, 0, score);
+    this.topIndexes.splice(position, 0, index);
+    if (scores.length > limit) {
+      scores.pop();
+      this.topIndexes.pop();
+    }
+  }
+
+  private nextGeneration(): number {
+    if (this.seen.length < this.people.length) {
+      this.seen = new Uint32Array(Math.max(this.people.length, this.seen.length * 2));
+      this.generation = 0;
+    }
+    if (this.generation === 0xffffffff) {
+      this.seen.fill(0);
+      this.generation = 0;
+    }
+    this.generation += 1;
+    return this.generation;
+  }
+}

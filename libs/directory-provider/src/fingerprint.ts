@@ -1,0 +1,48 @@
+import type { ComparableContact } from '@refinery/matching';
+import { CORROBORATING_FIELDS } from '@refinery/matching';
+import { initialClass } from './initial-class';
+import { soundex } from './soundex';
+
+// Every comparable value of a person as a 32-bit hash, side by side in one typed array: ranking a
+// block of thousands of people then reads contiguous memory instead of chasing objects and strings.
+// Collisions only blur the cheap ranking; the matcher compares the real values afterwards.
+export const SLOT = {
+  email: 0,
+  phone: 1,
+  first: 2,
+  firstToken: 3,
+  last: 4,
+  soundex: 5,
+  initial: 6,
+  corroborating: 7,
+} as const;
+export const CORROBORATING = CORROBORATING_FIELDS;
+export const STRIDE = SLOT.corroborating + CORROBORATING.length;
+
+const ABSENT = 0;
+
+// FNV-1a; 0 is kept for "no value".
+export function hashText(text: string | undefined): number {
+  if (text === undefined || text === '') {
+    return ABSENT;
+  }
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash === ABSENT ? 1 : hash;
+}
+
+export function writeFingerprint(person: ComparableContact, target: Int32Array, offset: number): void {
+  target[offset + SLOT.email] = hashText(person.email);
+  target[offset + SLOT.phone] = hashText(person.phone);
+  target[offset + SLOT.first] = hashText(person.first);
+  target[offset + SLOT.firstToken] = hashText(person.firstToken);
+  target[offset + SLOT.last] = hashText(person.lastCompact);
+  target[offset + SLOT.soundex] = hashText(soundex(person.lastCompact));
+  target[offset + SLOT.initial] = hashText(initialClass(person.first));
+  CORROBORATING.forEach((field, position) => {
+    target[offset + SLOT.corroborating + position] = hashText(person.corroborating[field]);
+  });
+}

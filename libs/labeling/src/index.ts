@@ -1,0 +1,2 @@
+export { labelField, labelFields } from './label-fields';
+export type { FieldLabel, FieldStatus } from './label-fields';

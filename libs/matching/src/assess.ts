@@ -1,0 +1,69 @@
+import { comparableCandidate, type ComparableContact } from './comparable-contact';
+import { gatherEvidence, type Evidence } from './evidence';
+import { scoreEvidence } from './score';
+import type { MatchThresholds } from './thresholds';
+import type { Candidate, MatchMethod, NicknameLookup } from './types';
+
+export interface Assessment {
+  candidate: Candidate;
+  comparable: ComparableContact;
+  evidence: Evidence;
+  score: number;
+  // Set when the candidate qualifies; otherwise `rejection` says why not.
+  method?: MatchMethod;
+  rejection?: string;
+}
+
+function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: MatchMethod } | { rejection: string } {
+  const { names, sharedIdentifiers, corroborating } = evidence;
+  if (evidence.birthDateDiffers) {
+    return { rejection: 'has a different birth_date' };
+  }
+  const lastCompatible = names.last !== 'different';
+  const firstCompatible = names.first !== 'different' && names.first !== 'counterpart';
+  if (sharedIdentifiers.length > 0) {
+    if (lastCompatible && firstCompatible) {
+      return { method: 'exact' };
+    }
+    // A shared family address or landline: the identifier says "same household", not "same person".
+    const part = lastCompatible
+      ? `first name (${names.firstSimilarity.toFixed(2)})`
+      : `last name (${names.lastSimilarity.toFixed(2)})`;
+    return { rejection: `shares the ${sharedIdentifiers.join(' and ')} but its ${part} is not compatible` };
+  }
+  if (!lastCompatible) {
+    return { rejection: `has a different last name (${names.lastSimilarity.toFixed(2)})` };
+  }
+  if (names.first === 'counterpart') {
+    return { rejection: 'has a related but distinct first name (like Paul and Paula)' };
+  }
+  if (names.first === 'different') {
+    return { rejection: `has a different first name (${names.firstSimilarity.toFixed(2)})` };
+  }
+  if (names.first === 'initial') {
+    return { rejection: 'matches only on the first initial, which needs a shared e-mail or phone' };
+  }
+  if (names.first === 'nickname' && names.last === 'similar') {
+    return { rejection: 'is a nickname with a differently spelled last name, one uncertainty too many' };
+  }
+  if (corroborating.length < thresholds.minCorroboratingFields) {
+    return {
+      rejection:
+        corroborating.length === 0
+          ? 'has no corroborating field'
+          : `has only ${corroborating.length} corroborating field(s), ${thresholds.minCorroboratingFields} needed`,
+    };
+  }
+  return { method: names.first === 'nickname' ? 'nickname' : 'fuzzy' };
+}
+
+export function assessCandidate(
+  contact: ComparableContact,
+  candidate: Candidate,
+  nicknames: NicknameLookup,
+  thresholds: MatchThresholds,
+): Assessment {
+  const comparable = comparableCandidate(candidate);
+  const evidence = gatherEvidence(contact, comparable, nicknames, thresholds);
+  return { candidate, comparable, evidence, score: scoreEvidence(evidence), ...qualify(evidence, thresholds) };
+}

@@ -1,0 +1,113 @@
+import { comparableValue, hasValue, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import type { Candidate } from './types';
+
+export const CORROBORATING_FIELDS = ['company', 'street', 'city+state', 'postcode', 'birth_date', 'title'] as const;
+export type CorroboratingField = (typeof CORROBORATING_FIELDS)[number];
+
+// Everything the matcher compares, computed once per contact or candidate. Every property is always
+// present (undefined when empty) so all instances share one shape: the matcher reads thousands a second.
+export interface ComparableContact {
+  // The standardized fields it was built from, for explanations.
+  fields: ContactFields;
+  first: string;
+  // The first given name of a multi-word first name ("mary" of "mary ann").
+  firstToken: string;
+  last: string;
+  // Without spaces: "garcia lopez" and "garcialopez" are one surname.
+  lastCompact: string;
+  email: string | undefined;
+  phone: string | undefined;
+  corroborating: Readonly<Record<CorroboratingField, string | undefined>>;
+}
+
+function comparable(fields: ContactFields, field: CanonicalField): string | undefined {
+  const value = fields[field];
+  if (!hasValue(value)) {
+    return undefined;
+  }
+  const result = comparableValue(field, value);
+  return result === '' ? undefined : result;
+}
+
+function cityAndState(fields: ContactFields): string | undefined {
+  const city = comparable(fields, 'city');
+  const state = comparable(fields, 'state');
+  // A city alone is weak (there are many Springfields); with its state it places a person.
+  return city !== undefined && state !== undefined ? `${city}|${state}` : undefined;
+}
+
+function build(fields: ContactFields): ComparableContact {
+  const first = comparable(fields, 'first_name') ?? '';
+  const last = comparable(fields, 'last_name') ?? '';
+  const space = first.indexOf(' ');
+  return {
+    fields,
+    first,
+    firstToken: space < 0 ? first : first.slice(0, space),
+    last,
+    lastCompact: last.includes(' ') ? last.replace(/ /g, '') : last,
+    email: comparable(fields, 'email'),
+    phone: comparable(fields, 'phone'),
+    corroborating: {
+      company: comparable(fields, 'company'),
+      street: comparable(fields, 'street'),
+      'city+state': cityAndState(fields),
+      postcode: comparable(fields, 'postcode'),
+      birth_date: comparable(fields, 'birth_date'),
+      title: comparable(fields, 'title'),
+    },
+  };
+}
+
+export function displayName(contact: ComparableContact): string {
+  return [contact.fields.first_name, contact.fields.last_name].filter(hasValue).join(' ');
+}
+
+export function lastNameWords(contact: ComparableContact): string[] {
+  return contact.last === '' ? [] : contact.last.split(' ');
+}
+
+// Keyed by the fields object: providers hand out the same candidate objects again and again, so
+// each is folded once. Fields are treated as immutable once compared.
+const cache = new WeakMap<ContactFields, ComparableContact>();
+
+export function comparableContact(fields: ContactFields): ComparableContact {
+  let result = cache.get(fields);
+  if (result === undefined) {
+    result = build(fields);
+    cache.set(fields, result);
+  }
+  return result;
+}
+
+// A candidate that carries its comparable form, for providers that hand out the same people again
+// and again (an in-memory directory): the matcher then skips even the cache look-up. The form is a
+// private field, so it never shows up in JSON, spreads or equality checks.
+class PreparedCandidate implements Candidate {
+  readonly id: string;
+  readonly fields: ContactFields;
+  declare readonly updatedAt?: string;
+  readonly #comparable: ComparableContact;
+
+  constructor(candidate: Candidate) {
+    this.id = candidate.id;
+    this.fields = candidate.fields;
+    if (candidate.updatedAt !== undefined) {
+      this.updatedAt = candidate.updatedAt;
+    }
+    // Built directly, not through the cache: a directory holds its people for good anyway.
+    this.#comparable = build(candidate.fields);
+  }
+
+  static comparableOf(candidate: Candidate): ComparableContact | undefined {
+    return #comparable in candidate ? candidate.#comparable : undefined;
+  }
+}
+
+export function prepareCandidate(candidate: Candidate): Candidate {
+  return new PreparedCandidate(candidate);
+}
+
+export function comparableCandidate(candidate: Candidate): ComparableContact {
+  return PreparedCandidate.comparableOf(candidate) ?? comparableContact(candidate.fields);
+}

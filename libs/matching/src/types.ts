@@ -1,0 +1,25 @@
+import type { ContactFields } from '@refinery/contacts';
+
+export interface Candidate {
+  id: string;
+  // Standardized, like the contact it is compared with.
+  fields: ContactFields;
+  updatedAt?: string;
+}
+
+export interface ContactProvider {
+  readonly name: string;
+  // One candidate list per contact, in the same order. Contacts are standardized. Lists are short
+  // (the provider blocks) and best first.
+  findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]>;
+}
+
+export interface NicknameLookup {
+  variantsOf(name: string): ReadonlySet<string>;
+}
+
+export type MatchMethod = 'exact' | 'fuzzy' | 'nickname';
+
+export type MatchDecision =
+  | { status: 'matched'; method: MatchMethod; score: number; candidate: Candidate; reason: string }
+  | { status: 'unmatched'; score: number; reason: string };

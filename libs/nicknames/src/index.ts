@@ -1,0 +1,2 @@
+export { NicknameTable } from './nickname-table';
+export { NICKNAMES_CSV_PATH, loadBundledNicknames } from './bundled';
