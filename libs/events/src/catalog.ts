@@ -89,16 +89,19 @@ export const jobPlannedV1 = defineEventType({
   },
 });
 
+/** What a stage hands on for one chunk: which rows, where their results are, and how they came out. */
+const chunkResultSchema = z.object({
+  chunk: chunkPositionSchema,
+  rows: rowRangeSchema,
+  result: objectRefSchema,
+  counts: matchCountsSchema,
+});
+
 export const chunkMatchedV1 = defineEventType({
   type: 'chunk.matched.v1',
   producer: 'matcher',
   description: 'Every row of a chunk was validated, standardized and matched; the per-row results are in `result` (NDJSON).',
-  data: z.object({
-    chunk: chunkPositionSchema,
-    rows: rowRangeSchema,
-    result: objectRefSchema,
-    counts: matchCountsSchema,
-  }),
+  data: chunkResultSchema,
   example: {
     chunk: { index: 2, count: 5 },
     rows: { first: 2000, count: 1000 },
@@ -111,12 +114,7 @@ export const chunkLabeledV1 = defineEventType({
   type: 'chunk.labeled.v1',
   producer: 'labeler',
   description: 'Every canonical field of every row of a chunk was labeled; the labeled rows are in `result` (NDJSON).',
-  data: z.object({
-    chunk: chunkPositionSchema,
-    rows: rowRangeSchema,
-    result: objectRefSchema,
-    counts: matchCountsSchema,
-  }),
+  data: chunkResultSchema,
   example: {
     chunk: { index: 2, count: 5 },
     rows: { first: 2000, count: 1000 },

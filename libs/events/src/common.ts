@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CANONICAL_FIELDS } from '@refinery/contacts';
 
 // Small schemas shared by several event types. Events carry references and counts, never rows.
 
@@ -13,12 +14,7 @@ export const sizedObjectRefSchema = objectRefSchema.extend({
   sizeBytes: z.number().int().min(0),
 });
 
-export const CANONICAL_FIELD_NAMES = [
-  'first_name', 'last_name', 'email', 'phone', 'company', 'title',
-  'street', 'city', 'state', 'postcode', 'country', 'birth_date',
-] as const;
-
-export const mappedFieldSchema = z.enum([...CANONICAL_FIELD_NAMES, 'full_name']);
+export const mappedFieldSchema = z.enum([...CANONICAL_FIELDS, 'full_name']);
 
 export const columnSchema = z.object({
   index: z.number().int().min(0),

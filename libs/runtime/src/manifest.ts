@@ -67,3 +67,17 @@ export function parseServiceManifest(json: unknown, origin: string): ServiceMani
   }
   return parsed.data;
 }
+
+/** What a subscription's handler knows about itself: its service, its name and its queue's maxReceiveCount. */
+export interface SubscriptionIdentity {
+  readonly service: string;
+  readonly subscription: string;
+  readonly maxReceiveCount: number;
+}
+
+/** A declared subscription's identity, read from the manifest (so a handler can never disagree with its queue). */
+export function subscriptionOf(manifest: ServiceManifest, name: string): SubscriptionIdentity {
+  const subscription = manifest.subscriptions[name];
+  if (!subscription) throw new Error(`service ${manifest.service} declares no subscription "${name}"`);
+  return { service: manifest.service, subscription: name, maxReceiveCount: subscription.queue.maxReceiveCount };
+}

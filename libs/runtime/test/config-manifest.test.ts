@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, parseServiceManifest } from '../src';
+import { loadConfig, parseServiceManifest, subscriptionOf } from '../src';
 
 describe('loadConfig', () => {
   const schema = z.object({ UPLOADS_BUCKET: z.string().min(3), CHUNK_ROWS: z.coerce.number().int().positive() });
@@ -36,5 +36,11 @@ describe('parseServiceManifest', () => {
     expect(() => parseServiceManifest(badPattern, 'x.json')).toThrow('not a valid EventBridge event pattern');
     const badRoute = { ...manifest, http: { routes: ['FETCH /x'], function: { timeoutSeconds: 10, memorySizeMb: 256 } } };
     expect(() => parseServiceManifest(badRoute, 'x.json')).toThrow('a route key like "GET /jobs/{id}"');
+  });
+
+  it("gives a handler its subscription's identity from the manifest, and refuses an undeclared one", () => {
+    const parsed = parseServiceManifest(manifest, 'test');
+    expect(subscriptionOf(parsed, 'chunks')).toEqual({ service: 'matcher', subscription: 'chunks', maxReceiveCount: 5 });
+    expect(() => subscriptionOf(parsed, 'other')).toThrow('service matcher declares no subscription "other"');
   });
 });

@@ -1,20 +1,12 @@
-/** The canonical contact fields, in the order of both CSV headers. */
-export const CONTACT_FIELDS = [
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'company',
-  'title',
-  'street',
-  'city',
-  'state',
-  'postcode',
-  'country',
-  'birth_date',
-] as const;
+import { CANONICAL_FIELDS, type CanonicalField } from '@refinery/contacts';
 
-export type ContactField = (typeof CONTACT_FIELDS)[number];
+/**
+ * The canonical contact fields, in the order of both CSV headers. Only the list comes from the system under test;
+ * everything the generator decides about values and expected labels is its own.
+ */
+export const CONTACT_FIELDS = CANONICAL_FIELDS;
+
+export type ContactField = CanonicalField;
 
 /** One value per canonical field; an empty string means the value is missing. */
 export type ContactValues = Record<ContactField, string>;

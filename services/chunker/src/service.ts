@@ -1,4 +1,4 @@
-import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
 import manifestJson from '../service.json';
 import type { ChunkerDeps } from './config';
 import { createPlanChunksHandler } from './handlers/plan-chunks';
@@ -9,7 +9,7 @@ export function createChunkerService(deps: ChunkerDeps): ServiceDefinition {
   return {
     manifest: chunkerManifest,
     subscriptions: {
-      jobs: { handler: createPlanChunksHandler(deps, { maxReceiveCount: chunkerManifest.subscriptions.jobs!.queue.maxReceiveCount }) },
+      jobs: { handler: createPlanChunksHandler(deps, subscriptionOf(chunkerManifest, 'jobs')) },
     },
   };
 }

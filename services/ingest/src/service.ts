@@ -1,4 +1,4 @@
-import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
 import manifestJson from '../service.json';
 import type { IngestDeps } from './config';
 import { createApiHandler } from './handlers/api';
@@ -8,15 +8,14 @@ import { createUploadsHandler, decodeUploadNotice, describeUploadNotice } from '
 export const ingestManifest = parseServiceManifest(manifestJson, 'services/ingest/service.json');
 
 export function createIngestService(deps: IngestDeps): ServiceDefinition {
-  const { subscriptions } = ingestManifest;
   return {
     manifest: ingestManifest,
     subscriptions: {
       uploads: {
-        handler: createUploadsHandler(deps, { maxReceiveCount: subscriptions.uploads!.queue.maxReceiveCount }),
+        handler: createUploadsHandler(deps, subscriptionOf(ingestManifest, 'uploads')),
         describe: (body) => describeUploadNotice(decodeUploadNotice(body)),
       },
-      history: { handler: createHistoryHandler(deps, { maxReceiveCount: subscriptions.history!.queue.maxReceiveCount }) },
+      history: { handler: createHistoryHandler(deps, subscriptionOf(ingestManifest, 'history')) },
     },
     http: createApiHandler(deps),
   };

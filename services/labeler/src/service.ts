@@ -1,4 +1,4 @@
-import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
 import manifestJson from '../service.json';
 import type { LabelerDeps } from './config';
 import { createLabelChunkHandler } from './handlers/label-chunk';
@@ -9,7 +9,7 @@ export function createLabelerService(deps: LabelerDeps): ServiceDefinition {
   return {
     manifest: labelerManifest,
     subscriptions: {
-      chunks: { handler: createLabelChunkHandler(deps, { maxReceiveCount: labelerManifest.subscriptions.chunks!.queue.maxReceiveCount }) },
+      chunks: { handler: createLabelChunkHandler(deps, subscriptionOf(labelerManifest, 'chunks')) },
     },
   };
 }

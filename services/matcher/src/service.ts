@@ -1,4 +1,4 @@
-import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
 import manifestJson from '../service.json';
 import type { MatcherDeps } from './config';
 import { createMatchChunkHandler } from './handlers/match-chunk';
@@ -9,7 +9,7 @@ export function createMatcherService(deps: MatcherDeps): ServiceDefinition {
   return {
     manifest: matcherManifest,
     subscriptions: {
-      chunks: { handler: createMatchChunkHandler(deps, { maxReceiveCount: matcherManifest.subscriptions.chunks!.queue.maxReceiveCount }) },
+      chunks: { handler: createMatchChunkHandler(deps, subscriptionOf(matcherManifest, 'chunks')) },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { parseServiceManifest, type ServiceDefinition } from '@refinery/runtime';
+import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
 import manifestJson from '../service.json';
 import type { NotifierDeps } from './config';
 import { createApiHandler } from './handlers/api';
@@ -10,7 +10,7 @@ export function createNotifierService(deps: NotifierDeps): ServiceDefinition {
   return {
     manifest: notifierManifest,
     subscriptions: {
-      jobs: { handler: createNotifyHandler(deps, { maxReceiveCount: notifierManifest.subscriptions.jobs!.queue.maxReceiveCount }) },
+      jobs: { handler: createNotifyHandler(deps, subscriptionOf(notifierManifest, 'jobs')) },
     },
     http: createApiHandler(deps),
   };

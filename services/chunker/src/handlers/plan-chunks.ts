@@ -9,7 +9,7 @@ import {
   toPublishEntry,
   type DomainEvent,
 } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { planJob } from '../domain/plan-job';
 
@@ -17,11 +17,9 @@ import { planJob } from '../domain/plan-job';
  * job.submitted.v1 -> one chunk.planned.v1 per chunk, then job.planned.v1 with the totals. Event ids derive from the
  * submission, so a redelivered submission republishes the very same events (and consumers drop the copies).
  */
-export function createPlanChunksHandler(deps: ChunkerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createPlanChunksHandler(deps: ChunkerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   return createEventSubscriptionHandler({
-    service: 'chunker',
-    subscription: 'jobs',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

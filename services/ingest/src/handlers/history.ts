@@ -1,14 +1,12 @@
-import { createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { JobHistory } from '../domain/job-history';
 
 /** Appends the other services' job events to each job's history (idempotent by event id). */
-export function createHistoryHandler(deps: IngestDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createHistoryHandler(deps: IngestDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const history = new JobHistory(deps.jobs);
   return createEventSubscriptionHandler({
-    service: 'ingest',
-    subscription: 'history',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { eventBridgeEventSchema } from '@refinery/events';
-import { createSubscriptionHandler, type FailureSubject, type SqsBatchHandler } from '@refinery/runtime';
+import { createSubscriptionHandler, type FailureSubject, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import { parseInputKey, type IngestDeps } from '../config';
 import { Jobs } from '../domain/jobs';
 
@@ -45,12 +45,10 @@ export function describeUploadNotice(notice: UploadNotice): FailureSubject | und
 }
 
 /** An input landed in the uploads bucket: check it and submit its job (once, however often S3 tells us). */
-export function createUploadsHandler(deps: IngestDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createUploadsHandler(deps: IngestDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const jobs = new Jobs(deps);
   return createSubscriptionHandler({
-    service: 'ingest',
-    subscription: 'uploads',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     decode: decodeUploadNotice,

@@ -1,15 +1,13 @@
 import { fromNdjson, toNdjson, type MatchedRow } from '@refinery/chunk-records';
 import { chunkLabeledV1, chunkMatchedV1, createEvent, deriveEventId, followUpMetadata, isEventOf, toPublishEntry } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { LabelerDeps } from '../config';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
 
 /** chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. */
-export function createLabelChunkHandler(deps: LabelerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createLabelChunkHandler(deps: LabelerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   return createEventSubscriptionHandler({
-    service: 'labeler',
-    subscription: 'chunks',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

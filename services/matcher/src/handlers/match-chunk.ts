@@ -9,7 +9,7 @@ import {
   isEventOf,
   toPublishEntry,
 } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { emptyCounts, matchRows } from '../domain/match-rows';
 import { StoredNicknames } from '../domain/nickname-store';
@@ -19,12 +19,10 @@ import { StoredNicknames } from '../domain/nickname-store';
  * publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
  * object with the same content and republishes the same event.
  */
-export function createMatchChunkHandler(deps: MatcherDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createMatchChunkHandler(deps: MatcherDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const nicknames = new StoredNicknames(deps.nicknames);
   return createEventSubscriptionHandler({
-    service: 'matcher',
-    subscription: 'chunks',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

@@ -1,5 +1,5 @@
 import { createEvent, deriveEventId, isEventOf, jobFailedV1, stageFailedV1, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { Ledger } from '../domain/ledger';
 
@@ -7,12 +7,10 @@ import { Ledger } from '../domain/ledger';
  * stage.failed.v1 -> the job ends failed with the first failure's reason and the rows it affected. A job that has
  * already completed stays completed; later failures of the same job are in its history but do not repeat job.failed.
  */
-export function createFailuresHandler(deps: MergerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createFailuresHandler(deps: MergerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const ledger = new Ledger(deps.ledger);
   return createEventSubscriptionHandler({
-    service: 'merger',
-    subscription: 'failures',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

@@ -8,7 +8,7 @@ import {
   toPublishEntry,
   type DecodedEvent,
 } from '@refinery/events';
-import { createEventSubscriptionHandler, type Logger, type SqsBatchHandler } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type Logger, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { Ledger } from '../domain/ledger';
 import { mergeResult } from '../domain/merge-result';
@@ -18,12 +18,10 @@ import { mergeResult } from '../domain/merge-result';
  * finds the plan and every chunk recorded merges the job. Both sides write before they read, so the last of them
  * always sees both (DynamoDB reads here are strongly consistent).
  */
-export function createProgressHandler(deps: MergerDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createProgressHandler(deps: MergerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const ledger = new Ledger(deps.ledger);
   return createEventSubscriptionHandler({
-    service: 'merger',
-    subscription: 'progress',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

@@ -1,5 +1,5 @@
 import { isEventOf, jobCompletedV1, jobFailedV1, type DecodedEvent } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
 import { postWebhook, webhookMessage } from '../domain/deliver';
 import { SubscriptionStore, type NotifiableEventType, type Subscription } from '../domain/subscriptions';
@@ -30,12 +30,10 @@ export function webhookPayload(event: DecodedEvent): { type: string; timestamp: 
  * subscription is retried with backoff inside the invocation; what still fails makes the message fail, and the queue
  * brings it back later (subscriptions already served are skipped: delivery is recorded per event and subscription).
  */
-export function createNotifyHandler(deps: NotifierDeps, settings: { maxReceiveCount: number }): SqsBatchHandler {
+export function createNotifyHandler(deps: NotifierDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const store = new SubscriptionStore(deps.subscriptions);
   return createEventSubscriptionHandler({
-    service: 'notifier',
-    subscription: 'jobs',
-    maxReceiveCount: settings.maxReceiveCount,
+    ...subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, receiveCount }) => {
