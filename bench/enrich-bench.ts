@@ -1,8 +1,10 @@
-// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1]
+// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1 --heap-cap MB]
 //
 // Generates a synthetic book of N rows against a directory of people, runs `refinery enrich` on it in a child
 // process (exactly as a user would), and prints rows per second, wall time per stage (from the job's events) and the
-// child's peak memory (VmHWM). Several sizes side by side show whether memory grows with the file.
+// child's peak memory (VmHWM). Several sizes side by side show whether memory grows with the file. V8 lets its heap
+// grow lazily when it has room, so peak RSS alone overstates what a run needs: --heap-cap runs the child with
+// --max-old-space-size=MB, and a size that completes under a cap needed no more than that.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -16,6 +18,7 @@ interface Options {
   chunkRows: number;
   seed: number;
   outDir: string;
+  heapCapMb?: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -37,6 +40,10 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--seed':
         options.seed = Number(value);
+        i += 1;
+        break;
+      case '--heap-cap':
+        options.heapCapMb = Number(value);
         i += 1;
         break;
       case '--out':
@@ -71,10 +78,11 @@ function peakRssMb(pid: number): number {
   }
 }
 
-async function runEnrich(args: string[]): Promise<{ seconds: number; peakMb: number; stdout: string }> {
+async function runEnrich(args: string[], heapCapMb?: number): Promise<{ seconds: number; peakMb: number; stdout: string }> {
   const bin = resolve(__dirname, '../apps/refinery/bin/refinery.js');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const execArgv = heapCapMb ? [`--max-old-space-size=${heapCapMb}`] : [];
+  const child = spawn(process.execPath, [...execArgv, bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   let peak = 0;
@@ -129,7 +137,7 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     const run = await runEnrich([
       'enrich', bookPath, '--out', join(dir, 'result.csv'), '--directory', join(dir, 'directory.csv'),
       '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows),
-    ]);
+    ], options.heapCapMb);
     const result: BenchResult = {
       rows,
       wallSeconds: Math.round(run.seconds * 10) / 10,
@@ -139,7 +147,8 @@ export async function bench(options: Options, log: (line: string) => void = (lin
       inputMb: Math.round(statSync(bookPath).size / 2 ** 20),
     };
     results.push(result);
-    log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}:`);
+    const cap = options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : '';
+    log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}${cap}:`);
     log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
     for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);

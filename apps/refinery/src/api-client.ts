@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { Readable } from 'node:stream';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 
 export interface JobView {
@@ -58,18 +59,26 @@ export class ApiClient {
     return this.json('POST', `/jobs${query}`, csv, { 'content-type': 'text/csv' });
   }
 
-  /** PUTs a file to a presigned upload URL, streaming it. A 412 means it is already there (a resumed run). */
+  /**
+   * PUTs a file to a presigned upload URL, streaming it with backpressure (node:http, not fetch: on Node 20 a stream
+   * handed to fetch is read ahead without limit, which held whole files in memory). A 412 means the file is already
+   * there (a resumed run).
+   */
   async upload(target: UploadTarget, path: string): Promise<'uploaded' | 'already-uploaded'> {
     const { size } = await fs.stat(path);
-    const response = await fetch(target.url, {
-      method: target.method,
-      headers: { ...target.headers, 'content-length': String(size) },
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    await response.arrayBuffer();
-    if (response.status === 412) return 'already-uploaded';
-    if (!response.ok) throw new ApiError(response.status, 'upload_failed', `upload failed with HTTP ${response.status}`);
+    const url = new URL(target.url);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = send(url, { method: target.method, headers: { ...target.headers, 'content-length': String(size) } }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      pipeline(createReadStream(path), request).catch(reject);
+    });
+    if (status === 412) return 'already-uploaded';
+    if (status < 200 || status >= 300) throw new ApiError(status, 'upload_failed', `upload failed with HTTP ${status}`);
     return 'uploaded';
   }
 
@@ -81,17 +90,40 @@ export class ApiClient {
     return this.json('GET', `/jobs/${encodeURIComponent(jobId)}/events`);
   }
 
-  /** Downloads the result (following the redirect to the result URL) to `path`, atomically. */
+  /**
+   * Downloads the result to `path`, atomically: asks the API (302 to a short-lived URL), then streams that URL to a
+   * temporary file with backpressure (node:http, as for uploads) and renames it into place.
+   */
   async downloadResult(jobId: string, path: string): Promise<void> {
-    const response = await fetch(`${this.baseUrl}/jobs/${encodeURIComponent(jobId)}/result`, { headers: this.headers() });
-    if (!response.ok || !response.body) throw await this.error(response);
+    const answer = await this.request('GET', `/jobs/${encodeURIComponent(jobId)}/result`, undefined, {}, 'manual');
+    const location = answer.headers.get('location');
+    if (answer.status !== 302 || !location) throw await this.error(answer);
+    const url = new URL(location, this.baseUrl);
+    const get = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const partial = `${path}.partial`;
-    await pipeline(Readable.fromWeb(response.body as never), createWriteStream(partial));
+    await new Promise<void>((resolve, reject) => {
+      const request = get(url, (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new ApiError(response.statusCode ?? 0, 'download_failed', `result download failed with HTTP ${response.statusCode}`));
+          return;
+        }
+        pipeline(response, createWriteStream(partial)).then(resolve, reject);
+      });
+      request.on('error', reject);
+      request.end();
+    });
     await fs.rename(partial, path);
   }
 
-  async request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, { method, headers: { ...this.headers(), ...headers }, ...(body !== undefined ? { body } : {}) });
+  async request(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+    redirect: 'follow' | 'manual' = 'follow',
+  ): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { method, redirect, headers: { ...this.headers(), ...headers }, ...(body !== undefined ? { body } : {}) });
   }
 
   private async json<T>(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<T> {

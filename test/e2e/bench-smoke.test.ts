@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bench } from '../../bench/enrich-bench';
+
+// The benchmark is measured by hand (docs/performance.md); this only keeps it working: a tiny run must go through
+// generation, `refinery enrich` and the event log, and report every figure. No timing is asserted.
+
+jest.setTimeout(120_000);
+
+describe('npm run bench', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'refinery-bench-'));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('reports rows per second, wall time per stage and peak memory for each size', async () => {
+    const lines: string[] = [];
+    const results = await bench({ rows: [300, 600], directorySize: 500, chunkRows: 100, seed: 3, outDir }, (line) => lines.push(line));
+    expect(results.map((r) => r.rows)).toEqual([300, 600]);
+    for (const result of results) {
+      expect(result.rowsPerSecond).toBeGreaterThan(0);
+      expect(result.peakRssMb).toBeGreaterThan(0);
+      expect(Object.keys(result.stages)).toEqual([
+        'ingest (created -> submitted)',
+        'chunker (submitted -> planned)',
+        'matcher (first chunk planned -> last chunk matched)',
+        'labeler (first matched -> last labeled)',
+        'merger (last labeled -> completed)',
+        'pipeline (submitted -> completed)',
+      ]);
+      for (const seconds of Object.values(result.stages)) expect(Number.isFinite(seconds) && seconds >= 0).toBe(true);
+    }
+    expect(lines.join('\n')).toContain('| 600 |');
+  });
+});
