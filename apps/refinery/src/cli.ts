@@ -51,7 +51,6 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
         logger: fileLogger(dataDir),
         stderr: process.stderr,
-        stdout: process.stdout,
       });
       if (summary.status === 'failed') {
         process.stderr.write(`refinery: the job failed: ${summary.reason}\n(job ${summary.jobId}; logs in ${dataDir}/logs)\n`);

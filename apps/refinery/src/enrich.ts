@@ -14,7 +14,6 @@ export interface EnrichOptions {
   readonly chunkRows?: number;
   readonly logger: Logger;
   readonly stderr: NodeJS.WriteStream;
-  readonly stdout: NodeJS.WritableStream;
   readonly pollMs?: number;
 }
 
