@@ -3,10 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
-import type { Logger } from '@refinery/runtime';
-import { silentLogger } from '@refinery/runtime';
+import { silentLogger, type HttpApiHandler, type Logger } from '@refinery/runtime';
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
-import type { HttpHandler, LocalRuntime } from './local-runtime';
+import type { LocalRuntime } from './local-runtime';
 
 /**
  * Lambda's synchronous invocation payload limit is 6 MB; with base64 that leaves about 4.5 MB of request body.
@@ -19,7 +18,7 @@ interface CompiledRoute {
   readonly method: string;
   readonly pattern: RegExp;
   readonly parameters: readonly string[];
-  readonly handler: HttpHandler;
+  readonly handler: HttpApiHandler;
   readonly functionName: string;
 }
 
@@ -164,7 +163,7 @@ export class LocalHttpGateway {
   }
 }
 
-function compileRoute(routeKey: string, handler: HttpHandler, functionName: string): CompiledRoute {
+function compileRoute(routeKey: string, handler: HttpApiHandler, functionName: string): CompiledRoute {
   const [method, path] = routeKey.split(' ') as [string, string];
   const parameters: string[] = [];
   const source = path

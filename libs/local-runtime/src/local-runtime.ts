@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { decodeEventBridgeMessage } from '@refinery/events';
 import {
   describeDecodedEvent,
@@ -21,12 +20,6 @@ import { LocalObjectStore } from './local-object-store';
 import { LocalQueues, type DeadLetteredMessage } from './local-queues';
 import { LocalTable } from './local-table';
 import { QueuePoller } from './queue-poller';
-
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-/** A service as the local runtime runs it: its manifest and the same handler functions Lambda would run. */
-export type LocalService = ServiceDefinition;
-type LocalSubscriptionBinding = SubscriptionBinding;
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -54,8 +47,8 @@ export class LocalRuntime {
   readonly queues: LocalQueues;
   readonly bus: LocalEventBus;
   readonly objects: LocalObjectStore;
-  readonly services = new Map<string, LocalService>();
-  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: LocalSubscriptionBinding }>();
+  readonly services = new Map<string, ServiceDefinition>();
+  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: SubscriptionBinding }>();
   private readonly pollers: QueuePoller[] = [];
   private readonly tables = new Map<string, LocalTable>();
   private readonly notifyingBuckets = new Set<string>();
@@ -120,7 +113,8 @@ export class LocalRuntime {
     return this.baseUrl;
   }
 
-  register(service: LocalService): void {
+  /** Runs a service as Lambda would: its manifest's queues and rules, and the same handler functions. */
+  register(service: ServiceDefinition): void {
     const { manifest } = service;
     if (this.services.has(manifest.service)) throw new Error(`service ${manifest.service} is already registered`);
     for (const [name, subscription] of Object.entries(manifest.subscriptions)) {
