@@ -6,7 +6,9 @@ const transform = {
   // Some dependencies (e.g. @middy/core) ship only ES modules; Jest's module system needs them as CommonJS.
   '^.+\\.m?js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!@middy/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|fauxqs)/)'];
+// fauxqs (the SQS/S3 emulator) exports only an `import` condition, which CommonJS resolution does not see.
+const moduleNameMapper = { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' };
 
 module.exports = {
   projects: [
@@ -15,6 +17,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/apps/*/test/**/*.test.ts'],
     },
     {
@@ -22,6 +25,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
   ],

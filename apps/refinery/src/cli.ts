@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Queues } from '@refinery/ports';
 import { Command, InvalidArgumentError } from 'commander';
+import {
+  OperatorError,
+  describeDeadLetter,
+  formatDeadLetters,
+  formatSummaries,
+  listDeadLetters,
+  openQueues,
+  subscriptionQueues,
+  type QueueLocation,
+} from './dlq';
 import { enrich, formatSummary, InputError } from './enrich';
 import { startLocalApp } from './local-app';
 import { fileLogger, stdoutLogger } from './logging';
@@ -21,6 +32,29 @@ function resolveDirectory(option: string | undefined): string {
   const path = resolve(option ?? process.env.REFINERY_DIRECTORY ?? BUNDLED_DIRECTORY);
   if (!existsSync(path)) throw new InputError(`the directory file ${path} does not exist (pass --directory FILE or set REFINERY_DIRECTORY)`);
   return path;
+}
+
+interface DlqOptions {
+  dataDir: string;
+  aws?: boolean;
+  stage: string;
+  region?: string;
+  subscription?: string;
+}
+
+async function withQueues(options: DlqOptions, use: (queues: Queues, location: QueueLocation) => Promise<void>): Promise<void> {
+  const location: QueueLocation = options.aws
+    ? { kind: 'aws', stage: options.stage, ...(options.region ? { region: options.region } : {}) }
+    : { kind: 'local', dataDir: resolve(options.dataDir) };
+  if (location.kind === 'local' && !existsSync(join(location.dataDir, 'refinery.db'))) {
+    throw new OperatorError(`${location.dataDir} is not a data dir (no refinery.db); pass --data-dir, or --aws for a deployed stage`);
+  }
+  const { queues, close } = await openQueues(location);
+  try {
+    await use(queues, location);
+  } finally {
+    await close();
+  }
 }
 
 /** Runs the CLI; resolves to the exit code. */
@@ -90,13 +124,57 @@ export async function main(argv: readonly string[]): Promise<number> {
       await app.close();
     });
 
+  const dlq = program
+    .command('dlq')
+    .description('inspect and redrive dead-letter queues, on the local mode (--data-dir) or on AWS (--aws --stage)');
+  const withLocation = (command: Command): Command =>
+    command
+      .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
+      .option('--aws', 'the queues of a deployed stage on AWS (credentials and region from the environment)')
+      .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
+      .option('--region <region>', 'the AWS region (with --aws; default from the environment)')
+      .option('--subscription <name>', "one of the service's subscriptions");
+  withLocation(dlq.command('list').description('every subscription: messages waiting, in flight, and dead-lettered'))
+    .argument('[service]', 'only this service')
+    .option('--json', 'machine-readable output')
+    .action(async (service: string | undefined, options: DlqOptions & { json?: boolean }) => {
+      await withQueues(options, async (queues, location) => {
+        const summaries = await listDeadLetters(queues, subscriptionQueues(location, service, options.subscription));
+        process.stdout.write(`${options.json ? JSON.stringify(summaries, null, 2) : formatSummaries(summaries)}\n`);
+      });
+    });
+  withLocation(dlq.command('show').description("a service's dead-lettered messages, without consuming them"))
+    .argument('<service>', 'the service')
+    .option('--limit <n>', 'at most this many messages per queue', positiveInteger('--limit', 1000), 20)
+    .option('--json', 'machine-readable output, message bodies included')
+    .action(async (service: string, options: DlqOptions & { limit: number; json?: boolean }) => {
+      await withQueues(options, async (queues, location) => {
+        const views = [];
+        for (const entry of subscriptionQueues(location, service, options.subscription)) {
+          for (const message of await queues.peek(entry.deadLetterQueue, options.limit)) views.push({ subscription: entry.subscription, ...describeDeadLetter(message) });
+        }
+        process.stdout.write(`${options.json ? JSON.stringify(views, null, 2) : formatDeadLetters(views)}\n`);
+      });
+    });
+  withLocation(dlq.command('redrive').description("move a service's dead-lettered messages back to their queues"))
+    .argument('<service>', 'the service')
+    .option('--message <id...>', 'only these messages (ids from `dlq show`)')
+    .action(async (service: string, options: DlqOptions & { message?: string[] }) => {
+      await withQueues(options, async (queues, location) => {
+        for (const entry of subscriptionQueues(location, service, options.subscription)) {
+          const moved = await queues.redrive(entry.deadLetterQueue, entry.queue, options.message ? { messageIds: options.message } : {});
+          process.stdout.write(`${entry.service}/${entry.subscription}: ${moved} message(s) moved back to ${entry.queue}\n`);
+        }
+      });
+    });
+
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
     if (code?.startsWith('commander.')) return 2;
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof OperatorError) {
       process.stderr.write(`refinery: ${error.message}\n`);
       return 2;
     }

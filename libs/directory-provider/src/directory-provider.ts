@@ -2,7 +2,8 @@ import type { ContactFields, StandardizeOptions } from '@refinery/contacts';
 import type { Candidate, ContactProvider, NicknameLookup } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { DirectoryIndex } from './directory-index';
-import { readDirectory } from './read-directory';
+import type { Readable } from 'node:stream';
+import { readDirectory, readDirectoryStream } from './read-directory';
 
 export interface DirectoryProviderOptions extends StandardizeOptions {
   // Defaults to the bundled nickname table.
@@ -37,6 +38,16 @@ export class DirectoryProvider implements ContactProvider {
   static async fromFile(path: string, options: DirectoryProviderOptions = {}): Promise<DirectoryProvider> {
     const index = indexFor(options);
     for await (const candidate of readDirectory(path, options)) {
+      index.add(candidate);
+    }
+    index.seal();
+    return new DirectoryProvider(index);
+  }
+
+  // A directory held elsewhere (an S3 object on Lambda); `origin` names it in errors.
+  static async fromStream(source: Readable, origin: string, options: DirectoryProviderOptions = {}): Promise<DirectoryProvider> {
+    const index = indexFor(options);
+    for await (const candidate of readDirectoryStream(source, origin, options)) {
       index.add(candidate);
     }
     index.seal();

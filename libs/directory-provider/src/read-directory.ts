@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import {
   CANONICAL_FIELDS,
@@ -63,13 +64,22 @@ function candidateFrom(
 
 // Streams the directory CSV (header id,first_name,...,updated_at; extra columns are ignored) and
 // yields standardized candidates, so a large file never sits in memory as text.
-export async function* readDirectory(path: string, options: StandardizeOptions = {}): AsyncGenerator<Candidate> {
+export function readDirectory(path: string, options: StandardizeOptions = {}): AsyncGenerator<Candidate> {
+  return readDirectoryStream(createReadStream(path), path, options);
+}
+
+// The same from any byte stream (e.g. an S3 object); `origin` names it in errors.
+export async function* readDirectoryStream(
+  source: Readable,
+  origin: string,
+  options: StandardizeOptions = {},
+): AsyncGenerator<Candidate> {
+  const path = origin;
   const parser = parse({
     bom: true,
     skip_empty_lines: true,
     trim: true,
   });
-  const source = createReadStream(path);
   // pipe() does not forward errors: a missing file must fail the load, not hang it.
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);

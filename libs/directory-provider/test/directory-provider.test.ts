@@ -217,3 +217,17 @@ describe('DirectoryProvider.fromRecords', () => {
     expect(decideMatch(contact, candidates ?? [], nicknames)).toMatchObject({ status: 'matched', method: 'nickname', candidate: { id: 'r' } });
   });
 });
+
+describe('DirectoryProvider.fromStream', () => {
+  it('loads the same people from a byte stream (an S3 object) as from a file, naming the origin in errors', async () => {
+    const { Readable } = await import('node:stream');
+    const csv = 'id,first_name,last_name,email\nP1,Ann,Lee,ann@example.com\nP2,Bob,Ray,bob@example.com\n';
+    const provider = await DirectoryProvider.fromStream(Readable.from([Buffer.from(csv)]), 's3://bucket/directory.csv');
+    expect(provider.size).toBe(2);
+    const [candidates] = await provider.findCandidates([{ first_name: 'Ann', last_name: 'Lee', email: 'ann@example.com' }]);
+    expect(candidates?.[0]?.id).toBe('P1');
+    await expect(DirectoryProvider.fromStream(Readable.from([Buffer.from('name,email\nx,y\n')]), 's3://bucket/bad.csv')).rejects.toThrow(
+      'directory s3://bucket/bad.csv: header lacks id, first_name, last_name',
+    );
+  });
+});

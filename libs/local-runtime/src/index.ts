@@ -8,3 +8,4 @@ export * from './lambda-shapes';
 export * from './local-runtime';
 export * from './http-gateway';
 export * from './data-dir-lock';
+export * from './local-queues-port';

@@ -7,6 +7,7 @@ import {
   describeSubject,
   silentLogger,
   stageFailureEntry,
+  subscriptionQueueNames,
   type FailureSubject,
   type Logger,
   type ServiceDefinition,
@@ -120,8 +121,7 @@ export class LocalRuntime {
     for (const [name, subscription] of Object.entries(manifest.subscriptions)) {
       const binding = service.subscriptions[name];
       if (!binding) throw new Error(`service ${manifest.service} declares subscription "${name}" but gives no handler for it`);
-      const queue = `${manifest.service}-${name}`;
-      const deadLetterQueue = `${queue}-dlq`;
+      const { queue, deadLetterQueue } = subscriptionQueueNames(manifest.service, name);
       const visibilityTimeoutMs = this.options.visibilityTimeoutMs ?? subscription.queue.visibilityTimeoutSeconds * 1000;
       this.queues.createQueue(deadLetterQueue, { visibilityTimeoutMs });
       this.queues.createQueue(queue, { visibilityTimeoutMs, maxReceiveCount: subscription.queue.maxReceiveCount, deadLetterQueue });

@@ -3,3 +3,4 @@ export * from './table';
 export * from './events';
 export * from './clock';
 export * from './ids';
+export * from './queues';

@@ -81,3 +81,12 @@ export function subscriptionOf(manifest: ServiceManifest, name: string): Subscri
   if (!subscription) throw new Error(`service ${manifest.service} declares no subscription "${name}"`);
   return { service: manifest.service, subscription: name, maxReceiveCount: subscription.queue.maxReceiveCount };
 }
+
+/**
+ * Queue names of a subscription. Locally `<service>-<subscription>`; on AWS `refinery-<service>-<stage>-<subscription>`
+ * (what each serverless.yml creates). The dead-letter queue adds `-dlq`.
+ */
+export function subscriptionQueueNames(service: string, subscription: string, stage?: string): { queue: string; deadLetterQueue: string } {
+  const queue = stage === undefined ? `${service}-${subscription}` : `refinery-${service}-${stage}-${subscription}`;
+  return { queue, deadLetterQueue: `${queue}-dlq` };
+}

@@ -1,3 +1,6 @@
 export * from './ports';
 export * from './events';
 export * from './http';
+export * from './aws-emulators';
+export * from './event-bridge-stand-in';
+export * from './event-source-poller';

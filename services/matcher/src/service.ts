@@ -15,4 +15,4 @@ export function createMatcherService(deps: MatcherDeps): ServiceDefinition {
 }
 
 export * from './config';
-export { seedNicknames, StoredNicknames } from './domain/nickname-store';
+export { loadNicknameTable, seedNicknames, StoredNicknames } from './domain/nickname-store';

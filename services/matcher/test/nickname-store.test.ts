@@ -1,7 +1,7 @@
 import { queryAll } from '@refinery/ports';
 import { NicknameTable, loadBundledNicknames } from '@refinery/nicknames';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { StoredNicknames, seedNicknames } from '../src/service';
+import { StoredNicknames, loadNicknameTable, seedNicknames } from '../src/service';
 
 let ports: TestPorts;
 
@@ -82,5 +82,25 @@ describe('StoredNicknames', () => {
     const nicknames = new StoredNicknames(ports.table('matcher-nicknames'));
     await nicknames.prefetch(['bob']);
     expect(nicknames.variantsOf('bob').size).toBe(0);
+  });
+});
+
+describe('loadNicknameTable', () => {
+  it('loads the whole seeded table from its snapshot item, with the same variants both ways', async () => {
+    const table = ports.table('matcher-nicknames');
+    const bundled = loadBundledNicknames();
+    await seedNicknames(table, bundled, 'test');
+
+    const loaded = await loadNicknameTable(table);
+
+    expect(loaded.size).toBe(bundled.size);
+    expect([...loaded.variantsOf('bob')].sort()).toEqual([...bundled.variantsOf('bob')].sort());
+    expect(loaded.variantsOf('robert').has('bob')).toBe(true);
+    const snapshot = await table.get({ pk: 'nicknames', sk: 'snapshot' });
+    expect(Buffer.byteLength(JSON.stringify(snapshot))).toBeLessThan(350 * 1024);
+  });
+
+  it('says how to seed a store that was never seeded', async () => {
+    await expect(loadNicknameTable(ports.table('empty'))).rejects.toThrow('the nickname table is empty: seed it first');
   });
 });

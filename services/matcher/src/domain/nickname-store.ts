@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { foldName } from '@refinery/contacts';
 import type { NicknameLookup } from '@refinery/matching';
-import type { NicknameTable } from '@refinery/nicknames';
+import { NicknameTable } from '@refinery/nicknames';
 import type { Table } from '@refinery/ports';
 
 const SEED_KEY = { pk: 'nicknames', sk: 'seed' };
+/**
+ * The whole table in one item (about 40 KB, far below DynamoDB's 400 KB): what a provider's index needs all at once at
+ * cold start, without a Scan. One line per name: `name<TAB>variant,variant`.
+ */
+const SNAPSHOT_KEY = { pk: 'nicknames', sk: 'snapshot' };
 const EMPTY: ReadonlySet<string> = new Set();
 
 function itemKey(name: string) {
@@ -12,10 +17,16 @@ function itemKey(name: string) {
 }
 
 /**
- * Writes the nickname table into the nickname store, one item per name holding its variants in both directions.
- * Idempotent: a store already seeded from the same data is left alone.
+ * Writes the nickname table into the nickname store: one item per name holding its variants in both directions (for
+ * look-ups), and a snapshot of the whole table (for loading it at once). Idempotent: a store already seeded from the
+ * same data is left alone.
  */
-export async function seedNicknames(table: Table, nicknames: NicknameTable, source: string): Promise<{ seeded: boolean; names: number }> {
+export async function seedNicknames(
+  table: Table,
+  nicknames: NicknameTable,
+  source: string,
+  now: () => Date = () => new Date(),
+): Promise<{ seeded: boolean; names: number }> {
   const digest = createHash('sha256');
   const entries = [...nicknames.entries()].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, variants] of entries) digest.update(`${name}:${[...variants].sort().join(',')}\n`);
@@ -23,9 +34,26 @@ export async function seedNicknames(table: Table, nicknames: NicknameTable, sour
   const marker = await table.get(SEED_KEY);
   if (marker?.hash === hash) return { seeded: false, names: entries.length };
   await table.batchPut(entries.map(([name, variants]) => ({ ...itemKey(name), variants: [...variants].sort() })));
+  const snapshot = entries.map(([name, variants]) => `${name}\t${[...variants].sort().join(',')}`).join('\n');
+  await table.put({ ...SNAPSHOT_KEY, hash, snapshot });
   // The marker goes last: a seeding that dies halfway is simply done again.
-  await table.put({ ...SEED_KEY, hash, names: entries.length, source, seededAt: new Date().toISOString() });
+  await table.put({ ...SEED_KEY, hash, names: entries.length, source, seededAt: now().toISOString() });
   return { seeded: true, names: entries.length };
+}
+
+/** The whole nickname table from the store's snapshot; fails with what to do when the store was never seeded. */
+export async function loadNicknameTable(table: Table): Promise<NicknameTable> {
+  const item = await table.get(SNAPSHOT_KEY);
+  if (typeof item?.snapshot !== 'string') {
+    throw new Error('the nickname table is empty: seed it first (npm run seed:nicknames -- --table NAME; see docs/deploy.md)');
+  }
+  const pairs: [string, string][] = [];
+  for (const line of item.snapshot.split('\n')) {
+    const [name, variants] = line.split('\t');
+    if (!name || !variants) continue;
+    for (const variant of variants.split(',')) pairs.push([name, variant]);
+  }
+  return NicknameTable.fromPairs(pairs);
 }
 
 /**

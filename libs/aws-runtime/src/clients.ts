@@ -1,0 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly sqs: SQSClient;
+}
+
+/**
+ * SDK clients as Lambda gives them their settings: region and credentials from the environment, and endpoints from
+ * AWS_ENDPOINT_URL_<SERVICE> when set (emulators in tests). Created once per process and reused across invocations,
+ * so connections stay warm.
+ */
+export function awsClients(overrides: Partial<AwsClients> = {}): AwsClients {
+  return {
+    s3: overrides.s3 ?? new S3Client({}),
+    dynamodb: overrides.dynamodb ?? new DynamoDBClient({}),
+    eventBridge: overrides.eventBridge ?? new EventBridgeClient({}),
+    // Queue URLs name their own host; keep using the configured endpoint (the same on AWS, the emulator's in tests).
+    sqs: overrides.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false }),
+  };
+}

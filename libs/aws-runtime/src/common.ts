@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { EventBridgePublisher, S3ObjectStore, DynamoTable } from '@refinery/aws-adapters';
+import { systemClock, ulidIds, type ObjectStore, type Table } from '@refinery/ports';
+import { TokenRegistry, createLogger, type CommonDeps } from '@refinery/runtime';
+import type { AwsClients } from './clients';
+
+/** Settings every service's functions have (serverless.yml sets them). */
+export const commonSettingsSchema = z.object({
+  EVENT_BUS_NAME: z.string().min(1, 'the name of the project event bus'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type CommonSettings = z.infer<typeof commonSettingsSchema>;
+
+/** A bucket or table name setting: S3/DynamoDB naming, so a typo fails at cold start rather than at first use. */
+export const resourceName = (what: string) => z.string().regex(/^[a-zA-Z0-9._-]{3,255}$/, `the name of ${what}`);
+
+export function awsCommonDeps(service: string, settings: CommonSettings, clients: AwsClients): CommonDeps {
+  return {
+    publisher: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: settings.EVENT_BUS_NAME }),
+    clock: systemClock,
+    ids: ulidIds,
+    logger: createLogger(service, { level: settings.LOG_LEVEL }),
+  };
+}
+
+export function awsObjectStore(clients: AwsClients): ObjectStore {
+  return new S3ObjectStore({ client: clients.s3 });
+}
+
+export function awsTable(clients: AwsClients, tableName: string): Table {
+  return new DynamoTable({ client: clients.dynamodb, tableName });
+}
+
+/** REFINERY_API_TOKENS ("tenant:token,..."), parsed into a registry; a malformed value is a configuration error. */
+export const tokenRegistrySetting = z.string().transform((value, context) => {
+  try {
+    return TokenRegistry.parse(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^REFINERY_API_TOKENS:? ?/, '') });
+    return z.NEVER;
+  }
+});

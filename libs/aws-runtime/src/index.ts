@@ -1,0 +1,3 @@
+export * from './clients';
+export * from './common';
+export * from './cold-start';

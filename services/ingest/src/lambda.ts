@@ -1,0 +1,47 @@
+// The ingest service's Lambda functions (serverless.yml: handler src/lambda.<name>): the same handlers the local mode
+// runs, on the AWS adapters, with settings from the environment checked at cold start.
+import { z } from 'zod';
+import {
+  awsClients,
+  awsCommonDeps,
+  awsObjectStore,
+  awsTable,
+  commonSettingsSchema,
+  onColdStart,
+  resourceName,
+  tokenRegistrySetting,
+  type AwsClients,
+} from '@refinery/aws-runtime';
+import { loadConfig, type HttpApiHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { DEFAULT_INGEST_CONFIG } from './config';
+import { createIngestService } from './service';
+
+const settingsSchema = commonSettingsSchema.extend({
+  UPLOADS_BUCKET: resourceName('the uploads bucket'),
+  JOBS_TABLE: resourceName('the jobs table'),
+  REFINERY_API_TOKENS: tokenRegistrySetting,
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(DEFAULT_INGEST_CONFIG.uploadUrlTtlSeconds),
+  RESULT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(DEFAULT_INGEST_CONFIG.resultUrlTtlSeconds),
+});
+
+export async function createIngestLambda(env: NodeJS.ProcessEnv = process.env, clients: AwsClients = awsClients()) {
+  const settings = loadConfig(settingsSchema, env);
+  const service = createIngestService({
+    ...awsCommonDeps('ingest', settings, clients),
+    config: {
+      uploadsBucket: settings.UPLOADS_BUCKET,
+      uploadUrlTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
+      resultUrlTtlSeconds: settings.RESULT_URL_TTL_SECONDS,
+    },
+    objects: awsObjectStore(clients),
+    jobs: awsTable(clients, settings.JOBS_TABLE),
+    tokens: settings.REFINERY_API_TOKENS,
+  });
+  return { service, uploads: service.subscriptions.uploads!.handler, history: service.subscriptions.history!.handler, api: service.http! };
+}
+
+const lambda = onColdStart(() => createIngestLambda());
+
+export const uploads: SqsBatchHandler = async (event, context) => (await lambda()).uploads(event, context);
+export const history: SqsBatchHandler = async (event, context) => (await lambda()).history(event, context);
+export const api: HttpApiHandler = async (event, context) => (await lambda()).api(event, context);

@@ -1,0 +1,47 @@
+// The notifier service's Lambda functions (serverless.yml: handlers src/lambda.jobs and src/lambda.api): the same
+// handlers the local mode runs, on the AWS adapters, with settings from the environment checked at cold start.
+import { z } from 'zod';
+import {
+  awsClients,
+  awsCommonDeps,
+  awsTable,
+  commonSettingsSchema,
+  onColdStart,
+  resourceName,
+  tokenRegistrySetting,
+  type AwsClients,
+} from '@refinery/aws-runtime';
+import { loadConfig, type HttpApiHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { DEFAULT_NOTIFIER_CONFIG } from './config';
+import { createNotifierService } from './service';
+
+const settingsSchema = commonSettingsSchema.extend({
+  SUBSCRIPTIONS_TABLE: resourceName('the subscriptions table'),
+  REFINERY_API_TOKENS: tokenRegistrySetting,
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,15000')
+    .transform((value) => value.split(',').map(Number))
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_NOTIFIER_CONFIG.deliveryTimeoutMs),
+});
+
+export async function createNotifierLambda(env: NodeJS.ProcessEnv = process.env, clients: AwsClients = awsClients()) {
+  const settings = loadConfig(settingsSchema, env);
+  const service = createNotifierService({
+    ...awsCommonDeps('notifier', settings, clients),
+    config: {
+      ...DEFAULT_NOTIFIER_CONFIG,
+      ...(settings.WEBHOOK_RETRY_DELAYS_MS ? { retryDelaysMs: settings.WEBHOOK_RETRY_DELAYS_MS } : {}),
+      deliveryTimeoutMs: settings.WEBHOOK_TIMEOUT_MS,
+    },
+    subscriptions: awsTable(clients, settings.SUBSCRIPTIONS_TABLE),
+    tokens: settings.REFINERY_API_TOKENS,
+  });
+  return { service, jobs: service.subscriptions.jobs!.handler, api: service.http! };
+}
+
+const lambda = onColdStart(() => createNotifierLambda());
+
+export const jobs: SqsBatchHandler = async (event, context) => (await lambda()).jobs(event, context);
+export const api: HttpApiHandler = async (event, context) => (await lambda()).api(event, context);

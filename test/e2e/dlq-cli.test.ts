@@ -1,0 +1,125 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DirectoryProvider } from '@refinery/directory-provider';
+import type { Candidate, ContactProvider } from '@refinery/matching';
+import { startLocalApp } from '@refinery/cli';
+import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { PEOPLE } from '../support/people';
+import { startTestApp, waitForJob, TEST_TOKENS } from '../support/app';
+import { runCli } from '../support/cli';
+
+// `refinery dlq list|show|redrive SERVICE` on the local mode and on AWS (against fauxqs): an operator finds what was
+// dead-lettered and why, and a redrive after the cause is fixed finishes the job.
+
+jest.setTimeout(120_000);
+
+const HEADER = 'First Name,Last Name,Email,Notes';
+
+describe('refinery dlq on the local mode', () => {
+  it('lists, shows and redrives a dead-lettered chunk, and the redriven chunk completes the failed job', async () => {
+    const directory = DirectoryProvider.fromRecords(PEOPLE);
+    let providerDown = true;
+    const flaky: ContactProvider = {
+      name: 'flaky',
+      findCandidates: async (contacts): Promise<Candidate[][]> => {
+        if (providerDown && contacts.some((c) => c.email === 'pat@example.com')) throw new Error('provider unavailable');
+        return directory.findCandidates(contacts);
+      },
+    };
+    const first = await startTestApp({ directory: flaky, visibilityTimeoutMs: 400 });
+    const { dataDir } = first;
+    const csv = [HEADER, 'Robert,Smith,robert.smith@example.com,a', 'Pat,Doe,pat@example.com,b'].join('\n');
+    const { jobId } = await first.acme.submitCsv(csv, '?chunkRows=1');
+    expect(await waitForJob(first.acme, jobId)).toMatchObject({ status: 'failed' });
+    const deadline = Date.now() + 5000;
+    while (first.app.runtime.queues.peek('matcher-chunks-dlq').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await first.app.close();
+
+    const list = await runCli(['dlq', 'list', '--data-dir', dataDir]).done;
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/matcher\/chunks\s+0\s+0\s+1\s+matcher-chunks-dlq/);
+    expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+0\s+labeler-chunks-dlq/);
+
+    const show = await runCli(['dlq', 'show', 'matcher', '--data-dir', dataDir, '--json']).done;
+    expect(show.code).toBe(0);
+    const [dead] = JSON.parse(show.stdout) as { id: string; subscription: string; eventType: string; jobId: string; chunk: number; rows: string }[];
+    expect(dead).toMatchObject({ subscription: 'chunks', eventType: 'chunk.planned.v1', jobId, chunk: 2, rows: '2-2' });
+
+    // The provider is back: restart, redrive while it runs, and the job completes.
+    providerDown = false;
+    const restarted = await startLocalApp({ dataDir, directory: flaky, port: 0, apiTokens: TEST_TOKENS });
+    try {
+      const redrive = await runCli(['dlq', 'redrive', 'matcher', '--data-dir', dataDir, '--message', dead!.id]).done;
+      expect(redrive.stdout).toContain('matcher/chunks: 1 message(s) moved back to matcher-chunks');
+      const { ApiClient } = await import('@refinery/cli');
+      const client = new ApiClient(restarted.url, 'token-acme-0001');
+      expect(await waitForJobStatus(client, jobId, 'completed')).toMatchObject({ rows: { total: 2, done: 2, matched: 1, unmatched: 1 } });
+    } finally {
+      await restarted.close();
+      first.stop().catch(() => undefined);
+    }
+  });
+
+  it('explains a wrong service, subscription or data dir', async () => {
+    const unknown = await runCli(['dlq', 'show', 'mailman', '--data-dir', '/nonexistent']).done;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('/nonexistent is not a data dir');
+  });
+});
+
+async function waitForJobStatus(client: import('@refinery/cli').ApiClient, jobId: string, status: string) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const job = await client.job(jobId);
+    if (job.status === status) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} is ${job.status}, not ${status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('refinery dlq on AWS', () => {
+  let emulators: AwsEmulators;
+  beforeAll(async () => {
+    emulators = await startAwsEmulators();
+  });
+  afterAll(() => emulators.stop());
+
+  it('finds the queues of a stage by name, shows what was dead-lettered and moves it back', async () => {
+    const sqs = new SQSClient(emulators.clientConfig('sqs'));
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'refinery-labeler-staging-chunks-dlq' }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'refinery-labeler-staging-chunks',
+        Attributes: { VisibilityTimeout: '0', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 1 }) },
+      }),
+    );
+    const poison = JSON.stringify({
+      version: '0',
+      id: 'e1',
+      'detail-type': 'chunk.matched.v1',
+      source: 'refinery.matcher',
+      detail: { metadata: { tenantId: 'acme', jobId: 'job_X' }, data: { chunk: { index: 4, count: 9 }, rows: { first: 400, count: 100 } } },
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.QueueUrl, MessageBody: poison }));
+    // Received once and not deleted: the next receive moves it to the dead-letter queue (maxReceiveCount 1).
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl }));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl }));
+
+    const env = {
+      AWS_ENDPOINT_URL_SQS: emulators.fauxqsEndpoint,
+      AWS_REGION: emulators.region,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    const aws = ['--aws', '--stage', 'staging'];
+    const list = await runCli(['dlq', 'list', 'labeler', ...aws], { env }).done;
+    expect(list.stderr).not.toContain('refinery:');
+    expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+1\s+refinery-labeler-staging-chunks-dlq/);
+    const show = await runCli(['dlq', 'show', 'labeler', ...aws], { env }).done;
+    expect(show.stdout).toMatch(/chunk\.matched\.v1\s+job_X\s+5\s+401-500/);
+    const redrive = await runCli(['dlq', 'redrive', 'labeler', ...aws], { env }).done;
+    expect(redrive.stdout).toContain('labeler/chunks: 1 message(s) moved back to refinery-labeler-staging-chunks');
+    const back = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl }));
+    expect(back.Messages?.[0]?.Body).toBe(poison);
+  });
+});

@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoTable, S3ObjectStore, SqsQueues } from '@refinery/aws-adapters';
+import { awsClients, type AwsClients } from '@refinery/aws-runtime';
+import { createChunkerLambda } from '@refinery/chunker/src/lambda';
+import { createIngestLambda } from '@refinery/ingest/src/lambda';
+import { createLabelerLambda } from '@refinery/labeler/src/lambda';
+import { createMatcherLambda } from '@refinery/matcher/src/lambda';
+import { seedNicknames } from '@refinery/matcher';
+import { createMergerLambda } from '@refinery/merger/src/lambda';
+import { loadBundledNicknames } from '@refinery/nicknames';
+import { createNotifierLambda } from '@refinery/notifier/src/lambda';
+import { subscriptionQueueNames, type ServiceDefinition } from '@refinery/runtime';
+import {
+  EventBridgeStandIn,
+  EventSourcePoller,
+  apiEvent,
+  startAwsEmulators,
+  testContext,
+  type ApiEventInput,
+  type AwsEmulators,
+} from '@refinery/test-support';
+
+export const STAGE = 'test';
+export const EVENT_BUS = `refinery-${STAGE}`;
+
+/** The resources each service's serverless.yml would create, named for the emulators. */
+export const RESOURCES = {
+  uploadsBucket: 'refinery-ingest-test-uploads',
+  jobsTable: 'refinery-ingest-test-jobs',
+  matcherChunksBucket: 'refinery-matcher-test-chunks',
+  nicknamesTable: 'refinery-matcher-test-nicknames',
+  directoryBucket: 'refinery-test-directory',
+  labelerChunksBucket: 'refinery-labeler-test-chunks',
+  resultsBucket: 'refinery-merger-test-results',
+  ledgerTable: 'refinery-merger-test-ledger',
+  subscriptionsTable: 'refinery-notifier-test-subscriptions',
+} as const;
+
+export interface AwsStack {
+  readonly emulators: AwsEmulators;
+  readonly bus: EventBridgeStandIn;
+  readonly clients: AwsClients;
+  readonly queues: SqsQueues;
+  readonly services: readonly ServiceDefinition[];
+  /** Calls the HTTP API as API Gateway would (ingest for /jobs, notifier for /subscriptions). */
+  api(input: ApiEventInput): Promise<{ status: number; headers: Record<string, string>; body: string; json: unknown }>;
+  stop(): Promise<void>;
+}
+
+export interface AwsStackOptions {
+  readonly directoryCsvPath: string;
+  readonly apiTokens: string;
+  /** Caps every queue's visibility timeout (the manifests' are minutes long; retries in tests should not be). */
+  readonly maxVisibilityTimeoutSeconds?: number;
+}
+
+/**
+ * Every service's Lambda entry point (`src/lambda.ts`) on the AWS adapters against emulators: S3 and SQS in fauxqs,
+ * DynamoDB in dynalite, EventBridge in our stand-in applying each service's declared rules, and a poller per queue
+ * feeding the functions like Lambda's event source mapping.
+ */
+export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack> {
+  const emulators = await startAwsEmulators();
+  const bus = new EventBridgeStandIn(EVENT_BUS);
+  const busEndpoint = await bus.listen();
+  const clients = awsClients({
+    s3: new S3Client(emulators.clientConfig('s3')),
+    sqs: new SQSClient(emulators.clientConfig('sqs')),
+    dynamodb: new DynamoDBClient(emulators.clientConfig('dynamodb')),
+    eventBridge: new EventBridgeClient({ endpoint: busEndpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+  });
+  const queues = new SqsQueues({ client: clients.sqs });
+  const pollers: EventSourcePoller[] = [];
+  const failures: unknown[] = [];
+
+  for (const bucket of [RESOURCES.uploadsBucket, RESOURCES.matcherChunksBucket, RESOURCES.directoryBucket, RESOURCES.labelerChunksBucket, RESOURCES.resultsBucket]) {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+  for (const table of [RESOURCES.jobsTable, RESOURCES.nicknamesTable, RESOURCES.ledgerTable, RESOURCES.subscriptionsTable]) {
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }
+  await new S3ObjectStore({ client: clients.s3 }).put({ bucket: RESOURCES.directoryBucket, key: 'directory.csv' }, readFileSync(options.directoryCsvPath));
+  await seedNicknames(new DynamoTable({ client: clients.dynamodb, tableName: RESOURCES.nicknamesTable }), loadBundledNicknames(), 'bundled');
+
+  const common = { EVENT_BUS_NAME: EVENT_BUS, LOG_LEVEL: 'silent' };
+  const ingest = await createIngestLambda({ ...common, UPLOADS_BUCKET: RESOURCES.uploadsBucket, JOBS_TABLE: RESOURCES.jobsTable, REFINERY_API_TOKENS: options.apiTokens }, clients);
+  const chunker = await createChunkerLambda({ ...common }, clients);
+  const matcher = await createMatcherLambda(
+    { ...common, CHUNKS_BUCKET: RESOURCES.matcherChunksBucket, NICKNAMES_TABLE: RESOURCES.nicknamesTable, DIRECTORY_BUCKET: RESOURCES.directoryBucket, DIRECTORY_KEY: 'directory.csv' },
+    clients,
+  );
+  const labeler = await createLabelerLambda({ ...common, CHUNKS_BUCKET: RESOURCES.labelerChunksBucket }, clients);
+  const merger = await createMergerLambda({ ...common, RESULTS_BUCKET: RESOURCES.resultsBucket, LEDGER_TABLE: RESOURCES.ledgerTable }, clients);
+  const notifier = await createNotifierLambda(
+    { ...common, SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable, REFINERY_API_TOKENS: options.apiTokens, WEBHOOK_RETRY_DELAYS_MS: '20,20' },
+    clients,
+  );
+  const services = [ingest.service, chunker.service, matcher.service, labeler.service, merger.service, notifier.service];
+
+  for (const service of services) {
+    for (const [name, subscription] of Object.entries(service.manifest.subscriptions)) {
+      const names = subscriptionQueueNames(service.manifest.service, name, STAGE);
+      const visibility = Math.min(subscription.queue.visibilityTimeoutSeconds, options.maxVisibilityTimeoutSeconds ?? subscription.queue.visibilityTimeoutSeconds);
+      const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue }));
+      const dlqArn = await queueArn(clients.sqs, dlq.QueueUrl as string);
+      const created = await clients.sqs.send(
+        new CreateQueueCommand({
+          QueueName: names.queue,
+          Attributes: {
+            VisibilityTimeout: String(visibility),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: subscription.queue.maxReceiveCount }),
+          },
+        }),
+      );
+      bus.addRule({ name: `${names.queue}-rule`, pattern: subscription.pattern, deliver: (body) => queues.send(names.queue, [body]) });
+      const poller = new EventSourcePoller({
+        queues,
+        queue: names.queue,
+        queueArn: await queueArn(clients.sqs, created.QueueUrl as string),
+        region: emulators.region,
+        batchSize: subscription.queue.batchSize,
+        handler: service.subscriptions[name]!.handler,
+        functionName: `refinery-${service.manifest.service}-${STAGE}-${name}`,
+        functionTimeoutMs: subscription.function.timeoutSeconds * 1000,
+        onError: (error) => failures.push(error),
+      });
+      pollers.push(poller);
+    }
+  }
+
+  // S3 -> EventBridge: the Object Created event S3 sends for the uploads bucket (EventBridge notifications on).
+  const stopNotices = emulators.onObjectCreated((notice) => {
+    if (notice.bucket !== RESOURCES.uploadsBucket) return;
+    bus
+      .route({
+        version: '0',
+        id: `s3-${Date.now()}-${Math.random().toString(16).slice(2)}`,
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        account: '000000000000',
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: emulators.region,
+        resources: [`arn:aws:s3:::${notice.bucket}`],
+        detail: { version: '0', bucket: { name: notice.bucket }, object: { key: encodeURIComponent(notice.key).replace(/%2F/g, '/') }, reason: 'PutObject' },
+      })
+      .catch((error: unknown) => failures.push(error));
+  });
+  for (const poller of pollers) poller.start();
+
+  return {
+    emulators,
+    bus,
+    clients,
+    queues,
+    services,
+    api: async (input) => {
+      const handler = input.routeKey.includes('/subscriptions') ? notifier.api : ingest.api;
+      const response = await handler(apiEvent(input), testContext());
+      const body = response.body ? Buffer.from(response.body, response.isBase64Encoded ? 'base64' : 'utf8').toString() : '';
+      let json: unknown;
+      try {
+        json = body ? JSON.parse(body) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: response.statusCode ?? 200, headers: (response.headers ?? {}) as Record<string, string>, body, json };
+    },
+    stop: async () => {
+      stopNotices();
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      await bus.close();
+      await emulators.stop();
+      if (failures.length) throw new Error(`the stack saw ${failures.length} errors outside handlers, first: ${String(failures[0])}`);
+    },
+  };
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return Attributes?.QueueArn as string;
+}
