@@ -90,9 +90,10 @@ export class LocalTable implements Table {
     const clauses = ['tbl = ?', 'pk = ?'];
     const params: (string | number)[] = [this.name, pk];
     if (options.beginsWith !== undefined) {
-      // Range scan instead of LIKE so that '%' and '_' in keys are not wildcards.
+      // Range scan instead of LIKE so that '%' and '_' in keys are not wildcards. U+10FFFF encodes above every
+      // character in UTF-8 (SQLite compares bytes), so keys with characters beyond U+FFFF are inside the range too.
       clauses.push('sk >= ?', 'sk < ?');
-      params.push(options.beginsWith, `${options.beginsWith}\uffff`);
+      params.push(options.beginsWith, `${options.beginsWith}\u{10FFFF}`);
     }
     if (options.after !== undefined) {
       clauses.push(options.reverse ? 'sk < ?' : 'sk > ?');
@@ -141,8 +142,9 @@ export function conditionHolds(existing: Item | undefined, condition: Condition)
     case 'attributeEquals':
       return existing !== undefined && sameValue(existing[condition.attribute], condition.value);
     case 'attributeNotEquals':
-      // DynamoDB's `a <> :v` is false when the attribute is missing; callers that mean "missing or different"
-      // combine it themselves. We keep DynamoDB's meaning so the two adapters agree.
+      // The port's meaning: false when the attribute is missing (the DynamoDB adapter sends `attribute_exists(a) AND
+      // a <> :v`, which holds whatever an emulator thinks of `<>` on a missing attribute). Callers that mean "missing
+      // or different" say so with anyOf.
       return existing !== undefined && existing[condition.attribute] !== undefined && !sameValue(existing[condition.attribute], condition.value);
     case 'anyOf':
       return condition.conditions.some((inner) => conditionHolds(existing, inner));

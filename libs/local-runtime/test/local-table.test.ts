@@ -68,6 +68,14 @@ describe('LocalTable (DynamoDB-like)', () => {
     expect(await t.get({ pk: 'q', sk: 'a' })).toBeUndefined();
   });
 
+  it('finds keys with characters beyond U+FFFF under a prefix', async () => {
+    const t = table();
+    await t.put({ pk: 'p', sk: 'name#\u{1F600}' });
+    await t.put({ pk: 'p', sk: 'name#\uffff' });
+    await t.put({ pk: 'p', sk: 'other' });
+    expect((await t.query('p', { beginsWith: 'name#' })).items.map((i) => i.sk)).toEqual(['name#\uffff', 'name#\u{1F600}']);
+  });
+
   it("treats '%' and '_' in prefixes literally", async () => {
     const t = table();
     await t.put({ pk: 'p', sk: 'a_1' });
