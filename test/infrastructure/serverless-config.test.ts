@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseServiceManifest, type ServiceManifest } from '@refinery/runtime';
+import { DEFAULT_CHUNKER_CONFIG } from '../../services/chunker/src/config';
+import { DEFAULT_INGEST_CONFIG } from '../../services/ingest/src/config';
+import { DEFAULT_MATCHER_CONFIG } from '../../services/matcher/src/config';
+import { DEFAULT_NOTIFIER_CONFIG } from '../../services/notifier/src/config';
+import { requiredSettings } from './lambda-settings';
 
 // Each service's serverless.yml must read its subscriptions and routes from its service.json (the file the local
 // runtime uses) instead of copying them. These checks read the configuration files as written, before variable
@@ -104,6 +109,12 @@ interface OwnData {
   readonly environment: Readonly<Record<string, string>>;
   /** Other services' buckets this one reads by reference, as the params that name them. */
   readonly reads: readonly string[];
+  /** Single objects it reads that no service owns (the operator's), as the params naming their bucket and key. */
+  readonly objectReads?: readonly { readonly bucket: string; readonly key: string }[];
+  /** Environment variable -> the param (without a default: compose passes it) that sets it. */
+  readonly paramSettings?: Readonly<Record<string, string>>;
+  /** Optional settings of src/lambda.ts: environment variable -> [param, the default of the code's config]. */
+  readonly optionalSettings?: Readonly<Record<string, readonly [string, string]>>;
 }
 
 const SERVICES: Readonly<Record<string, OwnData>> = {
@@ -112,13 +123,33 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
     tables: ['JobsTable'],
     environment: { UPLOADS_BUCKET: 'UploadsBucket', JOBS_TABLE: 'JobsTable' },
     reads: ['resultsBucket'],
+    paramSettings: { REFINERY_API_TOKENS: 'apiTokens' },
+    optionalSettings: {
+      UPLOAD_URL_TTL_SECONDS: ['uploadUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.uploadUrlTtlSeconds)],
+      RESULT_URL_TTL_SECONDS: ['resultUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.resultUrlTtlSeconds)],
+    },
   },
-  chunker: { buckets: {}, tables: [], environment: {}, reads: ['uploadsBucket'] },
+  chunker: {
+    buckets: {},
+    tables: [],
+    environment: {},
+    reads: ['uploadsBucket'],
+    optionalSettings: {
+      DEFAULT_CHUNK_ROWS: ['defaultChunkRows', String(DEFAULT_CHUNKER_CONFIG.defaultChunkRows)],
+      MAX_CHUNK_BYTES: ['maxChunkBytes', String(DEFAULT_CHUNKER_CONFIG.maxChunkBytes)],
+    },
+  },
   matcher: {
     buckets: { ChunksBucket: 7 },
     tables: ['NicknamesTable'],
     environment: { CHUNKS_BUCKET: 'ChunksBucket', NICKNAMES_TABLE: 'NicknamesTable' },
     reads: ['uploadsBucket'],
+    objectReads: [{ bucket: 'directoryBucket', key: 'directoryKey' }],
+    paramSettings: { DIRECTORY_BUCKET: 'directoryBucket', DIRECTORY_KEY: 'directoryKey' },
+    optionalSettings: {
+      DEFAULT_REGION: ['defaultRegion', DEFAULT_MATCHER_CONFIG.defaultRegion],
+      LOOKUP_BATCH_SIZE: ['lookupBatchSize', String(DEFAULT_MATCHER_CONFIG.lookupBatchSize)],
+    },
   },
   labeler: { buckets: { ChunksBucket: 7 }, tables: [], environment: { CHUNKS_BUCKET: 'ChunksBucket' }, reads: ['matcherChunksBucket'] },
   merger: {
@@ -127,7 +158,17 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
     environment: { RESULTS_BUCKET: 'ResultsBucket', LEDGER_TABLE: 'LedgerTable' },
     reads: ['labelerChunksBucket'],
   },
-  notifier: { buckets: {}, tables: ['SubscriptionsTable'], environment: { SUBSCRIPTIONS_TABLE: 'SubscriptionsTable' }, reads: [] },
+  notifier: {
+    buckets: {},
+    tables: ['SubscriptionsTable'],
+    environment: { SUBSCRIPTIONS_TABLE: 'SubscriptionsTable' },
+    reads: [],
+    paramSettings: { REFINERY_API_TOKENS: 'apiTokens' },
+    optionalSettings: {
+      WEBHOOK_RETRY_DELAYS_MS: ['webhookRetryDelaysMs', DEFAULT_NOTIFIER_CONFIG.retryDelaysMs.join(',')],
+      WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', String(DEFAULT_NOTIFIER_CONFIG.deliveryTimeoutMs)],
+    },
+  },
 };
 
 /** S3 publishes to the account's default bus, so a rule for S3 events sits there and pins the service's own bucket. */
@@ -198,6 +239,31 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
     });
     for (const [variable, logicalId] of Object.entries(own.environment)) {
       expect(environment[variable]).toEqual(ref(logicalId));
+    }
+    for (const [variable, param] of Object.entries(own.paramSettings ?? {})) {
+      expect({ variable, value: environment[variable] }).toEqual({ variable, value: `\${param:${param}}` });
+    }
+  });
+
+  test('sets, for every function, every setting its src/lambda.ts requires', async () => {
+    // Asked of the entry point itself: what it reports missing when built with an empty environment.
+    const required = await requiredSettings(name);
+    expect(required).toContain('EVENT_BUS_NAME');
+    const provided = record(configuration, 'provider', 'environment');
+    for (const [functionName, definition] of Object.entries(record(configuration, 'functions'))) {
+      const own = isRecord(definition) && isRecord(definition.environment) ? definition.environment : {};
+      const missing = required.filter((setting) => !(setting in provided) && !(setting in own));
+      expect({ functionName, missing }).toEqual({ functionName, missing: [] });
+    }
+  });
+
+  test("sets each optional setting of src/lambda.ts from a param that defaults to the code's default", () => {
+    const environment = record(configuration, 'provider', 'environment');
+    const defaults = record(configuration, 'params', 'default');
+    expect(defaults.logLevel).toBe('info');
+    for (const [variable, [param, codeDefault]] of Object.entries(own.optionalSettings ?? {})) {
+      expect({ variable, value: environment[variable] }).toEqual({ variable, value: `\${param:${param}}` });
+      expect({ param, default: defaults[param] }).toEqual({ param, default: codeDefault });
     }
   });
 
@@ -322,7 +388,8 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
     expect(served).toHaveLength(declared.length);
     expect([...served].sort()).toEqual([...declared].sort());
     expect(record(configuration, 'provider', 'httpApi')).toMatchObject({ cors: true, payload: '2.0' });
-    expect(record(configuration, 'functions', 'api', 'environment')).toMatchObject({ REFINERY_API_TOKENS: '${param:apiTokens}' });
+    // Every function of src/lambda.ts checks the tokens at cold start, so they are set provider-wide.
+    expect(record(configuration, 'provider', 'environment')).toMatchObject({ REFINERY_API_TOKENS: '${param:apiTokens}' });
   });
 
   test('keeps its buckets private, encrypted, TLS-only and, where they are scratch space, expiring', () => {
@@ -421,6 +488,21 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
     }
     const readParams = statements.flatMap(resourcesOf).flatMap((resource) => [...resource.matchAll(/:s3:::\$\{param:(\w+)\}\/\*/g)].map((m) => m[1]));
     expect(readParams.sort()).toEqual([...own.reads].sort());
+    // Single objects named by params: GetObject on that one object, nothing more.
+    const objectReads = statements
+      .flatMap(resourcesOf)
+      .flatMap((resource) => [...resource.matchAll(/:s3:::\$\{param:(\w+)\}\/\$\{param:(\w+)\}/g)].map((m) => ({ bucket: m[1], key: m[2] })));
+    expect(objectReads).toEqual([...(own.objectReads ?? [])]);
+    for (const { bucket, key } of own.objectReads ?? []) {
+      const objectArn = JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${param:${bucket}}/\${param:${key}}` });
+      const granting = statements.filter((statement) => resourcesOf(statement).includes(objectArn));
+      expect(granting).toHaveLength(1);
+      expect(list(granting[0], 'Resource')).toHaveLength(1);
+      expect(actionsOf(granting[0] as Json)).toEqual(['s3:GetObject']);
+    }
+    // Every param-named S3 resource is one of the above.
+    const paramS3Resources = statements.flatMap(resourcesOf).filter((resource) => resource.includes(':s3:::${param:'));
+    expect(paramS3Resources).toHaveLength(own.reads.length + (own.objectReads ?? []).length);
 
     // Own buckets and tables: object actions on each own bucket's objects, item actions on each own table.
     for (const bucketId of Object.keys(own.buckets)) {
@@ -524,5 +606,39 @@ describe('serverless-compose.yml', () => {
     const named = at(configurations.get('merger'), 'resources', 'Resources', 'ResultsBucket', 'Properties', 'BucketName', 'Fn::Sub');
     expect(derived).toBe(named);
     expect(composeParams('ingest')).not.toHaveProperty('resultsBucket');
+  });
+});
+
+describe('docs/deploy.md', () => {
+  const names = ['platform', ...Object.keys(SERVICES)];
+  const deployDoc = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
+  const mentioned = (word: string) => deployDoc.includes(`\`${word}\``);
+
+  test("names every environment variable serverless-compose.yml reads and every service's params", async () => {
+    const composeText = readFileSync(join(ROOT, 'serverless-compose.yml'), 'utf8');
+    const variables = [...composeText.matchAll(/\$\{env:(\w+)\}/g)].map((match) => match[1] as string);
+    expect(variables.length).toBeGreaterThan(0);
+    const params = new Set<string>();
+    for (const name of names) {
+      const configuration = await loadConfiguration(`services/${name}/serverless.yml`);
+      for (const text of strings(configuration)) for (const match of text.matchAll(/\$\{param:(\w+)/g)) params.add(match[1] as string);
+      if (isRecord(configuration.params) && isRecord(configuration.params.default)) for (const param of Object.keys(configuration.params.default)) params.add(param);
+    }
+    const missing = [...new Set([...variables, ...params])].filter((word) => !mentioned(word));
+    expect(missing).toEqual([]);
+  });
+
+  test('explains every setting of every src/lambda.ts', async () => {
+    const missing: string[] = [];
+    for (const [name, own] of Object.entries(SERVICES)) {
+      const settings = [...(await requiredSettings(name)), ...Object.keys(own.optionalSettings ?? {}), 'LOG_LEVEL'];
+      missing.push(...settings.filter((setting) => !mentioned(setting)).map((setting) => `${name}: ${setting}`));
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('shows how to seed the nickname table and inspect and redrive dead-letter queues on AWS', () => {
+    expect(deployDoc).toContain('npm run seed:nicknames -- --table');
+    for (const command of ['list', 'show', 'redrive']) expect(deployDoc).toMatch(new RegExp(`refinery dlq ${command} .*--aws --stage`));
   });
 });

@@ -1,0 +1,539 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseServiceManifest, type ServiceManifest } from '@refinery/runtime';
+import { settingProblems } from './lambda-settings';
+import { ZipArchive } from './zip-archive';
+
+// What CloudFormation would be asked to create, read from the templates `serverless package` resolved (every
+// ${file(...)}, ${param:...} and ${sls:...} replaced), and the Lambda packages beside them. serverless-config.test.ts
+// checks the configuration as written; this checks what it becomes. scripts/package-services.sh writes these files
+// (stage `ci`, through Serverless Compose, with stub outputs and environment): CI runs it before `npm test`.
+
+const ROOT = join(__dirname, '..', '..');
+const STAGE = 'ci';
+const PACKAGE_COMMAND = 'bash scripts/package-services.sh';
+const SERVICES = ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'notifier'] as const;
+type ServiceName = (typeof SERVICES)[number];
+
+type Json = Record<string, unknown>;
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Json;
+  readonly DeletionPolicy?: string;
+}
+interface Template {
+  readonly Resources: Readonly<Record<string, Resource>>;
+  readonly Outputs?: Json;
+}
+interface ComposeState {
+  readonly components: Readonly<Record<string, { readonly outputs: Readonly<Record<string, string>> }>>;
+}
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const sub = (text: string) => ({ 'Fn::Sub': text });
+const show = (value: unknown) => JSON.stringify(value);
+
+/** A generated file, or a failure that says how to generate it. */
+function packagedFile(relativePath: string, sources: readonly string[] = []): string {
+  const path = join(ROOT, relativePath);
+  if (!existsSync(path)) {
+    throw new Error(`${relativePath} is missing: run \`${PACKAGE_COMMAND}\` first (it packages every service offline; CI runs it before npm test)`);
+  }
+  const builtAt = statSync(path).mtimeMs;
+  for (const source of sources) {
+    const sourcePath = join(ROOT, source);
+    if (existsSync(sourcePath) && statSync(sourcePath).mtimeMs > builtAt) {
+      throw new Error(`${relativePath} is older than ${source}: run \`${PACKAGE_COMMAND}\` again`);
+    }
+  }
+  return path;
+}
+
+function loadTemplate(service: string): Template {
+  const path = packagedFile(`services/${service}/.serverless/cloudformation-template-update-stack.json`, [
+    `services/${service}/serverless.yml`,
+    `services/${service}/service.json`,
+    'serverless-compose.yml',
+  ]);
+  return JSON.parse(readFileSync(path, 'utf8')) as Template;
+}
+
+function loadComposeState(): ComposeState {
+  return JSON.parse(readFileSync(packagedFile(`.serverless/state.${STAGE}.json`), 'utf8')) as ComposeState;
+}
+
+function outputOf(state: ComposeState, service: string, output: string): string {
+  const value = state.components[service]?.outputs?.[output];
+  if (typeof value !== 'string') throw new Error(`.serverless/state.${STAGE}.json has no output ${service}.${output}`);
+  return value;
+}
+
+function loadManifest(name: string): ServiceManifest {
+  const path = `services/${name}/service.json`;
+  return parseServiceManifest(JSON.parse(readFileSync(join(ROOT, path), 'utf8')), path);
+}
+
+function ofType(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+function propertiesOf(template: Template, logicalId: string, type?: string): Json {
+  const resource = template.Resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  if (type && resource.Type !== type) throw new Error(`${logicalId} is a ${resource.Type}, not a ${type}`);
+  return resource.Properties ?? {};
+}
+
+/** The logical id in `{ 'Fn::GetAtt': [id, attribute] }`, or undefined. */
+function getAttId(value: unknown, attribute = 'Arn'): string | undefined {
+  if (!isRecord(value) || !Array.isArray(value['Fn::GetAtt'])) return undefined;
+  const [id, found] = value['Fn::GetAtt'] as unknown[];
+  return found === attribute && typeof id === 'string' ? id : undefined;
+}
+
+/** The single resource of a type that satisfies a condition, failing with what was found otherwise. */
+function single(template: Template, type: string, what: string, matches: (properties: Json) => boolean): [string, Json] {
+  const found = ofType(template, type).filter(([, resource]) => matches(resource.Properties ?? {}));
+  if (found.length !== 1) throw new Error(`expected one ${type} ${what}, found ${found.length} (${found.map(([id]) => id).join(', ')})`);
+  const [id, resource] = found[0] as [string, Resource];
+  return [id, resource.Properties ?? {}];
+}
+
+const kebab = (text: string) => text.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+
+const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+const SQS_DEFAULT_RETENTION_SECONDS = 4 * 24 * 3600;
+const LOG_RETENTION_DAYS = 30;
+
+interface OwnResources {
+  /** Bucket logical id -> object expiry in days (undefined: objects are kept). */
+  readonly buckets: Readonly<Record<string, number | undefined>>;
+  readonly tables: readonly string[];
+  /**
+   * The documented cross-service grants: s3:GetObject on objects of buckets other services (or the operator) own,
+   * read by the reference an event carries. As the resolved Fn::Sub strings.
+   */
+  readonly reads: (context: { state: ComposeState; templateOf: (service: string) => Template; environment: Json }) => string[];
+}
+
+const objectsOf = (bucket: string) => `arn:\${AWS::Partition}:s3:::${bucket}/*`;
+
+const OWN: Readonly<Record<ServiceName, OwnResources>> = {
+  ingest: {
+    buckets: { UploadsBucket: undefined },
+    tables: ['JobsTable'],
+    // The merger's results bucket, by the merger's own naming (compose cannot pass it: a cycle).
+    reads: ({ templateOf }) => {
+      const name = propertiesOf(templateOf('merger'), 'ResultsBucket', 'AWS::S3::Bucket').BucketName;
+      if (!isRecord(name) || typeof name['Fn::Sub'] !== 'string') throw new Error(`merger's ResultsBucket name is ${show(name)}`);
+      return [objectsOf(name['Fn::Sub'])];
+    },
+  },
+  chunker: { buckets: {}, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'ingest', 'UploadsBucketName'))] },
+  matcher: {
+    buckets: { ChunksBucket: 7 },
+    tables: ['NicknamesTable'],
+    // Job inputs, and the one directory object the operator names.
+    reads: ({ state, environment }) => [
+      objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')),
+      `arn:\${AWS::Partition}:s3:::${String(environment.DIRECTORY_BUCKET)}/${String(environment.DIRECTORY_KEY)}`,
+    ],
+  },
+  labeler: { buckets: { ChunksBucket: 7 }, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))] },
+  merger: { buckets: { ResultsBucket: 30 }, tables: ['LedgerTable'], reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName'))] },
+  notifier: { buckets: {}, tables: ['SubscriptionsTable'], reads: () => [] },
+};
+
+const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];
+const EVENT_SOURCE_ACTIONS = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+const LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource'];
+
+const templates = new Map<string, Template>();
+const templateOf = (service: string): Template => {
+  let template = templates.get(service);
+  if (!template) {
+    template = loadTemplate(service);
+    templates.set(service, template);
+  }
+  return template;
+};
+
+describe.each(SERVICES)('services/%s, packaged', (name) => {
+  const manifest = loadManifest(name);
+  const own = OWN[name];
+  const subscriptions = Object.entries(manifest.subscriptions);
+  let template: Template;
+  let state: ComposeState;
+  let busName: string;
+  let busArn: string;
+
+  beforeAll(() => {
+    template = templateOf(name);
+    state = loadComposeState();
+    busName = outputOf(state, 'platform', 'EventBusName');
+    busArn = outputOf(state, 'platform', 'EventBusArn');
+  });
+
+  const functionOf = (handlerName: string): [string, Json] =>
+    single(template, 'AWS::Lambda::Function', `with handler src/lambda.${handlerName}`, (properties) => properties.Handler === `src/lambda.${handlerName}`);
+  const functions = (): [string, Json][] => ofType(template, 'AWS::Lambda::Function').map(([id, resource]) => [id, resource.Properties ?? {}]);
+  const environmentOf = (properties: Json): Json => {
+    const environment = properties.Environment;
+    return isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
+  };
+  const mappingOf = (functionId: string): Json =>
+    single(template, 'AWS::Lambda::EventSourceMapping', `for ${functionId}`, (properties) => isDeepStrictEqual(properties.FunctionName, getAtt(functionId, 'Arn')))[1];
+  const queueIdOf = (key: string): string => {
+    const queueId = getAttId(mappingOf(functionOf(key)[0]).EventSourceArn);
+    if (!queueId) throw new Error(`the event source of ${key} is not a queue of this stack`);
+    return queueId;
+  };
+  const deadLetterQueueIdOf = (key: string): string => {
+    const redrive = propertiesOf(template, queueIdOf(key), 'AWS::SQS::Queue').RedrivePolicy;
+    const id = getAttId(isRecord(redrive) ? redrive.deadLetterTargetArn : undefined);
+    if (!id) throw new Error(`the queue of ${key} has no dead-letter queue of this stack: ${show(redrive)}`);
+    return id;
+  };
+  const ruleOf = (key: string): [string, Json] =>
+    single(template, 'AWS::Events::Rule', `targeting the ${key} queue`, (properties) =>
+      asList(properties.Targets).some((target) => isRecord(target) && isDeepStrictEqual(target.Arn, getAtt(queueIdOf(key), 'Arn'))),
+    );
+
+  test('runs every function on Node.js 22 (arm64), sized by service.json, logging for 30 days', () => {
+    const expected = [...subscriptions.map(([key]) => `src/lambda.${key}`), ...(manifest.http ? ['src/lambda.api'] : [])].sort();
+    expect(functions().map(([, properties]) => properties.Handler).sort()).toEqual(expected);
+    const sizes = [
+      ...subscriptions.map(([key, subscription]) => [key, subscription.function] as const),
+      ...(manifest.http ? [['api', manifest.http.function] as const] : []),
+    ];
+    for (const [key, size] of sizes) {
+      const [id, properties] = functionOf(key);
+      expect({ function: key, Runtime: properties.Runtime, Architectures: properties.Architectures, Timeout: properties.Timeout, MemorySize: properties.MemorySize }).toEqual({
+        function: key,
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Timeout: size.timeoutSeconds,
+        MemorySize: size.memorySizeMb,
+      });
+      const logGroup = propertiesOf(template, id.replace(/LambdaFunction$/, 'LogGroup'), 'AWS::Logs::LogGroup');
+      expect(logGroup).toEqual({ LogGroupName: `/aws/lambda/${String(properties.FunctionName)}`, RetentionInDays: LOG_RETENTION_DAYS });
+    }
+  });
+
+  test("gives every function settings its src/lambda.ts accepts, on this stage's bus", async () => {
+    for (const [id, properties] of functions()) {
+      const environment = environmentOf(properties);
+      expect({ function: id, EVENT_BUS_NAME: environment.EVENT_BUS_NAME }).toEqual({ function: id, EVENT_BUS_NAME: busName });
+      // Own resources are references CloudFormation resolves; stand in the names they will have.
+      const resolved: Record<string, string> = {};
+      for (const [variable, value] of Object.entries(environment)) {
+        const logicalId = isRecord(value) && typeof value.Ref === 'string' ? value.Ref : undefined;
+        if (logicalId && template.Resources[logicalId]) resolved[variable] = `refinery-${name}-${STAGE}-${kebab(logicalId)}`;
+        else if (typeof value === 'string') resolved[variable] = value;
+        else throw new Error(`${id}: ${variable} is ${show(value)}`);
+        expect(resolved[variable]).not.toMatch(/\$\{/);
+      }
+      expect({ function: id, problems: await settingProblems(name, resolved) }).toEqual({ function: id, problems: [] });
+    }
+  });
+
+  describe.each(subscriptions)('subscription %s', (key, subscription) => {
+    test('feeds its function from its queue, with partial batch failures and the batching of service.json', () => {
+      const [functionId] = functionOf(key);
+      const mapping = mappingOf(functionId);
+      expect(mapping).toMatchObject({
+        EventSourceArn: getAtt(queueIdOf(key), 'Arn'),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: subscription.queue.batchSize,
+        MaximumBatchingWindowInSeconds: subscription.queue.maximumBatchingWindowSeconds,
+        Enabled: true,
+      });
+    });
+
+    test("queues with service.json's visibility timeout (at least 6 x the function's) and redrive to a 14-day DLQ", () => {
+      const queue = propertiesOf(template, queueIdOf(key), 'AWS::SQS::Queue');
+      const [, lambda] = functionOf(key);
+      expect(queue.VisibilityTimeout).toBe(subscription.queue.visibilityTimeoutSeconds);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(lambda.Timeout));
+      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(deadLetterQueueIdOf(key), 'Arn'), maxReceiveCount: subscription.queue.maxReceiveCount });
+      expect(queue.SqsManagedSseEnabled ?? Boolean(queue.KmsMasterKeyId)).toBe(true);
+
+      const deadLetterQueue = propertiesOf(template, deadLetterQueueIdOf(key), 'AWS::SQS::Queue');
+      expect(deadLetterQueue.MessageRetentionPeriod).toBe(DLQ_RETENTION_SECONDS);
+      expect(deadLetterQueue.SqsManagedSseEnabled ?? Boolean(deadLetterQueue.KmsMasterKeyId)).toBe(true);
+      expect(deadLetterQueue).not.toHaveProperty('RedrivePolicy');
+      // A message keeps its first enqueue time when it moves, so the DLQ must keep messages longer than the queue.
+      expect(Number(queue.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_SECONDS)).toBeLessThan(DLQ_RETENTION_SECONDS);
+    });
+
+    test("is routed by a rule whose pattern is service.json's, on the project bus (S3's: the default bus, own bucket)", () => {
+      const [, rule] = ruleOf(key);
+      expect(rule.State).toBe('ENABLED');
+      expect(asList(rule.Targets)).toEqual([{ Id: 'queue', Arn: getAtt(queueIdOf(key), 'Arn') }]);
+      const pattern = rule.EventPattern as Json;
+      if (isDeepStrictEqual(subscription.pattern.source, ['aws.s3'])) {
+        // S3 sends its events to the account's default bus, where other buckets' events arrive too: the rule adds
+        // detail.bucket.name (this service's bucket, which must have EventBridge notifications on) and nothing else.
+        expect(rule.EventBusName).toBe('default');
+        const detail = pattern.detail as Json;
+        const { bucket, ...restOfDetail } = detail;
+        expect({ ...pattern, detail: restOfDetail }).toEqual(subscription.pattern);
+        const names = asList(isRecord(bucket) ? bucket.name : undefined);
+        expect(names).toHaveLength(1);
+        const bucketId = isRecord(names[0]) ? names[0].Ref : undefined;
+        expect(Object.keys(own.buckets)).toContain(bucketId);
+        expect(propertiesOf(template, String(bucketId), 'AWS::S3::Bucket').NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+      } else {
+        expect(rule.EventBusName).toBe(busName);
+        expect(pattern).toEqual(subscription.pattern);
+      }
+    });
+
+    test('lets only its rule send to its queue', () => {
+      const queueId = queueIdOf(key);
+      const [ruleId] = ruleOf(key);
+      const [, policy] = single(template, 'AWS::SQS::QueuePolicy', `for ${queueId}`, (properties) => asList(properties.Queues).some((queue) => isDeepStrictEqual(queue, ref(queueId))));
+      expect(policy.Queues).toEqual([ref(queueId)]);
+      const document = policy.PolicyDocument as Json;
+      expect(asList(document.Statement)).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: getAtt(queueId, 'Arn'),
+          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId, 'Arn') } },
+        }),
+      ]);
+    });
+
+    test('alarms as soon as its dead-letter queue holds a message', () => {
+      const deadLetterQueueId = deadLetterQueueIdOf(key);
+      const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', `on ${deadLetterQueueId}`, (properties) =>
+        asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'QueueName', Value: getAtt(deadLetterQueueId, 'QueueName') })),
+      );
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+      });
+    });
+  });
+
+  test('keeps every bucket private, encrypted and TLS-only; scratch objects expire', () => {
+    const buckets = ofType(template, 'AWS::S3::Bucket');
+    expect(buckets.map(([id]) => id).sort()).toEqual(['ServerlessDeploymentBucket', ...Object.keys(own.buckets)].sort());
+    for (const [id, resource] of buckets) {
+      const properties = resource.Properties ?? {};
+      const encryption = asList((properties.BucketEncryption as Json | undefined)?.ServerSideEncryptionConfiguration);
+      expect({ bucket: id, encryption }).toEqual({
+        bucket: id,
+        encryption: [expect.objectContaining({ ServerSideEncryptionByDefault: expect.objectContaining({ SSEAlgorithm: expect.stringMatching(/^(AES256|aws:kms)$/) }) })],
+      });
+      expect({ bucket: id, block: properties.PublicAccessBlockConfiguration }).toEqual({
+        bucket: id,
+        block: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+      const [, policy] = single(template, 'AWS::S3::BucketPolicy', `for ${id}`, (candidate) => isDeepStrictEqual(candidate.Bucket, ref(id)));
+      const tlsOnly = asList((policy.PolicyDocument as Json).Statement).filter((statement) => {
+        const condition = isRecord(statement) && isRecord(statement.Condition) && isRecord(statement.Condition.Bool) ? statement.Condition.Bool : {};
+        // The framework writes the condition value as a boolean, serverless.yml files as a string.
+        return isRecord(statement) && statement.Effect === 'Deny' && statement.Principal === '*' && String(condition['aws:SecureTransport']) === 'false';
+      });
+      expect({ bucket: id, tlsOnly: tlsOnly.length }).toEqual({ bucket: id, tlsOnly: 1 });
+      if (id === 'ServerlessDeploymentBucket') continue;
+      expect(properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      const rules = asList((properties.LifecycleConfiguration as Json | undefined)?.Rules) as Json[];
+      expect({ bucket: id, expiry: rules.filter((rule) => rule.ExpirationInDays !== undefined).map((rule) => rule.ExpirationInDays) }).toEqual({
+        bucket: id,
+        expiry: own.buckets[id] === undefined ? [] : [own.buckets[id]],
+      });
+      expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    }
+  });
+
+  test('keeps every table on demand, recoverable to any point and encrypted', () => {
+    const tables = ofType(template, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual([...own.tables].sort());
+    for (const [id, resource] of tables) {
+      expect({ table: id, properties: resource.Properties }).toEqual({
+        table: id,
+        properties: expect.objectContaining({
+          TableName: `refinery-${name}-${STAGE}-${kebab(id.replace(/Table$/, ''))}`,
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        }),
+      });
+    }
+  });
+
+  test('grants no wildcard action, and only what it needs on its own resources and the documented reads', () => {
+    // The one role the framework makes; nothing else in the stack grants anything.
+    expect(Object.values(template.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::')).map((resource) => resource.Type)).toEqual(['AWS::IAM::Role']);
+    const role = propertiesOf(template, 'IamRoleLambdaExecution', 'AWS::IAM::Role');
+    expect(role).not.toHaveProperty('ManagedPolicyArns');
+    const statements = asList(role.Policies).flatMap((policy) => asList(((policy as Json).PolicyDocument as Json).Statement)) as Json[];
+
+    const [lambda] = functions();
+    const reads = own.reads({ state, templateOf, environment: environmentOf(lambda?.[1] ?? {}) });
+    const ownOfType = (type: string) => new Set(ofType(template, type).map(([id]) => id));
+    const ownBuckets = ownOfType('AWS::S3::Bucket');
+    const ownTables = ownOfType('AWS::DynamoDB::Table');
+    const subscriptionQueues = new Set(subscriptions.map(([key]) => queueIdOf(key)));
+    // The framework's CloudWatch Logs grant: this service's log groups (/aws/lambda/refinery-<name>-<stage>-<fn>),
+    // their streams, by prefix.
+    const logGroups = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/refinery-${name}-${STAGE}`;
+    for (const [, properties] of functions()) expect(String(properties.FunctionName)).toMatch(new RegExp(`^refinery-${name}-${STAGE}-`));
+
+    /** What a resource is, and the actions allowed on it; undefined when it is nobody's business here. */
+    const classify = (resource: unknown): [string, readonly string[]] | undefined => {
+      const arnOf = getAttId(resource);
+      if (arnOf && ownBuckets.has(arnOf)) return ['own bucket', ['s3:ListBucket']];
+      if (arnOf && ownTables.has(arnOf)) return ['own table', [
+        'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem',
+        'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
+      ]];
+      if (arnOf && subscriptionQueues.has(arnOf)) return ['own queue', EVENT_SOURCE_ACTIONS];
+      if (resource === busArn) return ['project bus', ['events:PutEvents']];
+      const text = isRecord(resource) && typeof resource['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : undefined;
+      if (text === undefined) return undefined;
+      const objects = /^\$\{(\w+)\.Arn\}\/\*$/.exec(text);
+      if (objects && ownBuckets.has(objects[1] as string)) return ['own objects', OWN_OBJECT_ACTIONS];
+      if (reads.includes(text)) return ['documented read', ['s3:GetObject']];
+      if (text === `${logGroups}*:*` || text === `${logGroups}*:*:*`) return ['own log groups', LOG_ACTIONS];
+      return undefined;
+    };
+
+    const granted = new Map<string, Set<string>>();
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement).not.toHaveProperty('NotAction');
+      expect(statement).not.toHaveProperty('NotResource');
+      const actions = asList(statement.Action).map(String);
+      for (const action of actions) expect({ action, wildcard: action.includes('*') }).toEqual({ action, wildcard: false });
+      for (const resource of asList(statement.Resource)) {
+        expect(resource).not.toBe('*');
+        const kind = classify(resource);
+        if (!kind) throw new Error(`grants ${actions.join(', ')} on ${show(resource)}, which is neither its own nor a documented read`);
+        const [what, allowed] = kind;
+        const refused = actions.filter((action) => !allowed.includes(action));
+        expect({ resource, what, refused }).toEqual({ resource, what, refused: [] });
+        const key = show(resource);
+        granted.set(key, new Set([...(granted.get(key) ?? []), ...actions]));
+      }
+    }
+    // And it gets what it needs: its own data, its queues, the bus, each documented read.
+    const grantedOn = (resource: unknown) => [...(granted.get(show(resource)) ?? [])].sort();
+    for (const bucket of Object.keys(own.buckets)) {
+      expect({ bucket, actions: grantedOn(sub(`\${${bucket}.Arn}/*`)) }).toEqual({ bucket, actions: OWN_OBJECT_ACTIONS });
+    }
+    for (const table of own.tables) expect(grantedOn(getAtt(table, 'Arn'))).toContain('dynamodb:GetItem');
+    for (const queue of subscriptionQueues) expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: EVENT_SOURCE_ACTIONS });
+    expect(grantedOn(busArn)).toEqual(['events:PutEvents']);
+    for (const read of reads) expect({ read, actions: grantedOn(sub(read)) }).toEqual({ read, actions: ['s3:GetObject'] });
+  });
+
+  if (manifest.http) {
+    const routes = manifest.http.routes;
+    test("serves exactly service.json's HTTP routes, all on its api function", () => {
+      const [api] = single(template, 'AWS::ApiGatewayV2::Api', 'HTTP API', (properties) => properties.ProtocolType === 'HTTP');
+      const served = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, resource]) => resource.Properties ?? {});
+      expect(served.map((route) => route.RouteKey).sort()).toEqual([...routes].sort());
+      for (const route of served) expect(route.ApiId).toEqual(ref(api));
+      const integrations = ofType(template, 'AWS::ApiGatewayV2::Integration').map(([, resource]) => resource.Properties ?? {});
+      expect(integrations).toEqual([expect.objectContaining({ ApiId: ref(api), IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAtt(functionOf('api')[0], 'Arn') })]);
+    });
+  } else {
+    test('serves no HTTP API (service.json has no routes)', () => {
+      expect(ofType(template, 'AWS::ApiGatewayV2::Route')).toEqual([]);
+    });
+  }
+
+  test('bundles every handler into a package without better-sqlite3 or the local runtime', () => {
+    const artifacts = new Set(
+      functions().map(([, properties]) => basename(String((properties.Code as Json).S3Key))),
+    );
+    for (const artifact of artifacts) {
+      const zip = ZipArchive.open(packagedFile(`services/${name}/.serverless/${artifact}`, [`services/${name}/serverless.yml`]));
+      const offending = zip.names.filter((entry) => /better-sqlite3|local-runtime|\.node$/.test(entry));
+      expect({ artifact, offending }).toEqual({ artifact, offending: [] });
+      expect(zip.entries.reduce((total, entry) => total + entry.size, 0)).toBeLessThan(250 * 1024 * 1024); // Lambda's unzipped limit
+
+      const handlerFiles = new Set(functions().map(([, properties]) => `${String(properties.Handler).replace(/\.[^.]+$/, '')}.js`));
+      for (const file of handlerFiles) {
+        expect(zip.names).toContain(file);
+        const code = zip.read(file).toString('utf8');
+        expect(code).not.toMatch(/require\(["']better-sqlite3["']\)|from ["']better-sqlite3["']/);
+        // The source map lists every file esbuild bundled.
+        const map = JSON.parse(zip.read(`${file}.map`).toString('utf8')) as { sources: string[] };
+        expect(map.sources.some((source) => source.endsWith('src/lambda.ts'))).toBe(true);
+        const native = map.sources.filter((source) => /node_modules\/better-sqlite3\/|libs\/local-runtime\/|\.node$/.test(source));
+        expect({ artifact, file, native }).toEqual({ artifact, file, native: [] });
+      }
+    }
+  });
+
+  test('loads in plain Node.js from its package alone and exports every handler', () => {
+    const [[, first]] = functions() as [[string, Json]];
+    const zip = ZipArchive.open(packagedFile(`services/${name}/.serverless/${basename(String((first.Code as Json).S3Key))}`));
+    const directory = mkdtempSync(join(tmpdir(), `refinery-${name}-package-`));
+    try {
+      for (const entry of zip.names.filter((entryName) => !entryName.endsWith('/'))) {
+        const target = join(directory, entry);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, zip.read(entry));
+      }
+      const handlers = functions().map(([, properties]) => String(properties.Handler));
+      const script = `const handlers = ${show(handlers)}; const missing = handlers.filter((handler) => { const dot = handler.lastIndexOf('.'); return typeof require('./' + handler.slice(0, dot))[handler.slice(dot + 1)] !== 'function'; }); process.stdout.write(JSON.stringify(missing));`;
+      // No AWS_LAMBDA_FUNCTION_NAME: loading must not build the handlers (that needs the stack's settings).
+      const { AWS_LAMBDA_FUNCTION_NAME: _ignored, ...environment } = process.env;
+      const output = execFileSync(process.execPath, ['-e', script], { cwd: directory, env: { ...environment, NODE_PATH: '' }, encoding: 'utf8' });
+      expect(JSON.parse(output)).toEqual([]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('services/platform, packaged', () => {
+  let template: Template;
+  let state: ComposeState;
+
+  beforeAll(() => {
+    template = loadTemplate('platform');
+    state = loadComposeState();
+  });
+
+  test('owns the project bus and an archive of every event on it, for replay', () => {
+    const buses = ofType(template, 'AWS::Events::EventBus');
+    expect(buses).toHaveLength(1);
+    const [busId, bus] = buses[0] as [string, Resource];
+    // The bus every service's rules and functions were given (compose: platform.EventBusName).
+    expect(bus.Properties?.Name).toBe(outputOf(state, 'platform', 'EventBusName'));
+    expect(outputOf(state, 'platform', 'EventBusArn')).toMatch(new RegExp(`:event-bus/${String(bus.Properties?.Name)}$`));
+    const archives = ofType(template, 'AWS::Events::Archive');
+    expect(archives).toHaveLength(1);
+    const archive = (archives[0] as [string, Resource])[1].Properties ?? {};
+    expect(archive).toMatchObject({ SourceArn: getAtt(busId, 'Arn'), RetentionDays: 30 });
+    expect(archive).not.toHaveProperty('EventPattern'); // everything
+    expect(template.Outputs).toMatchObject({
+      EventBusName: { Value: getAtt(busId, 'Name') },
+      EventBusArn: { Value: getAtt(busId, 'Arn') },
+    });
+  });
+
+  test('has no functions, and its deployment bucket is private and encrypted', () => {
+    expect(ofType(template, 'AWS::Lambda::Function')).toEqual([]);
+    const bucket = propertiesOf(template, 'ServerlessDeploymentBucket', 'AWS::S3::Bucket');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption).toBeDefined();
+  });
+});
