@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { generateEventSchemas } from '@refinery/events';
 import { renderEventCatalog } from './lib/event-catalog-doc';
-import { SERVICE_MANIFESTS } from './lib/service-manifests';
+import { SERVICE_MANIFESTS } from '@refinery/cli/src/services';
 
 export const ROOT = resolve(__dirname, '..');
 

@@ -1,32 +1,16 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import type { ReceivedQueueMessage } from '@refinery/ports';
+import { checkQueueMessageBody, type ReceivedQueueMessage } from '@refinery/ports';
 import { MAX_BATCH_ENTRIES } from './sqs-batch';
 
-/** SQS's largest message (1 MiB). */
-export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * What we put in one SendMessageBatch: 256 KiB, the total every queue accepts (older queues and documents say 256 KiB
  * for a batch; newer ones 1 MiB). A body above it travels alone.
  */
 export const MAX_BATCH_BYTES = 256 * 1024;
-// The characters SQS accepts in a body (#x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF).
-const INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-/** Refuses, before anything is sent, a body SQS would refuse. Returns its size. */
-export function checkBody(queue: string, body: string, index: number): number {
-  const bytes = Buffer.byteLength(body);
-  if (bytes === 0 || bytes > MAX_BODY_BYTES) {
-    throw new Error(`queue ${queue}: message ${index} is ${bytes} bytes; SQS accepts 1 to ${MAX_BODY_BYTES}`);
-  }
-  if (INVALID_BODY_CHARACTER.test(body)) {
-    throw new Error(`queue ${queue}: message ${index} has characters SQS refuses (InvalidMessageContents)`);
-  }
-  return bytes;
-}
 
 /** Consecutive groups of at most 10 bodies and MAX_BATCH_BYTES (a larger body alone), all checked first. */
 export function sendBatches(queue: string, bodies: readonly string[]): string[][] {
-  const sizes = bodies.map((body, index) => checkBody(queue, body, index));
+  const sizes = bodies.map((body, index) => checkQueueMessageBody(queue, body, index));
   const batches: string[][] = [];
   let current: string[] = [];
   let currentBytes = 0;

@@ -8,7 +8,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { QueueDepth, QueueMessage, Queues, ReceivedQueueMessage } from '@refinery/ports';
+import { peekByScanning, redriveByScanning, type QueueDepth, type QueueMessage, type QueueScanner, type Queues, type ReceivedQueueMessage } from '@refinery/ports';
 import { isStaleReceiptHandle, MAX_BATCH_ENTRIES, runSqsBatch, type RetryPolicy } from './sqs-batch';
 import { checkInteger, sendBatches, toReceivedMessage } from './sqs-messages';
 
@@ -137,59 +137,22 @@ export class SqsQueues implements Queues {
     };
   }
 
-  /**
-   * Receives with a 30-second visibility timeout until `limit` messages or a receive brings nothing new, then makes
-   * every received message visible again. Receive counts go up, as on SQS, and on a queue with a redrive policy a
-   * message past maxReceiveCount moves to the dead-letter queue (peek is meant for dead-letter queues).
-   */
+  /** See peekByScanning (receive counts go up, as on SQS; meant for dead-letter queues). */
   async peek(queue: string, limit: number): Promise<QueueMessage[]> {
-    const found = new Map<string, QueueMessage>();
-    const handles: string[] = [];
-    try {
-      while (found.size < limit) {
-        const received = await this.scan(queue, Math.min(MAX_BATCH_ENTRIES, limit - found.size));
-        handles.push(...received.map((message) => message.receiptHandle));
-        const fresh = received.filter((message) => !found.has(message.id));
-        if (fresh.length === 0) break;
-        for (const { receiptHandle: _handle, ...message } of fresh) found.set(message.id, message);
-      }
-    } finally {
-      await this.release(queue, handles);
-    }
-    return [...found.values()];
+    return peekByScanning(this.scanner, queue, limit);
   }
 
   async redrive(deadLetterQueue: string, target: string, options: { messageIds?: readonly string[] } = {}): Promise<number> {
-    const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
-    const seen = new Set<string>();
-    const kept: string[] = [];
-    let moved = 0;
-    try {
-      while (!wanted || [...wanted].some((id) => !seen.has(id))) {
-        const received = await this.scan(deadLetterQueue, MAX_BATCH_ENTRIES);
-        const fresh = received.filter((message) => !seen.has(message.id));
-        // A receive that brings nothing new ends the scan (messages kept back reappear after the scan's timeout).
-        if (fresh.length === 0) {
-          kept.push(...received.map((message) => message.receiptHandle));
-          break;
-        }
-        const toMove = fresh.filter((message) => !wanted || wanted.has(message.id));
-        kept.push(...received.filter((message) => !toMove.includes(message)).map((message) => message.receiptHandle));
-        for (const message of fresh) seen.add(message.id);
-        // Send first, then delete: a crash in between leaves a copy in both, never in neither.
-        await this.send(target, toMove.map((message) => message.body));
-        await this.delete(deadLetterQueue, toMove.map((message) => message.receiptHandle));
-        moved += toMove.length;
-      }
-    } finally {
-      await this.release(deadLetterQueue, kept);
-    }
-    return moved;
+    return redriveByScanning(this.scanner, deadLetterQueue, target, options);
   }
 
-  private scan(queue: string, max: number): Promise<ReceivedQueueMessage[]> {
-    return this.receive(queue, { max, visibilityTimeoutSeconds: SCAN_VISIBILITY_SECONDS, waitSeconds: this.scanWaitSeconds });
-  }
+  private readonly scanner: QueueScanner = {
+    pageSize: MAX_BATCH_ENTRIES,
+    scan: (queue, max) => this.receive(queue, { max, visibilityTimeoutSeconds: SCAN_VISIBILITY_SECONDS, waitSeconds: this.scanWaitSeconds }),
+    release: (queue, receiptHandles) => this.release(queue, receiptHandles),
+    send: (queue, bodies) => this.send(queue, bodies),
+    delete: (queue, receiptHandles) => this.delete(queue, receiptHandles),
+  };
 
   /** Makes received messages visible again; a handle gone stale meanwhile is already visible or taken. */
   private async release(queue: string, receiptHandles: readonly string[]): Promise<void> {

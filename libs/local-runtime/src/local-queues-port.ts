@@ -1,9 +1,15 @@
-import type { QueueDepth, QueueMessage, Queues, ReceivedQueueMessage } from '@refinery/ports';
+import {
+  checkQueueMessageBody,
+  peekByScanning,
+  redriveByScanning,
+  type QueueDepth,
+  type QueueMessage,
+  type QueueScanner,
+  type Queues,
+  type ReceivedQueueMessage,
+} from '@refinery/ports';
 import type { LocalQueues, ReceivedMessage } from './local-queues';
 
-/** SQS's largest message body (1 MiB) and the characters it accepts: the port refuses what SQS would refuse. */
-const MAX_BODY_BYTES = 1024 * 1024;
-const INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 /** How long peek and redrive hide what they look at; they make it visible again (or delete it) when done. */
 const SCAN_VISIBILITY_MS = 30_000;
 const SCAN_PAGE = 100;
@@ -18,7 +24,7 @@ export class LocalQueuesPort implements Queues {
 
   async send(queue: string, bodies: readonly string[]): Promise<void> {
     this.requireQueue(queue);
-    bodies.forEach((body, index) => checkBody(queue, body, index));
+    bodies.forEach((body, index) => checkQueueMessageBody(queue, body, index));
     if (bodies.length > 0) this.queues.send(queue, bodies);
   }
 
@@ -61,40 +67,28 @@ export class LocalQueuesPort implements Queues {
 
   async peek(queue: string, limit: number): Promise<QueueMessage[]> {
     this.requireQueue(queue);
-    if (limit <= 0) return [];
-    const received = this.queues.receive(queue, limit, SCAN_VISIBILITY_MS);
-    for (const message of received) this.queues.changeVisibility(message.receiptHandle, 0);
-    return received.map((message) => withoutHandle(toReceived(message)));
+    return peekByScanning(this.scanner, queue, limit);
   }
 
   async redrive(deadLetterQueue: string, target: string, options: { messageIds?: readonly string[] } = {}): Promise<number> {
     this.requireQueue(deadLetterQueue);
     this.requireQueue(target);
-    const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
-    const seen = new Set<string>();
-    const kept: string[] = [];
-    let moved = 0;
-    try {
-      while (!wanted || [...wanted].some((id) => !seen.has(id))) {
-        const page = this.queues.receive(deadLetterQueue, SCAN_PAGE, SCAN_VISIBILITY_MS);
-        const fresh = page.filter((message) => !seen.has(message.id));
-        if (fresh.length === 0) {
-          kept.push(...page.map((message) => message.receiptHandle));
-          break;
-        }
-        const toMove = fresh.filter((message) => !wanted || wanted.has(message.id));
-        kept.push(...page.filter((message) => !toMove.includes(message)).map((message) => message.receiptHandle));
-        for (const message of fresh) seen.add(message.id);
-        // Send first, then delete: a crash in between leaves a copy in both, never in neither.
-        if (toMove.length > 0) this.queues.send(target, toMove.map((message) => message.body));
-        for (const message of toMove) this.queues.delete(message.receiptHandle);
-        moved += toMove.length;
-      }
-    } finally {
-      for (const handle of kept) this.queues.changeVisibility(handle, 0);
-    }
-    return moved;
+    return redriveByScanning(this.scanner, deadLetterQueue, target, options);
   }
+
+  private readonly scanner: QueueScanner = {
+    pageSize: SCAN_PAGE,
+    scan: async (queue, max) => this.queues.receive(queue, max, SCAN_VISIBILITY_MS).map(toReceived),
+    release: async (_queue, receiptHandles) => {
+      for (const handle of receiptHandles) this.queues.changeVisibility(handle, 0);
+    },
+    send: async (queue, bodies) => {
+      this.queues.send(queue, bodies);
+    },
+    delete: async (_queue, receiptHandles) => {
+      for (const handle of receiptHandles) this.queues.delete(handle);
+    },
+  };
 
   private messageOrTimeout(queue: string, remainingMs: number): Promise<void> {
     // Woken by a send, or when the next hidden message becomes visible, whichever comes first.
@@ -125,20 +119,6 @@ function toReceived(message: ReceivedMessage): ReceivedQueueMessage {
     sentAt: new Date(message.sentAt),
     firstReceivedAt: new Date(message.firstReceivedAt),
   };
-}
-
-function withoutHandle({ receiptHandle: _handle, ...message }: ReceivedQueueMessage): QueueMessage {
-  return message;
-}
-
-function checkBody(queue: string, body: string, index: number): void {
-  const bytes = Buffer.byteLength(body);
-  if (bytes === 0 || bytes > MAX_BODY_BYTES) {
-    throw new Error(`queue ${queue}: message ${index} is ${bytes} bytes; SQS accepts 1 to ${MAX_BODY_BYTES}`);
-  }
-  if (INVALID_BODY_CHARACTER.test(body)) {
-    throw new Error(`queue ${queue}: message ${index} has characters SQS refuses (InvalidMessageContents)`);
-  }
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {

@@ -4,3 +4,4 @@ export * from './events';
 export * from './clock';
 export * from './ids';
 export * from './queues';
+export * from './queue-scans';
