@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -82,14 +81,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   for (const table of [RESOURCES.jobsTable, RESOURCES.nicknamesTable, RESOURCES.ledgerTable, RESOURCES.subscriptionsTable]) {
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await emulators.createTable(table);
   }
   await new S3ObjectStore({ client: clients.s3 }).put({ bucket: RESOURCES.directoryBucket, key: 'directory.csv' }, readFileSync(options.directoryCsvPath));
   await seedNicknames(new DynamoTable({ client: clients.dynamodb, tableName: RESOURCES.nicknamesTable }), loadBundledNicknames(), 'bundled');

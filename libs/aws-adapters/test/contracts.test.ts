@@ -1,4 +1,4 @@
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describeObjectStoreContract, fetchPresignedOverHttp } from '@refinery/port-contracts/src/object-store';
 import { describeTableContract } from '@refinery/port-contracts/src/table';
@@ -46,20 +46,7 @@ describeObjectStoreContract('S3ObjectStore on fauxqs', async () => {
 
 describeTableContract('DynamoTable on dynalite', async () => {
   const tableName = `contract-${(serial += 1)}`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await emulators.createTable(tableName);
   return {
     table: new DynamoTable({ client: dynamo, tableName }),
     cleanup: async () => {

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ItemTooLargeError, MAX_ITEM_BYTES, type Item } from '@refinery/ports';
 import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
 import { DynamoTable } from '../src/dynamo-table';
@@ -29,20 +29,7 @@ afterAll(() => emulators.stop());
 async function tableWith(batchBehaviour?: BatchBehaviour, batchRetry?: { maxAttempts: number; baseDelayMs: number }) {
   const client = new DynamoDBClient(emulators.clientConfig('dynamodb'));
   const tableName = `adapter-${(serial += 1)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await emulators.createTable(tableName);
   const sent: SentRequest[] = [];
   let batchCalls = 0;
   client.middlewareStack.add(

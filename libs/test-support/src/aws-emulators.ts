@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // fauxqs ships only ES modules; Jest maps the name to its build (see jest.config.js).
 import { buildApp } from 'fauxqs';
 // dynalite has no types.
@@ -19,6 +20,8 @@ export interface AwsEmulators {
   readonly dynamoEndpoint: string;
   /** SDK client settings for the emulators (static test credentials). */
   clientConfig(service: 's3' | 'sqs' | 'dynamodb'): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; forcePathStyle?: boolean };
+  /** Creates a table with our key schema (`pk` HASH, `sk` RANGE, strings), on demand, as every serverless.yml does. */
+  createTable(name: string): Promise<void>;
   /** Calls `listener` after every object S3 completes (PutObject, CompleteMultipartUpload, CopyObject). */
   onObjectCreated(listener: (notice: ObjectCreatedNotice) => void): () => void;
   stop(): Promise<void>;
@@ -63,16 +66,38 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
   await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
   const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
+  const clientConfig: AwsEmulators['clientConfig'] = (service) => ({
+    endpoint: service === 'dynamodb' ? dynamoEndpoint : fauxqsEndpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...(service === 's3' ? { forcePathStyle: true } : {}),
+  });
   return {
     region: REGION,
     fauxqsEndpoint,
     dynamoEndpoint,
-    clientConfig: (service) => ({
-      endpoint: service === 'dynamodb' ? dynamoEndpoint : fauxqsEndpoint,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      ...(service === 's3' ? { forcePathStyle: true } : {}),
-    }),
+    clientConfig,
+    createTable: async (name) => {
+      const client = new DynamoDBClient(clientConfig('dynamodb'));
+      try {
+        await client.send(
+          new CreateTableCommand({
+            TableName: name,
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            AttributeDefinitions: [
+              { AttributeName: 'pk', AttributeType: 'S' },
+              { AttributeName: 'sk', AttributeType: 'S' },
+            ],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+    },
     onObjectCreated: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startAwsEmulators, type AwsEmulators, type ObjectCreatedNotice } from '../src';
 
 describe('AWS emulators for tests', () => {
@@ -32,14 +32,7 @@ describe('AWS emulators for tests', () => {
     expect(received.Messages?.[0]?.Body).toBe('hi');
 
     const dynamo = new DynamoDBClient(emulators.clientConfig('dynamodb'));
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: 'table-1',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await emulators.createTable('table-1');
     await dynamo.send(new PutItemCommand({ TableName: 'table-1', Item: { pk: { S: 'p' }, sk: { S: 's' }, v: { S: '' } } }));
     expect((await dynamo.send(new GetItemCommand({ TableName: 'table-1', Key: { pk: { S: 'p' }, sk: { S: 's' } } }))).Item?.v).toEqual({ S: '' });
   });
