@@ -15,7 +15,7 @@ import {
 import type { IngestDeps } from '../config';
 import { inspectUpload } from '../domain/inspect-upload';
 import { IdempotencyConflictError, Jobs, type NewJob } from '../domain/jobs';
-import { publicJobView } from '../domain/job-state';
+import { publicJobView, type JobState } from '../domain/job-state';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
 
@@ -96,10 +96,8 @@ async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   const filename = filenameSchema.catch('upload.csv').parse(request.query.filename ?? 'upload.csv');
   const fingerprint = createHash('sha256').update(JSON.stringify({ options, filename })).update(request.body).digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
-  const job: NewJob = { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options };
-  if (claim.kind === 'new' || !(await jobs.state(claim.jobId))) await jobs.create(claim.jobId, job);
-  const state = (await jobs.state(claim.jobId))?.state;
-  if (state && !state.submitted) {
+  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
+  if (!state.submitted) {
     try {
       // Create-only: an input, once stored, never changes under a job. The upload notification submits the job.
       await deps.objects.put(jobs.inputRef(request.tenantId, claim.jobId), request.body, { contentType: 'text/csv', ifNoneMatch: '*' });
@@ -109,8 +107,8 @@ async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
       await submitIfUsable(jobs, claim.jobId);
     }
   }
-  const current = (await jobs.state(claim.jobId))?.state;
-  return json(202, { jobId: claim.jobId, status: current?.status ?? 'accepted' }, { location: `/jobs/${claim.jobId}` });
+  // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
+  return json(202, { jobId: claim.jobId, status: state.status }, { location: `/jobs/${claim.jobId}` });
 }
 
 /** `POST /jobs` with JSON `{ filename }`: the job waits for its file at a presigned upload URL. */
@@ -121,13 +119,10 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   const options: JobOptionsData = { ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}), ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}) };
   const fingerprint = createHash('sha256').update(JSON.stringify({ filename, options })).digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
-  if (claim.kind === 'new' || !(await jobs.state(claim.jobId))) {
-    await jobs.create(claim.jobId, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });
-  }
-  const state = (await jobs.state(claim.jobId))?.state;
+  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });
   const inputRef = jobs.inputRef(request.tenantId, claim.jobId);
-  const waitingForFile = !!state && !state.submitted && !(await deps.objects.head(inputRef));
-  if (state && !state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
+  const waitingForFile = !state.submitted && !(await deps.objects.head(inputRef));
+  if (!state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
   const upload = waitingForFile
     ? await deps.objects.presignPut(inputRef, { expiresInSeconds: deps.config.uploadUrlTtlSeconds, contentType: 'text/csv', ifNoneMatch: '*' })
     : null;
@@ -135,11 +130,24 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
     claim.kind === 'new' ? 201 : 200,
     {
       jobId: claim.jobId,
-      status: (await jobs.state(claim.jobId))?.state.status ?? 'accepted',
+      status: state.status,
       upload: upload && { url: upload.url, method: upload.method, headers: upload.headers, expiresAt: upload.expiresAt },
     },
     { location: `/jobs/${claim.jobId}` },
   );
+}
+
+/**
+ * The claimed job as it stands, created first when the claim is new or an earlier attempt with the same key died
+ * before creating it.
+ */
+async function ensureJob(jobs: Jobs, claim: { kind: 'new' | 'replay'; jobId: string }, job: NewJob): Promise<JobState> {
+  const existing = claim.kind === 'replay' ? await jobs.state(claim.jobId) : undefined;
+  if (existing) return existing.state;
+  await jobs.create(claim.jobId, job);
+  const created = await jobs.state(claim.jobId);
+  if (!created) throw new Error(`job ${claim.jobId} has no history right after it was created`);
+  return created.state;
 }
 
 async function claimJobId(jobs: Jobs, request: ApiRequest, fingerprint: string, deps: IngestDeps) {
