@@ -1,12 +1,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ReceivedMessage } from './local-queues';
 
 export const LOCAL_REGION = 'local';
 export const LOCAL_ACCOUNT = '000000000000';
 
-/** The SQS event Lambda's event source mapping would hand to a function for these messages. */
-export function toSqsEvent(messages: readonly ReceivedMessage[]): SQSEvent {
+/** What an SQS record says of a message (times in epoch milliseconds). */
+export interface SqsEventMessage {
+  readonly id: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly receiveCount: number;
+  readonly sentAt: number;
+  readonly firstReceivedAt: number;
+}
+
+/** The ARN of a local queue, as records name their source. */
+export function localQueueArn(queue: string): string {
+  return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${queue}`;
+}
+
+/** The SQS event Lambda's event source mapping would hand to a function for these messages of one queue. */
+export function toSqsEvent(messages: readonly SqsEventMessage[], source: { queueArn: string; region: string }): SQSEvent {
   return {
     Records: messages.map(
       (message): SQSRecord => ({
@@ -16,14 +30,15 @@ export function toSqsEvent(messages: readonly ReceivedMessage[]): SQSEvent {
         attributes: {
           ApproximateReceiveCount: String(message.receiveCount),
           SentTimestamp: String(message.sentAt),
-          SenderId: 'AIDALOCALEVENTBRIDGE',
+          // The principal EventBridge sends to SQS as; handlers never read it, but real records carry one.
+          SenderId: 'AIDAEVENTBRIDGE',
           ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
         },
         messageAttributes: {},
         md5OfBody: createHash('md5').update(message.body).digest('hex'),
         eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${message.queue}`,
-        awsRegion: LOCAL_REGION,
+        eventSourceARN: source.queueArn,
+        awsRegion: source.region,
       }),
     ),
   };

@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { lambdaContext, toSqsEvent } from './lambda-shapes';
+import { LOCAL_REGION, lambdaContext, localQueueArn, toSqsEvent } from './lambda-shapes';
 import type { LocalQueues } from './local-queues';
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -82,7 +82,10 @@ export class QueuePoller {
     const { functionName, functionTimeoutMs, handler, logger } = this.options;
     let failed = new Set<string>();
     try {
-      const response = await handler(toSqsEvent(messages), lambdaContext(functionName, functionTimeoutMs));
+      const response = await handler(
+        toSqsEvent(messages, { queueArn: localQueueArn(this.options.queue), region: LOCAL_REGION }),
+        lambdaContext(functionName, functionTimeoutMs),
+      );
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       logger.error({ err: error, functionName }, 'invocation failed; the whole batch returns to the queue');

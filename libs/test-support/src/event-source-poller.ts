@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext } from '@refinery/local-runtime';
+import { lambdaContext, toSqsEvent } from '@refinery/local-runtime';
 import type { Queues, ReceivedQueueMessage } from '@refinery/ports';
 
 export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -53,37 +52,20 @@ export class EventSourcePoller {
   }
 
   private async invoke(messages: readonly ReceivedQueueMessage[]): Promise<void> {
-    const { queues, queue, handler, functionName, functionTimeoutMs } = this.options;
+    const { queues, queue, queueArn, region, handler, functionName, functionTimeoutMs } = this.options;
     let failed: Set<string>;
     try {
-      const response = await handler(this.sqsEvent(messages), lambdaContext(functionName, functionTimeoutMs));
+      const records = messages.map((message) => ({
+        ...message,
+        sentAt: message.sentAt.getTime(),
+        firstReceivedAt: (message.firstReceivedAt ?? message.sentAt).getTime(),
+      }));
+      const response = await handler(toSqsEvent(records, { queueArn, region }), lambdaContext(functionName, functionTimeoutMs));
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch {
       failed = new Set(messages.map((message) => message.id));
     }
     const done = messages.filter((message) => !failed.has(message.id)).map((message) => message.receiptHandle);
     if (done.length > 0) await queues.delete(queue, done);
-  }
-
-  private sqsEvent(messages: readonly ReceivedQueueMessage[]): SQSEvent {
-    const { queueArn, region } = this.options;
-    return {
-      Records: messages.map((message) => ({
-        messageId: message.id,
-        receiptHandle: message.receiptHandle,
-        body: message.body,
-        attributes: {
-          ApproximateReceiveCount: String(message.receiveCount),
-          SentTimestamp: String(message.sentAt.getTime()),
-          SenderId: 'AIDAEVENTBRIDGE',
-          ApproximateFirstReceiveTimestamp: String((message.firstReceivedAt ?? message.sentAt).getTime()),
-        },
-        messageAttributes: {},
-        md5OfBody: createHash('md5').update(message.body).digest('hex'),
-        eventSource: 'aws:sqs',
-        eventSourceARN: queueArn,
-        awsRegion: region,
-      })),
-    };
   }
 }
