@@ -78,7 +78,7 @@ function peakRssMb(pid: number): number {
   }
 }
 
-async function runEnrich(args: string[], heapCapMb?: number): Promise<{ seconds: number; peakMb: number; stdout: string }> {
+export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ seconds: number; peakMb: number; stdout: string }> {
   const bin = resolve(__dirname, '../apps/refinery/bin/refinery.js');
   const started = process.hrtime.bigint();
   const execArgv = heapCapMb ? [`--max-old-space-size=${heapCapMb}`] : [];

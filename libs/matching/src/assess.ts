@@ -1,6 +1,6 @@
-import { comparableCandidate, type ComparableContact } from './comparable-contact';
+import { comparableCandidate, type ComparableContact, type CorroboratingField } from './comparable-contact';
 import { gatherEvidence, type Evidence } from './evidence';
-import { scoreEvidence } from './score';
+import { corroborationStrength, scoreEvidence } from './score';
 import type { MatchThresholds } from './thresholds';
 import type { Candidate, MatchMethod, NicknameLookup } from './types';
 
@@ -14,6 +14,15 @@ export interface Assessment {
   rejection?: string;
 }
 
+// Details that belong to one person, not to a household or a town.
+const PERSONAL_FIELDS: ReadonlySet<CorroboratingField> = new Set(['birth_date', 'company']);
+
+function describeCorroboration(evidence: Evidence): string {
+  const parts: string[] = [...evidence.corroborating];
+  if (evidence.providerConfidence > 0) parts.push(`provider confidence ${evidence.providerConfidence.toFixed(2)}`);
+  return `only ${parts.join(' and ')} equal`;
+}
+
 function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: MatchMethod } | { rejection: string } {
   const { names, sharedIdentifiers, corroborating } = evidence;
   if (evidence.birthDateDiffers) {
@@ -23,6 +32,11 @@ function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: Mat
   const firstCompatible = names.first !== 'different' && names.first !== 'counterpart';
   if (sharedIdentifiers.length > 0) {
     if (lastCompatible && firstCompatible) {
+      return { method: 'exact' };
+    }
+    // A typing slip in one name part is believed only when a personal detail agrees too: a household
+    // shares the phone, the street and sometimes the e-mail, but not a birth date or an employer.
+    if (evidence.typo !== undefined && corroborating.some((field) => PERSONAL_FIELDS.has(field))) {
       return { method: 'exact' };
     }
     // A shared family address or landline: the identifier says "same household", not "same person".
@@ -43,15 +57,18 @@ function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: Mat
   if (names.first === 'initial') {
     return { rejection: 'matches only on the first initial, which needs a shared e-mail or phone' };
   }
-  if (names.first === 'nickname' && names.last === 'similar') {
-    return { rejection: 'is a nickname with a differently spelled last name, one uncertainty too many' };
+  if (names.first === 'nickname' && (names.last === 'similar' || names.last === 'compound')) {
+    return {
+      rejection: `is a nickname with a ${names.last === 'similar' ? 'differently spelled' : 'partly different'} last name, one uncertainty too many`,
+    };
   }
-  if (corroborating.length < thresholds.minCorroboratingFields) {
+  const strength = corroborationStrength(evidence);
+  if (strength < thresholds.minCorroboration) {
     return {
       rejection:
-        corroborating.length === 0
+        corroborating.length === 0 && evidence.providerConfidence === 0
           ? 'has no corroborating field'
-          : `has only ${corroborating.length} corroborating field(s), ${thresholds.minCorroboratingFields} needed`,
+          : `has too little corroboration (${describeCorroboration(evidence)}: ${strength.toFixed(2)}, ${thresholds.minCorroboration} needed)`,
     };
   }
   return { method: names.first === 'nickname' ? 'nickname' : 'fuzzy' };
@@ -64,6 +81,6 @@ export function assessCandidate(
   thresholds: MatchThresholds,
 ): Assessment {
   const comparable = comparableCandidate(candidate);
-  const evidence = gatherEvidence(contact, comparable, nicknames, thresholds);
+  const evidence = gatherEvidence(contact, comparable, candidate, nicknames, thresholds);
   return { candidate, comparable, evidence, score: scoreEvidence(evidence), ...qualify(evidence, thresholds) };
 }

@@ -16,6 +16,9 @@ function nameQualifier(assessment: Assessment): string {
   if (last === 'compound') {
     notes.push('compound last name');
   }
+  if (assessment.evidence.typo !== undefined) {
+    notes.push(`one typing slip in the ${assessment.evidence.typo}`);
+  }
   return notes.length === 0 ? '' : `, ${notes.join(', ')}`;
 }
 
@@ -34,6 +37,9 @@ export function explainMatch(contact: ComparableContact, best: Assessment, runne
   parts.push(describeName(contact, best));
   if (corroborating.length > 0) {
     parts.push(`${corroborating.join(', ')} equal`);
+  }
+  if (best.evidence.providerConfidence > 0) {
+    parts.push(`provider confidence ${best.evidence.providerConfidence.toFixed(2)}`);
   }
   if (runnerUp !== undefined) {
     parts.push(`preferred over ${quoted(displayName(runnerUp.comparable))} (${runnerUp.score.toFixed(2)})`);

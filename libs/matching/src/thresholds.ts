@@ -6,9 +6,11 @@ export interface MatchThresholds {
   // Jaro-Winkler on folded last names at or above which they are the same surname with a typo
   // (Smith/Smtih 0.95, Smith/Smyth 0.89).
   lastNameSimilarity: number;
-  // Fields besides the name (company, street, city+state, postcode, birth_date, title) that must be
-  // equal before a fuzzy or nickname match is believed.
-  minCorroboratingFields: number;
+  // How much agreeing evidence besides the name a fuzzy or nickname match needs: the noisy-OR of the
+  // corroborating fields' weights (see score.ts) and the provider's own confidence. 0.3 is one personal
+  // field (birth date 0.5, company 0.35, street 0.35) or two place fields (postcode 0.2 + title 0.15);
+  // a title or a city alone (0.15) is what a namesake shares by chance.
+  minCorroboration: number;
   // Two acceptable candidates whose scores differ by less than this are too close to call.
   ambiguityMargin: number;
 }
@@ -16,6 +18,6 @@ export interface MatchThresholds {
 export const DEFAULT_THRESHOLDS: Readonly<MatchThresholds> = Object.freeze({
   firstNameSimilarity: 0.9,
   lastNameSimilarity: 0.88,
-  minCorroboratingFields: 1,
+  minCorroboration: 0.3,
   ambiguityMargin: 0.05,
 });

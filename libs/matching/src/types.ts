@@ -5,6 +5,9 @@ export interface Candidate {
   // Standardized, like the contact it is compared with.
   fields: ContactFields;
   updatedAt?: string;
+  // The provider's own confidence in [0, 1] that this is the person asked about (People Data Labs'
+  // likelihood 1-10 is 0.1-1.0). Absent for providers that only return look-alikes (a directory).
+  confidence?: number;
 }
 
 export interface ContactProvider {

@@ -89,22 +89,38 @@ describe('fuzzy matches', () => {
 
   it('matches hyphenated, spaced and partial compound last names', () => {
     for (const lastName of ['Garcia Lopez', 'GarciaLopez', 'Garcia', 'Lopez']) {
-      const decision = decideMatch(contact({ first_name: 'Maria', last_name: lastName, postcode: '28013' }), [people.mariaGarciaLopez], nicknames);
+      const decision = decideMatch(contact({ first_name: 'Maria', last_name: lastName, street: '5 Calle Mayor' }), [people.mariaGarciaLopez], nicknames);
       expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy' });
     }
   });
 
   it('matches spelling variants whose initials differ', () => {
-    const decision = decideMatch(contact({ first_name: 'Katherine', last_name: 'Wilson', postcode: '02134' }), [people.kateWilson], nicknames);
+    const decision = decideMatch(contact({ first_name: 'Katherine', last_name: 'Wilson', postcode: '02134', title: 'nurse' }), [people.kateWilson], nicknames);
     expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy' });
   });
 
-  it('counts city only together with state', () => {
-    const cityOnly = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin' }), [people.johnSmyth], nicknames);
-    expect(cityOnly.status).toBe('unmatched');
-    const cityAndState = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas' }), [people.johnSmyth], nicknames);
-    expect(cityAndState).toMatchObject({ status: 'matched', method: 'fuzzy' });
-    expect(cityAndState.reason).toContain('city+state equal');
+  it('counts city only together with state, and a town alone is not enough', () => {
+    const cityOnly = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', company: 'Initech' }), [people.johnSmyth], nicknames);
+    expect(cityOnly.reason).not.toContain('city');
+    const townOnly = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas' }), [people.johnSmyth], nicknames);
+    expect(townOnly.status).toBe('unmatched');
+    expect(townOnly.reason).toContain('has too little corroboration (only city+state equal: 0.15, 0.3 needed)');
+    const withEmployer = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas', company: 'Initech' }), [people.johnSmyth], nicknames);
+    expect(withEmployer).toMatchObject({ status: 'matched', method: 'fuzzy' });
+    expect(withEmployer.reason).toContain('company, city+state equal');
+  });
+
+  it('does not take a namesake who shares only a job title or only a town for the same person', () => {
+    const namesake = candidate('namesake', { first_name: 'James', last_name: 'Brown', title: 'Accountant', city: 'Dallas', state: 'TX', email: 'jb@one.example' });
+    for (const extra of [{ title: 'accountant' }, { city: 'Dallas', state: 'TX' }, { title: 'Accountant', city: 'Dallas', state: 'Texas' }]) {
+      const decision = decideMatch(contact({ first_name: 'James', last_name: 'Brown', email: 'james@two.example', ...extra }), [namesake], nicknames);
+      expect(decision.status).toBe('unmatched');
+      expect(decision.reason).toContain('has too little corroboration');
+    }
+    const twoPlaces = decideMatch(contact({ first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' }), [
+      candidate('namesake', { first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' }),
+    ], nicknames);
+    expect(twoPlaces).toMatchObject({ status: 'matched', method: 'fuzzy' });
   });
 
   it('does not match names below the similarity thresholds', () => {
@@ -174,6 +190,13 @@ describe('nickname matches', () => {
     expect(decision.reason).toContain('nickname with a differently spelled last name');
   });
 
+  it('does not combine a nickname with a compound last name only partly shared', () => {
+    const jim = candidate('jim', { first_name: 'Jim', last_name: 'Flores', title: 'Buyer', postcode: '10001' });
+    const decision = decideMatch(contact({ first_name: 'James', last_name: 'Flores-Sanders', title: 'Buyer', postcode: '10001' }), [jim], nicknames);
+    expect(decision.status).toBe('unmatched');
+    expect(decision.reason).toContain('nickname with a partly different last name');
+  });
+
   it('declines an ambiguous nickname when two people it may stand for agree equally', () => {
     const robert = candidate('robert', { first_name: 'Robert', last_name: 'Jones', company: 'Initech' });
     const bert = candidate('bert', { first_name: 'Bert', last_name: 'Jones', company: 'Initech' });
@@ -182,6 +205,55 @@ describe('nickname matches', () => {
     expect(decision.reason).toMatch(
       /^ambiguous: "Robert Jones" \(id robert, 0\.\d\d\) and "Bert Jones" \(id bert, 0\.\d\d\) are within 0\.05 of each other/,
     );
+  });
+});
+
+describe('typing slips beside a shared identifier', () => {
+  const pam = candidate('pam', { first_name: 'Pam', last_name: 'Cox', email: 'pam.cox@home.example', phone: '+1 212 555 0101', birth_date: '1970-03-04', street: '3 Elm St' });
+
+  it('believes one slip in a name when a personal detail agrees too', () => {
+    const swapped = decideMatch(contact({ first_name: 'Pma', last_name: 'Cox', email: 'PAM.COX@home.example', birth_date: '03/04/1970' }), [pam], nicknames);
+    expect(swapped).toMatchObject({ status: 'matched', method: 'exact', candidate: { id: 'pam' } });
+    expect(swapped.reason).toContain('one typing slip in the first name');
+    const lastName = decideMatch(contact({ first_name: 'Pam', last_name: 'Cxo', phone: '(212) 555-0101', birth_date: '1970-03-04' }), [pam], nicknames);
+    expect(lastName).toMatchObject({ status: 'matched', method: 'exact' });
+    expect(lastName.reason).toContain('one typing slip in the last name');
+  });
+
+  it('declines a slip that only the household backs: a phone and a street are shared by a family', () => {
+    const decision = decideMatch(contact({ first_name: 'Pat', last_name: 'Cox', phone: '212-555-0101', street: '3 Elm Street' }), [pam], nicknames);
+    expect(decision.status).toBe('unmatched');
+    expect(decision.reason).toContain('shares the phone but its first name');
+  });
+
+  it('declines two slips, or a slip in both names', () => {
+    const twoSlips = decideMatch(contact({ first_name: 'Pmaa', last_name: 'Cox', email: 'pam.cox@home.example', birth_date: '1970-03-04' }), [pam], nicknames);
+    expect(twoSlips.status).toBe('unmatched');
+    const both = decideMatch(contact({ first_name: 'Pma', last_name: 'Cxo', email: 'pam.cox@home.example', birth_date: '1970-03-04' }), [pam], nicknames);
+    expect(both.status).toBe('unmatched');
+  });
+});
+
+describe('provider confidence', () => {
+  const vouched = (confidence: number) => ({ ...candidate('pdl-1', { first_name: 'Robert', last_name: 'Jones', email: 'rj@new.example' }), confidence });
+
+  it('counts a provider that matched the person itself as corroboration, and says so', () => {
+    const decision = decideMatch(contact({ first_name: 'Robert', last_name: 'Jones', email: 'old@old.example' }), [vouched(0.8)], nicknames);
+    expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy', candidate: { id: 'pdl-1' } });
+    expect(decision.reason).toContain('provider confidence 0.80');
+  });
+
+  it('does not let a weakly confident answer or an incompatible name through', () => {
+    const weak = decideMatch(contact({ first_name: 'Robert', last_name: 'Jones', email: 'old@old.example' }), [vouched(0.4)], nicknames);
+    expect(weak.status).toBe('unmatched');
+    expect(weak.reason).toContain('provider confidence 0.40');
+    const otherName = decideMatch(contact({ first_name: 'Mary', last_name: 'Jones', email: 'old@old.example' }), [vouched(1)], nicknames);
+    expect(otherName.status).toBe('unmatched');
+  });
+
+  it('raises the score with the confidence', () => {
+    const subject = contact({ first_name: 'Robert', last_name: 'Jones', email: 'old@old.example' });
+    expect(decideMatch(subject, [vouched(0.9)], nicknames).score).toBeGreaterThan(decideMatch(subject, [vouched(0.7)], nicknames).score);
   });
 });
 
@@ -223,9 +295,9 @@ describe('look-alikes and close calls', () => {
   });
 
   it('picks the clearly better of two candidates, in either order', () => {
-    const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA' });
-    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', company: 'Acme' });
-    const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'California', company: 'Acme' });
+    const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105' });
+    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
+    const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'California', postcode: '94105', company: 'Acme' });
     for (const candidates of [[weaker, stronger], [stronger, weaker]]) {
       const decision = decideMatch(subject, candidates, nicknames);
       expect(matchedId(decision)).toBe('stronger');
@@ -234,25 +306,25 @@ describe('look-alikes and close calls', () => {
   });
 
   it('lets the caller widen the margin so that a clear lead becomes too close', () => {
-    const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA' });
-    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', company: 'Acme' });
-    const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', company: 'Acme' });
+    const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105' });
+    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
+    const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
     expect(decideMatch(subject, [weaker, stronger], nicknames, { ambiguityMargin: 0.5 }).status).toBe('unmatched');
   });
 });
 
 describe('thresholds', () => {
   it('has documented defaults that cannot be changed by accident', () => {
-    expect(DEFAULT_THRESHOLDS).toEqual({ firstNameSimilarity: 0.9, lastNameSimilarity: 0.88, minCorroboratingFields: 1, ambiguityMargin: 0.05 });
+    expect(DEFAULT_THRESHOLDS).toEqual({ firstNameSimilarity: 0.9, lastNameSimilarity: 0.88, minCorroboration: 0.3, ambiguityMargin: 0.05 });
     expect(Object.isFrozen(DEFAULT_THRESHOLDS)).toBe(true);
   });
 
   it('can ask for more corroboration', () => {
     const subject = contact({ first_name: 'Jon', last_name: 'Smith', company: 'Acme' });
     expect(decideMatch(subject, [people.johnSmith], nicknames).status).toBe('matched');
-    const strict = decideMatch(subject, [people.johnSmith], nicknames, { minCorroboratingFields: 2 });
+    const strict = decideMatch(subject, [people.johnSmith], nicknames, { minCorroboration: 0.5 });
     expect(strict.status).toBe('unmatched');
-    expect(strict.reason).toContain('has only 1 corroborating field(s), 2 needed');
+    expect(strict.reason).toContain('has too little corroboration (only company equal: 0.35, 0.5 needed)');
   });
 
   it('can loosen the name similarity', () => {
