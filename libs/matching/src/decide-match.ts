@@ -26,14 +26,17 @@ function rememberingLookups(nicknames: NicknameLookup): NicknameLookup {
   };
 }
 
-// A shared identifier outranks any name-based match; among name-based matches (fuzzy and nickname)
-// the evidence decides, so a nickname with two corroborating fields beats a look-alike with one.
-function tier(method: MatchMethod): number {
-  return method === 'exact' ? 0 : 1;
+// A shared identifier outranks any name-based match, and a compatible name beside it outranks a typing
+// slip (twins Hayden and Jayden share a phone, a street and a birth date: "Hayden" is Hayden, not a
+// close call). Among name-based matches (fuzzy and nickname) the evidence decides, so a nickname with
+// two corroborating fields beats a look-alike with one.
+function tier(assessment: Accepted): number {
+  if (assessment.method !== 'exact') return 2;
+  return assessment.evidence.typo === undefined ? 0 : 1;
 }
 
 function byPreference(a: Accepted, b: Accepted): number {
-  return tier(a.method) - tier(b.method) || b.score - a.score;
+  return tier(a) - tier(b) || b.score - a.score;
 }
 
 export function decideMatch(
@@ -55,7 +58,7 @@ export function decideMatch(
   }
   if (
     runnerUp !== undefined &&
-    tier(runnerUp.method) === tier(best.method) &&
+    tier(runnerUp) === tier(best) &&
     best.score - runnerUp.score < settings.ambiguityMargin
   ) {
     return { status: 'unmatched', score: topScore, reason: explainAmbiguity(best, runnerUp, settings.ambiguityMargin) };

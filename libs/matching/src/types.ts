@@ -12,6 +12,9 @@ export interface Candidate {
 
 export interface ContactProvider {
   readonly name: string;
+  // True when asking again costs nothing (an in-memory directory); the matcher keeps the answers of
+  // every other provider with a chunk's progress, so a retry after an outage does not ask again.
+  readonly inMemory?: boolean;
   // One candidate list per contact, in the same order. Contacts are standardized. Lists are short
   // (the provider blocks) and best first.
   findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]>;

@@ -226,6 +226,17 @@ describe('typing slips beside a shared identifier', () => {
     expect(decision.reason).toContain('shares the phone but its first name');
   });
 
+  it('prefers the person whose name fits over a twin one slip away, instead of calling it a close call', () => {
+    const shared = { last_name: 'Cox', phone: '+1 212 555 0101', birth_date: '2001-05-06', street: '3 Elm St' };
+    const hayden = candidate('hayden', { first_name: 'Hayden', ...shared });
+    const jayden = candidate('jayden', { first_name: 'Jayden', ...shared });
+    for (const candidates of [[hayden, jayden], [jayden, hayden]]) {
+      const decision = decideMatch(contact({ first_name: 'Hayden', ...shared }), candidates, nicknames);
+      expect(decision).toMatchObject({ status: 'matched', method: 'exact', candidate: { id: 'hayden' } });
+      expect(decision.reason).toContain('preferred over "Jayden Cox"');
+    }
+  });
+
   it('declines two slips, or a slip in both names', () => {
     const twoSlips = decideMatch(contact({ first_name: 'Pmaa', last_name: 'Cox', email: 'pam.cox@home.example', birth_date: '1970-03-04' }), [pam], nicknames);
     expect(twoSlips.status).toBe('unmatched');
