@@ -13,9 +13,16 @@ const monthNumbers: Readonly<Record<string, number>> = {
   dec: 12, december: 12,
 };
 
+// US month-first is the default; DMY reads ambiguous slashed dates day-first.
+export type DateOrder = 'MDY' | 'DMY';
+
 const isoDate = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/u;
 const slashDate = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/u;
 const dotDate = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/u;
+// YYYYMMDD, years 1800 to 2099. DDMMYYYY digits never pass as one: their "month" would be 19 or 20.
+const compactDate = /^((?:18|19|20)\d{2})(\d{2})(\d{2})$/u;
+// What Outlook writes for an empty date field.
+const blankDate = /^0+[-/.]0+[-/.]0+$/u;
 const monthFirst = /^([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)? (\d{4})$/u;
 const dayFirst = /^(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)\.? (\d{4})$/u;
 
@@ -36,12 +43,10 @@ function isoIfReal(year: number, month: number, day: number): string | undefined
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-function fromSlashes(first: number, second: number, year: number): string | undefined {
-  // US order is the default; only a first number above 12 proves the day came first.
-  if (first > 12 && second <= 12) {
-    return isoIfReal(year, second, first);
-  }
-  return isoIfReal(year, first, second);
+function fromSlashes(first: number, second: number, year: number, order: DateOrder): string | undefined {
+  // Only a number above 12 proves which one is the day; otherwise the order decides.
+  const dayFirst = first > 12 || (order === 'DMY' && second <= 12);
+  return dayFirst ? isoIfReal(year, second, first) : isoIfReal(year, first, second);
 }
 
 function fromMonthName(monthName: string, day: number, year: number): string | undefined {
@@ -50,8 +55,8 @@ function fromMonthName(monthName: string, day: number, year: number): string | u
 }
 
 // ISO YYYY-MM-DD, or undefined when the text is not a date we can read without guessing
-// (two-digit years, dashed day/month orders, impossible dates).
-export function parseBirthDate(text: string): string | undefined {
+// (no year or a two-digit year, dashed day/month orders, impossible dates).
+export function parseBirthDate(text: string, order: DateOrder = 'MDY'): string | undefined {
   const value = text.trim();
   // Already standardized: check the date is real, keep the string.
   if (canonicalIso.test(value)) {
@@ -65,11 +70,15 @@ export function parseBirthDate(text: string): string | undefined {
   }
   parts = slashDate.exec(value);
   if (parts !== null) {
-    return fromSlashes(Number(parts[1]), Number(parts[2]), Number(parts[3]));
+    return fromSlashes(Number(parts[1]), Number(parts[2]), Number(parts[3]), order);
   }
   parts = dotDate.exec(value);
   if (parts !== null) {
     return isoIfReal(Number(parts[3]), Number(parts[2]), Number(parts[1]));
+  }
+  parts = compactDate.exec(value);
+  if (parts !== null) {
+    return isoIfReal(Number(parts[1]), Number(parts[2]), Number(parts[3]));
   }
   const words = value.toLowerCase().replace(/[\s,\-]+/gu, ' ');
   parts = monthFirst.exec(words);
@@ -83,6 +92,8 @@ export function parseBirthDate(text: string): string | undefined {
   return undefined;
 }
 
-export function standardizeBirthDate(text: string): string {
-  return parseBirthDate(text) ?? text;
+// Display form: ISO when readable, '' for Outlook's blank "0/0/00", otherwise as typed (a yearless
+// Mailchimp "03/14" stays "03/14": there is no ISO form for it, and nothing the user typed is lost).
+export function standardizeBirthDate(text: string, order: DateOrder = 'MDY'): string {
+  return blankDate.test(text) ? '' : (parseBirthDate(text, order) ?? text);
 }

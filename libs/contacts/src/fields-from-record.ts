@@ -1,9 +1,21 @@
+import { splitAddress } from './address';
 import { hasValue, type ColumnMapping, type ContactFields } from './fields';
 import { splitFullName } from './full-name';
+import { isWholeAddressHeader } from './header-synonyms';
+
+// Parts read from a full name or a whole address only fill fields no column of their own has filled.
+function fillEmpty(fields: ContactFields, parts: ContactFields): void {
+  for (const [field, value] of Object.entries(parts) as [keyof ContactFields, string][]) {
+    if (!hasValue(fields[field]) && hasValue(value)) {
+      fields[field] = value;
+    }
+  }
+}
 
 export function fieldsFromRecord(cells: readonly string[], mapping: readonly ColumnMapping[]): ContactFields {
   const fields: ContactFields = {};
   let fullName = '';
+  let wholeAddress = '';
   for (const column of mapping) {
     const value = (cells[column.index] ?? '').trim();
     if (column.field === null || value === '') {
@@ -11,18 +23,18 @@ export function fieldsFromRecord(cells: readonly string[], mapping: readonly Col
     }
     if (column.field === 'full_name') {
       fullName ||= value;
+    } else if (column.field === 'street' && value.includes('  ') && isWholeAddressHeader(column.name)) {
+      // Only a double space can separate address parts (see splitAddress); most streets have none.
+      wholeAddress ||= value;
     } else if (!hasValue(fields[column.field])) {
       fields[column.field] = value;
     }
   }
   if (fullName !== '' && (!hasValue(fields.first_name) || !hasValue(fields.last_name))) {
-    const parts = splitFullName(fullName);
-    if (!hasValue(fields.first_name) && parts.first_name !== undefined) {
-      fields.first_name = parts.first_name;
-    }
-    if (!hasValue(fields.last_name) && parts.last_name !== undefined) {
-      fields.last_name = parts.last_name;
-    }
+    fillEmpty(fields, splitFullName(fullName));
+  }
+  if (wholeAddress !== '') {
+    fillEmpty(fields, splitAddress(wholeAddress));
   }
   return fields;
 }

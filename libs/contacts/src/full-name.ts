@@ -33,6 +33,38 @@ function withoutSuffixes(parts: string[]): string[] {
   return parts.slice(0, end);
 }
 
+const leadingWord = /^(\S+)\s+(\S.*)$/su;
+const trailingWord = /^(.*[^\s,])[\s,]+([^\s,]+)$/su;
+
+// Honorifics and suffixes are ASCII words, at most with periods ("Dr.", "Ph.D."): no need to fold accents.
+function titleKey(word: string): string {
+  return word.toLowerCase().replace(/\./gu, '');
+}
+
+// A first-name column may carry the honorific too: "Dr. John" -> "John". A lone word is kept, so a person
+// named "Miss" keeps her name.
+export function stripHonorifics(firstName: string): string {
+  let name = firstName;
+  let parts = name.includes(' ') ? leadingWord.exec(name) : null;
+  while (parts !== null && honorifics.has(titleKey(parts[1] ?? ''))) {
+    name = parts[2] ?? '';
+    parts = leadingWord.exec(name);
+  }
+  return name;
+}
+
+// A last-name column may carry the suffix too: "Smith Jr.", "Smith, Jr", "Smith III" -> "Smith". Only a
+// word after another one is a suffix: a family named "Ii" keeps its name.
+export function stripNameSuffixes(lastName: string): string {
+  let name = lastName;
+  let parts = name.includes(' ') || name.includes(',') ? trailingWord.exec(name) : null;
+  while (parts !== null && suffixes.has(titleKey(parts[2] ?? ''))) {
+    name = parts[1] ?? '';
+    parts = trailingWord.exec(name);
+  }
+  return name;
+}
+
 function stripTrailingComma(word: string): string {
   return word.replace(/,+$/u, '');
 }

@@ -1,5 +1,11 @@
 import type { ColumnMapping, MappedField } from './fields';
-import { fieldForHeader, normalizeHeader } from './header-synonyms';
+import {
+  headerMeaning,
+  isMailchimpExport,
+  isMailchimpGeolocation,
+  normalizeHeader,
+  type HeaderMeaning,
+} from './header-synonyms';
 
 type ExplicitMapping = Readonly<Record<string, MappedField | null>>;
 
@@ -16,8 +22,23 @@ function explicitFieldFor(header: string, explicit: ExplicitMapping): MappedFiel
   return undefined;
 }
 
-// Explicit choices are the user's word, so they claim their fields before any synonym does; among
-// columns of equal standing the first one wins and later ones are ignored (field null).
+// What each header means by its name; nothing for columns the user mapped explicitly, nor for Mailchimp's
+// REGION (see isMailchimpGeolocation).
+function automaticMeanings(headers: readonly string[], explicit: readonly (MappedField | null | undefined)[]): (HeaderMeaning | null)[] {
+  const mailchimp = isMailchimpExport(headers);
+  return headers.map((header, index) => {
+    if (explicit[index] !== undefined || (mailchimp && isMailchimpGeolocation(header))) {
+      return null;
+    }
+    return headerMeaning(header);
+  });
+}
+
+// Explicit choices are the user's word, so they claim their fields before any synonym does. Then each
+// field goes to the column of the best synonym tier (Job Title before Title, Mobile Phone before Business
+// Phone, Street before a whole-address column), the first such column on a tie; the others get null.
+// Address parts all come from one block, the first in the file (Outlook's Business before Home, Google's
+// Address 1 before Address 2): Business Street with Home City would be nobody's address.
 export function mapColumns(headers: readonly string[], explicit: ExplicitMapping = {}): ColumnMapping[] {
   const explicitFields = headers.map((header) => explicitFieldFor(header, explicit));
   const claimed = new Set<MappedField>();
@@ -28,15 +49,18 @@ export function mapColumns(headers: readonly string[], explicit: ExplicitMapping
     claimed.add(field);
     return field;
   });
-  headers.forEach((header, index) => {
-    if (explicitFields[index] !== undefined) {
-      return;
+  const meanings = automaticMeanings(headers, explicitFields);
+  const addressBlock = meanings.find((meaning) => meaning?.block !== undefined)?.block;
+  const candidates = meanings
+    .flatMap((meaning, index) =>
+      meaning === null || (meaning.block !== undefined && meaning.block !== addressBlock) ? [] : [{ ...meaning, index }],
+    )
+    .sort((a, b) => a.tier - b.tier || a.index - b.index);
+  for (const candidate of candidates) {
+    if (!claimed.has(candidate.field)) {
+      claimed.add(candidate.field);
+      fields[candidate.index] = candidate.field;
     }
-    const field = fieldForHeader(header);
-    if (field !== null && !claimed.has(field)) {
-      claimed.add(field);
-      fields[index] = field;
-    }
-  });
+  }
   return headers.map((name, index) => ({ index, name, field: fields[index] ?? null }));
 }

@@ -1,7 +1,8 @@
 import { CANONICAL_FIELDS, hasValue, type CanonicalField, type ContactFields } from './fields';
-import { standardizeBirthDate } from './birth-date';
+import { standardizeBirthDate, type DateOrder } from './birth-date';
 import { standardizeCountry } from './countries';
 import { standardizeEmail } from './email';
+import { stripHonorifics, stripNameSuffixes } from './full-name';
 import { standardizePhone, toRegion } from './phone';
 import { cleanText } from './text';
 import { usStateCode } from './us-states';
@@ -9,6 +10,9 @@ import { usStateCode } from './us-states';
 export interface StandardizeOptions {
   // ISO 3166 alpha-2 region used to read national phone numbers when the contact has no known country.
   defaultRegion?: string;
+  // How to read a slashed date when both orders are possible ("04/05/1985"): 'MDY' (US, the default) or
+  // 'DMY'. A number above 12 decides whatever the order.
+  dateOrder?: DateOrder;
 }
 
 const DEFAULT_REGION = 'US';
@@ -30,6 +34,12 @@ export function standardizeContact(fields: ContactFields, options: StandardizeOp
       continue;
     }
     switch (field) {
+      case 'first_name':
+        standardized.first_name = stripHonorifics(value);
+        break;
+      case 'last_name':
+        standardized.last_name = stripNameSuffixes(value);
+        break;
       case 'email':
         standardized.email = standardizeEmail(value);
         break;
@@ -39,9 +49,13 @@ export function standardizeContact(fields: ContactFields, options: StandardizeOp
           toRegion(country) ?? toRegion(options.defaultRegion?.toUpperCase()) ?? DEFAULT_REGION,
         );
         break;
-      case 'birth_date':
-        standardized.birth_date = standardizeBirthDate(value);
+      case 'birth_date': {
+        const birthDate = standardizeBirthDate(value, options.dateOrder);
+        if (birthDate !== '') {
+          standardized.birth_date = birthDate;
+        }
         break;
+      }
       case 'state':
         // Outside the US a state name like "Georgia" may mean something else; leave it as typed.
         standardized.state = isUs ? (usStateCode(value) ?? value) : value;

@@ -16,6 +16,19 @@ describe('comparableValue', () => {
     expect(comparableValue('last_name', "O'Neil")).toBe('oneil');
   });
 
+  it('compares names without honorifics and suffixes', () => {
+    expect(comparableValue('first_name', 'Dr. John')).toBe('john');
+    for (const lastName of ['Smith Jr.', 'Smith, Jr', 'Smith III', 'SMITH, Sr.']) {
+      expect(comparableValue('last_name', lastName)).toBe('smith');
+    }
+    expect(comparableValue('last_name', 'Ii')).toBe('ii');
+  });
+
+  it('compares e-mails by their address', () => {
+    expect(comparableValue('email', 'Ada <Ada@Example.com>')).toBe('ada@example.com');
+    expect(comparableValue('email', 'mailto:ada@example.com')).toBe('ada@example.com');
+  });
+
   it('lower-cases e-mails but keeps gmail dots', () => {
     expect(comparableValue('email', ' Ada.Lovelace@GMail.com ')).toBe('ada.lovelace@gmail.com');
     expect(comparableValue('email', 'ada.lovelace@gmail.com')).not.toBe(comparableValue('email', 'adalovelace@gmail.com'));
@@ -75,6 +88,25 @@ describe('comparableValue', () => {
   it('compares birth dates as ISO dates', () => {
     expect(comparableValue('birth_date', 'March 14, 1985')).toBe('1985-03-14');
     expect(comparableValue('birth_date', '14.03.1985')).toBe('1985-03-14');
+  });
+
+  it.each(['03/14', '--03-14', 'March 14', '03/14/85', '0/0/00', 'sometime in 1985'])(
+    'has no comparable value for the birth date %j: it cannot tell two people apart',
+    (birthDate) => {
+      expect(comparableValue('birth_date', birthDate)).toBe('');
+    },
+  );
+
+  it('compares countries by ISO code', () => {
+    for (const country of ['United Kingdom', 'UK', 'Great Britain', 'GBR', 'gb']) {
+      expect(comparableValue('country', country)).toBe('gb');
+    }
+    for (const country of ['USA', 'United States of America', 'U.S.']) {
+      expect(comparableValue('country', country)).toBe('us');
+    }
+    for (const country of ['Deutschland', 'Germany', 'DEU']) {
+      expect(comparableValue('country', country)).toBe('de');
+    }
   });
 
   it('folds titles', () => {

@@ -1,4 +1,4 @@
-import { fieldsFromRecord, mapColumns, splitFullName } from '@refinery/contacts';
+import { fieldsFromRecord, mapColumns, splitAddress, splitFullName } from '@refinery/contacts';
 
 describe('fieldsFromRecord', () => {
   it('reads trimmed cells through the mapping and skips empty and unmapped ones', () => {
@@ -40,6 +40,63 @@ describe('fieldsFromRecord', () => {
   it('does not overwrite first and last name columns with the full name', () => {
     const mapping = mapColumns(['First Name', 'Name', 'Last Name']);
     expect(fieldsFromRecord(['Gracie', 'Grace Hopper', ''], mapping)).toEqual({ first_name: 'Gracie', last_name: 'Hopper' });
+  });
+});
+
+describe('fieldsFromRecord with a whole-address column', () => {
+  it("splits Mailchimp's two-space ADDRESS cell into its parts", () => {
+    const mapping = mapColumns(['Email Address', 'First Name', 'Last Name', 'Address']);
+    expect(fieldsFromRecord(['ada@example.com', 'Ada', 'Lovelace', '123 Main St  Apt 4  Springfield  IL  62701  US'], mapping)).toEqual({
+      email: 'ada@example.com',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      street: '123 Main St Apt 4',
+      city: 'Springfield',
+      state: 'IL',
+      postcode: '62701',
+      country: 'US',
+    });
+  });
+
+  it('takes a whole-address cell with single spaces only as the street', () => {
+    const mapping = mapColumns(['Name', 'ADDRESS']);
+    expect(fieldsFromRecord(['Ada Lovelace', '123 Main St, Springfield, IL 62701'], mapping)).toEqual({
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      street: '123 Main St, Springfield, IL 62701',
+    });
+  });
+
+  it('lets columns of their own win over the parts of a whole address', () => {
+    const mapping = mapColumns(['Name', 'Home Address', 'Country']);
+    expect(fieldsFromRecord(['Ada Lovelace', '1 Main St  Springfield  IL  62701  USA', 'United States'], mapping)).toMatchObject({
+      street: '1 Main St',
+      city: 'Springfield',
+      country: 'United States',
+    });
+  });
+
+  it('does not split a street column, whatever its spaces', () => {
+    const mapping = mapColumns(['Name', 'Street']);
+    expect(fieldsFromRecord(['Ada Lovelace', '123  Main  St  4'], mapping)).toEqual({
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      street: '123  Main  St  4',
+    });
+  });
+});
+
+describe('splitAddress', () => {
+  it.each([
+    ['123 Main St  Apt 4  Springfield  IL  62701  US', { street: '123 Main St Apt 4', city: 'Springfield', state: 'IL', postcode: '62701', country: 'US' }],
+    ['1701 Bristol Ave.  Barrington  Rhode Island  02806  USA', { street: '1701 Bristol Ave.', city: 'Barrington', state: 'Rhode Island', postcode: '02806', country: 'USA' }],
+    ['1 Main St  Springfield  IL  62701', { street: '1 Main St', city: 'Springfield', state: 'IL', postcode: '62701' }],
+    ['10 Downing St  London    SW1A 2AA  UK', { street: '10 Downing St', city: 'London', postcode: 'SW1A 2AA', country: 'UK' }],
+    ['123 Main St Springfield IL 62701', { street: '123 Main St Springfield IL 62701' }],
+    ['123 Main St  Apt 4', { street: '123 Main St  Apt 4' }],
+    ['Flat 2  10 Downing St  London  Westminster  UK', { street: 'Flat 2  10 Downing St  London  Westminster  UK' }],
+  ])('reads %j', (address, parts) => {
+    expect(splitAddress(address)).toEqual(parts);
   });
 });
 

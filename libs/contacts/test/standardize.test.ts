@@ -36,8 +36,39 @@ describe('standardizeContact', () => {
     },
   );
 
+  it.each([
+    ['March 4, 1980', '1980-03-04'],
+    ['4 March 1980', '1980-03-04'],
+    ['Mar 4 1980', '1980-03-04'],
+    ['4-Mar-1980', '1980-03-04'],
+    ['19800304', '1980-03-04'],
+    ['1980-03-04T00:00:00Z', '1980-03-04'],
+    ['25/12/1980', '1980-12-25'],
+    ['25.12.1980', '1980-12-25'],
+  ])('writes the birth date %j as %j', (birthDate, iso) => {
+    expect(standardizeContact({ birth_date: birthDate }).birth_date).toBe(iso);
+  });
+
   it('reads a/b/yyyy in US order when both readings are possible', () => {
     expect(standardizeContact({ birth_date: '04/05/1985' }).birth_date).toBe('1985-04-05');
+  });
+
+  it('reads a/b/yyyy day-first with dateOrder DMY, unless the day cannot come first', () => {
+    expect(standardizeContact({ birth_date: '04/05/1985' }, { dateOrder: 'DMY' }).birth_date).toBe('1985-05-04');
+    expect(standardizeContact({ birth_date: '12/25/1985' }, { dateOrder: 'DMY' }).birth_date).toBe('1985-12-25');
+    expect(standardizeContact({ birth_date: '25/12/1985' }, { dateOrder: 'MDY' }).birth_date).toBe('1985-12-25');
+  });
+
+  it.each(['03/14', '--03-14', 'March 14'])('keeps the yearless birthday %j as typed', (birthday) => {
+    expect(standardizeContact({ birth_date: birthday }).birth_date).toBe(birthday);
+  });
+
+  it.each(['0/0/00', '00/00/0000', '0000-00-00'])("drops Outlook's empty date %j", (blank) => {
+    expect(standardizeContact({ birth_date: blank, email: 'a@b.co' })).toEqual({ email: 'a@b.co' });
+  });
+
+  it.each(['19851403', '14031985', '12345678'])('does not read the digits %j as YYYYMMDD', (digits) => {
+    expect(standardizeContact({ birth_date: digits }).birth_date).toBe(digits);
   });
 
   it.each(['03/14/85', '1985-02-30', '31.02.1985', 'sometime in 1985', 'Smarch 14, 1985'])(
@@ -62,6 +93,12 @@ describe('standardizeContact', () => {
     ['España', 'ES'],
     ['the netherlands', 'NL'],
     ['Kenya', 'KE'],
+    ['Great Britain', 'GB'],
+    ['GBR', 'GB'],
+    ['DEU', 'DE'],
+    ['United States of America', 'US'],
+    ['usa', 'US'],
+    ['FRA', 'FR'],
     ['Atlantis', 'Atlantis'],
   ])('writes the country %j as %j', (country, code) => {
     expect(standardizeContact({ country }).country).toBe(code);
@@ -83,6 +120,28 @@ describe('standardizeContact', () => {
       postcode: 'SW1A 1AA',
       email: 'ada.lovelace@example.com',
     });
+  });
+
+  it.each([
+    ['mailto:Ada@Example.com', 'ada@example.com'],
+    ['Ada Lovelace <Ada@Example.com>', 'ada@example.com'],
+    ['"Lovelace, Ada" <ada@example.com>', 'ada@example.com'],
+    ['<mailto:ada@example.com>', 'ada@example.com'],
+  ])('reduces the e-mail %j to its address', (email, address) => {
+    expect(standardizeContact({ email }).email).toBe(address);
+  });
+
+  it('strips a leading honorific from the first name and a trailing suffix from the last name', () => {
+    expect(standardizeContact({ first_name: 'Dr. John', last_name: 'Smith Jr.' })).toEqual({ first_name: 'John', last_name: 'Smith' });
+    expect(standardizeContact({ first_name: 'Mrs Mary Ann', last_name: 'Smith, Jr' })).toEqual({ first_name: 'Mary Ann', last_name: 'Smith' });
+    expect(standardizeContact({ first_name: 'Prof. Dr. Hans', last_name: 'Müller III' })).toEqual({ first_name: 'Hans', last_name: 'Müller' });
+    expect(standardizeContact({ last_name: 'Smith, PhD' })).toEqual({ last_name: 'Smith' });
+  });
+
+  it('never strips a name down to nothing, nor particles and look-alikes', () => {
+    expect(standardizeContact({ first_name: 'Miss', last_name: 'Ii' })).toEqual({ first_name: 'Miss', last_name: 'Ii' });
+    expect(standardizeContact({ first_name: 'Drew', last_name: 'van der Berg' })).toEqual({ first_name: 'Drew', last_name: 'van der Berg' });
+    expect(standardizeContact({ first_name: 'Mister', last_name: 'Junior' })).toEqual({ first_name: 'Mister', last_name: 'Junior' });
   });
 
   it('applies NFKC, trims and folds whitespace but keeps the case and accents of names', () => {

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, comparableValue, hasValue, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { CANONICAL_FIELDS, cleanText, comparableValue, hasValue, type CanonicalField, type ContactFields } from '@refinery/contacts';
 
 export type FieldStatus = 'confirmed' | 'old' | 'new' | 'unverified' | 'empty';
 
@@ -6,6 +6,15 @@ export interface FieldLabel {
   status: FieldStatus;
   // The provider's display value, whenever there is a match and the provider has one.
   latest?: string;
+}
+
+// A value with no comparable form (a birthday without a year, an unreadable date) cannot confirm
+// anything: it equals only the same text, and against a readable value the provider's is the better one.
+function sameValue(field: CanonicalField, mine: string, theirs: string): boolean {
+  const a = comparableValue(field, mine);
+  const b = comparableValue(field, theirs);
+  if (a !== '' && b !== '') return a === b;
+  return a === '' && b === '' && cleanText(mine).toLowerCase() === cleanText(theirs).toLowerCase();
 }
 
 export function labelField(
@@ -22,8 +31,7 @@ export function labelField(
   if (!hasMine) {
     return { status: 'new', latest: theirs };
   }
-  const same = comparableValue(field, mine) === comparableValue(field, theirs);
-  return { status: same ? 'confirmed' : 'old', latest: theirs };
+  return { status: sameValue(field, mine, theirs) ? 'confirmed' : 'old', latest: theirs };
 }
 
 // `matched` is the matched candidate's fields, or undefined when no candidate was accepted.

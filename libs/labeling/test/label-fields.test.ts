@@ -1,5 +1,5 @@
 import { CANONICAL_FIELDS, standardizeContact } from '@refinery/contacts';
-import { labelFields } from '@refinery/labeling';
+import { labelField, labelFields } from '@refinery/labeling';
 
 const book = standardizeContact({
   first_name: 'Jon',
@@ -35,6 +35,12 @@ describe('labelFields', () => {
   it('marks values that differ as old, with the latest value', () => {
     expect(labels.first_name).toEqual({ status: 'old', latest: 'John' });
     expect(labels.email).toEqual({ status: 'old', latest: 'john@new-job.example' });
+  });
+
+  it('never confirms a value that cannot be compared: a birthday without a year, or two different unreadable dates', () => {
+    expect(labelField('birth_date', '03/14', '1985-03-14', true)).toEqual({ status: 'old', latest: '1985-03-14' });
+    expect(labelField('birth_date', '03/14', '04/02', true)).toEqual({ status: 'old', latest: '04/02' });
+    expect(labelField('birth_date', 'March 14', ' march  14 ', true)).toEqual({ status: 'confirmed', latest: ' march  14 ' });
   });
 
   it('marks values only the provider has as new', () => {
