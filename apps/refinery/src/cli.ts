@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ContactProvider } from '@refinery/matching';
 import type { Queues } from '@refinery/ports';
+import { buildProviderChain, parseProviderChain } from '@refinery/providers';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   OperatorError,
@@ -32,6 +34,31 @@ function resolveDirectory(option: string | undefined): string {
   const path = resolve(option ?? process.env.REFINERY_DIRECTORY ?? BUNDLED_DIRECTORY);
   if (!existsSync(path)) throw new InputError(`the directory file ${path} does not exist (pass --directory FILE or set REFINERY_DIRECTORY)`);
   return path;
+}
+
+const PROVIDERS_OPTION = 'the provider chain, JSON (default: $REFINERY_PROVIDERS, else the directory alone; see docs/matching.md)';
+
+/** The chain from --providers or REFINERY_PROVIDERS, checked now so a bad file fails before any work starts. */
+function resolveProviders(option: string | undefined): ((directory: ContactProvider) => readonly ContactProvider[]) | undefined {
+  const file = option ?? process.env.REFINERY_PROVIDERS;
+  if (file === undefined || file === '') return undefined;
+  const path = resolve(file);
+  if (!existsSync(path)) throw new InputError(`the provider chain file ${path} does not exist (--providers FILE or REFINERY_PROVIDERS)`);
+  let config;
+  try {
+    config = parseProviderChain(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  // Secrets are read now too (the directory stands in until it is loaded): a missing API key stops the command
+  // with its name, not a job halfway.
+  const placeholder: ContactProvider = { name: 'directory', inMemory: true, findCandidates: async (contacts) => contacts.map(() => []) };
+  try {
+    buildProviderChain(config, { directory: () => placeholder, env: process.env });
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  return (directory) => buildProviderChain(config, { directory: () => directory, env: process.env });
 }
 
 interface DlqOptions {
@@ -74,13 +101,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--directory <file>', 'the directory provider CSV (default: $REFINERY_DIRECTORY or examples/directory.csv)')
     .option('--data-dir <dir>', 'durable local state (queues, tables, objects)', DEFAULT_DATA_DIR)
     .option('--chunk-rows <n>', 'rows per chunk', positiveInteger('--chunk-rows', 100_000))
-    .action(async (input: string, options: { out: string; directory?: string; dataDir: string; chunkRows?: number }) => {
+    .option('--providers <file>', PROVIDERS_OPTION)
+    .action(async (input: string, options: { out: string; directory?: string; dataDir: string; chunkRows?: number; providers?: string }) => {
       const dataDir = resolve(options.dataDir);
       const directory = resolveDirectory(options.directory);
+      const providers = resolveProviders(options.providers);
       const summary = await enrich({
         input,
         out: options.out,
         directory,
+        ...(providers ? { providers } : {}),
         dataDir,
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
         logger: fileLogger(dataDir),
@@ -100,11 +130,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--port <n>', 'port on 127.0.0.1', positiveInteger('--port', 65_535), 8080)
     .option('--data-dir <dir>', 'durable local state (queues, tables, objects)', DEFAULT_DATA_DIR)
     .option('--directory <file>', 'the directory provider CSV (default: $REFINERY_DIRECTORY or examples/directory.csv)')
-    .action(async (options: { port: number; dataDir: string; directory?: string }) => {
+    .option('--providers <file>', PROVIDERS_OPTION)
+    .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string }) => {
       const dataDir = resolve(options.dataDir);
+      const providers = resolveProviders(options.providers);
       const app = await startLocalApp({
         dataDir,
         directory: resolveDirectory(options.directory),
+        ...(providers ? { providers } : {}),
         port: options.port,
         logger: stdoutLogger(),
         ...(process.env.REFINERY_API_TOKENS ? { apiTokens: process.env.REFINERY_API_TOKENS } : {}),

@@ -4,12 +4,15 @@ import { basename, dirname, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Logger } from '@refinery/runtime';
 import { ApiClient, type JobView } from './api-client';
+import type { ContactProvider } from '@refinery/matching';
 import { startLocalApp } from './local-app';
 
 export interface EnrichOptions {
   readonly input: string;
   readonly out: string;
   readonly directory: string;
+  /** The provider chain built around the directory (default: the directory alone). */
+  readonly providers?: (directory: ContactProvider) => readonly ContactProvider[];
   readonly dataDir: string;
   readonly chunkRows?: number;
   readonly logger: Logger;
@@ -40,7 +43,13 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const out = resolve(options.out);
   await checkPaths(input, out);
   const started = Date.now();
-  const app = await startLocalApp({ dataDir: options.dataDir, directory: options.directory, port: 0, logger: options.logger });
+  const app = await startLocalApp({
+    dataDir: options.dataDir,
+    directory: options.directory,
+    ...(options.providers ? { providers: options.providers } : {}),
+    port: 0,
+    logger: options.logger,
+  });
   const interrupt = (): void => {
     options.stderr.write('\nrefinery: interrupted; run the same command again to resume this job\n');
     void app.close().finally(() => process.exit(130));

@@ -17,6 +17,11 @@ export interface LocalAppOptions {
   readonly dataDir: string;
   /** The provider: a directory CSV file, or a ready provider (tests). */
   readonly directory: string | ContactProvider;
+  /**
+   * The provider chain, asked in order (each only for the rows the ones before could not match); built from the
+   * directory (see providersFromConfig). Default: the directory alone.
+   */
+  readonly providers?: (directory: ContactProvider) => readonly ContactProvider[];
   /** REFINERY_API_TOKENS-style spec; default: a token for tenant `local` kept in the data dir. */
   readonly apiTokens?: string;
   readonly port?: number;
@@ -82,7 +87,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         logger: logger.child({ service: 'matcher' }),
         config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: LOCAL_RESOURCES.matcher.chunksBucket },
         objects: runtime.objects,
-        provider,
+        providers: options.providers?.(provider) ?? [provider],
         nicknames,
       }),
     );

@@ -28,6 +28,7 @@ function indexFor(options: DirectoryProviderOptions): DirectoryIndex {
 // A data provider backed by a CSV of people, held and indexed in memory.
 export class DirectoryProvider implements ContactProvider {
   readonly name: string = 'directory';
+  readonly inMemory = true;
 
   private constructor(private readonly index: DirectoryIndex) {}
 

@@ -19,7 +19,8 @@ export const DEFAULT_MATCHER_CONFIG: Omit<MatcherConfig, 'chunksBucket'> = {
 export interface MatcherDeps extends CommonDeps {
   readonly config: MatcherConfig;
   readonly objects: ObjectStore;
-  readonly provider: ContactProvider;
+  /** Asked in order; each only for the rows the ones before it could not match. Never empty. */
+  readonly providers: readonly ContactProvider[];
   /** The nickname table (seeded from the bundled data by seedNicknames). */
   readonly nicknames: Table;
 }

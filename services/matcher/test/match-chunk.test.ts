@@ -70,7 +70,7 @@ beforeEach(async () => {
 
 afterEach(() => ports.cleanup());
 
-async function matcher(options: { provider?: ContactProvider; seed?: boolean } = {}) {
+async function matcher(options: { provider?: ContactProvider; providers?: ContactProvider[]; seed?: boolean } = {}) {
   const nicknames = ports.table('matcher-nicknames');
   if (options.seed ?? true) await seedNicknames(nicknames, loadBundledNicknames(), 'test');
   return createMatcherService({
@@ -80,7 +80,7 @@ async function matcher(options: { provider?: ContactProvider; seed?: boolean } =
     logger: ports.logger,
     config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: CHUNKS_BUCKET },
     objects: ports.objects,
-    provider: options.provider ?? DirectoryProvider.fromRecords(DIRECTORY),
+    providers: options.providers ?? [options.provider ?? DirectoryProvider.fromRecords(DIRECTORY)],
     nicknames,
   }).subscriptions.chunks!.handler;
 }

@@ -1,7 +1,9 @@
 import type { MatchedRow } from '@refinery/chunk-records';
 import { fieldsFromRecord, standardizeContact, validateContact, type ColumnMapping, type ContactFields } from '@refinery/contacts';
-import { decideMatch, type Candidate, type ContactProvider } from '@refinery/matching';
+import { decideMatch, type Candidate, type ContactProvider, type MatchDecision } from '@refinery/matching';
+import { ProviderBatchError } from '@refinery/providers';
 import type { StoredNicknames } from './nickname-store';
+import type { ProviderAnswers } from './provider-answers';
 
 export interface MatchCounts {
   matched: number;
@@ -24,10 +26,13 @@ interface PendingRow {
 export interface MatchRowsOptions {
   readonly firstRow: number;
   readonly columns: readonly ColumnMapping[];
-  readonly provider: ContactProvider;
+  /** Asked in order: each provider only for the rows the ones before it could not match. Never empty. */
+  readonly providers: readonly ContactProvider[];
   readonly nicknames: StoredNicknames;
   readonly defaultRegion: string;
   readonly batchSize: number;
+  /** Remote providers' answers so far (loaded from the chunk's progress; new ones are added). */
+  readonly answers: ProviderAnswers;
   /** Filled in as rows go by. */
   readonly counts: MatchCounts;
 }
@@ -35,9 +40,11 @@ export interface MatchRowsOptions {
 /**
  * Validates, standardizes and matches records in batches: one provider call per batch, so a slow provider is asked
  * in bulk and memory holds one batch, not the chunk. Invalid rows are results too (status `invalid` with the reason),
- * never failures of the chunk.
+ * never failures of the chunk. A provider outage (ProviderUnavailableError) ends the generator with that error once
+ * the answers received are in `answers`, for the caller to keep.
  */
 export async function* matchRows(records: AsyncIterable<string[]>, options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
+  if (options.providers.length === 0) throw new Error('matchRows needs at least one provider');
   let batch: PendingRow[] = [];
   let row = options.firstRow;
   for await (const cells of records) {
@@ -69,38 +76,90 @@ function prepareRow(row: number, cells: string[], options: MatchRowsOptions): Pe
   return validation.valid ? { row, cells, contact } : { row, cells, contact, invalidReason: validation.reason };
 }
 
+/** Candidates for each row from one provider: kept answers first, the provider asked only for the others. */
+async function candidatesFrom(provider: ContactProvider, rows: readonly PendingRow[], answers: ProviderAnswers): Promise<Candidate[][]> {
+  const lists = rows.map((pending) => answers.get(provider, pending.row));
+  const ask = rows.filter((_, i) => lists[i] === undefined);
+  if (ask.length === 0) return lists as Candidate[][];
+  let fresh: Candidate[][];
+  try {
+    fresh = await provider.findCandidates(ask.map((pending) => pending.contact));
+  } catch (error) {
+    if (error instanceof ProviderBatchError) {
+      for (const [index, candidates] of error.answered) {
+        const pending = ask[index];
+        if (pending !== undefined) answers.set(provider, pending.row, candidates);
+      }
+    }
+    throw error;
+  }
+  ask.forEach((pending, i) => answers.set(provider, pending.row, fresh[i] ?? []));
+  const byRow = new Map(ask.map((pending, i) => [pending, fresh[i] ?? []]));
+  return rows.map((pending, i) => lists[i] ?? byRow.get(pending) ?? []);
+}
+
+interface Outcome {
+  decision: MatchDecision;
+  provider: ContactProvider;
+}
+
+/** Each provider in turn for the rows still unmatched; a row's outcome is its first match, else every "no". */
+async function decideWithProviders(valid: readonly PendingRow[], options: MatchRowsOptions): Promise<Map<PendingRow, Outcome>> {
+  const outcomes = new Map<PendingRow, Outcome>();
+  const declined = new Map<PendingRow, Outcome[]>();
+  let pending = valid;
+  for (const provider of options.providers) {
+    if (pending.length === 0) break;
+    const candidateLists = await candidatesFrom(provider, pending, options.answers);
+    await options.nicknames.prefetch([
+      ...pending.map((row) => row.contact.first_name ?? ''),
+      ...candidateLists.flat().map((candidate) => candidate.fields.first_name ?? ''),
+    ]);
+    const stillUnmatched: PendingRow[] = [];
+    pending.forEach((row, i) => {
+      const decision = decideMatch(row.contact, candidateLists[i] ?? [], options.nicknames);
+      if (decision.status === 'matched') outcomes.set(row, { decision, provider });
+      else {
+        declined.set(row, [...(declined.get(row) ?? []), { decision, provider }]);
+        stillUnmatched.push(row);
+      }
+    });
+    pending = stillUnmatched;
+  }
+  const several = options.providers.length > 1;
+  for (const row of pending) {
+    const noes = declined.get(row) ?? [];
+    const score = Math.max(0, ...noes.map((no) => no.decision.score));
+    const reason = several ? noes.map((no) => `${no.provider.name}: ${no.decision.reason}`).join('; ') : (noes[0]?.decision.reason ?? '');
+    outcomes.set(row, { decision: { status: 'unmatched', score, reason }, provider: noes[0]?.provider ?? (options.providers[0] as ContactProvider) });
+  }
+  if (several) {
+    for (const outcome of outcomes.values()) {
+      if (outcome.decision.status === 'matched') outcome.decision = { ...outcome.decision, reason: `${outcome.provider.name}: ${outcome.decision.reason}` };
+    }
+  }
+  return outcomes;
+}
+
 async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
   const valid = batch.filter((pending) => pending.invalidReason === undefined);
-  const candidateLists = valid.length ? await options.provider.findCandidates(valid.map((pending) => pending.contact)) : [];
-  const candidatesOf = new Map<PendingRow, Candidate[]>(valid.map((pending, i) => [pending, candidateLists[i] ?? []]));
-  await options.nicknames.prefetch(
-    [...valid.map((pending) => pending.contact.first_name ?? ''), ...candidateLists.flat().map((candidate) => candidate.fields.first_name ?? '')],
-  );
+  const outcomes = await decideWithProviders(valid, options);
   const { counts } = options;
   for (const pending of batch) {
+    const base = { row: pending.row, cells: pending.cells, contact: pending.contact };
     if (pending.invalidReason !== undefined) {
       counts.invalid += 1;
-      yield { row: pending.row, cells: pending.cells, contact: pending.contact, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
+      yield { ...base, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
       continue;
     }
-    const decision = decideMatch(pending.contact, candidatesOf.get(pending) ?? [], options.nicknames);
-    if (decision.status === 'matched') {
+    const decision = outcomes.get(pending)?.decision;
+    if (decision?.status === 'matched') {
       counts.matched += 1;
       counts.byMethod[decision.method] += 1;
-      yield {
-        row: pending.row,
-        cells: pending.cells,
-        contact: pending.contact,
-        status: 'matched',
-        method: decision.method,
-        score: decision.score,
-        matchId: decision.candidate.id,
-        reason: decision.reason,
-        provider: decision.candidate.fields,
-      };
+      yield { ...base, status: 'matched', method: decision.method, score: decision.score, matchId: decision.candidate.id, reason: decision.reason, provider: decision.candidate.fields };
     } else {
       counts.unmatched += 1;
-      yield { row: pending.row, cells: pending.cells, contact: pending.contact, status: 'unmatched', method: null, score: decision.score, matchId: null, reason: decision.reason, provider: null };
+      yield { ...base, status: 'unmatched', method: null, score: decision?.score ?? 0, matchId: null, reason: decision?.reason ?? 'no provider answered', provider: null };
     }
   }
 }

@@ -12,7 +12,9 @@ import {
 import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { emptyCounts, matchRows } from '../domain/match-rows';
+import { isProviderUnavailable } from '@refinery/providers';
 import { StoredNicknames } from '../domain/nickname-store';
+import { ProviderAnswers } from '../domain/provider-answers';
 
 /**
  * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows, writes them as one NDJSON object and
@@ -28,34 +30,44 @@ export function createMatchChunkHandler(deps: MatcherDeps, subscription: Subscri
     handle: async (event, { logger }) => {
       if (!isEventOf(event, chunkPlannedV1)) return;
       const { input, range, rows, format, columns, chunk } = event.data;
+      const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
+      const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };
+      // Only remote providers' answers are kept; a directory-only matcher never reads or writes progress.
+      const answers = deps.providers.some(ProviderAnswers.keeps) ? await ProviderAnswers.load(deps.objects, progress) : new ProviderAnswers();
       const source = await deps.objects.get(input, range);
       const counts = emptyCounts();
       let produced = 0;
       const matched = matchRows(parseCsvRecords(source, format), {
         firstRow: rows.first,
         columns,
-        provider: deps.provider,
+        providers: deps.providers,
+        answers,
         nicknames,
         defaultRegion: deps.config.defaultRegion,
         batchSize: deps.config.lookupBatchSize,
         counts,
       });
-      const result = {
-        bucket: deps.config.chunksBucket,
-        key: `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}.ndjson`,
-      };
-      await deps.objects.put(
-        result,
-        toNdjson(
-          (async function* () {
-            for await (const row of matched) {
-              produced += 1;
-              yield row;
-            }
-          })(),
-        ),
-        { contentType: 'application/x-ndjson' },
-      );
+      const result = { bucket: deps.config.chunksBucket, key: `${chunkKey}.ndjson` };
+      try {
+        await deps.objects.put(
+          result,
+          toNdjson(
+            (async function* () {
+              for await (const row of matched) {
+                produced += 1;
+                yield row;
+              }
+            })(),
+          ),
+          { contentType: 'application/x-ndjson' },
+        );
+      } catch (error) {
+        if (!isProviderUnavailable(error)) throw error;
+        // An outage is not the data's fault: keep what was answered and let the queue bring the chunk back later.
+        await answers.save(deps.objects, progress);
+        logger.warn({ chunk: chunk.index, provider: error.provider, kept: answers.size, retryAfterMs: error.retryAfterMs }, 'provider unavailable; the chunk will be retried');
+        throw error;
+      }
       if (produced !== rows.count) {
         // The planner and the parser disagree about this range: retrying reads the same bytes, so say so and stop.
         throw new NonRetryableError(

@@ -1,0 +1,204 @@
+import { resolveCallSettings, type ProviderCallSettings } from './call-settings';
+import { CircuitBreaker } from './circuit-breaker';
+import { withRealClock, type Clock } from './clock';
+import { ProviderRequestError, ProviderResponseError, ProviderUnavailableError, isProviderUnavailable } from './errors';
+import { RateLimiter } from './rate-limiter';
+import { retryAfterFromHeaders } from './retry-after';
+import { isRetryableStatus, retryDelayMs } from './retry-policy';
+
+export interface ProviderHttpClientOptions {
+  // Names the provider in every error.
+  provider: string;
+  settings?: Partial<ProviderCallSettings>;
+  clock?: Partial<Clock>;
+  // In [0, 1), for the backoff jitter. Injected in tests to make waits exact.
+  random?: () => number;
+  // Values that must never appear in an error (API keys, authorization headers): replaced by [redacted].
+  secrets?: readonly string[];
+  // How long a retryable response (429, 5xx) asks us to wait. Default: its Retry-After header.
+  retryAfter?: (response: { status: number; headers: Headers }, nowMs: number) => number | undefined;
+  // A clearer message for a refused request (say, "API key rejected" for 401), or undefined for the generic one.
+  describeRefusal?: (status: number) => string | undefined;
+}
+
+export interface ProviderHttpRequest {
+  url: URL | string;
+  method?: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: string;
+  // Statuses besides 2xx that are answers rather than failures, e.g. 404 "no such person".
+  answerStatuses?: readonly number[];
+}
+
+export interface ProviderHttpAnswer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+type Attempt =
+  | { kind: 'answer'; answer: ProviderHttpAnswer }
+  | { kind: 'failed'; reason: string; cause?: unknown; retryAfterMs?: number };
+
+const EXCERPT_LENGTH = 300;
+
+// Every request to one provider goes through one client: the circuit breaker first (an open circuit rejects
+// without sending or queueing), then per attempt the rate limiter (rate + concurrency), a timeout covering the
+// whole response, and the retry policy between attempts. Waits between attempts hold no limiter slot.
+export class ProviderHttpClient {
+  readonly provider: string;
+  readonly settings: Readonly<ProviderCallSettings>;
+  private readonly options: ProviderHttpClientOptions;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly secrets: readonly string[];
+  readonly limiter: RateLimiter;
+  readonly breaker: CircuitBreaker;
+
+  constructor(options: ProviderHttpClientOptions) {
+    this.options = options;
+    this.provider = options.provider;
+    this.settings = resolveCallSettings(options.provider, options.settings);
+    this.clock = withRealClock(options.clock);
+    this.random = options.random ?? Math.random;
+    this.secrets = (options.secrets ?? []).filter((secret) => secret !== '');
+    this.limiter = new RateLimiter({
+      requestsPerSecond: this.settings.requestsPerSecond,
+      maxConcurrent: this.settings.maxConcurrent,
+      clock: this.clock,
+    });
+    this.breaker = new CircuitBreaker({
+      provider: options.provider,
+      failureThreshold: this.settings.circuitFailureThreshold,
+      cooldownMs: this.settings.circuitCooldownMs,
+      clock: this.clock,
+      // A refused request (ProviderRequestError) means the provider is up and answering.
+      isFailure: isProviderUnavailable,
+    });
+  }
+
+  // Resolves with a 2xx answer or one of `answerStatuses`. Rejects with ProviderRequestError (other 4xx, not
+  // retried), or ProviderUnavailableError (retries exhausted, Retry-After too long, circuit open).
+  async request(request: ProviderHttpRequest): Promise<ProviderHttpAnswer> {
+    return this.breaker.run(() => this.requestWithRetries(request));
+  }
+
+  // The answer body as JSON; a body that is not JSON is a ProviderResponseError.
+  parseJson(answer: ProviderHttpAnswer): unknown {
+    try {
+      return JSON.parse(answer.body) as unknown;
+    } catch {
+      throw new ProviderResponseError(
+        this.provider,
+        answer.status,
+        `${this.provider} answered HTTP ${answer.status} with a body that is not JSON: ${this.excerpt(answer.body)}`,
+      );
+    }
+  }
+
+  private async requestWithRetries(request: ProviderHttpRequest): Promise<ProviderHttpAnswer> {
+    const url = new URL(request.url);
+    const method = request.method ?? 'GET';
+    // Path only: query strings carry personal data (and, for some APIs, keys).
+    const what = `${method} ${url.pathname}`;
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await this.limiter.run(async () => {
+        this.breaker.throwIfOpen();
+        return this.attemptOnce(url, method, request);
+      });
+      let failure: Extract<Attempt, { kind: 'failed' }>;
+      if (outcome.kind === 'answer') {
+        const { answer } = outcome;
+        if ((answer.status >= 200 && answer.status < 300) || request.answerStatuses?.includes(answer.status)) {
+          return answer;
+        }
+        if (!isRetryableStatus(answer.status)) {
+          throw this.refusal(what, answer);
+        }
+        failure = {
+          kind: 'failed',
+          reason: `HTTP ${answer.status}`,
+          retryAfterMs: (this.options.retryAfter ?? defaultRetryAfter)(answer, this.clock.now()),
+        };
+      } else {
+        failure = outcome;
+      }
+      const options = { retryAfterMs: failure.retryAfterMs, cause: failure.cause };
+      if (attempt >= this.settings.maxAttempts) {
+        throw new ProviderUnavailableError(
+          this.provider,
+          `${this.provider} is unavailable: ${what} failed ${attempt} time(s), last with ${failure.reason}`,
+          options,
+        );
+      }
+      if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.settings.maxRetryAfterMs) {
+        throw new ProviderUnavailableError(
+          this.provider,
+          `${this.provider} is unavailable: it asked us to wait ${failure.retryAfterMs} ms before retrying ${what} ` +
+            `(${failure.reason}), more than maxRetryAfterMs (${this.settings.maxRetryAfterMs} ms)`,
+          options,
+        );
+      }
+      if (failure.retryAfterMs !== undefined) {
+        this.limiter.pauseFor(failure.retryAfterMs);
+      }
+      // Other calls may have opened the circuit while this one was failing: stop now rather than add load.
+      this.breaker.throwIfOpen();
+      await this.clock.sleep(retryDelayMs(attempt, failure.retryAfterMs, this.settings, this.random));
+    }
+  }
+
+  private async attemptOnce(url: URL, method: string, request: ProviderHttpRequest): Promise<Attempt> {
+    // Covers the body too: a provider that sends headers and then stalls is as unavailable as a silent one.
+    const signal = AbortSignal.timeout(this.settings.timeoutMs);
+    try {
+      // Looked up per call, not captured at construction, so whatever patches the global (nock) is honoured.
+      const response = await globalThis.fetch(url, {
+        method,
+        headers: { accept: 'application/json', ...request.headers },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        signal,
+      });
+      const body = await response.text();
+      return { kind: 'answer', answer: { status: response.status, headers: response.headers, body } };
+    } catch (error) {
+      if (signal.aborted) {
+        return { kind: 'failed', reason: `a timeout after ${this.settings.timeoutMs} ms`, cause: error };
+      }
+      return { kind: 'failed', reason: `a network error: ${this.redact(messageOf(error))}`, cause: error };
+    }
+  }
+
+  private refusal(what: string, answer: ProviderHttpAnswer): ProviderRequestError {
+    const excerpt = this.excerpt(answer.body);
+    const described = this.options.describeRefusal?.(answer.status);
+    const message =
+      `${this.provider} refused ${what}: ${described ?? `HTTP ${answer.status}`}` + (excerpt === '' ? '' : `: ${excerpt}`);
+    return new ProviderRequestError(this.provider, answer.status, message, excerpt);
+  }
+
+  private excerpt(body: string): string {
+    const text = this.redact(body).replace(/\s+/gu, ' ').trim();
+    return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text;
+  }
+
+  private redact(text: string): string {
+    let redacted = text;
+    for (const secret of this.secrets) {
+      redacted = redacted.split(secret).join('[redacted]');
+    }
+    return redacted;
+  }
+}
+
+function defaultRetryAfter(response: { headers: Headers }, nowMs: number): number | undefined {
+  return retryAfterFromHeaders(response.headers, nowMs);
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}
