@@ -1,3 +1,4 @@
+import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseServiceManifest, type ServiceManifest } from '@refinery/runtime';
@@ -127,6 +128,7 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
     optionalSettings: {
       UPLOAD_URL_TTL_SECONDS: ['uploadUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.uploadUrlTtlSeconds)],
       RESULT_URL_TTL_SECONDS: ['resultUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.resultUrlTtlSeconds)],
+      CONTACT_MATCH_DEADLINE_MS: ['contactMatchDeadlineMs', String(DEFAULT_INGEST_CONFIG.contactMatchDeadlineMs)],
     },
   },
   chunker: {
@@ -149,6 +151,8 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
     optionalSettings: {
       DEFAULT_REGION: ['defaultRegion', DEFAULT_MATCHER_CONFIG.defaultRegion],
       LOOKUP_BATCH_SIZE: ['lookupBatchSize', String(DEFAULT_MATCHER_CONFIG.lookupBatchSize)],
+      PROVIDERS: ['providers', JSON.stringify(DEFAULT_PROVIDER_CHAIN)],
+      PDL_API_KEY: ['pdlApiKey', ''],
     },
   },
   labeler: { buckets: { ChunksBucket: 7 }, tables: [], environment: { CHUNKS_BUCKET: 'ChunksBucket' }, reads: ['matcherChunksBucket'] },

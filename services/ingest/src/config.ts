@@ -8,12 +8,41 @@ export interface IngestConfig {
   readonly uploadUrlTtlSeconds: number;
   /** Lifetime of presigned result URLs (GET /jobs/{id}/result redirects to one). */
   readonly resultUrlTtlSeconds: number;
+  /**
+   * How long `POST /contacts/match` waits for its one-row job before answering 202 with the job to poll. At most
+   * {@link maxContactMatchDeadlineMs} of the API function's timeout.
+   */
+  readonly contactMatchDeadlineMs: number;
 }
 
 export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
   uploadUrlTtlSeconds: 3600,
   resultUrlTtlSeconds: 900,
+  contactMatchDeadlineMs: 10_000,
 };
+
+/**
+ * What `POST /contacts/match` keeps of the API function's time for itself, besides the wait: creating the job before
+ * and reading the result after it (and a cold start). API Gateway gives up on an integration after 30 s at most.
+ */
+export const CONTACT_MATCH_HEADROOM_MS = 4_000;
+
+/** The longest contact-match deadline an API function with this timeout can honour. */
+export function maxContactMatchDeadlineMs(httpTimeoutSeconds: number): number {
+  return httpTimeoutSeconds * 1000 - CONTACT_MATCH_HEADROOM_MS;
+}
+
+/** Refuses, at start-up, a configuration the API function cannot honour. */
+export function checkIngestConfig(config: IngestConfig, httpTimeoutSeconds: number): void {
+  const max = maxContactMatchDeadlineMs(httpTimeoutSeconds);
+  if (!Number.isInteger(config.contactMatchDeadlineMs) || config.contactMatchDeadlineMs < 1 || config.contactMatchDeadlineMs > max) {
+    throw new Error(
+      `invalid ingest configuration: contactMatchDeadlineMs must be an integer from 1 to ${max} ` +
+        `(the API function times out after ${httpTimeoutSeconds} s and needs ${CONTACT_MATCH_HEADROOM_MS} ms besides the wait), ` +
+        `got ${config.contactMatchDeadlineMs}`,
+    );
+  }
+}
 
 export interface IngestDeps extends CommonDeps {
   readonly config: IngestConfig;

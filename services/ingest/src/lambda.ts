@@ -13,8 +13,10 @@ import {
   type AwsClients,
 } from '@refinery/aws-runtime';
 import { loadConfig, type HttpApiHandler, type SqsBatchHandler } from '@refinery/runtime';
-import { DEFAULT_INGEST_CONFIG } from './config';
-import { createIngestService } from './service';
+import { CONTACT_MATCH_HEADROOM_MS, DEFAULT_INGEST_CONFIG, maxContactMatchDeadlineMs } from './config';
+import { createIngestService, INGEST_HTTP_TIMEOUT_SECONDS } from './service';
+
+const MAX_CONTACT_MATCH_DEADLINE_MS = maxContactMatchDeadlineMs(INGEST_HTTP_TIMEOUT_SECONDS);
 
 const settingsSchema = commonSettingsSchema.extend({
   UPLOADS_BUCKET: resourceName('the uploads bucket'),
@@ -22,6 +24,16 @@ const settingsSchema = commonSettingsSchema.extend({
   REFINERY_API_TOKENS: tokenRegistrySetting,
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(DEFAULT_INGEST_CONFIG.uploadUrlTtlSeconds),
   RESULT_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(DEFAULT_INGEST_CONFIG.resultUrlTtlSeconds),
+  CONTACT_MATCH_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(
+      MAX_CONTACT_MATCH_DEADLINE_MS,
+      `at most ${MAX_CONTACT_MATCH_DEADLINE_MS} ms: the API function times out after ${INGEST_HTTP_TIMEOUT_SECONDS} s ` +
+        `(service.json http.function.timeoutSeconds) and needs ${CONTACT_MATCH_HEADROOM_MS} ms besides the wait`,
+    )
+    .default(DEFAULT_INGEST_CONFIG.contactMatchDeadlineMs),
 });
 
 export async function createIngestLambda(env: NodeJS.ProcessEnv = process.env, clients: AwsClients = awsClients()) {
@@ -32,6 +44,7 @@ export async function createIngestLambda(env: NodeJS.ProcessEnv = process.env, c
       uploadsBucket: settings.UPLOADS_BUCKET,
       uploadUrlTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
       resultUrlTtlSeconds: settings.RESULT_URL_TTL_SECONDS,
+      contactMatchDeadlineMs: settings.CONTACT_MATCH_DEADLINE_MS,
     },
     objects: awsObjectStore(clients),
     jobs: awsTable(clients, settings.JOBS_TABLE),

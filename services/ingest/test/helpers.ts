@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
 import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
-import { createIngestService, DEFAULT_INGEST_CONFIG } from '../src/service';
+import { createIngestService, DEFAULT_INGEST_CONFIG, type IngestConfig } from '../src/service';
 
 export const UPLOADS_BUCKET = 'ingest-uploads';
 export const ACME_TOKEN = 'token-acme-123';
@@ -50,14 +50,14 @@ export interface IngestHarness {
   publishedTypes(): string[];
 }
 
-export function createHarness(): IngestHarness {
+export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness {
   const ports = createTestPorts();
   const service = createIngestService({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
-    config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET },
+    config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, ...config },
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
@@ -113,4 +113,19 @@ export function postJson(
 
 export function getJob(harness: IngestHarness, jobId: string, route: '' | '/events' | '/result' = '', token = ACME_TOKEN): Promise<ApiAnswer> {
   return harness.http({ routeKey: `GET /jobs/{id}${route}`, pathParameters: { id: jobId }, token });
+}
+
+/** `POST /contacts/match` with a JSON body (a value, or a string sent as it is), as acme unless told otherwise. */
+export function postContact(
+  harness: IngestHarness,
+  body: unknown,
+  options: { query?: Record<string, string>; headers?: Record<string, string>; token?: string } = {},
+): Promise<ApiAnswer> {
+  return harness.http({
+    routeKey: 'POST /contacts/match',
+    token: options.token ?? ACME_TOKEN,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    ...(options.query ? { query: options.query } : {}),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { mappedFieldSchema, type JobOptionsData } from '@refinery/events';
-import { ObjectExistsError } from '@refinery/ports';
 import {
   HttpError,
-  NonRetryableError,
   createHttpApi,
   json,
   parseJsonBody,
@@ -13,9 +11,10 @@ import {
   type HttpApiHandler,
 } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
-import { inspectUpload } from '../domain/inspect-upload';
-import { IdempotencyConflictError, Jobs, type NewJob } from '../domain/jobs';
-import { publicJobView, type JobState } from '../domain/job-state';
+import { Jobs } from '../domain/jobs';
+import { publicJobView } from '../domain/job-state';
+import { createContactMatchRoute } from './contact-match';
+import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
 
@@ -36,6 +35,7 @@ export function createApiHandler(deps: IngestDeps): HttpApiHandler {
     tokens: deps.tokens,
     routes: {
       'POST /jobs': (request) => createJob(deps, jobs, request),
+      'POST /contacts/match': createContactMatchRoute(deps, jobs),
       'GET /jobs/{id}': async (request) => {
         const { state } = await findJob(jobs, request);
         return json(200, publicJobView(state));
@@ -88,27 +88,9 @@ async function createJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Pro
 async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Promise<ApiResponse> {
   if (request.body.length === 0) throw new HttpError(400, 'empty_body', 'the request body is empty; send the CSV file as the body');
   const options = parseOptions(request.query);
-  const verdict = inspectUpload(request.body, { complete: true });
-  if (!verdict.ok) {
-    if (verdict.kind === 'not-csv') throw new HttpError(415, 'not_csv', verdict.message);
-    throw new HttpError(422, 'unusable_header', verdict.message, verdict.details);
-  }
   const filename = filenameSchema.catch('upload.csv').parse(request.query.filename ?? 'upload.csv');
-  const fingerprint = createHash('sha256').update(JSON.stringify({ options, filename })).update(request.body).digest('hex');
-  const claim = await claimJobId(jobs, request, fingerprint, deps);
-  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
-  if (!state.submitted) {
-    try {
-      // Create-only: an input, once stored, never changes under a job. The upload notification submits the job.
-      await deps.objects.put(jobs.inputRef(request.tenantId, claim.jobId), request.body, { contentType: 'text/csv', ifNoneMatch: '*' });
-    } catch (error) {
-      if (!(error instanceof ObjectExistsError)) throw error;
-      // A retry after the file was stored but before the job was submitted: submit it ourselves.
-      await submitIfUsable(jobs, claim.jobId);
-    }
-  }
-  // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
-  return json(202, { jobId: claim.jobId, status: state.status }, { location: `/jobs/${claim.jobId}` });
+  const { jobId, state } = await acceptInlineCsv(deps, jobs, request, { csv: request.body, filename, options });
+  return json(202, { jobId, status: state.status }, { location: `/jobs/${jobId}` });
 }
 
 /** `POST /jobs` with JSON `{ filename }`: the job waits for its file at a presigned upload URL. */
@@ -135,44 +117,6 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
     },
     { location: `/jobs/${claim.jobId}` },
   );
-}
-
-/**
- * The claimed job as it stands, created first when the claim is new or an earlier attempt with the same key died
- * before creating it.
- */
-async function ensureJob(jobs: Jobs, claim: { kind: 'new' | 'replay'; jobId: string }, job: NewJob): Promise<JobState> {
-  const existing = claim.kind === 'replay' ? await jobs.state(claim.jobId) : undefined;
-  if (existing) return existing.state;
-  await jobs.create(claim.jobId, job);
-  const created = await jobs.state(claim.jobId);
-  if (!created) throw new Error(`job ${claim.jobId} has no history right after it was created`);
-  return created.state;
-}
-
-async function claimJobId(jobs: Jobs, request: ApiRequest, fingerprint: string, deps: IngestDeps) {
-  const key = request.headers['idempotency-key'];
-  if (key === undefined) return { kind: 'new' as const, jobId: deps.ids.newId('job') };
-  if (key.length < 1 || key.length > 255) throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
-  try {
-    return await jobs.claimIdempotencyKey(request.tenantId, key, fingerprint);
-  } catch (error) {
-    if (error instanceof IdempotencyConflictError) throw new HttpError(422, 'idempotency_key_reused', error.message);
-    throw error;
-  }
-}
-
-/**
- * Submits a job whose input is in place (a retried request finding the upload's notification not yet handled).
- * An unusable input is not this request's error to report: the uploads subscription fails the job with the reason,
- * and the answer shows the job as it stands.
- */
-async function submitIfUsable(jobs: Jobs, jobId: string): Promise<void> {
-  try {
-    await jobs.submit(jobId);
-  } catch (error) {
-    if (!(error instanceof NonRetryableError)) throw error;
-  }
 }
 
 function parseOptions(query: Readonly<Record<string, string>>): JobOptionsData {

@@ -1,0 +1,54 @@
+// One contact as a job: the one-row input file `POST /contacts/match` stores, and its one result row read back.
+import { CANONICAL_FIELDS, type MappedField } from '@refinery/contacts';
+import { neutralizeFormula, parseCsvRecords, type CsvFormat } from '@refinery/csv';
+import type { ObjectRefData } from '@refinery/events';
+import type { ObjectStore } from '@refinery/ports';
+
+/**
+ * The input file's columns: every canonical field, then `full_name`, always all of them. A fixed header is always a
+ * usable one, so a contact that cannot be matched (only a name, say) still reaches the matcher and comes back as an
+ * `invalid` row with the reason, like any row of a file; and the result row has the same columns for every contact.
+ */
+export const SINGLE_CONTACT_COLUMNS: readonly MappedField[] = [...CANONICAL_FIELDS, 'full_name'];
+
+export const SINGLE_CONTACT_FILENAME = 'contact.csv';
+
+export type SingleContact = Partial<Record<MappedField, string>>;
+
+/** The one-row CSV of a contact: the fixed header, then its values (absent ones empty), quoted where needed. */
+export function singleContactCsv(contact: SingleContact): Buffer {
+  const header = csvLine(SINGLE_CONTACT_COLUMNS);
+  const row = csvLine(SINGLE_CONTACT_COLUMNS.map((field) => contact[field] ?? ''));
+  return Buffer.from(`${header}${row}`, 'utf8');
+}
+
+// RFC 4180, and nothing else: this is an input file, read by our own parser, not a spreadsheet, so values are kept
+// exactly as given (libs/csv's formatCsvRecord would put an apostrophe before a "+1 ..." phone number).
+function csvLine(cells: readonly string[]): string {
+  return `${cells.map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',')}\n`;
+}
+
+/** How the merger writes results (services/merger: formatCsvRecord, UTF-8, no BOM). */
+const RESULT_FORMAT: CsvFormat = { delimiter: ',', encoding: 'utf-8', hasBom: false };
+
+/**
+ * The first row of a result file as `{ column: value }`, in the file's column order: the input columns, then the
+ * result columns. Values lose the apostrophe the result writer puts before a spreadsheet formula character (a JSON
+ * answer is no spreadsheet: `'+14155550134` is `+14155550134`).
+ */
+export async function readResultRow(objects: ObjectStore, ref: ObjectRefData): Promise<Record<string, string>> {
+  let header: string[] | undefined;
+  for await (const record of parseCsvRecords(await objects.get(ref), RESULT_FORMAT)) {
+    if (!header) {
+      header = record;
+      continue;
+    }
+    return Object.fromEntries(header.map((column, index) => [column, withoutFormulaGuard(record[index] ?? '')]));
+  }
+  throw new Error(`the result ${ref.bucket}/${ref.key} has ${header ? 'no row' : 'no header'}`);
+}
+
+/** Undoes libs/csv's neutralizeFormula: `'x` back to `x` exactly when neutralizing x gives `'x`. */
+export function withoutFormulaGuard(cell: string): string {
+  return cell.startsWith("'") && neutralizeFormula(cell.slice(1)) === cell ? cell.slice(1) : cell;
+}

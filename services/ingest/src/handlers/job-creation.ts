@@ -1,0 +1,97 @@
+// Creating jobs from requests, shared by the routes that create them (`POST /jobs`, `POST /contacts/match`):
+// Idempotency-Key claims, the job.created record, and storing a CSV given in the request as the job's input.
+import { createHash } from 'node:crypto';
+import type { JobOptionsData } from '@refinery/events';
+import { ObjectExistsError } from '@refinery/ports';
+import { HttpError, NonRetryableError, type ApiRequest } from '@refinery/runtime';
+import type { IngestDeps } from '../config';
+import { inspectUpload } from '../domain/inspect-upload';
+import { IdempotencyConflictError, type Jobs, type NewJob } from '../domain/jobs';
+import type { JobState } from '../domain/job-state';
+
+export interface InlineCsv {
+  /** The whole file. */
+  readonly csv: Buffer;
+  readonly filename: string;
+  readonly options: JobOptionsData;
+  /**
+   * `notification` (default): the upload notification of the stored input submits the job, as for any upload.
+   * `at-once`: this request submits it right after storing it, a hop sooner, for callers that wait for the result;
+   * the notification then finds it submitted (submitting is idempotent).
+   */
+  readonly submit?: 'notification' | 'at-once';
+}
+
+/**
+ * A CSV given in the request: checked at once (415 not a CSV, 422 no usable header), stored create-only as the input
+ * of a new job — or, with an Idempotency-Key seen before, the job that key created — and the job as it stands.
+ */
+export async function acceptInlineCsv(
+  deps: IngestDeps,
+  jobs: Jobs,
+  request: ApiRequest,
+  input: InlineCsv,
+): Promise<{ jobId: string; state: JobState }> {
+  const verdict = inspectUpload(input.csv, { complete: true });
+  if (!verdict.ok) {
+    if (verdict.kind === 'not-csv') throw new HttpError(415, 'not_csv', verdict.message);
+    throw new HttpError(422, 'unusable_header', verdict.message, verdict.details);
+  }
+  const { filename, options } = input;
+  const fingerprint = createHash('sha256').update(JSON.stringify({ options, filename })).update(input.csv).digest('hex');
+  const claim = await claimJobId(jobs, request, fingerprint, deps);
+  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
+  if (!state.submitted) {
+    let stored = false;
+    try {
+      // Create-only: an input, once stored, never changes under a job. The upload notification submits the job.
+      await deps.objects.put(jobs.inputRef(request.tenantId, claim.jobId), input.csv, { contentType: 'text/csv', ifNoneMatch: '*' });
+      stored = true;
+    } catch (error) {
+      if (!(error instanceof ObjectExistsError)) throw error;
+      // A retry after the file was stored but before the job was submitted: submit it ourselves.
+      await submitIfUsable(jobs, claim.jobId);
+    }
+    if (stored && input.submit === 'at-once') await submitIfUsable(jobs, claim.jobId);
+  }
+  // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
+  return { jobId: claim.jobId, state };
+}
+
+/**
+ * The claimed job as it stands, created first when the claim is new or an earlier attempt with the same key died
+ * before creating it.
+ */
+export async function ensureJob(jobs: Jobs, claim: { kind: 'new' | 'replay'; jobId: string }, job: NewJob): Promise<JobState> {
+  const existing = claim.kind === 'replay' ? await jobs.state(claim.jobId) : undefined;
+  if (existing) return existing.state;
+  await jobs.create(claim.jobId, job);
+  const created = await jobs.state(claim.jobId);
+  if (!created) throw new Error(`job ${claim.jobId} has no history right after it was created`);
+  return created.state;
+}
+
+export async function claimJobId(jobs: Jobs, request: ApiRequest, fingerprint: string, deps: IngestDeps) {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return { kind: 'new' as const, jobId: deps.ids.newId('job') };
+  if (key.length < 1 || key.length > 255) throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
+  try {
+    return await jobs.claimIdempotencyKey(request.tenantId, key, fingerprint);
+  } catch (error) {
+    if (error instanceof IdempotencyConflictError) throw new HttpError(422, 'idempotency_key_reused', error.message);
+    throw error;
+  }
+}
+
+/**
+ * Submits a job whose input is in place (a retried request finding the upload's notification not yet handled).
+ * An unusable input is not this request's error to report: the uploads subscription fails the job with the reason,
+ * and the answer shows the job as it stands.
+ */
+export async function submitIfUsable(jobs: Jobs, jobId: string): Promise<void> {
+  try {
+    await jobs.submit(jobId);
+  } catch (error) {
+    if (!(error instanceof NonRetryableError)) throw error;
+  }
+}
