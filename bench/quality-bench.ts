@@ -5,7 +5,7 @@
 // rows), runs `refinery enrich` on each in a child process (the real pipeline, exactly as a user would), and prints
 // precision, recall and F1 of match decisions (a match counts only with the right record), accuracy of invalid
 // detection, of field labels and of latest values, then the rows still wrong, per kind, with the matcher's reasons.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeDataset } from '@refinery/synthetic-data';
@@ -69,7 +69,8 @@ export async function qualityBench(options: QualityOptions, log: (line: string) 
   for (const seed of options.seeds) {
     const dir = join(options.outDir, `quality-${options.rows}-dir-${options.directorySize}-seed-${seed}`);
     const paths = { book: join(dir, 'contacts.csv'), truth: join(dir, 'truth.csv'), directory: join(dir, 'directory.csv'), result: join(dir, 'result.csv') };
-    if (!existsSync(paths.truth)) await writeDataset({ seed, directorySize: options.directorySize, bookSize: options.rows, dir });
+    // Always generated afresh (a few seconds): a dataset left from an older generator would score the wrong truth.
+    await writeDataset({ seed, directorySize: options.directorySize, bookSize: options.rows, dir });
     const dataDir = join(dir, 'data');
     rmSync(dataDir, { recursive: true, force: true });
     const run = await runEnrich(['enrich', paths.book, '--out', paths.result, '--directory', paths.directory, '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows)]);

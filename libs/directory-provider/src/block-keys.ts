@@ -73,6 +73,13 @@ export function deletionKeys(lastCompact: string, first: string): number[] {
   return keys;
 }
 
+// Last name + birth date, without the first initial: finds a typo in the first letter of the first
+// name (Pat/Mat, Daniel/Odaniel), which every other name key files apart. A birth date makes the
+// block tiny.
+export function birthDateKey(lastCompact: string, birthDate: string): number {
+  return keyHash('b', lastCompact, birthDate);
+}
+
 // The whole surname and, for compound ones, each part ("garcia lopez" is filed under garcialopez,
 // garcia and lopez) so "Garcia" finds "Garcia-Lopez" and the other way round.
 export function lastNameKeys(person: ComparableContact): number[] {
@@ -94,6 +101,10 @@ export function nameKeys(person: ComparableContact): number[] {
   keys.push(...deletionKeys(person.lastCompact, person.first));
   if (person.firstToken !== person.first) {
     keys.push(fullNameKey(person.firstToken, person.lastCompact));
+  }
+  const birthDate = person.corroborating.birth_date;
+  if (birthDate !== undefined) {
+    keys.push(birthDateKey(person.lastCompact, birthDate));
   }
   return keys;
 }

@@ -7,7 +7,7 @@ import {
   type ComparableContact,
   type NicknameLookup,
 } from '@refinery/matching';
-import { deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
+import { birthDateKey, deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
 import { BlockIndex } from './block-index';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 
@@ -176,6 +176,10 @@ export class DirectoryIndex {
     keys.push({ key: phoneticKey(subject.lastCompact, subject.first), broad: true });
     for (const key of deletionKeys(subject.lastCompact, subject.first)) {
       keys.push({ key, broad: true });
+    }
+    const birthDate = subject.corroborating.birth_date;
+    if (birthDate !== undefined) {
+      keys.push({ key: birthDateKey(subject.lastCompact, birthDate), broad: false });
     }
     return keys;
   }

@@ -156,6 +156,12 @@ describe('candidate retrieval', () => {
     expect(await idsFor(provider, { first_name: 'Deborah', last_name: 'Harvord', city: 'Phoenix' })).toEqual(['h']);
   });
 
+  it('finds a typo in the first letter of the first name through last name and birth date', async () => {
+    const provider = DirectoryProvider.fromRecords([person('pat', { first_name: 'Pat', last_name: 'Balderrama', birth_date: '1958-11-03', city: 'Chicago' })], { nicknames });
+    expect(await idsFor(provider, { first_name: 'Mat', last_name: 'Balderrama', birth_date: '11/03/1958' })).toEqual(['pat']);
+    expect(await idsFor(provider, { first_name: 'Mat', last_name: 'Balderrama', city: 'Chicago' })).toEqual([]);
+  });
+
   it('finds people by the nickname variants of the first name plus last name', async () => {
     expect(await idsFor(provider, { first_name: 'Peggy', last_name: 'Moore', city: 'Miami' })).toEqual(['p15']);
     expect(await idsFor(provider, { first_name: 'Bob', last_name: 'Jones', company: 'Initech' })).toEqual(

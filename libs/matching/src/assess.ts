@@ -20,7 +20,17 @@ const PERSONAL_FIELDS: ReadonlySet<CorroboratingField> = new Set(['birth_date', 
 function describeCorroboration(evidence: Evidence): string {
   const parts: string[] = [...evidence.corroborating];
   if (evidence.providerConfidence > 0) parts.push(`provider confidence ${evidence.providerConfidence.toFixed(2)}`);
-  return `only ${parts.join(' and ')} equal`;
+  return parts.length === 0 ? 'nothing else equal' : `only ${parts.join(' and ')} equal`;
+}
+
+function isBelievableSlip(evidence: Evidence, thresholds: MatchThresholds): boolean {
+  const { names } = evidence;
+  const otherPartEqual = evidence.typo === 'first name' ? names.last === 'equal' : names.first === 'equal';
+  return (
+    otherPartEqual &&
+    evidence.corroborating.includes('birth_date') &&
+    corroborationStrength(evidence) >= thresholds.minTypoCorroboration
+  );
 }
 
 function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: MatchMethod } | { rejection: string } {
@@ -44,6 +54,11 @@ function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: Mat
       ? `first name (${names.firstSimilarity.toFixed(2)})`
       : `last name (${names.lastSimilarity.toFixed(2)})`;
     return { rejection: `shares the ${sharedIdentifiers.join(' and ')} but its ${part} is not compatible` };
+  }
+  // Without an identifier a slip needs the other name part spelled exactly alike and a birth date with
+  // more besides: that is what an old book with a misspelt name still has in common with the person.
+  if (evidence.typo !== undefined && isBelievableSlip(evidence, thresholds)) {
+    return { method: 'fuzzy' };
   }
   if (!lastCompatible) {
     return { rejection: `has a different last name (${names.lastSimilarity.toFixed(2)})` };

@@ -31,8 +31,7 @@ function rememberingLookups(nicknames: NicknameLookup): NicknameLookup {
 // close call). Among name-based matches (fuzzy and nickname) the evidence decides, so a nickname with
 // two corroborating fields beats a look-alike with one.
 function tier(assessment: Accepted): number {
-  if (assessment.method !== 'exact') return 2;
-  return assessment.evidence.typo === undefined ? 0 : 1;
+  return (assessment.method === 'exact' ? 0 : 2) + (assessment.evidence.typo === undefined ? 0 : 1);
 }
 
 function byPreference(a: Accepted, b: Accepted): number {

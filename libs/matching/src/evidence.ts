@@ -14,8 +14,8 @@ export interface Evidence {
   birthDateDiffers: boolean;
   // The provider's own confidence that this is the person (0 when it gives none).
   providerConfidence: number;
-  // With a shared identifier: the one name part that is incompatible yet one typing slip away from
-  // the other (Pam/Pma, Cox/Cxo), if any.
+  // The one name part that is incompatible yet one typing slip away from the other (Pam/Pma,
+  // Cox/Cxo), if any.
   typo: 'first name' | 'last name' | undefined;
 }
 
@@ -61,6 +61,6 @@ export function gatherEvidence(
     birthDateDiffers:
       contactBirthDate !== undefined && candidateBirthDate !== undefined && contactBirthDate !== candidateBirthDate,
     providerConfidence: confidence !== undefined && Number.isFinite(confidence) ? Math.min(1, Math.max(0, confidence)) : 0,
-    typo: sharedIdentifiers.length > 0 ? typoIn(names, contact, candidate) : undefined,
+    typo: typoIn(names, contact, candidate),
   };
 }

@@ -11,6 +11,10 @@ export interface MatchThresholds {
   // field (birth date 0.5, company 0.35, street 0.35) or two place fields (postcode 0.2 + title 0.15);
   // a title or a city alone (0.15) is what a namesake shares by chance.
   minCorroboration: number;
+  // What a name with one typing slip (Pma/Pam, Cxo/Cox) needs when no e-mail or phone is shared: an
+  // equal birth date and this much corroboration in all (birth date 0.5 + a street, an employer or a
+  // postcode and a city reach it; a birth date alone does not: twins share it).
+  minTypoCorroboration: number;
   // Two acceptable candidates whose scores differ by less than this are too close to call.
   ambiguityMargin: number;
 }
@@ -19,5 +23,6 @@ export const DEFAULT_THRESHOLDS: Readonly<MatchThresholds> = Object.freeze({
   firstNameSimilarity: 0.9,
   lastNameSimilarity: 0.88,
   minCorroboration: 0.3,
+  minTypoCorroboration: 0.6,
   ambiguityMargin: 0.05,
 });

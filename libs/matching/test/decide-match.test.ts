@@ -245,6 +245,31 @@ describe('typing slips beside a shared identifier', () => {
   });
 });
 
+describe('typing slips without a shared identifier', () => {
+  const pam = candidate('pam', { first_name: 'Pam', last_name: 'Cox', email: 'pam.cox@new.example', birth_date: '1970-03-04', street: '3 Elm St', postcode: '10001' });
+
+  it('believes one slip when the other name is spelled alike and a birth date and more agree', () => {
+    const decision = decideMatch(contact({ first_name: 'Pma', last_name: 'Cox', email: 'old@old.example', birth_date: '1970-03-04', street: '3 Elm Street' }), [pam], nicknames);
+    expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy', candidate: { id: 'pam' } });
+    expect(decision.reason).toContain('one typing slip in the first name');
+  });
+
+  it('declines it with a birth date alone, without a birth date, or with the other name misspelt too', () => {
+    const birthDateOnly = contact({ first_name: 'Pma', last_name: 'Cox', birth_date: '1970-03-04' });
+    const noBirthDate = contact({ first_name: 'Pma', last_name: 'Cox', street: '3 Elm St', postcode: '10001' });
+    const otherMisspelt = contact({ first_name: 'Pma', last_name: 'Coxx', birth_date: '1970-03-04', street: '3 Elm St' });
+    for (const subject of [birthDateOnly, noBirthDate, otherMisspelt]) {
+      expect(decideMatch(subject, [pam], nicknames).status).toBe('unmatched');
+    }
+  });
+
+  it('prefers the fitting name over a twin one slip away', () => {
+    const shared = { last_name: 'Cox', birth_date: '2001-05-06', street: '3 Elm St' };
+    const decision = decideMatch(contact({ first_name: 'Hayden', ...shared }), [candidate('jayden', { first_name: 'Jayden', ...shared }), candidate('hayden', { first_name: 'Hayden', ...shared })], nicknames);
+    expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy', candidate: { id: 'hayden' } });
+  });
+});
+
 describe('provider confidence', () => {
   const vouched = (confidence: number) => ({ ...candidate('pdl-1', { first_name: 'Robert', last_name: 'Jones', email: 'rj@new.example' }), confidence });
 
@@ -326,7 +351,7 @@ describe('look-alikes and close calls', () => {
 
 describe('thresholds', () => {
   it('has documented defaults that cannot be changed by accident', () => {
-    expect(DEFAULT_THRESHOLDS).toEqual({ firstNameSimilarity: 0.9, lastNameSimilarity: 0.88, minCorroboration: 0.3, ambiguityMargin: 0.05 });
+    expect(DEFAULT_THRESHOLDS).toEqual({ firstNameSimilarity: 0.9, lastNameSimilarity: 0.88, minCorroboration: 0.3, minTypoCorroboration: 0.6, ambiguityMargin: 0.05 });
     expect(Object.isFrozen(DEFAULT_THRESHOLDS)).toBe(true);
   });
 

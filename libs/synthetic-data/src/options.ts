@@ -3,6 +3,7 @@ export const BOOK_ROW_KINDS = [
   'stale',
   'sparse',
   'typo',
+  'typo_stale',
   'nickname',
   'accents_case',
   'stranger',
@@ -22,10 +23,11 @@ export interface DatasetOptions {
 }
 
 export const DEFAULT_MIX: Readonly<Record<BookRowKind, number>> = {
-  current: 35,
+  current: 32,
   stale: 15,
   sparse: 10,
   typo: 7,
+  typo_stale: 3,
   nickname: 6,
   accents_case: 5,
   stranger: 8,

@@ -1,10 +1,10 @@
-import { type BookRow, CONTACT_FIELDS, type ContactField, type DirectoryPerson, sameFieldValue, TRUTH_HEADER, truthCells } from '../src';
+import { BOOK_HEADER, type BookRow, CONTACT_FIELDS, type ContactField, type DirectoryPerson, sameFieldValue, TRUTH_HEADER, truthCells } from '../src';
 import { nicknamesByName } from '../src/data/nicknames';
 import { companyDomain } from '../src/reference/companies';
 import { stripAccents } from '../src/text/accents';
 import { cell, loadFixture, personOf, rowsOfKind, variation } from './dataset-fixture';
 
-const MATCHED_KINDS = ['current', 'stale', 'sparse', 'typo', 'nickname', 'accents_case', 'duplicate'];
+const MATCHED_KINDS = ['current', 'stale', 'sparse', 'typo', 'typo_stale', 'nickname', 'accents_case', 'duplicate'];
 const IDENTIFYING: readonly ContactField[] = ['email', 'phone', 'street', 'birth_date'];
 
 function present(value: string): boolean {
@@ -232,6 +232,25 @@ describe('ground truth', () => {
           return `name differs from ${person.id}`;
         }
         return differsOnEverythingButName(row, person);
+      }),
+    ).toEqual([]);
+  });
+
+  it('stale rows with a typo hold an outdated group and one misspelt name of their person', () => {
+    const rows = rowsOfKind('typo_stale');
+    expect(rows.length).toBeGreaterThan(50);
+    expect(
+      problemsOf(rows, (row) => {
+        const person = personOf(row);
+        const typo = variation(row, 'typo:')?.split(':')[1] as 'first_name' | 'last_name' | undefined;
+        if (variation(row, 'stale:') === undefined) return 'no stale group';
+        if (typo === undefined) return 'no typo';
+        const other = typo === 'first_name' ? 'last_name' : 'first_name';
+        const cells = Object.fromEntries(BOOK_HEADER.map((header, i) => [header, row.cells[i] ?? '']));
+        const typed = cells[typo === 'first_name' ? 'First Name' : 'Last Name'] ?? '';
+        const kept = cells[other === 'first_name' ? 'First Name' : 'Last Name'] ?? '';
+        if (typed.trim().toLowerCase() === person[typo].toLowerCase()) return `${typo} is not misspelt`;
+        return kept.trim().toLowerCase() === person[other].toLowerCase() ? undefined : `${other} changed too`;
       }),
     ).toEqual([]);
   });

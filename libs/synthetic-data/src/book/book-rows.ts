@@ -8,7 +8,7 @@ import type { DraftRow } from './draft-row';
 import { formatBookValues } from './formatting';
 import { invalidRow } from './invalid-rows';
 import { currentRow, sparseRow, staleRow } from './matched-rows';
-import { accentsCaseRow, nicknameRow, typoRow } from './name-variant-rows';
+import { accentsCaseRow, nicknameRow, typoRow, typoStaleRow } from './name-variant-rows';
 import { lookalikeRow, strangerRow } from './unmatched-rows';
 
 /** One row of the contact book and its ground truth. */
@@ -35,6 +35,7 @@ const DRAFT_MAKERS: Record<Exclude<BookRowKind, 'duplicate'>, DraftMaker> = {
   stale: staleRow,
   sparse: sparseRow,
   typo: typoRow,
+  typo_stale: typoStaleRow,
   nickname: nicknameRow,
   accents_case: accentsCaseRow,
   stranger: strangerRow,

@@ -5,25 +5,38 @@ import { titleCase } from '../text/title-case';
 import type { BookContext } from './book-context';
 import { changeCaseOrAccents } from './case-and-accents';
 import type { DraftRow } from './draft-row';
-import { currentRow, drawDirectoryPerson, matchedDraft } from './matched-rows';
+import { currentRow, drawDirectoryPerson, matchedDraft, staleRow } from './matched-rows';
 import { typoName } from './typos';
 
 type NameField = 'first_name' | 'last_name';
 
-/** One typing mistake in the first or the last name. */
-export function typoRow(context: BookContext, random: Random): DraftRow {
-  const person = drawDirectoryPerson(context, random);
-  const draft = matchedDraft('typo', person);
+/** One typing mistake in the first or the last name of the draft; false when neither name allows one. */
+function addTypo(random: Random, draft: DraftRow): boolean {
   const fields: readonly NameField[] = random.chance(0.5) ? ['first_name', 'last_name'] : ['last_name', 'first_name'];
   for (const field of fields) {
-    const typo = typoName(random, person[field]);
+    const typo = typoName(random, draft.values[field]);
     if (typo !== undefined) {
       draft.values[field] = typo.name;
       draft.variations.push(`typo:${field}:${typo.operation}`);
-      return draft;
+      return true;
     }
   }
-  return { ...draft, kind: 'current', variations: ['fallback_from:typo'] };
+  return false;
+}
+
+/** One typing mistake in the first or the last name. */
+export function typoRow(context: BookContext, random: Random): DraftRow {
+  const draft = matchedDraft('typo', drawDirectoryPerson(context, random));
+  return addTypo(random, draft) ? draft : { ...draft, kind: 'current', variations: ['fallback_from:typo'] };
+}
+
+/**
+ * A typing mistake in a name of an out-of-date row: the hard case, where the e-mail or phone that would vouch for the
+ * person may be the old one, and the name must be recognised through the typo with the remaining fields alone.
+ */
+export function typoStaleRow(context: BookContext, random: Random): DraftRow {
+  const draft = staleRow(context, random);
+  return addTypo(random, draft) ? { ...draft, kind: 'typo_stale' } : { ...draft, variations: [...draft.variations, 'fallback_from:typo_stale'] };
 }
 
 // Most people have a first name with a common nickname; after this many draws without one, give up.
