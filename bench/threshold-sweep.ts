@@ -41,6 +41,7 @@ const SWEEPS: ReadonlyArray<[keyof MatchThresholds, readonly number[]]> = [
   ['firstNameSimilarity', [0.8, 0.85, 0.88, 0.9, 0.92, 0.95]],
   ['lastNameSimilarity', [0.8, 0.85, 0.88, 0.9, 0.92, 0.95]],
   ['minCorroboration', [0, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]],
+  ['minTypoCorroboration', [0.5, 0.6, 0.7, 0.8]],
   ['ambiguityMargin', [0, 0.02, 0.05, 0.1, 0.2]],
 ];
 

@@ -1,6 +1,10 @@
 import nock from 'nock';
 import { CircuitBreaker, ProviderHttpClient, ProviderRequestError, ProviderUnavailableError, type ProviderCallSettings } from '../src';
 import { FakeClock, deferred, settle } from './fake-clock';
+import { useNock } from '@refinery/test-support';
+import { failure } from './settle';
+
+useNock();
 
 const ORIGIN = 'https://directory.test';
 const URL_ = `${ORIGIN}/people?last=thorne`;
@@ -14,21 +18,7 @@ function client(clock: FakeClock, settings: Partial<ProviderCallSettings> = {}) 
   });
 }
 
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
-}
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
 
 describe('circuit breaker around the HTTP client', () => {
   it('opens after the threshold of failed calls and then rejects without sending anything', async () => {

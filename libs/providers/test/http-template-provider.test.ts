@@ -1,6 +1,9 @@
 import nock from 'nock';
 import { HttpTemplateProvider, ProviderRequestError, ProviderResponseError, type HttpTemplateProviderConfig } from '../src';
 import { FakeClock } from './fake-clock';
+import { useNock } from '@refinery/test-support';
+
+useNock();
 
 const DIR = 'https://dir.internal';
 const BY_EMAIL = `${DIR}/people?email={email}`;
@@ -18,12 +21,6 @@ function directory(config: Partial<HttpTemplateProviderConfig> = {}) {
   });
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
 
 describe('HttpTemplateProvider: which URL', () => {
   it('uses the first template whose placeholders all have values', () => {

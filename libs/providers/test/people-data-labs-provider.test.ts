@@ -8,6 +8,10 @@ import {
   type PeopleDataLabsOptions,
 } from '../src';
 import { FakeClock } from './fake-clock';
+import { useNock } from '@refinery/test-support';
+import { failure } from './settle';
+
+useNock();
 
 const PDL = 'https://api.peopledatalabs.com';
 const ENRICH = '/v5/person/enrich';
@@ -51,21 +55,7 @@ function provider(options: Partial<PeopleDataLabsOptions> = {}, clock = new Fake
   });
 }
 
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
-}
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
 
 describe('PeopleDataLabsProvider: request', () => {
   it('sends the API key in X-Api-Key and every field the contact has under its PDL name', async () => {

@@ -1,18 +1,13 @@
 import nock from 'nock';
 import type { ContactProvider } from '@refinery/matching';
 import { DEFAULT_PROVIDER_CHAIN, HttpTemplateProvider, PeopleDataLabsProvider, buildProviderChain, parseProviderChain } from '../src';
+import { useNock } from '@refinery/test-support';
+
+useNock();
 
 const directory: ContactProvider = { name: 'directory', inMemory: true, findCandidates: async (contacts) => contacts.map(() => []) };
 const context = { directory: () => directory, env: { PDL_API_KEY: 'pdl-secret', CRM_TOKEN: 'crm-token-123' } };
 
-beforeAll(() => nock.disableNetConnect());
-// Every nock-using test file restores the HTTP modules when done: Jest runs files one after another in one process,
-// and an interceptor left active answers the next file's requests a second time.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
-afterEach(() => nock.cleanAll());
 
 describe('provider chain config', () => {
   it('builds the providers in the configured order, secrets from the environment', () => {

@@ -9,6 +9,10 @@ import {
   type ProviderCallSettings,
 } from '../src';
 import { FakeClock } from './fake-clock';
+import { useNock } from '@refinery/test-support';
+import { failure } from './settle';
+
+useNock();
 
 const ORIGIN = 'https://provider.test';
 const URL_ = `${ORIGIN}/people?email=x%40example.com`;
@@ -26,21 +30,7 @@ function client(settings: Partial<ProviderCallSettings> = {}, random = () => 0, 
   };
 }
 
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: unknown) => error,
-  );
-}
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
 
 describe('ProviderHttpClient: retries', () => {
   it('retries a 429 and returns the answer that follows, after a jittered backoff', async () => {

@@ -4,3 +4,4 @@ export * from './http';
 export * from './aws-emulators';
 export * from './event-bridge-stand-in';
 export * from './event-source-poller';
+export * from './nock';

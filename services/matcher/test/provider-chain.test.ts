@@ -6,7 +6,7 @@ import type { ContactFields } from '@refinery/contacts';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { PeopleDataLabsProvider } from '@refinery/providers';
-import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { createTestPorts, readFixture, sqsEvent, testContext, useNock, type TestPorts } from '@refinery/test-support';
 import { DEFAULT_MATCHER_CONFIG, createMatcherService, seedNicknames } from '../src/service';
 
 // The matcher with a chain of real providers: People Data Labs (its HTTP API mocked with nock, on the documented
@@ -57,22 +57,14 @@ const NOT_FOUND = { status: 404, error: { type: 'not_found', message: 'No record
 
 let ports: TestPorts;
 
-beforeAll(() => nock.disableNetConnect());
-// Every nock-using test file restores the HTTP modules when done: Jest runs files one after another in one process,
-// and an interceptor left active answers the next file's requests a second time.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
+useNock();
+
 beforeEach(async () => {
   ports = createTestPorts();
   const { input } = FIXTURE.detail.data;
   await ports.objects.put(input, INPUT, { contentType: 'text/csv' });
 });
-afterEach(() => {
-  nock.cleanAll();
-  ports.cleanup();
-});
+afterEach(() => ports.cleanup());
 
 function recording(provider: ContactProvider, asked: string[]): ContactProvider {
   return {
