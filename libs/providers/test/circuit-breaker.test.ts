@@ -4,7 +4,7 @@ import { FakeClock, deferred, settle } from './fake-clock';
 import { useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
-useNock();
+useNock(nock);
 
 const ORIGIN = 'https://directory.test';
 const URL_ = `${ORIGIN}/people?last=thorne`;

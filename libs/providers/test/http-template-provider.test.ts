@@ -3,7 +3,7 @@ import { HttpTemplateProvider, ProviderRequestError, ProviderResponseError, type
 import { FakeClock } from './fake-clock';
 import { useNock } from '@refinery/test-support';
 
-useNock();
+useNock(nock);
 
 const DIR = 'https://dir.internal';
 const BY_EMAIL = `${DIR}/people?email={email}`;

@@ -11,7 +11,7 @@ import { FakeClock } from './fake-clock';
 import { useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
-useNock();
+useNock(nock);
 
 const PDL = 'https://api.peopledatalabs.com';
 const ENRICH = '/v5/person/enrich';

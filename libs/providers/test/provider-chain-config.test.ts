@@ -3,7 +3,7 @@ import type { ContactProvider } from '@refinery/matching';
 import { DEFAULT_PROVIDER_CHAIN, HttpTemplateProvider, PeopleDataLabsProvider, buildProviderChain, parseProviderChain } from '../src';
 import { useNock } from '@refinery/test-support';
 
-useNock();
+useNock(nock);
 
 const directory: ContactProvider = { name: 'directory', inMemory: true, findCandidates: async (contacts) => contacts.map(() => []) };
 const context = { directory: () => directory, env: { PDL_API_KEY: 'pdl-secret', CRM_TOKEN: 'crm-token-123' } };

@@ -12,7 +12,7 @@ import { FakeClock } from './fake-clock';
 import { useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
-useNock();
+useNock(nock);
 
 const ORIGIN = 'https://provider.test';
 const URL_ = `${ORIGIN}/people?email=x%40example.com`;

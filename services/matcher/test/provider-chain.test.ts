@@ -57,7 +57,7 @@ const NOT_FOUND = { status: 404, error: { type: 'not_found', message: 'No record
 
 let ports: TestPorts;
 
-useNock();
+useNock(nock);
 
 beforeEach(async () => {
   ports = createTestPorts();
