@@ -14,6 +14,7 @@ import type { IngestDeps } from '../config';
 import { Jobs } from '../domain/jobs';
 import { publicJobView } from '../domain/job-state';
 import { createContactMatchRoute } from './contact-match';
+import { createWebhookRoutes } from './crm-webhooks';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
@@ -36,6 +37,8 @@ export function createApiHandler(deps: IngestDeps): HttpApiHandler {
     routes: {
       'POST /jobs': (request) => createJob(deps, jobs, request),
       'POST /contacts/match': createContactMatchRoute(deps, jobs),
+      // POST/GET/DELETE /webhook-sources, and POST /webhooks/{source}: signed, without a bearer token.
+      ...createWebhookRoutes(deps, jobs),
       'GET /jobs/{id}': async (request) => {
         const { state } = await findJob(jobs, request);
         return json(200, publicJobView(state));

@@ -93,7 +93,11 @@ function deadlineOf(request: ApiRequest, configuredMs: number): number {
   return Math.min(Number(asked), configuredMs);
 }
 
-function contactOf(request: ApiRequest): SingleContact {
+/**
+ * The contact of a `{ "contact": {...}, "options"?: {} }` JSON body (POST /contacts/match, and the signed webhooks of
+ * POST /webhooks/{source}), or the 415/400 that says what is wrong with it.
+ */
+export function contactOf(request: ApiRequest): SingleContact {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/json') {
     throw new HttpError(

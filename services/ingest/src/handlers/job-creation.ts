@@ -1,12 +1,13 @@
-// Creating jobs from requests, shared by the routes that create them (`POST /jobs`, `POST /contacts/match`):
-// Idempotency-Key claims, the job.created record, and storing a CSV given in the request as the job's input.
+// Creating jobs from requests, shared by the routes that create them (`POST /jobs`, `POST /contacts/match`,
+// `POST /webhooks/{source}`): Idempotency-Key claims, the job.created record, and storing a CSV given in the request as
+// the job's input.
 import { createHash } from 'node:crypto';
 import type { JobOptionsData } from '@refinery/events';
 import { ObjectExistsError } from '@refinery/ports';
 import { HttpError, NonRetryableError, type ApiRequest } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { inspectUpload } from '../domain/inspect-upload';
-import { IdempotencyConflictError, type Jobs, type NewJob } from '../domain/jobs';
+import { IdempotencyConflictError, type IdempotentClaim, type Jobs, type NewJob } from '../domain/jobs';
 import type { JobState } from '../domain/job-state';
 
 export interface InlineCsv {
@@ -20,6 +21,11 @@ export interface InlineCsv {
    * the notification then finds it submitted (submitting is idempotent).
    */
   readonly submit?: 'notification' | 'at-once';
+  /**
+   * The job id, claimed already by the caller (a signed webhook's id, seen for the first time or again) instead of
+   * through the request's Idempotency-Key.
+   */
+  readonly claim?: IdempotentClaim;
 }
 
 /**
@@ -38,8 +44,7 @@ export async function acceptInlineCsv(
     throw new HttpError(422, 'unusable_header', verdict.message, verdict.details);
   }
   const { filename, options } = input;
-  const fingerprint = createHash('sha256').update(JSON.stringify({ options, filename })).update(input.csv).digest('hex');
-  const claim = await claimJobId(jobs, request, fingerprint, deps);
+  const claim = input.claim ?? (await claimJobId(jobs, request, inlineCsvFingerprint(input), deps));
   const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
   if (!state.submitted) {
     let stored = false;
@@ -56,6 +61,11 @@ export async function acceptInlineCsv(
   }
   // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
   return { jobId: claim.jobId, state };
+}
+
+/** What an Idempotency-Key is checked against: the same key must come back with the same file and options. */
+function inlineCsvFingerprint(input: InlineCsv): string {
+  return createHash('sha256').update(JSON.stringify({ options: input.options, filename: input.filename })).update(input.csv).digest('hex');
 }
 
 /**
