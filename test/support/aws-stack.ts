@@ -31,6 +31,7 @@ export const EVENT_BUS = `refinery-${STAGE}`;
 export const RESOURCES = {
   uploadsBucket: 'refinery-ingest-test-uploads',
   jobsTable: 'refinery-ingest-test-jobs',
+  plansTable: 'refinery-chunker-test-plans',
   matcherChunksBucket: 'refinery-matcher-test-chunks',
   nicknamesTable: 'refinery-matcher-test-nicknames',
   directoryBucket: 'refinery-test-directory',
@@ -80,7 +81,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
   for (const bucket of [RESOURCES.uploadsBucket, RESOURCES.matcherChunksBucket, RESOURCES.directoryBucket, RESOURCES.labelerChunksBucket, RESOURCES.resultsBucket]) {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
-  for (const table of [RESOURCES.jobsTable, RESOURCES.nicknamesTable, RESOURCES.ledgerTable, RESOURCES.subscriptionsTable]) {
+  for (const table of [RESOURCES.jobsTable, RESOURCES.plansTable, RESOURCES.nicknamesTable, RESOURCES.ledgerTable, RESOURCES.subscriptionsTable]) {
     await emulators.createTable(table);
   }
   await new S3ObjectStore({ client: clients.s3 }).put({ bucket: RESOURCES.directoryBucket, key: 'directory.csv' }, readFileSync(options.directoryCsvPath));
@@ -88,7 +89,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
 
   const common = { EVENT_BUS_NAME: EVENT_BUS, LOG_LEVEL: 'silent' };
   const ingest = await createIngestLambda({ ...common, UPLOADS_BUCKET: RESOURCES.uploadsBucket, JOBS_TABLE: RESOURCES.jobsTable, REFINERY_API_TOKENS: options.apiTokens }, clients);
-  const chunker = await createChunkerLambda({ ...common }, clients);
+  const chunker = await createChunkerLambda({ ...common, PLANS_TABLE: RESOURCES.plansTable }, clients);
   const matcher = await createMatcherLambda(
     { ...common, CHUNKS_BUCKET: RESOURCES.matcherChunksBucket, NICKNAMES_TABLE: RESOURCES.nicknamesTable, DIRECTORY_BUCKET: RESOURCES.directoryBucket, DIRECTORY_KEY: 'directory.csv' },
     clients,

@@ -55,6 +55,7 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
       logger: ports.logger,
       config: { ...DEFAULT_CHUNKER_CONFIG, ...config },
       objects: ports.objects,
+      plans: ports.table('chunker-plans'),
     });
   }
 

@@ -12,10 +12,20 @@ import {
 import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { planJob } from '../domain/plan-job';
+import { plannedChunkItem, storedWindow } from '../domain/plan-store';
+
+/** Plan items per batchPut call (the adapter splits them further into DynamoDB's batches of 25). */
+const STORE_BATCH = 500;
 
 /**
- * job.submitted.v1 -> one chunk.planned.v1 per chunk, then job.planned.v1 with the totals. Event ids derive from the
- * submission, so a redelivered submission republishes the very same events (and consumers drop the copies).
+ * job.submitted.v1 -> the whole plan stored (one chunk.planned.v1 per chunk, in the plans table), then the first
+ * `chunkWindow` chunk.planned.v1 published, then job.planned.v1 with the totals. The other chunks are released one by
+ * one as chunks complete (handlers/release-chunks.ts). Event ids derive from the submission, so a redelivered
+ * submission stores and republishes the very same events (and consumers drop the copies).
+ *
+ * The plan is stored before anything is published: a crash part-way leaves nothing a consumer has seen that the
+ * redelivery would not complete. A redelivery keeps the window the job was first planned with, so a window changed
+ * by a deploy never applies to half a job.
  */
 export function createPlanChunksHandler(deps: ChunkerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   return createEventSubscriptionHandler({
@@ -25,15 +35,18 @@ export function createPlanChunksHandler(deps: ChunkerDeps, subscription: Subscri
     handle: async (event, { logger }) => {
       if (!isEventOf(event, jobSubmittedV1)) return;
       const { input, options } = event.data;
+      const { jobId } = event.metadata;
       const chunkRows = options.chunkRows ?? deps.config.defaultChunkRows;
       const plan = await planJob(deps.objects, input, options, { chunkRows, maxChunkBytes: deps.config.maxChunkBytes });
       const format = plan.header.format;
       const columns = plan.columns.map((column) => ({ index: column.index, name: column.name, field: column.field }));
       const now = (): string => deps.clock.now().toISOString();
       const inputRef = { bucket: input.bucket, key: input.key };
+      const window = plan.chunks.length === 0 ? deps.config.chunkWindow : ((await storedWindow(deps.plans, jobId)) ?? deps.config.chunkWindow);
 
-      const planned: DomainEvent[] = plan.chunks.map((chunk) =>
-        createEvent(chunkPlannedV1, {
+      const plannedEvent = (index: number): DomainEvent<typeof chunkPlannedV1> => {
+        const chunk = plan.chunks[index]!;
+        return createEvent(chunkPlannedV1, {
           service: 'chunker',
           metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkPlannedV1.type, chunk.index)), occurredAt: now() },
           data: {
@@ -44,18 +57,28 @@ export function createPlanChunksHandler(deps: ChunkerDeps, subscription: Subscri
             format,
             columns,
           },
-        }),
-      );
-      for (let i = 0; i < planned.length; i += deps.config.publishBatchSize) {
-        await deps.publisher.publish(planned.slice(i, i + deps.config.publishBatchSize).map(toPublishEntry));
+        });
+      };
+
+      // 1. The whole plan, stored (events built a slice at a time: memory holds one slice, not every event).
+      const released: DomainEvent[] = [];
+      for (let start = 0; start < plan.chunks.length; start += STORE_BATCH) {
+        const events = plan.chunks.slice(start, start + STORE_BATCH).map((_, offset) => plannedEvent(start + offset));
+        await deps.plans.batchPut(events.map((planned) => plannedChunkItem(jobId, planned, window)));
+        released.push(...events.filter((planned) => planned.data.chunk.index < window));
       }
+      // 2. The first window of chunks, released.
+      for (let i = 0; i < released.length; i += deps.config.publishBatchSize) {
+        await deps.publisher.publish(released.slice(i, i + deps.config.publishBatchSize).map(toPublishEntry));
+      }
+      // 3. The totals.
       const totals = createEvent(jobPlannedV1, {
         service: 'chunker',
         metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, jobPlannedV1.type)), occurredAt: now() },
         data: { input: inputRef, format, columns, rows: { total: plan.rows }, chunks: { total: plan.chunks.length } },
       });
       await deps.publisher.publish([toPublishEntry(totals)]);
-      logger.info({ rows: plan.rows, chunks: plan.chunks.length, delimiter: format.delimiter }, 'job planned');
+      logger.info({ rows: plan.rows, chunks: plan.chunks.length, released: released.length, window, delimiter: format.delimiter }, 'job planned');
     },
   });
 }

@@ -1,0 +1,296 @@
+import { join } from 'node:path';
+import {
+  chunkMatchedV1,
+  createEvent,
+  deriveEventId,
+  followUpMetadata,
+  type DecodedEvent,
+  type DomainEvent,
+} from '@refinery/events';
+import { queryAll } from '@refinery/ports';
+import type { ServiceDefinition } from '@refinery/runtime';
+import { createTestPorts, eventBridgeBody, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
+
+// The per-job window: job.submitted.v1 stores the whole plan and publishes the first W chunk.planned.v1; each
+// chunk.matched.v1 of chunk i publishes the stored chunk.planned.v1 of chunk i + W.
+
+const FIXTURES = join(__dirname, 'fixtures');
+const SUBMITTED_BODY = readFixture(join(FIXTURES, 'job-submitted.json'));
+const SUBMITTED = JSON.parse(SUBMITTED_BODY) as {
+  detail: { metadata: { eventId: string; jobId: string; tenantId: string }; data: { input: { bucket: string; key: string } } };
+};
+const CAUSE = SUBMITTED.detail.metadata;
+const INPUT = { bucket: SUBMITTED.detail.data.input.bucket, key: SUBMITTED.detail.data.input.key };
+const PLANS = 'chunker-plans';
+
+/** A book of `rows` rows; with chunkRows 1 every row is a chunk. */
+function book(rows: number): Buffer {
+  const lines = ['First Name,Last Name,Email'];
+  for (let i = 0; i < rows; i += 1) lines.push(`Person${i},Tester${i},p${i}@example.com`);
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+function submittedBody(file: Buffer, chunkRows = 1): string {
+  const event = JSON.parse(SUBMITTED_BODY);
+  event.detail.data.input.sizeBytes = file.length;
+  event.detail.data.options = { chunkRows };
+  return JSON.stringify(event);
+}
+
+const plannedId = (index: number): string => deriveEventId(CAUSE.eventId, 'chunk.planned.v1', index);
+
+describe('chunker window: only W chunks of a job are released at a time', () => {
+  let ports: TestPorts;
+  let service: ServiceDefinition;
+
+  function start(config: Partial<ChunkerConfig> = {}): void {
+    service = createChunkerService({
+      publisher: ports.publisher,
+      clock: ports.clock,
+      ids: ports.ids,
+      logger: ports.logger,
+      config: { ...DEFAULT_CHUNKER_CONFIG, ...config },
+      objects: ports.objects,
+      plans: ports.table(PLANS),
+    });
+  }
+
+  function deliver(subscription: 'jobs' | 'progress', bodies: readonly string[], options: { receiveCount?: number } = {}) {
+    const binding = service.subscriptions[subscription];
+    if (!binding) throw new Error(`chunker has no ${subscription} subscription`);
+    return binding.handler(sqsEvent(bodies, options), testContext());
+  }
+
+  /** The chunk.matched.v1 the matcher publishes once it has matched a planned chunk. */
+  function matchedBody(planned: DomainEvent | DecodedEvent): string {
+    const data = planned.data as { chunk: { index: number; count: number }; rows: { first: number; count: number } };
+    const matched = createEvent(chunkMatchedV1, {
+      service: 'matcher',
+      metadata: { ...followUpMetadata(planned, deriveEventId(planned.metadata.eventId, chunkMatchedV1.type)), occurredAt: '2026-11-28T12:00:03.000Z' },
+      data: {
+        chunk: data.chunk,
+        rows: data.rows,
+        result: { bucket: 'matcher-chunks', key: `tenants/${CAUSE.tenantId}/jobs/${CAUSE.jobId}/matched/${String(data.chunk.index).padStart(9, '0')}.ndjson` },
+        counts: { matched: data.rows.count, unmatched: 0, invalid: 0, byMethod: { exact: data.rows.count, fuzzy: 0, nickname: 0 } },
+      },
+    });
+    return eventBridgeBody(matched);
+  }
+
+  /** The job's stored plan, in chunk order, as the table holds it. */
+  async function storedPlan(): Promise<{ sk: string; window: unknown; event: DomainEvent }[]> {
+    const items = [];
+    for await (const item of queryAll(ports.table(PLANS), `job#${CAUSE.jobId}`)) {
+      items.push({ sk: item.sk, window: item.window, event: JSON.parse(String(item.event)) as DomainEvent });
+    }
+    return items;
+  }
+
+  const planned = () => ports.publisher.ofType('chunk.planned.v1');
+  const plannedIndexes = () => planned().map((event) => event.data.chunk.index);
+
+  beforeEach(() => {
+    ports = createTestPorts();
+    start({ chunkWindow: 3 });
+  });
+  afterEach(() => ports.cleanup());
+
+  it('publishes only the first W chunk.planned.v1, then job.planned.v1 with the whole totals', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+
+    expect(await deliver('jobs', [submittedBody(file)])).toEqual({ batchItemFailures: [] });
+
+    expect(ports.publisher.entries.map((entry) => entry.detailType)).toEqual(['chunk.planned.v1', 'chunk.planned.v1', 'chunk.planned.v1', 'job.planned.v1']);
+    expect(planned().map((event) => event.metadata.eventId)).toEqual([plannedId(0), plannedId(1), plannedId(2)]);
+    expect(planned().map((event) => event.data.chunk)).toEqual([0, 1, 2].map((index) => ({ index, count: 10 })));
+    expect(ports.publisher.ofType('job.planned.v1')[0]?.data).toMatchObject({ rows: { total: 10 }, chunks: { total: 10 } });
+  });
+
+  it('stores the whole plan first: one item per chunk with its chunk.planned.v1 (derived id) and the window', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+
+    await deliver('jobs', [submittedBody(file)]);
+
+    const stored = await storedPlan();
+    expect(stored.map((item) => item.sk)).toEqual([...Array(10).keys()].map((index) => `chunk#${String(index).padStart(9, '0')}`));
+    expect(stored.map((item) => item.window)).toEqual(Array(10).fill(3));
+    expect(stored.map((item) => item.event.metadata.eventId)).toEqual([...Array(10).keys()].map(plannedId));
+    expect(stored.map((item) => item.event.data)).toEqual(
+      [...Array(10).keys()].map((index) => expect.objectContaining({ input: INPUT, chunk: { index, count: 10 }, rows: { first: index, count: 1, firstLine: index + 2 } })),
+    );
+    // What was published is exactly what was stored.
+    expect(ports.publisher.events().slice(0, 3)).toEqual(stored.slice(0, 3).map((item) => item.event));
+  });
+
+  it('when the bus refuses the first window, the stored plan stays and the retry publishes the same first W', async () => {
+    const file = book(5);
+    await ports.objects.put(INPUT, file);
+    ports.publisher.failWith = new Error('EventBridge unavailable');
+
+    expect(await deliver('jobs', [submittedBody(file)])).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    // The plan is stored before anything is published: the retry finds it (and rewrites the same items).
+    expect((await storedPlan()).map((item) => item.event.metadata.eventId)).toEqual([...Array(5).keys()].map(plannedId));
+
+    ports.publisher.failWith = undefined;
+    expect(await deliver('jobs', [submittedBody(file)], { receiveCount: 2 })).toEqual({ batchItemFailures: [] });
+    expect(plannedIndexes()).toEqual([0, 1, 2]);
+  });
+
+  it('chunk.matched.v1 of chunk i publishes the stored chunk.planned.v1 of chunk i + W, with its stored id', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const [first] = planned();
+    const stored = await storedPlan();
+    ports.publisher.clear();
+
+    expect(await deliver('progress', [matchedBody(first!)])).toEqual({ batchItemFailures: [] });
+
+    expect(ports.publisher.events()).toEqual([stored[3]?.event]);
+    expect(ports.publisher.events()[0]?.metadata.eventId).toBe(plannedId(3));
+    expect(ports.publisher.entries[0]?.source).toBe('refinery.chunker');
+  });
+
+  it('a duplicate chunk.matched.v1 republishes the very same event (same id), which consumers drop', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const second = planned()[1]!;
+    ports.publisher.clear();
+
+    await deliver('progress', [matchedBody(second)]);
+    await deliver('progress', [matchedBody(second)], { receiveCount: 2 });
+    await deliver('progress', [matchedBody(second), matchedBody(second)]);
+
+    expect(ports.publisher.events().map((event) => event.metadata.eventId)).toEqual(Array(4).fill(plannedId(4)));
+    expect(new Set(ports.publisher.entries.map((entry) => entry.detail)).size).toBe(1);
+  });
+
+  it('the last W chunks release nothing', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const stored = await storedPlan();
+    ports.publisher.clear();
+
+    expect(await deliver('progress', stored.slice(7).map((item) => matchedBody(item.event)))).toEqual({ batchItemFailures: [] });
+    expect(ports.publisher.entries).toEqual([]);
+
+    await deliver('progress', [matchedBody(stored[6]!.event)]);
+    expect(plannedIndexes()).toEqual([9]);
+  });
+
+  it('releases every chunk exactly once, whatever order chunks complete in', async () => {
+    const file = book(23);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const released = new Map<string, DecodedEvent>();
+    let inFlight = [...planned()];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const event of inFlight) released.set(event.metadata.eventId, event);
+    while (inFlight.length > 0) {
+      // At most W chunks of the job are ever queued or in flight at the matcher.
+      expect(inFlight.length).toBeLessThanOrEqual(3);
+      const [done] = inFlight.splice(random(inFlight.length), 1);
+      ports.publisher.clear();
+      await deliver('progress', [matchedBody(done!)]);
+      for (const event of planned()) {
+        expect(released.has(event.metadata.eventId)).toBe(false);
+        released.set(event.metadata.eventId, event);
+        inFlight.push(event);
+      }
+    }
+    expect([...released.keys()].sort()).toEqual([...Array(23).keys()].map(plannedId).sort());
+  });
+
+  it('a redelivered job.submitted.v1 rebuilds the same plan and republishes the same first W ids, with the window it was planned with', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const first = ports.publisher.events().map((event) => [event.type, event.metadata.eventId]);
+    const storedFirst = await storedPlan();
+    ports.publisher.clear();
+
+    // Even after a deploy changed the window: the job keeps the one it was planned with.
+    start({ chunkWindow: 5 });
+    expect(await deliver('jobs', [submittedBody(file)], { receiveCount: 2 })).toEqual({ batchItemFailures: [] });
+
+    expect(ports.publisher.events().map((event) => [event.type, event.metadata.eventId])).toEqual(first);
+    expect(first).toEqual([...[0, 1, 2].map((index) => ['chunk.planned.v1', plannedId(index)]), ['job.planned.v1', deriveEventId(CAUSE.eventId, 'job.planned.v1')]]);
+    const storedAgain = await storedPlan();
+    expect(storedAgain.map((item) => [item.sk, item.window, item.event.metadata.eventId])).toEqual(storedFirst.map((item) => [item.sk, item.window, item.event.metadata.eventId]));
+  });
+
+  it('publishes every chunk at once when the job has no more chunks than the window', async () => {
+    start({ chunkWindow: 10 });
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+
+    await deliver('jobs', [submittedBody(file)]);
+
+    expect(plannedIndexes()).toEqual([...Array(10).keys()]);
+    ports.publisher.clear();
+    await deliver('progress', [matchedBody((await storedPlan())[0]!.event)]);
+    expect(ports.publisher.entries).toEqual([]);
+  });
+
+  it('acknowledges a chunk.matched.v1 of a job it holds no plan for (planned before windows), publishing nothing', async () => {
+    const file = book(4);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const stored = await storedPlan();
+    ports.publisher.clear();
+    const other = JSON.parse(matchedBody(stored[0]!.event));
+    other.detail.metadata.jobId = 'job_01JDQ7ZK3M8V5N2X4C6B9T0R1X';
+
+    expect(await deliver('progress', [JSON.stringify(other)])).toEqual({ batchItemFailures: [] });
+    expect(ports.publisher.entries).toEqual([]);
+  });
+
+  it('retries a release the bus refused (batch item failure); the retry publishes the same event', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const first = planned()[0]!;
+    ports.publisher.clear();
+    ports.publisher.failWith = new Error('EventBridge unavailable');
+
+    expect(await deliver('progress', [matchedBody(first)])).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(ports.publisher.entries).toEqual([]);
+
+    ports.publisher.failWith = undefined;
+    expect(await deliver('progress', [matchedBody(first)], { receiveCount: 2 })).toEqual({ batchItemFailures: [] });
+    expect(ports.publisher.events().map((event) => event.metadata.eventId)).toEqual([plannedId(3)]);
+  });
+
+  it('on the last allowed delivery of a release that keeps failing, reports stage.failed.v1 naming the chunk', async () => {
+    const file = book(10);
+    await ports.objects.put(INPUT, file);
+    await deliver('jobs', [submittedBody(file)]);
+    const body = matchedBody(planned()[0]!);
+    const matchedId = JSON.parse(body).detail.metadata.eventId as string;
+    // The table lost the successor: nothing a retry can fix, so the job must end failed rather than hang.
+    await ports.table(PLANS).delete({ pk: `job#${CAUSE.jobId}`, sk: 'chunk#000000003' });
+    const maxReceiveCount = service.manifest.subscriptions.progress?.queue.maxReceiveCount ?? 0;
+    ports.publisher.clear();
+
+    expect(await deliver('progress', [body], { receiveCount: maxReceiveCount })).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+
+    const [failed] = ports.publisher.ofType('stage.failed.v1');
+    expect(failed?.metadata).toMatchObject({ eventId: deriveEventId(matchedId, 'stage.failed.v1', 'chunker', 'progress'), jobId: CAUSE.jobId });
+    expect(failed?.data).toMatchObject({ service: 'chunker', subscription: 'progress', eventType: 'chunk.matched.v1', chunk: { index: 0 }, retryable: true });
+    expect(failed?.data.reason).toContain('but not chunk 3 of 10');
+  });
+
+  it('refuses a window that is not a positive integer', () => {
+    expect(() => start({ chunkWindow: 0 })).toThrow('chunkWindow must be a positive integer');
+    expect(() => start({ chunkWindow: 1.5 })).toThrow('chunkWindow must be a positive integer');
+  });
+});
