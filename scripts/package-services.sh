@@ -31,7 +31,7 @@ export SLS_TELEMETRY_DISABLED=1 SLS_TRACKING_DISABLED=1 SLS_NOTIFICATIONS_MODE=o
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 
 STAGE=ci
-SERVICES=(platform ingest chunker matcher labeler merger notifier)
+SERVICES=(platform ingest chunker matcher labeler merger notifier mailchimp-sync)
 # serverless-esbuild never exits after a failed build (floydspace/serverless-esbuild#532): without a limit, one
 # compile error would hold CI until its own timeout.
 TIMEOUT_SECONDS="${PACKAGE_TIMEOUT_SECONDS:-600}"
@@ -41,6 +41,7 @@ TIMEOUT_SECONDS="${PACKAGE_TIMEOUT_SECONDS:-600}"
 export REFINERY_API_TOKENS='ci:ci-stub-token-not-a-secret'
 export REFINERY_DIRECTORY_BUCKET='refinery-ci-directory-123456789012-us-east-1'
 export REFINERY_DIRECTORY_KEY='directory/people.csv'
+export REFINERY_KEY_ENCRYPTION_KEY='Y2ktc3R1Yi1rZXktbm90LWEtc2VjcmV0LTMyYnl0ZXM='
 
 for tool in serverless serverless-compose node; do
   command -v "$tool" > /dev/null || { echo "package-services: $tool not found (run npm ci first)" >&2; exit 1; }

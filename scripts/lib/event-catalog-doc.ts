@@ -1,5 +1,5 @@
 import { matchesEventPattern } from '@refinery/event-patterns';
-import { EVENT_TYPES, detailJsonSchema, type EventType } from '@refinery/events';
+import { EVENT_TYPES, detailJsonSchema, producersOf, type EventType } from '@refinery/events';
 import type { ServiceManifest } from '@refinery/runtime';
 
 interface JsonSchema {
@@ -17,7 +17,8 @@ interface JsonSchema {
 
 /** Which services' subscriptions receive an event of this type (their rule patterns decide). */
 export function consumersOf(type: EventType, manifests: readonly ServiceManifest[]): string[] {
-  const sources = type.producer === '*' ? manifests.map((m) => `refinery.${m.service}`) : [`refinery.${type.producer}`];
+  const producers = producersOf(type);
+  const sources = producers === '*' ? manifests.map((m) => `refinery.${m.service}`) : producers.map((producer) => `refinery.${producer}`);
   const consumers: string[] = [];
   for (const manifest of manifests) {
     for (const [name, subscription] of Object.entries(manifest.subscriptions)) {
@@ -83,7 +84,7 @@ export function renderEventCatalog(manifests: readonly ServiceManifest[]): strin
       '',
       type.description,
       '',
-      `- Producer: ${type.producer === '*' ? 'any service (source `refinery.<service>` of the service that failed)' : `\`refinery.${type.producer}\``}`,
+      `- Producer: ${producersOf(type) === '*' ? 'any service (source `refinery.<service>` of the service that failed)' : (producersOf(type) as readonly string[]).map((producer) => `\`refinery.${producer}\``).join(', ')}`,
       `- Consumers: ${consumers.length ? consumers.join(', ') : 'none yet (published for other teams and the job history)'}`,
       `- Schema: [\`schemas/${type.type}.json\`](../schemas/${type.type}.json)`,
       '',
@@ -99,6 +100,6 @@ export function renderEventCatalog(manifests: readonly ServiceManifest[]): strin
       '',
     ].join('\n');
   });
-  const index = EVENT_TYPES.map((type) => `| [\`${type.type}\`](#${type.type.replace(/\./g, '')}) | ${type.producer === '*' ? 'any' : type.producer} | ${consumersOf(type, manifests).join(', ') || '—'} |`);
+  const index = EVENT_TYPES.map((type) => `| [\`${type.type}\`](#${type.type.replace(/\./g, '')}) | ${producersOf(type) === '*' ? 'any' : (producersOf(type) as readonly string[]).join(', ')} | ${consumersOf(type, manifests).join(', ') || '—'} |`);
   return [HEADER, '| Event | Producer | Consumers |', '| --- | --- | --- |', ...index, '', ...sections].join('\n');
 }

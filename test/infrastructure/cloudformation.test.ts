@@ -15,7 +15,7 @@ import { ZipArchive } from './zip-archive';
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'ci';
 const PACKAGE_COMMAND = 'bash scripts/package-services.sh';
-const SERVICES = ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'notifier'] as const;
+const SERVICES = ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'notifier', 'mailchimp-sync'] as const;
 type ServiceName = (typeof SERVICES)[number];
 
 type Json = Record<string, unknown>;
@@ -135,19 +135,35 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
       return [objectsOf(name['Fn::Sub'])];
     },
   },
-  chunker: { buckets: {}, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'ingest', 'UploadsBucketName'))] },
+  // Job inputs: uploads, and the audience files mailchimp-sync writes for its jobs.
+  chunker: {
+    buckets: {},
+    tables: ['PlansTable'],
+    reads: ({ state }) => [objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')), objectsOf(outputOf(state, 'mailchimp-sync', 'ImportsBucketName'))],
+  },
   matcher: {
     buckets: { ChunksBucket: 7 },
     tables: ['NicknamesTable'],
     // Job inputs, and the one directory object the operator names.
     reads: ({ state, environment }) => [
       objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')),
+      objectsOf(outputOf(state, 'mailchimp-sync', 'ImportsBucketName')),
       `arn:\${AWS::Partition}:s3:::${String(environment.DIRECTORY_BUCKET)}/${String(environment.DIRECTORY_KEY)}`,
     ],
   },
   labeler: { buckets: { ChunksBucket: 7 }, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))] },
   merger: { buckets: { ResultsBucket: 30 }, tables: ['LedgerTable'], reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName'))] },
   notifier: { buckets: {}, tables: ['SubscriptionsTable'], reads: () => [] },
+  // The merger's results (the write-back reads a completed job's result file), by the merger's own naming.
+  'mailchimp-sync': {
+    buckets: { ImportsBucket: 30 },
+    tables: ['StateTable', 'LimitsTable'],
+    reads: ({ templateOf }) => {
+      const name = propertiesOf(templateOf('merger'), 'ResultsBucket', 'AWS::S3::Bucket').BucketName;
+      if (!isRecord(name) || typeof name['Fn::Sub'] !== 'string') throw new Error(`merger's ResultsBucket name is ${show(name)}`);
+      return [objectsOf(name['Fn::Sub'])];
+    },
+  },
 };
 
 const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];

@@ -5,6 +5,7 @@ import { createLabelerLambda } from '@refinery/labeler/src/lambda';
 import { createMatcherLambda } from '@refinery/matcher/src/lambda';
 import { createMergerLambda } from '@refinery/merger/src/lambda';
 import { createNotifierLambda } from '@refinery/notifier/src/lambda';
+import { createMailchimpSyncLambda } from '@refinery/mailchimp-sync/src/lambda';
 
 // Each Lambda reads its settings from the environment through a zod schema at cold start: a missing or malformed
 // setting fails the start with its name, before any message is taken.
@@ -18,7 +19,8 @@ describe('Lambda settings', () => {
     ['labeler', createLabelerLambda, ['EVENT_BUS_NAME', 'CHUNKS_BUCKET']],
     ['merger', createMergerLambda, ['EVENT_BUS_NAME', 'RESULTS_BUCKET', 'LEDGER_TABLE']],
     ['notifier', createNotifierLambda, ['EVENT_BUS_NAME', 'SUBSCRIPTIONS_TABLE', 'REFINERY_API_TOKENS']],
-    ['chunker', createChunkerLambda, ['EVENT_BUS_NAME']],
+    ['chunker', createChunkerLambda, ['EVENT_BUS_NAME', 'PLANS_TABLE']],
+    ['mailchimp-sync', createMailchimpSyncLambda, ['EVENT_BUS_NAME', 'IMPORTS_BUCKET', 'STATE_TABLE', 'LIMITS_TABLE', 'REFINERY_API_TOKENS', 'KEY_ENCRYPTION_KEY']],
   ] as const)('%s names every missing setting', async (_service, create, settings) => {
     const failure = create({}, clients).then(
       () => 'started',
@@ -45,8 +47,9 @@ describe('Lambda settings', () => {
   });
 
   it('starts with valid settings and defaults the optional ones', async () => {
-    const lambda = await createChunkerLambda({ EVENT_BUS_NAME: 'bus' }, clients);
+    const lambda = await createChunkerLambda({ EVENT_BUS_NAME: 'bus', PLANS_TABLE: 'plans' }, clients);
     expect(lambda.service.manifest.service).toBe('chunker');
     expect(typeof lambda.jobs).toBe('function');
+    expect(typeof lambda.progress).toBe('function');
   });
 });

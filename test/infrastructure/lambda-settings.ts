@@ -12,6 +12,7 @@ import { createLabelerLambda } from '../../services/labeler/src/lambda';
 import { createMatcherLambda } from '../../services/matcher/src/lambda';
 import { createMergerLambda } from '../../services/merger/src/lambda';
 import { createNotifierLambda } from '../../services/notifier/src/lambda';
+import { createMailchimpSyncLambda } from '../../services/mailchimp-sync/src/lambda';
 
 type AwsClients = Parameters<typeof createIngestLambda>[1];
 type Environment = Record<string, string | undefined>;
@@ -23,6 +24,7 @@ const LAMBDAS: Readonly<Record<string, (env: Environment, clients: AwsClients) =
   labeler: createLabelerLambda,
   merger: createMergerLambda,
   notifier: createNotifierLambda,
+  'mailchimp-sync': createMailchimpSyncLambda,
 };
 
 const CALLS_ARE_OFF = 'AWS calls are off in this test';

@@ -6,6 +6,7 @@ import { DEFAULT_CHUNKER_CONFIG } from '../../services/chunker/src/config';
 import { DEFAULT_INGEST_CONFIG } from '../../services/ingest/src/config';
 import { DEFAULT_MATCHER_CONFIG } from '../../services/matcher/src/config';
 import { DEFAULT_NOTIFIER_CONFIG } from '../../services/notifier/src/config';
+import { DEFAULT_MAILCHIMP_SYNC_CONFIG } from '../../services/mailchimp-sync/src/config';
 import { requiredSettings } from './lambda-settings';
 
 // Each service's serverless.yml must read its subscriptions and routes from its service.json (the file the local
@@ -133,19 +134,20 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
   },
   chunker: {
     buckets: {},
-    tables: [],
-    environment: {},
-    reads: ['uploadsBucket'],
+    tables: ['PlansTable'],
+    environment: { PLANS_TABLE: 'PlansTable' },
+    reads: ['uploadsBucket', 'mailchimpImportsBucket'],
     optionalSettings: {
       DEFAULT_CHUNK_ROWS: ['defaultChunkRows', String(DEFAULT_CHUNKER_CONFIG.defaultChunkRows)],
       MAX_CHUNK_BYTES: ['maxChunkBytes', String(DEFAULT_CHUNKER_CONFIG.maxChunkBytes)],
+      CHUNK_WINDOW: ['chunkWindow', String(DEFAULT_CHUNKER_CONFIG.chunkWindow)],
     },
   },
   matcher: {
     buckets: { ChunksBucket: 7 },
     tables: ['NicknamesTable'],
     environment: { CHUNKS_BUCKET: 'ChunksBucket', NICKNAMES_TABLE: 'NicknamesTable' },
-    reads: ['uploadsBucket'],
+    reads: ['uploadsBucket', 'mailchimpImportsBucket'],
     objectReads: [{ bucket: 'directoryBucket', key: 'directoryKey' }],
     paramSettings: { DIRECTORY_BUCKET: 'directoryBucket', DIRECTORY_KEY: 'directoryKey' },
     optionalSettings: {
@@ -171,6 +173,17 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
     optionalSettings: {
       WEBHOOK_RETRY_DELAYS_MS: ['webhookRetryDelaysMs', DEFAULT_NOTIFIER_CONFIG.retryDelaysMs.join(',')],
       WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', String(DEFAULT_NOTIFIER_CONFIG.deliveryTimeoutMs)],
+    },
+  },
+  'mailchimp-sync': {
+    buckets: { ImportsBucket: 30 },
+    tables: ['StateTable', 'LimitsTable'],
+    environment: { IMPORTS_BUCKET: 'ImportsBucket', STATE_TABLE: 'StateTable', LIMITS_TABLE: 'LimitsTable' },
+    reads: ['resultsBucket'],
+    paramSettings: { REFINERY_API_TOKENS: 'apiTokens', KEY_ENCRYPTION_KEY: 'keyEncryptionKey' },
+    optionalSettings: {
+      MAILCHIMP_BASE_URL: ['mailchimpBaseUrl', ''],
+      MAILCHIMP_MAX_CONNECTIONS: ['mailchimpMaxConnections', String(DEFAULT_MAILCHIMP_SYNC_CONFIG.maxConnectionsPerKey)],
     },
   },
 };

@@ -8,8 +8,12 @@ import type { ContactProvider } from '@refinery/matching';
 import { createMergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
 import { createNotifierService, DEFAULT_NOTIFIER_CONFIG, type NotifierConfig } from '@refinery/notifier';
+import { TableKeyedLimiter } from '@refinery/keyed-limiter';
+import { MailchimpClient } from '@refinery/mailchimp';
+import { createMailchimpSyncService, DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, type MailchimpSyncConfig } from '@refinery/mailchimp-sync';
+import { localKeyEncryptionKey } from './secrets';
 import { systemClock, ulidIds } from '@refinery/ports';
-import { silentLogger, type Logger } from '@refinery/runtime';
+import { silentLogger, subscriptionQueueNames, type Logger } from '@refinery/runtime';
 import { LOCAL_RESOURCES } from './resources';
 import { resolveTokens, type ResolvedTokens } from './tokens';
 
@@ -29,6 +33,8 @@ export interface LocalAppOptions {
   readonly logger?: Logger;
   readonly chunker?: Partial<ChunkerConfig>;
   readonly notifier?: Partial<NotifierConfig>;
+  /** mailchimp-sync settings; `baseUrl` defaults to $MAILCHIMP_BASE_URL (else each key's data centre). */
+  readonly mailchimpSync?: Partial<Omit<MailchimpSyncConfig, 'importsBucket'>>;
   /** Overrides every queue's visibility timeout (fast retries in tests). */
   readonly visibilityTimeoutMs?: number;
   readonly concurrency?: number | Readonly<Record<string, number>>;
@@ -44,6 +50,17 @@ export interface LocalApp {
   close(): Promise<void>;
 }
 
+/**
+ * Handlers per queue on this machine (the local runtime's default is 2). Audience pages wait on Mailchimp, not on the
+ * CPU: enough of them run at once that Mailchimp's 10 connections per key (the limiter's job) are the bound.
+ */
+const LOCAL_CONCURRENCY: Readonly<Record<string, number>> = { [subscriptionQueueNames('mailchimp-sync', 'pages').queue]: 24 };
+
+function localConcurrency(option: LocalAppOptions['concurrency']): number | Readonly<Record<string, number>> {
+  if (typeof option === 'number') return option;
+  return { ...LOCAL_CONCURRENCY, ...option };
+}
+
 /** Every service on the local runtime, wired to local adapters, serving the HTTP API. */
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const logger = options.logger ?? silentLogger;
@@ -51,7 +68,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     dataDir: options.dataDir,
     logger,
     ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    concurrency: localConcurrency(options.concurrency),
   });
   let gateway: LocalHttpGateway | undefined;
   try {
@@ -79,6 +96,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         logger: logger.child({ service: 'chunker' }),
         config: { ...DEFAULT_CHUNKER_CONFIG, ...options.chunker },
         objects: runtime.objects,
+        plans: runtime.table(LOCAL_RESOURCES.chunker.plansTable),
       }),
     );
     runtime.register(
@@ -115,6 +133,28 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         // Local webhooks usually go to local receivers: plain http is fine here.
         config: { ...DEFAULT_NOTIFIER_CONFIG, allowHttp: true, ...options.notifier },
         subscriptions: runtime.table(LOCAL_RESOURCES.notifier.subscriptionsTable),
+        tokens: tokens.registry,
+      }),
+    );
+    const mailchimpState = runtime.table(LOCAL_RESOURCES.mailchimpSync.syncTable);
+    const mailchimpConfig: MailchimpSyncConfig = {
+      ...DEFAULT_MAILCHIMP_SYNC_CONFIG,
+      importsBucket: LOCAL_RESOURCES.mailchimpSync.importsBucket,
+      ...(process.env.MAILCHIMP_BASE_URL ? { baseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
+      ...options.mailchimpSync,
+    };
+    // One limiter over the data dir's table: every job and tenant of this machine shares each key's 10 connections.
+    const mailchimpLimiter = new TableKeyedLimiter({ table: runtime.table(LOCAL_RESOURCES.mailchimpSync.limitsTable), limit: mailchimpConfig.maxConnectionsPerKey });
+    runtime.register(
+      createMailchimpSyncService({
+        ...common,
+        logger: logger.child({ service: 'mailchimp-sync' }),
+        config: mailchimpConfig,
+        objects: runtime.objects,
+        table: mailchimpState,
+        keys: new KeyVault(mailchimpState, localKeyEncryptionKey(options.dataDir), ulidIds),
+        limiter: mailchimpLimiter,
+        mailchimp: (apiKey) => new MailchimpClient({ apiKey, gate: mailchimpLimiter, ...(mailchimpConfig.baseUrl ? { baseUrl: mailchimpConfig.baseUrl } : {}) }),
         tokens: tokens.registry,
       }),
     );

@@ -1,5 +1,6 @@
 import { chunkerManifest } from '@refinery/chunker';
 import { ingestManifest } from '@refinery/ingest';
+import { mailchimpSyncManifest } from '@refinery/mailchimp-sync';
 import { labelerManifest } from '@refinery/labeler';
 import { matcherManifest } from '@refinery/matcher';
 import { mergerManifest } from '@refinery/merger';
@@ -14,4 +15,5 @@ export const SERVICE_MANIFESTS: readonly ServiceManifest[] = [
   labelerManifest,
   mergerManifest,
   notifierManifest,
+  mailchimpSyncManifest,
 ];

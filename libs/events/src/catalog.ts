@@ -22,11 +22,15 @@ const exampleCounts = { matched: 812, unmatched: 170, invalid: 18, byMethod: { e
 
 export const jobCreatedV1 = defineEventType({
   type: 'job.created.v1',
-  producer: 'ingest',
-  description: 'A job was accepted; its input file is (or will be, for presigned uploads) at `input`.',
+  producer: ['ingest', 'mailchimp-sync'],
+  description:
+    'A job was accepted; its input file is (or will be, for presigned uploads and Mailchimp audiences) at `input`. ' +
+    'ingest creates jobs for files and single contacts, mailchimp-sync for audiences and Mailchimp webhooks.',
   data: z.object({
-    filename: z.string().describe('The name the user gave the file.'),
-    upload: z.enum(['body', 'presigned']).describe('How the file arrives: in the request body, or by a presigned PUT.'),
+    filename: z.string().describe('The name the user gave the file (for an audience: mailchimp-<list id>.csv).'),
+    upload: z
+      .enum(['body', 'presigned', 'mailchimp'])
+      .describe('How the file arrives: in the request body, by a presigned PUT, or fetched from Mailchimp by mailchimp-sync.'),
     input: objectRefSchema,
     options: jobOptionsSchema,
   }),
@@ -35,7 +39,7 @@ export const jobCreatedV1 = defineEventType({
 
 export const jobSubmittedV1 = defineEventType({
   type: 'job.submitted.v1',
-  producer: 'ingest',
+  producer: ['ingest', 'mailchimp-sync'],
   description: "The job's input file is stored and looks like a CSV with a usable header: planning can start.",
   data: z.object({
     filename: z.string(),
@@ -202,6 +206,82 @@ export const jobFailedV1 = defineEventType({
   },
 });
 
+export const mailchimpImportRequestedV1 = defineEventType({
+  type: 'mailchimp-import.requested.v1',
+  producer: 'mailchimp-sync',
+  description:
+    'A Mailchimp audience import was accepted (its job is created): mailchimp-sync plans the page ranges. The API key ' +
+    'is never in an event: `apiKeyRef` names it in mailchimp-sync\'s encrypted key store.',
+  data: z.object({
+    listId: z.string().min(1),
+    apiKeyRef: z.string().min(1).describe("A reference to the API key in mailchimp-sync's key store, never the key."),
+    snapshotAt: z.iso.datetime({ offset: true }).describe('Members who opted in after this are not part of the import.'),
+    writeBack: z.boolean().describe('Write confirmed and new values back to Mailchimp when the job completes.'),
+  }),
+  example: { listId: 'a1b2c3d4e5', apiKeyRef: 'mck_01JD0000000000000000000000', snapshotAt: '2026-11-28T12:00:00.000Z', writeBack: false },
+});
+
+export const mailchimpPageRequestedV1 = defineEventType({
+  type: 'mailchimp-page.requested.v1',
+  producer: 'mailchimp-sync',
+  description: 'One page range of an audience to fetch (`count` <= 1000 members from `offset`, in opt-in order).',
+  data: z.object({
+    listId: z.string().min(1),
+    apiKeyRef: z.string().min(1),
+    snapshotAt: z.iso.datetime({ offset: true }),
+    page: chunkPositionSchema,
+    offset: z.number().int().min(0),
+    count: z.number().int().min(1).max(1000),
+  }),
+  example: {
+    listId: 'a1b2c3d4e5',
+    apiKeyRef: 'mck_01JD0000000000000000000000',
+    snapshotAt: '2026-11-28T12:00:00.000Z',
+    page: { index: 3, count: 28 },
+    offset: 2700,
+    count: 1000,
+  },
+});
+
+export const mailchimpMemberChangedV1 = defineEventType({
+  type: 'mailchimp-member.changed.v1',
+  producer: 'mailchimp-sync',
+  description:
+    'Mailchimp told us (audience webhook) that a member unsubscribed, was cleaned, or that a campaign was sent. Recorded for ' +
+    'other teams and the archive; subscribe, profile and e-mail changes become single-contact jobs instead.',
+  data: z.object({
+    type: z.enum(['unsubscribe', 'cleaned', 'campaign']),
+    listId: z.string().min(1),
+    firedAt: z.string().describe('Mailchimp\'s fired_at, as sent ("2009-03-26 21:35:57", UTC).'),
+    memberId: z.string().optional().describe("Mailchimp's member id (the MD5 of the lower-cased e-mail)."),
+    reason: z.string().optional().describe('unsubscribe: manual/abuse; cleaned: hard/abuse.'),
+    campaignId: z.string().optional(),
+  }),
+  example: { type: 'unsubscribe', listId: 'a1b2c3d4e5', firedAt: '2026-11-28 12:00:00', memberId: '8a25ff1d98', reason: 'manual' },
+});
+
+export const mailchimpWritebackCompletedV1 = defineEventType({
+  type: 'mailchimp-writeback.completed.v1',
+  producer: 'mailchimp-sync',
+  description: "An import's results were written back to Mailchimp through a batch operation; per-member failures are in `report`.",
+  data: z.object({
+    listId: z.string().min(1),
+    batchId: z.string().optional().describe('Absent when there was nothing to write.'),
+    members: z.object({
+      updated: z.number().int().min(0),
+      failed: z.number().int().min(0),
+      skipped: z.number().int().min(0).describe('Unmatched or invalid rows, and matched rows with nothing to write.'),
+    }),
+    report: objectRefSchema.describe('NDJSON, one line per failed member: member id, HTTP status and Mailchimp\'s detail.'),
+  }),
+  example: {
+    listId: 'a1b2c3d4e5',
+    batchId: '3f9a1c2b7d',
+    members: { updated: 812, failed: 3, skipped: 185 },
+    report: { bucket: 'mailchimp-sync-imports', key: 'tenants/acme/jobs/job_01JD0000000000000000000000/writeback-report.ndjson' },
+  },
+});
+
 /** Every event type we publish, in pipeline order. */
 export const EVENT_TYPES = [
   jobCreatedV1,
@@ -213,6 +293,10 @@ export const EVENT_TYPES = [
   jobCompletedV1,
   stageFailedV1,
   jobFailedV1,
+  mailchimpImportRequestedV1,
+  mailchimpPageRequestedV1,
+  mailchimpMemberChangedV1,
+  mailchimpWritebackCompletedV1,
 ] as const satisfies readonly EventType[];
 
 export type KnownEventType = (typeof EVENT_TYPES)[number];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { eventBridgeEventSchema, serviceSource, type EventBridgeEvent, type EventMetadata } from './envelope';
 import { findEventType, type KnownEventType } from './catalog';
 import type { PublishEntry } from '@refinery/ports';
-import type { DomainEvent, EventData, EventType } from './event-type';
+import { producersOf, type DomainEvent, type EventData, type EventType } from './event-type';
 
 export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
@@ -36,8 +36,9 @@ export interface NewEventInput<T extends EventType> {
 
 /** Builds a validated event of `type`. Throws when the data does not fit the schema or the service may not publish it. */
 export function createEvent<T extends EventType>(type: T, input: NewEventInput<T>): DomainEvent<T> {
-  if (type.producer !== '*' && type.producer !== input.service) {
-    throw new Error(`${input.service} may not publish ${type.type}: its producer is ${type.producer}`);
+  const producers = producersOf(type);
+  if (producers !== '*' && !producers.includes(input.service)) {
+    throw new Error(`${input.service} may not publish ${type.type}: its producer is ${producers.join(' or ')}`);
   }
   const parsed = type.data.safeParse(input.data);
   if (!parsed.success) {

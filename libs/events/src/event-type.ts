@@ -6,8 +6,11 @@ const DETAIL_TYPE_PATTERN = /^([a-z]+(?:-[a-z]+)*)\.([a-z]+(?:-[a-z]+)*)\.v(\d+)
 export interface EventTypeDefinition<TType extends string, TData extends z.ZodType> {
   /** `detail-type`: `<entity>.<past-tense-verb>.v<major>`. */
   readonly type: TType;
-  /** The service that produces it (its EventBridge source is `refinery.<producer>`), or '*' when any service may. */
-  readonly producer: string;
+  /**
+   * The service that produces it (its EventBridge source is `refinery.<producer>`), several services when more than
+   * one may (jobs are created by ingest for files and by mailchimp-sync for audiences), or '*' when any service may.
+   */
+  readonly producer: string | readonly string[];
   readonly description: string;
   readonly data: TData;
   /** A realistic example of `data`, used by the docs and checked against the schema by tests. */
@@ -30,6 +33,12 @@ export interface DomainEvent<T extends EventType = EventType> {
   readonly source: string;
   readonly metadata: EventMetadata;
   readonly data: EventData<T>;
+}
+
+/** The services that may publish an event of this type, or '*' for any. */
+export function producersOf(type: Pick<EventTypeDefinition<string, z.ZodType>, 'producer'>): readonly string[] | '*' {
+  if (type.producer === '*') return '*';
+  return typeof type.producer === 'string' ? [type.producer] : type.producer;
 }
 
 export function defineEventType<TType extends string, TData extends z.ZodType>(

@@ -1,0 +1,58 @@
+import {
+  createEvent,
+  deriveEventId,
+  followUpMetadata,
+  isEventOf,
+  mailchimpImportRequestedV1,
+  mailchimpPageRequestedV1,
+  toPublishEntry,
+} from '@refinery/events';
+import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import type { MailchimpSyncDeps } from '../config';
+import { Imports } from '../domain/imports';
+import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
+
+const PUBLISH_BATCH = 10;
+
+/** Page ranges covering `total` members with `size` per page, each starting `overlap` members before the previous one ends. */
+export function pageRanges(total: number, size: number, overlap: number): { offset: number; count: number }[] {
+  const stride = size - overlap;
+  const pages = Math.max(1, Math.ceil(Math.max(0, total - size) / stride) + 1);
+  return Array.from({ length: pages }, (_, index) => ({ offset: index * stride, count: size }));
+}
+
+/**
+ * mailchimp-import.requested.v1 -> asks Mailchimp how many members the audience had at the snapshot, then publishes one
+ * mailchimp-page.requested.v1 per page range. Event ids derive from the request, so a redelivery republishes the same.
+ */
+export function createPlanImportHandler(deps: MailchimpSyncDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+  const imports = new Imports(deps.table);
+  return createEventSubscriptionHandler({
+    ...subscription,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    handle: async (event, { logger }) => {
+      if (!isEventOf(event, mailchimpImportRequestedV1)) return;
+      const { listId, apiKeyRef, snapshotAt } = event.data;
+      const mailchimp = await mailchimpForImport(deps, event.metadata.tenantId, apiKeyRef);
+      const first = await askMailchimp(`list the members of audience ${listId}`, () =>
+        mailchimp.listMembers(listId, { offset: 0, count: 1, fields: ['id'], beforeTimestampOpt: snapshotAt, ...STABLE_ORDER }),
+      );
+      if (first.totalItems === 0) throw new NonRetryableError(`the Mailchimp audience ${listId} has no members (who opted in before ${snapshotAt})`);
+      const ranges = pageRanges(first.totalItems, deps.config.pageSize, deps.config.pageOverlap);
+      await imports.setPages(event.metadata.jobId, ranges.length);
+      const now = deps.clock.now().toISOString();
+      const requests = ranges.map((range, index) =>
+        createEvent(mailchimpPageRequestedV1, {
+          service: 'mailchimp-sync',
+          metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, mailchimpPageRequestedV1.type, index)), occurredAt: now },
+          data: { listId, apiKeyRef, snapshotAt, page: { index, count: ranges.length }, offset: range.offset, count: range.count },
+        }),
+      );
+      for (let i = 0; i < requests.length; i += PUBLISH_BATCH) {
+        await deps.publisher.publish(requests.slice(i, i + PUBLISH_BATCH).map(toPublishEntry));
+      }
+      logger.info({ listId, members: first.totalItems, pages: ranges.length }, 'audience import planned');
+    },
+  });
+}
