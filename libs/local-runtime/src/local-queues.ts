@@ -65,6 +65,9 @@ interface QueueRow {
  * moves a message to its dead-letter queue on the receive after maxReceiveCount. Every operation is one transaction,
  * so a process killed at any moment leaves each message either delivered-and-deleted or still in its queue.
  */
+/** Oldest visible messages among which a receive picks fairly across jobs. */
+const FAIRNESS_CANDIDATES = 256;
+
 export class LocalQueues {
   private readonly listeners = new Map<string, Set<() => void>>();
   private readonly deadLetterListeners = new Set<(message: DeadLetteredMessage) => void>();
@@ -130,8 +133,20 @@ export class LocalQueues {
   receive(queue: string, max: number, visibilityTimeoutMs?: number): ReceivedMessage[] {
     const settings = this.requireQueue(queue);
     const timeout = visibilityTimeoutMs ?? settings.visibility_timeout_ms;
+    // Fair among jobs, like SQS fair queues: of the oldest visible messages, those of the job with the fewest messages
+    // in flight come first, so a small job's message is not served after every queued one of a big job (order within
+    // a job, and for messages of no job, stays oldest first). Standard queues promise no order, so nothing relies on
+    // FIFO. Only a bounded window of candidates is looked at, whatever the queue's length.
     const select = this.sql(
-      'SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
+      `WITH candidates AS (
+         SELECT seq, CASE WHEN json_valid(body) THEN json_extract(body, '$.detail.metadata.jobId') END AS job FROM messages
+         WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ${FAIRNESS_CANDIDATES}
+       ), busy AS (
+         SELECT CASE WHEN json_valid(body) THEN json_extract(body, '$.detail.metadata.jobId') END AS job, COUNT(*) AS n FROM messages
+         WHERE queue = ? AND visible_at > ? AND receipt_handle IS NOT NULL GROUP BY job
+       )
+       SELECT m.* FROM candidates c JOIN messages m ON m.seq = c.seq LEFT JOIN busy b ON b.job IS c.job
+       ORDER BY COALESCE(b.n, 0), m.visible_at, m.seq LIMIT ?`,
     );
     const markReceived = this.sql(
       `UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt_handle = ?,
@@ -147,7 +162,7 @@ export class LocalQueues {
         const received: ReceivedMessage[] = [];
         const deadLettered: DeadLetteredMessage[] = [];
         while (received.length < max) {
-          const rows = select.all(queue, now, max - received.length) as MessageRow[];
+          const rows = select.all(queue, now, queue, now, max - received.length) as MessageRow[];
           if (rows.length === 0) break;
           for (const row of rows) {
             if (settings.dead_letter_queue && settings.max_receive_count !== null && row.receive_count >= settings.max_receive_count) {

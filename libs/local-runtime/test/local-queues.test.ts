@@ -44,6 +44,23 @@ describe('LocalQueues (SQS standard queue semantics)', () => {
     expect(queues.receive('work', 10).map((m) => m.body)).toEqual(['3', '4', '5']);
   });
 
+  it('serves jobs fairly: a message of a job with fewer in flight goes before older ones of a busy job', () => {
+    const { queues } = setup();
+    const event = (jobId: string, n: number) => JSON.stringify({ detail: { metadata: { jobId }, data: { n } } });
+    queues.send('work', [1, 2, 3, 4, 5].map((n) => event('big', n)));
+    expect(queues.receive('work', 2).map((m) => JSON.parse(m.body).detail.data.n)).toEqual([1, 2]);
+    queues.send('work', [event('small', 1)]);
+    // Big has two in flight, small none: small's one message comes first although big's 3, 4, 5 are older.
+    const next = queues.receive('work', 2).map((m) => JSON.parse(m.body) as { detail: { metadata: { jobId: string }; data: { n: number } } });
+    expect(next.map((m) => [m.detail.metadata.jobId, m.detail.data.n])).toEqual([
+      ['small', 1],
+      ['big', 3],
+    ]);
+    // Within a job, oldest first; bodies that are not events are served oldest first too.
+    queues.send('work', ['plain']);
+    expect(queues.receive('work', 10).map((m) => m.body)).toEqual(['plain', event('big', 4), event('big', 5)]);
+  });
+
   it('moves a message to the dead-letter queue on the receive after maxReceiveCount and reports it', () => {
     const { queues, advance } = setup();
     const reports: DeadLetteredMessage[] = [];
