@@ -146,16 +146,17 @@ async function receiveMailchimpWebhook(
   if (event.data.list_id !== registration.listId) {
     throw new HttpError(400, 'wrong_list', `this webhook is registered for list ${registration.listId}, not ${event.data.list_id}`);
   }
-  // Mailchimp retries deliveries: the same event is processed once, and a retry is told what the first one did.
-  const jobId = event.type === 'subscribe' || event.type === 'profile' || event.type === 'upemail' ? deps.ids.newId('job') : undefined;
-  const first = await seen.firstTime(`mailchimp:${registration.id}`, mailchimpEventKey(event), jobId ? { jobId } : {});
-  if (!first.first) return json(200, { duplicate: true, ...(first.record ?? {}) });
-  if (jobId) {
-    await startSingleContactJob(deps, registration, event, jobId, request.requestId);
-    return json(202, { jobId, links: { self: `/jobs/${jobId}` } });
-  }
-  await recordMemberChange(deps, registration, event, request.requestId);
-  return json(200, { recorded: event.type });
+  // Mailchimp retries deliveries: the same event makes one job (or one recorded change). The job id is claimed first;
+  // a retry finds it and does the same work again under the same ids (a derived object key and event ids, which
+  // consumers drop as duplicates), so a crash between the claim and the publishing loses nothing.
+  const carriesContact = event.type === 'subscribe' || event.type === 'profile' || event.type === 'upemail';
+  const candidate = carriesContact ? deps.ids.newId('job') : '';
+  const claimed = await seen.firstTime(`mailchimp:${registration.id}`, mailchimpEventKey(event), carriesContact ? { jobId: candidate } : {});
+  const jobId = claimed.first ? candidate : String(claimed.record?.jobId ?? '');
+  if (carriesContact) await startSingleContactJob(deps, registration, event, jobId, request.requestId);
+  else await recordMemberChange(deps, registration, event, request.requestId);
+  if (!claimed.first) return json(200, { duplicate: true, ...(carriesContact ? { jobId } : {}) });
+  return carriesContact ? json(202, { jobId, links: { self: `/jobs/${jobId}` } }) : json(200, { recorded: event.type });
 }
 
 function memberOf(event: MailchimpWebhookEvent): { id: string; email_address: string; merge_fields: Record<string, unknown> } {
