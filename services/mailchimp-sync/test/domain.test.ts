@@ -2,7 +2,7 @@ import { createTestPorts, type TestPorts } from '@refinery/test-support';
 import { audienceCells, AUDIENCE_HEADER, csvLine } from '../src/domain/audience-csv';
 import { KeyVault } from '../src/domain/key-vault';
 import { TAGS, unguarded, writeBackOperations } from '../src/domain/write-back';
-import { pageRanges } from '../src/handlers/plan-import';
+import { pageRanges, pageRangesFor } from '../src/handlers/plan-import';
 
 describe('pageRanges', () => {
   it('covers every member with overlapping pages of at most 1,000', () => {
@@ -19,6 +19,8 @@ describe('pageRanges', () => {
       if (ranges.length > 1) expect(ranges[ranges.length - 2]!.offset + 1000).toBeLessThan(total);
     }
     expect(pageRanges(25_000, 1000, 100)).toHaveLength(28);
+    // A redelivered request rebuilds the very same ranges from the stored page count.
+    expect(pageRangesFor(28, 1000, 100)).toEqual(pageRanges(25_000, 1000, 100));
   });
 });
 

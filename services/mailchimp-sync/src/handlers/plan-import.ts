@@ -16,9 +16,12 @@ const PUBLISH_BATCH = 10;
 
 /** Page ranges covering `total` members with `size` per page, each starting `overlap` members before the previous one ends. */
 export function pageRanges(total: number, size: number, overlap: number): { offset: number; count: number }[] {
-  const stride = size - overlap;
-  const pages = Math.max(1, Math.ceil(Math.max(0, total - size) / stride) + 1);
-  return Array.from({ length: pages }, (_, index) => ({ offset: index * stride, count: size }));
+  return pageRangesFor(Math.max(1, Math.ceil(Math.max(0, total - size) / (size - overlap)) + 1), size, overlap);
+}
+
+/** The ranges of a plan of `pages` pages. */
+export function pageRangesFor(pages: number, size: number, overlap: number): { offset: number; count: number }[] {
+  return Array.from({ length: pages }, (_, index) => ({ offset: index * (size - overlap), count: size }));
 }
 
 /**
@@ -34,13 +37,20 @@ export function createPlanImportHandler(deps: MailchimpSyncDeps, subscription: S
     handle: async (event, { logger }) => {
       if (!isEventOf(event, mailchimpImportRequestedV1)) return;
       const { listId, apiKeyRef, snapshotAt } = event.data;
-      const mailchimp = await mailchimpForImport(deps, event.metadata.tenantId, apiKeyRef);
-      const first = await askMailchimp(`list the members of audience ${listId}`, () =>
-        mailchimp.listMembers(listId, { offset: 0, count: 1, fields: ['id'], beforeTimestampOpt: snapshotAt, ...STABLE_ORDER }),
-      );
-      if (first.totalItems === 0) throw new NonRetryableError(`the Mailchimp audience ${listId} has no members (who opted in before ${snapshotAt})`);
-      const ranges = pageRanges(first.totalItems, deps.config.pageSize, deps.config.pageOverlap);
-      await imports.setPages(event.metadata.jobId, ranges.length);
+      // A redelivery keeps the plan it made first: members removed since would otherwise change the page count under
+      // page events already published.
+      const planned = (await imports.get(event.metadata.jobId))?.pages;
+      let members: number | undefined;
+      if (planned === undefined) {
+        const mailchimp = await mailchimpForImport(deps, event.metadata.tenantId, apiKeyRef);
+        const first = await askMailchimp(`list the members of audience ${listId}`, () =>
+          mailchimp.listMembers(listId, { offset: 0, count: 1, fields: ['id'], beforeTimestampOpt: snapshotAt, ...STABLE_ORDER }),
+        );
+        if (first.totalItems === 0) throw new NonRetryableError(`the Mailchimp audience ${listId} has no members (who opted in before ${snapshotAt})`);
+        members = first.totalItems;
+      }
+      const ranges = members === undefined ? pageRangesFor(planned as number, deps.config.pageSize, deps.config.pageOverlap) : pageRanges(members, deps.config.pageSize, deps.config.pageOverlap);
+      if (planned === undefined) await imports.setPages(event.metadata.jobId, ranges.length);
       const now = deps.clock.now().toISOString();
       const requests = ranges.map((range, index) =>
         createEvent(mailchimpPageRequestedV1, {
@@ -52,7 +62,7 @@ export function createPlanImportHandler(deps: MailchimpSyncDeps, subscription: S
       for (let i = 0; i < requests.length; i += PUBLISH_BATCH) {
         await deps.publisher.publish(requests.slice(i, i + PUBLISH_BATCH).map(toPublishEntry));
       }
-      logger.info({ listId, members: first.totalItems, pages: ranges.length }, 'audience import planned');
+      logger.info({ listId, members, pages: ranges.length }, 'audience import planned');
     },
   });
 }
