@@ -75,3 +75,33 @@ describe('Mailchimp webhooks, at the handler', () => {
     expect(ports.publisher.entries).toEqual([]);
   });
 });
+
+describe('POST /integrations/mailchimp/imports with an Idempotency-Key', () => {
+  const body = JSON.stringify({ listId: 'list1', apiKey: 'abcdef0123456789-us6' });
+  const post = (handler: ReturnType<typeof api>, key: string, payload = body) =>
+    handler(apiEvent({ routeKey: 'POST /integrations/mailchimp/imports', token: TOKEN, body: payload, headers: { 'content-type': 'application/json', 'idempotency-key': key } }), testContext());
+
+  it('answers a repeated request with the same job, and refuses the key for a different request', async () => {
+    const handler = api();
+    const first = await post(handler, 'k-1');
+    const again = await post(handler, 'k-1');
+    expect([first.statusCode, again.statusCode]).toEqual([202, 202]);
+    const jobId = (JSON.parse(String(first.body)) as { jobId: string }).jobId;
+    expect((JSON.parse(String(again.body)) as { jobId: string }).jobId).toBe(jobId);
+    // The repeat republishes the same events (same ids: consumers drop the copy), no second job.
+    const created = ports.publisher.ofType('job.created.v1');
+    expect(new Set(created.map((event) => event.metadata.jobId))).toEqual(new Set([jobId]));
+    expect(new Set(created.map((event) => event.metadata.eventId)).size).toBe(1);
+    const other = await post(handler, 'k-1', JSON.stringify({ listId: 'list2', apiKey: 'abcdef0123456789-us6' }));
+    expect(other.statusCode).toBe(422);
+  });
+
+  it('finishes an import whose key was claimed before a crash', async () => {
+    const handler = api();
+    await new SeenMessages(ports.table('mailchimp-sync-state')).firstTime('import:acme', 'k-2', { jobId: 'job_CLAIMED', fingerprint: createHash('sha256').update(body).digest('hex') });
+    const response = await post(handler, 'k-2');
+    expect(response.statusCode).toBe(202);
+    expect((JSON.parse(String(response.body)) as { jobId: string }).jobId).toBe('job_CLAIMED');
+    expect(ports.publisher.ofType('mailchimp-import.requested.v1').map((event) => event.metadata.jobId)).toEqual(['job_CLAIMED']);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { createEvent, deriveEventId, mailchimpImportRequestedV1, mailchimpMemberChangedV1, toPublishEntry } from '@refinery/events';
 import { dataCenterOf } from '@refinery/mailchimp';
@@ -12,7 +13,7 @@ import {
 } from '@refinery/webhooks-in';
 import type { MailchimpSyncDeps } from '../config';
 import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells, csvLine } from '../domain/audience-csv';
-import { Imports } from '../domain/imports';
+import { Imports, type ImportRecord } from '../domain/imports';
 import { jobObject, publishJobCreated, publishJobSubmitted } from '../domain/publish';
 import { WebhookRegistrations, type WebhookRegistration } from '../domain/webhook-registrations';
 
@@ -54,7 +55,7 @@ export function createApiHandler(deps: MailchimpSyncDeps): HttpApiHandler {
     logger: deps.logger,
     tokens: deps.tokens,
     routes: {
-      'POST /integrations/mailchimp/imports': (request) => startImport(deps, imports, request),
+      'POST /integrations/mailchimp/imports': (request) => startImport(deps, imports, seen, request),
       'POST /integrations/mailchimp/webhooks': async (request) => {
         const body = parseBody(request, webhookRegistrationSchema);
         const id = deps.ids.newId('mchook');
@@ -68,8 +69,22 @@ export function createApiHandler(deps: MailchimpSyncDeps): HttpApiHandler {
   });
 }
 
-async function startImport(deps: MailchimpSyncDeps, imports: Imports, request: ApiRequest): Promise<ApiResponse> {
+async function startImport(deps: MailchimpSyncDeps, imports: Imports, seen: SeenMessages, request: ApiRequest): Promise<ApiResponse> {
   const body = parseBody(request, importSchema);
+  let jobId = deps.ids.newId('job');
+  const idempotencyKey = request.headers['idempotency-key'];
+  if (idempotencyKey !== undefined) {
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 255) throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
+    // The same key with the same request answers the same job; a crash after the claim is finished by the retry.
+    const fingerprint = createHash('sha256').update(request.body).digest('hex');
+    const claimed = await seen.firstTime(`import:${request.tenantId}`, idempotencyKey, { jobId, fingerprint });
+    if (!claimed.first) {
+      if (claimed.record?.fingerprint !== fingerprint) throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      jobId = String(claimed.record.jobId);
+      const existing = await imports.get(jobId);
+      if (existing && existing.tenantId === request.tenantId) return announceImport(deps, jobId, existing, request.requestId);
+    }
+  }
   const now = deps.clock.now();
   let apiKeyRef = body.apiKeyRef;
   if (body.apiKey !== undefined) {
@@ -82,44 +97,46 @@ async function startImport(deps: MailchimpSyncDeps, imports: Imports, request: A
   } else if ((await deps.keys.open(request.tenantId, apiKeyRef as string)) === undefined) {
     throw new HttpError(404, 'unknown_api_key', `no Mailchimp API key ${apiKeyRef} for this tenant`);
   }
-  const jobId = deps.ids.newId('job');
-  const filename = `mailchimp-${body.listId}.csv`;
-  const snapshotAt = now.toISOString();
-  await imports.record(jobId, {
+  const record: ImportRecord = {
     tenantId: request.tenantId,
     listId: body.listId,
     apiKeyRef: apiKeyRef as string,
     writeBack: body.options?.writeBack ?? false,
-    snapshotAt,
-    filename,
+    snapshotAt: now.toISOString(),
+    filename: `mailchimp-${body.listId}.csv`,
     chunkRows: body.options?.chunkRows ?? deps.config.pageSize,
-  });
-  const job = {
-    tenantId: request.tenantId,
-    jobId,
-    correlationId: request.requestId,
-    causationId: request.requestId,
-    filename,
-    input: jobObject(deps, request.tenantId, jobId, 'audience.csv'),
-    options: { chunkRows: body.options?.chunkRows ?? deps.config.pageSize, columnMapping: AUDIENCE_COLUMN_MAPPING },
   };
-  await publishJobCreated(deps, job);
+  await imports.record(jobId, record);
+  return announceImport(deps, jobId, (await imports.get(jobId)) ?? record, request.requestId);
+}
+
+/** Publishes the import's job.created.v1 and mailchimp-import.requested.v1 (ids derived from the job: a repeat is the same event). */
+async function announceImport(deps: MailchimpSyncDeps, jobId: string, record: ImportRecord, requestId: string): Promise<ApiResponse> {
+  await publishJobCreated(deps, {
+    tenantId: record.tenantId,
+    jobId,
+    correlationId: requestId,
+    causationId: requestId,
+    filename: record.filename,
+    input: jobObject(deps, record.tenantId, jobId, 'audience.csv'),
+    options: { chunkRows: record.chunkRows, columnMapping: AUDIENCE_COLUMN_MAPPING },
+  });
   const requested = createEvent(mailchimpImportRequestedV1, {
     service: 'mailchimp-sync',
     metadata: {
       eventId: deriveEventId(jobId, mailchimpImportRequestedV1.type),
-      tenantId: request.tenantId,
+      tenantId: record.tenantId,
       jobId,
-      correlationId: request.requestId,
-      causationId: request.requestId,
-      occurredAt: now.toISOString(),
+      correlationId: requestId,
+      causationId: requestId,
+      occurredAt: deps.clock.now().toISOString(),
     },
-    data: { listId: body.listId, apiKeyRef: apiKeyRef as string, snapshotAt, writeBack: body.options?.writeBack ?? false },
+    data: { listId: record.listId, apiKeyRef: record.apiKeyRef, snapshotAt: record.snapshotAt, writeBack: record.writeBack },
   });
   await deps.publisher.publish([toPublishEntry(requested)]);
   return json(
     202,
-    { jobId, apiKeyRef, status: 'accepted', links: { self: `/jobs/${jobId}`, result: `/jobs/${jobId}/result` } },
+    { jobId, apiKeyRef: record.apiKeyRef, status: 'accepted', links: { self: `/jobs/${jobId}`, result: `/jobs/${jobId}/result` } },
     { location: `/jobs/${jobId}` },
   );
 }
