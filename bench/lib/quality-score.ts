@@ -3,6 +3,7 @@
 // result/truth pair.
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { withoutFormulaGuard } from '@refinery/csv';
 import { CONTACT_FIELDS, sameFieldValue, type ContactField, type FieldStatus } from '@refinery/synthetic-data';
 
 export interface RowError {
@@ -31,10 +32,6 @@ function readCsv(path: string): Row[] {
   return parse(readFileSync(path), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Row[];
 }
 
-// The result file neutralizes spreadsheet formulas ("+1415..." is written "'+1415...").
-function cellValue(cell: string | undefined): string {
-  return cell !== undefined && /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : (cell ?? '');
-}
 
 function ratio(part: number, whole: number): number {
   return whole === 0 ? 1 : part / whole;
@@ -100,7 +97,8 @@ export function scoreResult(paths: { result: string; truth: string; directory: s
       else wrongLabels.push(`${field} ${got} (want ${want})`);
       if (person !== undefined && (want === 'confirmed' || want === 'old' || want === 'new')) {
         latest.total += 1;
-        const value = cellValue(result[`${field}_latest`]);
+        // The result file guards spreadsheet formulas ("+1415..." is written "'+1415...").
+        const value = withoutFormulaGuard(result[`${field}_latest`] ?? '');
         if (value !== '' && sameFieldValue(field, value, person[field] ?? '')) latest.correct += 1;
       }
     }

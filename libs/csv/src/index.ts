@@ -12,4 +12,4 @@ export { CsvFormatError } from './errors';
 export { sniffCsv } from './sniff';
 export { planChunks } from './plan';
 export { parseCsvRecords } from './parse';
-export { formatCsvRecord, neutralizeFormula } from './write';
+export { formatCsvRecord, formatPlainCsvRecord, neutralizeFormula, withoutFormulaGuard } from './write';

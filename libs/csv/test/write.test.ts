@@ -1,6 +1,6 @@
 import { parse as parseSync } from 'csv-parse/sync';
 import type { Delimiter } from '../src/index';
-import { formatCsvRecord, neutralizeFormula } from '../src/index';
+import { formatCsvRecord, formatPlainCsvRecord, neutralizeFormula, withoutFormulaGuard } from '../src/index';
 import { pick, prng, randomInt } from './helpers';
 
 describe('neutralizeFormula', () => {
@@ -55,5 +55,22 @@ describe('formatCsvRecord', () => {
       const parsed = parseSync(formatCsvRecord(cells, delimiter), { delimiter, relax_column_count: true, skip_empty_lines: true });
       expect({ seed, parsed }).toEqual({ seed, parsed: [cells.map(neutralizeFormula)] });
     }
+  });
+});
+
+describe('formatPlainCsvRecord', () => {
+  it('quotes like formatCsvRecord but keeps every cell exactly as given (no spreadsheet guard)', () => {
+    expect(formatPlainCsvRecord(['a,b', 'say "hi"', '+1 415 555 0100', '=x'])).toBe('"a,b","say ""hi""",+1 415 555 0100,=x\n');
+    expect(formatCsvRecord(['+1 415 555 0100'])).toBe("'+1 415 555 0100\n");
+    expect(formatPlainCsvRecord([''])).toBe('""\n');
+  });
+});
+
+describe('withoutFormulaGuard', () => {
+  it('takes off exactly the apostrophe neutralizeFormula added', () => {
+    for (const cell of ['=1+1', '+14155550134', '-2', '@x', 'plain', "'quoted", '']) {
+      expect(withoutFormulaGuard(neutralizeFormula(cell))).toBe(cell);
+    }
+    expect(withoutFormulaGuard("'plain")).toBe("'plain");
   });
 });

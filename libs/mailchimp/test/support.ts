@@ -1,22 +1,7 @@
-import type { MailchimpClock, MailchimpGate } from '../src';
+import type { MailchimpGate } from '../src';
 
-/** Time that moves only when something sleeps; every sleep is recorded and costs nothing. */
-export class FakeClock implements MailchimpClock {
-  readonly sleeps: number[] = [];
-  time = Date.UTC(2025, 0, 6, 12, 0, 0);
-
-  now = (): number => this.time;
-
-  sleep = (ms: number): Promise<void> => {
-    this.sleeps.push(ms);
-    return new Promise((resolve) =>
-      setImmediate(() => {
-        this.time += ms;
-        resolve();
-      }),
-    );
-  };
-}
+// Time that moves only when something sleeps: the shared test clock.
+export { FakeSleepClock as FakeClock } from '@refinery/test-support';
 
 /** A gate that lets everything through and records each call: the key, and how many tasks were inside at once. */
 export class RecordingGate implements MailchimpGate {

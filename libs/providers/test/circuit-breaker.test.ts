@@ -1,8 +1,7 @@
 import nock from 'nock';
 import { CircuitBreaker, ProviderHttpClient, ProviderRequestError, ProviderUnavailableError, type ProviderCallSettings } from '../src';
-import { FakeClock, deferred, settle } from './fake-clock';
-import { useNock } from '@refinery/test-support';
-import { failure } from './settle';
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
+import { failure, deferred, settle } from './settle';
 
 useNock(nock);
 

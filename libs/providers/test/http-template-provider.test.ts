@@ -1,7 +1,6 @@
 import nock from 'nock';
 import { HttpTemplateProvider, ProviderRequestError, ProviderResponseError, type HttpTemplateProviderConfig } from '../src';
-import { FakeClock } from './fake-clock';
-import { useNock } from '@refinery/test-support';
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 
 useNock(nock);
 

@@ -7,8 +7,7 @@ import {
   parseRateLimitReset,
   type PeopleDataLabsOptions,
 } from '../src';
-import { FakeClock } from './fake-clock';
-import { useNock } from '@refinery/test-support';
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
 useNock(nock);

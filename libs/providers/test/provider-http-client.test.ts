@@ -8,8 +8,7 @@ import {
   parseRetryAfter,
   type ProviderCallSettings,
 } from '../src';
-import { FakeClock } from './fake-clock';
-import { useNock } from '@refinery/test-support';
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
 useNock(nock);

@@ -1,5 +1,6 @@
+import { FakeSleepClock as FakeClock } from '@refinery/test-support';
 import { RateLimiter } from '../src';
-import { FakeClock, deferred, settle, type Deferred } from './fake-clock';
+import { deferred, settle, type Deferred } from './settle';
 
 describe('RateLimiter', () => {
   it('never runs more than maxConcurrent tasks at once, and starts the next as soon as one ends', async () => {

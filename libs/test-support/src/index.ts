@@ -6,3 +6,4 @@ export * from './event-bridge-stand-in';
 export * from './event-source-poller';
 export * from './nock';
 export * from './fake-mailchimp';
+export * from './fake-sleep-clock';

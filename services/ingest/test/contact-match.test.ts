@@ -2,7 +2,8 @@ import { awsClients } from '@refinery/aws-runtime';
 import { formatCsvRecord, parseCsvRecords, sniffCsv } from '@refinery/csv';
 import { TokenRegistry } from '@refinery/runtime';
 import { createTestPorts } from '@refinery/test-support';
-import { SINGLE_CONTACT_COLUMNS, singleContactCsv, withoutFormulaGuard } from '../src/domain/single-contact';
+import { withoutFormulaGuard } from '@refinery/csv';
+import { SINGLE_CONTACT_COLUMNS, singleContactCsv } from '../src/domain/single-contact';
 import { createIngestLambda } from '../src/lambda';
 import { createIngestService, DEFAULT_INGEST_CONFIG } from '../src/service';
 import {

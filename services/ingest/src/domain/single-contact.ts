@@ -1,6 +1,7 @@
 // One contact as a job: the one-row input file `POST /contacts/match` stores, and its one result row read back.
 import { CANONICAL_FIELDS, type MappedField } from '@refinery/contacts';
-import { neutralizeFormula, parseCsvRecords, type CsvFormat } from '@refinery/csv';
+// RFC 4180 without the spreadsheet guard for the input (our own parser reads it, and `+1 ...` must stay as given).
+import { formatPlainCsvRecord, parseCsvRecords, withoutFormulaGuard, type CsvFormat } from '@refinery/csv';
 import type { ObjectRefData } from '@refinery/events';
 import type { ObjectStore } from '@refinery/ports';
 
@@ -17,15 +18,9 @@ export type SingleContact = Partial<Record<MappedField, string>>;
 
 /** The one-row CSV of a contact: the fixed header, then its values (absent ones empty), quoted where needed. */
 export function singleContactCsv(contact: SingleContact): Buffer {
-  const header = csvLine(SINGLE_CONTACT_COLUMNS);
-  const row = csvLine(SINGLE_CONTACT_COLUMNS.map((field) => contact[field] ?? ''));
+  const header = formatPlainCsvRecord(SINGLE_CONTACT_COLUMNS);
+  const row = formatPlainCsvRecord(SINGLE_CONTACT_COLUMNS.map((field) => contact[field] ?? ''));
   return Buffer.from(`${header}${row}`, 'utf8');
-}
-
-// RFC 4180, and nothing else: this is an input file, read by our own parser, not a spreadsheet, so values are kept
-// exactly as given (libs/csv's formatCsvRecord would put an apostrophe before a "+1 ..." phone number).
-function csvLine(cells: readonly string[]): string {
-  return `${cells.map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',')}\n`;
 }
 
 /** How the merger writes results (services/merger: formatCsvRecord, UTF-8, no BOM). */
@@ -46,9 +41,4 @@ export async function readResultRow(objects: ObjectStore, ref: ObjectRefData): P
     return Object.fromEntries(header.map((column, index) => [column, withoutFormulaGuard(record[index] ?? '')]));
   }
   throw new Error(`the result ${ref.bucket}/${ref.key} has ${header ? 'no row' : 'no header'}`);
-}
-
-/** Undoes libs/csv's neutralizeFormula: `'x` back to `x` exactly when neutralizing x gives `'x`. */
-export function withoutFormulaGuard(cell: string): string {
-  return cell.startsWith("'") && neutralizeFormula(cell.slice(1)) === cell ? cell.slice(1) : cell;
 }

@@ -1,3 +1,5 @@
+import { formatPlainCsvRecord } from '@refinery/csv';
+
 /**
  * An audience member as a row of the CSV the pipeline reads. The header uses names libs/contacts maps by itself
  * (Email Address, First Name, ...), plus the member id, which the job's explicit column mapping leaves out of the
@@ -80,9 +82,6 @@ export function audienceCells(member: AudienceMember): string[] {
   ];
 }
 
-/** Plain RFC 4180 (no spreadsheet guard: this is the pipeline's input, and a phone like +1 415... must stay as typed). */
-export function csvLine(cells: readonly string[]): string {
-  return `${cells.map((cell) => (/[",\r\n]/u.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',')}\n`;
-}
 
-export const AUDIENCE_HEADER_LINE = csvLine(AUDIENCE_HEADER);
+// Plain RFC 4180, no spreadsheet guard: this is the pipeline's input, and a phone like +1 415... must stay as typed.
+export const AUDIENCE_HEADER_LINE = formatPlainCsvRecord(AUDIENCE_HEADER);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { formatPlainCsvRecord } from '@refinery/csv';
 import { createEvent, deriveEventId, mailchimpImportRequestedV1, mailchimpMemberChangedV1, toPublishEntry } from '@refinery/events';
 import { dataCenterOf } from '@refinery/mailchimp';
 import { HttpError, createHttpApi, json, parseJsonBody, type ApiRequest, type ApiResponse, type HttpApiHandler } from '@refinery/runtime';
@@ -12,7 +13,7 @@ import {
   type MailchimpWebhookEvent,
 } from '@refinery/webhooks-in';
 import type { MailchimpSyncDeps } from '../config';
-import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells, csvLine } from '../domain/audience-csv';
+import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells } from '../domain/audience-csv';
 import { Imports, type ImportRecord } from '../domain/imports';
 import { jobObject, publishJobCreated, publishJobSubmitted } from '../domain/publish';
 import { WebhookRegistrations, type WebhookRegistration } from '../domain/webhook-registrations';
@@ -197,7 +198,7 @@ async function startSingleContactJob(
   requestId: string,
 ): Promise<void> {
   const input = jobObject(deps, registration.tenantId, jobId, 'contact.csv');
-  const content = AUDIENCE_HEADER_LINE + csvLine(audienceCells(memberOf(event)));
+  const content = AUDIENCE_HEADER_LINE + formatPlainCsvRecord(audienceCells(memberOf(event)));
   const job = {
     tenantId: registration.tenantId,
     jobId,

@@ -1,9 +1,10 @@
+import { formatPlainCsvRecord } from '@refinery/csv';
 import { isEventOf, mailchimpPageRequestedV1 } from '@refinery/events';
 import { MEMBER_FIELDS } from '@refinery/mailchimp';
 import type { ObjectRef } from '@refinery/ports';
 import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
-import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells, csvLine } from '../domain/audience-csv';
+import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells } from '../domain/audience-csv';
 import { Imports, type ImportRecord } from '../domain/imports';
 import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
 import { jobObject, publishJobSubmitted } from '../domain/publish';
@@ -83,7 +84,7 @@ async function assembleAudience(
         const member = JSON.parse(line) as PageLine;
         if (seen.has(member.id)) continue;
         seen.add(member.id);
-        chunk += csvLine(member.cells);
+        chunk += formatPlainCsvRecord(member.cells);
       }
       if (chunk) yield chunk;
     }

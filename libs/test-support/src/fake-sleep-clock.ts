@@ -1,7 +1,8 @@
-import type { Clock } from '../src';
-
-// Time that moves only when something sleeps: every wait is recorded and costs nothing.
-export class FakeClock implements Clock {
+/**
+ * Time in epoch milliseconds that moves only when something sleeps: every wait is recorded and costs nothing. For code
+ * that takes a `{ now(): number; sleep(ms): Promise<void> }` clock (provider clients, the Mailchimp client).
+ */
+export class FakeSleepClock {
   readonly sleeps: number[] = [];
   time: number;
 
@@ -26,22 +27,4 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     this.time += ms;
   }
-}
-
-// Lets every pending promise callback and I/O callback run.
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
 }
