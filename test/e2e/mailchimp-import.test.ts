@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generateMembers, startFakeMailchimp, type FakeMailchimp, type FakeMember } from '@refinery/test-support';
 import { REPO_ROOT } from '../support/cli';
-import { resultText, startTestApp, waitForJob, type TestApp } from '../support/app';
+import { resultText, startTestApp, waitForNewJob, type TestApp } from '../support/app';
 
 // Audience imports through the whole pipeline on the local mode, against a fake Mailchimp on loopback that counts the
 // connections in flight per key and refuses an 11th like Mailchimp does.
@@ -36,18 +36,6 @@ async function startImport(client: TestApp['acme'], listId: string, options: Rec
   return (await response.json()) as { jobId: string; apiKeyRef: string };
 }
 
-/** Waits for a job mailchimp-sync created: ingest hears of it through the bus, a moment after the 202. */
-async function waitForImport(client: TestApp['acme'], jobId: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const response = await client.request('GET', `/jobs/${jobId}`);
-    if (response.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} never appeared (HTTP ${response.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return waitForJob(client, jobId, 200_000);
-}
-
 function memberIdsOf(csv: string): string[] {
   return (parse(csv, { columns: true }) as Record<string, string>[]).map((row) => row['Member Id'] ?? '');
 }
@@ -75,7 +63,7 @@ describe('Mailchimp audience import', () => {
       if (!lastRequestAt && fake.requestCount(API_KEY) >= expectedRequests) lastRequestAt = Date.now();
     }, 10);
     const [a, b] = await Promise.all([startImport(test.acme, 'list0a'), startImport(test.globex, 'list0b')]);
-    const [jobA, jobB] = await Promise.all([waitForImport(test.acme, a.jobId), waitForImport(test.globex, b.jobId)]);
+    const [jobA, jobB] = await Promise.all([waitForNewJob(test.acme, a.jobId, 200_000), waitForNewJob(test.globex, b.jobId, 200_000)]);
     clearInterval(watch);
     expect([jobA.status, jobB.status]).toEqual(['completed', 'completed']);
 
@@ -117,7 +105,7 @@ describe('Mailchimp audience import', () => {
     const added: FakeMember[] = generateMembers(40, 4).map((member) => ({ ...member, timestamp_opt: new Date(Date.now() + 60_000).toISOString() }));
     for (const member of added) fake.addMember('list0c', member);
 
-    const job = await waitForImport(test.acme, jobId);
+    const job = await waitForNewJob(test.acme, jobId, 200_000);
     expect(job.status).toBe('completed');
     const ids = memberIdsOf(await resultText(test.acme, jobId));
     expect(new Set(ids).size).toBe(ids.length);
@@ -147,7 +135,7 @@ describe('Mailchimp audience import', () => {
     });
     expect(foreign.status).toBe(404);
     const missing = await startImport(test.acme, 'nosuchlist');
-    const job = await waitForImport(test.acme, missing.jobId);
+    const job = await waitForNewJob(test.acme, missing.jobId, 200_000);
     expect(job.status).toBe('failed');
     expect(job.error?.reason).toContain('Mailchimp refused to list the members of audience nosuchlist');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { fakeSubscriberHash, startFakeMailchimp, type FakeMailchimp, type FakeMember } from '@refinery/test-support';
 import { REPO_ROOT } from '../support/cli';
-import { resultText, startTestApp, waitForJob, type TestApp } from '../support/app';
+import { resultText, startTestApp, waitForNewJob, type TestApp } from '../support/app';
 
 // Mailchimp in and out, on the local mode: audience webhooks become single-contact jobs (or recorded changes), and an
 // import with writeBack writes its new and updated values back through Mailchimp's batch endpoint.
@@ -44,15 +44,6 @@ async function post(path: string, body: string, contentType: string, client = te
   return client.request('POST', path, body, { 'content-type': contentType });
 }
 
-async function waitForCreatedJob(jobId: string) {
-  const deadline = Date.now() + 30_000;
-  while ((await test.acme.request('GET', `/jobs/${jobId}`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`job ${jobId} never appeared`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return waitForJob(test.acme, jobId);
-}
-
 describe('write-back', () => {
   it('updates matched members with new and old fields, tags every member, and reports per-member failures', async () => {
     const chosen = people.filter((person) => person.email && person.phone && person.company && person.company !== 'Bygone Widgets Ltd').slice(0, 3);
@@ -74,7 +65,7 @@ describe('write-back', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     fake.removeMember('wb1', leaver.id);
-    expect((await waitForCreatedJob(jobId)).status).toBe('completed');
+    expect((await waitForNewJob(test.acme, jobId)).status).toBe('completed');
 
     // The write-back runs after the job completes: wait for Mailchimp to hold its tags.
     const deadline = Date.now() + 30_000;
@@ -149,7 +140,7 @@ describe('Mailchimp audience webhooks', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ duplicate: true, jobId });
 
-    expect((await waitForCreatedJob(jobId)).status).toBe('completed');
+    expect((await waitForNewJob(test.acme, jobId)).status).toBe('completed');
     const [row] = parse(await resultText(test.acme, jobId), { columns: true }) as Record<string, string>[];
     expect(row).toMatchObject({ 'Email Address': person.email, match_status: 'matched', match_id: person.id });
     // Another tenant cannot open it.

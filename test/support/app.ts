@@ -46,6 +46,21 @@ export async function waitForJob(client: ApiClient, jobId: string, timeoutMs = 6
   }
 }
 
+/**
+ * Waits for a job another service created (mailchimp-sync's imports and webhooks): ingest hears of it through the bus a
+ * moment after the 202, so it may answer 404 at first. Then polls it like waitForJob.
+ */
+export async function waitForNewJob(client: ApiClient, jobId: string, timeoutMs = 60_000): Promise<JobView> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await client.request('GET', `/jobs/${jobId}`);
+    if (response.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} never appeared (HTTP ${response.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return waitForJob(client, jobId, timeoutMs);
+}
+
 /** Downloads a job's result CSV as text. */
 export async function resultText(client: ApiClient, jobId: string): Promise<string> {
   const response = await client.request('GET', `/jobs/${jobId}/result`);
