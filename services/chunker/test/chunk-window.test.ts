@@ -10,7 +10,8 @@ import {
 import { queryAll } from '@refinery/ports';
 import type { ServiceDefinition } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
+import type { ChunkerConfig } from '../src/service';
+import { createTestChunker, PLANS_TABLE } from './helpers';
 
 // The per-job window: job.submitted.v1 stores the whole plan and publishes the first W chunk.planned.v1; each
 // chunk.matched.v1 of chunk i publishes the stored chunk.planned.v1 of chunk i + W.
@@ -22,7 +23,6 @@ const SUBMITTED = JSON.parse(SUBMITTED_BODY) as {
 };
 const CAUSE = SUBMITTED.detail.metadata;
 const INPUT = { bucket: SUBMITTED.detail.data.input.bucket, key: SUBMITTED.detail.data.input.key };
-const PLANS = 'chunker-plans';
 
 /** A book of `rows` rows; with chunkRows 1 every row is a chunk. */
 function book(rows: number): Buffer {
@@ -45,15 +45,7 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
   let service: ServiceDefinition;
 
   function start(config: Partial<ChunkerConfig> = {}): void {
-    service = createChunkerService({
-      publisher: ports.publisher,
-      clock: ports.clock,
-      ids: ports.ids,
-      logger: ports.logger,
-      config: { ...DEFAULT_CHUNKER_CONFIG, ...config },
-      objects: ports.objects,
-      plans: ports.table(PLANS),
-    });
+    service = createTestChunker(ports, config);
   }
 
   function deliver(subscription: 'jobs' | 'progress', bodies: readonly string[], options: { receiveCount?: number } = {}) {
@@ -81,7 +73,7 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
   /** The job's stored plan, in chunk order, as the table holds it. */
   async function storedPlan(): Promise<{ sk: string; window: unknown; event: DomainEvent }[]> {
     const items = [];
-    for await (const item of queryAll(ports.table(PLANS), `job#${CAUSE.jobId}`)) {
+    for await (const item of queryAll(ports.table(PLANS_TABLE), `job#${CAUSE.jobId}`)) {
       items.push({ sk: item.sk, window: item.window, event: JSON.parse(String(item.event)) as DomainEvent });
     }
     return items;
@@ -277,7 +269,7 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     const body = matchedBody(planned()[0]!);
     const matchedId = JSON.parse(body).detail.metadata.eventId as string;
     // The table lost the successor: nothing a retry can fix, so the job must end failed rather than hang.
-    await ports.table(PLANS).delete({ pk: `job#${CAUSE.jobId}`, sk: 'chunk#000000003' });
+    await ports.table(PLANS_TABLE).delete({ pk: `job#${CAUSE.jobId}`, sk: 'chunk#000000003' });
     const maxReceiveCount = service.manifest.subscriptions.progress?.queue.maxReceiveCount ?? 0;
     ports.publisher.clear();
 

@@ -5,7 +5,8 @@ import { parseCsvRecords, type CsvFormat } from '@refinery/csv';
 import { deriveEventId, type ColumnData, type JobOptionsData } from '@refinery/events';
 import type { ServiceDefinition } from '@refinery/runtime';
 import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
+import type { ChunkerConfig } from '../src/service';
+import { createTestChunker } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const SUBMITTED_BODY = readFixture(join(FIXTURES, 'job-submitted.json'));
@@ -48,15 +49,7 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
   let service: ServiceDefinition;
 
   function start(config: Partial<ChunkerConfig> = {}): void {
-    service = createChunkerService({
-      publisher: ports.publisher,
-      clock: ports.clock,
-      ids: ports.ids,
-      logger: ports.logger,
-      config: { ...DEFAULT_CHUNKER_CONFIG, ...config },
-      objects: ports.objects,
-      plans: ports.table('chunker-plans'),
-    });
+    service = createTestChunker(ports, config);
   }
 
   function deliver(bodies: readonly string[], options: { receiveCount?: number } = {}) {

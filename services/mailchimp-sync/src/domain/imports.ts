@@ -21,12 +21,15 @@ const pagesKey = (jobId: string) => ({ pk: `import#${jobId}`, sk: 'pages-done' }
 export class Imports {
   constructor(private readonly table: Table) {}
 
-  async record(jobId: string, record: ImportRecord): Promise<void> {
+  /** Records the import, or keeps the one already recorded for this job; returns the record that stands. */
+  async record(jobId: string, record: ImportRecord): Promise<ImportRecord> {
     try {
       await this.table.put({ ...importKey(jobId), ...record }, { condition: { kind: 'itemNotExists' } });
+      return record;
     } catch (error) {
       // A retried request for the same job (same Idempotency-Key) finds its import already recorded.
       if (!(error instanceof ConditionFailedError)) throw error;
+      return (await this.get(jobId)) ?? record;
     }
   }
 

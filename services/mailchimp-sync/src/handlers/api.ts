@@ -107,8 +107,7 @@ async function startImport(deps: MailchimpSyncDeps, imports: Imports, seen: Seen
     filename: `mailchimp-${body.listId}.csv`,
     chunkRows: body.options?.chunkRows ?? deps.config.pageSize,
   };
-  await imports.record(jobId, record);
-  return announceImport(deps, jobId, (await imports.get(jobId)) ?? record, request.requestId);
+  return announceImport(deps, jobId, await imports.record(jobId, record), request.requestId);
 }
 
 /** Publishes the import's job.created.v1 and mailchimp-import.requested.v1 (ids derived from the job: a repeat is the same event). */
