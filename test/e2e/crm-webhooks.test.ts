@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { standardWebhookSignature } from '@refinery/test-support';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -25,11 +25,7 @@ function somePerson(): Row {
   return person;
 }
 
-/** Standard Webhooks, from its definition: base64 HMAC-SHA256 of "<id>.<timestamp>.<body>" under the decoded secret. */
-function sign(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-}
+const sign = standardWebhookSignature;
 
 interface Source {
   readonly source: string;

@@ -7,3 +7,4 @@ export * from './event-source-poller';
 export * from './nock';
 export * from './fake-mailchimp';
 export * from './fake-sleep-clock';
+export * from './standard-webhooks';

@@ -1,15 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { standardWebhookSignature } from '@refinery/test-support';
 import { ACME_TOKEN, GLOBEX_TOKEN, UPLOADS_BUCKET, createHarness, getJob, postContact, type ApiAnswer, type IngestHarness } from './helpers';
 
 const ADA = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0001' };
 /** The harness's clock starts here (TestClock). */
 const NOW_SECONDS = Date.parse('2026-11-28T12:00:00.000Z') / 1000;
 
-/** Standard Webhooks, computed here from its definition: base64 HMAC-SHA256 of "<id>.<timestamp>.<body>". */
-function sign(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
-}
+const sign = standardWebhookSignature;
 
 interface Source {
   readonly source: string;
