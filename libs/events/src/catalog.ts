@@ -206,6 +206,63 @@ export const jobFailedV1 = defineEventType({
   },
 });
 
+/** A job's public state, as ingest's `GET /jobs/{id}` answers it and `job.progressed.v1` carries it. */
+export const jobViewSchema = z
+  .object({
+    jobId: z.string().min(1),
+    status: z.enum(['accepted', 'running', 'completed', 'failed']),
+    filename: z.string(),
+    rows: z.object({
+      total: z.number().int().min(0).describe('0 until the job is planned.'),
+      done: z.number().int().min(0),
+      matched: z.number().int().min(0),
+      unmatched: z.number().int().min(0),
+      invalid: z.number().int().min(0),
+    }),
+    byMethod: matchCountsSchema.shape.byMethod.describe(
+      "Matched rows by method: summed over the labeled chunks while running, the merger's final figures once completed.",
+    ),
+    chunks: z.object({ total: z.number().int().min(0), done: z.number().int().min(0) }),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+    error: z
+      .object({ reason: z.string(), rows: rowRangeSchema.optional() })
+      .nullable()
+      .describe('Why the job failed (null unless failed).'),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .describe("How many distinct events the job's history held when this view was folded: a larger version is a newer state."),
+  })
+  .describe("A job's public state.");
+
+export type JobViewData = z.infer<typeof jobViewSchema>;
+
+export const jobProgressedV1 = defineEventType({
+  type: 'job.progressed.v1',
+  producer: 'ingest',
+  description:
+    "A snapshot of a job's public state (what `GET /jobs/{id}` answers), published by ingest as the job's history grows: " +
+    'at most one per job per PROGRESS_INTERVAL_MS (250 ms by default), and always for the latest state. Snapshots may ' +
+    'arrive out of order or twice: keep the one with the highest `job.version`.',
+  data: z.object({ job: jobViewSchema }),
+  example: {
+    job: {
+      jobId: 'job_01JD0000000000000000000000',
+      status: 'running',
+      filename: 'customers.csv',
+      rows: { total: 4321, done: 3000, matched: 2436, unmatched: 511, invalid: 53 },
+      byMethod: { exact: 1930, fuzzy: 352, nickname: 154 },
+      chunks: { total: 5, done: 3 },
+      createdAt: '2026-11-28T12:00:00.000Z',
+      completedAt: null,
+      error: null,
+      version: 6,
+    },
+  },
+});
+
 export const mailchimpImportRequestedV1 = defineEventType({
   type: 'mailchimp-import.requested.v1',
   producer: 'mailchimp-sync',
@@ -293,6 +350,7 @@ export const EVENT_TYPES = [
   jobCompletedV1,
   stageFailedV1,
   jobFailedV1,
+  jobProgressedV1,
   mailchimpImportRequestedV1,
   mailchimpPageRequestedV1,
   mailchimpMemberChangedV1,

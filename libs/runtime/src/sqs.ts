@@ -40,6 +40,18 @@ export interface SubscriptionHandlerOptions<T> {
   readonly decode: (body: string) => T;
   readonly handle: (message: T, context: RecordContext) => Promise<void>;
   readonly describe: (message: T) => FailureSubject | undefined;
+  /**
+   * Runs once per batch, after every message was handled, with the messages that were handled without error (for work
+   * done once per batch rather than per message). It may return the message ids whose work failed; when it throws,
+   * every message it was given fails. Failed messages are reported in `batchItemFailures`, so they come back.
+   */
+  readonly afterBatch?: (handled: readonly HandledMessage<T>[], context: { readonly logger: Logger }) => Promise<readonly string[] | void>;
+}
+
+/** A message of the batch that was handled without error. */
+export interface HandledMessage<T> {
+  readonly messageId: string;
+  readonly message: T;
 }
 
 /**
@@ -53,16 +65,31 @@ export interface SubscriptionHandlerOptions<T> {
 export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SqsBatchHandler {
   const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    const handled: HandledMessage<T>[] = [];
     for (const record of event.Records) {
-      const ok = await processRecord(options, record, context);
-      if (!ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+      const outcome = await processRecord(options, record, context);
+      if (!outcome.ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+      else if (outcome.handled) handled.push({ messageId: record.messageId, message: outcome.message });
+    }
+    if (options.afterBatch && handled.length > 0) {
+      const logger = options.logger.child({ subscription: options.subscription, awsRequestId: context.awsRequestId });
+      let failed: readonly string[];
+      try {
+        failed = (await options.afterBatch(handled, { logger })) ?? [];
+      } catch (error) {
+        logger.error({ err: error, messages: handled.length }, 'after-batch work failed; the batch\'s messages will be retried');
+        failed = handled.map((entry) => entry.messageId);
+      }
+      for (const messageId of failed) batchItemFailures.push({ itemIdentifier: messageId });
     }
     return { batchItemFailures };
   };
   return middy(base);
 }
 
-async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<boolean> {
+type RecordOutcome<T> = { readonly ok: false } | { readonly ok: true; readonly handled: true; readonly message: T } | { readonly ok: true; readonly handled: false };
+
+async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<RecordOutcome<T>> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
   const logger = options.logger.child({
     subscription: options.subscription,
@@ -76,18 +103,18 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
   } catch (error) {
     // Not ours or malformed: keep it (it will reach the dead-letter queue for inspection) and say so loudly.
     logger.error({ err: error }, 'message could not be decoded');
-    return false;
+    return { ok: false };
   }
   const subject = options.describe(message);
   const log = subject ? logger.child({ jobId: subject.metadata.jobId, tenantId: subject.metadata.tenantId }) : logger;
   try {
     await options.handle(message, { messageId: record.messageId, receiveCount, logger: log });
-    return true;
+    return { ok: true, handled: true, message };
   } catch (error) {
     const permanent = error instanceof NonRetryableError;
     const lastAttempt = receiveCount >= options.maxReceiveCount;
     log.error({ err: error, permanent, lastAttempt }, 'message processing failed');
-    if (!subject || !(permanent || lastAttempt)) return false;
+    if (!subject || !(permanent || lastAttempt)) return { ok: false };
     try {
       await reportStageFailure(options, subject, {
         reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.service, subject, receiveCount, error),
@@ -96,9 +123,9 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
       });
     } catch (publishError) {
       log.error({ err: publishError }, 'could not publish stage.failed.v1; the message will be retried');
-      return false;
+      return { ok: false };
     }
-    return permanent;
+    return permanent ? { ok: true, handled: false } : { ok: false };
   }
 }
 

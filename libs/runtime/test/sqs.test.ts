@@ -87,4 +87,51 @@ describe('createEventSubscriptionHandler', () => {
     expect(calls).toEqual([]);
     expect(publisher.entries).toEqual([]);
   });
+
+  describe('afterBatch', () => {
+    function batchHandler(afterBatch: (ids: string[]) => Promise<readonly string[] | void>) {
+      const seen: string[][] = [];
+      const handler = createEventSubscriptionHandler({
+        service: 'ingest',
+        subscription: 'history',
+        maxReceiveCount: 3,
+        publisher: new RecordingPublisher(),
+        logger: silentLogger,
+        handle: async (event) => {
+          if (event.type === 'job.submitted.v1') throw new Error('temporary');
+        },
+        afterBatch: async (handled) => {
+          const ids = handled.map((entry) => `${entry.messageId}:${entry.message.type}`);
+          seen.push(ids);
+          return afterBatch(ids);
+        },
+      });
+      return { handler, seen };
+    }
+
+    it('runs once per batch with the messages handled without error', async () => {
+      const { handler, seen } = batchHandler(async () => undefined);
+      const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), 'not json', eventBridgeBody(planned)]), testContext());
+      expect(seen).toEqual([['message-1:chunk.planned.v1', 'message-4:chunk.planned.v1']]);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }, { itemIdentifier: 'message-3' }]);
+    });
+
+    it('fails every message it was given when it throws, and only the ones it names when it returns ids', async () => {
+      const throwing = batchHandler(async () => {
+        throw new Error('bus down');
+      });
+      const thrown = await throwing.handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]), testContext());
+      expect(thrown.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['message-1', 'message-2', 'message-3']);
+
+      const naming = batchHandler(async () => ['message-3']);
+      const named = await naming.handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(planned), eventBridgeBody(planned)]), testContext());
+      expect(named.batchItemFailures).toEqual([{ itemIdentifier: 'message-3' }]);
+    });
+
+    it('is not called when no message was handled', async () => {
+      const { handler, seen } = batchHandler(async () => undefined);
+      await handler(sqsEvent([eventBridgeBody(submitted)]), testContext());
+      expect(seen).toEqual([]);
+    });
+  });
 });

@@ -13,13 +13,22 @@ export interface IngestConfig {
    * {@link maxContactMatchDeadlineMs} of the API function's timeout.
    */
   readonly contactMatchDeadlineMs: number;
+  /**
+   * The shortest time between two `job.progressed.v1` of one job (the latest state is always published, at most this
+   * much later). 0 publishes after every batch of events.
+   */
+  readonly progressIntervalMs: number;
 }
 
 export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
   uploadUrlTtlSeconds: 3600,
   resultUrlTtlSeconds: 900,
   contactMatchDeadlineMs: 10_000,
+  progressIntervalMs: 250,
 };
+
+/** The longest progress interval: a history batch may wait this long per job for the publishing slot. */
+export const MAX_PROGRESS_INTERVAL_MS = 10_000;
 
 /**
  * What `POST /contacts/match` keeps of the API function's time for itself, besides the wait: creating the job before
@@ -42,6 +51,11 @@ export function checkIngestConfig(config: IngestConfig, httpTimeoutSeconds: numb
         `got ${config.contactMatchDeadlineMs}`,
     );
   }
+  if (!Number.isInteger(config.progressIntervalMs) || config.progressIntervalMs < 0 || config.progressIntervalMs > MAX_PROGRESS_INTERVAL_MS) {
+    throw new Error(
+      `invalid ingest configuration: progressIntervalMs must be an integer from 0 to ${MAX_PROGRESS_INTERVAL_MS}, got ${config.progressIntervalMs}`,
+    );
+  }
 }
 
 export interface IngestDeps extends CommonDeps {
@@ -50,6 +64,8 @@ export interface IngestDeps extends CommonDeps {
   /** The jobs table: job histories and idempotency keys. */
   readonly jobs: Table;
   readonly tokens: TokenRegistry;
+  /** Waits (the progress publisher waits for a job's publishing slot); default: a real timer. Tests pass a fake one. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Where a job's input lives; the uploads subscription reads tenant and job back from it. */

@@ -13,7 +13,7 @@ import {
   type AwsClients,
 } from '@refinery/aws-runtime';
 import { loadConfig, type HttpApiHandler, type SqsBatchHandler } from '@refinery/runtime';
-import { CONTACT_MATCH_HEADROOM_MS, DEFAULT_INGEST_CONFIG, maxContactMatchDeadlineMs } from './config';
+import { CONTACT_MATCH_HEADROOM_MS, DEFAULT_INGEST_CONFIG, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './config';
 import { createIngestService, INGEST_HTTP_TIMEOUT_SECONDS } from './service';
 
 const MAX_CONTACT_MATCH_DEADLINE_MS = maxContactMatchDeadlineMs(INGEST_HTTP_TIMEOUT_SECONDS);
@@ -34,6 +34,7 @@ const settingsSchema = commonSettingsSchema.extend({
         `(service.json http.function.timeoutSeconds) and needs ${CONTACT_MATCH_HEADROOM_MS} ms besides the wait`,
     )
     .default(DEFAULT_INGEST_CONFIG.contactMatchDeadlineMs),
+  PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS).default(DEFAULT_INGEST_CONFIG.progressIntervalMs),
 });
 
 export async function createIngestLambda(env: NodeJS.ProcessEnv = process.env, clients: AwsClients = awsClients()) {
@@ -45,6 +46,7 @@ export async function createIngestLambda(env: NodeJS.ProcessEnv = process.env, c
       uploadUrlTtlSeconds: settings.UPLOAD_URL_TTL_SECONDS,
       resultUrlTtlSeconds: settings.RESULT_URL_TTL_SECONDS,
       contactMatchDeadlineMs: settings.CONTACT_MATCH_DEADLINE_MS,
+      progressIntervalMs: settings.PROGRESS_INTERVAL_MS,
     },
     objects: awsObjectStore(clients),
     jobs: awsTable(clients, settings.JOBS_TABLE),

@@ -27,7 +27,7 @@ describe('ingest HTTP API', () => {
   afterEach(() => harness.ports.cleanup());
 
   describe('POST /jobs with the CSV in the body', () => {
-    it('accepts the file: 202 with the job id and a Location, stores the input and publishes job.created.v1', async () => {
+    it('accepts the file: 202 with the job id and a Location, stores the input and publishes job.created.v1, then its first progress', async () => {
       const answer = await postCsv(harness, CONTACTS);
 
       expect(answer.status).toBe(202);
@@ -36,7 +36,7 @@ describe('ingest HTTP API', () => {
       expect(await harness.ports.objects.getBuffer(FIRST_JOB_INPUT)).toEqual(CONTACTS);
       expect(await harness.ports.objects.head(FIRST_JOB_INPUT)).toMatchObject({ sizeBytes: CONTACTS.length, contentType: 'text/csv' });
 
-      const [created, ...others] = harness.ports.publisher.events();
+      const [created, progressed, ...others] = harness.ports.publisher.events();
       expect(others).toEqual([]);
       expect(harness.ports.publisher.entries[0]?.source).toBe('refinery.ingest');
       expect(created).toEqual({
@@ -51,6 +51,22 @@ describe('ingest HTTP API', () => {
           causationId: 'request-1',
         },
         data: { filename: 'upload.csv', upload: 'body', input: FIRST_JOB_INPUT, options: {} },
+      });
+      // The job's first snapshot, at once: what GET /jobs/{id} answers, version 1 (one event in the history).
+      const view = (await getJob(harness, FIRST_JOB_ID)).json;
+      expect(view).toMatchObject({ status: 'accepted', version: 1 });
+      expect(progressed).toEqual({
+        type: 'job.progressed.v1',
+        source: 'refinery.ingest',
+        metadata: {
+          eventId: deriveEventId(FIRST_JOB_ID, 'job.progressed.v1', 1),
+          occurredAt: '2026-11-28T12:00:00.000Z',
+          tenantId: 'acme',
+          jobId: FIRST_JOB_ID,
+          correlationId: 'request-1',
+          causationId: created?.metadata.eventId,
+        },
+        data: { job: view },
       });
 
       const history = await getJob(harness, FIRST_JOB_ID, '/events');
@@ -421,10 +437,12 @@ describe('ingest HTTP API', () => {
         status: 'accepted',
         filename: 'contacts.csv',
         rows: { total: 0, done: 0, matched: 0, unmatched: 0, invalid: 0 },
+        byMethod: { exact: 0, fuzzy: 0, nickname: 0 },
         chunks: { total: 0, done: 0 },
         createdAt: '2026-11-28T12:00:00.000Z',
         completedAt: null,
         error: null,
+        version: 1,
       });
     });
 
@@ -436,8 +454,10 @@ describe('ingest HTTP API', () => {
       expect((await getJob(harness, FIRST_JOB_ID)).json).toMatchObject({
         status: 'running',
         rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 },
+        byMethod: { exact: 1, fuzzy: 1, nickname: 0 },
         chunks: { total: 2, done: 1 },
         completedAt: null,
+        version: 4,
       });
 
       await harness.history([fixture('chunk-labeled-1.json'), fixture('job-completed.json')]);
@@ -447,10 +467,12 @@ describe('ingest HTTP API', () => {
         status: 'completed',
         filename: 'contacts.csv',
         rows: { total: 5, done: 5, matched: 3, unmatched: 1, invalid: 1 },
+        byMethod: { exact: 1, fuzzy: 1, nickname: 1 },
         chunks: { total: 2, done: 2 },
         createdAt: '2026-11-28T12:00:00.000Z',
         completedAt: '2026-11-28T12:10:00.000Z',
         error: null,
+        version: 6,
       });
     });
   });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSBatchResponse } from 'aws-lambda';
+import type { JobViewData } from '@refinery/events';
 import { TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
-import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
+import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestClock, type TestPorts } from '@refinery/test-support';
 import { createIngestService, DEFAULT_INGEST_CONFIG, type IngestConfig } from '../src/service';
 
 export const UPLOADS_BUCKET = 'ingest-uploads';
@@ -46,12 +47,20 @@ export interface IngestHarness {
   http(input: ApiEventInput): Promise<ApiAnswer>;
   uploads(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
   history(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
-  /** Published detail-types, in order. */
+  /**
+   * Published detail-types, in order, without the job.progressed.v1 snapshots (the pipeline's events: the snapshots
+   * are checked on their own, with `progressed()`).
+   */
   publishedTypes(): string[];
+  /** The views job.progressed.v1 carried, in the order they were published. */
+  progressed(): JobViewData[];
+  /** Every wait of the progress publisher, in ms: each moves the test clock on by as much, and returns at once. */
+  readonly sleeps: number[];
 }
 
 export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness {
   const ports = createTestPorts();
+  const sleeps: number[] = [];
   const service = createIngestService({
     publisher: ports.publisher,
     clock: ports.clock,
@@ -61,6 +70,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
+    sleep: fakeSleep(ports.clock, sleeps),
   });
   const subscription = (name: string) => {
     const binding = service.subscriptions[name];
@@ -78,7 +88,28 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     },
     uploads: subscription('uploads'),
     history: subscription('history'),
-    publishedTypes: () => ports.publisher.entries.map((entry) => entry.detailType),
+    publishedTypes: () => ports.publisher.entries.map((entry) => entry.detailType).filter((type) => type !== 'job.progressed.v1'),
+    progressed: () => ports.publisher.ofType('job.progressed.v1').map((event) => event.data.job),
+    sleeps,
+  };
+}
+
+/**
+ * A sleep on the test clock that costs no real time: it records the wait and, on a later turn of the event loop, moves
+ * the clock on to when the sleeper would wake (not past it: sleepers side by side wake at their own times, as with
+ * real timers, rather than one after the other).
+ */
+export function fakeSleep(clock: TestClock, sleeps: number[]): (ms: number) => Promise<void> {
+  return (ms) => {
+    sleeps.push(ms);
+    const wakeAt = clock.now().getTime() + ms;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        const now = clock.now().getTime();
+        if (wakeAt > now) clock.advance(wakeAt - now);
+        resolve();
+      }),
+    );
   };
 }
 

@@ -14,18 +14,23 @@ const ACCEPTED_VIEW = {
   status: 'accepted',
   filename: 'contacts.csv',
   rows: { total: 0, done: 0, matched: 0, unmatched: 0, invalid: 0 },
+  byMethod: { exact: 0, fuzzy: 0, nickname: 0 },
   chunks: { total: 0, done: 0 },
   createdAt: '2026-11-28T12:00:00.000Z',
   completedAt: null,
   error: null,
+  version: 1,
 };
 
 const COMPLETED_VIEW = {
   ...ACCEPTED_VIEW,
   status: 'completed',
   rows: { total: 5, done: 5, matched: 3, unmatched: 1, invalid: 1 },
+  byMethod: { exact: 1, fuzzy: 1, nickname: 1 },
   chunks: { total: 2, done: 2 },
   completedAt: '2026-11-28T12:10:00.000Z',
+  // job.created, job.planned, two chunk.labeled, job.completed
+  version: 5,
 };
 
 describe('ingest history subscription and the job state fold', () => {
@@ -64,7 +69,7 @@ describe('ingest history subscription and the job state fold', () => {
     const planned = JSON.parse(PLANNED).detail;
     const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json;
     expect(stored).toEqual({ id: planned.metadata.eventId, type: 'job.planned.v1', occurredAt: planned.metadata.occurredAt, data: planned.data });
-    // Appending publishes nothing.
+    // Appending publishes no pipeline event (only the job's progress: job-progress.test.ts).
     expect(harness.publishedTypes()).toEqual(['job.created.v1']);
   });
 
@@ -73,14 +78,22 @@ describe('ingest history subscription and the job state fold', () => {
     expect(await view(harness)).toEqual(ACCEPTED_VIEW);
 
     await harness.history([PLANNED]);
-    expect(await view(harness)).toEqual({ ...ACCEPTED_VIEW, status: 'running', rows: { ...ACCEPTED_VIEW.rows, total: 5 }, chunks: { total: 2, done: 0 } });
+    expect(await view(harness)).toEqual({
+      ...ACCEPTED_VIEW,
+      status: 'running',
+      rows: { ...ACCEPTED_VIEW.rows, total: 5 },
+      chunks: { total: 2, done: 0 },
+      version: 2,
+    });
 
     await harness.history([LABELED_0]);
     const afterFirstChunk = {
       ...ACCEPTED_VIEW,
       status: 'running',
       rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 },
+      byMethod: { exact: 1, fuzzy: 1, nickname: 0 },
       chunks: { total: 2, done: 1 },
+      version: 3,
     };
     expect(await view(harness)).toEqual(afterFirstChunk);
 
@@ -89,7 +102,9 @@ describe('ingest history subscription and the job state fold', () => {
     expect(await view(harness)).toEqual({
       ...afterFirstChunk,
       rows: { total: 5, done: 5, matched: 3, unmatched: 1, invalid: 1 },
+      byMethod: { exact: 1, fuzzy: 1, nickname: 1 },
       chunks: { total: 2, done: 2 },
+      version: 4,
     });
 
     await harness.history([COMPLETED]);
@@ -153,8 +168,10 @@ describe('ingest history subscription and the job state fold', () => {
       ...ACCEPTED_VIEW,
       status: 'failed',
       rows: { total: 5, done: 3, matched: 2, unmatched: 1, invalid: 0 },
+      byMethod: { exact: 1, fuzzy: 1, nickname: 0 },
       chunks: { total: 2, done: 1 },
       completedAt: '2026-11-28T12:03:00.000Z',
+      version: 5,
       error: {
         reason: 'matcher gave up on chunk 2 (rows 4-5) after 5 attempts: directory provider unavailable: connect ECONNREFUSED 10.0.0.7:443',
         rows: { first: 3, count: 2 },
@@ -172,8 +189,9 @@ describe('ingest history subscription and the job state fold', () => {
     await completedFirst.history([COMPLETED, LABELED_1, LABELED_0, PLANNED]);
     await completedFirst.history([FAILED, STAGE_FAILED]);
 
-    expect(await view(failedFirst)).toEqual(COMPLETED_VIEW);
-    expect(await view(completedFirst)).toEqual(COMPLETED_VIEW);
+    // Seven events each: the failure stays in the history.
+    expect(await view(failedFirst)).toEqual({ ...COMPLETED_VIEW, version: 7 });
+    expect(await view(completedFirst)).toEqual({ ...COMPLETED_VIEW, version: 7 });
   });
 
   it('drops fields it does not know (additive changes keep the version)', async () => {

@@ -1,4 +1,4 @@
-import type { ObjectRefData } from '@refinery/events';
+import type { JobViewData, ObjectRefData } from '@refinery/events';
 import type { HistoryEvent } from './job-history';
 
 export type JobStatus = 'accepted' | 'running' | 'completed' | 'failed';
@@ -9,6 +9,8 @@ export interface JobState {
   readonly status: JobStatus;
   readonly filename: string;
   readonly rows: { total: number; done: number; matched: number; unmatched: number; invalid: number };
+  /** Matched rows by method: summed over labeled chunks, the merger's final figures once completed. */
+  readonly byMethod: ByMethod;
   readonly chunks: { total: number; done: number };
   readonly createdAt: string;
   readonly completedAt: string | null;
@@ -18,13 +20,18 @@ export interface JobState {
   /** Internal: the input object and whether it has been submitted. */
   readonly input?: ObjectRefData;
   readonly submitted: boolean;
+  /** How many distinct events the history held: a larger version is a newer state. */
+  readonly version: number;
 }
+
+type ByMethod = JobViewData['byMethod'];
 
 interface ChunkProgress {
   readonly rows: number;
   readonly matched: number;
   readonly unmatched: number;
   readonly invalid: number;
+  readonly byMethod: ByMethod;
 }
 
 /**
@@ -44,6 +51,7 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
   let error: JobState['error'] = null;
   let result: ObjectRefData | undefined;
   let finalRows: JobState['rows'] | undefined;
+  let finalByMethod: ByMethod | undefined;
   const chunks = new Map<number, ChunkProgress>();
 
   for (const event of history) {
@@ -65,18 +73,25 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
           matched: data.counts.matched,
           unmatched: data.counts.unmatched,
           invalid: data.counts.invalid,
+          byMethod: data.counts.byMethod,
         });
         totalChunks = Math.max(totalChunks, data.chunk.count);
         if (status === 'accepted') status = 'running';
         break;
       }
       case 'job.completed.v1': {
-        const data = event.data as { result: ObjectRefData; rows: JobState['rows'] & { total: number }; chunks: { total: number } };
+        const data = event.data as {
+          result: ObjectRefData;
+          rows: JobState['rows'] & { total: number };
+          byMethod: ByMethod;
+          chunks: { total: number };
+        };
         status = 'completed';
         completedAt = event.occurredAt;
         error = null;
         result = { bucket: data.result.bucket, key: data.result.key };
         finalRows = { ...data.rows, done: data.rows.total };
+        finalByMethod = data.byMethod;
         totalChunks = data.chunks.total;
         break;
       }
@@ -101,32 +116,45 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
     }),
     { done: 0, matched: 0, unmatched: 0, invalid: 0 },
   );
+  const byMethod = [...chunks.values()].reduce(
+    (sum, chunk) => ({
+      exact: sum.exact + chunk.byMethod.exact,
+      fuzzy: sum.fuzzy + chunk.byMethod.fuzzy,
+      nickname: sum.nickname + chunk.byMethod.nickname,
+    }),
+    { exact: 0, fuzzy: 0, nickname: 0 },
+  );
+  const completed = status === 'completed' && finalRows !== undefined;
   return {
     jobId,
     tenantId: created.metadata.tenantId,
     status,
     filename: createdData.filename,
-    rows: status === 'completed' && finalRows ? finalRows : { total: totalRows, ...progress },
+    rows: completed && finalRows ? finalRows : { total: totalRows, ...progress },
+    byMethod: completed && finalByMethod ? finalByMethod : byMethod,
     chunks: { total: totalChunks, done: status === 'completed' ? totalChunks : chunks.size },
     createdAt: created.occurredAt,
     completedAt,
     error,
     submitted,
+    version: new Set(history.map((event) => event.id)).size,
     input: createdData.input,
     ...(result ? { result } : {}),
   };
 }
 
-/** The public view of a job (`GET /jobs/{id}`). */
-export function publicJobView(state: JobState): Record<string, unknown> {
+/** The public view of a job: what `GET /jobs/{id}` answers and `job.progressed.v1` carries. */
+export function publicJobView(state: JobState): JobViewData {
   return {
     jobId: state.jobId,
     status: state.status,
     filename: state.filename,
     rows: state.rows,
+    byMethod: state.byMethod,
     chunks: state.chunks,
     createdAt: state.createdAt,
     completedAt: state.completedAt,
     error: state.error,
+    version: state.version,
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createEvent,
   deriveEventId,
@@ -13,6 +14,7 @@ import { NonRetryableError } from '@refinery/runtime';
 import { inputKey, type IngestDeps } from '../config';
 import { INSPECT_BYTES, inspectUpload } from './inspect-upload';
 import { JobHistory, type HistoryEvent } from './job-history';
+import { JobProgress } from './job-progress';
 import { foldJobState, type JobState } from './job-state';
 
 export interface NewJob {
@@ -32,9 +34,20 @@ export class IdempotencyConflictError extends Error {
 /** The jobs of ingest: creation, idempotency keys, submission of uploaded inputs, and state from history. */
 export class Jobs {
   readonly history: JobHistory;
+  /** `job.progressed.v1` and the per-tenant job summaries. */
+  readonly progress: JobProgress;
 
   constructor(private readonly deps: IngestDeps) {
     this.history = new JobHistory(deps.jobs);
+    this.progress = new JobProgress({
+      table: deps.jobs,
+      history: this.history,
+      publisher: deps.publisher,
+      clock: deps.clock,
+      sleep: deps.sleep ?? ((ms) => sleep(ms)),
+      intervalMs: deps.config.progressIntervalMs,
+      logger: deps.logger,
+    });
   }
 
   inputRef(tenantId: string, jobId: string): ObjectRefData {
@@ -65,7 +78,8 @@ export class Jobs {
   /**
    * Publishes and records `job.created.v1`. Publishing first: if recording fails, the retry (same Idempotency-Key)
    * finds no history and publishes the same event id again, so the event is never lost; the request answers only
-   * after both, so the job is readable as soon as its creator hears of it.
+   * after both, so the job is readable as soon as its creator hears of it. Its first `job.progressed.v1` follows at
+   * once (and starts the job's summary, which `GET /jobs` lists).
    */
   async create(jobId: string, job: NewJob): Promise<void> {
     const event = createEvent(jobCreatedV1, {
@@ -81,7 +95,9 @@ export class Jobs {
       data: { filename: job.filename, upload: job.upload, input: this.inputRef(job.tenantId, jobId), options: job.options },
     });
     await this.deps.publisher.publish([toPublishEntry(event)]);
-    await this.history.append(event);
+    if (await this.history.append(event)) {
+      await this.progress.publishCreated({ id: event.metadata.eventId, type: event.type, occurredAt: event.metadata.occurredAt, metadata: event.metadata, data: event.data });
+    }
   }
 
   async state(jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {

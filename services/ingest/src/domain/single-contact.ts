@@ -24,7 +24,7 @@ export function singleContactCsv(contact: SingleContact): Buffer {
 }
 
 /** How the merger writes results (services/merger: formatCsvRecord, UTF-8, no BOM). */
-const RESULT_FORMAT: CsvFormat = { delimiter: ',', encoding: 'utf-8', hasBom: false };
+export const RESULT_FORMAT: CsvFormat = { delimiter: ',', encoding: 'utf-8', hasBom: false };
 
 /**
  * The first row of a result file as `{ column: value }`, in the file's column order: the input columns, then the

@@ -15,6 +15,8 @@ import { Jobs } from '../domain/jobs';
 import { publicJobView } from '../domain/job-state';
 import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
+import { previewColumnMapping } from './column-mappings';
+import { listJobs, resultOf, rowsOf } from './job-reads';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
@@ -39,6 +41,8 @@ export function createApiHandler(deps: IngestDeps): HttpApiHandler {
       'POST /contacts/match': createContactMatchRoute(deps, jobs),
       // POST/GET/DELETE /webhook-sources, and POST /webhooks/{source}: signed, without a bearer token.
       ...createWebhookRoutes(deps, jobs),
+      'GET /jobs': (request) => listJobs(jobs, request),
+      'POST /column-mappings/preview': previewColumnMapping,
       'GET /jobs/{id}': async (request) => {
         const { state } = await findJob(jobs, request);
         return json(200, publicJobView(state));
@@ -47,23 +51,8 @@ export function createApiHandler(deps: IngestDeps): HttpApiHandler {
         const { history } = await findJob(jobs, request);
         return json(200, history.map((event) => ({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })));
       },
-      'GET /jobs/{id}/result': async (request) => {
-        const { state } = await findJob(jobs, request);
-        if (state.status === 'failed') {
-          throw new HttpError(409, 'job_failed', `the job failed, so there is no result: ${state.error?.reason ?? 'unknown reason'}`);
-        }
-        if (state.status !== 'completed' || !state.result) {
-          throw new HttpError(409, 'not_ready', `the job is ${state.status}; ${state.rows.done} of ${state.rows.total || '?'} rows done`, {
-            status: state.status,
-          });
-        }
-        const download = await deps.objects.presignGet(state.result, {
-          expiresInSeconds: deps.config.resultUrlTtlSeconds,
-          downloadName: resultFileName(state.filename),
-        });
-        // Results can be far larger than a Lambda response may be: hand out a short-lived URL to the object instead.
-        return { statusCode: 302, headers: { location: download.url, 'cache-control': 'no-store' }, body: '' };
-      },
+      'GET /jobs/{id}/result': async (request) => resultOf(deps, (await findJob(jobs, request)).state, request),
+      'GET /jobs/{id}/rows': async (request) => rowsOf(deps, (await findJob(jobs, request)).state, request),
     },
   });
 }
@@ -127,9 +116,4 @@ function parseOptions(query: Readonly<Record<string, string>>): JobOptionsData {
   const parsed = chunkRowsSchema.safeParse(query.chunkRows);
   if (!parsed.success) throw new HttpError(400, 'invalid_option', `chunkRows must be an integer from 1 to 100000, got "${query.chunkRows}"`);
   return { chunkRows: parsed.data };
-}
-
-function resultFileName(filename: string): string {
-  const base = filename.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9 ._-]/g, '_') || 'contacts';
-  return `${base}-refined.csv`;
 }

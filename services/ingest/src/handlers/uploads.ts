@@ -3,6 +3,7 @@ import { eventBridgeEventSchema } from '@refinery/events';
 import { createSubscriptionHandler, type FailureSubject, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import { parseInputKey, type IngestDeps } from '../config';
 import { Jobs } from '../domain/jobs';
+import { publishProgressOfBatch } from './history';
 
 // What S3 sends to EventBridge for a new object (detail-type "Object Created", source "aws.s3"); we read only this.
 const objectCreatedSchema = eventBridgeEventSchema.extend({
@@ -44,9 +45,14 @@ export function describeUploadNotice(notice: UploadNotice): FailureSubject | und
   };
 }
 
-/** An input landed in the uploads bucket: check it and submit its job (once, however often S3 tells us). */
+/**
+ * An input landed in the uploads bucket: check it and submit its job (once, however often S3 tells us), then publish
+ * the job's progress (job.submitted.v1 is in its history now, whether this handler or the request that stored the
+ * input submitted it).
+ */
 export function createUploadsHandler(deps: IngestDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
   const jobs = new Jobs(deps);
+  const submitted = new WeakSet<UploadNotice>();
   return createSubscriptionHandler({
     ...subscription,
     publisher: deps.publisher,
@@ -59,7 +65,14 @@ export function createUploadsHandler(deps: IngestDeps, subscription: Subscriptio
         return;
       }
       const outcome = await jobs.submit(notice.job.jobId);
+      if (outcome !== 'no-input') submitted.add(notice);
       logger.info({ jobId: notice.job.jobId, outcome }, 'upload handled');
     },
+    afterBatch: (handled, { logger }) =>
+      publishProgressOfBatch(
+        jobs.progress,
+        handled.flatMap(({ messageId, message }) => (message.job && submitted.has(message) ? [{ messageId, ...message.job }] : [])),
+        logger,
+      ),
   });
 }

@@ -1,0 +1,108 @@
+// The routes that read jobs: the tenant's list (`GET /jobs`), the result file (`GET /jobs/{id}/result`) and its rows
+// (`GET /jobs/{id}/rows`).
+import { z } from 'zod';
+import { HttpError, json, type ApiRequest, type ApiResponse } from '@refinery/runtime';
+import type { IngestDeps } from '../config';
+import type { JobState } from '../domain/job-state';
+import type { Jobs } from '../domain/jobs';
+import {
+  FIELD_LABELS,
+  InvalidCursorError,
+  MATCH_STATUSES,
+  decodeRowsCursor,
+  encodeRowsCursor,
+  readResultRows,
+} from '../domain/result-rows';
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 100;
+
+const limitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT);
+
+function limitOf(request: ApiRequest): number {
+  const asked = request.query.limit;
+  if (asked === undefined) return DEFAULT_PAGE_LIMIT;
+  const parsed = limitSchema.safeParse(asked);
+  if (!parsed.success || asked.trim() === '') {
+    throw new HttpError(400, 'invalid_option', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got "${asked}"`);
+  }
+  return parsed.data;
+}
+
+/** `GET /jobs?limit=&after=`: the tenant's jobs, newest first, from their summaries (see domain/job-progress.ts). */
+export async function listJobs(jobs: Jobs, request: ApiRequest): Promise<ApiResponse> {
+  const limit = limitOf(request);
+  const after = request.query.after;
+  if (after !== undefined && (after === '' || after.length > 255)) {
+    throw new HttpError(400, 'invalid_cursor', 'after must be the `next` of an earlier page');
+  }
+  const page = await jobs.progress.list(request.tenantId, { limit, ...(after !== undefined ? { after } : {}) });
+  return json(200, page, { 'cache-control': 'no-store' });
+}
+
+/**
+ * `GET /jobs/{id}/result`: a 302 to a short-lived URL of the result file, or, with `Accept: application/json`, that
+ * URL as JSON (a browser cannot read the Location of a cross-origin redirect).
+ */
+export async function resultOf(deps: IngestDeps, state: JobState, request: ApiRequest): Promise<ApiResponse> {
+  const result = completedResult(state);
+  const filename = resultFileName(state.filename);
+  const download = await deps.objects.presignGet(result, { expiresInSeconds: deps.config.resultUrlTtlSeconds, downloadName: filename });
+  if (acceptsJson(request)) return json(200, { url: download.url, expiresAt: download.expiresAt, filename }, { 'cache-control': 'no-store' });
+  // Results can be far larger than a Lambda response may be: hand out a short-lived URL to the object instead.
+  return { statusCode: 302, headers: { location: download.url, 'cache-control': 'no-store' }, body: '' };
+}
+
+/** `GET /jobs/{id}/rows?status=&label=&limit=&after=`: a page of the result file's rows (domain/result-rows.ts). */
+export async function rowsOf(deps: IngestDeps, state: JobState, request: ApiRequest): Promise<ApiResponse> {
+  const result = completedResult(state);
+  const status = enumOption(request, 'status', MATCH_STATUSES);
+  const label = enumOption(request, 'label', FIELD_LABELS);
+  const limit = limitOf(request);
+  try {
+    const after = request.query.after === undefined ? undefined : decodeRowsCursor(request.query.after);
+    const page = await readResultRows(deps.objects, result, {
+      limit,
+      ...(status ? { status } : {}),
+      ...(label ? { label } : {}),
+      ...(after ? { after } : {}),
+    });
+    return json(200, { columns: page.columns, rows: page.rows, next: page.next && encodeRowsCursor(page.next) }, { 'cache-control': 'no-store' });
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new HttpError(400, 'invalid_cursor', error.message);
+    throw error;
+  }
+}
+
+function enumOption<T extends string>(request: ApiRequest, name: string, values: readonly T[]): T | undefined {
+  const asked = request.query[name];
+  if (asked === undefined) return undefined;
+  if (!(values as readonly string[]).includes(asked)) {
+    throw new HttpError(400, 'invalid_option', `${name} must be one of ${values.join(', ')}, got "${asked}"`);
+  }
+  return asked as T;
+}
+
+/** The result of a completed job, or the 409 that says why there is none. */
+function completedResult(state: JobState) {
+  if (state.status === 'failed') {
+    throw new HttpError(409, 'job_failed', `the job failed, so there is no result: ${state.error?.reason ?? 'unknown reason'}`);
+  }
+  if (state.status !== 'completed' || !state.result) {
+    throw new HttpError(409, 'not_ready', `the job is ${state.status}; ${state.rows.done} of ${state.rows.total || '?'} rows done`, {
+      status: state.status,
+    });
+  }
+  return state.result;
+}
+
+function acceptsJson(request: ApiRequest): boolean {
+  return (request.headers.accept ?? '')
+    .split(',')
+    .some((range) => range.split(';')[0]?.trim().toLowerCase() === 'application/json');
+}
+
+export function resultFileName(filename: string): string {
+  const base = filename.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9 ._-]/g, '_') || 'contacts';
+  return `${base}-refined.csv`;
+}
