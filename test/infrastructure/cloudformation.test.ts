@@ -107,6 +107,16 @@ function single(template: Template, type: string, what: string, matches: (proper
 
 const kebab = (text: string) => text.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
+/** What CloudFormation would make of a Fn::Sub in stage `ci` of account 123456789012: own resources as stub ids. */
+function substitute(template: Template, text: string): string {
+  const pseudo: Readonly<Record<string, string>> = { 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::Partition': 'aws' };
+  return text.replace(/\$\{([\w:.]+)\}/g, (whole, name: string) => {
+    if (pseudo[name]) return pseudo[name];
+    if (template.Resources[name]) return kebab(name).replace(/-/g, '');
+    throw new Error(`cannot resolve ${whole} in ${text}`);
+  });
+}
+
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 const SQS_DEFAULT_RETENTION_SECONDS = 4 * 24 * 3600;
 const LOG_RETENTION_DAYS = 30;
@@ -222,11 +232,16 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     );
 
   test('runs every function on Node.js 22 (arm64), sized by service.json, logging for 30 days', () => {
-    const expected = [...subscriptions.map(([key]) => `src/lambda.${key}`), ...(manifest.http ? ['src/lambda.api'] : [])].sort();
+    const expected = [
+      ...subscriptions.map(([key]) => `src/lambda.${key}`),
+      ...(manifest.http ? ['src/lambda.api'] : []),
+      ...(manifest.websocket ? ['src/lambda.socket'] : []),
+    ].sort();
     expect(functions().map(([, properties]) => properties.Handler).sort()).toEqual(expected);
     const sizes = [
       ...subscriptions.map(([key, subscription]) => [key, subscription.function] as const),
       ...(manifest.http ? [['api', manifest.http.function] as const] : []),
+      ...(manifest.websocket ? [['socket', manifest.websocket.function] as const] : []),
     ];
     for (const [key, size] of sizes) {
       const [id, properties] = functionOf(key);
@@ -252,6 +267,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         const logicalId = isRecord(value) && typeof value.Ref === 'string' ? value.Ref : undefined;
         if (logicalId && template.Resources[logicalId]) resolved[variable] = `refinery-${name}-${STAGE}-${kebab(logicalId)}`;
         else if (typeof value === 'string') resolved[variable] = value;
+        else if (isRecord(value) && typeof value['Fn::Sub'] === 'string') resolved[variable] = substitute(template, value['Fn::Sub']);
         else throw new Error(`${id}: ${variable} is ${show(value)}`);
         expect(resolved[variable]).not.toMatch(/\$\{/);
       }
@@ -404,6 +420,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const ownBuckets = ownOfType('AWS::S3::Bucket');
     const ownTables = ownOfType('AWS::DynamoDB::Table');
     const subscriptionQueues = new Set(subscriptions.map(([key]) => queueIdOf(key)));
+    // Posting to the connections of its own WebSocket API, on its own stage (never the framework's grant on every API).
+    const socketApis = ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET');
+    const ownConnections = socketApis.map(([api]) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${api}}/${STAGE}/POST/@connections/*`);
     // The framework's CloudWatch Logs grant: this service's log groups (/aws/lambda/refinery-<name>-<stage>-<fn>),
     // their streams, by prefix.
     const logGroups = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/refinery-${name}-${STAGE}`;
@@ -424,6 +443,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       const objects = /^\$\{(\w+)\.Arn\}\/\*$/.exec(text);
       if (objects && ownBuckets.has(objects[1] as string)) return ['own objects', OWN_OBJECT_ACTIONS];
       if (reads.includes(text)) return ['documented read', ['s3:GetObject']];
+      if (ownConnections.includes(text)) return ['own WebSocket connections', ['execute-api:ManageConnections']];
       if (text === `${logGroups}*:*` || text === `${logGroups}*:*:*`) return ['own log groups', LOG_ACTIONS];
       return undefined;
     };
@@ -455,21 +475,46 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     for (const queue of subscriptionQueues) expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: EVENT_SOURCE_ACTIONS });
     expect(grantedOn(busArn)).toEqual(['events:PutEvents']);
     for (const read of reads) expect({ read, actions: grantedOn(sub(read)) }).toEqual({ read, actions: ['s3:GetObject'] });
+    for (const connections of ownConnections) expect({ connections, actions: grantedOn(sub(connections)) }).toEqual({ connections, actions: ['execute-api:ManageConnections'] });
+    expect(ownConnections).toHaveLength(manifest.websocket ? 1 : 0);
   });
 
   if (manifest.http) {
     const routes = manifest.http.routes;
     test("serves exactly service.json's HTTP routes, all on its api function", () => {
       const [api] = single(template, 'AWS::ApiGatewayV2::Api', 'HTTP API', (properties) => properties.ProtocolType === 'HTTP');
-      const served = ofType(template, 'AWS::ApiGatewayV2::Route').map(([, resource]) => resource.Properties ?? {});
+      const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((properties) => isDeepStrictEqual(properties.ApiId, ref(api)));
+      const served = ofApi('AWS::ApiGatewayV2::Route');
       expect(served.map((route) => route.RouteKey).sort()).toEqual([...routes].sort());
-      for (const route of served) expect(route.ApiId).toEqual(ref(api));
-      const integrations = ofType(template, 'AWS::ApiGatewayV2::Integration').map(([, resource]) => resource.Properties ?? {});
+      const integrations = ofApi('AWS::ApiGatewayV2::Integration');
       expect(integrations).toEqual([expect.objectContaining({ ApiId: ref(api), IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAtt(functionOf('api')[0], 'Arn') })]);
     });
   } else {
     test('serves no HTTP API (service.json has no routes)', () => {
-      expect(ofType(template, 'AWS::ApiGatewayV2::Route')).toEqual([]);
+      expect(ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'HTTP')).toEqual([]);
+    });
+  }
+
+  if (manifest.websocket) {
+    const { routes } = manifest.websocket;
+    test("serves exactly service.json's WebSocket routes on its socket function, at the stage its functions post to", () => {
+      const [api, properties] = single(template, 'AWS::ApiGatewayV2::Api', 'WebSocket API', (candidate) => candidate.ProtocolType === 'WEBSOCKET');
+      expect(properties.RouteSelectionExpression).toBe('$request.body.action');
+      const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((candidate) => isDeepStrictEqual(candidate.ApiId, ref(api)));
+      expect(ofApi('AWS::ApiGatewayV2::Route').map((route) => route.RouteKey).sort()).toEqual([...routes].sort());
+      const integrations = ofApi('AWS::ApiGatewayV2::Integration');
+      expect(integrations).toEqual([expect.objectContaining({ IntegrationType: 'AWS_PROXY' })]);
+      expect(show(integrations[0]?.IntegrationUri)).toContain(show(getAtt(functionOf('socket')[0], 'Arn')));
+      expect(ofApi('AWS::ApiGatewayV2::Stage')).toEqual([expect.objectContaining({ StageName: STAGE })]);
+      // Every function posts to this API's stage, and clients are told where it is.
+      const endpoint = sub(`https://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`);
+      for (const [id, lambda] of functions()) expect({ function: id, WEBSOCKET_ENDPOINT: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, WEBSOCKET_ENDPOINT: endpoint });
+      expect(template.Outputs?.WebSocketUrl).toEqual({ Value: sub(`wss://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`) });
+    });
+  } else {
+    test('serves no WebSocket API (service.json has no websocket section)', () => {
+      expect(ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET')).toEqual([]);
+      for (const [id, lambda] of functions()) expect({ function: id, endpoint: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, endpoint: undefined });
     });
   }
 

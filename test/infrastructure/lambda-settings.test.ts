@@ -18,7 +18,7 @@ describe('Lambda settings', () => {
     ['matcher', createMatcherLambda, ['EVENT_BUS_NAME', 'CHUNKS_BUCKET', 'NICKNAMES_TABLE', 'DIRECTORY_BUCKET', 'DIRECTORY_KEY']],
     ['labeler', createLabelerLambda, ['EVENT_BUS_NAME', 'CHUNKS_BUCKET']],
     ['merger', createMergerLambda, ['EVENT_BUS_NAME', 'RESULTS_BUCKET', 'LEDGER_TABLE']],
-    ['notifier', createNotifierLambda, ['EVENT_BUS_NAME', 'SUBSCRIPTIONS_TABLE', 'REFINERY_API_TOKENS']],
+    ['notifier', createNotifierLambda, ['EVENT_BUS_NAME', 'SUBSCRIPTIONS_TABLE', 'REFINERY_API_TOKENS', 'WEBSOCKET_ENDPOINT']],
     ['chunker', createChunkerLambda, ['EVENT_BUS_NAME', 'PLANS_TABLE']],
     ['mailchimp-sync', createMailchimpSyncLambda, ['EVENT_BUS_NAME', 'IMPORTS_BUCKET', 'STATE_TABLE', 'LIMITS_TABLE', 'REFINERY_API_TOKENS', 'KEY_ENCRYPTION_KEY']],
   ] as const)('%s names every missing setting', async (_service, create, settings) => {
@@ -44,6 +44,20 @@ describe('Lambda settings', () => {
     expect(message).toContain('UPLOAD_URL_TTL_SECONDS: ');
     expect(message).toContain('LOG_LEVEL: ');
     expect(message).not.toContain('JOBS_TABLE');
+  });
+
+  it("gives the notifier's WebSocket function and progress subscription the Management API of WEBSOCKET_ENDPOINT", async () => {
+    const settings = { EVENT_BUS_NAME: 'bus', SUBSCRIPTIONS_TABLE: 'subscriptions', REFINERY_API_TOKENS: 'acme:token-acme-0001' };
+    const refused = await createNotifierLambda({ ...settings, WEBSOCKET_ENDPOINT: 'wss://abc.execute-api.us-east-1.amazonaws.com/dev' }, clients).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+    expect(refused).toContain('WEBSOCKET_ENDPOINT: the https URL of the WebSocket API stage');
+
+    const lambda = await createNotifierLambda({ ...settings, WEBSOCKET_ENDPOINT: 'https://abc.execute-api.us-east-1.amazonaws.com/dev' }, clients);
+    expect(lambda.service.manifest.websocket?.routes).toEqual(['$connect', '$disconnect', '$default']);
+    expect(typeof lambda.socket).toBe('function');
+    expect(typeof lambda.progress).toBe('function');
   });
 
   it('starts with valid settings and defaults the optional ones', async () => {

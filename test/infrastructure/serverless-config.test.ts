@@ -130,6 +130,7 @@ const SERVICES: Readonly<Record<string, OwnData>> = {
       UPLOAD_URL_TTL_SECONDS: ['uploadUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.uploadUrlTtlSeconds)],
       RESULT_URL_TTL_SECONDS: ['resultUrlTtlSeconds', String(DEFAULT_INGEST_CONFIG.resultUrlTtlSeconds)],
       CONTACT_MATCH_DEADLINE_MS: ['contactMatchDeadlineMs', String(DEFAULT_INGEST_CONFIG.contactMatchDeadlineMs)],
+      PROGRESS_INTERVAL_MS: ['progressIntervalMs', String(DEFAULT_INGEST_CONFIG.progressIntervalMs)],
     },
   },
   chunker: {
@@ -284,8 +285,8 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
     }
   });
 
-  test('has one function per subscription of service.json (plus `api` for its HTTP routes), sized by it', () => {
-    const expected = [...subscriptions.map(([key]) => key), ...(manifest.http ? ['api'] : [])].sort();
+  test('has one function per subscription of service.json (plus `api` for its HTTP routes, `socket` for its WebSocket routes), sized by it', () => {
+    const expected = [...subscriptions.map(([key]) => key), ...(manifest.http ? ['api'] : []), ...(manifest.websocket ? ['socket'] : [])].sort();
     expect(Object.keys(record(configuration, 'functions')).sort()).toEqual(expected);
     for (const [key] of subscriptions) {
       expect(functionOf(key)).toMatchObject({
@@ -299,6 +300,13 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
         handler: 'src/lambda.api',
         timeout: manifestRef('http.function.timeoutSeconds'),
         memorySize: manifestRef('http.function.memorySizeMb'),
+      });
+    }
+    if (manifest.websocket) {
+      expect(functionOf('socket')).toMatchObject({
+        handler: 'src/lambda.socket',
+        timeout: manifestRef('websocket.function.timeoutSeconds'),
+        memorySize: manifestRef('websocket.function.memorySizeMb'),
       });
     }
   });
@@ -408,6 +416,53 @@ describe.each(Object.keys(SERVICES))('services/%s/serverless.yml', (name) => {
     // Every function of src/lambda.ts checks the tokens at cold start, so they are set provider-wide.
     expect(record(configuration, 'provider', 'environment')).toMatchObject({ REFINERY_API_TOKENS: '${param:apiTokens}' });
   });
+
+  test(
+    manifest.websocket
+      ? "serves exactly service.json's WebSocket routes on its socket function, and may post to its own API's connections only"
+      : 'serves no WebSocket API (service.json has no websocket section)',
+    () => {
+      const routes = Object.entries(record(configuration, 'functions')).flatMap(([functionName, definition]) =>
+        (isRecord(definition) && Array.isArray(definition.events) ? definition.events : [])
+          .filter((event): event is Json => isRecord(event) && 'websocket' in event)
+          .map((event) => ({ functionName, route: event.websocket })),
+      );
+      const environment = record(configuration, 'provider', 'environment');
+      const grants = list(configuration, 'provider', 'iam', 'role', 'statements').filter((statement) =>
+        list(statement, 'Action').some((action) => String(action).startsWith('execute-api:')),
+      );
+      if (!manifest.websocket) {
+        expect(routes).toEqual([]);
+        expect(environment).not.toHaveProperty('WEBSOCKET_ENDPOINT');
+        expect(grants).toEqual([]);
+        return;
+      }
+      const declared = manifest.websocket.routes;
+      const served = routes.map(({ functionName, route }) => {
+        expect(functionName).toBe('socket');
+        const index = typeof route === 'string' ? /^\$\{file\(\.\/service\.json\):websocket\.routes\.(\d+)\}$/.exec(route) : null;
+        if (!index) throw new Error(`websocket event ${JSON.stringify(route)} must be \${file(./service.json):websocket.routes.<index>}`);
+        return declared[Number(index[1])];
+      });
+      expect([...served].sort()).toEqual([...declared].sort());
+      // Route selection by the JSON `action` of each message (the local gateway does the same).
+      expect(record(configuration, 'provider').websocketsApiRouteSelectionExpression).toBe('$request.body.action');
+      // The Management API of its own API (the framework's WebsocketsApi) and stage.
+      expect(environment.WEBSOCKET_ENDPOINT).toEqual({ 'Fn::Sub': 'https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}' });
+      expect(grants).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'execute-api:ManageConnections',
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/${sls:stage}/POST/@connections/*' },
+        }),
+      ]);
+      // The framework's own grant on every WebSocket API is removed by the service's plugin.
+      expect(configuration.plugins).toContain('./serverless-socket-grant.js');
+      expect(at(configuration, 'resources', 'Outputs', 'WebSocketUrl', 'Value')).toEqual({
+        'Fn::Sub': 'wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}',
+      });
+    },
+  );
 
   test('keeps its buckets private, encrypted, TLS-only and, where they are scratch space, expiring', () => {
     const buckets = resourcesOfType(configuration, 'AWS::S3::Bucket');

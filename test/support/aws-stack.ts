@@ -97,7 +97,14 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
   const labeler = await createLabelerLambda({ ...common, CHUNKS_BUCKET: RESOURCES.labelerChunksBucket }, clients);
   const merger = await createMergerLambda({ ...common, RESULTS_BUCKET: RESOURCES.resultsBucket, LEDGER_TABLE: RESOURCES.ledgerTable }, clients);
   const notifier = await createNotifierLambda(
-    { ...common, SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable, REFINERY_API_TOKENS: options.apiTokens, WEBHOOK_RETRY_DELAYS_MS: '20,20' },
+    {
+      ...common,
+      SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable,
+      REFINERY_API_TOKENS: options.apiTokens,
+      WEBHOOK_RETRY_DELAYS_MS: '20,20',
+      // No WebSocket client connects here, so nothing is ever posted to it.
+      WEBSOCKET_ENDPOINT: 'https://sockets.execute-api.us-east-1.amazonaws.com/test',
+    },
     clients,
   );
   const services = [ingest.service, chunker.service, matcher.service, labeler.service, merger.service, notifier.service];

@@ -3,3 +3,4 @@ export { DynamoTable, BATCH_WRITE_LIMIT, type DynamoTableOptions, type BatchRetr
 export { estimateItemBytes } from './dynamo-item-size';
 export * from './event-bridge-publisher';
 export * from './sqs-queues';
+export * from './api-gateway-socket-connections';

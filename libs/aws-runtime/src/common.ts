@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EventBridgePublisher, S3ObjectStore, DynamoTable } from '@refinery/aws-adapters';
-import { systemClock, ulidIds, type ObjectStore, type Table } from '@refinery/ports';
+import { ApiGatewaySocketConnections, EventBridgePublisher, S3ObjectStore, DynamoTable } from '@refinery/aws-adapters';
+import { systemClock, ulidIds, type ObjectStore, type SocketConnections, type Table } from '@refinery/ports';
 import { TokenRegistry, createLogger, type CommonDeps } from '@refinery/runtime';
 import type { AwsClients } from './clients';
 
@@ -31,6 +31,17 @@ export function awsObjectStore(clients: AwsClients): ObjectStore {
 export function awsTable(clients: AwsClients, tableName: string): Table {
   return new DynamoTable({ client: clients.dynamodb, tableName });
 }
+
+/**
+ * The connections of a WebSocket API, by its Management API endpoint (a WEBSOCKET_ENDPOINT setting). Created once per
+ * cold start like the other clients; region and credentials come from the environment.
+ */
+export function awsSocketConnections(endpoint: string): SocketConnections {
+  return ApiGatewaySocketConnections.forEndpoint(endpoint);
+}
+
+/** A WebSocket API's Management API endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
+export const websocketEndpointSetting = z.url({ protocol: /^https?$/, error: 'the https URL of the WebSocket API stage, for posting to its connections' });
 
 /** REFINERY_API_TOKENS ("tenant:token,..."), parsed into a registry; a malformed value is a configuration error. */
 export const tokenRegistrySetting = z.string().transform((value, context) => {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
 import { silentLogger, type HttpApiHandler, type Logger } from '@refinery/runtime';
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
 import type { LocalRuntime } from './local-runtime';
+import { readBody } from './read-body';
+import { LocalSocketGateway } from './socket-gateway';
 
 /**
  * Lambda's synchronous invocation payload limit is 6 MB; with base64 that leaves about 4.5 MB of request body.
@@ -27,13 +30,16 @@ export type ExtraRequestHandler = (request: IncomingMessage, response: ServerRes
 
 /**
  * The local stand-in for API Gateway HTTP APIs and S3 presigned URLs: routes requests to the services' handlers as
- * payload-v2 events (route keys from their manifests), and serves presigned PUT/GET at /_objects/BUCKET/KEY.
+ * payload-v2 events (route keys from their manifests), and serves presigned PUT/GET at /_objects/BUCKET/KEY. The
+ * WebSocket API of the service that declares one is served on the same port at /socket, and its Management API at
+ * /@connections/{id} (see LocalSocketGateway).
  */
 export class LocalHttpGateway {
   private server: Server | undefined;
   private readonly routes: CompiledRoute[] = [];
   private readonly logger: Logger;
   private readonly extraHandlers: ExtraRequestHandler[] = [];
+  private readonly sockets: LocalSocketGateway;
 
   constructor(
     private readonly runtime: LocalRuntime,
@@ -48,6 +54,7 @@ export class LocalHttpGateway {
     }
     // Literal segments win over parameters, as in API Gateway ("/jobs/stats" before "/jobs/{id}").
     this.routes.sort((a, b) => a.parameters.length - b.parameters.length);
+    this.sockets = new LocalSocketGateway(runtime.services.values(), runtime.sockets, this.logger);
   }
 
   use(handler: ExtraRequestHandler): void {
@@ -62,6 +69,7 @@ export class LocalHttpGateway {
         else response.destroy();
       });
     });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.sockets.handleUpgrade(request, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -76,6 +84,7 @@ export class LocalHttpGateway {
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    await this.sockets.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -83,6 +92,7 @@ export class LocalHttpGateway {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://local');
     if (url.pathname.startsWith('/_objects/')) return this.handleObject(request, response, url);
+    if (await this.sockets.handleRequest(request, response, url)) return;
     for (const extra of this.extraHandlers) if (await extra(request, response)) return;
     const method = request.method ?? 'GET';
     let allowed = false;
@@ -178,17 +188,6 @@ function compileRoute(routeKey: string, handler: HttpApiHandler, functionName: s
     })
     .join('/');
   return { routeKey, method, pattern: new RegExp(`^${source}/?$`), parameters, handler, functionName };
-}
-
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function toApiGatewayEvent(

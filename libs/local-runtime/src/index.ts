@@ -9,3 +9,5 @@ export * from './local-runtime';
 export * from './http-gateway';
 export * from './data-dir-lock';
 export * from './local-queues-port';
+export * from './local-socket-connections';
+export * from './socket-gateway';

@@ -19,6 +19,7 @@ import { DataDirLock } from './data-dir-lock';
 import { LocalEventBus } from './local-event-bus';
 import { LocalObjectStore } from './local-object-store';
 import { LocalQueues, type DeadLetteredMessage } from './local-queues';
+import { LocalSocketConnections } from './local-socket-connections';
 import { LocalTable } from './local-table';
 import { QueuePoller } from './queue-poller';
 
@@ -48,6 +49,8 @@ export class LocalRuntime {
   readonly queues: LocalQueues;
   readonly bus: LocalEventBus;
   readonly objects: LocalObjectStore;
+  /** The connections of the WebSocket API the HTTP gateway serves at /socket (for the service that declares one). */
+  readonly sockets = new LocalSocketConnections();
   readonly services = new Map<string, ServiceDefinition>();
   readonly subscriptions = new Map<string, RegisteredSubscription & { binding: SubscriptionBinding }>();
   private readonly pollers: QueuePoller[] = [];
@@ -142,6 +145,9 @@ export class LocalRuntime {
     }
     for (const name of Object.keys(service.subscriptions)) {
       if (!manifest.subscriptions[name]) throw new Error(`service ${manifest.service} has a handler for undeclared subscription "${name}"`);
+    }
+    if (Boolean(manifest.websocket) !== Boolean(service.websocket)) {
+      throw new Error(`service ${manifest.service} ${manifest.websocket ? 'declares a websocket section but gives no websocket handler' : 'has a websocket handler but declares no websocket section'}`);
     }
     this.services.set(manifest.service, service);
   }

@@ -5,3 +5,4 @@ export * from './clock';
 export * from './ids';
 export * from './queues';
 export * from './queue-scans';
+export * from './socket-connections';

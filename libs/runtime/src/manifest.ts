@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { validateEventPattern, type EventPattern } from '@refinery/event-patterns';
 
 // A service's `service.json`: the one place that declares what it subscribes to (event patterns and queue
-// settings) and which HTTP routes it serves. The local runtime builds its queues, rules and routes from it;
-// the service's serverless.yml reads the same file with ${file(./service.json):...}.
+// settings), which HTTP routes it serves and, optionally, its WebSocket routes. The local runtime builds its queues,
+// rules and routes from it; the service's serverless.yml reads the same file with ${file(./service.json):...}.
 
 const eventPatternSchema = z.custom<EventPattern>(
   (value) => {
@@ -35,6 +35,21 @@ export const subscriptionSchema = z.object({
 
 export const httpRouteSchema = z.string().regex(/^(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9_\-/{}]*$/, 'a route key like "GET /jobs/{id}"');
 
+/**
+ * API Gateway WebSocket route keys: the predefined `$connect`, `$disconnect` and `$default`, or a custom route named by
+ * the route selection expression (`$request.body.action`).
+ */
+export const websocketRouteSchema = z.string().regex(/^(\$connect|\$disconnect|\$default|[A-Za-z][A-Za-z0-9_-]*)$/, 'a WebSocket route key like "$connect" or "$default"');
+
+export const websocketSchema = z.object({
+  routes: z
+    .array(websocketRouteSchema)
+    .min(1)
+    .refine((routes) => new Set(routes).size === routes.length, 'routes must not repeat'),
+  // API Gateway ends an integration after 29 seconds.
+  function: z.object({ timeoutSeconds: z.number().int().min(1).max(29), memorySizeMb: z.number().int().min(128).max(10_240) }),
+});
+
 export const serviceManifestSchema = z.object({
   service: z.string().regex(/^[a-z][a-z-]*$/),
   description: z.string().min(1),
@@ -45,8 +60,11 @@ export const serviceManifestSchema = z.object({
       function: z.object({ timeoutSeconds: z.number().int().min(1).max(30), memorySizeMb: z.number().int().min(128).max(10_240) }),
     })
     .optional(),
+  /** An API Gateway WebSocket API served by one function (the `websocket` handler of the service definition). */
+  websocket: websocketSchema.optional(),
 });
 
+export type WebsocketManifest = z.infer<typeof websocketSchema>;
 export type SubscriptionManifest = z.infer<typeof subscriptionSchema>;
 export type ServiceManifest = z.infer<typeof serviceManifestSchema>;
 

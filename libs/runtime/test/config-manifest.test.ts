@@ -38,6 +38,17 @@ describe('parseServiceManifest', () => {
     expect(() => parseServiceManifest(badRoute, 'x.json')).toThrow('a route key like "GET /jobs/{id}"');
   });
 
+  it('accepts an optional WebSocket section and refuses bad route keys and timeouts over API Gateway limit', () => {
+    expect(parseServiceManifest(manifest, 'test').websocket).toBeUndefined();
+    const websocket = { routes: ['$connect', '$disconnect', '$default'], function: { timeoutSeconds: 10, memorySizeMb: 256 } };
+    expect(parseServiceManifest({ ...manifest, websocket }, 'test').websocket).toEqual(websocket);
+    expect(() => parseServiceManifest({ ...manifest, websocket: { ...websocket, routes: ['$open'] } }, 'x.json')).toThrow('a WebSocket route key');
+    expect(() => parseServiceManifest({ ...manifest, websocket: { ...websocket, routes: ['$default', '$default'] } }, 'x.json')).toThrow('must not repeat');
+    expect(() => parseServiceManifest({ ...manifest, websocket: { ...websocket, function: { timeoutSeconds: 30, memorySizeMb: 256 } } }, 'x.json')).toThrow(
+      'websocket.function.timeoutSeconds',
+    );
+  });
+
   it("gives a handler its subscription's identity from the manifest, and refuses an undeclared one", () => {
     const parsed = parseServiceManifest(manifest, 'test');
     expect(subscriptionOf(parsed, 'chunks')).toEqual({ service: 'matcher', subscription: 'chunks', maxReceiveCount: 5 });

@@ -1,4 +1,4 @@
-import type { Table } from '@refinery/ports';
+import type { SocketConnections, Table } from '@refinery/ports';
 import type { CommonDeps, TokenRegistry } from '@refinery/runtime';
 
 export interface NotifierConfig {
@@ -18,7 +18,9 @@ export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
 
 export interface NotifierDeps extends CommonDeps {
   readonly config: NotifierConfig;
-  /** Subscriptions, delivery records and attempts. */
+  /** Subscriptions, delivery records and attempts; open WebSocket connections and the latest view of each job. */
   readonly subscriptions: Table;
+  /** The connections of notifier's WebSocket API (API Gateway's Management API; the local gateway's sockets). */
+  readonly sockets: SocketConnections;
   readonly tokens: TokenRegistry;
 }

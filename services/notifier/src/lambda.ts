@@ -1,23 +1,29 @@
-// The notifier service's Lambda functions (serverless.yml: handlers src/lambda.jobs and src/lambda.api): the same
-// handlers the local mode runs, on the AWS adapters, with settings from the environment checked at cold start.
+// The notifier service's Lambda functions (serverless.yml: handlers src/lambda.jobs, src/lambda.progress, src/lambda.api
+// and src/lambda.socket): the same handlers the local mode runs, on the AWS adapters, with settings from the environment
+// checked at cold start.
 import { z } from 'zod';
 import {
   awsClients,
   awsCommonDeps,
+  awsSocketConnections,
   awsTable,
   commonSettingsSchema,
   onColdStart,
   resourceName,
   tokenRegistrySetting,
+  websocketEndpointSetting,
   type AwsClients,
 } from '@refinery/aws-runtime';
-import { loadConfig, type HttpApiHandler, type SqsBatchHandler } from '@refinery/runtime';
+import { loadConfig, type HttpApiHandler, type SqsBatchHandler, type WebSocketHandler } from '@refinery/runtime';
 import { DEFAULT_NOTIFIER_CONFIG } from './config';
 import { createNotifierService } from './service';
 
 const settingsSchema = commonSettingsSchema.extend({
   SUBSCRIPTIONS_TABLE: resourceName('the subscriptions table'),
   REFINERY_API_TOKENS: tokenRegistrySetting,
+  // The WebSocket API's Management API (https://{apiId}.execute-api.{region}.amazonaws.com/{stage}): where the
+  // progress and socket functions post to connections.
+  WEBSOCKET_ENDPOINT: websocketEndpointSetting,
   WEBHOOK_RETRY_DELAYS_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,15000')
@@ -37,11 +43,20 @@ export async function createNotifierLambda(env: NodeJS.ProcessEnv = process.env,
     },
     subscriptions: awsTable(clients, settings.SUBSCRIPTIONS_TABLE),
     tokens: settings.REFINERY_API_TOKENS,
+    sockets: awsSocketConnections(settings.WEBSOCKET_ENDPOINT),
   });
-  return { service, jobs: service.subscriptions.jobs!.handler, api: service.http! };
+  return {
+    service,
+    jobs: service.subscriptions.jobs!.handler,
+    progress: service.subscriptions.progress!.handler,
+    api: service.http!,
+    socket: service.websocket!,
+  };
 }
 
 const lambda = onColdStart(() => createNotifierLambda());
 
 export const jobs: SqsBatchHandler = async (event, context) => (await lambda()).jobs(event, context);
+export const progress: SqsBatchHandler = async (event, context) => (await lambda()).progress(event, context);
 export const api: HttpApiHandler = async (event, context) => (await lambda()).api(event, context);
+export const socket: WebSocketHandler = async (event, context) => (await lambda()).socket(event, context);

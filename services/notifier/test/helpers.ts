@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { EventMetadata } from '@refinery/events';
+import type { SocketConnections } from '@refinery/ports';
 import { TokenRegistry } from '@refinery/runtime';
 import { TestClock, apiEvent, readFixture, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
 import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, type NotifierConfig } from '../src/service';
@@ -25,7 +26,40 @@ export function body(name: string, change?: (event: Fixture) => void): string {
   return JSON.stringify(event);
 }
 
-export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig> = {}) {
+/**
+ * SocketConnections in memory: what was posted to each connection, in order. A connection is open once `open` was
+ * called and until `close`; posting to any other answers 'gone', as API Gateway's 410.
+ */
+export class FakeSockets implements SocketConnections {
+  readonly posted = new Map<string, string[]>();
+  /** Every connection posted to, in order, the gone ones included. */
+  readonly attempts: string[] = [];
+  private readonly openIds = new Set<string>();
+  failWith: Error | undefined;
+
+  open(...connectionIds: string[]): void {
+    for (const id of connectionIds) this.openIds.add(id);
+  }
+
+  close(connectionId: string): void {
+    this.openIds.delete(connectionId);
+  }
+
+  async post(connectionId: string, message: string): Promise<'sent' | 'gone'> {
+    this.attempts.push(connectionId);
+    if (this.failWith) throw this.failWith;
+    if (!this.openIds.has(connectionId)) return 'gone';
+    this.posted.set(connectionId, [...(this.posted.get(connectionId) ?? []), message]);
+    return 'sent';
+  }
+
+  /** The messages a connection received, parsed. */
+  messagesTo(connectionId: string): Record<string, unknown>[] {
+    return (this.posted.get(connectionId) ?? []).map((text) => JSON.parse(text) as Record<string, unknown>);
+  }
+}
+
+export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig> = {}, sockets: SocketConnections = new FakeSockets()) {
   const service = createNotifierService({
     publisher: ports.publisher,
     // Standard Webhooks receivers reject timestamps more than 5 minutes off: sign with the real time.
@@ -40,13 +74,14 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
         [GLOBEX_TOKEN, 'globex'],
       ]),
     ),
+    sockets,
   });
   const http = service.http!;
   const api = async (input: ApiEventInput) => {
     const response = (await http(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
     return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
   };
-  return { api, jobs: service.subscriptions.jobs!.handler };
+  return { api, jobs: service.subscriptions.jobs!.handler, progress: service.subscriptions.progress!.handler, socket: service.websocket!, service };
 }
 
 export interface ReceivedRequest {
