@@ -50,6 +50,13 @@ describe('refinery dev', () => {
     try {
       const output = await waitForOutput(run, /token \(tenant local\): \S+/);
       expect(output).toContain(`listening on http://127.0.0.1:${port}`);
+      expect(output).toContain(`web page: http://127.0.0.1:${port}/`);
+      expect(output).toContain(`live updates: ws://127.0.0.1:${port}/socket`);
+      // The web page is served beside the API, with its config pointing at this server's socket.
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/config.json`)).json()).toMatchObject({ socketUrl: `ws://127.0.0.1:${port}/socket` });
       const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
       expect(output).toContain(`token (tenant local): ${token} (new, saved in ${join(dataDir, 'token')})`);
 

@@ -126,7 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('dev')
-    .description('serve the HTTP API with every service running on this machine')
+    .description('serve the HTTP API, the live-updates WebSocket and the web page, with every service running on this machine')
     .option('--port <n>', 'port on 127.0.0.1', positiveInteger('--port', 65_535), 8080)
     .option('--data-dir <dir>', 'durable local state (queues, tables, objects)', DEFAULT_DATA_DIR)
     .option('--directory <file>', 'the directory provider CSV (default: $REFINERY_DIRECTORY or examples/directory.csv)')
@@ -145,7 +145,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       const tokenLine = app.tokens.localTokenFile
         ? `token (tenant local): ${app.tokens.clientToken}${app.tokens.generated ? ' (new, saved in ' : ' (from '}${app.tokens.localTokenFile})`
         : 'tokens: from REFINERY_API_TOKENS';
-      process.stderr.write(`refinery dev: listening on ${app.url}\n${tokenLine}\ndata dir: ${dataDir}\n`);
+      process.stderr.write(
+        `refinery dev: listening on ${app.url}\nweb page: ${app.url}/\nlive updates: ${app.url.replace(/^http/, 'ws')}/socket\n${tokenLine}\ndata dir: ${dataDir}\n`,
+      );
       await new Promise<void>((resolveStop) => {
         const stop = (): void => {
           process.stderr.write('refinery dev: stopping\n');

@@ -13,6 +13,7 @@ import { MailchimpClient } from '@refinery/mailchimp';
 import { createMailchimpSyncService, DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, type MailchimpSyncConfig } from '@refinery/mailchimp-sync';
 import { localKeyEncryptionKey } from './secrets';
 import { systemClock, ulidIds } from '@refinery/ports';
+import { webAppHandler } from '@refinery/web';
 import { silentLogger, subscriptionQueueNames, type Logger } from '@refinery/runtime';
 import { LOCAL_RESOURCES } from './resources';
 import { resolveTokens, type ResolvedTokens } from './tokens';
@@ -134,6 +135,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         config: { ...DEFAULT_NOTIFIER_CONFIG, allowHttp: true, ...options.notifier },
         subscriptions: runtime.table(LOCAL_RESOURCES.notifier.subscriptionsTable),
         tokens: tokens.registry,
+        // Live job updates: the sockets the gateway serves at /socket on the API's port.
+        sockets: runtime.sockets,
       }),
     );
     const mailchimpState = runtime.table(LOCAL_RESOURCES.mailchimpSync.syncTable);
@@ -166,6 +169,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       response.end(JSON.stringify({ status: 'ok' }));
       return true;
     });
+    gateway.use(webAppHandler());
     const url = await gateway.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
     runtime.start();
     const started = gateway;

@@ -1,0 +1,116 @@
+// Words and numbers for people: status names, percentages, dates, history entries.
+
+import { h } from './dom.js';
+
+/** @typedef {import('./api.js').JobView} JobView */
+
+export const STATUS_WORDS = /** @type {const} */ ({
+  accepted: 'waiting for the file',
+  running: 'running',
+  completed: 'completed',
+  failed: 'failed',
+});
+
+/** @param {JobView} job @returns {number} 0-100 */
+export function percentDone(job) {
+  if (job.status === 'completed') return 100;
+  const total = Math.max(job.rows?.total ?? 0, job.rows?.done ?? 0);
+  if (!total) return 0;
+  return Math.min(100, Math.floor((100 * (job.rows.done ?? 0)) / total));
+}
+
+/** The rows done, in words: `42 % (105 of 250 rows)`. @param {JobView} job */
+export function rowsDoneText(job) {
+  const total = Math.max(job.rows?.total ?? 0, job.rows?.done ?? 0);
+  return `${percentDone(job)} %${total ? ` (${formatNumber(job.rows.done)} of ${formatNumber(total)} rows)` : ''}`;
+}
+
+/** @param {JobView} job */
+export function progressText(job) {
+  const total = Math.max(job.rows?.total ?? 0, job.rows?.done ?? 0);
+  const rows = total ? ` (${formatNumber(job.rows.done)} of ${formatNumber(total)} rows)` : '';
+  return `${percentDone(job)} %${rows}, ${STATUS_WORDS[job.status] ?? job.status}`;
+}
+
+/** @param {number | undefined} value */
+export function formatNumber(value) {
+  return typeof value === 'number' ? value.toLocaleString('en-US') : '0';
+}
+
+/** @param {string | null | undefined} iso */
+export function formatTime(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/**
+ * A status badge: colour AND the word, so it reads without colour too.
+ * @param {string} status
+ */
+export function statusBadge(status) {
+  return h('span', { class: `badge status-${cssToken(status)}`, text: STATUS_WORDS[/** @type {keyof typeof STATUS_WORDS} */ (status)] ?? status });
+}
+
+/** The labels of fields and rows: colour AND text. */
+export const LABELS = ['confirmed', 'old', 'new', 'unverified', 'empty'];
+export const MATCH_STATUSES = ['matched', 'unmatched', 'invalid'];
+
+/** @param {string} value */
+export function labelBadge(value) {
+  return h('span', { class: `badge label-${cssToken(value)}`, text: value });
+}
+
+/** @param {string} value */
+export function cssToken(value) {
+  return String(value).toLowerCase().replace(/[^a-z0-9-]/g, '') || 'none';
+}
+
+/**
+ * A row range (0-based first data row) in the 1-based words the result file and the preview use.
+ * @param {{ first: number, count: number }} rows
+ */
+export function rowRangeText(rows) {
+  if (rows.count <= 0) return 'no rows';
+  const first = rows.first + 1;
+  const last = rows.first + rows.count;
+  return rows.count === 1 ? `data row ${first}` : `data rows ${first} to ${last} (${formatNumber(rows.count)} rows)`;
+}
+
+/**
+ * One line for a history entry.
+ * @param {import('./api.js').HistoryEntry} entry
+ */
+export function historyText(entry) {
+  const data = entry.data ?? {};
+  switch (entry.type) {
+    case 'job.created.v1':
+      return `Job created for ${data.filename ?? 'a file'}`;
+    case 'job.submitted.v1':
+      return 'File received and checked: the work starts';
+    case 'job.planned.v1':
+      return `Planned: ${formatNumber(data.rows?.total)} rows in ${formatNumber(data.chunks?.total)} chunk(s)`;
+    case 'chunk.labeled.v1':
+      return `Chunk ${(data.chunk?.index ?? 0) + 1} of ${data.chunk?.count ?? '?'} done: ${formatNumber(data.rows?.count)} rows (${formatNumber(data.counts?.matched)} matched, ${formatNumber(data.counts?.unmatched)} unmatched, ${formatNumber(data.counts?.invalid)} invalid)`;
+    case 'job.completed.v1':
+      return `Completed: ${formatNumber(data.rows?.total)} rows, ${formatNumber(data.rows?.matched)} matched`;
+    case 'job.failed.v1':
+      return `Failed: ${data.reason ?? 'unknown reason'}${data.rows ? ` (${rowRangeText(data.rows)})` : ''}`;
+    case 'stage.failed.v1':
+      return `The ${data.service ?? ''} stage failed${data.retryable === false ? '' : ' after retries'}: ${data.reason ?? 'unknown reason'}${data.rows ? ` (${rowRangeText(data.rows)})` : ''}`;
+    default:
+      return entry.type;
+  }
+}
+
+/** Ends a message with a full stop unless it has one. @param {string} text */
+export function sentence(text) {
+  const trimmed = String(text).trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/** A message as a sentence of its own: capital first letter, full stop. @param {string} text */
+export function ownSentence(text) {
+  const ended = sentence(text);
+  return ended.charAt(0).toUpperCase() + ended.slice(1);
+}
