@@ -338,7 +338,7 @@ describe('the web page', () => {
       if (new URL(request.url()).pathname === `/jobs/${created.jobId}`) reads.push(Date.now());
     });
     await page.goto(`${test.app.url}/#/jobs/${created.jobId}`);
-    await expectText(page.locator('#job-progress-text'), 'waiting for the file');
+    await expectText(page.locator('#job-progress-text'), 'accepted, not started yet');
     await test.acme.upload(created.upload!, BOOK);
     await expectText(page.locator('#job-progress-text'), '100 % (250 of 250 rows), completed', 15_000);
     expect(reads.length).toBeGreaterThanOrEqual(2);

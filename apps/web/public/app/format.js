@@ -5,7 +5,8 @@ import { h } from './dom.js';
 /** @typedef {import('./api.js').JobView} JobView */
 
 export const STATUS_WORDS = /** @type {const} */ ({
-  accepted: 'waiting for the file',
+  // Accepted covers a job waiting for its upload and one whose file is in, queued for the chunker.
+  accepted: 'accepted, not started yet',
   running: 'running',
   completed: 'completed',
   failed: 'failed',
