@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/cli';
+import { socketEvent } from '@refinery/test-support';
 import { startAwsStack, type AwsStack } from '../support/aws-stack';
 
 // The whole pipeline with every service's Lambda entry point on the AWS adapters, against emulators (fauxqs for S3
@@ -10,6 +11,7 @@ import { startAwsStack, type AwsStack } from '../support/aws-stack';
 jest.setTimeout(180_000);
 
 const TOKEN = 'token-acme-0001';
+const GLOBEX_TOKEN = 'token-globex-0002';
 const BOOK = readFileSync(join(REPO_ROOT, 'examples', 'contacts.csv'));
 const GOLDEN = readFileSync(join(REPO_ROOT, 'test', 'golden', 'demo-result.csv'), 'utf8');
 
@@ -27,7 +29,7 @@ async function waitForJob(stack: AwsStack, jobId: string, timeoutMs = 120_000): 
 describe('the pipeline on the AWS adapters', () => {
   let stack: AwsStack;
   beforeAll(async () => {
-    stack = await startAwsStack({ directoryCsvPath: join(REPO_ROOT, 'examples', 'directory.csv'), apiTokens: `acme:${TOKEN}` });
+    stack = await startAwsStack({ directoryCsvPath: join(REPO_ROOT, 'examples', 'directory.csv'), apiTokens: `acme:${TOKEN},globex:${GLOBEX_TOKEN}` });
   });
   afterAll(() => stack.stop());
 
@@ -68,5 +70,43 @@ describe('the pipeline on the AWS adapters', () => {
     const refused = await stack.api({ routeKey: 'POST /jobs', headers: { 'content-type': 'text/csv' }, body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), token: TOKEN });
     expect(refused.status).toBe(415);
     expect((await stack.api({ routeKey: 'GET /jobs/{id}', pathParameters: { id: jobId } })).status).toBe(401);
+  });
+
+  it("pushes the job's progress to its tenant's WebSocket connections through the Management API, and answers a reconnecting client's sync", async () => {
+    type Pushed = { type: string; job?: { jobId: string; status: string; version: number; rows: { total: number; done: number } }; jobs?: { jobId: string; status: string }[] };
+    const connect = (connectionId: string, token: string) => stack.socket(socketEvent('CONNECT', connectionId, { headers: { authorization: `Bearer ${token}` } }));
+    expect(await connect('acme-1=', TOKEN)).toMatchObject({ statusCode: 200 });
+    expect(await connect('globex-1=', GLOBEX_TOKEN)).toMatchObject({ statusCode: 200 });
+    expect(await connect('stranger-1=', 'not-a-token-at-all')).toMatchObject({ statusCode: 401 });
+    stack.sockets.open('acme-1=');
+    stack.sockets.open('globex-1=');
+
+    const accepted = await stack.api({ routeKey: 'POST /jobs', headers: { 'content-type': 'text/csv' }, body: BOOK.toString('utf8'), query: { chunkRows: '25' }, token: TOKEN });
+    expect(accepted.status).toBe(202);
+    const { jobId } = accepted.json as { jobId: string };
+    expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed', chunks: { total: 10 } });
+
+    // The completed state reaches the socket a moment after the job completes (ingest -> bus -> notifier's queue).
+    const pushesOf = (connectionId: string) => (stack.sockets.messages(connectionId) as Pushed[]).filter((m) => m.type === 'job' && m.job?.jobId === jobId);
+    const deadline = Date.now() + 30_000;
+    while (!pushesOf('acme-1=').some((m) => m.job?.status === 'completed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const pushes = pushesOf('acme-1=');
+    const latest = pushes.reduce((a, b) => ((b.job?.version ?? 0) > (a.job?.version ?? 0) ? b : a));
+    expect(latest.job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 } });
+    expect(new Set(pushes.map((m) => m.job?.version)).size).toBe(pushes.length);
+    expect(stack.sockets.messages('globex-1=')).toEqual([]);
+
+    // A client that comes back asks for the current state first and gets it at once, from notifier's table.
+    expect(await connect('acme-2=', TOKEN)).toMatchObject({ statusCode: 200 });
+    stack.sockets.open('acme-2=');
+    await stack.socket(socketEvent('MESSAGE', 'acme-2=', { body: JSON.stringify({ action: 'sync' }) }));
+    const [sync] = stack.sockets.messages('acme-2=') as Pushed[];
+    expect(sync?.type).toBe('jobs');
+    expect(sync?.jobs?.find((job) => job.jobId === jobId)).toMatchObject({ status: 'completed' });
+    await stack.socket(socketEvent('MESSAGE', 'globex-1=', { body: JSON.stringify({ action: 'watch', jobId }) }));
+    expect(stack.sockets.messages('globex-1=')).toEqual([{ type: 'error', code: 'not_found', message: `no job ${jobId}` }]);
+    await stack.socket(socketEvent('DISCONNECT', 'acme-1='));
+    await stack.socket(socketEvent('DISCONNECT', 'acme-2='));
+    await stack.socket(socketEvent('DISCONNECT', 'globex-1='));
   });
 });

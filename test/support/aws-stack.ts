@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoTable, S3ObjectStore, SqsQueues } from '@refinery/aws-adapters';
+import { ApiGatewaySocketConnections, DynamoTable, S3ObjectStore, SqsQueues } from '@refinery/aws-adapters';
 import { awsClients, type AwsClients } from '@refinery/aws-runtime';
 import { createChunkerLambda } from '@refinery/chunker/src/lambda';
 import { createIngestLambda } from '@refinery/ingest/src/lambda';
@@ -13,7 +14,7 @@ import { seedNicknames } from '@refinery/matcher';
 import { createMergerLambda } from '@refinery/merger/src/lambda';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { createNotifierLambda } from '@refinery/notifier/src/lambda';
-import { subscriptionQueueNames, type ServiceDefinition } from '@refinery/runtime';
+import { subscriptionQueueNames, type ServiceDefinition, type WebSocketEvent, type WebSocketResult } from '@refinery/runtime';
 import {
   EventBridgeStandIn,
   EventSourcePoller,
@@ -23,6 +24,7 @@ import {
   type ApiEventInput,
   type AwsEmulators,
 } from '@refinery/test-support';
+import { SocketManagementStandIn } from './socket-management-stand-in';
 
 export const STAGE = 'test';
 export const EVENT_BUS = `refinery-${STAGE}`;
@@ -49,6 +51,10 @@ export interface AwsStack {
   readonly services: readonly ServiceDefinition[];
   /** Calls the HTTP API as API Gateway would (ingest for /jobs, notifier for /subscriptions). */
   api(input: ApiEventInput): Promise<{ status: number; headers: Record<string, string>; body: string; json: unknown }>;
+  /** Calls notifier's WebSocket function as API Gateway would ($connect, $default, $disconnect). */
+  socket(event: WebSocketEvent): Promise<WebSocketResult>;
+  /** What notifier posted to each connection through the Management API (the real SDK client). */
+  readonly sockets: SocketManagementStandIn;
   stop(): Promise<void>;
 }
 
@@ -96,16 +102,20 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
   );
   const labeler = await createLabelerLambda({ ...common, CHUNKS_BUCKET: RESOURCES.labelerChunksBucket }, clients);
   const merger = await createMergerLambda({ ...common, RESULTS_BUCKET: RESOURCES.resultsBucket, LEDGER_TABLE: RESOURCES.ledgerTable }, clients);
+  const sockets = new SocketManagementStandIn();
   const notifier = await createNotifierLambda(
     {
       ...common,
       SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable,
       REFINERY_API_TOKENS: options.apiTokens,
       WEBHOOK_RETRY_DELAYS_MS: '20,20',
-      // No WebSocket client connects here, so nothing is ever posted to it.
-      WEBSOCKET_ENDPOINT: 'https://sockets.execute-api.us-east-1.amazonaws.com/test',
+      WEBSOCKET_ENDPOINT: await sockets.listen(STAGE),
     },
     clients,
+    (endpoint) =>
+      new ApiGatewaySocketConnections({
+        client: new ApiGatewayManagementApiClient({ endpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+      }),
   );
   const services = [ingest.service, chunker.service, matcher.service, labeler.service, merger.service, notifier.service];
 
@@ -177,8 +187,11 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       }
       return { status: response.statusCode ?? 200, headers: (response.headers ?? {}) as Record<string, string>, body, json };
     },
+    socket: (event) => notifier.socket(event, testContext()),
+    sockets,
     stop: async () => {
       stopNotices();
+      await sockets.close();
       await Promise.all(pollers.map((poller) => poller.stop()));
       await bus.close();
       await emulators.stop();

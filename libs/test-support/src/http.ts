@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { WebSocketEvent } from '@refinery/runtime';
 
 export interface ApiEventInput {
   readonly routeKey: string;
@@ -37,5 +38,30 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
       timeEpoch: 1795880000000,
     },
     ...(body ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+  };
+}
+
+/** An API Gateway WebSocket API event ($connect, $default, $disconnect), as the gateway would hand it to the function. */
+export function socketEvent(eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', connectionId: string, input: { headers?: Record<string, string>; body?: string } = {}): WebSocketEvent {
+  const routeKey = { CONNECT: '$connect', MESSAGE: '$default', DISCONNECT: '$disconnect' }[eventType];
+  return {
+    ...(input.headers ? { headers: input.headers } : {}),
+    ...(input.body !== undefined ? { body: input.body } : {}),
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey,
+      eventType,
+      connectionId,
+      ...(eventType === 'MESSAGE' ? { messageId: 'message-1' } : {}),
+      messageDirection: 'IN',
+      extendedRequestId: 'request-1',
+      requestId: 'request-1',
+      requestTime: '28/Nov/2026:12:00:00 +0000',
+      requestTimeEpoch: 1795880000000,
+      connectedAt: 1795880000000,
+      domainName: 'socket.test',
+      stage: 'test',
+      apiId: 'test',
+    },
   };
 }

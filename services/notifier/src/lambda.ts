@@ -15,6 +15,7 @@ import {
   type AwsClients,
 } from '@refinery/aws-runtime';
 import { loadConfig, type HttpApiHandler, type SqsBatchHandler, type WebSocketHandler } from '@refinery/runtime';
+import type { SocketConnections } from '@refinery/ports';
 import { DEFAULT_NOTIFIER_CONFIG } from './config';
 import { createNotifierService } from './service';
 
@@ -32,7 +33,15 @@ const settingsSchema = commonSettingsSchema.extend({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_NOTIFIER_CONFIG.deliveryTimeoutMs),
 });
 
-export async function createNotifierLambda(env: NodeJS.ProcessEnv = process.env, clients: AwsClients = awsClients()) {
+/**
+ * `sockets` makes the connections' client for the WebSocket API's endpoint: by default the Management API client with
+ * Lambda's region and credentials; tests pass one with the emulators' (the endpoint still comes from the settings).
+ */
+export async function createNotifierLambda(
+  env: NodeJS.ProcessEnv = process.env,
+  clients: AwsClients = awsClients(),
+  sockets: (endpoint: string) => SocketConnections = awsSocketConnections,
+) {
   const settings = loadConfig(settingsSchema, env);
   const service = createNotifierService({
     ...awsCommonDeps('notifier', settings, clients),
@@ -43,7 +52,7 @@ export async function createNotifierLambda(env: NodeJS.ProcessEnv = process.env,
     },
     subscriptions: awsTable(clients, settings.SUBSCRIPTIONS_TABLE),
     tokens: settings.REFINERY_API_TOKENS,
-    sockets: awsSocketConnections(settings.WEBSOCKET_ENDPOINT),
+    sockets: sockets(settings.WEBSOCKET_ENDPOINT),
   });
   return {
     service,

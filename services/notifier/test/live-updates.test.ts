@@ -1,7 +1,6 @@
 import { createEvent, jobProgressedV1, type JobViewData } from '@refinery/events';
 import type { Item, ItemKey, Table } from '@refinery/ports';
-import type { WebSocketEvent } from '@refinery/runtime';
-import { createTestPorts, eventBridgeBody, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
 import { TokenRegistry } from '@refinery/runtime';
 import { JobViewStore } from '../src/domain/job-views';
 import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, notifierManifest } from '../src/service';
@@ -21,30 +20,6 @@ beforeEach(() => {
 });
 
 afterEach(() => ports.cleanup());
-
-function socketEvent(eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', connectionId: string, input: { headers?: Record<string, string>; body?: string } = {}): WebSocketEvent {
-  const routeKey = { CONNECT: '$connect', MESSAGE: '$default', DISCONNECT: '$disconnect' }[eventType];
-  return {
-    ...(input.headers ? { headers: input.headers } : {}),
-    ...(input.body !== undefined ? { body: input.body } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      routeKey,
-      eventType,
-      connectionId,
-      ...(eventType === 'MESSAGE' ? { messageId: 'message-1' } : {}),
-      messageDirection: 'IN',
-      extendedRequestId: 'request-1',
-      requestId: 'request-1',
-      requestTime: '28/Nov/2026:12:00:00 +0000',
-      requestTimeEpoch: 1795880000000,
-      connectedAt: 1795880000000,
-      domainName: 'socket.test',
-      stage: 'test',
-      apiId: 'test',
-    },
-  };
-}
 
 /** A table's methods, bound, to wrap some of them. */
 function methodsOf(table: Table): Table {
