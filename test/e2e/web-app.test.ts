@@ -37,6 +37,11 @@ declare const document: {
   getElementById(id: string): PageElement | null;
 };
 declare const sessionStorage: { getItem(key: string): string | null };
+declare class MutationObserver {
+  constructor(callback: () => void);
+  observe(target: PageElement, options: { subtree: boolean; childList: boolean; characterData: boolean }): void;
+}
+declare const progressTexts: string[];
 declare function getComputedStyle(element: PageElement): { backgroundColor: string; outlineStyle: string };
 
 const BOOK = join(REPO_ROOT, 'examples', 'contacts.csv');
@@ -60,7 +65,9 @@ describe('the web page', () => {
     // The CLI's result for the same book, produced alongside (a separate process with its own data dir).
     cli = runCli(['enrich', BOOK, '--directory', DIRECTORY, '--out', join(work, 'cli-result.csv'), '--data-dir', join(work, 'cli-data')]);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    [test, browser] = await Promise.all([startTestApp({ directory: 'examples/directory.csv' }), launchChromium()]);
+    // Chunks of 10 rows: the demo book's 250 rows make 25 chunks, so the page has progress to show on the way to 100 %
+    // (and the result must still be byte for byte the CLI's, which cuts the book into one chunk of 1,000 rows).
+    [test, browser] = await Promise.all([startTestApp({ directory: 'examples/directory.csv', chunker: { defaultChunkRows: 10 } }), launchChromium()]);
     acmePage = await newPage();
   });
 
@@ -144,12 +151,27 @@ describe('the web page', () => {
     await page.getByLabel('Column 6: Job Title').selectOption('title');
     await page.waitForFunction(() => !document.querySelector('button[type=submit].primary')?.disabled);
 
+    // Every text the progress line shows, from the moment the job page renders it.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      Object.assign(globalThis, { progressTexts: seen });
+      new MutationObserver(() => {
+        const text = document.querySelector('#job-progress-text')?.textContent;
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByRole('button', { name: 'Start matching' }).click();
     await page.waitForURL(/#\/jobs\/job_/);
     jobId = decodeURIComponent(new URL(page.url()).hash.slice('#/jobs/'.length));
+    // The screenshot shows the bar part way when the page catches it there (else at 100 %).
+    await page.waitForFunction(() => /^([1-9][0-9]?|100) % \(/.test(document.querySelector('#job-progress-text')?.textContent ?? ''));
     await screenshot(page, 'progress');
     await expectText(page.locator('#job-progress-text'), '100 % (250 of 250 rows), completed', 30_000);
     expect(await page.locator('#job-progress').evaluate((bar) => (bar as unknown as PageElement).value)).toBe(100);
+    // The bar moved on the way: the page showed at least one state between the start and 100 %.
+    const texts = await page.evaluate(() => progressTexts);
+    expect(texts.at(-1)).toBe('100 % (250 of 250 rows), completed');
+    expect(texts.some((text) => /^([1-9]|[1-9][0-9]) % \(\d+ of 250 rows\)/.test(text))).toBe(true);
 
     // It was the socket: pushes of this job reached the page, up to its completion, while the socket stayed open,
     // and the page read GET /jobs/{id} once (when it opened the job), never polling.
