@@ -65,6 +65,17 @@ export interface BenchResult {
   readonly peakRssMb: number;
   readonly stages: Record<string, number>;
   readonly inputMb: number;
+  readonly liveUpdates: LiveUpdates;
+}
+
+/** How often ingest published the job's state for the live updates (job.progressed.v1), against its chunk count. */
+export interface LiveUpdates {
+  readonly chunks: number;
+  readonly published: number;
+  /** The most published in any one-second window (ingest's throttle: one per 250 ms by default, so at most 4-5). */
+  readonly maxPerSecond: number;
+  /** The status of the last state published: the latest state must always be published, so `completed`. */
+  readonly lastStatus: string;
 }
 
 /** Peak resident memory of a running process (Linux VmHWM), in MB; 0 where /proc is not available. */
@@ -93,31 +104,58 @@ export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ s
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak, stdout };
 }
 
-/** Wall time of each stage, from the first to the last event of it in the job's event log. */
-function stageTimes(dataDir: string): Record<string, number> {
+type LoggedEvent = { type: string; detail: { metadata?: { occurredAt?: string }; data?: { job?: { status: string; version: number } } } };
+
+/** Every event of the data dir's event log, in the order the bus took them. */
+function loggedEvents(dataDir: string): LoggedEvent[] {
   const db = new Database(join(dataDir, 'refinery.db'), { readonly: true });
   try {
     const rows = db.prepare('SELECT detail_type AS type, body FROM events ORDER BY seq').all() as { type: string; body: string }[];
-    const times = new Map<string, number[]>();
-    for (const row of rows) {
-      const at = Date.parse((JSON.parse(row.body) as { detail: { metadata?: { occurredAt?: string } } }).detail.metadata?.occurredAt ?? '');
-      if (Number.isNaN(at)) continue;
-      times.set(row.type, [...(times.get(row.type) ?? []), at]);
-    }
-    const first = (type: string): number => Math.min(...(times.get(type) ?? [NaN]));
-    const last = (type: string): number => Math.max(...(times.get(type) ?? [NaN]));
-    const seconds = (from: number, to: number): number => Math.round((to - from)) / 1000;
-    return {
-      'ingest (created -> submitted)': seconds(first('job.created.v1'), first('job.submitted.v1')),
-      'chunker (submitted -> planned)': seconds(first('job.submitted.v1'), first('job.planned.v1')),
-      'matcher (first chunk planned -> last chunk matched)': seconds(first('chunk.planned.v1'), last('chunk.matched.v1')),
-      'labeler (first matched -> last labeled)': seconds(first('chunk.matched.v1'), last('chunk.labeled.v1')),
-      'merger (last labeled -> completed)': seconds(last('chunk.labeled.v1'), first('job.completed.v1')),
-      'pipeline (submitted -> completed)': seconds(first('job.submitted.v1'), first('job.completed.v1')),
-    };
+    return rows.map((row) => ({ type: row.type, detail: (JSON.parse(row.body) as { detail: LoggedEvent['detail'] }).detail }));
   } finally {
     db.close();
   }
+}
+
+function liveUpdates(events: readonly LoggedEvent[]): LiveUpdates {
+  const progressed = events.filter((event) => event.type === 'job.progressed.v1');
+  const times = progressed.map((event) => Date.parse(event.detail.metadata?.occurredAt ?? '')).sort((a, b) => a - b);
+  let maxPerSecond = 0;
+  for (let first = 0, last = 0; first < times.length; first++) {
+    while (last < times.length && (times[last] as number) - (times[first] as number) < 1000) last++;
+    maxPerSecond = Math.max(maxPerSecond, last - first);
+  }
+  const latest = progressed.reduce<LoggedEvent | undefined>(
+    (a, b) => ((b.detail.data?.job?.version ?? 0) > (a?.detail.data?.job?.version ?? -1) ? b : a),
+    undefined,
+  );
+  return {
+    chunks: events.filter((event) => event.type === 'chunk.labeled.v1').length,
+    published: progressed.length,
+    maxPerSecond,
+    lastStatus: latest?.detail.data?.job?.status ?? 'none',
+  };
+}
+
+/** Wall time of each stage, from the first to the last event of it in the job's event log. */
+function stageTimes(events: readonly LoggedEvent[]): Record<string, number> {
+  const times = new Map<string, number[]>();
+  for (const event of events) {
+    const at = Date.parse(event.detail.metadata?.occurredAt ?? '');
+    if (Number.isNaN(at)) continue;
+    times.set(event.type, [...(times.get(event.type) ?? []), at]);
+  }
+  const first = (type: string): number => Math.min(...(times.get(type) ?? [NaN]));
+  const last = (type: string): number => Math.max(...(times.get(type) ?? [NaN]));
+  const seconds = (from: number, to: number): number => Math.round((to - from)) / 1000;
+  return {
+    'ingest (created -> submitted)': seconds(first('job.created.v1'), first('job.submitted.v1')),
+    'chunker (submitted -> planned)': seconds(first('job.submitted.v1'), first('job.planned.v1')),
+    'matcher (first chunk planned -> last chunk matched)': seconds(first('chunk.planned.v1'), last('chunk.matched.v1')),
+    'labeler (first matched -> last labeled)': seconds(first('chunk.matched.v1'), last('chunk.labeled.v1')),
+    'merger (last labeled -> completed)': seconds(last('chunk.labeled.v1'), first('job.completed.v1')),
+    'pipeline (submitted -> completed)': seconds(first('job.submitted.v1'), first('job.completed.v1')),
+  };
 }
 
 export async function bench(options: Options, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<BenchResult[]> {
@@ -138,13 +176,15 @@ export async function bench(options: Options, log: (line: string) => void = (lin
       'enrich', bookPath, '--out', join(dir, 'result.csv'), '--directory', join(dir, 'directory.csv'),
       '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows),
     ], options.heapCapMb);
+    const events = loggedEvents(dataDir);
     const result: BenchResult = {
       rows,
       wallSeconds: Math.round(run.seconds * 10) / 10,
       rowsPerSecond: Math.round(rows / run.seconds),
       peakRssMb: Math.round(run.peakMb),
-      stages: stageTimes(dataDir),
+      stages: stageTimes(events),
       inputMb: Math.round(statSync(bookPath).size / 2 ** 20),
+      liveUpdates: liveUpdates(events),
     };
     results.push(result);
     const cap = options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : '';
@@ -152,6 +192,8 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
     for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);
+    const live = result.liveUpdates;
+    log(`  live updates: ${live.published} job.progressed.v1 for ${live.chunks} chunks, at most ${live.maxPerSecond} in any second, the last one ${live.lastStatus}`);
   }
   if (results.length > 1) {
     log('\nsummary');

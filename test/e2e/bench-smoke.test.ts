@@ -28,7 +28,13 @@ describe('npm run bench', () => {
         'pipeline (submitted -> completed)',
       ]);
       for (const seconds of Object.values(result.stages)) expect(Number.isFinite(seconds) && seconds >= 0).toBe(true);
+      // The live updates: some states published (the last one completed), never more than the chunks' events allow.
+      expect(result.liveUpdates.chunks).toBe(result.rows / 100);
+      expect(result.liveUpdates.published).toBeGreaterThan(0);
+      expect(result.liveUpdates.published).toBeLessThanOrEqual(result.liveUpdates.chunks + 4);
+      expect(result.liveUpdates.lastStatus).toBe('completed');
     }
     expect(lines.join('\n')).toContain('| 600 |');
+    expect(lines.join('\n')).toMatch(/live updates: \d+ job\.progressed\.v1 for 6 chunks, at most \d+ in any second, the last one completed/);
   });
 });
