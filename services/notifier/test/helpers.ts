@@ -60,10 +60,11 @@ export class FakeSockets implements SocketConnections {
 }
 
 export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig> = {}, sockets: SocketConnections = new FakeSockets()) {
+  // Standard Webhooks receivers reject timestamps more than 5 minutes off: sign with the real time.
+  const clock = new TestClock(new Date().toISOString());
   const service = createNotifierService({
     publisher: ports.publisher,
-    // Standard Webhooks receivers reject timestamps more than 5 minutes off: sign with the real time.
-    clock: new TestClock(new Date().toISOString()),
+    clock,
     ids: ports.ids,
     logger: ports.logger,
     config: { ...DEFAULT_NOTIFIER_CONFIG, retryDelaysMs: [10, 10], ...config },
@@ -81,7 +82,7 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
     const response = (await http(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
     return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
   };
-  return { api, jobs: service.subscriptions.jobs!.handler, progress: service.subscriptions.progress!.handler, socket: service.websocket!, service };
+  return { api, jobs: service.subscriptions.jobs!.handler, progress: service.subscriptions.progress!.handler, socket: service.websocket!, service, clock };
 }
 
 export interface ReceivedRequest {

@@ -3,6 +3,7 @@ import type { Item, ItemKey, Table } from '@refinery/ports';
 import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
 import { TokenRegistry } from '@refinery/runtime';
 import { JobViewStore } from '../src/domain/job-views';
+import { CONNECTION_LIFETIME_SECONDS } from '../src/domain/socket-connections';
 import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, notifierManifest } from '../src/service';
 import { ACME_TOKEN, FakeSockets, GLOBEX_TOKEN, createNotifier } from './helpers';
 
@@ -219,6 +220,20 @@ describe('notifier: job.progressed.v1 pushes', () => {
 
     expect(sockets.attempts.filter((id) => id === 'acme-1')).toHaveLength(1);
     expect(sockets.messagesTo('acme-2')).toHaveLength(2);
+  });
+
+  it('forgets a connection whose $disconnect never came, once API Gateway would have closed it (2 h), and marks it for TTL deletion', async () => {
+    const stored = await ports.table('notifier-subscriptions').get({ pk: 'connection#acme-1', sk: 'connection' });
+    expect(stored?.expiresAt).toBe(Math.floor(Date.parse(String(stored?.connectedAt)) / 1000) + CONNECTION_LIFETIME_SECONDS);
+    notifier.clock.advance(CONNECTION_LIFETIME_SECONDS * 1000 - 60_000);
+    await progressed('acme', view('job_01A', 1));
+    expect(sockets.attempts.sort()).toEqual(['acme-1', 'acme-2']);
+
+    notifier.clock.advance(120_000); // past the lifetime: the items may still be there (TTL deletion lags), but not used
+    expect((await connect('acme-3', bearer(ACME_TOKEN))).statusCode).toBe(200);
+    await progressed('acme', view('job_01A', 2));
+    expect(sockets.attempts.slice(2)).toEqual(['acme-3']); // acme-1 and acme-2 connected 2 h 11 min ago
+    expect(await send('acme-1', JSON.stringify({ action: 'ping' }))).toMatchObject({ type: 'error', code: 'unauthorized' });
   });
 
   it('keeps the newest view: an older snapshot arriving later is pushed but never stored over a newer one', async () => {

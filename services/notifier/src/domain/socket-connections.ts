@@ -1,4 +1,11 @@
-import { queryAll, type Table } from '@refinery/ports';
+import { queryAll, type Clock, type Table } from '@refinery/ports';
+
+/**
+ * API Gateway closes a WebSocket connection after 2 hours at the latest. A connection whose $disconnect never arrived
+ * (API Gateway delivers it on a best-effort basis) is forgotten after that, plus a margin: DynamoDB deletes its items
+ * (`expiresAt`, the table's TTL attribute), and until it does (TTL deletion can lag) the registry skips them.
+ */
+export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60 + 10 * 60;
 
 /** An open WebSocket connection of a tenant (API Gateway's connection id). */
 export interface SocketConnection {
@@ -17,30 +24,41 @@ const connectionKey = (connectionId: string) => ({ pk: `connection#${connectionI
  * (to know whose a message is). Written at $connect, removed at $disconnect or when posting finds the connection gone.
  */
 export class ConnectionRegistry {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly clock: Clock,
+  ) {}
 
   async add(connection: SocketConnection): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_LIFETIME_SECONDS;
     // The lookup first: a connection listed for its tenant can always be told whose it is.
-    await this.table.put({ ...connectionKey(connection.connectionId), ...connection });
-    await this.table.put({ pk: tenantPk(connection.tenantId), sk: tenantSk(connection.connectionId), ...connection });
+    await this.table.put({ ...connectionKey(connection.connectionId), ...connection, expiresAt });
+    await this.table.put({ pk: tenantPk(connection.tenantId), sk: tenantSk(connection.connectionId), ...connection, expiresAt });
   }
 
   /** The tenant a connection acts for, or undefined when it is not (or no longer) registered. */
   async tenantOf(connectionId: string): Promise<string | undefined> {
     const item = await this.table.get(connectionKey(connectionId));
-    return typeof item?.tenantId === 'string' ? item.tenantId : undefined;
+    return typeof item?.tenantId === 'string' && !this.expired(item.expiresAt) ? item.tenantId : undefined;
   }
 
   /** Forgets a connection; nothing happens when it is unknown (a repeated $disconnect, a second 410). */
   async remove(connectionId: string): Promise<void> {
-    const tenantId = await this.tenantOf(connectionId);
-    if (tenantId !== undefined) await this.table.delete({ pk: tenantPk(tenantId), sk: tenantSk(connectionId) });
+    const item = await this.table.get(connectionKey(connectionId));
+    if (typeof item?.tenantId === 'string') await this.table.delete({ pk: tenantPk(item.tenantId), sk: tenantSk(connectionId) });
     await this.table.delete(connectionKey(connectionId));
   }
 
+  /** The tenant's connections that may still be open. */
   async ofTenant(tenantId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const item of queryAll(this.table, tenantPk(tenantId), { beginsWith: 'connection#' })) ids.push(String(item.connectionId));
+    for await (const item of queryAll(this.table, tenantPk(tenantId), { beginsWith: 'connection#' })) {
+      if (!this.expired(item.expiresAt)) ids.push(String(item.connectionId));
+    }
     return ids;
+  }
+
+  private expired(expiresAt: unknown): boolean {
+    return typeof expiresAt === 'number' && expiresAt * 1000 <= this.clock.now().getTime();
   }
 }

@@ -15,7 +15,7 @@ import { ConnectionRegistry } from '../domain/socket-connections';
  * failed stage — a notifier hiccup must never fail the user's job.
  */
 export function createProgressHandler(deps: NotifierDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
-  const connections = new ConnectionRegistry(deps.subscriptions);
+  const connections = new ConnectionRegistry(deps.subscriptions, deps.clock);
   const views = new JobViewStore(deps.subscriptions);
   return createSubscriptionHandler({
     ...subscription,

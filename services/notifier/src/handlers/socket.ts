@@ -16,7 +16,7 @@ const OK: WebSocketResult = { statusCode: 200 };
  * - $disconnect forgets the connection.
  */
 export function createSocketHandler(deps: NotifierDeps): WebSocketHandler {
-  const connections = new ConnectionRegistry(deps.subscriptions);
+  const connections = new ConnectionRegistry(deps.subscriptions, deps.clock);
   const views = new JobViewStore(deps.subscriptions);
 
   const connect = async (event: WebSocketEvent): Promise<WebSocketResult> => {
