@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request, WebSocket as PageSocket } from 'playwright-core';
+import { webAppHandler } from '@refinery/web';
 import { startTestApp, waitForJob, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
 import { REPO_ROOT, runCli, type CliRun } from '../support/cli';
@@ -422,6 +423,53 @@ describe('the web page', () => {
     await page.goto(`${test.app.url}/#/webhooks`);
     await expectHeading(page, 'Webhooks');
     expect(await pageWidth()).toBeLessThanOrEqual(320);
+  });
+
+  it('works as static files on another origin, with config.json pointing at the APIs and the socket (as deployed on AWS)', async () => {
+    // A static host on another port (another origin), serving the same files with a config.json naming the API's URL:
+    // every API call, the presigned upload and the WebSocket are then cross-origin, as from CloudFront to API Gateway.
+    const socketUrl = `${test.app.url.replace(/^http/, 'ws')}/socket`;
+    const pages = webAppHandler({ apiOrigins: [test.app.url], config: () => ({ apiBaseUrl: test.app.url, socketUrl }) });
+    const host: Server = createServer((request, response) => {
+      void pages(request, response).then((served) => {
+        if (!served) response.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const staticUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const seen: string[] = [];
+    context.on('request', (request: Request) => seen.push(request.url()));
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    try {
+      await page.goto(`${staticUrl}/`);
+      await signIn(page, ACME);
+      await expectHeading(page, 'Jobs');
+      await expectText(page.locator('#connection'), 'Live updates: on');
+      await page.getByRole('link', { name: 'Upload a contact book' }).click();
+      await page.getByLabel('Choose a CSV file').setInputFiles(BOOK);
+      await expectText(page.getByRole('heading', { name: 'Check the columns' }), 'Check the columns');
+      await page.getByRole('button', { name: 'Start matching' }).click();
+      await page.waitForURL(/#\/jobs\/job_/);
+      await expectText(page.locator('#job-progress-text'), '100 % (250 of 250 rows), completed', 30_000);
+      await expectText(page.locator('#rows-message'), 'Showing 50 rows (page 1');
+
+      const apiOrigin = new URL(test.app.url).origin;
+      const toApi = seen.filter((url) => new URL(url).origin === apiOrigin).map((url) => new URL(url).pathname);
+      // The calls crossed origins: the mapping preview, the job, the presigned upload and the rows all went to the API.
+      expect(toApi).toEqual(expect.arrayContaining(['/jobs', '/column-mappings/preview', expect.stringMatching(/^\/_objects\/.*\/input\.csv$/), expect.stringMatching(/^\/jobs\/job_[^/]+\/rows$/)]));
+      expect(seen.filter((url) => ![new URL(staticUrl).origin, apiOrigin].includes(new URL(url).origin))).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      host.closeAllConnections();
+      await new Promise<void>((resolve) => host.close(() => resolve()));
+    }
   });
 
   it('made no request to any other origin, and no page or console error (no CSP violation)', () => {

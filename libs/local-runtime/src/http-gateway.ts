@@ -8,6 +8,7 @@ import { silentLogger, type HttpApiHandler, type Logger } from '@refinery/runtim
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
 import type { LocalRuntime } from './local-runtime';
 import { readBody } from './read-body';
+import { HTTP_API_CORS, UPLOADS_CORS, answerPreflight, setCorsHeaders } from './cors';
 import { LocalSocketGateway } from './socket-gateway';
 
 /**
@@ -91,6 +92,10 @@ export class LocalHttpGateway {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://local');
+    // Cross-origin pages (the web page as static files elsewhere) get the CORS answers the AWS side gives.
+    const cors = url.pathname.startsWith('/_objects/') ? UPLOADS_CORS : HTTP_API_CORS;
+    if (answerPreflight(request, response, cors)) return;
+    setCorsHeaders(request, response, cors);
     if (url.pathname.startsWith('/_objects/')) return this.handleObject(request, response, url);
     if (await this.sockets.handleRequest(request, response, url)) return;
     for (const extra of this.extraHandlers) if (await extra(request, response)) return;

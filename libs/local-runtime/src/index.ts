@@ -11,3 +11,4 @@ export * from './data-dir-lock';
 export * from './local-queues-port';
 export * from './local-socket-connections';
 export * from './socket-gateway';
+export * from './cors';
