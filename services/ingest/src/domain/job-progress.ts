@@ -58,6 +58,13 @@ export interface JobPage {
   readonly next: string | null;
 }
 
+/** A message of a batch that recorded something for a job (see {@link JobProgress.publishForBatch}). */
+export interface JobMessage {
+  readonly messageId: string;
+  readonly tenantId: string;
+  readonly jobId: string;
+}
+
 export class JobProgress {
   constructor(private readonly deps: JobProgressDeps) {}
 
@@ -119,6 +126,33 @@ export class JobProgress {
       }
       return this.publishAsClaimer(tenantId, jobId, seen + 1, claimed, now);
     }
+  }
+
+  /**
+   * Publishes the progress of every job of a batch, the jobs side by side (each may wait for its slot), and returns the
+   * messages of the jobs whose publishing failed: they come back, and the retry publishes.
+   */
+  async publishForBatch(messages: readonly JobMessage[], logger: Logger): Promise<string[]> {
+    const byJob = new Map<string, { tenantId: string; jobId: string; messageIds: string[] }>();
+    for (const message of messages) {
+      const key = `${message.tenantId}\u0000${message.jobId}`;
+      const entry = byJob.get(key) ?? { tenantId: message.tenantId, jobId: message.jobId, messageIds: [] };
+      entry.messageIds.push(message.messageId);
+      byJob.set(key, entry);
+    }
+    const failed: string[] = [];
+    await Promise.all(
+      [...byJob.values()].map(async ({ tenantId, jobId, messageIds }) => {
+        try {
+          const outcome = await this.publishLatest(tenantId, jobId);
+          logger.debug({ jobId, tenantId, outcome }, 'job progress');
+        } catch (error) {
+          logger.error({ err: error, jobId, tenantId }, "could not publish the job's progress; its messages will be retried");
+          failed.push(...messageIds);
+        }
+      }),
+    );
+    return failed;
   }
 
   /** The tenant's jobs, newest first (job ids are time-ordered), from their summaries. */

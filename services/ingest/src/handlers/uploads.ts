@@ -3,7 +3,6 @@ import { eventBridgeEventSchema } from '@refinery/events';
 import { createSubscriptionHandler, type FailureSubject, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
 import { parseInputKey, type IngestDeps } from '../config';
 import { Jobs } from '../domain/jobs';
-import { publishProgressOfBatch } from './history';
 
 // What S3 sends to EventBridge for a new object (detail-type "Object Created", source "aws.s3"); we read only this.
 const objectCreatedSchema = eventBridgeEventSchema.extend({
@@ -69,8 +68,7 @@ export function createUploadsHandler(deps: IngestDeps, subscription: Subscriptio
       logger.info({ jobId: notice.job.jobId, outcome }, 'upload handled');
     },
     afterBatch: (handled, { logger }) =>
-      publishProgressOfBatch(
-        jobs.progress,
+      jobs.progress.publishForBatch(
         handled.flatMap(({ messageId, message }) => (message.job && submitted.has(message) ? [{ messageId, ...message.job }] : [])),
         logger,
       ),
