@@ -7,7 +7,7 @@ import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refiner
 import { silentLogger, type HttpApiHandler, type Logger } from '@refinery/runtime';
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
 import type { LocalRuntime } from './local-runtime';
-import { readBody } from './read-body';
+import { readBody, sendJson } from './http-io';
 import { HTTP_API_CORS, UPLOADS_CORS, answerPreflight, setCorsHeaders } from './cors';
 import { LocalSocketGateway } from './socket-gateway';
 
@@ -245,12 +245,6 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
   const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
   response.writeHead(result.statusCode ?? 200, { ...headers, 'content-length': body.length });
   response.end(body);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  response.end(text);
 }
 
 function sendXmlError(response: ServerResponse, status: number, code: string, message: string): void {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request's whole body, or 'too-large' as soon as it passes `limit` bytes (the rest is not buffered). */
 export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -10,4 +10,11 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** A JSON answer (`application/json; charset=utf-8` unless `headers` say otherwise). */
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
 }

@@ -5,7 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_SOCKET_MESSAGE_BYTES } from '@refinery/ports';
 import type { Logger, ServiceDefinition, WebSocketEvent, WebSocketHandler, WebSocketResult } from '@refinery/runtime';
 import { lambdaContext } from './lambda-shapes';
-import { readBody } from './read-body';
+import { readBody, sendJson } from './http-io';
 import { SocketMessageTooLargeError, type LocalSocketConnections } from './local-socket-connections';
 
 /** Where the local WebSocket API is served, on the HTTP API's port. */
@@ -13,6 +13,8 @@ export const LOCAL_SOCKET_PATH = '/socket';
 /** Where its Management API is served (API Gateway's paths: POST/GET/DELETE /@connections/{connectionId}). */
 export const LOCAL_CONNECTIONS_PATH = '/@connections/';
 const STAGE = 'local';
+/** The Management API answers `application/json` (no charset), as API Gateway's does. */
+const MANAGEMENT_JSON = { 'content-type': 'application/json' };
 
 interface SocketApi {
   readonly service: string;
@@ -118,7 +120,7 @@ export class LocalSocketGateway {
           connectedAt: info.connectedAt.toISOString(),
           lastActiveAt: info.lastActiveAt.toISOString(),
           identity: { sourceIp: info.sourceIp, userAgent: info.userAgent },
-        });
+        }, MANAGEMENT_JSON);
       }
       return true;
     }
@@ -347,12 +349,6 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
 function sendEmpty(response: ServerResponse, status: number): void {
   response.writeHead(status, { 'content-length': '0' });
   response.end();
@@ -360,7 +356,7 @@ function sendEmpty(response: ServerResponse, status: number): void {
 
 /** The Management API's errors: the type in `x-amzn-ErrorType` (what the SDK reads), a message in the body. */
 function sendError(response: ServerResponse, status: number, type: string, message: string): void {
-  sendJson(response, status, { message }, { 'x-amzn-errortype': type });
+  sendJson(response, status, { message }, { ...MANAGEMENT_JSON, 'x-amzn-errortype': type });
 }
 
 function sendGone(response: ServerResponse, connectionId: string): void {
