@@ -1,4 +1,4 @@
-import { queryAll, type Clock, type Table } from '@refinery/ports';
+import { queryAll, type Clock, type SocketConnections, type Table } from '@refinery/ports';
 
 /**
  * API Gateway closes a WebSocket connection after 2 hours at the latest. A connection whose $disconnect never arrived
@@ -26,8 +26,16 @@ const connectionKey = (connectionId: string) => ({ pk: `connection#${connectionI
 export class ConnectionRegistry {
   constructor(
     private readonly table: Table,
+    private readonly sockets: SocketConnections,
     private readonly clock: Clock,
   ) {}
+
+  /** Posts a message to a connection; one found gone (410) is forgotten. */
+  async send(connectionId: string, message: string): Promise<'sent' | 'gone'> {
+    const outcome = await this.sockets.post(connectionId, message);
+    if (outcome === 'gone') await this.remove(connectionId);
+    return outcome;
+  }
 
   async add(connection: SocketConnection): Promise<void> {
     const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_LIFETIME_SECONDS;

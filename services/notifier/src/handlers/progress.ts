@@ -15,7 +15,7 @@ import { ConnectionRegistry } from '../domain/socket-connections';
  * failed stage — a notifier hiccup must never fail the user's job.
  */
 export function createProgressHandler(deps: NotifierDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
-  const connections = new ConnectionRegistry(deps.subscriptions, deps.clock);
+  const connections = new ConnectionRegistry(deps.subscriptions, deps.sockets, deps.clock);
   const views = new JobViewStore(deps.subscriptions);
   return createSubscriptionHandler({
     ...subscription,
@@ -34,9 +34,7 @@ export function createProgressHandler(deps: NotifierDeps, subscription: Subscrip
       const outcomes = await Promise.all(
         ids.map(async (connectionId) => {
           try {
-            const outcome = await deps.sockets.post(connectionId, message);
-            if (outcome === 'gone') await connections.remove(connectionId);
-            return outcome;
+            return await connections.send(connectionId, message);
           } catch (error) {
             logger.warn({ connectionId, error: errorMessage(error) }, 'could not push to a connection; skipped');
             return 'failed' as const;

@@ -16,7 +16,7 @@ const OK: WebSocketResult = { statusCode: 200 };
  * - $disconnect forgets the connection.
  */
 export function createSocketHandler(deps: NotifierDeps): WebSocketHandler {
-  const connections = new ConnectionRegistry(deps.subscriptions, deps.clock);
+  const connections = new ConnectionRegistry(deps.subscriptions, deps.sockets, deps.clock);
   const views = new JobViewStore(deps.subscriptions);
 
   const connect = async (event: WebSocketEvent): Promise<WebSocketResult> => {
@@ -58,7 +58,7 @@ export function createSocketHandler(deps: NotifierDeps): WebSocketHandler {
     const { connectionId } = event.requestContext;
     const body = event.isBase64Encoded && event.body !== undefined ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const reply = await answer(connectionId, await connections.tenantOf(connectionId), body);
-    if ((await deps.sockets.post(connectionId, encodeServerMessage(reply))) === 'gone') await connections.remove(connectionId);
+    await connections.send(connectionId, encodeServerMessage(reply));
     return OK;
   };
 
