@@ -11,6 +11,8 @@ const transformIgnorePatterns = ['/node_modules/(?!(@middy|fauxqs)/)'];
 const moduleNameMapper = { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' };
 
 module.exports = {
+  // exit-watchdog fails a run that cannot exit by itself (something a test opened is still open) instead of hanging.
+  reporters: ['default', '<rootDir>/test/support/exit-watchdog.js'],
   projects: [
     {
       displayName: 'unit',

@@ -68,7 +68,12 @@ describe('the web page', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // Chunks of 10 rows: the demo book's 250 rows make 25 chunks, so the page has progress to show on the way to 100 %
     // (and the result must still be byte for byte the CLI's, which cuts the book into one chunk of 1,000 rows).
-    [test, browser] = await Promise.all([startTestApp({ directory: 'examples/directory.csv', chunker: { defaultChunkRows: 10 } }), launchChromium()]);
+    // Started side by side; whatever started is kept for afterAll to close even when the other failed (Promise.all
+    // would drop it, and an app left running keeps Jest from exiting).
+    const [app, chromium] = await Promise.allSettled([startTestApp({ directory: 'examples/directory.csv', chunker: { defaultChunkRows: 10 } }), launchChromium()]);
+    if (app.status === 'fulfilled') test = app.value;
+    if (chromium.status === 'fulfilled') browser = chromium.value;
+    for (const started of [app, chromium]) if (started.status === 'rejected') throw started.reason;
     acmePage = await newPage();
   });
 
