@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +96,47 @@ describe('refinery enrich --providers', () => {
     const run = await runCli(['enrich', join(work, 'book.csv'), '--directory', join(work, 'directory.csv'), '--providers', chainFile('NOT_SET_ANYWHERE'), '--out', join(work, 'never.csv'), '--data-dir', join(work, 'data-2')]).done;
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('providers.0.headers.authorization names the environment variable NOT_SET_ANYWHERE, which is not set');
+  });
+
+  describe('run again on the same data dir (the resume key)', () => {
+    const dataDir = () => join(work, 'data-rerun');
+    const enrichInto = async (out: string, extra: string[], directory = join(work, 'directory.csv')) => {
+      const run = await runCli(['enrich', join(work, 'book.csv'), '--directory', directory, ...extra, '--out', out, '--data-dir', dataDir()], {
+        env: { CRM_TOKEN: 'secret-token' },
+      }).done;
+      expect({ code: run.code, stderr: run.stderr.split('\n').filter((line) => line.startsWith('refinery')) }).toEqual({ code: 0, stderr: [] });
+      const rows = parse(readFileSync(out), { columns: true }) as Record<string, string>[];
+      return { job: /job: +(\S+)/.exec(run.stdout)?.[1], matches: rows.map((row) => `${row['First Name']}:${row.match_status}:${row.match_id}`) };
+    };
+
+    it('with another provider chain is another job, with the result of that chain', async () => {
+      const directoryOnly = await enrichInto(join(work, 'rerun-directory.csv'), []);
+      expect(directoryOnly.matches).toEqual(['Ada:unmatched:', 'Grace:matched:D1', 'Alan:unmatched:']);
+      const withCrm = await enrichInto(join(work, 'rerun-chain.csv'), ['--providers', chainFile()]);
+      expect(withCrm.job).not.toBe(directoryOnly.job);
+      expect(withCrm.matches).toEqual(['Ada:matched:crm-ada', 'Grace:matched:D1', 'Alan:unmatched:']);
+      // The same command again is the same job (resumed, here already done), whatever its key's parts.
+      expect((await enrichInto(join(work, 'rerun-chain-again.csv'), ['--providers', chainFile()])).job).toBe(withCrm.job);
+    });
+
+    it('with the directory rewritten in place (same size, same modification time) is another job', async () => {
+      const directory = join(work, 'directory-in-place.csv');
+      // A whole-second time, which the file system keeps exactly (utimes would round a finer one).
+      const stamp = new Date('2026-01-02T03:04:05Z');
+      writeFileSync(directory, `${DIRECTORY}\n`);
+      utimesSync(directory, stamp, stamp);
+      const before = await enrichInto(join(work, 'in-place-1.csv'), [], directory);
+      expect(before.matches).toEqual(['Ada:unmatched:', 'Grace:matched:D1', 'Alan:unmatched:']);
+      const { size } = statSync(directory);
+      // The same length: only the person's id changes (D1 to D2).
+      const rewritten = `${DIRECTORY.replace('D1,Grace,Hopper,grace@navy.example', 'D2,Grace,Hopper,grace@navy.example')}\n`;
+      expect(rewritten.length).toBe(size);
+      writeFileSync(directory, rewritten);
+      utimesSync(directory, stamp, stamp);
+      expect(statSync(directory)).toMatchObject({ size, mtimeMs: stamp.getTime() });
+      const after = await enrichInto(join(work, 'in-place-2.csv'), [], directory);
+      expect(after.job).not.toBe(before.job);
+      expect(after.matches).toEqual(['Ada:unmatched:', 'Grace:matched:D2', 'Alan:unmatched:']);
+    });
   });
 });

@@ -2,17 +2,10 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import type { JobViewData } from '@refinery/events';
 
-export interface JobView {
-  readonly jobId: string;
-  readonly status: 'accepted' | 'running' | 'completed' | 'failed';
-  readonly filename: string;
-  readonly rows: { total: number; done: number; matched: number; unmatched: number; invalid: number };
-  readonly chunks: { total: number; done: number };
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-  readonly error: { reason: string; rows?: { first: number; count: number } } | null;
-}
+/** What `GET /jobs/{id}` answers: the event catalog's job view (the same shape `job.progressed.v1` carries). */
+export type JobView = JobViewData;
 
 export interface HistoryEntry {
   readonly id: string;

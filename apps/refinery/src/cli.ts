@@ -14,7 +14,7 @@ import {
   subscriptionQueues,
   type QueueLocation,
 } from './dlq';
-import { enrich, formatSummary, InputError } from './enrich';
+import { enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
 import { startLocalApp } from './local-app';
 import { fileLogger, stdoutLogger } from './logging';
 
@@ -39,7 +39,7 @@ function resolveDirectory(option: string | undefined): string {
 const PROVIDERS_OPTION = 'the provider chain, JSON (default: $REFINERY_PROVIDERS, else the directory alone; see docs/matching.md)';
 
 /** The chain from --providers or REFINERY_PROVIDERS, checked now so a bad file fails before any work starts. */
-function resolveProviders(option: string | undefined): ((directory: ContactProvider) => readonly ContactProvider[]) | undefined {
+function resolveProviders(option: string | undefined): ProviderChainOption | undefined {
   const file = option ?? process.env.REFINERY_PROVIDERS;
   if (file === undefined || file === '') return undefined;
   const path = resolve(file);
@@ -58,7 +58,20 @@ function resolveProviders(option: string | undefined): ((directory: ContactProvi
   } catch (error) {
     throw new InputError((error as Error).message);
   }
-  return (directory) => buildProviderChain(config, { directory: () => directory, env: process.env });
+  return {
+    build: (directory) => buildProviderChain(config, { directory: () => directory, env: process.env }),
+    // The configuration as written (secrets stay \${NAME} references), keys sorted: the same chain, the same print.
+    fingerprint: canonicalJson(config),
+  };
+}
+
+/** JSON with every object's keys sorted, so equal values always give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
 }
 
 interface DlqOptions {
@@ -137,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const app = await startLocalApp({
         dataDir,
         directory: resolveDirectory(options.directory),
-        ...(providers ? { providers } : {}),
+        ...(providers ? { providers: providers.build } : {}),
         port: options.port,
         logger: stdoutLogger(),
         ...(process.env.REFINERY_API_TOKENS ? { apiTokens: process.env.REFINERY_API_TOKENS } : {}),

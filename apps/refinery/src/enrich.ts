@@ -12,7 +12,7 @@ export interface EnrichOptions {
   readonly out: string;
   readonly directory: string;
   /** The provider chain built around the directory (default: the directory alone). */
-  readonly providers?: (directory: ContactProvider) => readonly ContactProvider[];
+  readonly providers?: ProviderChainOption;
   readonly dataDir: string;
   readonly chunkRows?: number;
   readonly logger: Logger;
@@ -20,11 +20,18 @@ export interface EnrichOptions {
   readonly pollMs?: number;
 }
 
+/** A provider chain from a `--providers` file: how to build it, and what identifies it (its configuration, secrets left out). */
+export interface ProviderChainOption {
+  readonly build: (directory: ContactProvider) => readonly ContactProvider[];
+  /** Canonical JSON of the chain's configuration: a different chain is a different job. */
+  readonly fingerprint: string;
+}
+
 export interface EnrichSummary {
   readonly jobId: string;
   readonly status: 'completed' | 'failed';
   readonly rows: JobView['rows'];
-  readonly byMethod?: { exact: number; fuzzy: number; nickname: number };
+  readonly byMethod?: JobView['byMethod'];
   readonly seconds: number;
   readonly reason?: string;
 }
@@ -46,7 +53,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const app = await startLocalApp({
     dataDir: options.dataDir,
     directory: options.directory,
-    ...(options.providers ? { providers: options.providers } : {}),
+    ...(options.providers ? { providers: options.providers.build } : {}),
     port: 0,
     logger: options.logger,
   });
@@ -57,7 +64,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   process.once('SIGINT', interrupt);
   try {
     const client = new ApiClient(app.url, app.tokens.clientToken);
-    const key = await idempotencyKey(input, options.directory, options.chunkRows);
+    const key = await idempotencyKey({ input, directory: options.directory, providers: options.providers?.fingerprint ?? null, chunkRows: options.chunkRows ?? null });
     const created = await client.createUploadJob(
       { filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) },
       key,
@@ -69,10 +76,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
       return { jobId: job.jobId, status: 'failed', rows: job.rows, seconds, reason: job.error?.reason ?? 'unknown reason' };
     }
     await client.downloadResult(job.jobId, out);
-    const history = await client.events(job.jobId);
-    const completed = history.find((event) => event.type === 'job.completed.v1');
-    const byMethod = completed?.data.byMethod as EnrichSummary['byMethod'];
-    return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, ...(byMethod ? { byMethod } : {}) };
+    return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, byMethod: job.byMethod };
   } finally {
     process.off('SIGINT', interrupt);
     await app.close();
@@ -90,13 +94,24 @@ async function checkPaths(input: string, out: string): Promise<void> {
   await fs.mkdir(dirname(out), { recursive: true });
 }
 
-/** Same input bytes, provider and options => same key => the same job, resumed. */
-async function idempotencyKey(input: string, directory: string, chunkRows: number | undefined): Promise<string> {
+/**
+ * Same input bytes, directory bytes, provider chain and options => same key => the same job, resumed. Anything that can
+ * change the result changes the key: content is hashed (a directory rewritten in place with the same size and time is
+ * still another directory), and the chain's configuration is part of it.
+ */
+async function idempotencyKey(parts: { input: string; directory: string; providers: string | null; chunkRows: number | null }): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(input)) hash.update(chunk as Buffer);
-  const directoryStat = await fs.stat(directory).catch(() => undefined);
-  hash.update(`\u0000${resolve(directory)}:${directoryStat?.size ?? 0}:${directoryStat?.mtimeMs ?? 0}:${chunkRows ?? ''}`);
+  hash.update(`input\u0000${await contentDigest(parts.input)}\u0000`);
+  hash.update(`directory\u0000${await contentDigest(parts.directory)}\u0000`);
+  hash.update(`providers\u0000${parts.providers ?? 'directory only'}\u0000`);
+  hash.update(`chunkRows\u0000${parts.chunkRows ?? 'default'}`);
   return `enrich-${hash.digest('hex')}`;
+}
+
+async function contentDigest(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function watch(client: ApiClient, jobId: string, options: EnrichOptions): Promise<JobView> {
