@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@refinery/cli';
-import { runCli, type CliRun } from '../support/cli';
+import { REFINERY_BIN, REPO_ROOT, runCli, type CliRun } from '../support/cli';
 import { waitForJob } from '../support/app';
 
 jest.setTimeout(90_000);
@@ -115,4 +116,97 @@ describe('refinery dev', () => {
       await first.done;
     }
   });
+
+  it('starts at once on a data dir whose last server was killed with SIGKILL and is not yet reaped', async () => {
+    const directory = join(work, 'directory-killed.csv');
+    writeFileSync(directory, DIRECTORY_CSV);
+    const dataDir = join(work, 'data-killed');
+    // A parent that never reaps its child (Python's Popen without wait): once killed, the server stays a zombie, its pid
+    // still alive to kill(pid, 0), as while a supervisor or the kernel is still tearing it down.
+    const parent = spawn(
+      'python3',
+      [
+        '-c',
+        'import subprocess, sys, time\n' +
+          'child = subprocess.Popen(sys.argv[1:], stderr=subprocess.PIPE)\n' +
+          'print(child.pid, flush=True)\n' +
+          'for line in child.stderr:\n' +
+          '    if b"listening on" in line:\n' +
+          '        print("listening", flush=True)\n' +
+          '        time.sleep(600)\n' +
+          'sys.exit("the server stopped before listening")\n',
+        process.execPath,
+        REFINERY_BIN,
+        'dev',
+        '--port',
+        String(await freePort()),
+        '--data-dir',
+        dataDir,
+        '--directory',
+        directory,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    );
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        parent.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('listening')) resolve();
+        });
+        parent.on('exit', () => reject(new Error(`the server never listened: ${output}`)));
+      });
+      const pid = Number(output.split('\n')[0]);
+      process.kill(pid, 'SIGKILL');
+      await until(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z');
+      expect(() => process.kill(pid, 0)).not.toThrow(); // the zombie still answers to its pid
+
+      const port = await freePort();
+      const next = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory]);
+      try {
+        const started = await Promise.race([waitForOutput(next, /listening on/), next.done.then((done) => Promise.reject(new Error(done.stderr)))]);
+        expect(started).toContain(`listening on http://127.0.0.1:${port}`);
+      } finally {
+        next.child.kill('SIGTERM');
+        await next.done;
+      }
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('logs to the terminal and to DATA_DIR/logs/refinery.log', async () => {
+    const directory = join(work, 'directory-logs.csv');
+    writeFileSync(directory, DIRECTORY_CSV);
+    const dataDir = join(work, 'data-logs');
+    const port = await freePort();
+    const run = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], {
+      env: { REFINERY_API_TOKENS: 'acme:acme-token-0001', LOG_LEVEL: 'info' },
+    });
+    try {
+      await waitForOutput(run, /listening on/);
+      const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
+      const { jobId } = await client.submitCsv(BOOK);
+      await waitForJob(client, jobId);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    const { stdout } = await run.done;
+    const logFile = join(dataDir, 'logs', 'refinery.log');
+    expect(existsSync(logFile)).toBe(true);
+    const fileLines = readFileSync(logFile, 'utf8').trim().split('\n');
+    const stdoutLines = stdout.trim().split('\n');
+    // The same JSON lines in both places, the job's among them.
+    expect(fileLines.length).toBeGreaterThan(0);
+    expect(fileLines).toEqual(stdoutLines);
+    expect(fileLines.some((line) => line.includes('"jobId"'))).toBe(true);
+  });
 });
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

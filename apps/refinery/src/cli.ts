@@ -16,7 +16,7 @@ import {
 } from './dlq';
 import { enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
 import { startLocalApp } from './local-app';
-import { fileLogger, stdoutLogger } from './logging';
+import { fileLogger, serverLogger } from './logging';
 
 const DEFAULT_DATA_DIR = '.refinery';
 const BUNDLED_DIRECTORY = resolve(__dirname, '../../../examples/directory.csv');
@@ -152,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         directory: resolveDirectory(options.directory),
         ...(providers ? { providers: providers.build } : {}),
         port: options.port,
-        logger: stdoutLogger(),
+        logger: serverLogger(dataDir),
         ...(process.env.REFINERY_API_TOKENS ? { apiTokens: process.env.REFINERY_API_TOKENS } : {}),
       });
       const tokenLine = app.tokens.localTokenFile

@@ -3,13 +3,22 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Logger } from '@refinery/runtime';
 
-/** Logs of a local run go to DATA_DIR/logs/refinery.log (JSON lines), keeping the terminal for the user. */
-export function fileLogger(dataDir: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/** Where a data dir's logs go: DATA_DIR/logs/refinery.log, JSON lines, appended across runs. */
+function logFile(dataDir: string): pino.DestinationStream {
   const dir = join(dataDir, 'logs');
   mkdirSync(dir, { recursive: true });
-  return pino({ level }, pino.destination({ dest: join(dir, 'refinery.log'), append: true, sync: true }));
+  return pino.destination({ dest: join(dir, 'refinery.log'), append: true, sync: true });
 }
 
-export function stdoutLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level });
+/** `refinery enrich`: logs to the data dir's log file only, keeping the terminal for the progress bar and summary. */
+export function fileLogger(dataDir: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level }, logFile(dataDir));
+}
+
+/**
+ * `refinery dev`, a server: the same JSON lines on stdout (what a supervisor or container runtime collects) and in the
+ * data dir's log file (what is still there after the terminal is gone).
+ */
+export function serverLogger(dataDir: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level }, pino.multistream([{ level: 'trace', stream: pino.destination({ dest: 1, sync: true }) }, { level: 'trace', stream: logFile(dataDir) }]));
 }

@@ -1,44 +1,54 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * One runtime per data dir: its pollers assume that no other process holds the queues' in-flight messages (that is
  * what lets a restart release them at once instead of waiting out their visibility timeouts).
+ *
+ * The lock is SQLite's own exclusive lock on a file of its own (`refinery.lock`), held by an open transaction for as
+ * long as the runtime runs. SQLite takes it with the operating system's advisory locks, which the kernel releases the
+ * moment the holder's files close — including when it is killed with SIGKILL, before it has even been reaped — so a
+ * supervisor can restart at once. (A pid file alone cannot tell a process being torn down from a live one.) The
+ * holder's pid is written beside it, for the message only.
  */
 export class DataDirLock {
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly pidPath: string,
+  ) {}
 
   static acquire(dataDir: string): DataDirLock {
-    const path = join(dataDir, 'lock');
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      try {
-        const fd = openSync(path, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return new DataDirLock(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-          throw new Error(`data dir ${dataDir} is in use by process ${holder}; stop it or choose another --data-dir`);
-        }
-        // The holder died (SIGKILL leaves its lock behind): take over.
-        rmSync(path, { force: true });
-      }
+    const path = join(dataDir, 'refinery.lock');
+    const pidPath = `${path}.pid`;
+    // timeout 0: a held lock answers SQLITE_BUSY at once instead of after a wait.
+    const db = new Database(path, { timeout: 0 });
+    try {
+      // Exclusive locking mode keeps the lock until the connection closes; BEGIN EXCLUSIVE takes it now.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (error) {
+      db.close();
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      throw new Error(`data dir ${dataDir} is in use by ${holderOf(pidPath)}; stop it or choose another --data-dir`);
     }
-    throw new Error(`could not lock data dir ${dataDir}`);
+    writeFileSync(pidPath, `${process.pid}\n`);
+    return new DataDirLock(db, pidPath);
   }
 
   release(): void {
-    rmSync(this.path, { force: true });
+    if (!this.db.open) return;
+    rmSync(this.pidPath, { force: true });
+    this.db.close();
   }
 }
 
-function isAlive(pid: number): boolean {
+function holderOf(pidPath: string): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const pid = Number(readFileSync(pidPath, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? `process ${pid}` : 'another process';
+  } catch {
+    // Between the holder taking the lock and writing its pid.
+    return 'another process';
   }
 }
