@@ -156,7 +156,7 @@ async function withApp<T>(options: FairnessOptions, directoryPath: string, name:
   const dataDir = join(options.outDir, `fairness-data-${name}-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const app = await startLocalApp({ dataDir, directory: directoryPath, port: 0, apiTokens: API_TOKENS, chunker: { chunkWindow: options.window } });
+  const app = await startLocalApp({ dataDir, directory: directoryPath, port: 0, apiTokens: API_TOKENS, settings: { chunker: { chunkWindow: options.window } } });
   try {
     return await run(app);
   } finally {

@@ -1,11 +1,11 @@
 // Writes schemas/<event type>.json (JSON Schema of each event's detail) and docs/events.md (the event catalog)
-// from the zod schemas in libs/events and the services' manifests. `--check` compares instead of writing and exits
+// from the zod schemas in libs/events and the services' declarations. `--check` compares instead of writing and exits
 // 1 when anything is stale, naming what.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateEventSchemas } from '@refinery/events';
 import { renderEventCatalog } from './lib/event-catalog-doc';
-import { SERVICE_MANIFESTS } from '@refinery/cli/src/services';
+import { SERVICE_DECLARATIONS } from '@refinery/cli/src/services';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -17,7 +17,7 @@ export interface GeneratedFile {
 export function generatedFiles(): GeneratedFile[] {
   return [
     ...generateEventSchemas().map((schema) => ({ path: join('schemas', schema.fileName), content: schema.content })),
-    { path: join('docs', 'events.md'), content: renderEventCatalog(SERVICE_MANIFESTS) },
+    { path: join('docs', 'events.md'), content: renderEventCatalog(SERVICE_DECLARATIONS) },
   ];
 }
 

@@ -17,7 +17,10 @@
 # Compose reads the outputs of services it would otherwise have deployed from its local state,
 # .serverless/state.<stage>.json at the root (node_modules/@serverless/compose/src/state/LocalStateStorage.js:
 # { service: { id }, components: { <name>: { outputs, state } } }), so this script seeds that file with stub outputs
-# of every service (its serverless.yml's Outputs, with names as stage `ci` of account 123456789012 would give them).
+# of every service (its configuration's Outputs, with names as stage `ci` of account 123456789012 would give them).
+#
+# A service's configuration is services/<name>/serverless.js, generated from its declaration (src/definition.ts) by
+# @refinery/serverless-config; the platform's is the hand-written services/platform/serverless.yml.
 # The direct mode passes the very same values, read from that file, as --param, so both modes build the same
 # templates.
 set -euo pipefail
@@ -57,7 +60,7 @@ STATE_FILE="$ROOT/.serverless/state.$STAGE.json"
 seed_compose_state() {
   mkdir -p "$ROOT/.serverless"
   STATE_FILE="$STATE_FILE" node - "${SERVICES[@]}" <<'NODE'
-const { writeFileSync } = require('node:fs');
+const { existsSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const readConfiguration = require('serverless/lib/configuration/read');
 const frameworkVersion = require('serverless/package.json').version;
@@ -80,7 +83,8 @@ function stubOutput(service, output) {
 (async () => {
   const components = {};
   for (const service of process.argv.slice(2)) {
-    const configuration = await readConfiguration(join('services', service, 'serverless.yml'));
+    const generated = join('services', service, 'serverless.js');
+    const configuration = await readConfiguration(existsSync(generated) ? generated : join('services', service, 'serverless.yml'));
     const outputs = Object.fromEntries(Object.keys(configuration.resources?.Outputs ?? {}).map((name) => [name, stubOutput(service, name)]));
     // detectedFrameworkVersion spares compose a `serverless --version` per service.
     components[service] = { outputs, state: { detectedFrameworkVersion: frameworkVersion } };
@@ -135,7 +139,7 @@ else
   targets=("$@")
 fi
 for service in "${targets[@]}"; do
-  [ -f "services/$service/serverless.yml" ] || { echo "package-services: no services/$service/serverless.yml" >&2; exit 1; }
+  [ -f "services/$service/serverless.js" ] || [ -f "services/$service/serverless.yml" ] || { echo "package-services: no services/$service/serverless.{js,yml}" >&2; exit 1; }
   # A failed packaging must not leave the previous template behind for the test to read.
   rm -rf "services/$service/.serverless"
 done

@@ -116,7 +116,7 @@ describe('fairness: a small job submitted behind a big one', () => {
     // The window off, as before it existed: all of the big job's chunks wait in the matcher queue when the small one
     // arrives. FIFO would serve them all first; the local queues serve the job with the fewest messages in flight
     // first (like SQS fair queues), so the small chunk waits only for what the matcher's invocations already hold.
-    const t = await startTestApp({ directory: input.directory, chunker: { chunkWindow: 100_000 } });
+    const t = await startTestApp({ directory: input.directory, settings: { chunker: { chunkWindow: 100_000 } } });
     try {
       const result = await race(t, input);
 

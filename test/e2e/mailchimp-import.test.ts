@@ -20,7 +20,7 @@ let test: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeMailchimp({ latencyMs: PAGE_LATENCY_MS, apiKeys: [API_KEY] });
-  test = await startTestApp({ directory: join(REPO_ROOT, 'examples', 'directory.csv'), mailchimpSync: { baseUrl: fake.url, batchPollMs: 50 } });
+  test = await startTestApp({ directory: join(REPO_ROOT, 'examples', 'directory.csv'), settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } }, mailchimpTuning: { batchPollMs: 50 } });
 });
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ let test: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeMailchimp({ latencyMs: 5, apiKeys: [API_KEY], batchDelayMs: 50 });
-  test = await startTestApp({ directory: DIRECTORY, mailchimpSync: { baseUrl: fake.url, batchPollMs: 20 } });
+  test = await startTestApp({ directory: DIRECTORY, settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } }, mailchimpTuning: { batchPollMs: 20 } });
 });
 
 afterAll(async () => {

@@ -70,7 +70,7 @@ describe('the web page', () => {
     // (and the result must still be byte for byte the CLI's, which cuts the book into one chunk of 1,000 rows).
     // Started side by side; whatever started is kept for afterAll to close even when the other failed (Promise.all
     // would drop it, and an app left running keeps Jest from exiting).
-    const [app, chromium] = await Promise.allSettled([startTestApp({ directory: 'examples/directory.csv', chunker: { defaultChunkRows: 10 } }), launchChromium()]);
+    const [app, chromium] = await Promise.allSettled([startTestApp({ directory: 'examples/directory.csv', settings: { chunker: { defaultChunkRows: 10 } } }), launchChromium()]);
     if (app.status === 'fulfilled') test = app.value;
     if (chromium.status === 'fulfilled') browser = chromium.value;
     for (const started of [app, chromium]) if (started.status === 'rejected') throw started.reason;

@@ -3,14 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { parseServiceManifest, type ServiceManifest } from '@refinery/runtime';
+import { subscriptionPattern, type ServiceDeclaration, type Subscription } from '@refinery/runtime';
 import { settingProblems } from './lambda-settings';
+import { declarationOf } from './services';
 import { ZipArchive } from './zip-archive';
 
 // What CloudFormation would be asked to create, read from the templates `serverless package` resolved (every
-// ${file(...)}, ${param:...} and ${sls:...} replaced), and the Lambda packages beside them. serverless-config.test.ts
-// checks the configuration as written; this checks what it becomes. scripts/package-services.sh writes these files
-// (stage `ci`, through Serverless Compose, with stub outputs and environment): CI runs it before `npm test`.
+// ${param:...} and ${sls:...} replaced), and the Lambda packages beside them, checked against each service's
+// declaration. serverless-config.test.ts checks the generated configuration; this checks what it becomes.
+// scripts/package-services.sh writes these files (stage `ci`, through Serverless Compose, with stub outputs and
+// environment): `npm test` runs it before Jest.
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'ci';
@@ -58,7 +60,9 @@ function packagedFile(relativePath: string, sources: readonly string[] = []): st
 function loadTemplate(service: string): Template {
   const path = packagedFile(`services/${service}/.serverless/cloudformation-template-update-stack.json`, [
     `services/${service}/serverless.yml`,
-    `services/${service}/service.json`,
+    `services/${service}/serverless.js`,
+    `services/${service}/src/definition.ts`,
+    'libs/serverless-config/src/serverless-configuration.ts',
     'serverless-compose.yml',
   ]);
   return JSON.parse(readFileSync(path, 'utf8')) as Template;
@@ -72,11 +76,6 @@ function outputOf(state: ComposeState, service: string, output: string): string 
   const value = state.components[service]?.outputs?.[output];
   if (typeof value !== 'string') throw new Error(`.serverless/state.${STAGE}.json has no output ${service}.${output}`);
   return value;
-}
-
-function loadManifest(name: string): ServiceManifest {
-  const path = `services/${name}/service.json`;
-  return parseServiceManifest(JSON.parse(readFileSync(join(ROOT, path), 'utf8')), path);
 }
 
 function ofType(template: Template, type: string): [string, Resource][] {
@@ -191,9 +190,9 @@ const templateOf = (service: string): Template => {
 };
 
 describe.each(SERVICES)('services/%s, packaged', (name) => {
-  const manifest = loadManifest(name);
+  const declaration: ServiceDeclaration = declarationOf(name);
   const own = OWN[name];
-  const subscriptions = Object.entries(manifest.subscriptions);
+  const subscriptions = Object.entries(declaration.subscriptions as Record<string, Subscription>);
   let template: Template;
   let state: ComposeState;
   let busName: string;
@@ -231,17 +230,17 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       asList(properties.Targets).some((target) => isRecord(target) && isDeepStrictEqual(target.Arn, getAtt(queueIdOf(key), 'Arn'))),
     );
 
-  test('runs every function on Node.js 22 (arm64), sized by service.json, logging for 30 days', () => {
+  test('runs every function on Node.js 22 (arm64), sized by its declaration, logging for 30 days', () => {
     const expected = [
       ...subscriptions.map(([key]) => `src/lambda.${key}`),
-      ...(manifest.http ? ['src/lambda.api'] : []),
-      ...(manifest.websocket ? ['src/lambda.socket'] : []),
+      ...(declaration.http ? ['src/lambda.api'] : []),
+      ...(declaration.websocket ? ['src/lambda.socket'] : []),
     ].sort();
     expect(functions().map(([, properties]) => properties.Handler).sort()).toEqual(expected);
     const sizes = [
       ...subscriptions.map(([key, subscription]) => [key, subscription.function] as const),
-      ...(manifest.http ? [['api', manifest.http.function] as const] : []),
-      ...(manifest.websocket ? [['socket', manifest.websocket.function] as const] : []),
+      ...(declaration.http ? [['api', declaration.http.function] as const] : []),
+      ...(declaration.websocket ? [['socket', declaration.websocket.function] as const] : []),
     ];
     for (const [key, size] of sizes) {
       const [id, properties] = functionOf(key);
@@ -257,7 +256,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     }
   });
 
-  test("gives every function settings its src/lambda.ts accepts, on this stage's bus", async () => {
+  test("gives every function the environment its entry points accept, on this stage's bus", async () => {
     for (const [id, properties] of functions()) {
       const environment = environmentOf(properties);
       expect({ function: id, EVENT_BUS_NAME: environment.EVENT_BUS_NAME }).toEqual({ function: id, EVENT_BUS_NAME: busName });
@@ -276,7 +275,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
   });
 
   describe.each(subscriptions)('subscription %s', (key, subscription) => {
-    test('feeds its function from its queue, with partial batch failures and the batching of service.json', () => {
+    test('feeds its function from its queue, with partial batch failures and the batching it declares', () => {
       const [functionId] = functionOf(key);
       const mapping = mappingOf(functionId);
       expect(mapping).toMatchObject({
@@ -288,7 +287,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       });
     });
 
-    test("queues with service.json's visibility timeout (at least 6 x the function's) and redrive to a 14-day DLQ", () => {
+    test("queues with its declared visibility timeout (at least 6 x the function's) and redrive to a 14-day DLQ", () => {
       const queue = propertiesOf(template, queueIdOf(key), 'AWS::SQS::Queue');
       const [, lambda] = functionOf(key);
       expect(queue.VisibilityTimeout).toBe(subscription.queue.visibilityTimeoutSeconds);
@@ -304,26 +303,27 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect(Number(queue.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_SECONDS)).toBeLessThan(DLQ_RETENTION_SECONDS);
     });
 
-    test("is routed by a rule whose pattern is service.json's, on the project bus (S3's: the default bus, own bucket)", () => {
+    test('is routed by a rule whose pattern is its declared events and sources, on the project bus (S3\'s: the default bus, own bucket)', () => {
       const [, rule] = ruleOf(key);
       expect(rule.State).toBe('ENABLED');
       expect(asList(rule.Targets)).toEqual([{ Id: 'queue', Arn: getAtt(queueIdOf(key), 'Arn') }]);
       const pattern = rule.EventPattern as Json;
-      if (isDeepStrictEqual(subscription.pattern.source, ['aws.s3'])) {
-        // S3 sends its events to the account's default bus, where other buckets' events arrive too: the rule adds
-        // detail.bucket.name (this service's bucket, which must have EventBridge notifications on) and nothing else.
+      if (subscription.kind === 'objectCreated') {
+        // S3 sends its events to the account's default bus, where other buckets' events arrive too: the rule pins
+        // detail.bucket.name to this service's bucket, which must have EventBridge notifications on.
         expect(rule.EventBusName).toBe('default');
-        const detail = pattern.detail as Json;
-        const { bucket, ...restOfDetail } = detail;
-        expect({ ...pattern, detail: restOfDetail }).toEqual(subscription.pattern);
-        const names = asList(isRecord(bucket) ? bucket.name : undefined);
+        const names = asList(isRecord(pattern.detail) && isRecord(pattern.detail.bucket) ? pattern.detail.bucket.name : undefined);
         expect(names).toHaveLength(1);
         const bucketId = isRecord(names[0]) ? names[0].Ref : undefined;
         expect(Object.keys(own.buckets)).toContain(bucketId);
+        expect(pattern).toEqual(subscriptionPattern(subscription, ref(String(bucketId))));
         expect(propertiesOf(template, String(bucketId), 'AWS::S3::Bucket').NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
       } else {
         expect(rule.EventBusName).toBe(busName);
-        expect(pattern).toEqual(subscription.pattern);
+        expect(pattern).toEqual({
+          source: subscription.from.map((service) => `refinery.${service}`),
+          'detail-type': subscription.events.map((type) => type.type),
+        });
       }
     });
 
@@ -476,12 +476,12 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     expect(grantedOn(busArn)).toEqual(['events:PutEvents']);
     for (const read of reads) expect({ read, actions: grantedOn(sub(read)) }).toEqual({ read, actions: ['s3:GetObject'] });
     for (const connections of ownConnections) expect({ connections, actions: grantedOn(sub(connections)) }).toEqual({ connections, actions: ['execute-api:ManageConnections'] });
-    expect(ownConnections).toHaveLength(manifest.websocket ? 1 : 0);
+    expect(ownConnections).toHaveLength(declaration.websocket ? 1 : 0);
   });
 
-  if (manifest.http) {
-    const routes = manifest.http.routes;
-    test("serves exactly service.json's HTTP routes, all on its api function", () => {
+  if (declaration.http) {
+    const routes = declaration.http.routes;
+    test('serves exactly its declared HTTP routes, all on its api function', () => {
       const [api] = single(template, 'AWS::ApiGatewayV2::Api', 'HTTP API', (properties) => properties.ProtocolType === 'HTTP');
       const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((properties) => isDeepStrictEqual(properties.ApiId, ref(api)));
       const served = ofApi('AWS::ApiGatewayV2::Route');
@@ -490,14 +490,14 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect(integrations).toEqual([expect.objectContaining({ ApiId: ref(api), IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAtt(functionOf('api')[0], 'Arn') })]);
     });
   } else {
-    test('serves no HTTP API (service.json has no routes)', () => {
+    test('serves no HTTP API (it declares none)', () => {
       expect(ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'HTTP')).toEqual([]);
     });
   }
 
-  if (manifest.websocket) {
-    const { routes } = manifest.websocket;
-    test("serves exactly service.json's WebSocket routes on its socket function, at the stage its functions post to", () => {
+  if (declaration.websocket) {
+    const { routes } = declaration.websocket;
+    test('serves exactly its declared WebSocket routes on its socket function, at the stage its functions post to', () => {
       const [api, properties] = single(template, 'AWS::ApiGatewayV2::Api', 'WebSocket API', (candidate) => candidate.ProtocolType === 'WEBSOCKET');
       expect(properties.RouteSelectionExpression).toBe('$request.body.action');
       const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((candidate) => isDeepStrictEqual(candidate.ApiId, ref(api)));
@@ -509,10 +509,10 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       // Every function posts to this API's stage, and clients are told where it is.
       const endpoint = sub(`https://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`);
       for (const [id, lambda] of functions()) expect({ function: id, WEBSOCKET_ENDPOINT: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, WEBSOCKET_ENDPOINT: endpoint });
-      expect(template.Outputs?.WebSocketUrl).toEqual({ Value: sub(`wss://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`) });
+      expect(template.Outputs?.WebSocketUrl).toMatchObject({ Value: sub(`wss://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`) });
     });
   } else {
-    test('serves no WebSocket API (service.json has no websocket section)', () => {
+    test('serves no WebSocket API (it declares none)', () => {
       expect(ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET')).toEqual([]);
       for (const [id, lambda] of functions()) expect({ function: id, endpoint: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, endpoint: undefined });
     });
@@ -523,7 +523,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       functions().map(([, properties]) => basename(String((properties.Code as Json).S3Key))),
     );
     for (const artifact of artifacts) {
-      const zip = ZipArchive.open(packagedFile(`services/${name}/.serverless/${artifact}`, [`services/${name}/serverless.yml`]));
+      const zip = ZipArchive.open(packagedFile(`services/${name}/.serverless/${artifact}`, [`services/${name}/serverless.js`]));
       const offending = zip.names.filter((entry) => /better-sqlite3|local-runtime|\.node$/.test(entry));
       expect({ artifact, offending }).toEqual({ artifact, offending: [] });
       expect(zip.entries.reduce((total, entry) => total + entry.size, 0)).toBeLessThan(250 * 1024 * 1024); // Lambda's unzipped limit

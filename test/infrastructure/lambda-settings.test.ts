@@ -1,44 +1,40 @@
-import { awsClients } from '@refinery/aws-runtime';
-import { createChunkerLambda } from '@refinery/chunker/src/lambda';
-import { createIngestLambda } from '@refinery/ingest/src/lambda';
-import { createLabelerLambda } from '@refinery/labeler/src/lambda';
-import { createMatcherLambda } from '@refinery/matcher/src/lambda';
-import { createMergerLambda } from '@refinery/merger/src/lambda';
-import { createNotifierLambda } from '@refinery/notifier/src/lambda';
-import { createMailchimpSyncLambda } from '@refinery/mailchimp-sync/src/lambda';
+import { composeOnAws, requiredSettings } from './lambda-settings';
 
-// Each Lambda reads its settings from the environment through a zod schema at cold start: a missing or malformed
-// setting fails the start with its name, before any message is taken.
+// Each Lambda composes its service from the environment at cold start: a missing or malformed setting fails the start
+// with its name, before any message is taken. And each entry point exports one handler per function of the generated
+// configuration.
 
-const clients = awsClients();
+async function refusal(service: string, env: Record<string, string>): Promise<string> {
+  return composeOnAws(service, env).then(
+    () => 'started',
+    (error: Error) => error.message,
+  );
+}
 
 describe('Lambda settings', () => {
   it.each([
-    ['ingest', createIngestLambda, ['EVENT_BUS_NAME', 'UPLOADS_BUCKET', 'JOBS_TABLE', 'REFINERY_API_TOKENS']],
-    ['matcher', createMatcherLambda, ['EVENT_BUS_NAME', 'CHUNKS_BUCKET', 'NICKNAMES_TABLE', 'DIRECTORY_BUCKET', 'DIRECTORY_KEY']],
-    ['labeler', createLabelerLambda, ['EVENT_BUS_NAME', 'CHUNKS_BUCKET']],
-    ['merger', createMergerLambda, ['EVENT_BUS_NAME', 'RESULTS_BUCKET', 'LEDGER_TABLE']],
-    ['notifier', createNotifierLambda, ['EVENT_BUS_NAME', 'SUBSCRIPTIONS_TABLE', 'REFINERY_API_TOKENS', 'WEBSOCKET_ENDPOINT']],
-    ['chunker', createChunkerLambda, ['EVENT_BUS_NAME', 'PLANS_TABLE']],
-    ['mailchimp-sync', createMailchimpSyncLambda, ['EVENT_BUS_NAME', 'IMPORTS_BUCKET', 'STATE_TABLE', 'LIMITS_TABLE', 'REFINERY_API_TOKENS', 'KEY_ENCRYPTION_KEY']],
-  ] as const)('%s names every missing setting', async (_service, create, settings) => {
-    const failure = create({}, clients).then(
-      () => 'started',
-      (error: Error) => error.message,
-    );
-    const message = await failure;
+    ['ingest', ['EVENT_BUS_NAME', 'JOBS_TABLE', 'REFINERY_API_TOKENS', 'UPLOADS_BUCKET']],
+    ['matcher', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME', 'NICKNAMES_TABLE']],
+    ['labeler', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME']],
+    ['merger', ['EVENT_BUS_NAME', 'LEDGER_TABLE', 'RESULTS_BUCKET']],
+    ['notifier', ['EVENT_BUS_NAME', 'REFINERY_API_TOKENS', 'SUBSCRIPTIONS_TABLE', 'WEBSOCKET_ENDPOINT']],
+    ['chunker', ['EVENT_BUS_NAME', 'PLANS_TABLE']],
+    ['mailchimp-sync', ['EVENT_BUS_NAME', 'IMPORTS_BUCKET', 'KEY_ENCRYPTION_KEY', 'LIMITS_TABLE', 'REFINERY_API_TOKENS', 'STATE_TABLE']],
+  ] as const)('%s names every missing setting, all at once', async (service, settings) => {
+    const message = await refusal(service, {});
     expect(message).toMatch(/^invalid configuration from environment: /);
-    for (const setting of settings) expect(message).toContain(`${setting}: `);
+    expect(await requiredSettings(service)).toEqual(settings);
   });
 
   it('names malformed settings and says what is wrong with them', async () => {
-    const message = await createIngestLambda(
-      { EVENT_BUS_NAME: 'bus', UPLOADS_BUCKET: 'no spaces allowed', JOBS_TABLE: 'jobs', REFINERY_API_TOKENS: 'acme', UPLOAD_URL_TTL_SECONDS: 'soon', LOG_LEVEL: 'loud' },
-      clients,
-    ).then(
-      () => 'started',
-      (error: Error) => error.message,
-    );
+    const message = await refusal('ingest', {
+      EVENT_BUS_NAME: 'bus',
+      UPLOADS_BUCKET: 'no spaces allowed',
+      JOBS_TABLE: 'jobs',
+      REFINERY_API_TOKENS: 'acme',
+      UPLOAD_URL_TTL_SECONDS: 'soon',
+      LOG_LEVEL: 'loud',
+    });
     expect(message).toContain('UPLOADS_BUCKET: the name of the uploads bucket');
     expect(message).toContain('REFINERY_API_TOKENS: "acme" must be tenant:token');
     expect(message).toContain('UPLOAD_URL_TTL_SECONDS: ');
@@ -48,22 +44,46 @@ describe('Lambda settings', () => {
 
   it("gives the notifier's WebSocket function and progress subscription the Management API of WEBSOCKET_ENDPOINT", async () => {
     const settings = { EVENT_BUS_NAME: 'bus', SUBSCRIPTIONS_TABLE: 'subscriptions', REFINERY_API_TOKENS: 'acme:token-acme-0001' };
-    const refused = await createNotifierLambda({ ...settings, WEBSOCKET_ENDPOINT: 'wss://abc.execute-api.us-east-1.amazonaws.com/dev' }, clients).then(
-      () => 'started',
-      (error: Error) => error.message,
+    expect(await refusal('notifier', { ...settings, WEBSOCKET_ENDPOINT: 'wss://abc.execute-api.us-east-1.amazonaws.com/dev' })).toContain(
+      'WEBSOCKET_ENDPOINT: the https URL of the WebSocket API stage',
     );
-    expect(refused).toContain('WEBSOCKET_ENDPOINT: the https URL of the WebSocket API stage');
+    const running = await composeOnAws('notifier', { ...settings, WEBSOCKET_ENDPOINT: 'https://abc.execute-api.us-east-1.amazonaws.com/dev' });
+    expect(running.declaration.websocket?.routes).toEqual(['$connect', '$disconnect', '$default']);
+    expect(typeof running.websocket).toBe('function');
+  });
 
-    const lambda = await createNotifierLambda({ ...settings, WEBSOCKET_ENDPOINT: 'https://abc.execute-api.us-east-1.amazonaws.com/dev' }, clients);
-    expect(lambda.service.manifest.websocket?.routes).toEqual(['$connect', '$disconnect', '$default']);
-    expect(typeof lambda.socket).toBe('function');
-    expect(typeof lambda.progress).toBe('function');
+  it('tells the matcher it needs the directory when its provider chain uses it', async () => {
+    const settings = { EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'chunks', NICKNAMES_TABLE: 'nicknames' };
+    expect(await refusal('matcher', settings)).toBe('invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV');
+    expect(await refusal('matcher', { ...settings, DIRECTORY_BUCKET: 'directory', DIRECTORY_KEY: 'people.csv' })).toContain('AWS calls are off in this test');
   });
 
   it('starts with valid settings and defaults the optional ones', async () => {
-    const lambda = await createChunkerLambda({ EVENT_BUS_NAME: 'bus', PLANS_TABLE: 'plans' }, clients);
-    expect(lambda.service.manifest.service).toBe('chunker');
-    expect(typeof lambda.jobs).toBe('function');
-    expect(typeof lambda.progress).toBe('function');
+    const running = await composeOnAws('chunker', { EVENT_BUS_NAME: 'bus', PLANS_TABLE: 'plans' });
+    expect(running.declaration.name).toBe('chunker');
+    expect(Object.keys(running.subscriptions)).toEqual(['jobs', 'progress']);
+  });
+});
+
+describe('Lambda entry points (src/lambda.ts)', () => {
+  it.each([
+    ['ingest', ['api', 'history', 'uploads']],
+    ['chunker', ['jobs', 'progress']],
+    ['matcher', ['chunks']],
+    ['labeler', ['chunks']],
+    ['merger', ['failures', 'progress']],
+    ['notifier', ['api', 'jobs', 'progress', 'socket']],
+    ['mailchimp-sync', ['api', 'imports', 'pages', 'writeback']],
+  ])("%s exports one handler per function, named as the generated configuration's handlers", (service, functions) => {
+    // Loading builds nothing (no AWS_LAMBDA_FUNCTION_NAME here): the service is composed at the first invocation.
+    const exported = require(`@refinery/${service}/src/lambda`) as Record<string, unknown>;
+    expect(Object.keys(exported).sort()).toEqual(functions);
+    for (const name of functions) expect(typeof exported[name]).toBe('function');
+  });
+
+  it('fails an invocation, naming the settings, when the environment is wrong (and tries again at the next one)', async () => {
+    const { chunks } = require('@refinery/labeler/src/lambda') as typeof import('@refinery/labeler/src/lambda');
+    const event = { Records: [] };
+    await expect(chunks(event, {} as never)).rejects.toThrow(/invalid configuration from environment: EVENT_BUS_NAME: .*CHUNKS_BUCKET: /);
   });
 });

@@ -1,31 +1,16 @@
-// The settings each Lambda entry point (services/<name>/src/lambda.ts) checks at cold start, asked of the entry points
-// themselves: building a service's handlers with a given environment either fails with "invalid configuration from
+// What a service's Lambda entry points say of an environment: they compose the service on the AWS platform at cold
+// start (composeService + awsPlatform, as lambdaHandlers does), which either fails with "invalid configuration from
 // environment: NAME: problem; ..." or gets past the settings. Clients are real SDK v3 clients that never reach the
 // network: every call fails at once with CALLS_ARE_OFF (the matcher reads its directory from S3 while it builds).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createChunkerLambda } from '../../services/chunker/src/lambda';
-import { createIngestLambda } from '../../services/ingest/src/lambda';
-import { createLabelerLambda } from '../../services/labeler/src/lambda';
-import { createMatcherLambda } from '../../services/matcher/src/lambda';
-import { createMergerLambda } from '../../services/merger/src/lambda';
-import { createNotifierLambda } from '../../services/notifier/src/lambda';
-import { createMailchimpSyncLambda } from '../../services/mailchimp-sync/src/lambda';
+import { awsPlatform, type AwsClients } from '@refinery/aws-runtime';
+import { composeService } from '@refinery/runtime';
+import { SERVICE_IMPLEMENTATIONS } from './services';
 
-type AwsClients = Parameters<typeof createIngestLambda>[1];
 type Environment = Record<string, string | undefined>;
-
-const LAMBDAS: Readonly<Record<string, (env: Environment, clients: AwsClients) => Promise<unknown>>> = {
-  ingest: createIngestLambda,
-  chunker: createChunkerLambda,
-  matcher: createMatcherLambda,
-  labeler: createLabelerLambda,
-  merger: createMergerLambda,
-  notifier: createNotifierLambda,
-  'mailchimp-sync': createMailchimpSyncLambda,
-};
 
 const CALLS_ARE_OFF = 'AWS calls are off in this test';
 const INVALID_CONFIGURATION = 'invalid configuration from environment: ';
@@ -38,7 +23,7 @@ function offline<T extends { middlewareStack: { add: (...args: never[]) => void 
   return client;
 }
 
-function offlineClients(): AwsClients {
+export function offlineClients(): AwsClients {
   const config = { region: 'us-east-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } };
   return {
     s3: offline(new S3Client(config)),
@@ -48,16 +33,17 @@ function offlineClients(): AwsClients {
   };
 }
 
-function lambdaOf(service: string) {
-  const create = LAMBDAS[service];
-  if (!create) throw new Error(`no Lambda entry point known for ${service}`);
-  return create;
+/** Composes a service as its Lambda entry points would, in this environment (offline clients). */
+export function composeOnAws(service: string, env: Environment) {
+  const implementation = SERVICE_IMPLEMENTATIONS[service];
+  if (!implementation) throw new Error(`no Lambda entry point known for ${service}`);
+  return composeService(implementation, awsPlatform(env, offlineClients()));
 }
 
-/** What building the service's handlers with this environment says about it: [] when its settings are accepted. */
+/** What composing the service in this environment says about it: [] when its settings are accepted. */
 export async function settingProblems(service: string, env: Environment): Promise<string[]> {
   try {
-    await lambdaOf(service)(env, offlineClients());
+    await composeOnAws(service, env);
     return [];
   } catch (error) {
     const message = (error as Error).message;
@@ -67,10 +53,8 @@ export async function settingProblems(service: string, env: Environment): Promis
   }
 }
 
-/** The names of the settings the service's src/lambda.ts requires (those with neither a default nor optional()). */
+/** The names of the settings the service requires (those with neither a default nor optional()). */
 export async function requiredSettings(service: string): Promise<string[]> {
   const problems = await settingProblems(service, {});
   return problems.map((problem) => problem.slice(0, problem.indexOf(':'))).sort();
 }
-
-export const LAMBDA_SERVICES = Object.keys(LAMBDAS);

@@ -20,8 +20,8 @@ export async function startTestApp(options: Partial<LocalAppOptions> & Pick<Loca
     dataDir,
     port: 0,
     apiTokens: TEST_TOKENS,
-    notifier: { retryDelaysMs: [20, 20], deliveryTimeoutMs: 2000 },
     ...options,
+    settings: { notifier: { webhookRetryDelaysMs: [20, 20], webhookTimeoutMs: 2000 }, ...options.settings },
   });
   return {
     app,

@@ -5,16 +5,26 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewaySocketConnections, DynamoTable, S3ObjectStore, SqsQueues } from '@refinery/aws-adapters';
-import { awsClients, type AwsClients } from '@refinery/aws-runtime';
-import { createChunkerLambda } from '@refinery/chunker/src/lambda';
-import { createIngestLambda } from '@refinery/ingest/src/lambda';
-import { createLabelerLambda } from '@refinery/labeler/src/lambda';
-import { createMatcherLambda } from '@refinery/matcher/src/lambda';
-import { seedNicknames } from '@refinery/matcher';
-import { createMergerLambda } from '@refinery/merger/src/lambda';
+import { awsClients, awsPlatform, type AwsClients } from '@refinery/aws-runtime';
+import { chunkerService } from '@refinery/chunker';
+import { ingestService } from '@refinery/ingest';
+import { labelerService } from '@refinery/labeler';
+import { matcherService, seedNicknames } from '@refinery/matcher';
+import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { createNotifierLambda } from '@refinery/notifier/src/lambda';
-import { subscriptionQueueNames, type ServiceDefinition, type WebSocketEvent, type WebSocketResult } from '@refinery/runtime';
+import { notifierService } from '@refinery/notifier';
+import {
+  composeService,
+  subscriptionQueueNames,
+  type HttpApiHandler,
+  type RunnableService,
+  type RunnableSubscription,
+  type ServiceDeclaration,
+  type ServiceImplementation,
+  type WebSocketEvent,
+  type WebSocketHandler,
+  type WebSocketResult,
+} from '@refinery/runtime';
 import {
   EventBridgeStandIn,
   EventSourcePoller,
@@ -48,7 +58,7 @@ export interface AwsStack {
   readonly bus: EventBridgeStandIn;
   readonly clients: AwsClients;
   readonly queues: SqsQueues;
-  readonly services: readonly ServiceDefinition[];
+  readonly services: readonly RunnableService[];
   /** Calls the HTTP API as API Gateway would (ingest for /jobs, notifier for /subscriptions). */
   api(input: ApiEventInput): Promise<{ status: number; headers: Record<string, string>; body: string; json: unknown }>;
   /** Calls notifier's WebSocket function as API Gateway would ($connect, $default, $disconnect). */
@@ -71,9 +81,25 @@ export interface AwsStackOptions {
  * feeding the functions like Lambda's event source mapping.
  */
 export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack> {
+  // What is started is stopped again, in reverse, when a later step of the set-up fails: nothing is left running.
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    return await startParts(options, stops, stopAll);
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startParts(options: AwsStackOptions, stops: (() => Promise<void> | void)[], stopAll: () => Promise<void>): Promise<AwsStack> {
   const emulators = await startAwsEmulators();
+  stops.push(() => emulators.stop());
   const bus = new EventBridgeStandIn(EVENT_BUS);
   const busEndpoint = await bus.listen();
+  stops.push(() => bus.close());
   const clients = awsClients({
     s3: new S3Client(emulators.clientConfig('s3')),
     sqs: new SQSClient(emulators.clientConfig('sqs')),
@@ -93,36 +119,47 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
   await new S3ObjectStore({ client: clients.s3 }).put({ bucket: RESOURCES.directoryBucket, key: 'directory.csv' }, readFileSync(options.directoryCsvPath));
   await seedNicknames(new DynamoTable({ client: clients.dynamodb, tableName: RESOURCES.nicknamesTable }), loadBundledNicknames(), 'bundled');
 
-  const common = { EVENT_BUS_NAME: EVENT_BUS, LOG_LEVEL: 'silent' };
-  const ingest = await createIngestLambda({ ...common, UPLOADS_BUCKET: RESOURCES.uploadsBucket, JOBS_TABLE: RESOURCES.jobsTable, REFINERY_API_TOKENS: options.apiTokens }, clients);
-  const chunker = await createChunkerLambda({ ...common, PLANS_TABLE: RESOURCES.plansTable }, clients);
-  const matcher = await createMatcherLambda(
-    { ...common, CHUNKS_BUCKET: RESOURCES.matcherChunksBucket, NICKNAMES_TABLE: RESOURCES.nicknamesTable, DIRECTORY_BUCKET: RESOURCES.directoryBucket, DIRECTORY_KEY: 'directory.csv' },
-    clients,
-  );
-  const labeler = await createLabelerLambda({ ...common, CHUNKS_BUCKET: RESOURCES.labelerChunksBucket }, clients);
-  const merger = await createMergerLambda({ ...common, RESULTS_BUCKET: RESOURCES.resultsBucket, LEDGER_TABLE: RESOURCES.ledgerTable }, clients);
   const sockets = new SocketManagementStandIn();
-  const notifier = await createNotifierLambda(
-    {
-      ...common,
-      SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable,
-      REFINERY_API_TOKENS: options.apiTokens,
-      WEBHOOK_RETRY_DELAYS_MS: '20,20',
-      WEBSOCKET_ENDPOINT: await sockets.listen(STAGE),
-    },
-    clients,
-    (endpoint) =>
-      new ApiGatewaySocketConnections({
-        client: new ApiGatewayManagementApiClient({ endpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+  const socketEndpoint = await sockets.listen(STAGE);
+  stops.push(() => sockets.close());
+  // Each service composed as its Lambda entry points compose it, from the environment its functions would have.
+  const common = { EVENT_BUS_NAME: EVENT_BUS, LOG_LEVEL: 'silent' };
+  const onAws = <D extends ServiceDeclaration>(service: ServiceImplementation<D, object>, environment: Record<string, string>) =>
+    composeService(
+      service,
+      awsPlatform({ ...common, ...environment }, clients, {
+        sockets: (endpoint) =>
+          new ApiGatewaySocketConnections({
+            client: new ApiGatewayManagementApiClient({ endpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+          }),
       }),
-  );
-  const services = [ingest.service, chunker.service, matcher.service, labeler.service, merger.service, notifier.service];
+    );
+  const ingest = await onAws(ingestService, { UPLOADS_BUCKET: RESOURCES.uploadsBucket, JOBS_TABLE: RESOURCES.jobsTable, REFINERY_API_TOKENS: options.apiTokens });
+  const notifier = await onAws(notifierService, {
+    SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable,
+    REFINERY_API_TOKENS: options.apiTokens,
+    WEBHOOK_RETRY_DELAYS_MS: '20,20',
+    WEBSOCKET_ENDPOINT: socketEndpoint,
+  });
+  const services: RunnableService[] = [
+    ingest,
+    await onAws(chunkerService, { PLANS_TABLE: RESOURCES.plansTable }),
+    await onAws(matcherService, {
+      CHUNKS_BUCKET: RESOURCES.matcherChunksBucket,
+      NICKNAMES_TABLE: RESOURCES.nicknamesTable,
+      DIRECTORY_BUCKET: RESOURCES.directoryBucket,
+      DIRECTORY_KEY: 'directory.csv',
+    }),
+    await onAws(labelerService, { CHUNKS_BUCKET: RESOURCES.labelerChunksBucket }),
+    await onAws(mergerService, { RESULTS_BUCKET: RESOURCES.resultsBucket, LEDGER_TABLE: RESOURCES.ledgerTable }),
+    notifier,
+  ];
 
   for (const service of services) {
-    for (const [name, subscription] of Object.entries(service.manifest.subscriptions)) {
-      const names = subscriptionQueueNames(service.manifest.service, name, STAGE);
-      const visibility = Math.min(subscription.queue.visibilityTimeoutSeconds, options.maxVisibilityTimeoutSeconds ?? subscription.queue.visibilityTimeoutSeconds);
+    for (const [name, subscription] of Object.entries(service.subscriptions as Record<string, RunnableSubscription>)) {
+      const { queue: settings, function: size } = subscription.declaration;
+      const names = subscriptionQueueNames(service.declaration.name, name, STAGE);
+      const visibility = Math.min(settings.visibilityTimeoutSeconds, options.maxVisibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds);
       const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.deadLetterQueue }));
       const dlqArn = await queueArn(clients.sqs, dlq.QueueUrl as string);
       const created = await clients.sqs.send(
@@ -130,7 +167,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
           QueueName: names.queue,
           Attributes: {
             VisibilityTimeout: String(visibility),
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: subscription.queue.maxReceiveCount }),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
           },
         }),
       );
@@ -140,10 +177,10 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
         queue: names.queue,
         queueArn: await queueArn(clients.sqs, created.QueueUrl as string),
         region: emulators.region,
-        batchSize: subscription.queue.batchSize,
-        handler: service.subscriptions[name]!.handler,
-        functionName: `refinery-${service.manifest.service}-${STAGE}-${name}`,
-        functionTimeoutMs: subscription.function.timeoutSeconds * 1000,
+        batchSize: settings.batchSize,
+        handler: subscription.handler,
+        functionName: `refinery-${service.declaration.name}-${STAGE}-${name}`,
+        functionTimeoutMs: size.timeoutSeconds * 1000,
         onError: (error) => failures.push(error),
       });
       pollers.push(poller);
@@ -167,6 +204,8 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       })
       .catch((error: unknown) => failures.push(error));
   });
+  stops.push(stopNotices);
+  stops.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
   for (const poller of pollers) poller.start();
 
   return {
@@ -176,7 +215,7 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
     queues,
     services,
     api: async (input) => {
-      const handler = input.routeKey.includes('/subscriptions') ? notifier.api : ingest.api;
+      const handler = (input.routeKey.includes('/subscriptions') ? notifier.http : ingest.http) as HttpApiHandler;
       const response = await handler(apiEvent(input), testContext());
       const body = response.body ? Buffer.from(response.body, response.isBase64Encoded ? 'base64' : 'utf8').toString() : '';
       let json: unknown;
@@ -187,14 +226,10 @@ export async function startAwsStack(options: AwsStackOptions): Promise<AwsStack>
       }
       return { status: response.statusCode ?? 200, headers: (response.headers ?? {}) as Record<string, string>, body, json };
     },
-    socket: (event) => notifier.socket(event, testContext()),
+    socket: (event) => (notifier.websocket as WebSocketHandler)(event, testContext()),
     sockets,
     stop: async () => {
-      stopNotices();
-      await sockets.close();
-      await Promise.all(pollers.map((poller) => poller.stop()));
-      await bus.close();
-      await emulators.stop();
+      await stopAll();
       if (failures.length) throw new Error(`the stack saw ${failures.length} errors outside handlers, first: ${String(failures[0])}`);
     },
   };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Queues, QueueMessage } from '@refinery/ports';
 import { subscriptionQueueNames } from '@refinery/runtime';
-import { SERVICE_MANIFESTS } from './services';
+import { SERVICE_DECLARATIONS } from './services';
 
 /** Where the queues are: a local data dir, or an AWS stage. */
 export type QueueLocation = { kind: 'local'; dataDir: string } | { kind: 'aws'; stage: string; region?: string };
@@ -19,13 +19,17 @@ export class OperatorError extends Error {
 
 /** The queues of every subscription (or of one service, or one subscription), named for where they run. */
 export function subscriptionQueues(location: QueueLocation, service?: string, subscription?: string): SubscriptionQueues[] {
-  const manifests = service ? SERVICE_MANIFESTS.filter((m) => m.service === service) : SERVICE_MANIFESTS;
-  if (service && manifests.length === 0) {
-    throw new OperatorError(`unknown service "${service}"; services: ${SERVICE_MANIFESTS.map((m) => m.service).join(', ')}`);
+  const declarations = service ? SERVICE_DECLARATIONS.filter((declaration) => declaration.name === service) : SERVICE_DECLARATIONS;
+  if (service && declarations.length === 0) {
+    throw new OperatorError(`unknown service "${service}"; services: ${SERVICE_DECLARATIONS.map((declaration) => declaration.name).join(', ')}`);
   }
   const stage = location.kind === 'aws' ? location.stage : undefined;
-  const all = manifests.flatMap((manifest) =>
-    Object.keys(manifest.subscriptions).map((name) => ({ service: manifest.service, subscription: name, ...subscriptionQueueNames(manifest.service, name, stage) })),
+  const all = declarations.flatMap((declaration) =>
+    Object.keys(declaration.subscriptions).map((name) => ({
+      service: declaration.name,
+      subscription: name,
+      ...subscriptionQueueNames(declaration.name, name, stage),
+    })),
   );
   const chosen = subscription ? all.filter((entry) => entry.subscription === subscription) : all;
   if (chosen.length === 0) {

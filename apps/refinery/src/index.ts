@@ -2,4 +2,3 @@ export * from './local-app';
 export * from './api-client';
 export * from './enrich';
 export * from './tokens';
-export * from './resources';

@@ -1,22 +1,27 @@
-import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '@refinery/chunker';
+import { chunkerService, type chunker } from '@refinery/chunker';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { createIngestService, DEFAULT_INGEST_CONFIG } from '@refinery/ingest';
-import { createLabelerService } from '@refinery/labeler';
-import { LocalHttpGateway, LocalRuntime } from '@refinery/local-runtime';
-import { createMatcherService, DEFAULT_MATCHER_CONFIG, seedNicknames } from '@refinery/matcher';
+import { ingestService, type ingest } from '@refinery/ingest';
+import { labelerService } from '@refinery/labeler';
+import { LocalHttpGateway, LocalRuntime, localPlatform, localResourceName } from '@refinery/local-runtime';
+import { mailchimpSyncService, type MailchimpSyncTuning, type mailchimpSync } from '@refinery/mailchimp-sync';
+import { matcherService, seedNicknames, type matcher } from '@refinery/matcher';
 import type { ContactProvider } from '@refinery/matching';
-import { createMergerService } from '@refinery/merger';
+import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
-import { createNotifierService, DEFAULT_NOTIFIER_CONFIG, type NotifierConfig } from '@refinery/notifier';
-import { TableKeyedLimiter } from '@refinery/keyed-limiter';
-import { MailchimpClient } from '@refinery/mailchimp';
-import { createMailchimpSyncService, DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, type MailchimpSyncConfig } from '@refinery/mailchimp-sync';
-import { localKeyEncryptionKey } from './secrets';
-import { systemClock, ulidIds } from '@refinery/ports';
+import { notifierService, type notifier } from '@refinery/notifier';
+import { composeService, silentLogger, subscriptionQueueNames, type Logger, type SettingsOf } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
-import { silentLogger, subscriptionQueueNames, type Logger } from '@refinery/runtime';
-import { LOCAL_RESOURCES } from './resources';
+import { localKeyEncryptionKey } from './secrets';
 import { resolveTokens, type ResolvedTokens } from './tokens';
+
+/** Settings of each service, as a deployment's parameters set them on AWS (unset: the declared defaults). */
+export interface LocalSettings {
+  readonly ingest?: Partial<SettingsOf<typeof ingest>>;
+  readonly chunker?: Partial<SettingsOf<typeof chunker>>;
+  readonly matcher?: Partial<SettingsOf<typeof matcher>>;
+  readonly notifier?: Partial<SettingsOf<typeof notifier>>;
+  readonly mailchimpSync?: Partial<SettingsOf<typeof mailchimpSync>>;
+}
 
 export interface LocalAppOptions {
   readonly dataDir: string;
@@ -32,10 +37,10 @@ export interface LocalAppOptions {
   readonly port?: number;
   readonly host?: string;
   readonly logger?: Logger;
-  readonly chunker?: Partial<ChunkerConfig>;
-  readonly notifier?: Partial<NotifierConfig>;
-  /** mailchimp-sync settings; `baseUrl` defaults to $MAILCHIMP_BASE_URL (else each key's data centre). */
-  readonly mailchimpSync?: Partial<Omit<MailchimpSyncConfig, 'importsBucket'>>;
+  /** Settings of the services; mailchimp-sync's base URL defaults to $MAILCHIMP_BASE_URL (else each key's data centre). */
+  readonly settings?: LocalSettings;
+  /** How mailchimp-sync pages audiences and waits for Mailchimp's batches (tests shorten the waits). */
+  readonly mailchimpTuning?: Partial<MailchimpSyncTuning>;
   /** Overrides every queue's visibility timeout (fast retries in tests). */
   readonly visibilityTimeoutMs?: number;
   readonly concurrency?: number | Readonly<Record<string, number>>;
@@ -76,91 +81,30 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     if (options.duplicateDeliveries) runtime.queues.duplicateDeliveries = options.duplicateDeliveries;
     const tokens = resolveTokens(options.apiTokens, options.dataDir);
     const provider = typeof options.directory === 'string' ? await DirectoryProvider.fromFile(options.directory) : options.directory;
-    const common = { publisher: runtime.bus, clock: systemClock, ids: ulidIds };
-    const nicknames = runtime.table(LOCAL_RESOURCES.matcher.nicknamesTable);
+    const platform = localPlatform(runtime, { logger });
+    const settings = options.settings ?? {};
+    const nicknames = runtime.table(localResourceName('matcher', 'nicknames'));
     await seedNicknames(nicknames, loadBundledNicknames(), NICKNAMES_CSV_PATH);
-
-    runtime.enableObjectCreatedEvents(LOCAL_RESOURCES.ingest.uploadsBucket);
-    runtime.register(
-      createIngestService({
-        ...common,
-        logger: logger.child({ service: 'ingest' }),
-        config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: LOCAL_RESOURCES.ingest.uploadsBucket },
-        objects: runtime.objects,
-        jobs: runtime.table(LOCAL_RESOURCES.ingest.jobsTable),
-        tokens: tokens.registry,
+    const services = [
+      await composeService(ingestService, platform, { settings: { apiTokens: tokens.registry, ...settings.ingest } }),
+      await composeService(chunkerService, platform, { settings: { ...settings.chunker } }),
+      await composeService(matcherService, platform, { settings: { ...settings.matcher }, given: { providers: options.providers?.(provider) ?? [provider] } }),
+      await composeService(labelerService, platform),
+      await composeService(mergerService, platform),
+      // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the
+      // gateway serves at /socket on the API's port.
+      await composeService(notifierService, platform, { settings: { apiTokens: tokens.registry, ...settings.notifier }, given: { allowHttp: true } }),
+      await composeService(mailchimpSyncService, platform, {
+        settings: {
+          apiTokens: tokens.registry,
+          keyEncryptionKey: localKeyEncryptionKey(options.dataDir),
+          ...(process.env.MAILCHIMP_BASE_URL ? { mailchimpBaseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
+          ...settings.mailchimpSync,
+        },
+        given: { ...options.mailchimpTuning },
       }),
-    );
-    runtime.register(
-      createChunkerService({
-        ...common,
-        logger: logger.child({ service: 'chunker' }),
-        config: { ...DEFAULT_CHUNKER_CONFIG, ...options.chunker },
-        objects: runtime.objects,
-        plans: runtime.table(LOCAL_RESOURCES.chunker.plansTable),
-      }),
-    );
-    runtime.register(
-      createMatcherService({
-        ...common,
-        logger: logger.child({ service: 'matcher' }),
-        config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: LOCAL_RESOURCES.matcher.chunksBucket },
-        objects: runtime.objects,
-        providers: options.providers?.(provider) ?? [provider],
-        nicknames,
-      }),
-    );
-    runtime.register(
-      createLabelerService({
-        ...common,
-        logger: logger.child({ service: 'labeler' }),
-        config: { chunksBucket: LOCAL_RESOURCES.labeler.chunksBucket },
-        objects: runtime.objects,
-      }),
-    );
-    runtime.register(
-      createMergerService({
-        ...common,
-        logger: logger.child({ service: 'merger' }),
-        config: { resultsBucket: LOCAL_RESOURCES.merger.resultsBucket },
-        objects: runtime.objects,
-        ledger: runtime.table(LOCAL_RESOURCES.merger.ledgerTable),
-      }),
-    );
-    runtime.register(
-      createNotifierService({
-        ...common,
-        logger: logger.child({ service: 'notifier' }),
-        // Local webhooks usually go to local receivers: plain http is fine here.
-        config: { ...DEFAULT_NOTIFIER_CONFIG, allowHttp: true, ...options.notifier },
-        subscriptions: runtime.table(LOCAL_RESOURCES.notifier.subscriptionsTable),
-        tokens: tokens.registry,
-        // Live job updates: the sockets the gateway serves at /socket on the API's port.
-        sockets: runtime.sockets,
-      }),
-    );
-    const mailchimpState = runtime.table(LOCAL_RESOURCES.mailchimpSync.syncTable);
-    const mailchimpConfig: MailchimpSyncConfig = {
-      ...DEFAULT_MAILCHIMP_SYNC_CONFIG,
-      importsBucket: LOCAL_RESOURCES.mailchimpSync.importsBucket,
-      ...(process.env.MAILCHIMP_BASE_URL ? { baseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
-      ...options.mailchimpSync,
-    };
-    // One limiter over the data dir's table: every job and tenant of this machine shares each key's 10 connections.
-    const mailchimpLimiter = new TableKeyedLimiter({ table: runtime.table(LOCAL_RESOURCES.mailchimpSync.limitsTable), limit: mailchimpConfig.maxConnectionsPerKey });
-    runtime.register(
-      createMailchimpSyncService({
-        ...common,
-        logger: logger.child({ service: 'mailchimp-sync' }),
-        config: mailchimpConfig,
-        objects: runtime.objects,
-        table: mailchimpState,
-        keys: new KeyVault(mailchimpState, localKeyEncryptionKey(options.dataDir), ulidIds),
-        limiter: mailchimpLimiter,
-        mailchimp: (apiKey) => new MailchimpClient({ apiKey, gate: mailchimpLimiter, ...(mailchimpConfig.baseUrl ? { baseUrl: mailchimpConfig.baseUrl } : {}) }),
-        tokens: tokens.registry,
-      }),
-    );
+    ];
+    for (const service of services) runtime.register(service);
 
     gateway = new LocalHttpGateway(runtime, { logger });
     gateway.use(async (request, response) => {

@@ -1,19 +1,11 @@
-import { chunkerManifest } from '@refinery/chunker';
-import { ingestManifest } from '@refinery/ingest';
-import { mailchimpSyncManifest } from '@refinery/mailchimp-sync';
-import { labelerManifest } from '@refinery/labeler';
-import { matcherManifest } from '@refinery/matcher';
-import { mergerManifest } from '@refinery/merger';
-import { notifierManifest } from '@refinery/notifier';
-import type { ServiceManifest } from '@refinery/runtime';
+import { chunker } from '@refinery/chunker';
+import { ingest } from '@refinery/ingest';
+import { labeler } from '@refinery/labeler';
+import { mailchimpSync } from '@refinery/mailchimp-sync';
+import { matcher } from '@refinery/matcher';
+import { merger } from '@refinery/merger';
+import { notifier } from '@refinery/notifier';
+import type { ServiceDeclaration } from '@refinery/runtime';
 
-/** Every service's manifest, in pipeline order: what the operator tools know of queues. */
-export const SERVICE_MANIFESTS: readonly ServiceManifest[] = [
-  ingestManifest,
-  chunkerManifest,
-  matcherManifest,
-  labelerManifest,
-  mergerManifest,
-  notifierManifest,
-  mailchimpSyncManifest,
-];
+/** Every service's declaration, in pipeline order: what the operator tools know of queues. */
+export const SERVICE_DECLARATIONS: readonly ServiceDeclaration[] = [ingest, chunker, matcher, labeler, merger, notifier, mailchimpSync];

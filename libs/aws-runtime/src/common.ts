@@ -1,54 +1,82 @@
 import { z } from 'zod';
-import { ApiGatewaySocketConnections, EventBridgePublisher, S3ObjectStore, DynamoTable } from '@refinery/aws-adapters';
-import { systemClock, ulidIds, type ObjectStore, type SocketConnections, type Table } from '@refinery/ports';
-import { TokenRegistry, createLogger, type CommonDeps } from '@refinery/runtime';
+import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3ObjectStore } from '@refinery/aws-adapters';
+import { systemClock, ulidIds, type SocketConnections } from '@refinery/ports';
+import {
+  bucketEnvName,
+  createLogger,
+  resolveSettings,
+  tableEnvName,
+  type Platform,
+  type ServiceContext,
+  type ServiceDeclaration,
+  type SettingsOf,
+} from '@refinery/runtime';
 import type { AwsClients } from './clients';
 
-/** Settings every service's functions have (serverless.yml sets them). */
-export const commonSettingsSchema = z.object({
+/** Settings every function has (the generated configuration sets them): the project bus and the log level. */
+const COMMON_SETTINGS = {
   EVENT_BUS_NAME: z.string().min(1, 'the name of the project event bus'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
-
-export type CommonSettings = z.infer<typeof commonSettingsSchema>;
+};
 
 /** A bucket or table name setting: S3/DynamoDB naming, so a typo fails at cold start rather than at first use. */
 export const resourceName = (what: string) => z.string().regex(/^[a-zA-Z0-9._-]{3,255}$/, `the name of ${what}`);
 
-export function awsCommonDeps(service: string, settings: CommonSettings, clients: AwsClients): CommonDeps {
-  return {
-    publisher: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: settings.EVENT_BUS_NAME }),
-    clock: systemClock,
-    ids: ulidIds,
-    logger: createLogger(service, { level: settings.LOG_LEVEL }),
-  };
-}
-
-export function awsObjectStore(clients: AwsClients): ObjectStore {
-  return new S3ObjectStore({ client: clients.s3 });
-}
-
-export function awsTable(clients: AwsClients, tableName: string): Table {
-  return new DynamoTable({ client: clients.dynamodb, tableName });
-}
-
-/**
- * The connections of a WebSocket API, by its Management API endpoint (a WEBSOCKET_ENDPOINT setting). Created once per
- * cold start like the other clients; region and credentials come from the environment.
- */
-export function awsSocketConnections(endpoint: string): SocketConnections {
-  return ApiGatewaySocketConnections.forEndpoint(endpoint);
-}
-
 /** A WebSocket API's Management API endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
 export const websocketEndpointSetting = z.url({ protocol: /^https?$/, error: 'the https URL of the WebSocket API stage, for posting to its connections' });
 
-/** REFINERY_API_TOKENS ("tenant:token,..."), parsed into a registry; a malformed value is a configuration error. */
-export const tokenRegistrySetting = z.string().transform((value, context) => {
-  try {
-    return TokenRegistry.parse(value);
-  } catch (error) {
-    context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^REFINERY_API_TOKENS:? ?/, '') });
-    return z.NEVER;
-  }
-});
+export interface AwsPlatformOptions {
+  /**
+   * Makes the client of the WebSocket API's connections for its endpoint: by default the Management API client with
+   * Lambda's region and credentials; tests pass one with the emulators' (the endpoint still comes from the settings).
+   */
+  readonly sockets?: (endpoint: string) => SocketConnections;
+}
+
+const noSockets: SocketConnections = {
+  post: async () => {
+    throw new Error('this service declares no WebSocket API');
+  },
+};
+
+/**
+ * The AWS adapters as one function's environment names them: the generated configuration sets EVENT_BUS_NAME,
+ * LOG_LEVEL, `<NAME>_BUCKET` and `<NAME>_TABLE` for the service's own buckets and tables, WEBSOCKET_ENDPOINT when it
+ * has a WebSocket API, and one variable per declared setting. All of it is checked at once, at cold start: a missing
+ * or malformed value fails the init naming every variable that is wrong.
+ */
+export function awsPlatform(env: Readonly<Record<string, string | undefined>>, clients: AwsClients, options: AwsPlatformOptions = {}): Platform {
+  return {
+    context<D extends ServiceDeclaration>(declaration: D, given: Partial<SettingsOf<D>>): ServiceContext<D> {
+      const names: Record<string, z.ZodType> = { ...COMMON_SETTINGS };
+      for (const bucket of Object.keys(declaration.buckets)) names[bucketEnvName(bucket)] = resourceName(`the ${bucket} bucket`);
+      for (const table of Object.keys(declaration.tables)) names[tableEnvName(table)] = resourceName(`the ${table} table`);
+      if (declaration.websocket) names.WEBSOCKET_ENDPOINT = websocketEndpointSetting;
+      const resources = z.object(names).safeParse(env);
+      const resourceProblems = resources.success ? [] : resources.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      const { settings, problems } = resolveSettings(declaration, env, given);
+      const all = [...resourceProblems, ...problems];
+      if (all.length > 0 || !resources.success) throw new Error(`invalid configuration from environment: ${all.join('; ')}`);
+      const values = resources.data as Record<string, string>;
+      const logger = createLogger(declaration.name, { level: values.LOG_LEVEL as string });
+      return {
+        publisher: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: values.EVENT_BUS_NAME as string }),
+        clock: systemClock,
+        ids: ulidIds,
+        logger,
+        objects: new S3ObjectStore({ client: clients.s3 }),
+        buckets: Object.fromEntries(Object.keys(declaration.buckets).map((bucket) => [bucket, values[bucketEnvName(bucket)]])) as ServiceContext<D>['buckets'],
+        tables: Object.fromEntries(
+          Object.keys(declaration.tables).map((table) => [table, new DynamoTable({ client: clients.dynamodb, tableName: values[tableEnvName(table)] as string })]),
+        ) as unknown as ServiceContext<D>['tables'],
+        settings: settings as ServiceContext<D>['settings'],
+        sockets: declaration.websocket ? (options.sockets ?? ApiGatewaySocketConnections.forEndpoint)(values.WEBSOCKET_ENDPOINT as string) : noSockets,
+      };
+    },
+    bucketName: (_service, bucket) => {
+      const name = env[bucketEnvName(bucket)];
+      if (!name) throw new Error(`${bucketEnvName(bucket)} is not set`);
+      return name;
+    },
+  };
+}

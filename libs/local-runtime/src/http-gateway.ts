@@ -31,7 +31,7 @@ export type ExtraRequestHandler = (request: IncomingMessage, response: ServerRes
 
 /**
  * The local stand-in for API Gateway HTTP APIs and S3 presigned URLs: routes requests to the services' handlers as
- * payload-v2 events (route keys from their manifests), and serves presigned PUT/GET at /_objects/BUCKET/KEY. The
+ * payload-v2 events (route keys from their declarations), and serves presigned PUT/GET at /_objects/BUCKET/KEY. The
  * WebSocket API of the service that declares one is served on the same port at /socket, and its Management API at
  * /@connections/{id} (see LocalSocketGateway).
  */
@@ -48,9 +48,9 @@ export class LocalHttpGateway {
   ) {
     this.logger = options.logger ?? silentLogger;
     for (const service of runtime.services.values()) {
-      if (!service.http || !service.manifest.http) continue;
-      for (const routeKey of service.manifest.http.routes) {
-        this.routes.push(compileRoute(routeKey, service.http, `${service.manifest.service}-api`));
+      if (!service.http || !service.declaration.http) continue;
+      for (const routeKey of service.declaration.http.routes) {
+        this.routes.push(compileRoute(routeKey, service.http, `${service.declaration.name}-api`));
       }
     }
     // Literal segments win over parameters, as in API Gateway ("/jobs/stats" before "/jobs/{id}").

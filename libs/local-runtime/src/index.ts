@@ -12,3 +12,4 @@ export * from './local-queues-port';
 export * from './local-socket-connections';
 export * from './socket-gateway';
 export * from './cors';
+export * from './local-platform';

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeEventBridgeMessage } from '@refinery/events';
 import {
-  describeDecodedEvent,
   describeSubject,
   silentLogger,
   stageFailureEntry,
   subscriptionQueueNames,
   type FailureSubject,
   type Logger,
-  type ServiceDefinition,
-  type SubscriptionBinding,
+  type RunnableService,
+  type RunnableSubscription,
 } from '@refinery/runtime';
 import type { ObjectInfo, ObjectRef } from '@refinery/ports';
 import { openDatabase, type SqliteDatabase } from './database';
@@ -51,8 +49,8 @@ export class LocalRuntime {
   readonly objects: LocalObjectStore;
   /** The connections of the WebSocket API the HTTP gateway serves at /socket (for the service that declares one). */
   readonly sockets = new LocalSocketConnections();
-  readonly services = new Map<string, ServiceDefinition>();
-  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: SubscriptionBinding }>();
+  readonly services = new Map<string, RunnableService>();
+  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: RunnableSubscription }>();
   private readonly pollers: QueuePoller[] = [];
   private readonly tables = new Map<string, LocalTable>();
   private readonly notifyingBuckets = new Set<string>();
@@ -117,23 +115,23 @@ export class LocalRuntime {
     return this.baseUrl;
   }
 
-  /** Runs a service as Lambda would: its manifest's queues and rules, and the same handler functions. */
-  register(service: ServiceDefinition): void {
-    const { manifest } = service;
-    if (this.services.has(manifest.service)) throw new Error(`service ${manifest.service} is already registered`);
-    for (const [name, subscription] of Object.entries(manifest.subscriptions)) {
-      const binding = service.subscriptions[name];
-      if (!binding) throw new Error(`service ${manifest.service} declares subscription "${name}" but gives no handler for it`);
-      const { queue, deadLetterQueue } = subscriptionQueueNames(manifest.service, name);
+  /** Runs a service as Lambda would: a queue, dead-letter queue and rule per declared subscription, the same handlers. */
+  register(service: RunnableService): void {
+    const { declaration } = service;
+    if (this.services.has(declaration.name)) throw new Error(`service ${declaration.name} is already registered`);
+    for (const [name, binding] of Object.entries(service.subscriptions as Record<string, RunnableSubscription>)) {
+      const subscription = binding.declaration;
+      const { queue, deadLetterQueue } = subscriptionQueueNames(declaration.name, name);
       const visibilityTimeoutMs = this.options.visibilityTimeoutMs ?? subscription.queue.visibilityTimeoutSeconds * 1000;
       this.queues.createQueue(deadLetterQueue, { visibilityTimeoutMs });
       this.queues.createQueue(queue, { visibilityTimeoutMs, maxReceiveCount: subscription.queue.maxReceiveCount, deadLetterQueue });
-      this.bus.putRule({ name: `${queue}-rule`, pattern: subscription.pattern, targetQueue: queue });
-      this.subscriptions.set(queue, { service: manifest.service, name, queue, deadLetterQueue, binding });
+      this.bus.putRule({ name: `${queue}-rule`, pattern: binding.pattern, targetQueue: queue });
+      if (binding.objectCreatedBucket) this.enableObjectCreatedEvents(binding.objectCreatedBucket);
+      this.subscriptions.set(queue, { service: declaration.name, name, queue, deadLetterQueue, binding });
       this.pollers.push(
         new QueuePoller(this.queues, {
           queue,
-          functionName: `${manifest.service}-${name}`,
+          functionName: `${declaration.name}-${name}`,
           handler: binding.handler,
           batchSize: subscription.queue.batchSize,
           concurrency: this.concurrencyOf(queue),
@@ -143,13 +141,7 @@ export class LocalRuntime {
         }),
       );
     }
-    for (const name of Object.keys(service.subscriptions)) {
-      if (!manifest.subscriptions[name]) throw new Error(`service ${manifest.service} has a handler for undeclared subscription "${name}"`);
-    }
-    if (Boolean(manifest.websocket) !== Boolean(service.websocket)) {
-      throw new Error(`service ${manifest.service} ${manifest.websocket ? 'declares a websocket section but gives no websocket handler' : 'has a websocket handler but declares no websocket section'}`);
-    }
-    this.services.set(manifest.service, service);
+    this.services.set(declaration.name, service);
   }
 
   start(): void {
@@ -213,7 +205,7 @@ export class LocalRuntime {
     if (!subscription) return;
     let subject: FailureSubject | undefined;
     try {
-      subject = subscription.binding.describe ? subscription.binding.describe(message.body) : describeDecodedEvent(decodeEventBridgeMessage(message.body));
+      subject = subscription.binding.describe(message.body);
     } catch (error) {
       this.logger.error({ err: error, queue: message.sourceQueue }, 'a dead-lettered message could not be decoded; nothing to report');
       return;

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_SOCKET_MESSAGE_BYTES } from '@refinery/ports';
-import type { Logger, ServiceDefinition, WebSocketEvent, WebSocketHandler, WebSocketResult } from '@refinery/runtime';
+import type { Logger, RunnableService, WebSocketEvent, WebSocketHandler, WebSocketResult } from '@refinery/runtime';
 import { lambdaContext } from './lambda-shapes';
 import { readBody, sendJson } from './http-io';
 import { SocketMessageTooLargeError, type LocalSocketConnections } from './local-socket-connections';
@@ -47,17 +47,17 @@ export class LocalSocketGateway {
   private closing = false;
 
   constructor(
-    services: Iterable<ServiceDefinition>,
+    services: Iterable<RunnableService>,
     private readonly connections: LocalSocketConnections,
     private readonly logger: Logger,
   ) {
     const apis: SocketApi[] = [];
     for (const service of services) {
-      const declared = service.manifest.websocket;
+      const declared = service.declaration.websocket;
       if (!declared) continue;
-      if (!service.websocket) throw new Error(`service ${service.manifest.service} declares a websocket section but gives no websocket handler`);
+      if (!service.websocket) throw new Error(`service ${service.declaration.name} declares a WebSocket API but gives no handler for it`);
       apis.push({
-        service: service.manifest.service,
+        service: service.declaration.name,
         routes: new Set(declared.routes),
         handler: service.websocket,
         timeoutMs: declared.function.timeoutSeconds * 1000,

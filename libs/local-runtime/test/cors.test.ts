@@ -1,4 +1,4 @@
-import { createHttpApi, json, parseServiceManifest, silentLogger, TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
+import { createHttpApi, defineService, json, silentLogger, TokenRegistry, type RunnableService } from '@refinery/runtime';
 import { LocalHttpGateway, LocalRuntime } from '../src';
 import { tempDir } from './helpers';
 
@@ -6,17 +6,14 @@ import { tempDir } from './helpers';
 // uploads bucket's CORS rule for presigned PUTs), so the web page served from another origin works locally as it
 // would on AWS — and what AWS would refuse, the local mode refuses too.
 
-const manifest = parseServiceManifest(
-  {
-    service: 'things',
-    description: 'a service with an HTTP API',
-    subscriptions: {},
-    http: { routes: ['GET /things'], function: { timeoutSeconds: 5, memorySizeMb: 256 } },
-  },
-  'test',
-);
-const service: ServiceDefinition = {
-  manifest,
+const things = defineService({
+  name: 'things',
+  description: 'a service with an HTTP API',
+  subscriptions: {},
+  http: { routes: ['GET /things'], function: { timeoutSeconds: 5, memorySizeMb: 256 } },
+});
+const service: RunnableService = {
+  declaration: things,
   subscriptions: {},
   http: createHttpApi({
     logger: silentLogger,

@@ -1,31 +1,39 @@
-import type { SQSEvent } from 'aws-lambda';
 import { createEvent, chunkPlannedV1, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, createHttpApi, json, parseServiceManifest, silentLogger, TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
-import { LocalHttpGateway, LocalRuntime } from '../src';
+import {
+  composeService,
+  createEventSubscriptionHandler,
+  createHttpApi,
+  createSubscriptionHandler,
+  defineService,
+  implementService,
+  json,
+  silentLogger,
+  TokenRegistry,
+  type RunnableService,
+} from '@refinery/runtime';
+import { LocalHttpGateway, LocalRuntime, localPlatform } from '../src';
 import { tempDir } from './helpers';
 
-const manifest = parseServiceManifest(
-  {
-    service: 'worker',
-    description: 'a test service',
-    subscriptions: {
-      chunks: {
-        description: 'chunks',
-        pattern: { source: ['refinery.chunker'], 'detail-type': ['chunk.planned.v1'] },
-        queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
-        function: { timeoutSeconds: 10, memorySizeMb: 256 },
-      },
-      uploads: {
-        description: 'uploads',
-        pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] },
-        queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
-        function: { timeoutSeconds: 10, memorySizeMb: 256 },
-      },
+const worker = defineService({
+  name: 'worker',
+  description: 'a test service',
+  buckets: { uploads: { description: 'uploads' } },
+  subscriptions: {
+    chunks: {
+      description: 'chunks',
+      events: [chunkPlannedV1],
+      queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
+      function: { timeoutSeconds: 10, memorySizeMb: 256 },
     },
-    http: { routes: ['GET /things/{id}', 'GET /things/special'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
+    uploads: {
+      description: 'uploads',
+      objectCreated: { bucket: 'uploads' },
+      queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 },
+      function: { timeoutSeconds: 10, memorySizeMb: 256 },
+    },
   },
-  'test',
-);
+  http: { routes: ['GET /things/{id}', 'GET /things/special'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
+});
 
 const metadata = { tenantId: 'acme', jobId: 'job_1', correlationId: 'c', causationId: 'c' };
 function planned(index: number) {
@@ -51,40 +59,41 @@ describe('LocalRuntime', () => {
   const uploads: string[] = [];
   let failIndex = -1;
 
-  function service(rt: LocalRuntime): ServiceDefinition {
-    return {
-      manifest,
-      subscriptions: {
-        chunks: {
-          handler: createEventSubscriptionHandler({
-            service: 'worker',
-            subscription: 'chunks',
-            maxReceiveCount: 2,
-            publisher: rt.bus,
-            logger: silentLogger,
-            handle: async (event, context) => {
-              const index = (event.data as { chunk: { index: number } }).chunk.index;
-              received.push({ index, receiveCount: context.receiveCount });
-              if (index === failIndex) throw new Error(`chunk ${index} is poison`);
-            },
-          }),
-        },
-        uploads: {
-          handler: async (event: SQSEvent) => {
-            for (const record of event.Records) uploads.push(JSON.parse(record.body).detail.object.key);
-            return { batchItemFailures: [] };
-          },
-        },
-      },
-      http: createHttpApi({
+  const workerService = implementService(worker, (context) => ({
+    subscriptions: {
+      chunks: createEventSubscriptionHandler({
+        subscription: worker.subscriptions.chunks,
+        publisher: context.publisher,
         logger: silentLogger,
-        tokens: TokenRegistry.parse('acme:token-acme-1234'),
-        routes: {
-          'GET /things/{id}': async (request) => json(200, { id: request.pathParameters.id, route: request.routeKey }),
-          'GET /things/special': async (request) => json(200, { route: request.routeKey }),
+        handle: async (event, { receiveCount }) => {
+          const { index } = event.data.chunk;
+          received.push({ index, receiveCount });
+          if (index === failIndex) throw new Error(`chunk ${index} is poison`);
         },
       }),
-    };
+      uploads: createSubscriptionHandler({
+        subscription: worker.subscriptions.uploads,
+        publisher: context.publisher,
+        logger: silentLogger,
+        decode: (body) => JSON.parse(body).detail.object.key as string,
+        describe: () => undefined,
+        handle: async (key) => {
+          uploads.push(key);
+        },
+      }),
+    },
+    http: createHttpApi({
+      logger: silentLogger,
+      tokens: TokenRegistry.parse('acme:token-acme-1234'),
+      routes: {
+        'GET /things/{id}': async (request) => json(200, { id: request.pathParameters.id, route: request.routeKey }),
+        'GET /things/special': async (request) => json(200, { route: request.routeKey }),
+      },
+    }),
+  }));
+
+  function service(rt: LocalRuntime): Promise<RunnableService> {
+    return composeService(workerService, localPlatform(rt));
   }
 
   beforeEach(async () => {
@@ -93,7 +102,7 @@ describe('LocalRuntime', () => {
     uploads.length = 0;
     failIndex = -1;
     runtime = await LocalRuntime.open({ dataDir: dir.path, visibilityTimeoutMs: 50, idlePollMs: 20 });
-    runtime.register(service(runtime));
+    runtime.register(await service(runtime));
   });
   afterEach(async () => {
     await runtime.close().catch(() => undefined);
@@ -126,10 +135,11 @@ describe('LocalRuntime', () => {
     );
   });
 
-  it('emits S3-style Object Created events for buckets that ask for them', async () => {
-    runtime.enableObjectCreatedEvents('uploads-bucket');
+  it("emits S3-style Object Created events for the buckets a subscription listens to, to that subscription's queue", async () => {
+    runtime.enableObjectCreatedEvents('another-notifying-bucket');
     runtime.start();
-    await runtime.objects.put({ bucket: 'uploads-bucket', key: 'tenants/acme/a.csv' }, 'x');
+    await runtime.objects.put({ bucket: 'another-notifying-bucket', key: 'tenants/acme/b.csv' }, 'x');
+    await runtime.objects.put({ bucket: 'worker-uploads', key: 'tenants/acme/a.csv' }, 'x');
     await runtime.objects.put({ bucket: 'quiet-bucket', key: 'b.csv' }, 'x');
     await until(() => uploads.length === 1);
     expect(uploads).toEqual(['tenants/acme/a.csv']);
@@ -142,7 +152,7 @@ describe('LocalRuntime', () => {
     expect(runtime.queues.depth('worker-chunks')).toEqual({ visible: 0, inFlight: 1 });
     await runtime.close();
     runtime = await LocalRuntime.open({ dataDir: dir.path });
-    runtime.register(service(runtime));
+    runtime.register(await service(runtime));
     expect(runtime.queues.depth('worker-chunks')).toEqual({ visible: 1, inFlight: 0 });
   });
 

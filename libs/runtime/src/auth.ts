@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { setting } from './declaration';
 
 /** Bearer tokens and the tenant each one acts for, from `REFINERY_API_TOKENS="tenant:token,tenant2:token2"`. */
 export class TokenRegistry {
@@ -47,3 +49,19 @@ function digest(token: string): Buffer {
 export function generateApiToken(): string {
   return randomBytes(24).toString('base64url');
 }
+
+/**
+ * The API's tokens, a setting of every service that serves an API (their functions check tokens at cold start):
+ * REFINERY_API_TOKENS, "tenant:token,...", parsed into a registry; a malformed value is a configuration error.
+ */
+export const apiTokensSetting = setting(
+  z.string().transform((value, context) => {
+    try {
+      return TokenRegistry.parse(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^REFINERY_API_TOKENS:? ?/, '') });
+      return z.NEVER;
+    }
+  }),
+  { env: 'REFINERY_API_TOKENS', description: 'the API tokens and the tenant of each, "tenant:token,tenant2:token2"' },
+);

@@ -1,10 +1,14 @@
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { TokenRegistry } from './auth';
 import type { Logger } from './logger';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
+
+/** An HTTP API's function, with the route keys it answers (checked against the service's declared routes). */
+export interface HttpApi extends HttpApiHandler {
+  readonly routeKeys: readonly string[];
+}
 
 export interface ApiRequest {
   readonly routeKey: string;
@@ -59,8 +63,8 @@ export interface HttpApiOptions {
  * An API Gateway HTTP API (payload v2) handler: routes by `routeKey`, authenticates the bearer token (401 when missing
  * or wrong), and turns HttpErrors into JSON answers. Anything else is a 500 that names the request id, never a stack.
  */
-export function createHttpApi(options: HttpApiOptions): HttpApiHandler {
-  const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<ApiResponse> => {
+export function createHttpApi(options: HttpApiOptions): HttpApi {
+  const handler = async (event: APIGatewayProxyEventV2, context: Context): Promise<ApiResponse> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const logger = options.logger.child({ requestId, routeKey: event.routeKey });
     try {
@@ -92,7 +96,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApiHandler {
       return errorResponse(new HttpError(500, 'internal', `internal error; quote request id ${requestId}`));
     }
   };
-  return middy(base);
+  return Object.assign(handler, { routeKeys: Object.keys(options.routes) });
 }
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2['headers'] | undefined): Record<string, string> {

@@ -1,4 +1,4 @@
-export * from './manifest';
+export * from './declaration';
 export * from './errors';
 export * from './logger';
 export * from './config';

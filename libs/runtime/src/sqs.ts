@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   createEvent,
@@ -10,10 +9,21 @@ import {
   type EventMetadata,
 } from '@refinery/events';
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
+import type { EventOf, EventSubscription, SubscriptionIdentity } from './declaration';
 import { NonRetryableError, errorMessage } from './errors';
 import type { Logger } from './logger';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** A subscription's function, and what each of its messages is about (for dead-letter reports). */
+export interface SubscriptionBinding {
+  readonly handler: SqsBatchHandler;
+  /**
+   * The job, event and rows a message concerns, so a message that reaches the dead-letter queue can fail its job with
+   * the reason; undefined when its loss must fail no job (or it is not ours). May throw for a body it cannot read.
+   */
+  readonly describe: (body: string) => FailureSubject | undefined;
+}
 
 export interface RecordContext {
   readonly messageId: string;
@@ -31,10 +41,8 @@ export interface FailureSubject {
 }
 
 export interface SubscriptionHandlerOptions<T> {
-  readonly service: string;
-  readonly subscription: string;
-  /** The queue's maxReceiveCount: the delivery with this count is the last before the dead-letter queue. */
-  readonly maxReceiveCount: number;
+  /** The declared subscription: its service, name and queue (whose maxReceiveCount marks the last delivery). */
+  readonly subscription: SubscriptionIdentity;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
   readonly decode: (body: string) => T;
@@ -62,8 +70,8 @@ export interface HandledMessage<T> {
  *   (retryable: true) before the queue moves the message to the dead-letter queue, so the job can end `failed`.
  * Messages of one batch run one after another: batches are small and order keeps logs readable.
  */
-export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SqsBatchHandler {
-  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SubscriptionBinding {
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     const handled: HandledMessage<T>[] = [];
     for (const record of event.Records) {
@@ -72,19 +80,19 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
       else if (outcome.handled) handled.push({ messageId: record.messageId, message: outcome.message });
     }
     if (options.afterBatch && handled.length > 0) {
-      const logger = options.logger.child({ subscription: options.subscription, awsRequestId: context.awsRequestId });
+      const logger = options.logger.child({ subscription: options.subscription.name, awsRequestId: context.awsRequestId });
       let failed: readonly string[];
       try {
         failed = (await options.afterBatch(handled, { logger })) ?? [];
       } catch (error) {
-        logger.error({ err: error, messages: handled.length }, 'after-batch work failed; the batch\'s messages will be retried');
+        logger.error({ err: error, messages: handled.length }, "after-batch work failed; the batch's messages will be retried");
         failed = handled.map((entry) => entry.messageId);
       }
       for (const messageId of failed) batchItemFailures.push({ itemIdentifier: messageId });
     }
     return { batchItemFailures };
   };
-  return middy(base);
+  return { handler, describe: (body) => options.describe(options.decode(body)) };
 }
 
 type RecordOutcome<T> = { readonly ok: false } | { readonly ok: true; readonly handled: true; readonly message: T } | { readonly ok: true; readonly handled: false };
@@ -92,7 +100,7 @@ type RecordOutcome<T> = { readonly ok: false } | { readonly ok: true; readonly h
 async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<RecordOutcome<T>> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
   const logger = options.logger.child({
-    subscription: options.subscription,
+    subscription: options.subscription.name,
     messageId: record.messageId,
     receiveCount,
     awsRequestId: context.awsRequestId,
@@ -112,12 +120,12 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
     return { ok: true, handled: true, message };
   } catch (error) {
     const permanent = error instanceof NonRetryableError;
-    const lastAttempt = receiveCount >= options.maxReceiveCount;
+    const lastAttempt = receiveCount >= options.subscription.queue.maxReceiveCount;
     log.error({ err: error, permanent, lastAttempt }, 'message processing failed');
     if (!subject || !(permanent || lastAttempt)) return { ok: false };
     try {
-      await reportStageFailure(options, subject, {
-        reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.service, subject, receiveCount, error),
+      await reportStageFailure({ service: options.subscription.service, subscription: options.subscription.name, publisher: options.publisher }, subject, {
+        reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.subscription.service, subject, receiveCount, error),
         retryable: !permanent,
         attempts: receiveCount,
       });
@@ -196,10 +204,31 @@ export function describeDecodedEvent(event: DecodedEvent): FailureSubject {
   };
 }
 
-export interface EventSubscriptionOptions
-  extends Omit<SubscriptionHandlerOptions<DecodedEvent>, 'decode' | 'describe'> {}
+export interface EventSubscriptionOptions<S extends EventSubscription> extends Omit<SubscriptionHandlerOptions<EventOf<S>>, 'subscription' | 'decode' | 'describe'> {
+  readonly subscription: S;
+}
 
-/** A subscription to our own events: EventBridge envelopes decoded and validated with the event catalog. */
-export function createEventSubscriptionHandler(options: EventSubscriptionOptions): SqsBatchHandler {
-  return createSubscriptionHandler({ ...options, decode: decodeEventBridgeMessage, describe: describeDecodedEvent });
+/**
+ * A subscription to our own events: EventBridge envelopes decoded and validated with the event catalog, and handed to
+ * `handle` only when of a type the subscription declares. Any other type is an error on the failure path (reported as
+ * a failed stage, never dropped in silence): the rule and the handler disagree.
+ */
+export function createEventSubscriptionHandler<S extends EventSubscription>(options: EventSubscriptionOptions<S>): SubscriptionBinding {
+  const { subscription } = options;
+  const declared = new Set<string>(subscription.events.map((type) => type.type));
+  return createSubscriptionHandler<DecodedEvent>({
+    ...options,
+    afterBatch: options.afterBatch as SubscriptionHandlerOptions<DecodedEvent>['afterBatch'],
+    decode: decodeEventBridgeMessage,
+    describe: subscription.reportsStageFailures ? describeDecodedEvent : () => undefined,
+    handle: async (event, context) => {
+      if (!declared.has(event.type)) {
+        throw new NonRetryableError(
+          `${subscription.service}'s ${subscription.name} subscription received ${event.type}, which it does not subscribe to ` +
+            `(it declares ${[...declared].join(', ')})`,
+        );
+      }
+      await options.handle(event as EventOf<S>, context);
+    },
+  });
 }

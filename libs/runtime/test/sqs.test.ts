@@ -1,16 +1,30 @@
 import { createEvent, jobSubmittedV1, chunkPlannedV1, deriveEventId } from '@refinery/events';
 import { RecordingPublisher, eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
-import { NonRetryableError, createEventSubscriptionHandler, silentLogger, type SqsBatchHandler } from '../src';
+import { NonRetryableError, createEventSubscriptionHandler, defineService, silentLogger, type SqsBatchHandler } from '../src';
+
+const size = { queue: { visibilityTimeoutSeconds: 360, maxReceiveCount: 3, batchSize: 10 }, function: { timeoutSeconds: 60, memorySizeMb: 512 } };
+const matcher = defineService({
+  name: 'matcher',
+  description: 'test',
+  subscriptions: {
+    chunks: { description: 'chunks', events: [chunkPlannedV1, jobSubmittedV1], from: ['chunker', 'ingest'], ...size },
+    plannedOnly: { description: 'planned chunks only', events: [chunkPlannedV1], ...size },
+    live: { description: 'best effort', events: [chunkPlannedV1], reportsStageFailures: false, ...size },
+  },
+});
+const ingest = defineService({
+  name: 'ingest',
+  description: 'test',
+  subscriptions: { history: { description: 'history', events: [chunkPlannedV1, jobSubmittedV1], from: ['chunker', 'ingest'], ...size } },
+});
 
 const metadata = { tenantId: 'acme', jobId: 'job_1', correlationId: 'req_1', causationId: 'req_1' };
 const planned = createEvent(chunkPlannedV1, { service: 'chunker', metadata, data: chunkPlannedV1.example });
 const submitted = createEvent(jobSubmittedV1, { service: 'ingest', metadata, data: jobSubmittedV1.example });
 
 function handlerThat(behaviour: (type: string) => Promise<void>, publisher = new RecordingPublisher()): { handler: SqsBatchHandler; publisher: RecordingPublisher } {
-  const handler = createEventSubscriptionHandler({
-    service: 'matcher',
-    subscription: 'chunks',
-    maxReceiveCount: 3,
+  const { handler } = createEventSubscriptionHandler({
+    subscription: matcher.subscriptions.chunks,
     publisher,
     logger: silentLogger,
     handle: (event) => behaviour(event.type),
@@ -91,10 +105,8 @@ describe('createEventSubscriptionHandler', () => {
   describe('afterBatch', () => {
     function batchHandler(afterBatch: (ids: string[]) => Promise<readonly string[] | void>) {
       const seen: string[][] = [];
-      const handler = createEventSubscriptionHandler({
-        service: 'ingest',
-        subscription: 'history',
-        maxReceiveCount: 3,
+      const { handler } = createEventSubscriptionHandler({
+        subscription: ingest.subscriptions.history,
         publisher: new RecordingPublisher(),
         logger: silentLogger,
         handle: async (event) => {
@@ -132,6 +144,62 @@ describe('createEventSubscriptionHandler', () => {
       const { handler, seen } = batchHandler(async () => undefined);
       await handler(sqsEvent([eventBridgeBody(submitted)]), testContext());
       expect(seen).toEqual([]);
+    });
+  });
+
+  describe('typed by its declaration', () => {
+    it('hands over only the declared event types: any other is a failure reported as a failed stage, never dropped', async () => {
+      const publisher = new RecordingPublisher();
+      const handled: string[] = [];
+      const { handler } = createEventSubscriptionHandler({
+        subscription: matcher.subscriptions.plannedOnly,
+        publisher,
+        logger: silentLogger,
+        handle: async (event) => {
+          handled.push(`${event.type}:${event.data.chunk.index}`);
+        },
+      });
+      const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted)]), testContext());
+      expect(handled).toEqual(['chunk.planned.v1:2']);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(publisher.ofType('stage.failed.v1').map((event) => event.data)).toEqual([
+        expect.objectContaining({
+          subscription: 'plannedOnly',
+          eventType: 'job.submitted.v1',
+          retryable: false,
+          reason: "matcher's plannedOnly subscription received job.submitted.v1, which it does not subscribe to (it declares chunk.planned.v1)",
+        }),
+      ]);
+    });
+
+    it('describes its messages for dead-letter reports, unless its losses fail no job', () => {
+      const publisher = new RecordingPublisher();
+      const handle = async () => undefined;
+      const reporting = createEventSubscriptionHandler({ subscription: matcher.subscriptions.chunks, publisher, logger: silentLogger, handle });
+      expect(reporting.describe(eventBridgeBody(planned))).toEqual({
+        metadata: planned.metadata,
+        eventType: 'chunk.planned.v1',
+        chunk: { index: 2 },
+        rows: { first: 2000, count: 1000 },
+      });
+      expect(() => reporting.describe('not json')).toThrow('message body is not JSON');
+      const live = createEventSubscriptionHandler({ subscription: matcher.subscriptions.live, publisher, logger: silentLogger, handle });
+      expect(live.describe(eventBridgeBody(planned))).toBeUndefined();
+    });
+
+    it('reports no failed stage for a subscription whose losses fail no job, even on the last delivery', async () => {
+      const publisher = new RecordingPublisher();
+      const { handler } = createEventSubscriptionHandler({
+        subscription: matcher.subscriptions.live,
+        publisher,
+        logger: silentLogger,
+        handle: async () => {
+          throw new NonRetryableError('never mind');
+        },
+      });
+      const response = await handler(sqsEvent([eventBridgeBody(planned)], { receiveCount: 3 }), testContext());
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+      expect(publisher.entries).toEqual([]);
     });
   });
 });

@@ -1,22 +1,19 @@
-import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
-import manifestJson from '../service.json';
+import { implementService, type ServiceParts } from '@refinery/runtime';
 import type { ChunkerDeps } from './config';
+import { chunker } from './definition';
 import { createPlanChunksHandler } from './handlers/plan-chunks';
 import { createReleaseChunksHandler } from './handlers/release-chunks';
 
-export const chunkerManifest = parseServiceManifest(manifestJson, 'services/chunker/service.json');
-
-export function createChunkerService(deps: ChunkerDeps): ServiceDefinition {
+/** The chunker's handlers, from the ports they need (what the service is composed of, and what tests build). */
+export function chunkerHandlers(deps: ChunkerDeps): ServiceParts<typeof chunker> {
+  // The declared setting refuses it on AWS; values given directly (the local mode, tests) are checked here.
   if (!Number.isInteger(deps.config.chunkWindow) || deps.config.chunkWindow < 1) {
     throw new Error(`the chunker's chunkWindow must be a positive integer, got ${deps.config.chunkWindow}`);
   }
-  return {
-    manifest: chunkerManifest,
-    subscriptions: {
-      jobs: { handler: createPlanChunksHandler(deps, subscriptionOf(chunkerManifest, 'jobs')) },
-      progress: { handler: createReleaseChunksHandler(deps, subscriptionOf(chunkerManifest, 'progress')) },
-    },
-  };
+  return { subscriptions: { jobs: createPlanChunksHandler(deps), progress: createReleaseChunksHandler(deps) } };
 }
 
+export const chunkerService = implementService(chunker, (context) => chunkerHandlers({ ...context, config: context.settings, plans: context.tables.plans }));
+
 export * from './config';
+export { chunker } from './definition';

@@ -8,9 +8,8 @@ import {
   type DomainEvent,
 } from '@refinery/events';
 import { queryAll } from '@refinery/ports';
-import type { ServiceDefinition } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import type { ChunkerConfig } from '../src/service';
+import { chunker, type ChunkerConfig } from '../src/service';
 import { createTestChunker, PLANS_TABLE } from './helpers';
 
 // The per-job window: job.submitted.v1 stores the whole plan and publishes the first W chunk.planned.v1; each
@@ -42,16 +41,14 @@ const plannedId = (index: number): string => deriveEventId(CAUSE.eventId, 'chunk
 
 describe('chunker window: only W chunks of a job are released at a time', () => {
   let ports: TestPorts;
-  let service: ServiceDefinition;
+  let service: ReturnType<typeof createTestChunker>;
 
   function start(config: Partial<ChunkerConfig> = {}): void {
     service = createTestChunker(ports, config);
   }
 
   function deliver(subscription: 'jobs' | 'progress', bodies: readonly string[], options: { receiveCount?: number } = {}) {
-    const binding = service.subscriptions[subscription];
-    if (!binding) throw new Error(`chunker has no ${subscription} subscription`);
-    return binding.handler(sqsEvent(bodies, options), testContext());
+    return service.subscriptions[subscription].handler(sqsEvent(bodies, options), testContext());
   }
 
   /** The chunk.matched.v1 the matcher publishes once it has matched a planned chunk. */
@@ -270,7 +267,7 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     const matchedId = JSON.parse(body).detail.metadata.eventId as string;
     // The table lost the successor: nothing a retry can fix, so the job must end failed rather than hang.
     await ports.table(PLANS_TABLE).delete({ pk: `job#${CAUSE.jobId}`, sk: 'chunk#000000003' });
-    const maxReceiveCount = service.manifest.subscriptions.progress?.queue.maxReceiveCount ?? 0;
+    const maxReceiveCount = chunker.subscriptions.progress.queue.maxReceiveCount;
     ports.publisher.clear();
 
     expect(await deliver('progress', [body], { receiveCount: maxReceiveCount })).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });

@@ -1,13 +1,12 @@
-import type { ServiceDefinition } from '@refinery/runtime';
 import type { TestPorts } from '@refinery/test-support';
-import { createChunkerService, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
+import { chunkerHandlers, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
 
 /** The plans table the chunker tests read. */
 export const PLANS_TABLE = 'chunker-plans';
 
 /** The chunker on the test ports, with its defaults overridden by `config`. */
-export function createTestChunker(ports: TestPorts, config: Partial<ChunkerConfig> = {}): ServiceDefinition {
-  return createChunkerService({
+export function createTestChunker(ports: TestPorts, config: Partial<ChunkerConfig> = {}): ReturnType<typeof chunkerHandlers> {
+  return chunkerHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,

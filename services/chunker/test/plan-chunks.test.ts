@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { parseCsvRecords, type CsvFormat } from '@refinery/csv';
 import { deriveEventId, type ColumnData, type JobOptionsData } from '@refinery/events';
-import type { ServiceDefinition } from '@refinery/runtime';
 import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import type { ChunkerConfig } from '../src/service';
+import { chunker, type ChunkerConfig } from '../src/service';
 import { createTestChunker } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -46,16 +45,14 @@ interface PlannedChunk {
 
 describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, job.planned.v1)', () => {
   let ports: TestPorts;
-  let service: ServiceDefinition;
+  let service: ReturnType<typeof createTestChunker>;
 
   function start(config: Partial<ChunkerConfig> = {}): void {
     service = createTestChunker(ports, config);
   }
 
   function deliver(bodies: readonly string[], options: { receiveCount?: number } = {}) {
-    const jobs = service.subscriptions.jobs;
-    if (!jobs) throw new Error('chunker has no jobs subscription');
-    return jobs.handler(sqsEvent(bodies, options), testContext());
+    return service.subscriptions.jobs.handler(sqsEvent(bodies, options), testContext());
   }
 
   const types = (): string[] => ports.publisher.entries.map((entry) => entry.detailType);
@@ -416,7 +413,7 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
     });
 
     it.each([3, 4])('at or past maxReceiveCount 3 (receive %i) also publishes stage.failed.v1 with retryable true', async (receiveCount) => {
-      expect(service.manifest.subscriptions.jobs?.queue.maxReceiveCount).toBe(3);
+      expect(chunker.subscriptions.jobs.queue.maxReceiveCount).toBe(3);
       const response = await deliver([SUBMITTED_BODY], { receiveCount });
 
       expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
@@ -460,11 +457,16 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
     ]);
   });
 
-  it('acknowledges other event types without doing anything', async () => {
+  it('never drops an event type it does not subscribe to in silence: the job fails, saying the rule and the handler disagree', async () => {
     const response = await deliver([readFixture(join(FIXTURES, 'job-created.json'))]);
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(ports.publisher.entries).toEqual([]);
+    expect(types()).toEqual(['stage.failed.v1']);
+    expect(ports.publisher.ofType('stage.failed.v1')[0]?.data).toMatchObject({
+      eventType: 'job.created.v1',
+      retryable: false,
+      reason: "chunker's jobs subscription received job.created.v1, which it does not subscribe to (it declares job.submitted.v1)",
+    });
   });
 
   it('keeps a message that is not a valid job.submitted.v1 (kept for the dead-letter queue, nothing published)', async () => {

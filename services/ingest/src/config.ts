@@ -1,5 +1,8 @@
 import type { ObjectStore, Table } from '@refinery/ports';
-import type { CommonDeps, TokenRegistry } from '@refinery/runtime';
+import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
+import { CONTACT_MATCH_HEADROOM_MS, MAX_PROGRESS_INTERVAL_MS, ingest, maxContactMatchDeadlineMs } from './definition';
+
+export { CONTACT_MATCH_HEADROOM_MS, INGEST_HTTP_TIMEOUT_SECONDS, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
 
 export interface IngestConfig {
   /** Bucket that receives uploads; S3 "Object Created" events from it start jobs. */
@@ -20,26 +23,14 @@ export interface IngestConfig {
   readonly progressIntervalMs: number;
 }
 
+const defaults = settingDefaults(ingest);
+
 export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
-  uploadUrlTtlSeconds: 3600,
-  resultUrlTtlSeconds: 900,
-  contactMatchDeadlineMs: 10_000,
-  progressIntervalMs: 250,
+  uploadUrlTtlSeconds: defaults.uploadUrlTtlSeconds,
+  resultUrlTtlSeconds: defaults.resultUrlTtlSeconds,
+  contactMatchDeadlineMs: defaults.contactMatchDeadlineMs,
+  progressIntervalMs: defaults.progressIntervalMs,
 };
-
-/** The longest progress interval: a history batch may wait this long per job for the publishing slot. */
-export const MAX_PROGRESS_INTERVAL_MS = 10_000;
-
-/**
- * What `POST /contacts/match` keeps of the API function's time for itself, besides the wait: creating the job before
- * and reading the result after it (and a cold start). API Gateway gives up on an integration after 30 s at most.
- */
-export const CONTACT_MATCH_HEADROOM_MS = 4_000;
-
-/** The longest contact-match deadline an API function with this timeout can honour. */
-export function maxContactMatchDeadlineMs(httpTimeoutSeconds: number): number {
-  return httpTimeoutSeconds * 1000 - CONTACT_MATCH_HEADROOM_MS;
-}
 
 /** Refuses, at start-up, a configuration the API function cannot honour. */
 export function checkIngestConfig(config: IngestConfig, httpTimeoutSeconds: number): void {

@@ -1,28 +1,36 @@
-import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
-import manifestJson from '../service.json';
-import { checkIngestConfig, type IngestDeps } from './config';
+import { implementService, type ServiceParts } from '@refinery/runtime';
+import { checkIngestConfig, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from './config';
+import { ingest } from './definition';
 import { createApiHandler } from './handlers/api';
 import { createHistoryHandler } from './handlers/history';
-import { createUploadsHandler, decodeUploadNotice, describeUploadNotice } from './handlers/uploads';
+import { createUploadsHandler } from './handlers/uploads';
 
-export const ingestManifest = parseServiceManifest(manifestJson, 'services/ingest/service.json');
-
-/** The API function's timeout (service.json), which bounds how long `POST /contacts/match` may wait. */
-export const INGEST_HTTP_TIMEOUT_SECONDS = ingestManifest.http?.function.timeoutSeconds ?? 29;
-
-export function createIngestService(deps: IngestDeps): ServiceDefinition {
+/** ingest's handlers, from the ports they need (what the service is composed of, and what tests build). */
+export function ingestHandlers(deps: IngestDeps): ServiceParts<typeof ingest> {
   checkIngestConfig(deps.config, INGEST_HTTP_TIMEOUT_SECONDS);
   return {
-    manifest: ingestManifest,
-    subscriptions: {
-      uploads: {
-        handler: createUploadsHandler(deps, subscriptionOf(ingestManifest, 'uploads')),
-        describe: (body) => describeUploadNotice(decodeUploadNotice(body)),
-      },
-      history: { handler: createHistoryHandler(deps, subscriptionOf(ingestManifest, 'history')) },
-    },
+    subscriptions: { uploads: createUploadsHandler(deps), history: createHistoryHandler(deps) },
     http: createApiHandler(deps),
   };
 }
 
+/** `sleep`: how the progress publisher waits for a job's publishing slot (tests pass a fake clock's). */
+export const ingestService = implementService(ingest, (context, given: Pick<IngestDeps, 'sleep'>) => {
+  const { settings } = context;
+  return ingestHandlers({
+    ...context,
+    config: {
+      uploadsBucket: context.buckets.uploads,
+      uploadUrlTtlSeconds: settings.uploadUrlTtlSeconds,
+      resultUrlTtlSeconds: settings.resultUrlTtlSeconds,
+      contactMatchDeadlineMs: settings.contactMatchDeadlineMs,
+      progressIntervalMs: settings.progressIntervalMs,
+    },
+    jobs: context.tables.jobs,
+    tokens: settings.apiTokens,
+    ...(given.sleep ? { sleep: given.sleep } : {}),
+  });
+});
+
 export * from './config';
+export { ingest } from './definition';

@@ -1,11 +1,10 @@
-import { awsClients } from '@refinery/aws-runtime';
+import { awsClients, awsPlatform } from '@refinery/aws-runtime';
 import { formatCsvRecord, parseCsvRecords, sniffCsv } from '@refinery/csv';
-import { TokenRegistry } from '@refinery/runtime';
+import { composeService, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts } from '@refinery/test-support';
 import { withoutFormulaGuard } from '@refinery/csv';
 import { SINGLE_CONTACT_COLUMNS, singleContactCsv } from '../src/domain/single-contact';
-import { createIngestLambda } from '../src/lambda';
-import { createIngestService, DEFAULT_INGEST_CONFIG } from '../src/service';
+import { DEFAULT_INGEST_CONFIG, ingestHandlers, ingestService } from '../src/service';
 import {
   FIRST_JOB_ID,
   FIRST_JOB_INPUT,
@@ -402,7 +401,7 @@ describe('the contact-match deadline setting', () => {
     const ports = createTestPorts();
     try {
       const start = (contactMatchDeadlineMs: number) =>
-        createIngestService({
+        ingestHandlers({
           publisher: ports.publisher,
           clock: ports.clock,
           ids: ports.ids,
@@ -427,12 +426,14 @@ describe('the contact-match deadline setting', () => {
     const env = { EVENT_BUS_NAME: 'bus', UPLOADS_BUCKET: 'uploads', JOBS_TABLE: 'jobs', REFINERY_API_TOKENS: 'acme:token-acme-123' };
     const clients = awsClients();
 
-    await expect(createIngestLambda({ ...env, CONTACT_MATCH_DEADLINE_MS: '30000' }, clients)).rejects.toThrow(
+    const lambda = (environment: Record<string, string>) => composeService(ingestService, awsPlatform(environment, clients));
+
+    await expect(lambda({ ...env, CONTACT_MATCH_DEADLINE_MS: '30000' })).rejects.toThrow(
       'invalid configuration from environment: CONTACT_MATCH_DEADLINE_MS: at most 25000 ms: the API function times out ' +
-        'after 29 s (service.json http.function.timeoutSeconds) and needs 4000 ms besides the wait',
+        'after 29 s and needs 4000 ms besides the wait',
     );
-    await expect(createIngestLambda({ ...env, CONTACT_MATCH_DEADLINE_MS: 'soon' }, clients)).rejects.toThrow(/CONTACT_MATCH_DEADLINE_MS: /);
-    await expect(createIngestLambda({ ...env, CONTACT_MATCH_DEADLINE_MS: '25000' }, clients)).resolves.toMatchObject({ api: expect.any(Function) });
-    await expect(createIngestLambda(env, clients)).resolves.toMatchObject({ api: expect.any(Function) });
+    await expect(lambda({ ...env, CONTACT_MATCH_DEADLINE_MS: 'soon' })).rejects.toThrow(/CONTACT_MATCH_DEADLINE_MS: /);
+    await expect(lambda({ ...env, CONTACT_MATCH_DEADLINE_MS: '25000' })).resolves.toMatchObject({ http: expect.any(Function) });
+    await expect(lambda(env)).resolves.toMatchObject({ http: expect.any(Function) });
   });
 });

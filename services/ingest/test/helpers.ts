@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { JobViewData } from '@refinery/events';
-import { TokenRegistry, type ServiceDefinition } from '@refinery/runtime';
+import { TokenRegistry } from '@refinery/runtime';
 import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestClock, type TestPorts } from '@refinery/test-support';
-import { createIngestService, DEFAULT_INGEST_CONFIG, type IngestConfig } from '../src/service';
+import { DEFAULT_INGEST_CONFIG, ingestHandlers, type IngestConfig } from '../src/service';
 
 export const UPLOADS_BUCKET = 'ingest-uploads';
 export const ACME_TOKEN = 'token-acme-123';
@@ -43,7 +43,7 @@ export interface ApiAnswer {
 /** The ingest service on the real local adapters (SQLite table, files), called exactly as Lambda would call it. */
 export interface IngestHarness {
   readonly ports: TestPorts;
-  readonly service: ServiceDefinition;
+  readonly service: ReturnType<typeof ingestHandlers>;
   http(input: ApiEventInput): Promise<ApiAnswer>;
   uploads(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
   history(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
@@ -61,7 +61,7 @@ export interface IngestHarness {
 export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness {
   const ports = createTestPorts();
   const sleeps: number[] = [];
-  const service = createIngestService({
+  const service = ingestHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
@@ -72,16 +72,14 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
     sleep: fakeSleep(ports.clock, sleeps),
   });
-  const subscription = (name: string) => {
+  const subscription = (name: 'uploads' | 'history') => {
     const binding = service.subscriptions[name];
-    if (!binding) throw new Error(`ingest has no subscription ${name}`);
     return (bodies: readonly string[], options: { receiveCount?: number } = {}) => binding.handler(sqsEvent(bodies, options), testContext());
   };
   return {
     ports,
     service,
     async http(input) {
-      if (!service.http) throw new Error('ingest serves no HTTP API');
       const response = await service.http(apiEvent(input), testContext());
       const body = response.body ?? '';
       return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body, json: body ? JSON.parse(body) : undefined };

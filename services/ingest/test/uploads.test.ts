@@ -1,5 +1,6 @@
 import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { deriveEventId } from '@refinery/events';
+import { ingest } from '../src/definition';
 import {
   FIRST_JOB_ID,
   FIRST_JOB_INPUT,
@@ -159,7 +160,7 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
   });
 
   it('on the last allowed delivery (maxReceiveCount 5) reports the failure as retryable before the message goes to the DLQ', async () => {
-    expect(harness.service.manifest.subscriptions.uploads?.queue.maxReceiveCount).toBe(5);
+    expect(ingest.subscriptions.uploads.queue.maxReceiveCount).toBe(5);
 
     const fourth = await harness.uploads([OBJECT_CREATED], { receiveCount: 4 });
     expect(fourth).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });

@@ -1,17 +1,16 @@
-import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
-import manifestJson from '../service.json';
+import { implementService, type ServiceParts } from '@refinery/runtime';
 import type { LabelerDeps } from './config';
+import { labeler } from './definition';
 import { createLabelChunkHandler } from './handlers/label-chunk';
 
-export const labelerManifest = parseServiceManifest(manifestJson, 'services/labeler/service.json');
-
-export function createLabelerService(deps: LabelerDeps): ServiceDefinition {
-  return {
-    manifest: labelerManifest,
-    subscriptions: {
-      chunks: { handler: createLabelChunkHandler(deps, subscriptionOf(labelerManifest, 'chunks')) },
-    },
-  };
+/** The labeler's handlers, from the ports they need (what the service is composed of, and what tests build). */
+export function labelerHandlers(deps: LabelerDeps): ServiceParts<typeof labeler> {
+  return { subscriptions: { chunks: createLabelChunkHandler(deps) } };
 }
 
+export const labelerService = implementService(labeler, (context) =>
+  labelerHandlers({ ...context, config: { chunksBucket: context.buckets.chunks } }),
+);
+
 export * from './config';
+export { labeler } from './definition';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
 import { chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
 import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { createLabelerService, labelerManifest } from '../src/service';
+import { labeler as declaration, labelerHandlers } from '../src/service';
 
 const LABELED_BUCKET = 'labeler-chunks';
 const FIXTURE = join(__dirname, 'fixtures', 'chunk-matched.json');
@@ -85,14 +85,14 @@ beforeEach(() => {
 afterEach(() => ports.cleanup());
 
 function labeler() {
-  return createLabelerService({
+  return labelerHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
     config: { chunksBucket: LABELED_BUCKET },
     objects: ports.objects,
-  }).subscriptions.chunks!.handler;
+  }).subscriptions.chunks.handler;
 }
 
 async function putMatchedRows(rows: readonly MatchedRow[]): Promise<void> {
@@ -249,7 +249,7 @@ describe('labeler chunks: chunk.matched.v1', () => {
   });
 
   it('reports a missing matched object as stage.failed.v1 (retryable) on the last attempt', async () => {
-    const maxReceiveCount = labelerManifest.subscriptions.chunks!.queue.maxReceiveCount;
+    const maxReceiveCount = declaration.subscriptions.chunks.queue.maxReceiveCount;
     const response = await labeler()(sqsEvent([matchedBody()], { receiveCount: maxReceiveCount }), testContext());
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);

@@ -1,6 +1,7 @@
 import type { KeyedLimiter } from '@refinery/keyed-limiter';
 import type { ObjectStore, Table } from '@refinery/ports';
-import type { CommonDeps, TokenRegistry } from '@refinery/runtime';
+import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
+import { mailchimpSync } from './definition';
 import type { KeyVault } from './domain/key-vault';
 import type { MailchimpApi } from './domain/mailchimp-api';
 
@@ -23,10 +24,13 @@ export interface MailchimpSyncConfig {
   readonly batchTimeoutMs: number;
 }
 
+/** What the deployment does not set: how audiences are paged and how long the write-back waits for Mailchimp. */
+export type MailchimpSyncTuning = Pick<MailchimpSyncConfig, 'pageSize' | 'pageOverlap' | 'batchPollMs' | 'batchTimeoutMs'>;
+
 export const DEFAULT_MAILCHIMP_SYNC_CONFIG: Omit<MailchimpSyncConfig, 'importsBucket'> = {
   pageSize: 1000,
   pageOverlap: 100,
-  maxConnectionsPerKey: 10,
+  maxConnectionsPerKey: settingDefaults(mailchimpSync).mailchimpMaxConnections,
   batchPollMs: 5000,
   batchTimeoutMs: 600_000,
 };

@@ -3,7 +3,7 @@ import { TokenRegistry } from '@refinery/runtime';
 import { TableKeyedLimiter } from '@refinery/keyed-limiter';
 import { createTestPorts, apiEvent, testContext, type TestPorts } from '@refinery/test-support';
 import { SeenMessages, mailchimpEventKey, parseMailchimpWebhook } from '@refinery/webhooks-in';
-import { DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, createMailchimpSyncService } from '../src/service';
+import { DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, mailchimpSyncHandlers } from '../src/service';
 
 const TOKEN = 'acme-token-0123456789';
 const FORM = 'application/x-www-form-urlencoded';
@@ -14,7 +14,7 @@ afterEach(() => ports.cleanup());
 
 function api() {
   const table = ports.table('mailchimp-sync-state');
-  return createMailchimpSyncService({
+  return mailchimpSyncHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
@@ -28,7 +28,7 @@ function api() {
       throw new Error('no Mailchimp call expected');
     },
     tokens: new TokenRegistry(new Map([[TOKEN, 'acme']])),
-  }).http!;
+  }).http;
 }
 
 const subscribe = new URLSearchParams({

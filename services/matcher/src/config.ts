@@ -1,6 +1,7 @@
 import type { ContactProvider } from '@refinery/matching';
 import type { ObjectStore, Table } from '@refinery/ports';
-import type { CommonDeps } from '@refinery/runtime';
+import { settingDefaults, type CommonDeps } from '@refinery/runtime';
+import { matcher } from './definition';
 
 export interface MatcherConfig {
   /** Bucket for matched chunk objects (read by the labeler by reference). */
@@ -11,9 +12,11 @@ export interface MatcherConfig {
   readonly lookupBatchSize: number;
 }
 
+const defaults = settingDefaults(matcher);
+
 export const DEFAULT_MATCHER_CONFIG: Omit<MatcherConfig, 'chunksBucket'> = {
-  defaultRegion: 'US',
-  lookupBatchSize: 200,
+  defaultRegion: defaults.defaultRegion,
+  lookupBatchSize: defaults.lookupBatchSize,
 };
 
 export interface MatcherDeps extends CommonDeps {

@@ -5,7 +5,7 @@ import { chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } fro
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { DEFAULT_MATCHER_CONFIG, createMatcherService, matcherManifest, seedNicknames } from '../src/service';
+import { DEFAULT_MATCHER_CONFIG, matcher as declaration, matcherHandlers, seedNicknames } from '../src/service';
 
 const CHUNKS_BUCKET = 'matcher-chunks';
 const FIXTURE = join(__dirname, 'fixtures', 'chunk-planned.json');
@@ -59,7 +59,7 @@ const DIRECTORY: Candidate[] = [
   { id: 'dir-tyler-durden', fields: { first_name: 'Tyler', last_name: 'Durden', email: 'tyler@example.net', company: 'Paper Street Soap Company' } },
 ];
 
-const MAX_RECEIVE_COUNT = matcherManifest.subscriptions.chunks!.queue.maxReceiveCount;
+const MAX_RECEIVE_COUNT = declaration.subscriptions.chunks.queue.maxReceiveCount;
 
 let ports: TestPorts;
 
@@ -73,7 +73,7 @@ afterEach(() => ports.cleanup());
 async function matcher(options: { provider?: ContactProvider; providers?: ContactProvider[]; seed?: boolean } = {}) {
   const nicknames = ports.table('matcher-nicknames');
   if (options.seed ?? true) await seedNicknames(nicknames, loadBundledNicknames(), 'test');
-  return createMatcherService({
+  return matcherHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
@@ -82,7 +82,7 @@ async function matcher(options: { provider?: ContactProvider; providers?: Contac
     objects: ports.objects,
     providers: options.providers ?? [options.provider ?? DirectoryProvider.fromRecords(DIRECTORY)],
     nicknames,
-  }).subscriptions.chunks!.handler;
+  }).subscriptions.chunks.handler;
 }
 
 function matchedKey(): string {

@@ -7,7 +7,7 @@ import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { PeopleDataLabsProvider } from '@refinery/providers';
 import { createTestPorts, readFixture, sqsEvent, testContext, useNock, type TestPorts } from '@refinery/test-support';
-import { DEFAULT_MATCHER_CONFIG, createMatcherService, seedNicknames } from '../src/service';
+import { DEFAULT_MATCHER_CONFIG, matcherHandlers, seedNicknames } from '../src/service';
 
 // The matcher with a chain of real providers: People Data Labs (its HTTP API mocked with nock, on the documented
 // request and response shapes) first, then the in-memory directory for the rows PDL could not match; and an outage
@@ -85,7 +85,7 @@ function pdl(): PeopleDataLabsProvider {
 async function handlerWith(providers: ContactProvider[]) {
   const nicknames = ports.table('matcher-nicknames');
   await seedNicknames(nicknames, loadBundledNicknames(), 'test');
-  return createMatcherService({
+  return matcherHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
@@ -94,7 +94,7 @@ async function handlerWith(providers: ContactProvider[]) {
     objects: ports.objects,
     providers,
     nicknames,
-  }).subscriptions.chunks!.handler;
+  }).subscriptions.chunks.handler;
 }
 
 function chunkKey(suffix: string): { bucket: string; key: string } {

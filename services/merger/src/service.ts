@@ -1,19 +1,17 @@
-import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
-import manifestJson from '../service.json';
+import { implementService, type ServiceParts } from '@refinery/runtime';
 import type { MergerDeps } from './config';
+import { merger } from './definition';
 import { createFailuresHandler } from './handlers/failures';
 import { createProgressHandler } from './handlers/progress';
 
-export const mergerManifest = parseServiceManifest(manifestJson, 'services/merger/service.json');
-
-export function createMergerService(deps: MergerDeps): ServiceDefinition {
-  return {
-    manifest: mergerManifest,
-    subscriptions: {
-      progress: { handler: createProgressHandler(deps, subscriptionOf(mergerManifest, 'progress')) },
-      failures: { handler: createFailuresHandler(deps, subscriptionOf(mergerManifest, 'failures')) },
-    },
-  };
+/** The merger's handlers, from the ports they need (what the service is composed of, and what tests build). */
+export function mergerHandlers(deps: MergerDeps): ServiceParts<typeof merger> {
+  return { subscriptions: { progress: createProgressHandler(deps), failures: createFailuresHandler(deps) } };
 }
 
+export const mergerService = implementService(merger, (context) =>
+  mergerHandlers({ ...context, config: { resultsBucket: context.buckets.results }, ledger: context.tables.ledger }),
+);
+
 export * from './config';
+export { merger } from './definition';

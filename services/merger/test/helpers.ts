@@ -6,7 +6,7 @@ import type { EventMetadata } from '@refinery/events';
 import type { FieldLabel } from '@refinery/labeling';
 import type { Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table, Condition } from '@refinery/ports';
 import { readFixture, type TestPorts } from '@refinery/test-support';
-import { createMergerService } from '../src/service';
+import { mergerHandlers } from '../src/service';
 
 export const LABELED_BUCKET = 'labeler-chunks';
 export const RESULTS_BUCKET = 'merger-results';
@@ -124,7 +124,7 @@ export async function putLabeledChunk(ports: TestPorts, index: number): Promise<
 }
 
 export function createMerger(ports: TestPorts, ledger: Table = ports.table(LEDGER_TABLE)) {
-  const service = createMergerService({
+  const service = mergerHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
@@ -133,7 +133,7 @@ export function createMerger(ports: TestPorts, ledger: Table = ports.table(LEDGE
     objects: ports.objects,
     ledger,
   });
-  return { progress: service.subscriptions.progress!.handler, failures: service.subscriptions.failures!.handler };
+  return { progress: service.subscriptions.progress.handler, failures: service.subscriptions.failures.handler };
 }
 
 export async function readResultCsv(ports: TestPorts): Promise<{ text: string; records: string[][] }> {

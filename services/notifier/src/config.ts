@@ -1,5 +1,6 @@
 import type { SocketConnections, Table } from '@refinery/ports';
-import type { CommonDeps, TokenRegistry } from '@refinery/runtime';
+import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
+import { notifier } from './definition';
 
 export interface NotifierConfig {
   /** Pauses between delivery attempts inside one invocation; after the last, the queue retries the message later. */
@@ -10,9 +11,11 @@ export interface NotifierConfig {
   readonly allowHttp: boolean;
 }
 
+const defaults = settingDefaults(notifier);
+
 export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
-  retryDelaysMs: [1000, 5000, 15_000],
-  deliveryTimeoutMs: 10_000,
+  retryDelaysMs: defaults.webhookRetryDelaysMs,
+  deliveryTimeoutMs: defaults.webhookTimeoutMs,
   allowHttp: false,
 };
 

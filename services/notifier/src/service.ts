@@ -1,24 +1,29 @@
-import { parseServiceManifest, subscriptionOf, type ServiceDefinition } from '@refinery/runtime';
-import manifestJson from '../service.json';
+import { implementService, type ServiceParts } from '@refinery/runtime';
 import type { NotifierDeps } from './config';
+import { notifier } from './definition';
 import { createApiHandler } from './handlers/api';
 import { createNotifyHandler } from './handlers/notify';
 import { createProgressHandler } from './handlers/progress';
 import { createSocketHandler } from './handlers/socket';
 
-export const notifierManifest = parseServiceManifest(manifestJson, 'services/notifier/service.json');
-
-export function createNotifierService(deps: NotifierDeps): ServiceDefinition {
+/** The notifier's handlers, from the ports they need (what the service is composed of, and what tests build). */
+export function notifierHandlers(deps: NotifierDeps): ServiceParts<typeof notifier> {
   return {
-    manifest: notifierManifest,
-    subscriptions: {
-      jobs: { handler: createNotifyHandler(deps, subscriptionOf(notifierManifest, 'jobs')) },
-      // Live updates never report a failed stage, not even from the dead-letter queue (see createProgressHandler).
-      progress: { handler: createProgressHandler(deps, subscriptionOf(notifierManifest, 'progress')), describe: () => undefined },
-    },
+    subscriptions: { jobs: createNotifyHandler(deps), progress: createProgressHandler(deps) },
     http: createApiHandler(deps),
     websocket: createSocketHandler(deps),
   };
 }
 
+/** `allowHttp`: plain-http webhook URLs to any host (the local mode, whose receivers are usually local). */
+export const notifierService = implementService(notifier, (context, given: { readonly allowHttp?: boolean }) =>
+  notifierHandlers({
+    ...context,
+    config: { retryDelaysMs: context.settings.webhookRetryDelaysMs, deliveryTimeoutMs: context.settings.webhookTimeoutMs, allowHttp: given.allowHttp ?? false },
+    subscriptions: context.tables.subscriptions,
+    tokens: context.settings.apiTokens,
+  }),
+);
+
 export * from './config';
+export { notifier } from './definition';

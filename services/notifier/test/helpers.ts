@@ -7,7 +7,7 @@ import type { EventMetadata } from '@refinery/events';
 import type { SocketConnections } from '@refinery/ports';
 import { TokenRegistry } from '@refinery/runtime';
 import { TestClock, apiEvent, readFixture, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
-import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, type NotifierConfig } from '../src/service';
+import { DEFAULT_NOTIFIER_CONFIG, notifierHandlers, type NotifierConfig } from '../src/service';
 
 export const ACME_TOKEN = 'acme-token-0123456789';
 export const GLOBEX_TOKEN = 'globex-token-0123456789';
@@ -62,7 +62,7 @@ export class FakeSockets implements SocketConnections {
 export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig> = {}, sockets: SocketConnections = new FakeSockets()) {
   // Standard Webhooks receivers reject timestamps more than 5 minutes off: sign with the real time.
   const clock = new TestClock(new Date().toISOString());
-  const service = createNotifierService({
+  const service = notifierHandlers({
     publisher: ports.publisher,
     clock,
     ids: ports.ids,
@@ -77,12 +77,12 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
     ),
     sockets,
   });
-  const http = service.http!;
+  const http = service.http;
   const api = async (input: ApiEventInput) => {
     const response = (await http(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
     return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
   };
-  return { api, jobs: service.subscriptions.jobs!.handler, progress: service.subscriptions.progress!.handler, socket: service.websocket!, service, clock };
+  return { api, jobs: service.subscriptions.jobs.handler, progress: service.subscriptions.progress.handler, socket: service.websocket, service, clock };
 }
 
 export interface ReceivedRequest {

@@ -4,7 +4,7 @@ import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, testContext, t
 import { TokenRegistry } from '@refinery/runtime';
 import { JobViewStore } from '../src/domain/job-views';
 import { CONNECTION_LIFETIME_SECONDS } from '../src/domain/socket-connections';
-import { DEFAULT_NOTIFIER_CONFIG, createNotifierService, notifierManifest } from '../src/service';
+import { DEFAULT_NOTIFIER_CONFIG, notifier as declaration, notifierHandlers } from '../src/service';
 import { ACME_TOKEN, FakeSockets, GLOBEX_TOKEN, createNotifier } from './helpers';
 
 // The WebSocket API of live job updates ($connect / $default / $disconnect) and the job.progressed.v1 pushes, with
@@ -265,7 +265,7 @@ describe('notifier: job.progressed.v1 pushes', () => {
 
   it('retries a snapshot the table could not keep, without reporting a failed stage even on its last delivery', async () => {
     const table = ports.table('notifier-subscriptions');
-    const broken = createNotifierService({
+    const broken = notifierHandlers({
       publisher: ports.publisher,
       clock: ports.clock,
       ids: ports.ids,
@@ -275,7 +275,7 @@ describe('notifier: job.progressed.v1 pushes', () => {
       tokens: new TokenRegistry(new Map([[ACME_TOKEN, 'acme']])),
       sockets,
     });
-    const maxReceiveCount = notifierManifest.subscriptions.progress!.queue.maxReceiveCount;
+    const maxReceiveCount = declaration.subscriptions.progress.queue.maxReceiveCount;
     const body = eventBridgeBody(
       createEvent(jobProgressedV1, {
         service: 'ingest',
@@ -284,12 +284,12 @@ describe('notifier: job.progressed.v1 pushes', () => {
       }),
     );
 
-    const result = await broken.subscriptions.progress!.handler(sqsEvent([body], { receiveCount: maxReceiveCount }), testContext());
+    const result = await broken.subscriptions.progress.handler(sqsEvent([body], { receiveCount: maxReceiveCount }), testContext());
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(ports.publisher.entries).toEqual([]);
     // Nor does the local runtime when the message reaches the dead-letter queue.
-    expect(broken.subscriptions.progress!.describe?.(body)).toBeUndefined();
+    expect(broken.subscriptions.progress.describe(body)).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { createTestPorts, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
 import type { DeliveryAttempt } from '../src/domain/subscriptions';
-import { notifierManifest } from '../src/service';
+import { notifier as declaration } from '../src/service';
 import { ACME_TOKEN, GLOBEX_TOKEN, WebhookReceiver, body, createNotifier, fixture } from './helpers';
 
 const COMPLETED = 'job-completed';
@@ -251,7 +251,7 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     const notifier = createNotifier(ports);
     await subscribe(notifier, '/hooks/down');
     receiver.respond('/hooks/down', [503]);
-    const maxReceiveCount = notifierManifest.subscriptions.jobs!.queue.maxReceiveCount;
+    const maxReceiveCount = declaration.subscriptions.jobs.queue.maxReceiveCount;
 
     const response = await notifier.jobs(sqsEvent([body(FAILED)], { receiveCount: maxReceiveCount }), testContext());
 

@@ -9,13 +9,16 @@ import {
   toPublishEntry,
   type DomainEvent,
 } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
+import { chunker } from '../definition';
 import { planJob } from '../domain/plan-job';
 import { plannedChunkItem, storedWindow } from '../domain/plan-store';
 
 /** Plan items per batchPut call (the adapter splits them further into DynamoDB's batches of 25). */
 const STORE_BATCH = 500;
+/** chunk.planned.v1 events per publish call (the publisher splits them further into PutEvents' batches of 10). */
+const PUBLISH_BATCH = 100;
 
 /**
  * job.submitted.v1 -> the whole plan stored (one chunk.planned.v1 per chunk, in the plans table), then the first
@@ -27,13 +30,12 @@ const STORE_BATCH = 500;
  * redelivery would not complete. A redelivery keeps the window the job was first planned with, so a window changed
  * by a deploy never applies to half a job.
  */
-export function createPlanChunksHandler(deps: ChunkerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding {
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: chunker.subscriptions.jobs,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, jobSubmittedV1)) return;
       const { input, options } = event.data;
       const { jobId } = event.metadata;
       const chunkRows = options.chunkRows ?? deps.config.defaultChunkRows;
@@ -68,8 +70,8 @@ export function createPlanChunksHandler(deps: ChunkerDeps, subscription: Subscri
         released.push(...events.filter((planned) => planned.data.chunk.index < window));
       }
       // 2. The first window of chunks, released.
-      for (let i = 0; i < released.length; i += deps.config.publishBatchSize) {
-        await deps.publisher.publish(released.slice(i, i + deps.config.publishBatchSize).map(toPublishEntry));
+      for (let i = 0; i < released.length; i += PUBLISH_BATCH) {
+        await deps.publisher.publish(released.slice(i, i + PUBLISH_BATCH).map(toPublishEntry));
       }
       // 3. The totals.
       const totals = createEvent(jobPlannedV1, {

@@ -1,6 +1,7 @@
 import { chunkMatchedV1, isEventOf, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
+import { chunker } from '../definition';
 import { loadPlannedChunk } from '../domain/plan-store';
 
 /**
@@ -11,13 +12,12 @@ import { loadPlannedChunk } from '../domain/plan-store';
  * redrive releases its successor then). A duplicate chunk.matched.v1 publishes the same stored event again, with the
  * same id, which consumers drop. No counter, no condition: nothing to contend on.
  */
-export function createReleaseChunksHandler(deps: ChunkerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createReleaseChunksHandler(deps: ChunkerDeps): SubscriptionBinding {
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: chunker.subscriptions.progress,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, chunkMatchedV1)) return;
       const { jobId } = event.metadata;
       const { index, count } = event.data.chunk;
       const done = await loadPlannedChunk(deps.plans, jobId, index);

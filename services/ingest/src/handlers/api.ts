@@ -8,7 +8,7 @@ import {
   parseJsonBody,
   type ApiRequest,
   type ApiResponse,
-  type HttpApiHandler,
+  type HttpApi,
 } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { Jobs } from '../domain/jobs';
@@ -31,7 +31,7 @@ const createUploadSchema = z.object({
 });
 
 /** The jobs HTTP API (API Gateway HTTP API, payload v2). */
-export function createApiHandler(deps: IngestDeps): HttpApiHandler {
+export function createApiHandler(deps: IngestDeps): HttpApi {
   const jobs = new Jobs(deps);
   return createHttpApi({
     logger: deps.logger,

@@ -1,15 +1,16 @@
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
+import { ingest } from '../definition';
 import { Jobs } from '../domain/jobs';
 
 /**
  * Appends the other services' job events to each job's history (idempotent by event id), then, once per job of the
  * batch, publishes the job's progress (throttled: see domain/job-progress.ts).
  */
-export function createHistoryHandler(deps: IngestDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createHistoryHandler(deps: IngestDeps): SubscriptionBinding {
   const jobs = new Jobs(deps);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: ingest.subscriptions.history,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

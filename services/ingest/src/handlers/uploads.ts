@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { eventBridgeEventSchema } from '@refinery/events';
-import { createSubscriptionHandler, type FailureSubject, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createSubscriptionHandler, type FailureSubject, type SubscriptionBinding } from '@refinery/runtime';
 import { parseInputKey, type IngestDeps } from '../config';
+import { ingest } from '../definition';
 import { Jobs } from '../domain/jobs';
 
 // What S3 sends to EventBridge for a new object (detail-type "Object Created", source "aws.s3"); we read only this.
@@ -49,11 +50,11 @@ export function describeUploadNotice(notice: UploadNotice): FailureSubject | und
  * the job's progress (job.submitted.v1 is in its history now, whether this handler or the request that stored the
  * input submitted it).
  */
-export function createUploadsHandler(deps: IngestDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createUploadsHandler(deps: IngestDeps): SubscriptionBinding {
   const jobs = new Jobs(deps);
   const submitted = new WeakSet<UploadNotice>();
   return createSubscriptionHandler({
-    ...subscription,
+    subscription: ingest.subscriptions.uploads,
     publisher: deps.publisher,
     logger: deps.logger,
     decode: decodeUploadNotice,

@@ -1,17 +1,17 @@
 import { fromNdjson, toNdjson, type MatchedRow } from '@refinery/chunk-records';
-import { chunkLabeledV1, chunkMatchedV1, createEvent, deriveEventId, followUpMetadata, isEventOf, toPublishEntry } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { chunkLabeledV1, createEvent, deriveEventId, followUpMetadata, toPublishEntry } from '@refinery/events';
+import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { LabelerDeps } from '../config';
+import { labeler } from '../definition';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
 
 /** chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. */
-export function createLabelChunkHandler(deps: LabelerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createLabelChunkHandler(deps: LabelerDeps): SubscriptionBinding {
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: labeler.subscriptions.chunks,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, chunkMatchedV1)) return;
       const { chunk, rows, result: matched } = event.data;
       const counts = emptyLabelCounts();
       const result = {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formatPlainCsvRecord } from '@refinery/csv';
 import { createEvent, deriveEventId, mailchimpImportRequestedV1, mailchimpMemberChangedV1, toPublishEntry } from '@refinery/events';
 import { dataCenterOf } from '@refinery/mailchimp';
-import { HttpError, createHttpApi, json, parseJsonBody, type ApiRequest, type ApiResponse, type HttpApiHandler } from '@refinery/runtime';
+import { HttpError, createHttpApi, json, parseJsonBody, type ApiRequest, type ApiResponse, type HttpApi } from '@refinery/runtime';
 import {
   SeenMessages,
   WebhookPayloadError,
@@ -47,7 +47,7 @@ function parseBody<T>(request: ApiRequest, schema: z.ZodType<T>): T {
 }
 
 /** mailchimp-sync's HTTP API: audience imports, and Mailchimp's audience webhooks (registration and delivery). */
-export function createApiHandler(deps: MailchimpSyncDeps): HttpApiHandler {
+export function createApiHandler(deps: MailchimpSyncDeps): HttpApi {
   const imports = new Imports(deps.table);
   const registrations = new WebhookRegistrations(deps.table);
   const seen = new SeenMessages(deps.table, { clock: { now: () => deps.clock.now() } });

@@ -2,8 +2,9 @@ import { formatPlainCsvRecord } from '@refinery/csv';
 import { isEventOf, mailchimpPageRequestedV1 } from '@refinery/events';
 import { MEMBER_FIELDS } from '@refinery/mailchimp';
 import type { ObjectRef } from '@refinery/ports';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
+import { mailchimpSync } from '../definition';
 import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells } from '../domain/audience-csv';
 import { Imports, type ImportRecord } from '../domain/imports';
 import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
@@ -21,14 +22,13 @@ const pageName = (index: number): string => `pages/${String(index).padStart(9, '
  * as NDJSON; the page that completes the set assembles the audience CSV and submits the job. A redelivered page is
  * fetched and written again and counts once.
  */
-export function createFetchPageHandler(deps: MailchimpSyncDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createFetchPageHandler(deps: MailchimpSyncDeps): SubscriptionBinding {
   const imports = new Imports(deps.table);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: mailchimpSync.subscriptions.pages,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, mailchimpPageRequestedV1)) return;
       const { tenantId, jobId } = event.metadata;
       const { listId, apiKeyRef, snapshotAt, page, offset, count } = event.data;
       const record = await imports.get(jobId);

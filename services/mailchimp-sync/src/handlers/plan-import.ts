@@ -7,8 +7,9 @@ import {
   mailchimpPageRequestedV1,
   toPublishEntry,
 } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
+import { mailchimpSync } from '../definition';
 import { Imports } from '../domain/imports';
 import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
 
@@ -28,14 +29,13 @@ export function pageRangesFor(pages: number, size: number, overlap: number): { o
  * mailchimp-import.requested.v1 -> asks Mailchimp how many members the audience had at the snapshot, then publishes one
  * mailchimp-page.requested.v1 per page range. Event ids derive from the request, so a redelivery republishes the same.
  */
-export function createPlanImportHandler(deps: MailchimpSyncDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createPlanImportHandler(deps: MailchimpSyncDeps): SubscriptionBinding {
   const imports = new Imports(deps.table);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: mailchimpSync.subscriptions.imports,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, mailchimpImportRequestedV1)) return;
       const { listId, apiKeyRef, snapshotAt } = event.data;
       // A redelivery keeps the plan it made first: members removed since would otherwise change the page count under
       // page events already published.

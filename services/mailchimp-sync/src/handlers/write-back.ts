@@ -1,8 +1,9 @@
 import { parseCsvRecords } from '@refinery/csv';
 import { createEvent, deriveEventId, followUpMetadata, isEventOf, jobCompletedV1, mailchimpWritebackCompletedV1, toPublishEntry } from '@refinery/events';
 import type { MailchimpBatchOperation } from '@refinery/mailchimp';
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
+import { mailchimpSync } from '../definition';
 import { Imports } from '../domain/imports';
 import { mailchimpForImport } from '../domain/open-import';
 import { jobObject } from '../domain/publish';
@@ -20,14 +21,13 @@ interface Failure {
  * (under the same per-key limiter), waits for it, and reports per-member failures. The batch id is recorded before
  * waiting: a redelivery waits for the same batch instead of starting another.
  */
-export function createWriteBackHandler(deps: MailchimpSyncDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createWriteBackHandler(deps: MailchimpSyncDeps): SubscriptionBinding {
   const imports = new Imports(deps.table);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: mailchimpSync.subscriptions.writeback,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, jobCompletedV1)) return;
       const { tenantId, jobId } = event.metadata;
       const record = await imports.get(jobId);
       if (!record?.writeBack) return;

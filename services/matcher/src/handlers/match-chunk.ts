@@ -9,8 +9,9 @@ import {
   isEventOf,
   toPublishEntry,
 } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
+import { matcher } from '../definition';
 import { emptyCounts, matchRows } from '../domain/match-rows';
 import { isProviderUnavailable } from '@refinery/providers';
 import { StoredNicknames } from '../domain/nickname-store';
@@ -21,14 +22,13 @@ import { ProviderAnswers } from '../domain/provider-answers';
  * publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
  * object with the same content and republishes the same event.
  */
-export function createMatchChunkHandler(deps: MatcherDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding {
   const nicknames = new StoredNicknames(deps.nicknames);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: matcher.subscriptions.chunks,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, chunkPlannedV1)) return;
       const { input, range, rows, format, columns, chunk } = event.data;
       const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
       const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };

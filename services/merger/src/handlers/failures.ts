@@ -1,20 +1,20 @@
 import { createEvent, deriveEventId, isEventOf, jobFailedV1, stageFailedV1, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
+import { merger } from '../definition';
 import { Ledger } from '../domain/ledger';
 
 /**
  * stage.failed.v1 -> the job ends failed with the first failure's reason and the rows it affected. A job that has
  * already completed stays completed; later failures of the same job are in its history but do not repeat job.failed.
  */
-export function createFailuresHandler(deps: MergerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createFailuresHandler(deps: MergerDeps): SubscriptionBinding {
   const ledger = new Ledger(deps.ledger);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: merger.subscriptions.failures,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      if (!isEventOf(event, stageFailedV1)) return;
       const { jobId } = event.metadata;
       const outcome = await ledger.recordFailed(jobId, event.data.reason, event.metadata.eventId);
       if (outcome.status !== 'failed' || outcome.causeEventId !== event.metadata.eventId) {

@@ -8,8 +8,9 @@ import {
   toPublishEntry,
   type DecodedEvent,
 } from '@refinery/events';
-import { createEventSubscriptionHandler, type Logger, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type Logger, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
+import { merger } from '../definition';
 import { Ledger } from '../domain/ledger';
 import { mergeResult } from '../domain/merge-result';
 
@@ -18,15 +19,15 @@ import { mergeResult } from '../domain/merge-result';
  * finds the plan and every chunk recorded merges the job. Both sides write before they read, so the last of them
  * always sees both (DynamoDB reads here are strongly consistent).
  */
-export function createProgressHandler(deps: MergerDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
   const ledger = new Ledger(deps.ledger);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: merger.subscriptions.progress,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
       const { jobId } = event.metadata;
-      if (isEventOf(event, jobPlannedV1)) {
+      if (event.type === jobPlannedV1.type) {
         await ledger.recordPlan(jobId, {
           tenantId: event.metadata.tenantId,
           correlationId: event.metadata.correlationId,
@@ -35,7 +36,7 @@ export function createProgressHandler(deps: MergerDeps, subscription: Subscripti
           chunks: event.data.chunks.total,
         });
         if (await ledger.allChunksRecorded(jobId, event.data.chunks.total)) await complete(deps, ledger, event, logger);
-      } else if (isEventOf(event, chunkLabeledV1)) {
+      } else {
         const { chunk, rows, result, counts } = event.data;
         const allIn = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts });
         if (allIn) await complete(deps, ledger, event, logger);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { HttpError, createHttpApi, json, parseJsonBody, type HttpApiHandler } from '@refinery/runtime';
+import { HttpError, createHttpApi, json, parseJsonBody, type HttpApi } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
 import { NOTIFIABLE_EVENT_TYPES, SubscriptionStore, newSigningSecret, type Subscription } from '../domain/subscriptions';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The webhook subscriptions API: create (the signing secret is shown once), list, delete, and see deliveries. */
-export function createApiHandler(deps: NotifierDeps): HttpApiHandler {
+export function createApiHandler(deps: NotifierDeps): HttpApi {
   const store = new SubscriptionStore(deps.subscriptions);
   const createSchema = z.object({
     url: z

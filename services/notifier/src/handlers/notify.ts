@@ -1,28 +1,26 @@
-import { isEventOf, jobCompletedV1, jobFailedV1, type DecodedEvent } from '@refinery/events';
-import { createEventSubscriptionHandler, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { jobCompletedV1, type DecodedEvent } from '@refinery/events';
+import { createEventSubscriptionHandler, type EventOf, type SubscriptionBinding } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
+import { notifier } from '../definition';
 import { postWebhook, webhookMessage } from '../domain/deliver';
 import { SubscriptionStore, type NotifiableEventType, type Subscription } from '../domain/subscriptions';
 
 /** What subscribers receive: the event type, when, and the job's outcome (never internal object locations). */
-export function webhookPayload(event: DecodedEvent): { type: string; timestamp: string; data: Record<string, unknown> } | undefined {
+export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs>): { type: string; timestamp: string; data: Record<string, unknown> } {
   const { jobId } = event.metadata;
   const links = { job: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` };
-  if (isEventOf(event, jobCompletedV1)) {
+  if (event.type === jobCompletedV1.type) {
     return {
       type: event.type,
       timestamp: event.metadata.occurredAt,
       data: { jobId, status: 'completed', rows: event.data.rows, byMethod: event.data.byMethod, links: { ...links, result: `/jobs/${jobId}/result` } },
     };
   }
-  if (isEventOf(event, jobFailedV1)) {
-    return {
-      type: event.type,
-      timestamp: event.metadata.occurredAt,
-      data: { jobId, status: 'failed', reason: event.data.reason, ...(event.data.rows ? { affectedRows: event.data.rows } : {}), links },
-    };
-  }
-  return undefined;
+  return {
+    type: event.type,
+    timestamp: event.metadata.occurredAt,
+    data: { jobId, status: 'failed', reason: event.data.reason, ...(event.data.rows ? { affectedRows: event.data.rows } : {}), links },
+  };
 }
 
 /**
@@ -30,15 +28,14 @@ export function webhookPayload(event: DecodedEvent): { type: string; timestamp: 
  * subscription is retried with backoff inside the invocation; what still fails makes the message fail, and the queue
  * brings it back later (subscriptions already served are skipped: delivery is recorded per event and subscription).
  */
-export function createNotifyHandler(deps: NotifierDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
   const store = new SubscriptionStore(deps.subscriptions);
   return createEventSubscriptionHandler({
-    ...subscription,
+    subscription: notifier.subscriptions.jobs,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, receiveCount }) => {
       const payload = webhookPayload(event);
-      if (!payload) return;
       const subscriptions = (await store.list(event.metadata.tenantId)).filter((s) => s.eventTypes.includes(event.type as NotifiableEventType));
       const failed: string[] = [];
       for (const subscription of subscriptions) {

@@ -1,6 +1,6 @@
-import { decodeEventBridgeMessage, isEventOf, jobProgressedV1 } from '@refinery/events';
-import { createSubscriptionHandler, errorMessage, type SqsBatchHandler, type SubscriptionIdentity } from '@refinery/runtime';
+import { createEventSubscriptionHandler, errorMessage, type SubscriptionBinding } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
+import { notifier } from '../definition';
 import { JobViewStore } from '../domain/job-views';
 import { encodeServerMessage } from '../domain/live-messages';
 import { ConnectionRegistry } from '../domain/socket-connections';
@@ -14,17 +14,15 @@ import { ConnectionRegistry } from '../domain/socket-connections';
  * client up), and a message that keeps failing (the table is down) goes to the dead-letter queue without reporting a
  * failed stage — a notifier hiccup must never fail the user's job.
  */
-export function createProgressHandler(deps: NotifierDeps, subscription: SubscriptionIdentity): SqsBatchHandler {
+export function createProgressHandler(deps: NotifierDeps): SubscriptionBinding {
   const connections = new ConnectionRegistry(deps.subscriptions, deps.sockets, deps.clock);
   const views = new JobViewStore(deps.subscriptions);
-  return createSubscriptionHandler({
-    ...subscription,
+  // The subscription reports no failed stage (reportsStageFailures: false in src/definition.ts).
+  return createEventSubscriptionHandler({
+    subscription: notifier.subscriptions.progress,
     publisher: deps.publisher,
     logger: deps.logger,
-    decode: decodeEventBridgeMessage,
-    describe: () => undefined,
     handle: async (event, { logger: base }) => {
-      if (!isEventOf(event, jobProgressedV1)) return;
       const { tenantId, jobId } = event.metadata;
       const { job } = event.data;
       const logger = base.child({ tenantId, jobId, version: job.version });

@@ -1,11 +1,11 @@
 'use strict';
-// A Serverless Framework plugin of this service only (serverless.yml: plugins).
+// A Serverless Framework plugin of every service with a WebSocket API (the generated configuration lists it).
 //
 // As soon as a function has a `websocket` event, Serverless Framework 3 grants every function of the stack
 // execute-api:ManageConnections on `arn:${AWS::Partition}:execute-api:*:*:*/@connections/*` — every WebSocket API of
 // the account, in every region (node_modules/serverless/lib/plugins/aws/package/compile/events/websockets/lib/api.js,
-// with no setting to turn it off). serverless.yml grants what notifier needs instead (POST to the connections of its
-// own API and stage, statement PostToOwnSocketConnections); this removes the framework's wildcard grant.
+// with no setting to turn it off). The generated configuration grants what the service needs instead (POST to the
+// connections of its own API and stage, statement PostToOwnSocketConnections); this removes the framework's grant.
 // test/infrastructure/cloudformation.test.ts fails if a wildcard grant is ever packaged again.
 
 const FRAMEWORK_GRANT = 'arn:${AWS::Partition}:execute-api:*:*:*/@connections/*';

@@ -1,0 +1,392 @@
+import {
+  bucketEnvName,
+  settingEnvName,
+  subscriptionPattern,
+  tableEnvName,
+  type BucketDeclaration,
+  type ReadDeclaration,
+  type ServiceDeclaration,
+  type SettingDeclaration,
+  type Subscription,
+  type TableDeclaration,
+} from '@refinery/runtime';
+
+// A service's Serverless Framework 3 configuration, generated from its declaration: what each services/<name>/
+// serverless.js hands the framework. Everything a service's stack holds follows from the declaration: a function per
+// subscription fed by its own queue (with a dead-letter queue, the rule that routes its events and a policy letting
+// only that rule send, an alarm on the dead-letter queue), the HTTP and WebSocket APIs' functions, the buckets and
+// tables it owns (private, encrypted, TLS-only, on demand, recoverable), the least IAM it needs, the environment its
+// entry points read (the same names the AWS platform reads: @refinery/aws-runtime), and the deploy parameters of its
+// settings with their declared defaults.
+
+type Json = Record<string, unknown>;
+
+/** The Lambda runtime. Serverless Framework 3.40's schema predates nodejs22.x and only warns (configValidationMode). */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** Days dead-letter queues keep a message (14, the SQS maximum): time to inspect and redrive. */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/** Days function logs are kept. */
+export const LOG_RETENTION_DAYS = 30;
+/** Incomplete multipart uploads are aborted after this many days in every bucket. */
+const ABORT_INCOMPLETE_UPLOADS_DAYS = 1;
+/** The plugin that narrows the framework's WebSocket grant to the service's own API (plugins/). */
+export const SOCKET_GRANT_PLUGIN = '@refinery/serverless-config/plugins/drop-wildcard-socket-grant';
+
+const DYNAMODB_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+const OWN_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+
+/** `writeback` -> `Writeback`, `mailchimpImports` -> `MailchimpImports`: the start of its resources' logical ids. */
+export const logicalName = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+const kebab = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+
+/** A service's resource name for a stage: `refinery-<service>-${sls:stage}-<name>`. */
+export const stageResourceName = (service: string, name: string): string => `refinery-${service}-\${sls:stage}-${kebab(name)}`;
+
+/**
+ * The physical name of a service's bucket, for CloudFormation's !Sub (bucket names are global, so account and region
+ * are in it). Also how a reader names a bucket whose owner it cannot take as a parameter (`ownedBy` reads).
+ */
+export const bucketNameTemplate = (service: string, bucket: string): string => `${stageResourceName(service, bucket)}-\${AWS::AccountId}-\${AWS::Region}`;
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const sub = (template: string) => ({ 'Fn::Sub': template });
+const param = (name: string) => `\${param:${name}}`;
+const one = <T>(items: readonly T[]): T | readonly T[] => (items.length === 1 ? (items[0] as T) : items);
+
+export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
+  const service = declaration.name;
+  const subscriptions = Object.values(declaration.subscriptions as Record<string, Subscription>);
+  const buckets = Object.entries(declaration.buckets as Record<string, BucketDeclaration>);
+  const tables = Object.entries(declaration.tables as Record<string, TableDeclaration>);
+  const settings = Object.entries(declaration.settings as Record<string, SettingDeclaration>);
+
+  const paramDefaults: Record<string, string> = { logLevel: 'info', dataDeletionPolicy: 'Delete' };
+  for (const [key, setting] of settings) if (setting.default !== undefined) paramDefaults[key] = String(setting.default);
+  for (const [, bucket] of buckets) if (bucket.browserUploads) paramDefaults[bucket.browserUploads.originParam] = bucket.browserUploads.defaultOrigin;
+
+  const environment: Json = { SERVICE_NAME: service, EVENT_BUS_NAME: param('eventBusName') };
+  for (const [name] of buckets) environment[bucketEnvName(name)] = ref(`${logicalName(name)}Bucket`);
+  for (const [name] of tables) environment[tableEnvName(name)] = ref(`${logicalName(name)}Table`);
+  if (declaration.websocket) environment.WEBSOCKET_ENDPOINT = sub('https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}');
+  for (const [key, setting] of settings) environment[settingEnvName(key, setting)] = param(key);
+  environment.LOG_LEVEL = param('logLevel');
+  environment.NODE_OPTIONS = '--enable-source-maps';
+
+  const provider: Json = {
+    name: 'aws',
+    runtime: LAMBDA_RUNTIME,
+    architecture: 'arm64',
+    stage: "${opt:stage, 'dev'}",
+    region: "${opt:region, 'us-east-1'}",
+    logRetentionInDays: LOG_RETENTION_DAYS,
+    deploymentBucket: { blockPublicAccess: true },
+    stackTags: { project: 'contact-refinery', service },
+    environment,
+    ...(declaration.http ? { httpApi: { cors: true, payload: '2.0' } } : {}),
+    ...(declaration.websocket
+      ? {
+          websocketsApiName: stageResourceName(service, 'sockets'),
+          // Route selection by each message's JSON `action` (the local gateway does the same).
+          websocketsApiRouteSelectionExpression: '$request.body.action',
+          websocketsDescription: declaration.websocket.description,
+        }
+      : {}),
+    iam: { role: { statements: iamStatements(declaration) } },
+  };
+
+  const functions: Json = {};
+  for (const subscription of subscriptions) {
+    functions[subscription.name] = {
+      handler: `src/lambda.${subscription.name}`,
+      timeout: subscription.function.timeoutSeconds,
+      memorySize: subscription.function.memorySizeMb,
+      events: [
+        {
+          sqs: {
+            arn: getAtt(`${logicalName(subscription.name)}Queue`, 'Arn'),
+            batchSize: subscription.queue.batchSize,
+            maximumBatchingWindow: subscription.queue.maximumBatchingWindowSeconds,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
+    };
+  }
+  if (declaration.http) {
+    // No API Gateway authorizer on any route: the handler checks bearer tokens (and signatures on webhook routes).
+    functions.api = {
+      handler: 'src/lambda.api',
+      timeout: declaration.http.function.timeoutSeconds,
+      memorySize: declaration.http.function.memorySizeMb,
+      events: declaration.http.routes.map((route) => ({ httpApi: route })),
+    };
+  }
+  if (declaration.websocket) {
+    functions.socket = {
+      handler: 'src/lambda.socket',
+      timeout: declaration.websocket.function.timeoutSeconds,
+      memorySize: declaration.websocket.function.memorySizeMb,
+      events: declaration.websocket.routes.map((route) => ({ websocket: route })),
+    };
+  }
+
+  const resources: Json = {};
+  const outputs: Json = {};
+  for (const [name, bucket] of buckets) {
+    const id = `${logicalName(name)}Bucket`;
+    const notifies = subscriptions.some((subscription) => subscription.kind === 'objectCreated' && subscription.bucket === name);
+    resources[id] = bucketResource(service, name, bucket, notifies);
+    resources[`${id}Policy`] = tlsOnlyBucketPolicy(id);
+    outputs[`${id}Name`] = { Description: bucket.description, Value: ref(id), Export: { Name: `refinery-${service}-\${sls:stage}-${id}Name` } };
+  }
+  for (const [name, table] of tables) {
+    const id = `${logicalName(name)}Table`;
+    resources[id] = tableResource(service, name, table);
+    outputs[`${id}Name`] = { Description: table.description, Value: ref(id) };
+  }
+  for (const subscription of subscriptions) {
+    Object.assign(resources, subscriptionResources(service, subscription));
+    outputs[`${logicalName(subscription.name)}DeadLetterQueueUrl`] = {
+      Description: `Dead-letter queue of the ${subscription.name} subscription (refinery dlq).`,
+      Value: ref(`${logicalName(subscription.name)}DeadLetterQueue`),
+    };
+  }
+  if (declaration.websocket) {
+    outputs.WebSocketUrl = { Description: 'The WebSocket API clients connect to.', Value: sub('wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}') };
+  }
+
+  return {
+    service: `refinery-${service}`,
+    frameworkVersion: '3',
+    // Serverless Framework 3.40's schema predates nodejs22.x and only warns about it; CloudFormation accepts it.
+    configValidationMode: 'warn',
+    plugins: ['serverless-esbuild', ...(declaration.websocket ? [SOCKET_GRANT_PLUGIN] : [])],
+    params: {
+      default: paramDefaults,
+      // Buckets and tables keep their data when the stack is deleted in prod only.
+      prod: { dataDeletionPolicy: 'Retain' },
+    },
+    provider,
+    custom: {
+      esbuild: {
+        bundle: true,
+        minify: false,
+        sourcemap: true,
+        target: 'node22',
+        platform: 'node',
+        // Bundle everything, the AWS SDK v3 included (pinned versions, not the runtime's). Nothing native reaches a
+        // handler: better-sqlite3 is used by the local runtime only.
+        exclude: [],
+      },
+    },
+    package: { individually: false },
+    functions,
+    resources: { Resources: resources, Outputs: outputs },
+  };
+}
+
+function iamStatements(declaration: ServiceDeclaration): Json[] {
+  const buckets = Object.keys(declaration.buckets).map((name) => `${logicalName(name)}Bucket`);
+  const tables = Object.keys(declaration.tables).map((name) => `${logicalName(name)}Table`);
+  const statements: Json[] = [];
+  if (buckets.length > 0) {
+    statements.push({ Sid: 'OwnObjects', Effect: 'Allow', Action: OWN_OBJECT_ACTIONS, Resource: one(buckets.map((id) => sub(`\${${id}.Arn}/*`))) });
+    // Without ListBucket, reading a missing object answers 403 instead of 404.
+    statements.push({ Sid: 'OwnBucketListing', Effect: 'Allow', Action: 's3:ListBucket', Resource: one(buckets.map((id) => getAtt(id, 'Arn'))) });
+  }
+  for (const [name, read] of Object.entries(declaration.reads as Record<string, ReadDeclaration>)) {
+    statements.push({ Sid: `Read${logicalName(name)}`, Effect: 'Allow', Action: 's3:GetObject', Resource: sub(readArn(read)) });
+  }
+  if (tables.length > 0) {
+    statements.push({ Sid: 'OwnTables', Effect: 'Allow', Action: DYNAMODB_ITEM_ACTIONS, Resource: one(tables.map((id) => getAtt(id, 'Arn'))) });
+  }
+  statements.push({ Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: param('eventBusArn') });
+  if (declaration.websocket) {
+    statements.push({
+      Sid: 'PostToOwnSocketConnections',
+      Effect: 'Allow',
+      Action: 'execute-api:ManageConnections',
+      Resource: sub('arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/${sls:stage}/POST/@connections/*'),
+    });
+  }
+  return statements;
+}
+
+function readArn(read: ReadDeclaration): string {
+  if ('bucketParam' in read) return `arn:\${AWS::Partition}:s3:::${param(read.bucketParam)}/*`;
+  if ('ownedBy' in read) return `arn:\${AWS::Partition}:s3:::${bucketNameTemplate(read.ownedBy.service, read.ownedBy.bucket)}/*`;
+  return `arn:\${AWS::Partition}:s3:::${param(read.object.bucketSetting)}/${param(read.object.keySetting)}`;
+}
+
+function bucketResource(service: string, name: string, bucket: BucketDeclaration, notifies: boolean): Json {
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: param('dataDeletionPolicy'),
+    UpdateReplacePolicy: param('dataDeletionPolicy'),
+    Properties: {
+      BucketName: sub(bucketNameTemplate(service, name)),
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      // S3 -> EventBridge "Object Created" events (to the account's default bus) for the subscription that wants them.
+      ...(notifies ? { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } } : {}),
+      ...(bucket.browserUploads
+        ? {
+            // Browsers PUT straight to presigned URLs, with the headers the presigned request names.
+            CorsConfiguration: {
+              CorsRules: [
+                {
+                  AllowedMethods: ['PUT'],
+                  AllowedOrigins: [param(bucket.browserUploads.originParam)],
+                  AllowedHeaders: ['content-type', 'if-none-match'],
+                  ExposedHeaders: ['etag'],
+                  MaxAge: 3000,
+                },
+              ],
+            },
+          }
+        : {}),
+      LifecycleConfiguration: {
+        Rules: [
+          bucket.expireAfterDays === undefined
+            ? { Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } }
+            : {
+                Id: 'expire-objects',
+                Status: 'Enabled',
+                ExpirationInDays: bucket.expireAfterDays,
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+              },
+        ],
+      },
+    },
+  };
+}
+
+function tlsOnlyBucketPolicy(bucketId: string): Json {
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: ref(bucketId),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [getAtt(bucketId, 'Arn'), sub(`\${${bucketId}.Arn}/*`)],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+function tableResource(service: string, name: string, table: TableDeclaration): Json {
+  return {
+    Type: 'AWS::DynamoDB::Table',
+    DeletionPolicy: param('dataDeletionPolicy'),
+    UpdateReplacePolicy: param('dataDeletionPolicy'),
+    Properties: {
+      TableName: stageResourceName(service, name),
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      ...(table.timeToLiveAttribute ? { TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } } : {}),
+    },
+  };
+}
+
+function subscriptionResources(service: string, subscription: Subscription): Json {
+  const id = logicalName(subscription.name);
+  const fromS3 = subscription.kind === 'objectCreated';
+  return {
+    [`${id}Queue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: stageResourceName(service, subscription.name),
+        VisibilityTimeout: subscription.queue.visibilityTimeoutSeconds,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: getAtt(`${id}DeadLetterQueue`, 'Arn'), maxReceiveCount: subscription.queue.maxReceiveCount },
+      },
+    },
+    [`${id}DeadLetterQueue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${stageResourceName(service, subscription.name)}-dlq`,
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    [`${id}Rule`]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: stageResourceName(service, subscription.name),
+        Description: subscription.description,
+        // S3 publishes to the account's default bus; the pattern pins the service's own bucket there.
+        EventBusName: fromS3 ? 'default' : param('eventBusName'),
+        State: 'ENABLED',
+        EventPattern: subscriptionPattern(subscription, fromS3 ? ref(`${logicalName(subscription.bucket)}Bucket`) : undefined),
+        Targets: [{ Id: 'queue', Arn: getAtt(`${id}Queue`, 'Arn') }],
+      },
+    },
+    [`${id}QueuePolicy`]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(`${id}Queue`)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'FromItsRuleOnly',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: getAtt(`${id}Queue`, 'Arn'),
+              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${id}Rule`, 'Arn') } },
+            },
+          ],
+        },
+      },
+    },
+    [`${id}DeadLetterQueueAlarm`]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${stageResourceName(service, subscription.name)}-dlq-not-empty`,
+        AlarmDescription:
+          `Messages of the ${service} ${subscription.name} subscription gave up after maxReceiveCount` +
+          (subscription.reportsStageFailures ? '; inspect and redrive' : ' (their loss fails no job); inspect, then redrive or purge') +
+          (subscription.redriveNote ? ` (${subscription.redriveNote}).` : '.'),
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(`${id}DeadLetterQueue`, 'QueueName') }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    },
+  };
+}

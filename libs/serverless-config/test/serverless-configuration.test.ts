@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
+import { defineService, setting } from '@refinery/runtime';
+import { SOCKET_GRANT_PLUGIN, bucketNameTemplate, serverlessConfiguration } from '../src';
+
+// What the generator makes of a declaration: declarations made up for the test, one feature at a time. (Every real
+// service's serverless.js is checked to be its generated configuration in test/infrastructure, and what the templates
+// become once packaged in test/infrastructure/cloudformation.test.ts.)
+
+type Json = Record<string, any>;
+
+const size = { queue: { visibilityTimeoutSeconds: 600, maxReceiveCount: 4, batchSize: 10, maximumBatchingWindowSeconds: 2 }, function: { timeoutSeconds: 90, memorySizeMb: 768 } };
+
+const merger = defineService({
+  name: 'merger',
+  description: 'merges',
+  buckets: { results: { description: 'Result files.', expireAfterDays: 30 } },
+  tables: { ledger: { description: 'The ledger.' }, shortLived: { description: 'Leases.', timeToLiveAttribute: 'expiresAt' } },
+  reads: {
+    labeledChunks: { description: 'labeled chunks', bucketParam: 'labelerChunksBucket' },
+    results: { description: 'its own convention', ownedBy: { service: 'merger', bucket: 'results' } },
+    directory: { description: 'one object', object: { bucketSetting: 'directoryBucket', keySetting: 'directoryKey' } },
+  },
+  settings: {
+    chunkWindow: setting(z.coerce.number().int(), { description: 'window', default: 8 }),
+    apiTokens: setting(z.string(), { description: 'tokens', env: 'REFINERY_API_TOKENS' }),
+    directoryBucket: setting(z.string(), { description: 'bucket' }),
+    directoryKey: setting(z.string(), { description: 'key' }),
+  },
+  subscriptions: {
+    progress: { description: 'Totals and chunks.', events: [jobPlannedV1, chunkLabeledV1], ...size },
+    failures: { description: 'Failures.', events: [stageFailedV1], from: ['matcher'], reportsStageFailures: false, redriveNote: 'nothing to lose', ...size },
+  },
+});
+
+const ingest = defineService({
+  name: 'ingest',
+  description: 'ingests',
+  buckets: { uploads: { description: 'Uploads.', browserUploads: { originParam: 'webOrigin', defaultOrigin: '*', description: 'the page' } } },
+  subscriptions: { uploads: { description: 'Uploads landed.', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/' }, ...size } },
+  http: { routes: ['POST /jobs', 'GET /jobs/{id}'], function: { timeoutSeconds: 29, memorySizeMb: 1024 } },
+  websocket: { description: 'Live updates', routes: ['$connect', '$default'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
+});
+
+const generatedMerger = serverlessConfiguration(merger) as Json;
+const generatedIngest = serverlessConfiguration(ingest) as Json;
+const resources = (configuration: Json): Json => configuration.resources.Resources;
+
+describe('serverlessConfiguration', () => {
+  it('makes a Serverless Framework 3 service on Node.js 22 (arm64), bundled by serverless-esbuild', () => {
+    expect(generatedMerger).toMatchObject({
+      service: 'refinery-merger',
+      frameworkVersion: '3',
+      plugins: ['serverless-esbuild'],
+      provider: { name: 'aws', runtime: 'nodejs22.x', architecture: 'arm64', stage: "${opt:stage, 'dev'}", logRetentionInDays: 30 },
+      custom: { esbuild: { bundle: true, sourcemap: true, target: 'node22', platform: 'node', exclude: [] } },
+    });
+  });
+
+  it('gives every function the environment the AWS platform reads: bus, log level, own resources, one variable per setting', () => {
+    expect(generatedMerger.provider.environment).toEqual({
+      SERVICE_NAME: 'merger',
+      EVENT_BUS_NAME: '${param:eventBusName}',
+      RESULTS_BUCKET: { Ref: 'ResultsBucket' },
+      LEDGER_TABLE: { Ref: 'LedgerTable' },
+      SHORT_LIVED_TABLE: { Ref: 'ShortLivedTable' },
+      CHUNK_WINDOW: '${param:chunkWindow}',
+      REFINERY_API_TOKENS: '${param:apiTokens}',
+      DIRECTORY_BUCKET: '${param:directoryBucket}',
+      DIRECTORY_KEY: '${param:directoryKey}',
+      LOG_LEVEL: '${param:logLevel}',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it("defaults the params of settings that have a default (the deployment must pass the others), and keeps prod's data", () => {
+    expect(generatedMerger.params).toEqual({ default: { logLevel: 'info', dataDeletionPolicy: 'Delete', chunkWindow: '8' }, prod: { dataDeletionPolicy: 'Retain' } });
+    expect(generatedIngest.params.default).toEqual({ logLevel: 'info', dataDeletionPolicy: 'Delete', webOrigin: '*' });
+  });
+
+  it('feeds one function per subscription from its own queue, with partial batch failures and its batching', () => {
+    expect(generatedMerger.functions.progress).toEqual({
+      handler: 'src/lambda.progress',
+      timeout: 90,
+      memorySize: 768,
+      events: [{ sqs: { arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 2, functionResponseType: 'ReportBatchItemFailures' } }],
+    });
+    expect(Object.keys(generatedMerger.functions)).toEqual(['progress', 'failures']);
+  });
+
+  it('queues each subscription with a 14-day dead-letter queue, a rule of its declared events, a policy for that rule only, an alarm', () => {
+    const all = resources(generatedMerger);
+    expect(all.ProgressQueue.Properties).toEqual({
+      QueueName: 'refinery-merger-${sls:stage}-progress',
+      VisibilityTimeout: 600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'Arn'] }, maxReceiveCount: 4 },
+    });
+    expect(all.ProgressDeadLetterQueue.Properties).toMatchObject({ QueueName: 'refinery-merger-${sls:stage}-progress-dlq', MessageRetentionPeriod: 1_209_600 });
+    expect(all.ProgressRule.Properties).toMatchObject({
+      EventBusName: '${param:eventBusName}',
+      EventPattern: { source: ['refinery.chunker', 'refinery.labeler'], 'detail-type': ['job.planned.v1', 'chunk.labeled.v1'] },
+      Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] } }],
+    });
+    expect(all.FailuresRule.Properties.EventPattern).toEqual({ source: ['refinery.matcher'], 'detail-type': ['stage.failed.v1'] });
+    expect(all.ProgressQueuePolicy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ProgressRule', 'Arn'] } } } }),
+    ]);
+    expect(all.ProgressDeadLetterQueueAlarm.Properties).toMatchObject({
+      AlarmDescription: 'Messages of the merger progress subscription gave up after maxReceiveCount; inspect and redrive.',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(all.FailuresDeadLetterQueueAlarm.Properties.AlarmDescription).toBe(
+      'Messages of the merger failures subscription gave up after maxReceiveCount (their loss fails no job); inspect, then redrive or purge (nothing to lose).',
+    );
+    expect(generatedMerger.resources.Outputs).toMatchObject({ ProgressDeadLetterQueueUrl: { Value: { Ref: 'ProgressDeadLetterQueue' } } });
+  });
+
+  it("routes S3's Object Created events from the default bus, for its own bucket only, which sends them", () => {
+    const all = resources(generatedIngest);
+    expect(all.UploadsRule.Properties).toMatchObject({
+      EventBusName: 'default',
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: 'UploadsBucket' }] }, object: { key: [{ prefix: 'tenants/' }] } },
+      },
+    });
+    expect(all.UploadsBucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    expect(resources(generatedMerger).ResultsBucket.Properties).not.toHaveProperty('NotificationConfiguration');
+  });
+
+  it('keeps buckets private, encrypted, TLS-only, named for the stage, account and region; scratch objects expire', () => {
+    const bucket = resources(generatedMerger).ResultsBucket;
+    expect(bucket).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: '${param:dataDeletionPolicy}' });
+    expect(bucket.Properties).toMatchObject({
+      BucketName: { 'Fn::Sub': 'refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })] },
+    });
+    expect(bucketNameTemplate('merger', 'results')).toBe(bucket.Properties.BucketName['Fn::Sub']);
+    expect(resources(generatedMerger).ResultsBucketPolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    const uploads = resources(generatedIngest).UploadsBucket.Properties;
+    expect(uploads.LifecycleConfiguration.Rules).toEqual([expect.not.objectContaining({ ExpirationInDays: expect.anything() })]);
+    expect(uploads.CorsConfiguration.CorsRules).toEqual([expect.objectContaining({ AllowedMethods: ['PUT'], AllowedOrigins: ['${param:webOrigin}'] })]);
+    expect(generatedMerger.resources.Outputs.ResultsBucketName).toEqual({
+      Description: 'Result files.',
+      Value: { Ref: 'ResultsBucket' },
+      Export: { Name: 'refinery-merger-${sls:stage}-ResultsBucketName' },
+    });
+  });
+
+  it('keeps tables on demand, keyed pk/sk, recoverable and encrypted, with a time to live where declared', () => {
+    const { LedgerTable: ledger, ShortLivedTable: shortLived } = resources(generatedMerger);
+    expect(ledger.Properties).toMatchObject({
+      TableName: 'refinery-merger-${sls:stage}-ledger',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(ledger.Properties).not.toHaveProperty('TimeToLiveSpecification');
+    expect(shortLived.Properties.TableName).toBe('refinery-merger-${sls:stage}-short-lived');
+    expect(shortLived.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('grants what the declaration needs and nothing else: own objects and tables, each read, the bus', () => {
+    expect(generatedMerger.provider.iam.role.statements).toEqual([
+      { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Sub': '${ResultsBucket.Arn}/*' } },
+      { Sid: 'OwnBucketListing', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ResultsBucket', 'Arn'] } },
+      { Sid: 'ReadLabeledChunks', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:labelerChunksBucket}/*' } },
+      {
+        Sid: 'ReadResults',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}/*' },
+      },
+      { Sid: 'ReadDirectory', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:directoryBucket}/${param:directoryKey}' } },
+      {
+        Sid: 'OwnTables',
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
+        Resource: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, { 'Fn::GetAtt': ['ShortLivedTable', 'Arn'] }],
+      },
+      { Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: '${param:eventBusArn}' },
+    ]);
+  });
+
+  it('serves the declared HTTP routes on the api function', () => {
+    expect(generatedIngest.provider.httpApi).toEqual({ cors: true, payload: '2.0' });
+    expect(generatedIngest.functions.api).toEqual({ handler: 'src/lambda.api', timeout: 29, memorySize: 1024, events: [{ httpApi: 'POST /jobs' }, { httpApi: 'GET /jobs/{id}' }] });
+    expect(generatedMerger.provider).not.toHaveProperty('httpApi');
+    expect(generatedMerger.functions).not.toHaveProperty('api');
+  });
+
+  it('serves the declared WebSocket routes on the socket function, which may post to its own connections only', () => {
+    expect(generatedIngest.plugins).toEqual(['serverless-esbuild', SOCKET_GRANT_PLUGIN]);
+    expect(require.resolve(SOCKET_GRANT_PLUGIN)).toMatch(/drop-wildcard-socket-grant\.js$/);
+    expect(generatedIngest.provider).toMatchObject({
+      websocketsApiName: 'refinery-ingest-${sls:stage}-sockets',
+      websocketsApiRouteSelectionExpression: '$request.body.action',
+      websocketsDescription: 'Live updates',
+      environment: { WEBSOCKET_ENDPOINT: { 'Fn::Sub': 'https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}' } },
+    });
+    expect(generatedIngest.functions.socket).toEqual({ handler: 'src/lambda.socket', timeout: 10, memorySize: 256, events: [{ websocket: '$connect' }, { websocket: '$default' }] });
+    expect(generatedIngest.provider.iam.role.statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'execute-api:ManageConnections',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/${sls:stage}/POST/@connections/*' },
+      }),
+    );
+    expect(generatedIngest.resources.Outputs.WebSocketUrl.Value).toEqual({ 'Fn::Sub': 'wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}' });
+    expect(generatedMerger.plugins).toEqual(['serverless-esbuild']);
+    expect(generatedMerger.provider.environment).not.toHaveProperty('WEBSOCKET_ENDPOINT');
+  });
+});

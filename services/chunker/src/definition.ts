@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { chunkMatchedV1, jobSubmittedV1 } from '@refinery/events';
+import { defineService, setting } from '@refinery/runtime';
+
+/** The chunker: each submitted CSV planned as byte ranges on record boundaries, released a window at a time. */
+export const chunker = defineService({
+  name: 'chunker',
+  description:
+    "Streams each submitted CSV once, detects its format and header, plans chunks as byte ranges on record boundaries, and releases each job's chunks a window at a time.",
+  tables: {
+    plans: { description: 'Every planned chunk of each job (its chunk.planned.v1), released a window at a time.' },
+  },
+  reads: {
+    uploads: { description: 'job inputs uploaded to ingest', bucketParam: 'uploadsBucket' },
+    mailchimpImports: { description: 'audience files assembled by mailchimp-sync', bucketParam: 'mailchimpImportsBucket' },
+  },
+  settings: {
+    defaultChunkRows: setting(z.coerce.number().int().min(1).max(100_000), {
+      description: 'rows per chunk when the job does not say',
+      default: 1000,
+    }),
+    maxChunkBytes: setting(z.coerce.number().int().min(65_536), {
+      description: 'a chunk also closes at this many bytes, so very wide rows cannot exhaust a matcher',
+      default: 8 * 1024 * 1024,
+    }),
+    chunkWindow: setting(z.coerce.number().int().min(1).max(100_000), {
+      description: 'chunks of one job released to the matcher at a time',
+      default: 8,
+    }),
+  },
+  subscriptions: {
+    jobs: {
+      description: "A job's input is stored and checked (job.submitted.v1): plan its chunks, store the plan, release the first window.",
+      events: [jobSubmittedV1],
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 3, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 1024 },
+    },
+    progress: {
+      description: "A chunk is matched (chunk.matched.v1): release the job's next planned chunk, one window further.",
+      events: [chunkMatchedV1],
+      redriveNote: "a redriven message releases the job's next chunk",
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+  },
+});

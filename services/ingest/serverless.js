@@ -1,0 +1,3 @@
+// ingest's Serverless Framework configuration, generated from its declaration (src/definition.ts).
+require('tsx/cjs');
+module.exports = require('@refinery/serverless-config').serverlessConfiguration(require('./src/definition.ts').ingest);

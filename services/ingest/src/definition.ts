@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
+import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+
+/** The API function's timeout, which bounds how long `POST /contacts/match` may wait. */
+export const INGEST_HTTP_TIMEOUT_SECONDS = 29;
+
+/**
+ * What `POST /contacts/match` keeps of the API function's time for itself, besides the wait: creating the job before
+ * and reading the result after it (and a cold start). API Gateway gives up on an integration after 30 s at most.
+ */
+export const CONTACT_MATCH_HEADROOM_MS = 4_000;
+
+/** The longest contact-match deadline an API function with this timeout can honour. */
+export function maxContactMatchDeadlineMs(httpTimeoutSeconds: number): number {
+  return httpTimeoutSeconds * 1000 - CONTACT_MATCH_HEADROOM_MS;
+}
+
+/** The longest progress interval: a history batch may wait this long per job for the publishing slot. */
+export const MAX_PROGRESS_INTERVAL_MS = 10_000;
+
+const MAX_CONTACT_MATCH_DEADLINE_MS = maxContactMatchDeadlineMs(INGEST_HTTP_TIMEOUT_SECONDS);
+
+/** ingest: the jobs HTTP API, uploads, and each job's event-sourced history. */
+export const ingest = defineService({
+  name: 'ingest',
+  description:
+    "Accepts contact books (CSV in the request body or by presigned upload) and single contacts (matched as one-row jobs, answered synchronously within a deadline, or sent by a CRM as signed webhooks), records each job's history, publishes its progress (job.progressed.v1) and answers for its jobs, status, history, result and result rows.",
+  buckets: {
+    uploads: {
+      description: 'Bucket of job inputs (read by reference by the chunker and the matcher).',
+      // The web page PUTs inputs straight to presigned URLs.
+      browserUploads: {
+        originParam: 'webOrigin',
+        defaultOrigin: '*',
+        description: "the web page's origin, allowed to PUT to presigned upload URLs (CORS); '*' allows any (the presigned URL is the credential either way)",
+      },
+    },
+  },
+  tables: {
+    jobs: {
+      description: 'Job histories, summaries and idempotency keys; webhook sources and the webhook ids seen.',
+      // Webhook ids seen carry expiresAt (7 days on); job histories and idempotency keys have none and stay.
+      timeToLiveAttribute: 'expiresAt',
+    },
+  },
+  reads: {
+    // GET /jobs/{id}/result presigns downloads of results; POST /contacts/match reads its one-row result itself. The
+    // merger depends (through labeler and matcher) on this service's uploads bucket, so the deployment cannot pass
+    // the results bucket's name here (a cycle): it is the merger's by convention.
+    results: { description: "the merger's result files", ownedBy: { service: 'merger', bucket: 'results' } },
+  },
+  settings: {
+    apiTokens: apiTokensSetting,
+    uploadUrlTtlSeconds: setting(z.coerce.number().int().min(60).max(604_800), { description: 'lifetime of presigned upload URLs', default: 3600 }),
+    resultUrlTtlSeconds: setting(z.coerce.number().int().min(60).max(604_800), { description: 'lifetime of presigned result URLs', default: 900 }),
+    contactMatchDeadlineMs: setting(
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(
+          MAX_CONTACT_MATCH_DEADLINE_MS,
+          `at most ${MAX_CONTACT_MATCH_DEADLINE_MS} ms: the API function times out after ${INGEST_HTTP_TIMEOUT_SECONDS} s ` +
+            `and needs ${CONTACT_MATCH_HEADROOM_MS} ms besides the wait`,
+        ),
+      { description: 'how long POST /contacts/match waits for its one-row job before answering 202', default: 10_000 },
+    ),
+    progressIntervalMs: setting(z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS), {
+      description: "the shortest time between two job.progressed.v1 of one job (the latest state is always published)",
+      default: 250,
+    }),
+  },
+  subscriptions: {
+    uploads: {
+      description: 'An upload landed in the uploads bucket (S3 Object Created via EventBridge): check it and submit the job.',
+      objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/' },
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+    history: {
+      description:
+        "Job events from the other services, appended to each job's history (the source of truth of its status); mailchimp-sync's jobs arrive here from their job.created.v1 on.",
+      events: [jobCreatedV1, jobSubmittedV1, jobPlannedV1, chunkLabeledV1, jobCompletedV1, jobFailedV1, stageFailedV1],
+      // Not ingest itself: it records its own events as it publishes them.
+      from: ['chunker', 'labeler', 'merger', 'matcher', 'notifier', 'mailchimp-sync'],
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+  },
+  http: {
+    routes: [
+      'POST /jobs',
+      'GET /jobs',
+      'GET /jobs/{id}',
+      'GET /jobs/{id}/events',
+      'GET /jobs/{id}/result',
+      'GET /jobs/{id}/rows',
+      'POST /column-mappings/preview',
+      'POST /contacts/match',
+      'POST /webhook-sources',
+      'GET /webhook-sources',
+      'DELETE /webhook-sources/{source}',
+      // CRMs call it without a bearer token: it checks the Standard Webhooks signature instead.
+      'POST /webhooks/{source}',
+    ],
+    function: { timeoutSeconds: INGEST_HTTP_TIMEOUT_SECONDS, memorySizeMb: 1024 },
+  },
+});

@@ -1,0 +1,23 @@
+import { chunkMatchedV1 } from '@refinery/events';
+import { defineService } from '@refinery/runtime';
+
+/** The labeler: every field of every matched row labeled confirmed, old, new, unverified or empty. */
+export const labeler = defineService({
+  name: 'labeler',
+  description: "Labels every canonical field of every matched row: confirmed, old, new, unverified or empty, with the provider's latest value.",
+  buckets: {
+    // Labeled chunks live until the merger has merged them; a week covers retries and dead-letter redrives.
+    chunks: { description: 'Bucket of labeled chunks (read by reference by the merger).', expireAfterDays: 7 },
+  },
+  reads: {
+    matchedChunks: { description: "the matcher's chunks, named by chunk.matched.v1", bucketParam: 'matcherChunksBucket' },
+  },
+  subscriptions: {
+    chunks: {
+      description: 'A chunk is matched (chunk.matched.v1): label its fields.',
+      events: [chunkMatchedV1],
+      queue: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 120, memorySizeMb: 1024 },
+    },
+  },
+});

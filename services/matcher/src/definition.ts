@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { chunkPlannedV1 } from '@refinery/events';
+import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
+import { defineService, setting } from '@refinery/runtime';
+
+/** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
+export const matcher = defineService({
+  name: 'matcher',
+  description: "Reads one chunk's byte range, validates and standardizes each row, asks the provider for candidates and decides the match.",
+  buckets: {
+    // Matched chunks live until the labeler has labeled them; a week covers retries and dead-letter redrives.
+    chunks: { description: 'Bucket of matched chunks (read by reference by the labeler).', expireAfterDays: 7 },
+  },
+  tables: {
+    nicknames: { description: 'The nickname table (npm run seed:nicknames), loaded at cold start.' },
+  },
+  reads: {
+    uploads: { description: 'job inputs uploaded to ingest', bucketParam: 'uploadsBucket' },
+    mailchimpImports: { description: 'audience files assembled by mailchimp-sync', bucketParam: 'mailchimpImportsBucket' },
+    directory: { description: "the directory provider's CSV, the one object the operator uploads", object: { bucketSetting: 'directoryBucket', keySetting: 'directoryKey' } },
+  },
+  settings: {
+    directoryBucket: setting(z.string().regex(/^[a-zA-Z0-9._-]{3,255}$/, 'a bucket name').optional(), {
+      description: "the bucket of the directory provider's CSV (needed when PROVIDERS uses the directory)",
+    }),
+    directoryKey: setting(z.string().min(1, 'the key of the directory CSV').optional(), {
+      description: "the key of the directory provider's CSV (needed when PROVIDERS uses the directory)",
+    }),
+    defaultRegion: setting(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code'), {
+      description: 'the country of phone numbers written without a country code',
+      default: 'US',
+    }),
+    lookupBatchSize: setting(z.coerce.number().int().min(1).max(10_000), { description: 'rows sent to a provider per look-up call', default: 200 }),
+    providers: setting(z.string(), { description: 'the provider chain, JSON (docs/matching.md)', default: JSON.stringify(DEFAULT_PROVIDER_CHAIN) }),
+    pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '' }),
+  },
+  subscriptions: {
+    chunks: {
+      description: 'A chunk is planned (chunk.planned.v1): match its rows.',
+      events: [chunkPlannedV1],
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 2048 },
+    },
+  },
+});

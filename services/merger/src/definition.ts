@@ -1,0 +1,34 @@
+import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
+import { defineService } from '@refinery/runtime';
+
+/** The merger: each chunk's completion recorded once, a finished job merged in row order, failed jobs ended. */
+export const merger = defineService({
+  name: 'merger',
+  description:
+    "Records each chunk's completion once, merges a finished job's chunks in row order into one result CSV, and decides when a job has failed.",
+  buckets: {
+    results: { description: 'Bucket of result files (ingest presigns downloads from it).', expireAfterDays: 30 },
+  },
+  tables: {
+    ledger: { description: 'Job plans, chunk completions, completion shards and outcomes.' },
+  },
+  reads: {
+    labeledChunks: { description: "the labeler's chunks, named by chunk.labeled.v1", bucketParam: 'labelerChunksBucket' },
+  },
+  subscriptions: {
+    progress: {
+      description: 'Totals of a job (job.planned.v1) and labeled chunks (chunk.labeled.v1): record them; merge when every chunk is in.',
+      events: [jobPlannedV1, chunkLabeledV1],
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 900, memorySizeMb: 1024 },
+    },
+    failures: {
+      description: "A pipeline stage gave up on a job's message (stage.failed.v1): end the job failed, with the reason.",
+      events: [stageFailedV1],
+      // Not the notifier: a webhook that cannot be delivered never fails a job that is already done.
+      from: ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'mailchimp-sync'],
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+  },
+});

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { jobCompletedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
+import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+
+/** The notifier: signed webhooks to each tenant's subscriptions, and live job progress over a WebSocket API. */
+export const notifier = defineService({
+  name: 'notifier',
+  description:
+    "Tells users about their jobs: signed webhooks (Standard Webhooks) to each tenant's subscriptions, retried with backoff, every attempt recorded; and live job progress over a WebSocket API.",
+  tables: {
+    subscriptions: {
+      description: 'Webhook subscriptions, deliveries and attempts; open WebSocket connections and the latest view of each job.',
+      // WebSocket connections carry expiresAt (API Gateway closes them after 2 hours).
+      timeToLiveAttribute: 'expiresAt',
+    },
+  },
+  settings: {
+    apiTokens: apiTokensSetting,
+    webhookRetryDelaysMs: setting(
+      z
+        .string()
+        .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,15000')
+        .transform((value) => value.split(',').map(Number)),
+      { description: 'pauses between delivery attempts inside one invocation, comma-separated', default: '1000,5000,15000' },
+    ),
+    webhookTimeoutMs: setting(z.coerce.number().int().min(100).max(60_000), { description: 'how long one delivery may take', default: 10_000 }),
+  },
+  subscriptions: {
+    jobs: {
+      description: "A job completed or failed (job.completed.v1, job.failed.v1): deliver it to the tenant's webhook subscriptions.",
+      events: [jobCompletedV1, jobFailedV1],
+      queue: { visibilityTimeoutSeconds: 600, maxReceiveCount: 8, batchSize: 5 },
+      function: { timeoutSeconds: 90, memorySizeMb: 512 },
+    },
+    progress: {
+      description: "A job's progress (job.progressed.v1): keep its latest view and push it to the tenant's open WebSocket connections.",
+      events: [jobProgressedV1],
+      // Live updates: a later snapshot supersedes a lost one, and a notifier hiccup must never fail the user's job.
+      reportsStageFailures: false,
+      redriveNote: 'live updates only; later snapshots supersede them',
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+  },
+  http: {
+    routes: ['POST /subscriptions', 'GET /subscriptions', 'DELETE /subscriptions/{id}', 'GET /subscriptions/{id}/deliveries'],
+    function: { timeoutSeconds: 10, memorySizeMb: 512 },
+  },
+  websocket: {
+    description: 'Contact Refinery live job updates (notifier)',
+    routes: ['$connect', '$disconnect', '$default'],
+    function: { timeoutSeconds: 10, memorySizeMb: 512 },
+  },
+});
