@@ -3,10 +3,10 @@
 /** @type {import('jest').Config} */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
-  // Some dependencies (e.g. @middy/core) ship only ES modules; Jest's module system needs them as CommonJS.
+  // Some dependencies (fauxqs) ship only ES modules; Jest's module system needs them as CommonJS.
   '^.+\\.m?js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(@middy|fauxqs)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(fauxqs)/)'];
 // fauxqs (the SQS/S3 emulator) exports only an `import` condition, which CommonJS resolution does not see.
 const moduleNameMapper = { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' };
 
