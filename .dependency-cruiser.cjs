@@ -4,8 +4,6 @@
 
 /** Packages whose own sources exist for tests only: they may build on test tools (emulators, nock). */
 const TEST_ONLY = '^libs/(test-support|port-contracts)/';
-/** Where tests, benchmarks and tools live: they may use development dependencies. */
-const DEVELOPMENT_CODE = '(^|/)(test|bench)/|^scripts/|^test/|^bench/|/build\\.js$|^\\.dependency-cruiser|^jest\\.config';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -33,7 +31,8 @@ module.exports = {
     },
     {
       name: 'no-undeclared-packages',
-      comment: "Every workspace declares the packages it imports in its own package.json (so each service's bundle and each lib's README tell the truth).",
+      comment:
+        "Every workspace declares the packages it imports in its own package.json (so each service's bundle and each lib's README tell the truth).",
       severity: 'error',
       from: {},
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },

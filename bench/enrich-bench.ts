@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { writeDataset } from '@refinery/synthetic-data';
+import Database from 'better-sqlite3';
 
 interface Options {
   rows: number[];
@@ -93,7 +93,10 @@ export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ s
   const bin = resolve(__dirname, '../apps/refinery/bin/refinery.js');
   const started = process.hrtime.bigint();
   const execArgv = heapCapMb ? [`--max-old-space-size=${heapCapMb}`] : [];
-  const child = spawn(process.execPath, [...execArgv, bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...execArgv, bin, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   let peak = 0;
@@ -147,7 +150,7 @@ function stageTimes(events: readonly LoggedEvent[]): Record<string, number> {
   }
   const first = (type: string): number => Math.min(...(times.get(type) ?? [NaN]));
   const last = (type: string): number => Math.max(...(times.get(type) ?? [NaN]));
-  const seconds = (from: number, to: number): number => Math.round((to - from)) / 1000;
+  const seconds = (from: number, to: number): number => Math.round(to - from) / 1000;
   return {
     'ingest (created -> submitted)': seconds(first('job.created.v1'), first('job.submitted.v1')),
     'chunker (submitted -> planned)': seconds(first('job.submitted.v1'), first('job.planned.v1')),
@@ -172,10 +175,21 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     }
     const dataDir = join(dir, 'data');
     rmSync(dataDir, { recursive: true, force: true });
-    const run = await runEnrich([
-      'enrich', bookPath, '--out', join(dir, 'result.csv'), '--directory', join(dir, 'directory.csv'),
-      '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows),
-    ], options.heapCapMb);
+    const run = await runEnrich(
+      [
+        'enrich',
+        bookPath,
+        '--out',
+        join(dir, 'result.csv'),
+        '--directory',
+        join(dir, 'directory.csv'),
+        '--data-dir',
+        dataDir,
+        '--chunk-rows',
+        String(options.chunkRows),
+      ],
+      options.heapCapMb,
+    );
     const events = loggedEvents(dataDir);
     const result: BenchResult = {
       rows,
@@ -193,7 +207,9 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
     for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);
     const live = result.liveUpdates;
-    log(`  live updates: ${live.published} job.progressed.v1 for ${live.chunks} chunks, at most ${live.maxPerSecond} in any second, the last one ${live.lastStatus}`);
+    log(
+      `  live updates: ${live.published} job.progressed.v1 for ${live.chunks} chunks, at most ${live.maxPerSecond} in any second, the last one ${live.lastStatus}`,
+    );
   }
   if (results.length > 1) {
     log('\nsummary');

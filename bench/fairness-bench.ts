@@ -17,7 +17,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiClient, startLocalApp, type LocalApp } from '@refinery/cli';
+import { ApiClient, type LocalApp, startLocalApp } from '@refinery/cli';
 import { writeDataset } from '@refinery/synthetic-data';
 
 export interface FairnessOptions {
@@ -156,7 +156,13 @@ async function withApp<T>(options: FairnessOptions, directoryPath: string, name:
   const dataDir = join(options.outDir, `fairness-data-${name}-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const app = await startLocalApp({ dataDir, directory: directoryPath, port: 0, apiTokens: API_TOKENS, settings: { chunker: { chunkWindow: options.window } } });
+  const app = await startLocalApp({
+    dataDir,
+    directory: directoryPath,
+    port: 0,
+    apiTokens: API_TOKENS,
+    settings: { chunker: { chunkWindow: options.window } },
+  });
   try {
     return await run(app);
   } finally {
@@ -172,7 +178,10 @@ async function submitFile(app: LocalApp, client: ApiClient, path: string, chunkR
   return new JobWatch(app, created.jobId);
 }
 
-export async function fairnessBench(options: FairnessOptions, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<FairnessResult> {
+export async function fairnessBench(
+  options: FairnessOptions,
+  log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<FairnessResult> {
   mkdirSync(options.outDir, { recursive: true });
   log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const big = await book(options, options.big, log);
@@ -223,9 +232,12 @@ export async function fairnessBench(options: FairnessOptions, log: (line: string
   };
   log('');
   log('the small job beside the big one, event by event (seconds since its job.created; big chunks matched by then):');
-  for (const step of result.smallTimeline) log(`  ${step.type.padEnd(18)} ${step.seconds.toFixed(2).padStart(7)} s  ${String(step.bigMatched).padStart(6)}`);
+  for (const step of result.smallTimeline)
+    log(`  ${step.type.padEnd(18)} ${step.seconds.toFixed(2).padStart(7)} s  ${String(step.bigMatched).padStart(6)}`);
   log('');
-  log(`| window | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`);
+  log(
+    `| window | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`,
+  );
   log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   log(
     `| ${options.window} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
@@ -246,7 +258,8 @@ function timeline(app: LocalApp, bigJobId: string, smallJobId: string): Fairness
     if (page.length < 1000) break;
     afterSeq = page.at(-1)!.seq;
   }
-  const at = (logged: (typeof small)[number]) => Date.parse((logged.event.detail as { metadata?: { occurredAt?: string } }).metadata?.occurredAt ?? '');
+  const at = (logged: (typeof small)[number]) =>
+    Date.parse((logged.event.detail as { metadata?: { occurredAt?: string } }).metadata?.occurredAt ?? '');
   const start = small[0] ? at(small[0]) : 0;
   return small.map((logged) => ({
     type: logged.detailType,

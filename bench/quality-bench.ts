@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeDataset } from '@refinery/synthetic-data';
 import { runEnrich } from './enrich-bench';
-import { scoreResult, type QualityReport } from './lib/quality-score';
+import { type QualityReport, scoreResult } from './lib/quality-score';
 
 export interface QualityOptions {
   rows: number;
@@ -48,7 +48,9 @@ const percent = (value: number): string => value.toFixed(4);
 function printReport(seed: number, report: QualityReport, errors: number, log: (line: string) => void): void {
   const { match, invalid, labels, latest } = report;
   log(`\nseed ${seed}: ${report.rows} rows`);
-  log(`  match decisions: precision ${percent(match.precision)}, recall ${percent(match.recall)}, F1 ${percent(match.f1)} (tp ${match.tp}, fp ${match.fp}, fn ${match.fn})`);
+  log(
+    `  match decisions: precision ${percent(match.precision)}, recall ${percent(match.recall)}, F1 ${percent(match.f1)} (tp ${match.tp}, fp ${match.fp}, fn ${match.fn})`,
+  );
   log(`  invalid detection: accuracy ${percent(invalid.accuracy)} (missed ${invalid.missed}, false alarms ${invalid.falseAlarms})`);
   log(`  field labels: accuracy ${percent(labels.accuracy)} (${labels.total - labels.correct} wrong of ${labels.total})`);
   log(`  latest values: accuracy ${percent(latest.accuracy)} (${latest.total - latest.correct} wrong of ${latest.total})`);
@@ -61,19 +63,38 @@ function printReport(seed: number, report: QualityReport, errors: number, log: (
   }
 }
 
-export async function qualityBench(options: QualityOptions, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<QualityReport[]> {
+export async function qualityBench(
+  options: QualityOptions,
+  log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<QualityReport[]> {
   mkdirSync(options.outDir, { recursive: true });
   log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
   log(`books of ${options.rows} contacts against a directory of ${options.directorySize} people, seeds ${options.seeds.join(', ')}`);
   const reports: QualityReport[] = [];
   for (const seed of options.seeds) {
     const dir = join(options.outDir, `quality-${options.rows}-dir-${options.directorySize}-seed-${seed}`);
-    const paths = { book: join(dir, 'contacts.csv'), truth: join(dir, 'truth.csv'), directory: join(dir, 'directory.csv'), result: join(dir, 'result.csv') };
+    const paths = {
+      book: join(dir, 'contacts.csv'),
+      truth: join(dir, 'truth.csv'),
+      directory: join(dir, 'directory.csv'),
+      result: join(dir, 'result.csv'),
+    };
     // Always generated afresh (a few seconds): a dataset left from an older generator would score the wrong truth.
     await writeDataset({ seed, directorySize: options.directorySize, bookSize: options.rows, dir });
     const dataDir = join(dir, 'data');
     rmSync(dataDir, { recursive: true, force: true });
-    const run = await runEnrich(['enrich', paths.book, '--out', paths.result, '--directory', paths.directory, '--data-dir', dataDir, '--chunk-rows', String(options.chunkRows)]);
+    const run = await runEnrich([
+      'enrich',
+      paths.book,
+      '--out',
+      paths.result,
+      '--directory',
+      paths.directory,
+      '--data-dir',
+      dataDir,
+      '--chunk-rows',
+      String(options.chunkRows),
+    ]);
     const report = scoreResult(paths);
     reports.push(report);
     log(`(enriched in ${run.seconds.toFixed(1)} s)`);
@@ -81,7 +102,13 @@ export async function qualityBench(options: QualityOptions, log: (line: string) 
   }
   if (reports.length > 1) {
     const sum = (pick: (report: QualityReport) => [number, number]): string => {
-      const [part, whole] = reports.reduce(([p, w], report) => { const [a, b] = pick(report); return [p + a, w + b]; }, [0, 0]);
+      const [part, whole] = reports.reduce(
+        ([p, w], report) => {
+          const [a, b] = pick(report);
+          return [p + a, w + b];
+        },
+        [0, 0],
+      );
       return percent(whole === 0 ? 1 : part / whole);
     };
     const tp = reports.reduce((n, r) => n + r.match.tp, 0);
@@ -89,8 +116,10 @@ export async function qualityBench(options: QualityOptions, log: (line: string) 
     const fn = reports.reduce((n, r) => n + r.match.fn, 0);
     const precision = tp / (tp + fp || 1);
     const recall = tp / (tp + fn || 1);
-    log(`\nall seeds: precision ${percent(precision)}, recall ${percent(recall)}, F1 ${percent((2 * precision * recall) / (precision + recall || 1))}, ` +
-      `invalid ${sum((r) => [r.invalid.correct, r.invalid.total])}, labels ${sum((r) => [r.labels.correct, r.labels.total])}, latest ${sum((r) => [r.latest.correct, r.latest.total])}`);
+    log(
+      `\nall seeds: precision ${percent(precision)}, recall ${percent(recall)}, F1 ${percent((2 * precision * recall) / (precision + recall || 1))}, ` +
+        `invalid ${sum((r) => [r.invalid.correct, r.invalid.total])}, labels ${sum((r) => [r.labels.correct, r.labels.total])}, latest ${sum((r) => [r.latest.correct, r.latest.total])}`,
+    );
   }
   return reports;
 }

@@ -7,12 +7,12 @@
 // fieldsFromRecord, standardizeContact, validateContact, DirectoryProvider, decideMatch), without queues or files.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { fieldsFromRecord, mapColumns, standardizeContact, validateContact, type ContactFields } from '@refinery/contacts';
+import { type ContactFields, fieldsFromRecord, mapColumns, standardizeContact, validateContact } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { DEFAULT_THRESHOLDS, decideMatch, type MatchThresholds } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { writeDataset } from '@refinery/synthetic-data';
+import { parse } from 'csv-parse/sync';
 
 interface SweepOptions {
   rows: number;

@@ -3,8 +3,8 @@
 // Flags make other sizes and places: npx tsx scripts/generate-examples.ts --seed 7 --book-size 1000000 --out /tmp/big
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
 import { BOOK_ROW_KINDS, DEFAULT_MIX, writeDataset } from '@refinery/synthetic-data';
+import { Command, InvalidArgumentError } from 'commander';
 
 const ROOT = resolve(__dirname, '..');
 

@@ -3,9 +3,9 @@
 // 1 when anything is stale, naming what.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SERVICE_DECLARATIONS } from '@refinery/cli/src/services';
 import { generateEventSchemas } from '@refinery/events';
 import { renderEventCatalog } from './lib/event-catalog-doc';
-import { SERVICE_DECLARATIONS } from '@refinery/cli/src/services';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -24,11 +24,16 @@ export function generatedFiles(): GeneratedFile[] {
 /** Files that differ from what the generator would write, and schema files it would not write at all. */
 export function staleFiles(root = ROOT): string[] {
   const files = generatedFiles();
-  const stale = files.filter((file) => !existsSync(join(root, file.path)) || readFileSync(join(root, file.path), 'utf8') !== file.content).map((f) => f.path);
+  const stale = files
+    .filter((file) => !existsSync(join(root, file.path)) || readFileSync(join(root, file.path), 'utf8') !== file.content)
+    .map((f) => f.path);
   const expected = new Set(files.map((file) => file.path));
   const schemaDir = join(root, 'schemas');
   const extra = existsSync(schemaDir)
-    ? readdirSync(schemaDir).filter((name) => name.endsWith('.json')).map((name) => join('schemas', name)).filter((path) => !expected.has(path))
+    ? readdirSync(schemaDir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => join('schemas', name))
+        .filter((path) => !expected.has(path))
     : [];
   return [...stale, ...extra.map((path) => `${path} (no such event type)`)];
 }

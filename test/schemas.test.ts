@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_TYPES } from '@refinery/events';
-import { ROOT, generatedFiles, staleFiles } from '../scripts/generate-schemas';
+import { generatedFiles, ROOT, staleFiles } from '../scripts/generate-schemas';
 
 describe('generated schemas and event catalog', () => {
   it('schemas/ and docs/events.md match the zod schemas and service manifests (run `npm run schemas` if not)', () => {

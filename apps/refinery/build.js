@@ -1,4 +1,3 @@
-'use strict';
 // Builds the `refinery` command: one CommonJS file, dist/refinery.js, from the TypeScript sources of this app and of
 // the workspace packages it uses, so the command runs on Node.js alone (no TypeScript loader at run time). npm packages
 // stay outside the bundle (required from node_modules as usual: better-sqlite3's native addon, the AWS SDK, ...).

@@ -2,9 +2,9 @@
 // record), invalid detection, field labels and latest values. Kept apart from the runner so tests can score any
 // result/truth pair.
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import { withoutFormulaGuard } from '@refinery/csv';
-import { CONTACT_FIELDS, sameFieldValue, type ContactField, type FieldStatus } from '@refinery/synthetic-data';
+import { CONTACT_FIELDS, type ContactField, type FieldStatus, sameFieldValue } from '@refinery/synthetic-data';
+import { parse } from 'csv-parse/sync';
 
 export interface RowError {
   readonly row: number;
@@ -31,7 +31,6 @@ type Row = Record<string, string>;
 function readCsv(path: string): Row[] {
   return parse(readFileSync(path), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }) as Row[];
 }
-
 
 function ratio(part: number, whole: number): number {
   return whole === 0 ? 1 : part / whole;
@@ -106,7 +105,13 @@ export function scoreResult(paths: { result: string; truth: string; directory: s
     if (!problems.length && wrongLabels.length) problems.push(`labels: ${wrongLabels.join(', ')}`);
     if (problems.length) {
       errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
-      errors.push({ row: Number(truth.row), kind, variations: truth.variations ?? '', problem: problems.join('; '), reason: result.match_reason ?? '' });
+      errors.push({
+        row: Number(truth.row),
+        kind,
+        variations: truth.variations ?? '',
+        problem: problems.join('; '),
+        reason: result.match_reason ?? '',
+      });
     }
   });
 

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, detailJsonSchema, producersOf, type EventType } from '@refinery/events';
+import { detailJsonSchema, EVENT_TYPES, type EventType, producersOf } from '@refinery/events';
 import type { ServiceDeclaration, Subscription } from '@refinery/runtime';
 
 interface JsonSchema {
@@ -76,7 +76,10 @@ export function renderEventCatalog(declarations: readonly ServiceDeclaration[]):
     const rows: string[] = [];
     fieldRows(detailJsonSchema(type) as JsonSchema, '', true, rows);
     const consumers = consumersOf(type, declarations);
-    const example = { metadata: { eventId: '…', occurredAt: '2026-11-28T12:00:00.000Z', tenantId: 'acme', jobId: 'job_01JD…', correlationId: '…', causationId: '…' }, data: type.example };
+    const example = {
+      metadata: { eventId: '…', occurredAt: '2026-11-28T12:00:00.000Z', tenantId: 'acme', jobId: 'job_01JD…', correlationId: '…', causationId: '…' },
+      data: type.example,
+    };
     return [
       `## \`${type.type}\``,
       '',
@@ -98,6 +101,9 @@ export function renderEventCatalog(declarations: readonly ServiceDeclaration[]):
       '',
     ].join('\n');
   });
-  const index = EVENT_TYPES.map((type) => `| [\`${type.type}\`](#${type.type.replace(/\./g, '')}) | ${producersOf(type) === '*' ? 'any' : (producersOf(type) as readonly string[]).join(', ')} | ${consumersOf(type, declarations).join(', ') || '—'} |`);
+  const index = EVENT_TYPES.map(
+    (type) =>
+      `| [\`${type.type}\`](#${type.type.replace(/\./g, '')}) | ${producersOf(type) === '*' ? 'any' : (producersOf(type) as readonly string[]).join(', ')} | ${consumersOf(type, declarations).join(', ') || '—'} |`,
+  );
   return [HEADER, '| Event | Producer | Consumers |', '| --- | --- | --- |', ...index, '', ...sections].join('\n');
 }

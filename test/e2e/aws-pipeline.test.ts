@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/cli';
 import { socketEvent } from '@refinery/test-support';
-import { startAwsStack, type AwsStack } from '../support/aws-stack';
+import { type AwsStack, startAwsStack } from '../support/aws-stack';
+import { REPO_ROOT } from '../support/cli';
 
 // The whole pipeline with every service's Lambda entry point on the AWS adapters, against emulators (fauxqs for S3
 // and SQS, dynalite for DynamoDB, our EventBridge stand-in applying the declared rules, pollers standing in for
@@ -29,7 +29,10 @@ async function waitForJob(stack: AwsStack, jobId: string, timeoutMs = 120_000): 
 describe('the pipeline on the AWS adapters', () => {
   let stack: AwsStack;
   beforeAll(async () => {
-    stack = await startAwsStack({ directoryCsvPath: join(REPO_ROOT, 'examples', 'directory.csv'), apiTokens: `acme:${TOKEN},globex:${GLOBEX_TOKEN}` });
+    stack = await startAwsStack({
+      directoryCsvPath: join(REPO_ROOT, 'examples', 'directory.csv'),
+      apiTokens: `acme:${TOKEN},globex:${GLOBEX_TOKEN}`,
+    });
   });
   afterAll(() => stack.stop());
 
@@ -67,29 +70,47 @@ describe('the pipeline on the AWS adapters', () => {
     expect(accepted.status).toBe(202);
     const { jobId } = accepted.json as { jobId: string };
     expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed', rows: { total: 1, unmatched: 1 } });
-    const refused = await stack.api({ routeKey: 'POST /jobs', headers: { 'content-type': 'text/csv' }, body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), token: TOKEN });
+    const refused = await stack.api({
+      routeKey: 'POST /jobs',
+      headers: { 'content-type': 'text/csv' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]),
+      token: TOKEN,
+    });
     expect(refused.status).toBe(415);
     expect((await stack.api({ routeKey: 'GET /jobs/{id}', pathParameters: { id: jobId } })).status).toBe(401);
   });
 
   it("pushes the job's progress to its tenant's WebSocket connections through the Management API, and answers a reconnecting client's sync", async () => {
-    type Pushed = { type: string; job?: { jobId: string; status: string; version: number; rows: { total: number; done: number } }; jobs?: { jobId: string; status: string }[] };
-    const connect = (connectionId: string, token: string) => stack.socket(socketEvent('CONNECT', connectionId, { headers: { authorization: `Bearer ${token}` } }));
+    type Pushed = {
+      type: string;
+      job?: { jobId: string; status: string; version: number; rows: { total: number; done: number } };
+      jobs?: { jobId: string; status: string }[];
+    };
+    const connect = (connectionId: string, token: string) =>
+      stack.socket(socketEvent('CONNECT', connectionId, { headers: { authorization: `Bearer ${token}` } }));
     expect(await connect('acme-1=', TOKEN)).toMatchObject({ statusCode: 200 });
     expect(await connect('globex-1=', GLOBEX_TOKEN)).toMatchObject({ statusCode: 200 });
     expect(await connect('stranger-1=', 'not-a-token-at-all')).toMatchObject({ statusCode: 401 });
     stack.sockets.open('acme-1=');
     stack.sockets.open('globex-1=');
 
-    const accepted = await stack.api({ routeKey: 'POST /jobs', headers: { 'content-type': 'text/csv' }, body: BOOK.toString('utf8'), query: { chunkRows: '25' }, token: TOKEN });
+    const accepted = await stack.api({
+      routeKey: 'POST /jobs',
+      headers: { 'content-type': 'text/csv' },
+      body: BOOK.toString('utf8'),
+      query: { chunkRows: '25' },
+      token: TOKEN,
+    });
     expect(accepted.status).toBe(202);
     const { jobId } = accepted.json as { jobId: string };
     expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed', chunks: { total: 10 } });
 
     // The completed state reaches the socket a moment after the job completes (ingest -> bus -> notifier's queue).
-    const pushesOf = (connectionId: string) => (stack.sockets.messages(connectionId) as Pushed[]).filter((m) => m.type === 'job' && m.job?.jobId === jobId);
+    const pushesOf = (connectionId: string) =>
+      (stack.sockets.messages(connectionId) as Pushed[]).filter((m) => m.type === 'job' && m.job?.jobId === jobId);
     const deadline = Date.now() + 30_000;
-    while (!pushesOf('acme-1=').some((m) => m.job?.status === 'completed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!pushesOf('acme-1=').some((m) => m.job?.status === 'completed') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const pushes = pushesOf('acme-1=');
     const latest = pushes.reduce((a, b) => ((b.job?.version ?? 0) > (a.job?.version ?? 0) ? b : a));
     expect(latest.job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 } });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { RESULT_COLUMNS } from '@refinery/chunk-records';
-import { CANONICAL_FIELDS } from '@refinery/contacts';
 import type { ApiClient } from '@refinery/cli';
-import { startTestApp, waitForJob, type TestApp } from '../support/app';
+import { CANONICAL_FIELDS } from '@refinery/contacts';
+import { parse } from 'csv-parse/sync';
+import { startTestApp, type TestApp, waitForJob } from '../support/app';
 
 // POST /contacts/match on the embedded runtime with every service: the contact goes through the same chunker,
 // matcher, labeler and merger as a file, against the example directory.
@@ -18,7 +18,13 @@ type Row = Record<string, string>;
 interface MatchAnswer {
   readonly status: number;
   readonly location: string | null;
-  readonly body: { jobId: string; result?: Row; status?: string; links?: { self: string; result: string }; error?: { code: string; message: string } };
+  readonly body: {
+    jobId: string;
+    result?: Row;
+    status?: string;
+    links?: { self: string; result: string };
+    error?: { code: string; message: string };
+  };
 }
 
 async function match(client: ApiClient, body: unknown, options: { query?: string; headers?: Record<string, string> } = {}): Promise<MatchAnswer> {
@@ -117,7 +123,11 @@ describe('POST /contacts/match on the local app', () => {
 
     expect(late.status).toBe(202);
     const { jobId } = late.body;
-    expect(late.body).toEqual({ jobId, status: expect.stringMatching(/^(accepted|running)$/), links: { self: `/jobs/${jobId}`, result: `/jobs/${jobId}/result` } });
+    expect(late.body).toEqual({
+      jobId,
+      status: expect.stringMatching(/^(accepted|running)$/),
+      links: { self: `/jobs/${jobId}`, result: `/jobs/${jobId}/result` },
+    });
     expect(late.location).toBe(`/jobs/${jobId}`);
     expect((await t.globex.request('GET', `/jobs/${jobId}`)).status).toBe(404);
 

@@ -30,7 +30,16 @@ describe('crash safety', () => {
     const random = prng(seed);
     const dataset = await writeDataset({ seed: 11, directorySize: 3000, bookSize: 4000, dir: work });
     const args = (out: string, dataDir: string) => [
-      'enrich', dataset.bookPath, '--out', out, '--directory', dataset.directoryPath, '--data-dir', dataDir, '--chunk-rows', '100',
+      'enrich',
+      dataset.bookPath,
+      '--out',
+      out,
+      '--directory',
+      dataset.directoryPath,
+      '--data-dir',
+      dataDir,
+      '--chunk-rows',
+      '100',
     ];
 
     const started = Date.now();
@@ -72,7 +81,11 @@ describe('crash safety', () => {
     }
     const final = await runCli(args(crashOut, crashData)).done;
     const context = `seed ${seed}, kills ${JSON.stringify(kills)}, uninterrupted ${uninterruptedMs} ms`;
-    expect({ code: final.code, stderr: final.stderr.split('\n').filter((l) => l.startsWith('refinery')), context }).toEqual({ code: 0, stderr: [], context });
+    expect({ code: final.code, stderr: final.stderr.split('\n').filter((l) => l.startsWith('refinery')), context }).toEqual({
+      code: 0,
+      stderr: [],
+      context,
+    });
     expect(kills.filter((k) => k.wasRunning).length).toBeGreaterThanOrEqual(2);
     expect(final.stdout).toContain(baseline.stdout.match(/rows: +\d+/)?.[0]);
     const expected = readFileSync(join(work, 'baseline.csv'));

@@ -1,8 +1,8 @@
-import { standardWebhookSignature } from '@refinery/test-support';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { standardWebhookSignature } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
-import { startTestApp, waitForJob, type TestApp } from '../support/app';
+import { startTestApp, type TestApp, waitForJob } from '../support/app';
 
 // Signed CRM webhooks on the embedded runtime with every service: a tenant registers a source with its token, the
 // "CRM" (this test) POSTs a contact to the source's URL with no token, signed per Standard Webhooks, and the contact
@@ -55,7 +55,10 @@ describe('signed CRM webhooks on the local app', () => {
       },
       body,
     });
-    return { status: response.status, body: (await response.json()) as { jobId?: string; duplicate?: boolean; error?: { code: string; message: string } } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { jobId?: string; duplicate?: boolean; error?: { code: string; message: string } },
+    };
   }
 
   beforeAll(async () => {
@@ -92,7 +95,13 @@ describe('signed CRM webhooks on the local app', () => {
     const download = await t.acme.request('GET', `/jobs/${jobId}/result`);
     expect(download.status).toBe(200);
     const [row] = parse(await download.text(), { columns: true }) as Row[];
-    expect(row).toMatchObject({ first_name: person.first_name, last_name: person.last_name, match_status: 'matched', match_id: person.id, email_latest: person.email });
+    expect(row).toMatchObject({
+      first_name: person.first_name,
+      last_name: person.last_name,
+      match_status: 'matched',
+      match_id: person.id,
+      email_latest: person.email,
+    });
 
     for (const path of [`/jobs/${jobId}`, `/jobs/${jobId}/events`, `/jobs/${jobId}/result`]) {
       expect((await t.globex.request('GET', path)).status).toBe(404);
@@ -108,7 +117,10 @@ describe('signed CRM webhooks on the local app', () => {
   it('refuses a bad signature and an old timestamp with 401, and an unknown source with 404; nothing is created', async () => {
     const forged = await send({ id: 'msg_forged', secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` });
     expect(forged.status).toBe(401);
-    expect(forged.body.error).toMatchObject({ code: 'invalid_signature', message: expect.stringMatching(/no v1 signature in webhook-signature matches/) });
+    expect(forged.body.error).toMatchObject({
+      code: 'invalid_signature',
+      message: expect.stringMatching(/no v1 signature in webhook-signature matches/),
+    });
 
     const old = await send({ id: 'msg_old', timestamp: Math.floor(Date.now() / 1000) - 3600 });
     expect(old.status).toBe(401);
@@ -130,12 +142,18 @@ describe('signed CRM webhooks on the local app', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error?.code).toBe('invalid_body');
 
-    const anonymous = await fetch(`${t.app.url}/webhook-sources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"source":"x"}' });
+    const anonymous = await fetch(`${t.app.url}/webhook-sources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"source":"x"}',
+    });
     expect(anonymous.status).toBe(401);
   });
 
   it('stops taking webhooks once the source is deleted', async () => {
-    const created = await t.globex.request('POST', '/webhook-sources', JSON.stringify({ source: 'pipedrive' }), { 'content-type': 'application/json' });
+    const created = await t.globex.request('POST', '/webhook-sources', JSON.stringify({ source: 'pipedrive' }), {
+      'content-type': 'application/json',
+    });
     const pipedrive = (await created.json()) as Source;
     expect((await send({ id: 'msg_pd_1', url: pipedrive.url, secret: pipedrive.secret })).status).toBe(202);
 

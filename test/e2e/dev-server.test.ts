@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@refinery/cli';
-import { REFINERY_BIN, REPO_ROOT, runCli, type CliRun } from '../support/cli';
 import { waitForJob } from '../support/app';
+import { type CliRun, REFINERY_BIN, REPO_ROOT, runCli } from '../support/cli';
 
 jest.setTimeout(90_000);
 

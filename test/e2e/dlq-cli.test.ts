@@ -1,11 +1,11 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startLocalApp } from '@refinery/cli';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
-import { startLocalApp } from '@refinery/cli';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
-import { PEOPLE } from '../support/people';
-import { startTestApp, waitForJob, TEST_TOKENS } from '../support/app';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
+import { startTestApp, TEST_TOKENS, waitForJob } from '../support/app';
 import { runCli } from '../support/cli';
+import { PEOPLE } from '../support/people';
 
 // `refinery dlq list|show|redrive SERVICE` on the local mode and on AWS (against fauxqs): an operator finds what was
 // dead-lettered and why, and a redrive after the cause is fixed finishes the job.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CHUNKER_CONFIG } from '@refinery/chunker';
 import { writeDataset } from '@refinery/synthetic-data';
-import { startTestApp, waitForJob, type TestApp } from '../support/app';
+import { startTestApp, type TestApp, waitForJob } from '../support/app';
 
 // A small job must not wait behind a big one. The chunker releases at most `chunkWindow` chunks of a job to the
 // matcher at a time, so a job submitted later queues behind at most that many chunks of the running one. This runs
@@ -72,7 +72,11 @@ async function race(t: TestApp, input: Books): Promise<Race> {
   const small = await waitForJob(t.globex, smallJobId, 120_000);
   expect(small).toMatchObject({ status: 'completed', rows: { total: CHUNK_ROWS, done: CHUNK_ROWS }, chunks: { total: 1, done: 1 } });
   const big = await waitForJob(t.acme, bigJobId, 240_000);
-  expect(big).toMatchObject({ status: 'completed', rows: { total: CHUNK_ROWS * BIG_CHUNKS, done: CHUNK_ROWS * BIG_CHUNKS }, chunks: { total: BIG_CHUNKS, done: BIG_CHUNKS } });
+  expect(big).toMatchObject({
+    status: 'completed',
+    rows: { total: CHUNK_ROWS * BIG_CHUNKS, done: CHUNK_ROWS * BIG_CHUNKS },
+    chunks: { total: BIG_CHUNKS, done: BIG_CHUNKS },
+  });
 
   const bigMatched = matchedSeqs(bigJobId);
   expect(bigMatched).toHaveLength(BIG_CHUNKS);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { ApiClient } from '@refinery/cli';
-import { resultText, startTestApp, waitForJob, type TestApp } from '../support/app';
+import { parse } from 'csv-parse/sync';
+import { resultText, startTestApp, type TestApp, waitForJob } from '../support/app';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { startTestApp, waitForJob, type TestApp } from '../support/app';
+import { startTestApp, type TestApp, waitForJob } from '../support/app';
 
 // Live job updates end to end on the local mode: ingest publishes job.progressed.v1, the notifier pushes it over the
 // WebSocket the local gateway serves at /socket (same port as the HTTP API), to the job's tenant only.
@@ -17,7 +17,11 @@ interface JobView {
   chunks: { total: number; done: number };
   version: number;
 }
-type Message = { type: 'job'; job: JobView } | { type: 'jobs'; jobs: JobView[] } | { type: 'error'; code: string; message: string } | { type: 'pong' };
+type Message =
+  | { type: 'job'; job: JobView }
+  | { type: 'jobs'; jobs: JobView[] }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'pong' };
 
 /** A client of the socket that keeps every message it gets. */
 class LiveClient {
@@ -116,7 +120,10 @@ describe('live job updates over the WebSocket', () => {
 
     // examples/contacts.csv has 250 rows: 25 chunks of 10.
     const { jobId } = await test.acme.submitCsv(readFileSync('examples/contacts.csv'), '?chunkRows=10');
-    const completed = await acme.next((message): message is { type: 'job'; job: JobView } => message.type === 'job' && message.job.jobId === jobId && message.job.status === 'completed');
+    const completed = await acme.next(
+      (message): message is { type: 'job'; job: JobView } =>
+        message.type === 'job' && message.job.jobId === jobId && message.job.status === 'completed',
+    );
 
     // Progress while it ran, not only the end: many snapshots, and a higher version is always a later state.
     const views = acme.jobMessages(jobId);

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FakeMailchimp, type FakeMember, generateMembers, startFakeMailchimp } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
-import { generateMembers, startFakeMailchimp, type FakeMailchimp, type FakeMember } from '@refinery/test-support';
+import { resultText, startTestApp, type TestApp, waitForNewJob } from '../support/app';
 import { REPO_ROOT } from '../support/cli';
-import { resultText, startTestApp, waitForNewJob, type TestApp } from '../support/app';
 
 // Audience imports through the whole pipeline on the local mode, against a fake Mailchimp on loopback that counts the
 // connections in flight per key and refuses an 11th like Mailchimp does.
@@ -20,7 +20,11 @@ let test: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeMailchimp({ latencyMs: PAGE_LATENCY_MS, apiKeys: [API_KEY] });
-  test = await startTestApp({ directory: join(REPO_ROOT, 'examples', 'directory.csv'), settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } }, mailchimpTuning: { batchPollMs: 50 } });
+  test = await startTestApp({
+    directory: join(REPO_ROOT, 'examples', 'directory.csv'),
+    settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } },
+    mailchimpTuning: { batchPollMs: 50 },
+  });
 });
 
 afterAll(async () => {
@@ -28,7 +32,11 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function startImport(client: TestApp['acme'], listId: string, options: Record<string, unknown> = {}): Promise<{ jobId: string; apiKeyRef: string }> {
+async function startImport(
+  client: TestApp['acme'],
+  listId: string,
+  options: Record<string, unknown> = {},
+): Promise<{ jobId: string; apiKeyRef: string }> {
   const response = await client.request('POST', '/integrations/mailchimp/imports', JSON.stringify({ listId, apiKey: API_KEY, ...options }), {
     'content-type': 'application/json',
   });
@@ -72,7 +80,10 @@ describe('Mailchimp audience import', () => {
     expect(fake.maxInFlight(API_KEY)).toBeGreaterThanOrEqual(8);
     expect(fake.rejectedCount(API_KEY)).toBe(0);
 
-    for (const [client, job, list] of [[test.acme, a, listA], [test.globex, b, listB]] as const) {
+    for (const [client, job, list] of [
+      [test.acme, a, listA],
+      [test.globex, b, listB],
+    ] as const) {
       const ids = memberIdsOf(await resultText(client, job.jobId));
       expect(ids).toHaveLength(list.length);
       expect(new Set(ids).size).toBe(list.length);
@@ -121,7 +132,9 @@ describe('Mailchimp audience import', () => {
   });
 
   it('answers a clear error for a bad request, an unknown key reference or an audience Mailchimp does not know', async () => {
-    const noKey = await test.acme.request('POST', '/integrations/mailchimp/imports', JSON.stringify({ listId: 'list0a' }), { 'content-type': 'application/json' });
+    const noKey = await test.acme.request('POST', '/integrations/mailchimp/imports', JSON.stringify({ listId: 'list0a' }), {
+      'content-type': 'application/json',
+    });
     expect(noKey.status).toBe(400);
     expect(await noKey.text()).toContain('give exactly one of apiKey');
     const badKey = await test.acme.request('POST', '/integrations/mailchimp/imports', JSON.stringify({ listId: 'list0a', apiKey: 'nodatacentre' }), {

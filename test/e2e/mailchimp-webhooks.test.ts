@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FakeMailchimp, type FakeMember, fakeSubscriberHash, startFakeMailchimp } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
-import { fakeSubscriberHash, startFakeMailchimp, type FakeMailchimp, type FakeMember } from '@refinery/test-support';
+import { resultText, startTestApp, type TestApp, waitForNewJob } from '../support/app';
 import { REPO_ROOT } from '../support/cli';
-import { resultText, startTestApp, waitForNewJob, type TestApp } from '../support/app';
 
 // Mailchimp in and out, on the local mode: audience webhooks become single-contact jobs (or recorded changes), and an
 // import with writeBack writes its new and updated values back through Mailchimp's batch endpoint.
@@ -19,7 +19,11 @@ let test: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeMailchimp({ latencyMs: 5, apiKeys: [API_KEY], batchDelayMs: 50 });
-  test = await startTestApp({ directory: DIRECTORY, settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } }, mailchimpTuning: { batchPollMs: 20 } });
+  test = await startTestApp({
+    directory: DIRECTORY,
+    settings: { mailchimpSync: { mailchimpBaseUrl: fake.url } },
+    mailchimpTuning: { batchPollMs: 20 },
+  });
 });
 
 afterAll(async () => {
@@ -57,11 +61,17 @@ describe('write-back', () => {
     };
     const leaver = memberFrom(people.find((person) => person.email && !chosen.includes(person))!, 9);
     fake.addList('wb1', [...chosen.map(memberFrom), stranger, leaver]);
-    const created = await post('/integrations/mailchimp/imports', JSON.stringify({ listId: 'wb1', apiKey: API_KEY, options: { writeBack: true } }), 'application/json');
+    const created = await post(
+      '/integrations/mailchimp/imports',
+      JSON.stringify({ listId: 'wb1', apiKey: API_KEY, options: { writeBack: true } }),
+      'application/json',
+    );
     expect(created.status).toBe(202);
     const { jobId } = (await created.json()) as { jobId: string };
     // Once the audience is fetched, one member leaves Mailchimp: writing back to them must fail, and be reported.
-    while (((await test.acme.request('GET', `/jobs/${jobId}`).then((r) => (r.status === 200 ? r.json() : {}))) as { status?: string }).status !== 'running') {
+    while (
+      ((await test.acme.request('GET', `/jobs/${jobId}`).then((r) => (r.status === 200 ? r.json() : {}))) as { status?: string }).status !== 'running'
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     fake.removeMember('wb1', leaver.id);
@@ -95,7 +105,10 @@ describe('write-back', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const text = (await test.app.runtime.objects.getBuffer(report)).toString('utf8');
-    const failures = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { memberId: string; status: number });
+    const failures = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { memberId: string; status: number });
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.every((failure) => failure.memberId === leaver.id && failure.status === 404)).toBe(true);
   });
@@ -148,14 +161,30 @@ describe('Mailchimp audience webhooks', () => {
   });
 
   it('records an unsubscribe without a job, and refuses a malformed payload or another list', async () => {
-    const unsubscribe = await post(url, form({ type: 'unsubscribe', fired_at: '2026-11-28 12:01:00', 'data[id]': 'abc123', 'data[list_id]': 'hooklist', 'data[email]': 'gone@example.com', 'data[action]': 'unsub', 'data[reason]': 'manual' }), FORM);
+    const unsubscribe = await post(
+      url,
+      form({
+        type: 'unsubscribe',
+        fired_at: '2026-11-28 12:01:00',
+        'data[id]': 'abc123',
+        'data[list_id]': 'hooklist',
+        'data[email]': 'gone@example.com',
+        'data[action]': 'unsub',
+        'data[reason]': 'manual',
+      }),
+      FORM,
+    );
     expect(unsubscribe.status).toBe(200);
     expect(await unsubscribe.json()).toEqual({ recorded: 'unsubscribe' });
     const malformed = await post(url, form({ type: 'subscribe', fired_at: 'yesterday' }), FORM);
     expect(malformed.status).toBe(400);
     const unknownType = await post(url, form({ type: 'explode', fired_at: '2026-11-28 12:00:00', 'data[list_id]': 'hooklist' }), FORM);
     expect(unknownType.status).toBe(400);
-    const otherList = await post(url, form({ type: 'unsubscribe', fired_at: '2026-11-28 12:02:00', 'data[id]': 'x1', 'data[list_id]': 'another', 'data[email]': 'a@b.example' }), FORM);
+    const otherList = await post(
+      url,
+      form({ type: 'unsubscribe', fired_at: '2026-11-28 12:02:00', 'data[id]': 'x1', 'data[list_id]': 'another', 'data[email]': 'a@b.example' }),
+      FORM,
+    );
     expect(otherList.status).toBe(400);
     expect(await otherList.text()).toContain('registered for list hooklist');
   });

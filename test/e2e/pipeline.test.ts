@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parse } from 'csv-parse/sync';
-import { Webhook } from 'standardwebhooks';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import { parse } from 'csv-parse/sync';
+import { Webhook } from 'standardwebhooks';
+import { resultText, startTestApp, type TestApp, waitForJob } from '../support/app';
 import { PEOPLE } from '../support/people';
-import { resultText, startTestApp, waitForJob, type TestApp } from '../support/app';
 
 const HEADER = 'First Name,Last Name,Email,Phone,Company,Notes';
 
@@ -34,11 +34,22 @@ describe('the pipeline on the embedded runtime', () => {
     ].join('\n');
     const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=2&filename=book.csv');
     const job = await waitForJob(t.acme, jobId);
-    expect(job).toMatchObject({ status: 'completed', rows: { total: 4, done: 4, matched: 2, unmatched: 1, invalid: 1 }, chunks: { total: 2, done: 2 }, error: null });
+    expect(job).toMatchObject({
+      status: 'completed',
+      rows: { total: 4, done: 4, matched: 2, unmatched: 1, invalid: 1 },
+      chunks: { total: 2, done: 2 },
+      error: null,
+    });
     const result = rows(await resultText(t.acme, jobId));
     expect(result.map((r) => r.Notes)).toEqual(['first', 'second, with a comma', 'third', 'fourth']);
     expect(result.map((r) => r.match_status)).toEqual(['matched', 'matched', 'unmatched', 'invalid']);
-    expect(result[0]).toMatchObject({ match_method: 'exact', match_id: 'P1', email_status: 'confirmed', phone_status: 'new', phone_latest: "'+14155550134" });
+    expect(result[0]).toMatchObject({
+      match_method: 'exact',
+      match_id: 'P1',
+      email_status: 'confirmed',
+      phone_status: 'new',
+      phone_latest: "'+14155550134",
+    });
     expect(result[3]?.match_reason).toContain('last_name');
     const history = await t.acme.events(jobId);
     // Chunks may be labeled before job.planned is recorded (delivery is unordered); the set of events is exact.
@@ -67,12 +78,21 @@ describe('the pipeline on the embedded runtime', () => {
 
   it('never splits a quoted field with commas, quotes and newlines at a chunk boundary', async () => {
     const tricky = '"line one\nline two, with ""quotes""\r\nand three"';
-    const csv = [HEADER, `Robert,Smith,robert.smith@example.com,,,${tricky}`, `Maria,Garcia,maria@garcia.dev,,,${tricky}`, 'Chen,Wei,wei.chen@example.org,,,plain'].join('\n');
+    const csv = [
+      HEADER,
+      `Robert,Smith,robert.smith@example.com,,,${tricky}`,
+      `Maria,Garcia,maria@garcia.dev,,,${tricky}`,
+      'Chen,Wei,wei.chen@example.org,,,plain',
+    ].join('\n');
     const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=1');
     const job = await waitForJob(t.acme, jobId);
     expect(job).toMatchObject({ status: 'completed', rows: { total: 3, matched: 3 }, chunks: { total: 3 } });
     const result = rows(await resultText(t.acme, jobId));
-    expect(result.map((r) => r.Notes)).toEqual(['line one\nline two, with "quotes"\r\nand three', 'line one\nline two, with "quotes"\r\nand three', 'plain']);
+    expect(result.map((r) => r.Notes)).toEqual([
+      'line one\nline two, with "quotes"\r\nand three',
+      'line one\nline two, with "quotes"\r\nand three',
+      'plain',
+    ]);
   });
 
   it('completes a file of only a header with a header-only result', async () => {
@@ -98,12 +118,16 @@ describe('the pipeline on the embedded runtime', () => {
     const created = await t.acme.createUploadJob({ filename: 'upload.csv' });
     expect(created.upload).toMatchObject({ method: 'PUT' });
     expect((await t.acme.job(created.jobId)).status).toBe('accepted');
-    const put = await fetch(created.upload!.url, { method: 'PUT', headers: created.upload!.headers, body: `${HEADER}\nChen,Wei,wei.chen@example.org,,,x\n` });
+    const put = await fetch(created.upload!.url, {
+      method: 'PUT',
+      headers: created.upload!.headers,
+      body: `${HEADER}\nChen,Wei,wei.chen@example.org,,,x\n`,
+    });
     expect(put.status).toBe(200);
     expect(await waitForJob(t.acme, created.jobId)).toMatchObject({ status: 'completed', rows: { matched: 1 } });
   });
 
-  it('answers 401 without or with a wrong token, and 404 for another tenant\'s job', async () => {
+  it("answers 401 without or with a wrong token, and 404 for another tenant's job", async () => {
     const { jobId } = await t.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`);
     expect((await fetch(`${t.app.url}/jobs/${jobId}`)).status).toBe(401);
     expect((await fetch(`${t.app.url}/jobs/${jobId}`, { headers: { authorization: 'Bearer wrong-token-123' } })).status).toBe(401);
@@ -114,7 +138,7 @@ describe('the pipeline on the embedded runtime', () => {
     expect((await t.globex.request('GET', `/jobs/${jobId}/result`)).status).toBe(404);
   });
 
-  it('delivers a signed webhook to the tenant\'s subscriptions when a job completes', async () => {
+  it("delivers a signed webhook to the tenant's subscriptions when a job completes", async () => {
     const deliveries: { headers: IncomingHttpHeaders; body: string }[] = [];
     const receiver = createServer((request, response) => {
       let body = '';
@@ -127,14 +151,19 @@ describe('the pipeline on the embedded runtime', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const created = (await (await t.acme.request('POST', '/subscriptions', JSON.stringify({ url }), { 'content-type': 'application/json' })).json()) as { secret: string };
+      const created = (await (
+        await t.acme.request('POST', '/subscriptions', JSON.stringify({ url }), { 'content-type': 'application/json' })
+      ).json()) as { secret: string };
       const { jobId } = await t.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com,,,a\n`);
       await waitForJob(t.acme, jobId);
       const deadline = Date.now() + 10_000;
       while (!deliveries.some((d) => d.body.includes(jobId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const delivery = deliveries.find((d) => d.body.includes(jobId));
       expect(delivery).toBeDefined();
-      const payload = new Webhook(created.secret).verify(delivery!.body, delivery!.headers as Record<string, string>) as { type: string; data: { jobId: string; status: string } };
+      const payload = new Webhook(created.secret).verify(delivery!.body, delivery!.headers as Record<string, string>) as {
+        type: string;
+        data: { jobId: string; status: string };
+      };
       expect(payload).toMatchObject({ type: 'job.completed.v1', data: { jobId, status: 'completed' } });
     } finally {
       receiver.close();
@@ -144,14 +173,23 @@ describe('the pipeline on the embedded runtime', () => {
 
 describe('at-least-once delivery', () => {
   it('gives the same result when every message is delivered twice', async () => {
-    const csv = [HEADER, ...PEOPLE.map((p, i) => `${p.fields.first_name},${p.fields.last_name},${p.fields.email},,,row ${i}`), 'Nobody,Here,n@x.test,,,stranger', 'Solo,,,,,bad'].join('\n');
+    const csv = [
+      HEADER,
+      ...PEOPLE.map((p, i) => `${p.fields.first_name},${p.fields.last_name},${p.fields.email},,,row ${i}`),
+      'Nobody,Here,n@x.test,,,stranger',
+      'Solo,,,,,bad',
+    ].join('\n');
     const once = await startTestApp({ directory: DirectoryProvider.fromRecords(PEOPLE) });
     const twice = await startTestApp({ directory: DirectoryProvider.fromRecords(PEOPLE), duplicateDeliveries: 2, concurrency: 3 });
     try {
       const a = await once.acme.submitCsv(csv, '?chunkRows=2');
       const b = await twice.acme.submitCsv(csv, '?chunkRows=2');
       expect(await waitForJob(once.acme, a.jobId)).toMatchObject({ status: 'completed' });
-      expect(await waitForJob(twice.acme, b.jobId)).toMatchObject({ status: 'completed', rows: { total: 6, done: 6 }, chunks: { total: 3, done: 3 } });
+      expect(await waitForJob(twice.acme, b.jobId)).toMatchObject({
+        status: 'completed',
+        rows: { total: 6, done: 6 },
+        chunks: { total: 3, done: 3 },
+      });
       expect(await resultText(twice.acme, b.jobId)).toBe(await resultText(once.acme, a.jobId));
       const history = await twice.acme.events(b.jobId);
       expect(history.filter((e) => e.type === 'job.completed.v1')).toHaveLength(1);
@@ -180,7 +218,12 @@ describe('a poison message', () => {
     // Long enough that a slow attempt on a busy machine is not handed to a second consumer (which would count twice).
     const t = await startTestApp({ directory: flaky, visibilityTimeoutMs: 300 });
     try {
-      const csv = [HEADER, 'Robert,Smith,robert.smith@example.com,,,ok', 'Pat,Poison,poison@example.com,,,bad', 'Chen,Wei,wei.chen@example.org,,,ok'].join('\n');
+      const csv = [
+        HEADER,
+        'Robert,Smith,robert.smith@example.com,,,ok',
+        'Pat,Poison,poison@example.com,,,bad',
+        'Chen,Wei,wei.chen@example.org,,,ok',
+      ].join('\n');
       const { jobId } = await t.acme.submitCsv(csv, '?chunkRows=1');
       const job = await waitForJob(t.acme, jobId);
       expect(job.status).toBe('failed');

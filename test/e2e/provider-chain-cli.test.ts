@@ -34,9 +34,19 @@ beforeAll(async () => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const email = url.searchParams.get('email') ?? '';
     asked.push(`${request.headers.authorization} ${email}`);
-    const people = email === 'ada@analytical.example'
-      ? [{ person_id: 'crm-ada', name: { first: 'Ada', last: 'Lovelace' }, email, company: 'Analytical Engines Ltd', title: 'Countess', city: 'London' }]
-      : [];
+    const people =
+      email === 'ada@analytical.example'
+        ? [
+            {
+              person_id: 'crm-ada',
+              name: { first: 'Ada', last: 'Lovelace' },
+              email,
+              company: 'Analytical Engines Ltd',
+              title: 'Countess',
+              city: 'London',
+            },
+          ]
+        : [];
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ results: people }));
   });
@@ -75,7 +85,18 @@ describe('refinery enrich --providers', () => {
   it('asks the in-house directory first and the directory file only for what it could not match', async () => {
     const out = join(work, 'result.csv');
     const run = await runCli(
-      ['enrich', join(work, 'book.csv'), '--directory', join(work, 'directory.csv'), '--providers', chainFile(), '--out', out, '--data-dir', join(work, 'data')],
+      [
+        'enrich',
+        join(work, 'book.csv'),
+        '--directory',
+        join(work, 'directory.csv'),
+        '--providers',
+        chainFile(),
+        '--out',
+        out,
+        '--data-dir',
+        join(work, 'data'),
+      ],
       { env: { CRM_TOKEN: 'secret-token' } },
     ).done;
     expect({ code: run.code, stderr: run.stderr.split('\n').filter((line) => line.startsWith('refinery')) }).toEqual({ code: 0, stderr: [] });
@@ -89,11 +110,26 @@ describe('refinery enrich --providers', () => {
     expect(rows[0]!.title_status).toBe('new');
     expect(rows[1]!.match_reason).toMatch(/^directory: e-mail equal/);
     expect(rows[2]!.match_reason).toMatch(/^crm: the provider returned no candidates; directory: /);
-    expect(asked.sort()).toEqual(['Bearer secret-token ada@analytical.example', 'Bearer secret-token alan@bletchley.example', 'Bearer secret-token grace@navy.example']);
+    expect(asked.sort()).toEqual([
+      'Bearer secret-token ada@analytical.example',
+      'Bearer secret-token alan@bletchley.example',
+      'Bearer secret-token grace@navy.example',
+    ]);
   });
 
   it('stops before any work when the chain names a secret that is not set', async () => {
-    const run = await runCli(['enrich', join(work, 'book.csv'), '--directory', join(work, 'directory.csv'), '--providers', chainFile('NOT_SET_ANYWHERE'), '--out', join(work, 'never.csv'), '--data-dir', join(work, 'data-2')]).done;
+    const run = await runCli([
+      'enrich',
+      join(work, 'book.csv'),
+      '--directory',
+      join(work, 'directory.csv'),
+      '--providers',
+      chainFile('NOT_SET_ANYWHERE'),
+      '--out',
+      join(work, 'never.csv'),
+      '--data-dir',
+      join(work, 'data-2'),
+    ]).done;
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('providers.0.headers.authorization names the environment variable NOT_SET_ANYWHERE, which is not set');
   });

@@ -40,7 +40,14 @@ describe('quality scoring', () => {
     CONTACT_FIELDS.flatMap((field, i) => (i < 4 ? [status, latest[field] ?? ''] : ['empty', '']));
   const result = csv(join(work, 'result.csv'), [
     ['match_status', 'match_method', 'match_score', 'match_id', 'match_reason', ...labelColumns],
-    ['matched', 'exact', '0.99', 'P1', 'ok', ...labels('confirmed', { first_name: 'Ann', last_name: 'Lee', email: 'ann@x.example', phone: "'+14155550100" })],
+    [
+      'matched',
+      'exact',
+      '0.99',
+      'P1',
+      'ok',
+      ...labels('confirmed', { first_name: 'Ann', last_name: 'Lee', email: 'ann@x.example', phone: "'+14155550100" }),
+    ],
     ['matched', 'fuzzy', '0.80', 'P9', 'wrong person', ...labels('confirmed')],
     ['unmatched', '', '0.10', '', 'no', ...labels('unverified')],
     ['unmatched', '', '0.00', '', 'should have been invalid', ...labels('unverified')],
@@ -64,7 +71,9 @@ describe('quality scoring', () => {
 describe('npm run bench:quality', () => {
   it('runs the real pipeline on a generated book and keeps matching above a floor', async () => {
     const lines: string[] = [];
-    const [report] = await qualityBench({ rows: 1500, directorySize: 6000, seeds: [11], chunkRows: 500, outDir: work, errors: 5 }, (line) => lines.push(line));
+    const [report] = await qualityBench({ rows: 1500, directorySize: 6000, seeds: [11], chunkRows: 500, outDir: work, errors: 5 }, (line) =>
+      lines.push(line),
+    );
     expect(report!.rows).toBe(1500);
     expect(report!.match.f1).toBeGreaterThan(0.99);
     expect(report!.invalid.accuracy).toBeGreaterThan(0.99);

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page, Request, WebSocket as PageSocket } from 'playwright-core';
 import { webAppHandler } from '@refinery/web';
-import { startTestApp, waitForJob, type TestApp } from '../support/app';
+import type { Browser, BrowserContext, Page, WebSocket as PageSocket, Request } from 'playwright-core';
+import { startTestApp, type TestApp, waitForJob } from '../support/app';
 import { launchChromium } from '../support/browser';
-import { REPO_ROOT, runCli, type CliRun } from '../support/cli';
+import { type CliRun, REPO_ROOT, runCli } from '../support/cli';
 
 // The web page in a real browser (Debian's Chromium through playwright-core) against every service on the embedded
 // runtime: sign in, upload with the column mapping, live progress over the WebSocket, the result preview and its
@@ -70,7 +70,10 @@ describe('the web page', () => {
     // (and the result must still be byte for byte the CLI's, which cuts the book into one chunk of 1,000 rows).
     // Started side by side; whatever started is kept for afterAll to close even when the other failed (Promise.all
     // would drop it, and an app left running keeps Jest from exiting).
-    const [app, chromium] = await Promise.allSettled([startTestApp({ directory: 'examples/directory.csv', settings: { chunker: { defaultChunkRows: 10 } } }), launchChromium()]);
+    const [app, chromium] = await Promise.allSettled([
+      startTestApp({ directory: 'examples/directory.csv', settings: { chunker: { defaultChunkRows: 10 } } }),
+      launchChromium(),
+    ]);
     if (app.status === 'fulfilled') test = app.value;
     if (chromium.status === 'fulfilled') browser = chromium.value;
     for (const started of [app, chromium]) if (started.status === 'rejected') throw started.reason;
@@ -181,7 +184,9 @@ describe('the web page', () => {
 
     // It was the socket: pushes of this job reached the page, up to its completion, while the socket stayed open,
     // and the page read GET /jobs/{id} once (when it opened the job), never polling.
-    const pushes = frames.map((frame) => JSON.parse(frame) as { type: string; job?: { jobId: string; status: string } }).filter((m) => m.type === 'job' && m.job?.jobId === jobId);
+    const pushes = frames
+      .map((frame) => JSON.parse(frame) as { type: string; job?: { jobId: string; status: string } })
+      .filter((m) => m.type === 'job' && m.job?.jobId === jobId);
     expect(pushes.length).toBeGreaterThan(0);
     expect(pushes.some((m) => m.job?.status === 'completed')).toBe(true);
     expect(frames[0]).toMatch(/^\{"type":"jobs"/);
@@ -203,15 +208,25 @@ describe('the web page', () => {
     // Labels at a glance: a colour and the word.
     const confirmed = page.locator('table.rows .badge.label-confirmed').first();
     expect(await confirmed.textContent()).toBe('confirmed');
-    expect(await confirmed.evaluate((badge) => getComputedStyle(badge).backgroundColor)).not.toBe(await page.locator('table.rows .badge.label-old').first().evaluate((badge) => getComputedStyle(badge).backgroundColor));
+    expect(await confirmed.evaluate((badge) => getComputedStyle(badge).backgroundColor)).not.toBe(
+      await page
+        .locator('table.rows .badge.label-old')
+        .first()
+        .evaluate((badge) => getComputedStyle(badge).backgroundColor),
+    );
     await expectText(page.locator('ol.history li').last(), 'Completed: 250 rows');
     await screenshot(page, 'results', true);
 
     // By status: every row shown is unmatched.
     await page.getByLabel('Match status').selectOption('unmatched');
     await page.getByRole('button', { name: 'Show rows' }).click();
-    await expectText(page.locator('#rows-message'), `Showing ${job.rows.unmatched} rows (page 1, results 1 to ${job.rows.unmatched}, status unmatched)`);
-    const statuses = await page.locator('table.rows tbody tr').evaluateAll((rows) => rows.map((row) => (row as unknown as PageElement).dataset.status));
+    await expectText(
+      page.locator('#rows-message'),
+      `Showing ${job.rows.unmatched} rows (page 1, results 1 to ${job.rows.unmatched}, status unmatched)`,
+    );
+    const statuses = await page
+      .locator('table.rows tbody tr')
+      .evaluateAll((rows) => rows.map((row) => (row as unknown as PageElement).dataset.status));
     expect(statuses).toHaveLength(job.rows.unmatched);
     expect(new Set(statuses)).toEqual(new Set(['unmatched']));
 
@@ -220,7 +235,12 @@ describe('the web page', () => {
     await page.getByLabel('A field labeled').selectOption('old');
     await page.getByRole('button', { name: 'Show rows' }).click();
     await expectText(page.locator('#rows-message'), 'a field labeled old');
-    const withOld = () => page.locator('table.rows tbody tr').evaluateAll((rows) => rows.map((row) => [(row as unknown as PageElement).dataset.row, row.querySelectorAll('.badge.label-old').length] as const));
+    const withOld = () =>
+      page
+        .locator('table.rows tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((row) => [(row as unknown as PageElement).dataset.row, row.querySelectorAll('.badge.label-old').length] as const),
+        );
     const firstPage = await withOld();
     expect(firstPage.length).toBeGreaterThan(0);
     expect(firstPage.filter(([, count]) => count === 0)).toEqual([]);
@@ -234,7 +254,10 @@ describe('the web page', () => {
   });
 
   it("downloads the result file: byte for byte the CLI's result for the same book", async () => {
-    const [download] = await Promise.all([acmePage.waitForEvent('download'), acmePage.getByRole('button', { name: 'Download the result (CSV)' }).click()]);
+    const [download] = await Promise.all([
+      acmePage.waitForEvent('download'),
+      acmePage.getByRole('button', { name: 'Download the result (CSV)' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('contacts-refined.csv');
     const downloaded = readFileSync((await download.path()) as string);
     const run = await cli.done;
@@ -253,8 +276,13 @@ describe('the web page', () => {
     await expectText(page.locator('#upload-error'), /This file cannot be used: it is not a CSV file\. not a CSV file: NUL byte/);
     expect(await page.getByRole('heading', { name: 'Check the columns' }).isVisible()).toBe(false);
 
-    await page.getByLabel('Choose a CSV file').setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from('id,notes\n1,call back\n2,moved away\n') });
-    await expectText(page.locator('#mapping-problem'), /This mapping cannot be used: no usable header: found "id", "notes"; need first_name and last_name/);
+    await page
+      .getByLabel('Choose a CSV file')
+      .setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from('id,notes\n1,call back\n2,moved away\n') });
+    await expectText(
+      page.locator('#mapping-problem'),
+      /This mapping cannot be used: no usable header: found "id", "notes"; need first_name and last_name/,
+    );
     expect(await page.getByRole('button', { name: 'Start matching' }).isDisabled()).toBe(true);
     // Mapping the columns by hand makes it usable.
     await page.getByLabel('Column 1: id').selectOption('full_name');
@@ -380,6 +408,7 @@ describe('the web page', () => {
     await signIn(page, GLOBEX);
     await expectHeading(page, 'Job not found');
     await expectText(page.locator('main [role=alert]'), 'There is no such job for your account');
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, not the DOM property.
     const text = await page.locator('main').innerText();
     expect(text).not.toContain('contacts.csv');
     expect(await page.locator('.job-details, table.rows, .summary').count()).toBe(0);
@@ -467,7 +496,14 @@ describe('the web page', () => {
       const apiOrigin = new URL(test.app.url).origin;
       const toApi = seen.filter((url) => new URL(url).origin === apiOrigin).map((url) => new URL(url).pathname);
       // The calls crossed origins: the mapping preview, the job, the presigned upload and the rows all went to the API.
-      expect(toApi).toEqual(expect.arrayContaining(['/jobs', '/column-mappings/preview', expect.stringMatching(/^\/_objects\/.*\/input\.csv$/), expect.stringMatching(/^\/jobs\/job_[^/]+\/rows$/)]));
+      expect(toApi).toEqual(
+        expect.arrayContaining([
+          '/jobs',
+          '/column-mappings/preview',
+          expect.stringMatching(/^\/_objects\/.*\/input\.csv$/),
+          expect.stringMatching(/^\/jobs\/job_[^/]+\/rows$/),
+        ]),
+      );
       expect(seen.filter((url) => ![new URL(staticUrl).origin, apiOrigin].includes(new URL(url).origin))).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { subscriptionPattern, type ServiceDeclaration, type Subscription } from '@refinery/runtime';
+import { type ServiceDeclaration, type Subscription, subscriptionPattern } from '@refinery/runtime';
 import { settingProblems } from './lambda-settings';
 import { declarationOf } from './services';
 import { ZipArchive } from './zip-archive';
@@ -148,7 +148,10 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   chunker: {
     buckets: {},
     tables: ['PlansTable'],
-    reads: ({ state }) => [objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')), objectsOf(outputOf(state, 'mailchimp-sync', 'ImportsBucketName'))],
+    reads: ({ state }) => [
+      objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')),
+      objectsOf(outputOf(state, 'mailchimp-sync', 'ImportsBucketName')),
+    ],
   },
   matcher: {
     buckets: { ChunksBucket: 7 },
@@ -161,7 +164,11 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
     ],
   },
   labeler: { buckets: { ChunksBucket: 7 }, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))] },
-  merger: { buckets: { ResultsBucket: 30 }, tables: ['LedgerTable'], reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName'))] },
+  merger: {
+    buckets: { ResultsBucket: 30 },
+    tables: ['LedgerTable'],
+    reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName'))],
+  },
   notifier: { buckets: {}, tables: ['SubscriptionsTable'], reads: () => [] },
   // The merger's results (the write-back reads a completed job's result file), by the merger's own naming.
   'mailchimp-sync': {
@@ -206,14 +213,21 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
   });
 
   const functionOf = (handlerName: string): [string, Json] =>
-    single(template, 'AWS::Lambda::Function', `with handler src/lambda.${handlerName}`, (properties) => properties.Handler === `src/lambda.${handlerName}`);
+    single(
+      template,
+      'AWS::Lambda::Function',
+      `with handler src/lambda.${handlerName}`,
+      (properties) => properties.Handler === `src/lambda.${handlerName}`,
+    );
   const functions = (): [string, Json][] => ofType(template, 'AWS::Lambda::Function').map(([id, resource]) => [id, resource.Properties ?? {}]);
   const environmentOf = (properties: Json): Json => {
     const environment = properties.Environment;
     return isRecord(environment) && isRecord(environment.Variables) ? environment.Variables : {};
   };
   const mappingOf = (functionId: string): Json =>
-    single(template, 'AWS::Lambda::EventSourceMapping', `for ${functionId}`, (properties) => isDeepStrictEqual(properties.FunctionName, getAtt(functionId, 'Arn')))[1];
+    single(template, 'AWS::Lambda::EventSourceMapping', `for ${functionId}`, (properties) =>
+      isDeepStrictEqual(properties.FunctionName, getAtt(functionId, 'Arn')),
+    )[1];
   const queueIdOf = (key: string): string => {
     const queueId = getAttId(mappingOf(functionOf(key)[0]).EventSourceArn);
     if (!queueId) throw new Error(`the event source of ${key} is not a queue of this stack`);
@@ -236,7 +250,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       ...(declaration.http ? ['src/lambda.api'] : []),
       ...(declaration.websocket ? ['src/lambda.socket'] : []),
     ].sort();
-    expect(functions().map(([, properties]) => properties.Handler).sort()).toEqual(expected);
+    expect(
+      functions()
+        .map(([, properties]) => properties.Handler)
+        .sort(),
+    ).toEqual(expected);
     const sizes = [
       ...subscriptions.map(([key, subscription]) => [key, subscription.function] as const),
       ...(declaration.http ? [['api', declaration.http.function] as const] : []),
@@ -244,7 +262,13 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     ];
     for (const [key, size] of sizes) {
       const [id, properties] = functionOf(key);
-      expect({ function: key, Runtime: properties.Runtime, Architectures: properties.Architectures, Timeout: properties.Timeout, MemorySize: properties.MemorySize }).toEqual({
+      expect({
+        function: key,
+        Runtime: properties.Runtime,
+        Architectures: properties.Architectures,
+        Timeout: properties.Timeout,
+        MemorySize: properties.MemorySize,
+      }).toEqual({
         function: key,
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
@@ -292,7 +316,10 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       const [, lambda] = functionOf(key);
       expect(queue.VisibilityTimeout).toBe(subscription.queue.visibilityTimeoutSeconds);
       expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(lambda.Timeout));
-      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(deadLetterQueueIdOf(key), 'Arn'), maxReceiveCount: subscription.queue.maxReceiveCount });
+      expect(queue.RedrivePolicy).toEqual({
+        deadLetterTargetArn: getAtt(deadLetterQueueIdOf(key), 'Arn'),
+        maxReceiveCount: subscription.queue.maxReceiveCount,
+      });
       expect(queue.SqsManagedSseEnabled ?? Boolean(queue.KmsMasterKeyId)).toBe(true);
 
       const deadLetterQueue = propertiesOf(template, deadLetterQueueIdOf(key), 'AWS::SQS::Queue');
@@ -303,7 +330,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect(Number(queue.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_SECONDS)).toBeLessThan(DLQ_RETENTION_SECONDS);
     });
 
-    test('is routed by a rule whose pattern is its declared events and sources, on the project bus (S3\'s: the default bus, own bucket)', () => {
+    test("is routed by a rule whose pattern is its declared events and sources, on the project bus (S3's: the default bus, own bucket)", () => {
       const [, rule] = ruleOf(key);
       expect(rule.State).toBe('ENABLED');
       expect(asList(rule.Targets)).toEqual([{ Id: 'queue', Arn: getAtt(queueIdOf(key), 'Arn') }]);
@@ -317,7 +344,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         const bucketId = isRecord(names[0]) ? names[0].Ref : undefined;
         expect(Object.keys(own.buckets)).toContain(bucketId);
         expect(pattern).toEqual(subscriptionPattern(subscription, ref(String(bucketId))));
-        expect(propertiesOf(template, String(bucketId), 'AWS::S3::Bucket').NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+        expect(propertiesOf(template, String(bucketId), 'AWS::S3::Bucket').NotificationConfiguration).toEqual({
+          EventBridgeConfiguration: { EventBridgeEnabled: true },
+        });
       } else {
         expect(rule.EventBusName).toBe(busName);
         expect(pattern).toEqual({
@@ -330,7 +359,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     test('lets only its rule send to its queue', () => {
       const queueId = queueIdOf(key);
       const [ruleId] = ruleOf(key);
-      const [, policy] = single(template, 'AWS::SQS::QueuePolicy', `for ${queueId}`, (properties) => asList(properties.Queues).some((queue) => isDeepStrictEqual(queue, ref(queueId))));
+      const [, policy] = single(template, 'AWS::SQS::QueuePolicy', `for ${queueId}`, (properties) =>
+        asList(properties.Queues).some((queue) => isDeepStrictEqual(queue, ref(queueId))),
+      );
       expect(policy.Queues).toEqual([ref(queueId)]);
       const document = policy.PolicyDocument as Json;
       expect(asList(document.Statement)).toEqual([
@@ -347,7 +378,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     test('alarms as soon as its dead-letter queue holds a message', () => {
       const deadLetterQueueId = deadLetterQueueIdOf(key);
       const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', `on ${deadLetterQueueId}`, (properties) =>
-        asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'QueueName', Value: getAtt(deadLetterQueueId, 'QueueName') })),
+        asList(properties.Dimensions).some((dimension) =>
+          isDeepStrictEqual(dimension, { Name: 'QueueName', Value: getAtt(deadLetterQueueId, 'QueueName') }),
+        ),
       );
       expect(alarm).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -367,7 +400,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       const encryption = asList((properties.BucketEncryption as Json | undefined)?.ServerSideEncryptionConfiguration);
       expect({ bucket: id, encryption }).toEqual({
         bucket: id,
-        encryption: [expect.objectContaining({ ServerSideEncryptionByDefault: expect.objectContaining({ SSEAlgorithm: expect.stringMatching(/^(AES256|aws:kms)$/) }) })],
+        encryption: [
+          expect.objectContaining({
+            ServerSideEncryptionByDefault: expect.objectContaining({ SSEAlgorithm: expect.stringMatching(/^(AES256|aws:kms)$/) }),
+          }),
+        ],
       });
       expect({ bucket: id, block: properties.PublicAccessBlockConfiguration }).toEqual({
         bucket: id,
@@ -377,7 +414,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       const tlsOnly = asList((policy.PolicyDocument as Json).Statement).filter((statement) => {
         const condition = isRecord(statement) && isRecord(statement.Condition) && isRecord(statement.Condition.Bool) ? statement.Condition.Bool : {};
         // The framework writes the condition value as a boolean, serverless.yml files as a string.
-        return isRecord(statement) && statement.Effect === 'Deny' && statement.Principal === '*' && String(condition['aws:SecureTransport']) === 'false';
+        return (
+          isRecord(statement) && statement.Effect === 'Deny' && statement.Principal === '*' && String(condition['aws:SecureTransport']) === 'false'
+        );
       });
       expect({ bucket: id, tlsOnly: tlsOnly.length }).toEqual({ bucket: id, tlsOnly: 1 });
       if (id === 'ServerlessDeploymentBucket') continue;
@@ -409,7 +448,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
 
   test('grants no wildcard action, and only what it needs on its own resources and the documented reads', () => {
     // The one role the framework makes; nothing else in the stack grants anything.
-    expect(Object.values(template.Resources).filter((resource) => resource.Type.startsWith('AWS::IAM::')).map((resource) => resource.Type)).toEqual(['AWS::IAM::Role']);
+    expect(
+      Object.values(template.Resources)
+        .filter((resource) => resource.Type.startsWith('AWS::IAM::'))
+        .map((resource) => resource.Type),
+    ).toEqual(['AWS::IAM::Role']);
     const role = propertiesOf(template, 'IamRoleLambdaExecution', 'AWS::IAM::Role');
     expect(role).not.toHaveProperty('ManagedPolicyArns');
     const statements = asList(role.Policies).flatMap((policy) => asList(((policy as Json).PolicyDocument as Json).Statement)) as Json[];
@@ -422,7 +465,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const subscriptionQueues = new Set(subscriptions.map(([key]) => queueIdOf(key)));
     // Posting to the connections of its own WebSocket API, on its own stage (never the framework's grant on every API).
     const socketApis = ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET');
-    const ownConnections = socketApis.map(([api]) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${api}}/${STAGE}/POST/@connections/*`);
+    const ownConnections = socketApis.map(
+      ([api]) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${api}}/${STAGE}/POST/@connections/*`,
+    );
     // The framework's CloudWatch Logs grant: this service's log groups (/aws/lambda/refinery-<name>-<stage>-<fn>),
     // their streams, by prefix.
     const logGroups = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/refinery-${name}-${STAGE}`;
@@ -432,10 +477,20 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const classify = (resource: unknown): [string, readonly string[]] | undefined => {
       const arnOf = getAttId(resource);
       if (arnOf && ownBuckets.has(arnOf)) return ['own bucket', ['s3:ListBucket']];
-      if (arnOf && ownTables.has(arnOf)) return ['own table', [
-        'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem',
-        'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-      ]];
+      if (arnOf && ownTables.has(arnOf))
+        return [
+          'own table',
+          [
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+        ];
       if (arnOf && subscriptionQueues.has(arnOf)) return ['own queue', EVENT_SOURCE_ACTIONS];
       if (resource === busArn) return ['project bus', ['events:PutEvents']];
       const text = isRecord(resource) && typeof resource['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : undefined;
@@ -472,10 +527,12 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect({ bucket, actions: grantedOn(sub(`\${${bucket}.Arn}/*`)) }).toEqual({ bucket, actions: OWN_OBJECT_ACTIONS });
     }
     for (const table of own.tables) expect(grantedOn(getAtt(table, 'Arn'))).toContain('dynamodb:GetItem');
-    for (const queue of subscriptionQueues) expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: EVENT_SOURCE_ACTIONS });
+    for (const queue of subscriptionQueues)
+      expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: EVENT_SOURCE_ACTIONS });
     expect(grantedOn(busArn)).toEqual(['events:PutEvents']);
     for (const read of reads) expect({ read, actions: grantedOn(sub(read)) }).toEqual({ read, actions: ['s3:GetObject'] });
-    for (const connections of ownConnections) expect({ connections, actions: grantedOn(sub(connections)) }).toEqual({ connections, actions: ['execute-api:ManageConnections'] });
+    for (const connections of ownConnections)
+      expect({ connections, actions: grantedOn(sub(connections)) }).toEqual({ connections, actions: ['execute-api:ManageConnections'] });
     expect(ownConnections).toHaveLength(declaration.websocket ? 1 : 0);
   });
 
@@ -483,11 +540,21 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const routes = declaration.http.routes;
     test('serves exactly its declared HTTP routes, all on its api function', () => {
       const [api] = single(template, 'AWS::ApiGatewayV2::Api', 'HTTP API', (properties) => properties.ProtocolType === 'HTTP');
-      const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((properties) => isDeepStrictEqual(properties.ApiId, ref(api)));
+      const ofApi = (type: string) =>
+        ofType(template, type)
+          .map(([, resource]) => resource.Properties ?? {})
+          .filter((properties) => isDeepStrictEqual(properties.ApiId, ref(api)));
       const served = ofApi('AWS::ApiGatewayV2::Route');
       expect(served.map((route) => route.RouteKey).sort()).toEqual([...routes].sort());
       const integrations = ofApi('AWS::ApiGatewayV2::Integration');
-      expect(integrations).toEqual([expect.objectContaining({ ApiId: ref(api), IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAtt(functionOf('api')[0], 'Arn') })]);
+      expect(integrations).toEqual([
+        expect.objectContaining({
+          ApiId: ref(api),
+          IntegrationType: 'AWS_PROXY',
+          PayloadFormatVersion: '2.0',
+          IntegrationUri: getAtt(functionOf('api')[0], 'Arn'),
+        }),
+      ]);
     });
   } else {
     test('serves no HTTP API (it declares none)', () => {
@@ -500,28 +567,38 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     test('serves exactly its declared WebSocket routes on its socket function, at the stage its functions post to', () => {
       const [api, properties] = single(template, 'AWS::ApiGatewayV2::Api', 'WebSocket API', (candidate) => candidate.ProtocolType === 'WEBSOCKET');
       expect(properties.RouteSelectionExpression).toBe('$request.body.action');
-      const ofApi = (type: string) => ofType(template, type).map(([, resource]) => resource.Properties ?? {}).filter((candidate) => isDeepStrictEqual(candidate.ApiId, ref(api)));
-      expect(ofApi('AWS::ApiGatewayV2::Route').map((route) => route.RouteKey).sort()).toEqual([...routes].sort());
+      const ofApi = (type: string) =>
+        ofType(template, type)
+          .map(([, resource]) => resource.Properties ?? {})
+          .filter((candidate) => isDeepStrictEqual(candidate.ApiId, ref(api)));
+      expect(
+        ofApi('AWS::ApiGatewayV2::Route')
+          .map((route) => route.RouteKey)
+          .sort(),
+      ).toEqual([...routes].sort());
       const integrations = ofApi('AWS::ApiGatewayV2::Integration');
       expect(integrations).toEqual([expect.objectContaining({ IntegrationType: 'AWS_PROXY' })]);
       expect(show(integrations[0]?.IntegrationUri)).toContain(show(getAtt(functionOf('socket')[0], 'Arn')));
       expect(ofApi('AWS::ApiGatewayV2::Stage')).toEqual([expect.objectContaining({ StageName: STAGE })]);
       // Every function posts to this API's stage, and clients are told where it is.
       const endpoint = sub(`https://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`);
-      for (const [id, lambda] of functions()) expect({ function: id, WEBSOCKET_ENDPOINT: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, WEBSOCKET_ENDPOINT: endpoint });
+      for (const [id, lambda] of functions())
+        expect({ function: id, WEBSOCKET_ENDPOINT: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({
+          function: id,
+          WEBSOCKET_ENDPOINT: endpoint,
+        });
       expect(template.Outputs?.WebSocketUrl).toMatchObject({ Value: sub(`wss://\${${api}}.execute-api.\${AWS::Region}.amazonaws.com/${STAGE}`) });
     });
   } else {
     test('serves no WebSocket API (it declares none)', () => {
       expect(ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET')).toEqual([]);
-      for (const [id, lambda] of functions()) expect({ function: id, endpoint: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, endpoint: undefined });
+      for (const [id, lambda] of functions())
+        expect({ function: id, endpoint: environmentOf(lambda).WEBSOCKET_ENDPOINT }).toEqual({ function: id, endpoint: undefined });
     });
   }
 
   test('bundles every handler into a package without better-sqlite3 or the local runtime', () => {
-    const artifacts = new Set(
-      functions().map(([, properties]) => basename(String((properties.Code as Json).S3Key))),
-    );
+    const artifacts = new Set(functions().map(([, properties]) => basename(String((properties.Code as Json).S3Key))));
     for (const artifact of artifacts) {
       const zip = ZipArchive.open(packagedFile(`services/${name}/.serverless/${artifact}`, [`services/${name}/serverless.js`]));
       const offending = zip.names.filter((entry) => /better-sqlite3|local-runtime|\.node$/.test(entry));
@@ -594,7 +671,12 @@ describe('services/platform, packaged', () => {
   test('has no functions, and its deployment bucket is private and encrypted', () => {
     expect(ofType(template, 'AWS::Lambda::Function')).toEqual([]);
     const bucket = propertiesOf(template, 'ServerlessDeploymentBucket', 'AWS::S3::Bucket');
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.BucketEncryption).toBeDefined();
   });
 });

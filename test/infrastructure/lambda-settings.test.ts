@@ -54,8 +54,12 @@ describe('Lambda settings', () => {
 
   it('tells the matcher it needs the directory when its provider chain uses it', async () => {
     const settings = { EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'chunks', NICKNAMES_TABLE: 'nicknames' };
-    expect(await refusal('matcher', settings)).toBe('invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV');
-    expect(await refusal('matcher', { ...settings, DIRECTORY_BUCKET: 'directory', DIRECTORY_KEY: 'people.csv' })).toContain('AWS calls are off in this test');
+    expect(await refusal('matcher', settings)).toBe(
+      'invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV',
+    );
+    expect(await refusal('matcher', { ...settings, DIRECTORY_BUCKET: 'directory', DIRECTORY_KEY: 'people.csv' })).toContain(
+      'AWS calls are off in this test',
+    );
   });
 
   it('starts with valid settings and defaults the optional ones', async () => {

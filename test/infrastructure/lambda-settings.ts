@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsPlatform, type AwsClients } from '@refinery/aws-runtime';
+import { type AwsClients, awsPlatform } from '@refinery/aws-runtime';
 import { composeService } from '@refinery/runtime';
 import { SERVICE_IMPLEMENTATIONS } from './services';
 

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { bucketNameTemplate, serverlessConfiguration } from '@refinery/serverless-config';
 import type { ReadDeclaration, SettingDeclaration } from '@refinery/runtime';
+import { bucketNameTemplate, serverlessConfiguration } from '@refinery/serverless-config';
 import { requiredSettings } from './lambda-settings';
-import { SERVICE_NAMES, declarationOf, environmentNamesOf } from './services';
+import { declarationOf, environmentNamesOf, SERVICE_NAMES } from './services';
 
 // Each service's Serverless Framework configuration is generated from its declaration (src/definition.ts) by
 // @refinery/serverless-config (whose own tests check what it generates); this checks that every service's
@@ -55,7 +55,11 @@ describe('services/<name>/serverless.js', () => {
     for (const name of SERVICE_NAMES) {
       const files = readdirSync(join(ROOT, 'services', name)).filter((file) => /^(serverless\.|service\.json$)/.test(file));
       expect({ service: name, files }).toEqual({ service: name, files: ['serverless.js'] });
-      expect(readFileSync(join(ROOT, configurationPath(name)), 'utf8').split('\n').filter(Boolean).length).toBeLessThanOrEqual(4);
+      expect(
+        readFileSync(join(ROOT, configurationPath(name)), 'utf8')
+          .split('\n')
+          .filter(Boolean).length,
+      ).toBeLessThanOrEqual(4);
     }
   });
 });
@@ -148,8 +152,12 @@ describe('serverless-compose.yml', () => {
         conventional += 1;
         const owner = configurations.get(read.ownedBy.service) as Json;
         const bucketId = `${read.ownedBy.bucket.charAt(0).toUpperCase()}${read.ownedBy.bucket.slice(1)}Bucket`;
-        expect(record(owner, 'resources', 'Resources', bucketId, 'Properties', 'BucketName')).toEqual({ 'Fn::Sub': bucketNameTemplate(read.ownedBy.service, read.ownedBy.bucket) });
-        expect(strings(configurations.get(name))).toContain(`arn:\${AWS::Partition}:s3:::${bucketNameTemplate(read.ownedBy.service, read.ownedBy.bucket)}/*`);
+        expect(record(owner, 'resources', 'Resources', bucketId, 'Properties', 'BucketName')).toEqual({
+          'Fn::Sub': bucketNameTemplate(read.ownedBy.service, read.ownedBy.bucket),
+        });
+        expect(strings(configurations.get(name))).toContain(
+          `arn:\${AWS::Partition}:s3:::${bucketNameTemplate(read.ownedBy.service, read.ownedBy.bucket)}/*`,
+        );
       }
     }
     expect(conventional).toBe(2); // ingest and mailchimp-sync read the merger's results
@@ -169,7 +177,8 @@ describe('docs/deploy.md', () => {
     for (const name of names) {
       const configuration = await loadConfiguration(configurationPath(name));
       for (const text of strings(configuration)) for (const match of text.matchAll(/\$\{param:(\w+)/g)) params.add(match[1] as string);
-      if (isRecord(configuration.params) && isRecord(configuration.params.default)) for (const param of Object.keys(configuration.params.default)) params.add(param);
+      if (isRecord(configuration.params) && isRecord(configuration.params.default))
+        for (const param of Object.keys(configuration.params.default)) params.add(param);
     }
     const missing = [...new Set([...variables, ...params])].filter((word) => !mentioned(word));
     expect(missing).toEqual([]);
@@ -182,7 +191,8 @@ describe('docs/deploy.md', () => {
       const settings = [...(await requiredSettings(name)), ...environmentNamesOf(declaration)];
       missing.push(...[...new Set(settings)].filter((setting) => !mentioned(setting)).map((setting) => `${name}: ${setting}`));
       for (const [key, setting] of Object.entries(declaration.settings as Record<string, SettingDeclaration>)) {
-        if (setting.default !== undefined && !deployDoc.includes(String(setting.default))) missing.push(`${name}: the default of ${key} (${String(setting.default)})`);
+        if (setting.default !== undefined && !deployDoc.includes(String(setting.default)))
+          missing.push(`${name}: the default of ${key} (${String(setting.default)})`);
       }
     }
     expect(missing).toEqual([]);

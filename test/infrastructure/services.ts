@@ -5,7 +5,14 @@ import { mailchimpSyncService } from '@refinery/mailchimp-sync';
 import { matcherService } from '@refinery/matcher';
 import { mergerService } from '@refinery/merger';
 import { notifierService } from '@refinery/notifier';
-import { bucketEnvName, settingEnvName, tableEnvName, type ServiceDeclaration, type ServiceImplementation, type SettingDeclaration } from '@refinery/runtime';
+import {
+  bucketEnvName,
+  type ServiceDeclaration,
+  type ServiceImplementation,
+  type SettingDeclaration,
+  settingEnvName,
+  tableEnvName,
+} from '@refinery/runtime';
 
 /** Every service, by the name of its folder under services/. */
 export const SERVICE_IMPLEMENTATIONS: Readonly<Record<string, ServiceImplementation<ServiceDeclaration, object>>> = {

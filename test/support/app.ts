@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, startLocalApp, type JobView, type LocalApp, type LocalAppOptions } from '@refinery/cli';
+import { ApiClient, type JobView, type LocalApp, type LocalAppOptions, startLocalApp } from '@refinery/cli';
 
 export const TEST_TOKENS = 'acme:token-acme-0001,globex:token-globex-0002';
 

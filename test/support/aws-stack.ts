@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiGatewaySocketConnections, DynamoTable, S3ObjectStore, SqsQueues } from '@refinery/aws-adapters';
-import { awsClients, awsPlatform, type AwsClients } from '@refinery/aws-runtime';
+import { type AwsClients, awsClients, awsPlatform } from '@refinery/aws-runtime';
 import { chunkerService } from '@refinery/chunker';
 import { ingestService } from '@refinery/ingest';
 import { labelerService } from '@refinery/labeler';
@@ -15,24 +15,24 @@ import { loadBundledNicknames } from '@refinery/nicknames';
 import { notifierService } from '@refinery/notifier';
 import {
   composeService,
-  subscriptionQueueNames,
   type HttpApiHandler,
   type RunnableService,
   type RunnableSubscription,
   type ServiceDeclaration,
   type ServiceImplementation,
+  subscriptionQueueNames,
   type WebSocketEvent,
   type WebSocketHandler,
   type WebSocketResult,
 } from '@refinery/runtime';
 import {
-  EventBridgeStandIn,
-  EventSourcePoller,
-  apiEvent,
-  startAwsEmulators,
-  testContext,
   type ApiEventInput,
   type AwsEmulators,
+  apiEvent,
+  EventBridgeStandIn,
+  EventSourcePoller,
+  startAwsEmulators,
+  testContext,
 } from '@refinery/test-support';
 import { SocketManagementStandIn } from './socket-management-stand-in';
 
@@ -104,19 +104,32 @@ async function startParts(options: AwsStackOptions, stops: (() => Promise<void> 
     s3: new S3Client(emulators.clientConfig('s3')),
     sqs: new SQSClient(emulators.clientConfig('sqs')),
     dynamodb: new DynamoDBClient(emulators.clientConfig('dynamodb')),
-    eventBridge: new EventBridgeClient({ endpoint: busEndpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    eventBridge: new EventBridgeClient({
+      endpoint: busEndpoint,
+      region: emulators.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
   });
   const queues = new SqsQueues({ client: clients.sqs });
   const pollers: EventSourcePoller[] = [];
   const failures: unknown[] = [];
 
-  for (const bucket of [RESOURCES.uploadsBucket, RESOURCES.matcherChunksBucket, RESOURCES.directoryBucket, RESOURCES.labelerChunksBucket, RESOURCES.resultsBucket]) {
+  for (const bucket of [
+    RESOURCES.uploadsBucket,
+    RESOURCES.matcherChunksBucket,
+    RESOURCES.directoryBucket,
+    RESOURCES.labelerChunksBucket,
+    RESOURCES.resultsBucket,
+  ]) {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   for (const table of [RESOURCES.jobsTable, RESOURCES.plansTable, RESOURCES.nicknamesTable, RESOURCES.ledgerTable, RESOURCES.subscriptionsTable]) {
     await emulators.createTable(table);
   }
-  await new S3ObjectStore({ client: clients.s3 }).put({ bucket: RESOURCES.directoryBucket, key: 'directory.csv' }, readFileSync(options.directoryCsvPath));
+  await new S3ObjectStore({ client: clients.s3 }).put(
+    { bucket: RESOURCES.directoryBucket, key: 'directory.csv' },
+    readFileSync(options.directoryCsvPath),
+  );
   await seedNicknames(new DynamoTable({ client: clients.dynamodb, tableName: RESOURCES.nicknamesTable }), loadBundledNicknames(), 'bundled');
 
   const sockets = new SocketManagementStandIn();
@@ -130,11 +143,19 @@ async function startParts(options: AwsStackOptions, stops: (() => Promise<void> 
       awsPlatform({ ...common, ...environment }, clients, {
         sockets: (endpoint) =>
           new ApiGatewaySocketConnections({
-            client: new ApiGatewayManagementApiClient({ endpoint, region: emulators.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+            client: new ApiGatewayManagementApiClient({
+              endpoint,
+              region: emulators.region,
+              credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+            }),
           }),
       }),
     );
-  const ingest = await onAws(ingestService, { UPLOADS_BUCKET: RESOURCES.uploadsBucket, JOBS_TABLE: RESOURCES.jobsTable, REFINERY_API_TOKENS: options.apiTokens });
+  const ingest = await onAws(ingestService, {
+    UPLOADS_BUCKET: RESOURCES.uploadsBucket,
+    JOBS_TABLE: RESOURCES.jobsTable,
+    REFINERY_API_TOKENS: options.apiTokens,
+  });
   const notifier = await onAws(notifierService, {
     SUBSCRIPTIONS_TABLE: RESOURCES.subscriptionsTable,
     REFINERY_API_TOKENS: options.apiTokens,
@@ -200,7 +221,12 @@ async function startParts(options: AwsStackOptions, stops: (() => Promise<void> 
         time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: emulators.region,
         resources: [`arn:aws:s3:::${notice.bucket}`],
-        detail: { version: '0', bucket: { name: notice.bucket }, object: { key: encodeURIComponent(notice.key).replace(/%2F/g, '/') }, reason: 'PutObject' },
+        detail: {
+          version: '0',
+          bucket: { name: notice.bucket },
+          object: { key: encodeURIComponent(notice.key).replace(/%2F/g, '/') },
+          reason: 'PutObject',
+        },
       })
       .catch((error: unknown) => failures.push(error));
   });

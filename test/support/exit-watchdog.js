@@ -1,4 +1,3 @@
-'use strict';
 // A Jest reporter that turns "Jest did not exit" into a failure. Jest waits for the event loop to drain after the last
 // test; a server, browser, emulator or timer that a test left open (typically when its set-up failed half-way) keeps
 // the run alive forever, and CI would only see a time-out. After the run completes this gives the process

@@ -8,7 +8,18 @@ export const PEOPLE: Candidate[] = [
   person('P4', 'Ana', 'Souza', 'ana.souza@example.net', '+16175550177', 'Initech', 'Boston', 'MA', '02108', '1985-12-24'),
 ];
 
-function person(id: string, first: string, last: string, email: string, phone: string, company: string, city: string, state: string, postcode: string, birth: string): Candidate {
+function person(
+  id: string,
+  first: string,
+  last: string,
+  email: string,
+  phone: string,
+  company: string,
+  city: string,
+  state: string,
+  postcode: string,
+  birth: string,
+): Candidate {
   return {
     id,
     fields: { first_name: first, last_name: last, email, phone, company, city, state, postcode, country: 'US', birth_date: birth },

@@ -36,7 +36,9 @@ export class SocketManagementStandIn {
         if (!match || request.method !== 'POST') {
           response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
         } else if (!inbox) {
-          response.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end(JSON.stringify({ message: 'Gone' }));
+          response
+            .writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' })
+            .end(JSON.stringify({ message: 'Gone' }));
         } else {
           inbox.push(Buffer.concat(chunks).toString('utf8'));
           response.writeHead(200, { 'content-type': 'application/json' }).end('{}');

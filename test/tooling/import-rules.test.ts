@@ -42,7 +42,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 test('catch a service importing another service, a lib importing a service or an app, and a service importing an app', () => {
   dir = workspace({
     'services/alpha/package.json': pkg('@x/alpha'),
-    'services/alpha/src/index.ts': "import { beta } from '../../beta/src/index';\nimport { cli } from '../../../apps/cli/src/index';\nexport const alpha = [beta, cli];\n",
+    'services/alpha/src/index.ts':
+      "import { beta } from '../../beta/src/index';\nimport { cli } from '../../../apps/cli/src/index';\nexport const alpha = [beta, cli];\n",
     'services/beta/package.json': pkg('@x/beta'),
     'services/beta/src/index.ts': 'export const beta = 1;\n',
     'libs/common/package.json': pkg('@x/common'),
@@ -60,7 +61,8 @@ test('catch a service importing another service, a lib importing a service or an
 test('catch a package a workspace does not declare, and a development package imported by code that runs', () => {
   dir = workspace({
     'libs/common/package.json': pkg('@x/common', { zod: '*' }, { nock: '*' }),
-    'libs/common/src/index.ts': "import { z } from 'zod';\nimport { Command } from 'commander';\nimport nock from 'nock';\nexport const common = [z, Command, nock];\n",
+    'libs/common/src/index.ts':
+      "import { z } from 'zod';\nimport { Command } from 'commander';\nimport nock from 'nock';\nexport const common = [z, Command, nock];\n",
     // Tests may use what the workspace declares for development.
     'libs/common/test/index.test.ts': "import nock from 'nock';\nexport const used = nock;\n",
     // The test-only libraries may build on test tools.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // The command runs from its build, dist/refinery.js (npm install builds it). In a development checkout, where esbuild
 // is installed, a source newer than the build rebuilds it first, so what runs is always what is written.
 const { build, isStale, OUT } = require('../build.js');
@@ -13,7 +13,8 @@ async function command() {
   }
   if (isStale()) {
     if (canBuild) await build();
-    else if (!require('node:fs').existsSync(OUT)) throw new Error('the command is not built: run `npm install` (or `npm run build`) at the repository root');
+    else if (!require('node:fs').existsSync(OUT))
+      throw new Error('the command is not built: run `npm install` (or `npm run build`) at the repository root');
   }
   return require(OUT);
 }
@@ -25,7 +26,7 @@ command()
       process.exitCode = code;
     },
     (error) => {
-      process.stderr.write(`refinery: ${error && error.message ? error.message : String(error)}\n`);
+      process.stderr.write(`refinery: ${error?.message ? error.message : String(error)}\n`);
       process.exitCode = 1;
     },
   );

@@ -2,17 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ContactProvider } from '@refinery/matching';
 import type { Queues } from '@refinery/ports';
-import { buildProviderChain, parseProviderChain } from '@refinery/providers';
+import { buildProviderChain, type ProviderChainConfig, parseProviderChain } from '@refinery/providers';
 import { Command, InvalidArgumentError } from 'commander';
 import {
-  OperatorError,
   describeDeadLetter,
   formatDeadLetters,
   formatSummaries,
   listDeadLetters,
+  OperatorError,
   openQueues,
-  subscriptionQueues,
   type QueueLocation,
+  subscriptionQueues,
 } from './dlq';
 import { enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
 import { startLocalApp } from './local-app';
@@ -44,7 +44,7 @@ function resolveProviders(option: string | undefined): ProviderChainOption | und
   if (file === undefined || file === '') return undefined;
   const path = resolve(file);
   if (!existsSync(path)) throw new InputError(`the provider chain file ${path} does not exist (--providers FILE or REFINERY_PROVIDERS)`);
-  let config;
+  let config: ProviderChainConfig;
   try {
     config = parseProviderChain(readFileSync(path, 'utf8'), path);
   } catch (error) {
@@ -172,9 +172,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await app.close();
     });
 
-  const dlq = program
-    .command('dlq')
-    .description('inspect and redrive dead-letter queues, on the local mode (--data-dir) or on AWS (--aws --stage)');
+  const dlq = program.command('dlq').description('inspect and redrive dead-letter queues, on the local mode (--data-dir) or on AWS (--aws --stage)');
   const withLocation = (command: Command): Command =>
     command
       .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
@@ -199,7 +197,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       await withQueues(options, async (queues, location) => {
         const views = [];
         for (const entry of subscriptionQueues(location, service, options.subscription)) {
-          for (const message of await queues.peek(entry.deadLetterQueue, options.limit)) views.push({ subscription: entry.subscription, ...describeDeadLetter(message) });
+          for (const message of await queues.peek(entry.deadLetterQueue, options.limit))
+            views.push({ subscription: entry.subscription, ...describeDeadLetter(message) });
         }
         process.stdout.write(`${options.json ? JSON.stringify(views, null, 2) : formatDeadLetters(views)}\n`);
       });

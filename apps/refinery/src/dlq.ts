@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Queues, QueueMessage } from '@refinery/ports';
+import type { QueueMessage, Queues } from '@refinery/ports';
 import { subscriptionQueueNames } from '@refinery/runtime';
 import { SERVICE_DECLARATIONS } from './services';
 
@@ -89,7 +89,10 @@ export interface DeadLetterView {
 }
 
 export function describeDeadLetter(message: QueueMessage): DeadLetterView {
-  let event: { 'detail-type'?: string; detail?: { metadata?: { tenantId?: string; jobId?: string }; data?: { chunk?: { index: number }; rows?: { first: number; count: number } } } } = {};
+  let event: {
+    'detail-type'?: string;
+    detail?: { metadata?: { tenantId?: string; jobId?: string }; data?: { chunk?: { index: number }; rows?: { first: number; count: number } } };
+  } = {};
   try {
     event = JSON.parse(message.body);
   } catch {
@@ -110,7 +113,13 @@ export function describeDeadLetter(message: QueueMessage): DeadLetterView {
 }
 
 export function formatSummaries(summaries: readonly DeadLetterSummary[]): string {
-  const rows = summaries.map((s) => [`${s.service}/${s.subscription}`, String(s.waiting), String(s.inFlight), String(s.deadLettered), s.deadLetterQueue]);
+  const rows = summaries.map((s) => [
+    `${s.service}/${s.subscription}`,
+    String(s.waiting),
+    String(s.inFlight),
+    String(s.deadLettered),
+    s.deadLetterQueue,
+  ]);
   return formatTable(['subscription', 'waiting', 'in flight', 'dead-lettered', 'dead-letter queue'], rows);
 }
 
@@ -122,6 +131,10 @@ export function formatDeadLetters(views: readonly DeadLetterView[]): string {
 
 function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
-import type { Logger } from '@refinery/runtime';
-import { ApiClient, type JobView } from './api-client';
 import type { ContactProvider } from '@refinery/matching';
+import type { Logger } from '@refinery/runtime';
+import { SingleBar } from 'cli-progress';
+import { ApiClient, type JobView } from './api-client';
 import { startLocalApp } from './local-app';
 
 export interface EnrichOptions {
@@ -64,11 +64,13 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   process.once('SIGINT', interrupt);
   try {
     const client = new ApiClient(app.url, app.tokens.clientToken);
-    const key = await idempotencyKey({ input, directory: options.directory, providers: options.providers?.fingerprint ?? null, chunkRows: options.chunkRows ?? null });
-    const created = await client.createUploadJob(
-      { filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) },
-      key,
-    );
+    const key = await idempotencyKey({
+      input,
+      directory: options.directory,
+      providers: options.providers?.fingerprint ?? null,
+      chunkRows: options.chunkRows ?? null,
+    });
+    const created = await client.createUploadJob({ filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) }, key);
     if (created.upload) await client.upload(created.upload, input);
     const job = await watch(client, created.jobId, options);
     const seconds = (Date.now() - started) / 1000;
@@ -136,7 +138,9 @@ async function watch(client: ApiClient, jobId: string, options: EnrichOptions): 
       const tenth = total ? Math.floor((10 * job.rows.done) / total) : 0;
       if (tenth !== lastReported && (total || job.status !== 'accepted')) {
         lastReported = tenth;
-        options.stderr.write(`enriching: ${total ? Math.round((100 * job.rows.done) / total) : 0}% (${job.rows.done}/${total} rows, ${job.status})\n`);
+        options.stderr.write(
+          `enriching: ${total ? Math.round((100 * job.rows.done) / total) : 0}% (${job.rows.done}/${total} rows, ${job.status})\n`,
+        );
       }
     }
     if (job.status === 'completed' || job.status === 'failed') {
@@ -149,7 +153,9 @@ async function watch(client: ApiClient, jobId: string, options: EnrichOptions): 
 
 export function formatSummary(summary: EnrichSummary, out: string): string {
   const { rows } = summary;
-  const methods = summary.byMethod ? ` (exact ${summary.byMethod.exact}, fuzzy ${summary.byMethod.fuzzy}, nickname ${summary.byMethod.nickname})` : '';
+  const methods = summary.byMethod
+    ? ` (exact ${summary.byMethod.exact}, fuzzy ${summary.byMethod.fuzzy}, nickname ${summary.byMethod.nickname})`
+    : '';
   return [
     `rows:      ${rows.total}`,
     `matched:   ${rows.matched}${methods}`,

@@ -1,4 +1,4 @@
-export * from './local-app';
 export * from './api-client';
 export * from './enrich';
+export * from './local-app';
 export * from './tokens';

@@ -1,18 +1,18 @@
-import { chunkerService, type chunker } from '@refinery/chunker';
+import { type chunker, chunkerService } from '@refinery/chunker';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { ingestService, type ingest } from '@refinery/ingest';
+import { type ingest, ingestService } from '@refinery/ingest';
 import { labelerService } from '@refinery/labeler';
 import { LocalHttpGateway, LocalRuntime, localPlatform, localResourceName } from '@refinery/local-runtime';
-import { mailchimpSyncService, type MailchimpSyncTuning, type mailchimpSync } from '@refinery/mailchimp-sync';
-import { matcherService, seedNicknames, type matcher } from '@refinery/matcher';
+import { type MailchimpSyncTuning, type mailchimpSync, mailchimpSyncService } from '@refinery/mailchimp-sync';
+import { type matcher, matcherService, seedNicknames } from '@refinery/matcher';
 import type { ContactProvider } from '@refinery/matching';
 import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
-import { notifierService, type notifier } from '@refinery/notifier';
-import { composeService, silentLogger, subscriptionQueueNames, type Logger, type SettingsOf } from '@refinery/runtime';
+import { type notifier, notifierService } from '@refinery/notifier';
+import { composeService, type Logger, type SettingsOf, silentLogger, subscriptionQueueNames } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
 import { localKeyEncryptionKey } from './secrets';
-import { resolveTokens, type ResolvedTokens } from './tokens';
+import { type ResolvedTokens, resolveTokens } from './tokens';
 
 /** Settings of each service, as a deployment's parameters set them on AWS (unset: the declared defaults). */
 export interface LocalSettings {
@@ -88,7 +88,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const services = [
       await composeService(ingestService, platform, { settings: { apiTokens: tokens.registry, ...settings.ingest } }),
       await composeService(chunkerService, platform, { settings: { ...settings.chunker } }),
-      await composeService(matcherService, platform, { settings: { ...settings.matcher }, given: { providers: options.providers?.(provider) ?? [provider] } }),
+      await composeService(matcherService, platform, {
+        settings: { ...settings.matcher },
+        given: { providers: options.providers?.(provider) ?? [provider] },
+      }),
       await composeService(labelerService, platform),
       await composeService(mergerService, platform),
       // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { Logger } from '@refinery/runtime';
+import pino from 'pino';
 
 /** Where a data dir's logs go: DATA_DIR/logs/refinery.log, JSON lines, appended across runs. */
 function logFile(dataDir: string): pino.DestinationStream {
@@ -20,5 +20,11 @@ export function fileLogger(dataDir: string, level = process.env.LOG_LEVEL ?? 'in
  * data dir's log file (what is still there after the terminal is gone).
  */
 export function serverLogger(dataDir: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level }, pino.multistream([{ level: 'trace', stream: pino.destination({ dest: 1, sync: true }) }, { level: 'trace', stream: logFile(dataDir) }]));
+  return pino(
+    { level },
+    pino.multistream([
+      { level: 'trace', stream: pino.destination({ dest: 1, sync: true }) },
+      { level: 'trace', stream: logFile(dataDir) },
+    ]),
+  );
 }

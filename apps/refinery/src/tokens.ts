@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TokenRegistry, generateApiToken } from '@refinery/runtime';
+import { generateApiToken, TokenRegistry } from '@refinery/runtime';
 
 export interface ResolvedTokens {
   readonly registry: TokenRegistry;
@@ -18,7 +18,7 @@ export const LOCAL_TENANT = 'local';
  * kept in DATA_DIR/token so the same data dir keeps the same token across restarts.
  */
 export function resolveTokens(spec: string | undefined, dataDir: string): ResolvedTokens {
-  if (spec && spec.trim()) {
+  if (spec?.trim()) {
     const registry = TokenRegistry.parse(spec);
     const first = spec.split(',')[0] as string;
     return { registry, clientToken: first.slice(first.indexOf(':') + 1).trim(), generated: false };

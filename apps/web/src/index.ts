@@ -117,7 +117,8 @@ function assetPath(appDir: string, relativePath: string): string | undefined {
     return undefined;
   }
   const segments = decoded.split('/');
-  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\') || segment.includes('\0'))) return undefined;
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.includes('\\') || segment.includes('\0')))
+    return undefined;
   if (!CONTENT_TYPES[extname(decoded).toLowerCase()]) return undefined;
   const file = resolve(appDir, ...segments);
   return file.startsWith(appDir + sep) ? file : undefined;
@@ -149,6 +150,10 @@ async function sendFile(request: IncomingMessage, response: ServerResponse, file
 }
 
 function sendText(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': CONTENT_TYPES['.txt'] as string, 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff' });
+  response.writeHead(status, {
+    'content-type': CONTENT_TYPES['.txt'] as string,
+    'content-length': Buffer.byteLength(text),
+    'x-content-type-options': 'nosniff',
+  });
   response.end(text);
 }

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
-import { contentSecurityPolicy, WEB_PUBLIC_DIR, webAppHandler, type WebAppOptions } from '../src/index';
+import { contentSecurityPolicy, WEB_PUBLIC_DIR, type WebAppOptions, webAppHandler } from '../src/index';
 
 // The handler serves the page, its modules and config.json, and passes everything else on to the API routes.
 
@@ -76,7 +76,14 @@ describe('webAppHandler', () => {
   });
 
   it('answers 404 for missing or escaping /app/ paths, and never serves files outside public/app', async () => {
-    for (const path of ['/app/nope.js', '/app/../src/index.ts', '/app/%2e%2e/%2e%2e/package.json', '/app/..%2f..%2fpackage.json', '/app/views/', '/app/main.ts']) {
+    for (const path of [
+      '/app/nope.js',
+      '/app/../src/index.ts',
+      '/app/%2e%2e/%2e%2e/package.json',
+      '/app/..%2f..%2fpackage.json',
+      '/app/views/',
+      '/app/main.ts',
+    ]) {
       // 404 from the handler, or (once the URL's dot segments are resolved: /src/index.ts) passed on to the API.
       expect({ path, served: (await rawStatus(url, path)) === 200 }).toEqual({ path, served: false });
     }
@@ -124,7 +131,9 @@ describe('webAppHandler', () => {
 
   it("type-checks the page's modules from their JSDoc (apps/web/jsconfig.json)", () => {
     const root = join(__dirname, '..', '..', '..');
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(__dirname, '..', 'jsconfig.json')], { encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(__dirname, '..', 'jsconfig.json')], {
+      encoding: 'utf8',
+    });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   });

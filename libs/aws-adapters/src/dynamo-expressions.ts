@@ -68,7 +68,9 @@ export class ExpressionBuilder {
   /** The placeholder maps; DynamoDB refuses empty ones, so they are left out when unused. */
   attributes(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, NativeAttributeValue> } {
     return {
-      ...(this.names.size ? { ExpressionAttributeNames: Object.fromEntries([...this.names].map(([attribute, placeholder]) => [placeholder, attribute])) } : {}),
+      ...(this.names.size
+        ? { ExpressionAttributeNames: Object.fromEntries([...this.names].map(([attribute, placeholder]) => [placeholder, attribute])) }
+        : {}),
       ...(this.values.size ? { ExpressionAttributeValues: Object.fromEntries(this.values) } : {}),
     };
   }

@@ -31,7 +31,13 @@ function valueBytes(value: AttributeValue): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
   if (typeof value === 'number') return numberBytes(value);
   if (Array.isArray(value)) return 3 + value.reduce<number>((sum, element: AttributeValue) => sum + 1 + valueBytes(element), 0);
-  return 3 + Object.entries(value as Record<string, AttributeValue>).reduce((sum, [name, element]) => sum + 1 + Buffer.byteLength(name) + valueBytes(element), 0);
+  return (
+    3 +
+    Object.entries(value as Record<string, AttributeValue>).reduce(
+      (sum, [name, element]) => sum + 1 + Buffer.byteLength(name) + valueBytes(element),
+      0,
+    )
+  );
 }
 
 function numberBytes(value: number): number {

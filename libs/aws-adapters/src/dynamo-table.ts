@@ -4,19 +4,19 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  type NativeAttributeValue,
   PutCommand,
   QueryCommand,
   UpdateCommand,
-  type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import {
-  ConditionFailedError,
-  ItemTooLargeError,
-  MAX_ITEM_BYTES,
   type Condition,
+  ConditionFailedError,
   type Item,
   type ItemKey,
+  ItemTooLargeError,
   type ItemUpdate,
+  MAX_ITEM_BYTES,
   type QueryOptions,
   type QueryPage,
   type Table,
@@ -71,7 +71,11 @@ export class DynamoTable implements Table {
     const condition = options.condition ? expressions.condition(options.condition) : undefined;
     try {
       await this.documents.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ...(condition ? { ConditionExpression: condition, ...expressions.attributes() } : {}) }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(condition ? { ConditionExpression: condition, ...expressions.attributes() } : {}),
+        }),
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new ConditionFailedError(keyOf(item));
@@ -113,7 +117,11 @@ export class DynamoTable implements Table {
     const condition = options.condition ? expressions.condition(options.condition) : undefined;
     try {
       await this.documents.send(
-        new DeleteCommand({ TableName: this.tableName, Key: keyOf(key), ...(condition ? { ConditionExpression: condition, ...expressions.attributes() } : {}) }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keyOf(key),
+          ...(condition ? { ConditionExpression: condition, ...expressions.attributes() } : {}),
+        }),
       );
     } catch (error) {
       if (isConditionFailure(error)) throw new ConditionFailedError(keyOf(key));
@@ -149,7 +157,7 @@ export class DynamoTable implements Table {
     if (prefix !== undefined && after !== undefined && !after.startsWith(prefix)) {
       // DynamoDB refuses an ExclusiveStartKey outside the key condition. A key outside the prefix lies either before
       // every key with the prefix or after all of them, so it either excludes nothing or everything.
-      const excludesNothing = (after < prefix) !== reverse;
+      const excludesNothing = after < prefix !== reverse;
       if (!excludesNothing) return { items: [] };
       after = undefined;
     }

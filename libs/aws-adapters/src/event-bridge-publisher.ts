@@ -1,9 +1,4 @@
-import {
-  PutEventsCommand,
-  type EventBridgeClient,
-  type PutEventsRequestEntry,
-  type PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
 import { putEventsBatches } from './event-bridge-entries';
 import { errorCode, isRetryableCallError, PERMANENT_ENTRY_ERRORS } from './event-bridge-errors';

@@ -1,19 +1,13 @@
 import { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  ObjectExistsError,
-  ObjectNotFoundError,
   type ByteRange,
   type ObjectBody,
+  ObjectExistsError,
   type ObjectInfo,
+  ObjectNotFoundError,
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,

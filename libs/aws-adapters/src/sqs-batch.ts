@@ -45,12 +45,7 @@ export async function runSqsBatch<Entry extends { Id: string }>(
 }
 
 /** Whether SQS says a receipt handle no longer designates the message (deleted, received again, or expired). */
-export function isStaleReceiptHandle(failure: {
-  Code?: string | undefined;
-  name?: string;
-  Message?: string | undefined;
-  message?: string;
-}): boolean {
+export function isStaleReceiptHandle(failure: { Code?: string | undefined; name?: string; Message?: string | undefined; message?: string }): boolean {
   const code = failure.Code ?? failure.name ?? '';
   const message = failure.Message ?? failure.message ?? '';
   return (

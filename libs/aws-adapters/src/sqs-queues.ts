@@ -8,8 +8,16 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { peekByScanning, redriveByScanning, type QueueDepth, type QueueMessage, type QueueScanner, type Queues, type ReceivedQueueMessage } from '@refinery/ports';
-import { isStaleReceiptHandle, MAX_BATCH_ENTRIES, runSqsBatch, type RetryPolicy } from './sqs-batch';
+import {
+  peekByScanning,
+  type QueueDepth,
+  type QueueMessage,
+  type QueueScanner,
+  type Queues,
+  type ReceivedQueueMessage,
+  redriveByScanning,
+} from '@refinery/ports';
+import { isStaleReceiptHandle, MAX_BATCH_ENTRIES, type RetryPolicy, runSqsBatch } from './sqs-batch';
 import { checkInteger, sendBatches, toReceivedMessage } from './sqs-messages';
 
 export interface SqsQueuesOptions {
@@ -72,10 +80,7 @@ export class SqsQueues implements Queues {
     }
   }
 
-  async receive(
-    queue: string,
-    options: { max: number; visibilityTimeoutSeconds?: number; waitSeconds?: number },
-  ): Promise<ReceivedQueueMessage[]> {
+  async receive(queue: string, options: { max: number; visibilityTimeoutSeconds?: number; waitSeconds?: number }): Promise<ReceivedQueueMessage[]> {
     checkInteger('max', options.max, 1, 10);
     if (options.visibilityTimeoutSeconds !== undefined) checkInteger('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, 43_200);
     if (options.waitSeconds !== undefined) checkInteger('waitSeconds', options.waitSeconds, 0, 20);

@@ -85,11 +85,15 @@ describe('ApiGatewaySocketConnections', () => {
     expect(received.get('big=')).toEqual([]);
   });
 
-  it("is tested against a stand-in the SDK reads as the real API (GetConnection, DeleteConnection)", async () => {
+  it('is tested against a stand-in the SDK reads as the real API (GetConnection, DeleteConnection)', async () => {
     attach('described=');
 
     const described = await client.send(new GetConnectionCommand({ ConnectionId: 'described=' }));
-    expect(described).toMatchObject({ ConnectedAt: expect.any(Date), LastActiveAt: expect.any(Date), Identity: { SourceIp: '127.0.0.1', UserAgent: 'test' } });
+    expect(described).toMatchObject({
+      ConnectedAt: expect.any(Date),
+      LastActiveAt: expect.any(Date),
+      Identity: { SourceIp: '127.0.0.1', UserAgent: 'test' },
+    });
     await client.send(new DeleteConnectionCommand({ ConnectionId: 'described=' }));
     expect(await connections.post('described=', 'hello')).toBe('gone');
     await expect(client.send(new GetConnectionCommand({ ConnectionId: 'described=' }))).rejects.toMatchObject({ name: 'GoneException' });

@@ -2,7 +2,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describeObjectStoreContract, fetchPresignedOverHttp } from '@refinery/port-contracts/src/object-store';
 import { describeTableContract } from '@refinery/port-contracts/src/table';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { DynamoTable } from '../src/dynamo-table';
 import { MIN_PART_SIZE_BYTES, S3ObjectStore } from '../src/s3-object-store';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { PublishEntry } from '@refinery/ports';
 import { describePublisherContract } from '@refinery/port-contracts/src/publisher';
+import type { PublishEntry } from '@refinery/ports';
 import nock from 'nock';
 import { EventBridgePublisher } from '../src/event-bridge-publisher';
 

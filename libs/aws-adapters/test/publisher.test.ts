@@ -48,12 +48,16 @@ function script(...answers: Answer[]): WireEntry[][] {
     } else if ('status' in answer) {
       interceptor.reply(answer.status, answer.body, JSON_HEADERS);
     } else {
-      interceptor.reply(200, (_uri, body) => {
-        // The SDK sends application/x-amz-json-1.1, which nock hands over as text.
-        const request = (typeof body === 'string' ? JSON.parse(body) : body) as { Entries: WireEntry[] };
-        const results = answer.results(request.Entries);
-        return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
-      }, JSON_HEADERS);
+      interceptor.reply(
+        200,
+        (_uri, body) => {
+          // The SDK sends application/x-amz-json-1.1, which nock hands over as text.
+          const request = (typeof body === 'string' ? JSON.parse(body) : body) as { Entries: WireEntry[] };
+          const results = answer.results(request.Entries);
+          return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+        },
+        JSON_HEADERS,
+      );
     }
   }
   return requests;
@@ -123,7 +127,9 @@ describe('EventBridgePublisher: requests', () => {
   it('sends nothing when one entry of the publish could never be accepted', async () => {
     const requests = script();
     const tooBig = { source: 'refinery.test', detailType: 'too.big.v1', detail: JSON.stringify({ pad: 'x'.repeat(256 * 1024) }) };
-    await expect(publisher().publisher.publish([...entries(12), tooBig])).rejects.toThrow(/too\.big\.v1 is \d+ bytes; EventBridge accepts at most 262144/);
+    await expect(publisher().publisher.publish([...entries(12), tooBig])).rejects.toThrow(
+      /too\.big\.v1 is \d+ bytes; EventBridge accepts at most 262144/,
+    );
     expect(requests).toEqual([]);
   });
 });
@@ -195,7 +201,9 @@ describe('EventBridgePublisher: retries', () => {
   it('throws at once, naming the code and the detail-type, when an entry fails for a reason a resend cannot fix', async () => {
     const requests = script(failAt('MalformedDetail', 2));
     const { publisher: subject, sleeps } = publisher();
-    await expect(subject.publish(entries(4))).rejects.toThrow('EventBridge refused event thing.happened.v2 with MalformedDetail: MalformedDetail message');
+    await expect(subject.publish(entries(4))).rejects.toThrow(
+      'EventBridge refused event thing.happened.v2 with MalformedDetail: MalformedDetail message',
+    );
     expect(requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });

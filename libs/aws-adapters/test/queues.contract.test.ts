@@ -1,6 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describeQueuesContract } from '@refinery/port-contracts/src/queues';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { SqsQueues } from '../src/sqs-queues';
 
 // The AWS family of the queues contract, against fauxqs (SQS in this process). Every test makes queues of its own.

@@ -1,10 +1,5 @@
-import {
-  CreateQueueCommand,
-  SQSClient,
-  type BatchResultErrorEntry,
-  type ServiceOutputTypes,
-} from '@aws-sdk/client-sqs';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { type BatchResultErrorEntry, CreateQueueCommand, type ServiceOutputTypes, SQSClient } from '@aws-sdk/client-sqs';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { SqsQueues, type SqsQueuesOptions } from '../src/sqs-queues';
 
 // What the queues contract cannot show: how SqsQueues calls SQS (batch sizes, attribute names, retries of failed
@@ -29,7 +24,12 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
 });
 
-function subject(options: Partial<SqsQueuesOptions> & { tamper?: Tamper } = {}): { queues: SqsQueues; client: SQSClient; calls: Call[]; sleeps: number[] } {
+function subject(options: Partial<SqsQueuesOptions> & { tamper?: Tamper } = {}): {
+  queues: SqsQueues;
+  client: SQSClient;
+  calls: Call[];
+  sleeps: number[];
+} {
   const client = new SQSClient({ ...emulators.clientConfig('sqs'), maxAttempts: 1 });
   clients.push(client);
   const calls: Call[] = [];
@@ -105,7 +105,10 @@ describe('SqsQueues: send', () => {
     const queue = await createQueue(client);
     await queues.send(queue, ['a', 'b', 'c', 'd']);
     const sends = entriesOf(calls, 'SendMessageBatch');
-    expect(sends.map((entries) => entries.map((entry) => entry.MessageBody))).toEqual([['a', 'c'], ['b', 'd']]);
+    expect(sends.map((entries) => entries.map((entry) => entry.MessageBody))).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
     expect(sleeps).toEqual([50]);
     const received = await queues.receive(queue, { max: 10 });
     expect(received.map((message) => message.body).sort()).toEqual(['a', 'b', 'c', 'd']);
@@ -117,15 +120,19 @@ describe('SqsQueues: send', () => {
       name === 'SendMessageBatch' ? (input.Entries as { Id: string }[]).splice(0).map((entry) => ({ Id: entry.Id, ...failure })) : undefined;
     const { queues, client, sleeps } = subject({ tamper, maxAttempts: 3 });
     const queue = await createQueue(client);
-    await expect(queues.send(queue, ['a', 'b'])).rejects.toThrow('SQS SendMessageBatch: 2 of 2 entries still failed after 3 attempts (ServiceUnavailable)');
+    await expect(queues.send(queue, ['a', 'b'])).rejects.toThrow(
+      'SQS SendMessageBatch: 2 of 2 entries still failed after 3 attempts (ServiceUnavailable)',
+    );
     expect(sleeps).toEqual([50, 100]);
   });
 
-  it('throws at once on a failure that is the sender\'s fault', async () => {
+  it("throws at once on a failure that is the sender's fault", async () => {
     const tamper = failOnce('SendMessageBatch', { SenderFault: true, Code: 'InvalidParameterValue', Message: 'Message must be shorter' }, '0');
     const { queues, client, sleeps } = subject({ tamper });
     const queue = await createQueue(client);
-    await expect(queues.send(queue, ['a', 'b'])).rejects.toThrow('SQS SendMessageBatch refused entry 0: InvalidParameterValue: Message must be shorter');
+    await expect(queues.send(queue, ['a', 'b'])).rejects.toThrow(
+      'SQS SendMessageBatch refused entry 0: InvalidParameterValue: Message must be shorter',
+    );
     expect(sleeps).toEqual([]);
   });
 });
@@ -167,7 +174,10 @@ describe('SqsQueues: receive and delete', () => {
     };
     const { queues, client, calls } = subject({ tamper });
     const queue = await createQueue(client);
-    await queues.send(queue, Array.from({ length: 25 }, (_, index) => `m${index}`));
+    await queues.send(
+      queue,
+      Array.from({ length: 25 }, (_, index) => `m${index}`),
+    );
     const received = [
       ...(await queues.receive(queue, { max: 10 })),
       ...(await queues.receive(queue, { max: 10 })),
@@ -235,7 +245,10 @@ describe('SqsQueues: peek and redrive', () => {
     const { queues, client, calls } = subject({ scanWaitSeconds: 0 });
     const dlq = await createQueue(client);
     const target = await createQueue(client);
-    await queues.send(dlq, Array.from({ length: 15 }, (_, index) => `d${index}`));
+    await queues.send(
+      dlq,
+      Array.from({ length: 15 }, (_, index) => `d${index}`),
+    );
     const [chosen] = await queues.peek(dlq, 1);
     calls.length = 0;
     expect(await queues.redrive(dlq, target, { messageIds: [chosen!.id] })).toBe(1);

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectExistsError, ObjectNotFoundError } from '@refinery/ports';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { MIN_PART_SIZE_BYTES, PARTS_IN_FLIGHT, S3ObjectStore } from '../src/s3-object-store';
 
 // What the object-store contract cannot show about the S3 adapter: the requests it sends. fauxqs answers them; a
@@ -39,7 +39,9 @@ function recordingClient(failWhen?: (request: SentRequest, sent: readonly SentRe
   const parts = { inFlight: 0, maxInFlight: 0, completed: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const headers = Object.fromEntries(Object.entries((args.request as { headers: Record<string, string> }).headers).map(([name, value]) => [name.toLowerCase(), value]));
+      const headers = Object.fromEntries(
+        Object.entries((args.request as { headers: Record<string, string> }).headers).map(([name, value]) => [name.toLowerCase(), value]),
+      );
       const request: SentRequest = { command: context.commandName ?? '', headers };
       sent.push(request);
       if (failWhen?.(request, sent)) throw Object.assign(new Error('connection reset'), { name: 'NetworkingError' });
@@ -156,7 +158,8 @@ describe('S3ObjectStore (what the contract cannot show)', () => {
     const store = new S3ObjectStore({ client, partSizeBytes: MIN_PART_SIZE_BYTES });
     const ref = { bucket, key: 'create-only.bin' };
     await store.put(ref, once(patterned(6 * MiB)), { ifNoneMatch: '*' });
-    const ifNoneMatchOf = (command: string) => sent.filter((request) => request.command === command).map((request) => request.headers['if-none-match']);
+    const ifNoneMatchOf = (command: string) =>
+      sent.filter((request) => request.command === command).map((request) => request.headers['if-none-match']);
     expect(ifNoneMatchOf('CreateMultipartUploadCommand')).toEqual([undefined]);
     expect(ifNoneMatchOf('UploadPartCommand')).toEqual([undefined, undefined]);
     expect(ifNoneMatchOf('CompleteMultipartUploadCommand')).toEqual(['*']);
@@ -178,7 +181,10 @@ describe('S3ObjectStore (what the contract cannot show)', () => {
     const { client, sent } = recordingClient();
     const store = new S3ObjectStore({ client });
     const before = Math.floor(Date.now() / 1000) * 1000;
-    const put = await store.presignPut({ bucket, key: 'tenants/t1/in put.csv' }, { expiresInSeconds: 300, contentType: 'text/csv', ifNoneMatch: '*' });
+    const put = await store.presignPut(
+      { bucket, key: 'tenants/t1/in put.csv' },
+      { expiresInSeconds: 300, contentType: 'text/csv', ifNoneMatch: '*' },
+    );
     const url = new URL(put.url);
     expect(url.pathname).toBe(`/${bucket}/tenants/t1/in%20put.csv`);
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(['content-type', 'host', 'if-none-match']);

@@ -1,16 +1,16 @@
-import { z } from 'zod';
 import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3ObjectStore } from '@refinery/aws-adapters';
-import { systemClock, ulidIds, type SocketConnections } from '@refinery/ports';
+import { type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
 import {
   bucketEnvName,
   createLogger,
-  resolveSettings,
-  tableEnvName,
   type Platform,
+  resolveSettings,
   type ServiceContext,
   type ServiceDeclaration,
   type SettingsOf,
+  tableEnvName,
 } from '@refinery/runtime';
+import { z } from 'zod';
 import type { AwsClients } from './clients';
 
 /** Settings every function has (the generated configuration sets them): the project bus and the log level. */
@@ -23,7 +23,10 @@ const COMMON_SETTINGS = {
 export const resourceName = (what: string) => z.string().regex(/^[a-zA-Z0-9._-]{3,255}$/, `the name of ${what}`);
 
 /** A WebSocket API's Management API endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
-export const websocketEndpointSetting = z.url({ protocol: /^https?$/, error: 'the https URL of the WebSocket API stage, for posting to its connections' });
+export const websocketEndpointSetting = z.url({
+  protocol: /^https?$/,
+  error: 'the https URL of the WebSocket API stage, for posting to its connections',
+});
 
 export interface AwsPlatformOptions {
   /**
@@ -65,12 +68,19 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
         ids: ulidIds,
         logger,
         objects: new S3ObjectStore({ client: clients.s3 }),
-        buckets: Object.fromEntries(Object.keys(declaration.buckets).map((bucket) => [bucket, values[bucketEnvName(bucket)]])) as ServiceContext<D>['buckets'],
+        buckets: Object.fromEntries(
+          Object.keys(declaration.buckets).map((bucket) => [bucket, values[bucketEnvName(bucket)]]),
+        ) as ServiceContext<D>['buckets'],
         tables: Object.fromEntries(
-          Object.keys(declaration.tables).map((table) => [table, new DynamoTable({ client: clients.dynamodb, tableName: values[tableEnvName(table)] as string })]),
+          Object.keys(declaration.tables).map((table) => [
+            table,
+            new DynamoTable({ client: clients.dynamodb, tableName: values[tableEnvName(table)] as string }),
+          ]),
         ) as unknown as ServiceContext<D>['tables'],
         settings: settings as ServiceContext<D>['settings'],
-        sockets: declaration.websocket ? (options.sockets ?? ApiGatewaySocketConnections.forEndpoint)(values.WEBSOCKET_ENDPOINT as string) : noSockets,
+        sockets: declaration.websocket
+          ? (options.sockets ?? ApiGatewaySocketConnections.forEndpoint)(values.WEBSOCKET_ENDPOINT as string)
+          : noSockets,
       };
     },
     bucketName: (_service, bucket) => {

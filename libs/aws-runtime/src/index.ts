@@ -1,4 +1,4 @@
 export * from './clients';
-export * from './common';
 export * from './cold-start';
+export * from './common';
 export * from './lambda-handlers';

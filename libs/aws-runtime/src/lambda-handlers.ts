@@ -1,4 +1,13 @@
-import type { HttpInput, ServiceDeclaration, ServiceImplementation, SqsBatchHandler, HttpApiHandler, WebSocketHandler, WebsocketInput, RunnableService } from '@refinery/runtime';
+import type {
+  HttpApiHandler,
+  HttpInput,
+  RunnableService,
+  ServiceDeclaration,
+  ServiceImplementation,
+  SqsBatchHandler,
+  WebSocketHandler,
+  WebsocketInput,
+} from '@refinery/runtime';
 import { composeService } from '@refinery/runtime';
 import { awsClients } from './clients';
 import { onColdStart } from './cold-start';

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { chunkPlannedV1 } from '@refinery/events';
 import { DynamoTable } from '@refinery/aws-adapters';
-import { composeService, createEventSubscriptionHandler, defineService, implementService, setting, type SqsBatchHandler } from '@refinery/runtime';
+import { chunkPlannedV1 } from '@refinery/events';
+import { composeService, createEventSubscriptionHandler, defineService, implementService, type SqsBatchHandler, setting } from '@refinery/runtime';
 import { testContext } from '@refinery/test-support';
+import { z } from 'zod';
 import { awsClients, awsPlatform, lambdaHandlers } from '../src';
 
 // The AWS platform reads what the generated configuration sets: the bus, the log level, `<NAME>_BUCKET` and
@@ -37,7 +37,10 @@ describe('awsPlatform', () => {
   beforeEach(() => (seen.length = 0));
 
   it("names a service's own resources and settings from the function's environment", async () => {
-    await composeService(workerService, awsPlatform({ EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'my-chunks', LEDGER_TABLE: 'my-ledger', CHUNK_WINDOW: '3' }, clients));
+    await composeService(
+      workerService,
+      awsPlatform({ EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'my-chunks', LEDGER_TABLE: 'my-ledger', CHUNK_WINDOW: '3' }, clients),
+    );
     expect(seen).toEqual([{ buckets: { chunks: 'my-chunks' }, table: expect.any(DynamoTable), settings: { chunkWindow: 3 } }]);
   });
 

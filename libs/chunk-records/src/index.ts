@@ -1,3 +1,3 @@
-export * from './records';
 export * from './ndjson';
+export * from './records';
 export * from './result-columns';

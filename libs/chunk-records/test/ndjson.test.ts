@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
-import { RESULT_COLUMNS, fromNdjson, resultCells, toNdjson, type LabeledRow } from '../src';
+import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells, toNdjson } from '../src';
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -32,7 +32,16 @@ describe('result columns', () => {
   it('pads short rows to the header width and fills every result column', () => {
     const labels = Object.fromEntries(CANONICAL_FIELDS.map((field) => [field, { status: 'empty' as const }]));
     labels.email = { status: 'old', latest: 'new@example.com' } as never;
-    const row: LabeledRow = { row: 0, cells: ['Ann'], status: 'matched', method: 'fuzzy', score: 0.93456, matchId: 'P1', reason: 'r', labels: labels as never };
+    const row: LabeledRow = {
+      row: 0,
+      cells: ['Ann'],
+      status: 'matched',
+      method: 'fuzzy',
+      score: 0.93456,
+      matchId: 'P1',
+      reason: 'r',
+      labels: labels as never,
+    };
     const cells = resultCells(row, 3);
     expect(cells.slice(0, 8)).toEqual(['Ann', '', '', 'matched', 'fuzzy', '0.935', 'P1', 'r']);
     expect(cells).toHaveLength(3 + RESULT_COLUMNS.length);

@@ -1,16 +1,28 @@
 const monthNumbers: Readonly<Record<string, number>> = {
-  jan: 1, january: 1,
-  feb: 2, february: 2,
-  mar: 3, march: 3,
-  apr: 4, april: 4,
+  jan: 1,
+  january: 1,
+  feb: 2,
+  february: 2,
+  mar: 3,
+  march: 3,
+  apr: 4,
+  april: 4,
   may: 5,
-  jun: 6, june: 6,
-  jul: 7, july: 7,
-  aug: 8, august: 8,
-  sep: 9, sept: 9, september: 9,
-  oct: 10, october: 10,
-  nov: 11, november: 11,
-  dec: 12, december: 12,
+  jun: 6,
+  june: 6,
+  jul: 7,
+  july: 7,
+  aug: 8,
+  august: 8,
+  sep: 9,
+  sept: 9,
+  september: 9,
+  oct: 10,
+  october: 10,
+  nov: 11,
+  november: 11,
+  dec: 12,
+  december: 12,
 };
 
 // US month-first is the default; DMY reads ambiguous slashed dates day-first.
@@ -80,7 +92,7 @@ export function parseBirthDate(text: string, order: DateOrder = 'MDY'): string |
   if (parts !== null) {
     return isoIfReal(Number(parts[1]), Number(parts[2]), Number(parts[3]));
   }
-  const words = value.toLowerCase().replace(/[\s,\-]+/gu, ' ');
+  const words = value.toLowerCase().replace(/[\s,-]+/gu, ' ');
   parts = monthFirst.exec(words);
   if (parts !== null) {
     return fromMonthName(parts[1] ?? '', Number(parts[2]), Number(parts[3]));

@@ -1,4 +1,4 @@
-import { MATCHABLE_FIELDS, type ColumnMapping } from './fields';
+import { type ColumnMapping, MATCHABLE_FIELDS } from './fields';
 
 export type UsabilityCheck = { ok: true } | { ok: false; reason: string };
 

@@ -1,8 +1,8 @@
-import type { CanonicalField } from './fields';
 import { parseBirthDate } from './birth-date';
 import { comparableCompany } from './company';
 import { countryCode } from './countries';
 import { standardizeEmail } from './email';
+import type { CanonicalField } from './fields';
 import { stripHonorifics, stripNameSuffixes } from './full-name';
 import { phoneDigits } from './phone';
 import { comparablePostcode } from './postcode';

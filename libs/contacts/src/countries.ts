@@ -7,9 +7,7 @@ const namesByCountryCode: Readonly<Record<string, readonly string[]>> = {
   US: ['United States', 'United States of America', 'USA', 'U.S.A.', 'U.S.', 'America', 'US of A'],
   CA: ['Canada', 'CAN'],
   MX: ['Mexico', 'México', 'MEX'],
-  GB: [
-    'United Kingdom', 'UK', 'U.K.', 'Great Britain', 'Britain', 'England', 'Scotland', 'Wales', 'Northern Ireland', 'GBR',
-  ],
+  GB: ['United Kingdom', 'UK', 'U.K.', 'Great Britain', 'Britain', 'England', 'Scotland', 'Wales', 'Northern Ireland', 'GBR'],
   IE: ['Ireland', 'Éire', 'Republic of Ireland', 'IRL'],
   DE: ['Germany', 'Deutschland', 'Allemagne', 'Alemania', 'DEU'],
   FR: ['France', 'FRA'],

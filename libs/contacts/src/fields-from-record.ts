@@ -1,5 +1,5 @@
 import { splitAddress } from './address';
-import { hasValue, type ColumnMapping, type ContactFields } from './fields';
+import { type ColumnMapping, type ContactFields, hasValue } from './fields';
 import { splitFullName } from './full-name';
 import { isWholeAddressHeader } from './header-synonyms';
 

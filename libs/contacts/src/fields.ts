@@ -27,9 +27,7 @@ export interface ColumnMapping {
 }
 
 // Everything a contact can be matched on besides its name.
-export const MATCHABLE_FIELDS: readonly CanonicalField[] = CANONICAL_FIELDS.filter(
-  (field) => field !== 'first_name' && field !== 'last_name',
-);
+export const MATCHABLE_FIELDS: readonly CanonicalField[] = CANONICAL_FIELDS.filter((field) => field !== 'first_name' && field !== 'last_name');
 
 const canonicalFieldSet: ReadonlySet<string> = new Set(CANONICAL_FIELDS);
 

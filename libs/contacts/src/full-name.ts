@@ -9,9 +9,7 @@ export interface NameParts {
 const honorifics = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'rev']);
 const suffixes = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq']);
 // Surname particles belong to the last name: "Jan van der Berg" is a Van der Berg, not a Berg.
-const surnameParticles = new Set([
-  'van', 'von', 'der', 'den', 'de', 'del', 'della', 'da', 'di', 'du', 'la', 'le', 'st', 'bin', 'ibn', 'al',
-]);
+const surnameParticles = new Set(['van', 'von', 'der', 'den', 'de', 'del', 'della', 'da', 'di', 'du', 'la', 'le', 'st', 'bin', 'ibn', 'al']);
 
 function words(text: string): string[] {
   return text.split(/\s+/u).filter((word) => word !== '');

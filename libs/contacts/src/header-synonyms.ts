@@ -45,7 +45,7 @@ const addressBlock = /^(business|work|home|other|mailing|billing|shipping|addres
 // "e mail 2 address" -> "e mail address"; a trailing number ("business phone 2") is kept: it is a second line.
 const columnNumber = /^(\D+?) \d+ (?=\D)/u;
 const surroundingQuotes = /^["'`“”‘’]+|["'`“”‘’]+$/gu;
-const separators = /[\s_.\-]+/gu;
+const separators = /[\s_.-]+/gu;
 
 const meaningBySynonym = new Map<string, HeaderMeaning>();
 for (const [field, tiers] of Object.entries(synonymTiersByField) as [MappedField, readonly (readonly string[])[]][]) {

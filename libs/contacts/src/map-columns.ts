@@ -1,11 +1,5 @@
 import type { ColumnMapping, MappedField } from './fields';
-import {
-  headerMeaning,
-  isMailchimpExport,
-  isMailchimpGeolocation,
-  normalizeHeader,
-  type HeaderMeaning,
-} from './header-synonyms';
+import { type HeaderMeaning, headerMeaning, isMailchimpExport, isMailchimpGeolocation, normalizeHeader } from './header-synonyms';
 
 type ExplicitMapping = Readonly<Record<string, MappedField | null>>;
 
@@ -52,9 +46,7 @@ export function mapColumns(headers: readonly string[], explicit: ExplicitMapping
   const meanings = automaticMeanings(headers, explicitFields);
   const addressBlock = meanings.find((meaning) => meaning?.block !== undefined)?.block;
   const candidates = meanings
-    .flatMap((meaning, index) =>
-      meaning === null || (meaning.block !== undefined && meaning.block !== addressBlock) ? [] : [{ ...meaning, index }],
-    )
+    .flatMap((meaning, index) => (meaning === null || (meaning.block !== undefined && meaning.block !== addressBlock) ? [] : [{ ...meaning, index }]))
     .sort((a, b) => a.tier - b.tier || a.index - b.index);
   for (const candidate of candidates) {
     if (!claimed.has(candidate.field)) {

@@ -1,4 +1,4 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 // Already E.164: parsing again would return the same string, and directories hold millions of these.
 const e164Shape = /^\+[1-9]\d{6,14}$/;
@@ -14,7 +14,7 @@ export function standardizePhone(phone: string, region: CountryCode): string {
     return phone;
   }
   const parsed = parsePhoneNumberFromString(phone, region);
-  return parsed !== undefined && parsed.isPossible() ? parsed.number : phone;
+  return parsed?.isPossible() ? parsed.number : phone;
 }
 
 export function phoneDigits(phone: string): string {
@@ -23,7 +23,7 @@ export function phoneDigits(phone: string): string {
   }
   // Unstandardized national numbers are read as US numbers, the product's default region.
   const parsed = parsePhoneNumberFromString(phone, 'US');
-  return (parsed !== undefined && parsed.isPossible() ? parsed.number : phone).replace(/\D/gu, '');
+  return (parsed?.isPossible() ? parsed.number : phone).replace(/\D/gu, '');
 }
 
 export function isUsablePhone(phone: string): boolean {

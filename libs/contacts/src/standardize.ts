@@ -1,7 +1,7 @@
-import { CANONICAL_FIELDS, hasValue, type CanonicalField, type ContactFields } from './fields';
-import { standardizeBirthDate, type DateOrder } from './birth-date';
+import { type DateOrder, standardizeBirthDate } from './birth-date';
 import { standardizeCountry } from './countries';
 import { standardizeEmail } from './email';
+import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, hasValue } from './fields';
 import { stripHonorifics, stripNameSuffixes } from './full-name';
 import { standardizePhone, toRegion } from './phone';
 import { cleanText } from './text';
@@ -44,10 +44,7 @@ export function standardizeContact(fields: ContactFields, options: StandardizeOp
         standardized.email = standardizeEmail(value);
         break;
       case 'phone':
-        standardized.phone = standardizePhone(
-          value,
-          toRegion(country) ?? toRegion(options.defaultRegion?.toUpperCase()) ?? DEFAULT_REGION,
-        );
+        standardized.phone = standardizePhone(value, toRegion(country) ?? toRegion(options.defaultRegion?.toUpperCase()) ?? DEFAULT_REGION);
         break;
       case 'birth_date': {
         const birthDate = standardizeBirthDate(value, options.dateOrder);

@@ -1,4 +1,5 @@
 // Zero-width characters and controls survive NFKC and would make equal-looking values differ.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are removed.
 const invisibleCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200D\u2060\uFEFF]/gu;
 const whitespaceRun = /\s+/gu;
 

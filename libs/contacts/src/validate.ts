@@ -1,5 +1,5 @@
-import { hasValue, MATCHABLE_FIELDS, type ContactFields } from './fields';
 import { isValidEmail } from './email';
+import { type ContactFields, hasValue, MATCHABLE_FIELDS } from './fields';
 import { isUsablePhone } from './phone';
 
 export type ContactValidation = { valid: true } | { valid: false; reason: string };

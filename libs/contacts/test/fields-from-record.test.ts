@@ -88,8 +88,14 @@ describe('fieldsFromRecord with a whole-address column', () => {
 
 describe('splitAddress', () => {
   it.each([
-    ['123 Main St  Apt 4  Springfield  IL  62701  US', { street: '123 Main St Apt 4', city: 'Springfield', state: 'IL', postcode: '62701', country: 'US' }],
-    ['1701 Bristol Ave.  Barrington  Rhode Island  02806  USA', { street: '1701 Bristol Ave.', city: 'Barrington', state: 'Rhode Island', postcode: '02806', country: 'USA' }],
+    [
+      '123 Main St  Apt 4  Springfield  IL  62701  US',
+      { street: '123 Main St Apt 4', city: 'Springfield', state: 'IL', postcode: '62701', country: 'US' },
+    ],
+    [
+      '1701 Bristol Ave.  Barrington  Rhode Island  02806  USA',
+      { street: '1701 Bristol Ave.', city: 'Barrington', state: 'Rhode Island', postcode: '02806', country: 'USA' },
+    ],
     ['1 Main St  Springfield  IL  62701', { street: '1 Main St', city: 'Springfield', state: 'IL', postcode: '62701' }],
     ['10 Downing St  London    SW1A 2AA  UK', { street: '10 Downing St', city: 'London', postcode: 'SW1A 2AA', country: 'UK' }],
     ['123 Main St Springfield IL 62701', { street: '123 Main St Springfield IL 62701' }],

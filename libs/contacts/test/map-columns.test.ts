@@ -1,4 +1,4 @@
-import { checkUsable, mapColumns, type MappedField } from '@refinery/contacts';
+import { checkUsable, type MappedField, mapColumns } from '@refinery/contacts';
 
 const synonymGroups: Record<MappedField, string[]> = {
   first_name: ['First Name', 'given name', 'Forename', 'first', 'FNAME', 'first_name', 'firstName'],
@@ -27,13 +27,7 @@ describe('mapColumns', () => {
 
   it('ignores case, accents, separators, surrounding quotes and a byte-order mark', () => {
     const headers = ['"First Name"', "'last.name'", '  E-MAIL_ADDRESS ', '\uFEFFzip code', 'Dáte of Bírth'];
-    expect(mapColumns(headers).map((column) => column.field)).toEqual([
-      'first_name',
-      'last_name',
-      'email',
-      'postcode',
-      'birth_date',
-    ]);
+    expect(mapColumns(headers).map((column) => column.field)).toEqual(['first_name', 'last_name', 'email', 'postcode', 'birth_date']);
   });
 
   it('leaves unknown headers unmapped', () => {
@@ -44,12 +38,7 @@ describe('mapColumns', () => {
   });
 
   it('gives a field to the first column that claims it and null to later ones', () => {
-    expect(mapColumns(['Email', 'E-mail', 'Mobile', 'Phone']).map((column) => column.field)).toEqual([
-      'email',
-      null,
-      'phone',
-      null,
-    ]);
+    expect(mapColumns(['Email', 'E-mail', 'Mobile', 'Phone']).map((column) => column.field)).toEqual(['email', null, 'phone', null]);
   });
 
   it('lets an explicit mapping override synonyms, also when written in another form', () => {
@@ -63,17 +52,37 @@ describe('mapColumns', () => {
 });
 
 function mapped(headers: string[], explicit?: Record<string, MappedField | null>): Record<string, MappedField> {
-  return Object.fromEntries(
-    mapColumns(headers, explicit).flatMap((column) => (column.field === null ? [] : [[column.name, column.field]])),
-  );
+  return Object.fromEntries(mapColumns(headers, explicit).flatMap((column) => (column.field === null ? [] : [[column.name, column.field]])));
 }
 
 describe('mapColumns on real exports', () => {
   it('maps a Mailchimp audience export and ignores its system columns', () => {
     const headers = [
-      'Email Address', 'First Name', 'Last Name', 'Address', 'Phone Number', 'Birthday', 'Company', 'MMERGE7',
-      'MEMBER_RATING', 'OPTIN_TIME', 'OPTIN_IP', 'CONFIRM_TIME', 'CONFIRM_IP', 'LATITUDE', 'LONGITUDE', 'GMTOFF',
-      'DSTOFF', 'TIMEZONE', 'CC', 'REGION', 'LAST_CHANGED', 'LEID', 'EUID', 'NOTES', 'TAGS',
+      'Email Address',
+      'First Name',
+      'Last Name',
+      'Address',
+      'Phone Number',
+      'Birthday',
+      'Company',
+      'MMERGE7',
+      'MEMBER_RATING',
+      'OPTIN_TIME',
+      'OPTIN_IP',
+      'CONFIRM_TIME',
+      'CONFIRM_IP',
+      'LATITUDE',
+      'LONGITUDE',
+      'GMTOFF',
+      'DSTOFF',
+      'TIMEZONE',
+      'CC',
+      'REGION',
+      'LAST_CHANGED',
+      'LEID',
+      'EUID',
+      'NOTES',
+      'TAGS',
     ];
     expect(mapped(headers)).toEqual({
       'Email Address': 'email',
@@ -104,13 +113,44 @@ describe('mapColumns on real exports', () => {
 
   it('maps the older Google CSV export, not its type columns nor the formatted address', () => {
     const headers = [
-      'Name', 'Given Name', 'Additional Name', 'Family Name', 'Yomi Name', 'Name Prefix', 'Name Suffix', 'Nickname',
-      'Birthday', 'Notes', 'Group Membership', 'E-mail 1 - Type', 'E-mail 1 - Value', 'E-mail 2 - Type',
-      'E-mail 2 - Value', 'Phone 1 - Type', 'Phone 1 - Value', 'Phone 2 - Type', 'Phone 2 - Value', 'Address 1 - Type',
-      'Address 1 - Formatted', 'Address 1 - Street', 'Address 1 - City', 'Address 1 - PO Box', 'Address 1 - Region',
-      'Address 1 - Postal Code', 'Address 1 - Country', 'Address 1 - Extended Address', 'Address 2 - Type',
-      'Address 2 - Formatted', 'Address 2 - Street', 'Address 2 - City', 'Address 2 - Region', 'Address 2 - Postal Code',
-      'Address 2 - Country', 'Organization 1 - Type', 'Organization 1 - Name', 'Organization 1 - Title',
+      'Name',
+      'Given Name',
+      'Additional Name',
+      'Family Name',
+      'Yomi Name',
+      'Name Prefix',
+      'Name Suffix',
+      'Nickname',
+      'Birthday',
+      'Notes',
+      'Group Membership',
+      'E-mail 1 - Type',
+      'E-mail 1 - Value',
+      'E-mail 2 - Type',
+      'E-mail 2 - Value',
+      'Phone 1 - Type',
+      'Phone 1 - Value',
+      'Phone 2 - Type',
+      'Phone 2 - Value',
+      'Address 1 - Type',
+      'Address 1 - Formatted',
+      'Address 1 - Street',
+      'Address 1 - City',
+      'Address 1 - PO Box',
+      'Address 1 - Region',
+      'Address 1 - Postal Code',
+      'Address 1 - Country',
+      'Address 1 - Extended Address',
+      'Address 2 - Type',
+      'Address 2 - Formatted',
+      'Address 2 - Street',
+      'Address 2 - City',
+      'Address 2 - Region',
+      'Address 2 - Postal Code',
+      'Address 2 - Country',
+      'Organization 1 - Type',
+      'Organization 1 - Name',
+      'Organization 1 - Title',
       'Organization 1 - Department',
     ];
     expect(mapped(headers)).toEqual({
@@ -132,11 +172,33 @@ describe('mapColumns on real exports', () => {
 
   it('maps the newer Google CSV export, not its phonetic names', () => {
     const headers = [
-      'First Name', 'Middle Name', 'Last Name', 'Phonetic First Name', 'Phonetic Middle Name', 'Phonetic Last Name',
-      'Name Prefix', 'Name Suffix', 'Nickname', 'File As', 'Organization Name', 'Organization Title',
-      'Organization Department', 'Birthday', 'Notes', 'Labels', 'E-mail 1 - Label', 'E-mail 1 - Value',
-      'Phone 1 - Label', 'Phone 1 - Value', 'Address 1 - Label', 'Address 1 - Formatted', 'Address 1 - Street',
-      'Address 1 - City', 'Address 1 - Region', 'Address 1 - Postal Code', 'Address 1 - Country',
+      'First Name',
+      'Middle Name',
+      'Last Name',
+      'Phonetic First Name',
+      'Phonetic Middle Name',
+      'Phonetic Last Name',
+      'Name Prefix',
+      'Name Suffix',
+      'Nickname',
+      'File As',
+      'Organization Name',
+      'Organization Title',
+      'Organization Department',
+      'Birthday',
+      'Notes',
+      'Labels',
+      'E-mail 1 - Label',
+      'E-mail 1 - Value',
+      'Phone 1 - Label',
+      'Phone 1 - Value',
+      'Address 1 - Label',
+      'Address 1 - Formatted',
+      'Address 1 - Street',
+      'Address 1 - City',
+      'Address 1 - Region',
+      'Address 1 - Postal Code',
+      'Address 1 - Country',
     ];
     expect(mapped(headers)).toEqual({
       'First Name': 'first_name',
@@ -155,15 +217,64 @@ describe('mapColumns on real exports', () => {
   });
 
   const outlookHeaders = [
-    'Title', 'First Name', 'Middle Name', 'Last Name', 'Suffix', 'Company', 'Department', 'Job Title',
-    'Business Street', 'Business Street 2', 'Business Street 3', 'Business City', 'Business State',
-    'Business Postal Code', 'Business Country/Region', 'Home Street', 'Home Street 2', 'Home Street 3', 'Home City',
-    'Home State', 'Home Postal Code', 'Home Country/Region', 'Other Street', 'Other City', 'Other State',
-    'Other Postal Code', 'Other Country/Region', "Assistant's Phone", 'Business Fax', 'Business Phone',
-    'Business Phone 2', 'Callback', 'Car Phone', 'Company Main Phone', 'Home Fax', 'Home Phone', 'Home Phone 2', 'ISDN',
-    'Mobile Phone', 'Other Fax', 'Other Phone', 'Pager', 'Primary Phone', 'Radio Phone', 'TTY/TDD Phone', 'Telex',
-    'Anniversary', "Assistant's Name", 'Birthday', 'Business Address PO Box', 'Categories', 'E-mail Address',
-    'E-mail Type', 'E-mail Display Name', 'E-mail 2 Address', 'E-mail 2 Type', 'E-mail 2 Display Name', 'Notes',
+    'Title',
+    'First Name',
+    'Middle Name',
+    'Last Name',
+    'Suffix',
+    'Company',
+    'Department',
+    'Job Title',
+    'Business Street',
+    'Business Street 2',
+    'Business Street 3',
+    'Business City',
+    'Business State',
+    'Business Postal Code',
+    'Business Country/Region',
+    'Home Street',
+    'Home Street 2',
+    'Home Street 3',
+    'Home City',
+    'Home State',
+    'Home Postal Code',
+    'Home Country/Region',
+    'Other Street',
+    'Other City',
+    'Other State',
+    'Other Postal Code',
+    'Other Country/Region',
+    "Assistant's Phone",
+    'Business Fax',
+    'Business Phone',
+    'Business Phone 2',
+    'Callback',
+    'Car Phone',
+    'Company Main Phone',
+    'Home Fax',
+    'Home Phone',
+    'Home Phone 2',
+    'ISDN',
+    'Mobile Phone',
+    'Other Fax',
+    'Other Phone',
+    'Pager',
+    'Primary Phone',
+    'Radio Phone',
+    'TTY/TDD Phone',
+    'Telex',
+    'Anniversary',
+    "Assistant's Name",
+    'Birthday',
+    'Business Address PO Box',
+    'Categories',
+    'E-mail Address',
+    'E-mail Type',
+    'E-mail Display Name',
+    'E-mail 2 Address',
+    'E-mail 2 Type',
+    'E-mail 2 Display Name',
+    'Notes',
   ];
 
   it('maps an Outlook CSV export: Job Title over the honorific Title, Mobile Phone, the Business address', () => {

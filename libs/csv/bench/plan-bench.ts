@@ -32,7 +32,7 @@ function generate(rows: number): Buffer {
     // About one row in ten has a multi-line note, as address books exported from mail clients do.
     const notes = next(10) === 0 ? `"Met at the ""${pickFrom(CITIES)}"" fair;\r\ncall back, ask for ${first}"` : next(3) === 0 ? 'VIP' : '';
     parts.push(
-      [
+      `${[
         first,
         last,
         `${first.toLowerCase()}.${i}@example.com`,
@@ -46,7 +46,7 @@ function generate(rows: number): Buffer {
         `19${50 + next(50)}-0${1 + next(9)}-${10 + next(18)}`,
         `https://ex.co/${first.toLowerCase()}`,
         notes,
-      ].join(',') + '\r\n',
+      ].join(',')}\r\n`,
     );
   }
   return Buffer.from(parts.join(''));

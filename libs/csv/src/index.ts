@@ -1,3 +1,7 @@
+export { CsvFormatError } from './errors';
+export { parseCsvRecords } from './parse';
+export { planChunks } from './plan';
+export { sniffCsv } from './sniff';
 export type {
   ChunkPlan,
   CsvFormat,
@@ -8,8 +12,4 @@ export type {
   SniffFailureCode,
   SniffResult,
 } from './types';
-export { CsvFormatError } from './errors';
-export { sniffCsv } from './sniff';
-export { planChunks } from './plan';
-export { parseCsvRecords } from './parse';
 export { formatCsvRecord, formatPlainCsvRecord, neutralizeFormula, withoutFormulaGuard } from './write';

@@ -1,9 +1,9 @@
-import { Readable, pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import type { CsvFormat } from './types';
 import { asBuffer } from './bytes';
 import { CsvFormatError } from './errors';
 import { finishRecord, parserOptions } from './parser-options';
+import type { CsvFormat } from './types';
 
 /**
  * Parses the records of one byte range (or any slice that starts on a record boundary), in order,
@@ -11,10 +11,7 @@ import { finishRecord, parserOptions } from './parser-options';
  * Throws CsvFormatError 'unterminated-quote' when the slice ends inside a quoted field (a planned range
  * never does); its `line` is csv-parse's line count, from the start of the slice, where the data ended.
  */
-export async function* parseCsvRecords(
-  source: AsyncIterable<Buffer | Uint8Array> | Buffer,
-  format: CsvFormat,
-): AsyncGenerator<string[]> {
+export async function* parseCsvRecords(source: AsyncIterable<Buffer | Uint8Array> | Buffer, format: CsvFormat): AsyncGenerator<string[]> {
   const parser = parse(parserOptions(format));
   const input = Readable.from(pieces(Buffer.isBuffer(source) ? [source] : source));
   // pipeline destroys both streams when either fails or the consumer stops early; the error itself
@@ -44,11 +41,8 @@ async function* pieces(source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buf
 
 function toFormatError(error: unknown): unknown {
   if (!(error instanceof CsvError) || error.code !== 'CSV_QUOTE_NOT_CLOSED') return error;
-  const lines = typeof error['lines'] === 'number' ? error['lines'] : 0;
-  return new CsvFormatError(
-    `the data ends inside a quoted field (csv-parse: ${error.message}): unterminated quote`,
-    'unterminated-quote',
-    lines,
-    { cause: error },
-  );
+  const lines = typeof error.lines === 'number' ? error.lines : 0;
+  return new CsvFormatError(`the data ends inside a quoted field (csv-parse: ${error.message}): unterminated quote`, 'unterminated-quote', lines, {
+    cause: error,
+  });
 }

@@ -1,6 +1,6 @@
 import type { Options } from 'csv-parse';
-import type { CsvFormat } from './types';
 import { latin1ToWindows1252 } from './decode';
+import type { CsvFormat } from './types';
 
 /**
  * The one csv-parse configuration of this package; RecordScanner implements the same rules.

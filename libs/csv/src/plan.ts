@@ -1,6 +1,6 @@
-import type { ChunkPlan, CsvFormat, PlanOptions } from './types';
 import { delimiterByte } from './bytes';
 import { RecordScanner } from './scan';
+import type { ChunkPlan, CsvFormat, PlanOptions } from './types';
 
 /**
  * Streams the data section (the source starts at `options.dataStart`) once and yields byte ranges that
@@ -9,11 +9,7 @@ import { RecordScanner } from './scan';
  * last row belong to no chunk. Memory does not grow with the input: only the scanner state is kept.
  * Throws CsvFormatError 'unterminated-quote' when the data ends inside a quoted field.
  */
-export async function* planChunks(
-  source: AsyncIterable<Buffer | Uint8Array>,
-  format: CsvFormat,
-  options: PlanOptions,
-): AsyncGenerator<ChunkPlan> {
+export async function* planChunks(source: AsyncIterable<Buffer | Uint8Array>, format: CsvFormat, options: PlanOptions): AsyncGenerator<ChunkPlan> {
   const { dataStart, dataStartLine, chunkRows } = options;
   const maxChunkBytes = options.maxChunkBytes ?? Number.POSITIVE_INFINITY;
   checkOptions(options);

@@ -1,10 +1,10 @@
 import { parse as parseSync } from 'csv-parse/sync';
-import type { CsvFormat, Delimiter, Encoding, SniffFailureCode, SniffResult } from './types';
-import { DELIMITERS, LF, countLineFeeds, delimiterByte } from './bytes';
+import { binaryReason } from './binary';
+import { countLineFeeds, DELIMITERS, delimiterByte, LF } from './bytes';
 import { detectEncoding } from './decode';
 import { finishRecord, parserOptions } from './parser-options';
 import { RecordScanner } from './scan';
-import { binaryReason } from './binary';
+import type { CsvFormat, Delimiter, Encoding, SniffFailureCode, SniffResult } from './types';
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // Records after the header used to break delimiter ties.
@@ -65,10 +65,7 @@ export function sniffCsv(head: Buffer, options: { complete?: boolean } = {}): Sn
 
   const columns = parseRecords(head.subarray(headerStart, chosen.end), format)[0]?.map(cleanHeaderCell) ?? [];
   if (columns.every((column) => column === '')) {
-    return failure(
-      'no-header',
-      `the header record at line ${headerLine} has only empty cells: the first non-blank line must name the columns`,
-    );
+    return failure('no-header', `the header record at line ${headerLine} has only empty cells: the first non-blank line must name the columns`);
   }
   return { ok: true, header: { format, columns, dataStart: chosen.end, dataStartLine: chosen.lineAfter } };
 }

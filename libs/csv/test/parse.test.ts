@@ -4,7 +4,10 @@ import { collect, format, pieces } from './helpers';
 describe('parseCsvRecords', () => {
   test('parses a Buffer and an async stream of pieces to the same records', async () => {
     const data = Buffer.from('1,"a, ""quoted""\r\nvalue",x\r\n2,b,y\n');
-    const expected = [['1', 'a, "quoted"\r\nvalue', 'x'], ['2', 'b', 'y']];
+    const expected = [
+      ['1', 'a, "quoted"\r\nvalue', 'x'],
+      ['2', 'b', 'y'],
+    ];
     await expect(collect(parseCsvRecords(data, format(',')))).resolves.toEqual(expected);
     await expect(collect(parseCsvRecords(pieces(data, [1, 2, 3]), format(',')))).resolves.toEqual(expected);
   });
@@ -27,7 +30,18 @@ describe('parseCsvRecords', () => {
 
   test('decodes windows-1252, including the characters it puts at 0x80-0x9F', async () => {
     const data = Buffer.from([
-      ...Buffer.from('Jos'), 0xe9, 0x3b, 0x80, ...Buffer.from(' 5;'), 0x93, ...Buffer.from('hi'), 0x94, 0x3b, 0x9f, 0x81, 0x0a,
+      ...Buffer.from('Jos'),
+      0xe9,
+      0x3b,
+      0x80,
+      ...Buffer.from(' 5;'),
+      0x93,
+      ...Buffer.from('hi'),
+      0x94,
+      0x3b,
+      0x9f,
+      0x81,
+      0x0a,
     ]);
     const records = await collect(parseCsvRecords(pieces(data, [1]), { delimiter: ';', encoding: 'windows-1252', hasBom: false }));
     expect(records).toEqual([['José', '€ 5', '“hi”', 'Ÿ\u0081']]);
@@ -66,7 +80,10 @@ describe('parseCsvRecords', () => {
       records.push(record);
       if (records.length === 2) break;
     }
-    expect(records).toEqual([['0', 'x'], ['1', 'x']]);
+    expect(records).toEqual([
+      ['0', 'x'],
+      ['1', 'x'],
+    ]);
     // Stream teardown completes on a later tick.
     await new Promise((resolve) => setImmediate(resolve));
     expect(released).toBe(true);

@@ -1,6 +1,6 @@
+import { parse as parseSync } from 'csv-parse/sync';
 import type { ChunkPlan, Delimiter } from '../src/index';
 import { CsvFormatError, sniffCsv } from '../src/index';
-import { parse as parseSync } from 'csv-parse/sync';
 import { format, lineAt, parseRange, pick, plan, prng, randomInt, randomSizes, referenceRecords } from './helpers';
 
 // Hundreds of files each; a busy CI machine can take several times the usual few seconds.
@@ -21,7 +21,11 @@ function cell(random: () => number, chaos: boolean): string {
   if (roll < 0.15) return '';
   if (roll < 0.45) {
     // Unquoted: no line breaks; quotes after the first byte are literal.
-    const body = text(random, TEXT.filter((c) => !c.includes('\n') && c !== '"'), 6);
+    const body = text(
+      random,
+      TEXT.filter((c) => !c.includes('\n') && c !== '"'),
+      6,
+    );
     return random() < 0.2 ? `${body || 'x'}"${text(random, ['a', '"', '漢'], 3)}` : body;
   }
   if (roll < 0.9) {
@@ -121,87 +125,91 @@ async function expectAgreement(
   }
 }
 
-async function expectSameFailure(
-  file: Buffer,
-  delimiter: Delimiter,
-  dataStart: number,
-  dataStartLine: number,
-  random: () => number,
-): Promise<void> {
+async function expectSameFailure(file: Buffer, delimiter: Delimiter, dataStart: number, dataStartLine: number, random: () => number): Promise<void> {
   const failure = plan(file, format(delimiter), { dataStart, dataStartLine, chunkRows: 3 }, randomSizes(random));
   await expect(failure).rejects.toBeInstanceOf(CsvFormatError);
   await expect(failure).rejects.toMatchObject({ code: 'unterminated-quote' });
 }
 
 describe('planner and parser agree with csv-parse on random files', () => {
-  test('random data sections, random chunk sizes, input split into random pieces', async () => {
-    let unterminated = 0;
-    for (let seed = 1; seed <= 600; seed++) {
-      const random = prng(seed);
-      const delimiter = pick(random, DELIMITERS);
-      const file = Buffer.from(dataSection(random, delimiter, true));
-      let expected: string[][] | undefined;
-      try {
-        expected = referenceRecords(file, delimiter);
-      } catch (error) {
-        expect(error).toMatchObject({ code: 'CSV_QUOTE_NOT_CLOSED' });
-      }
-      try {
-        if (expected === undefined) {
-          unterminated++;
-          await expectSameFailure(file, delimiter, 0, 1, random);
-        } else {
-          await expectAgreement(file, delimiter, 0, 1, expected, random);
-        }
-      } catch (error) {
-        throw new Error(`seed ${seed}, delimiter ${JSON.stringify(delimiter)}, file ${JSON.stringify(file.toString())}: ${String(error)}`);
-      }
-    }
-    // The generator must exercise both outcomes for the test to mean anything.
-    expect(unterminated).toBeGreaterThan(20);
-    expect(unterminated).toBeLessThan(300);
-  }, PROPERTY_TIMEOUT_MS);
-
-  test('whole files: sniffed header boundary, then the same records as csv-parse over the whole file', async () => {
-    let unterminated = 0;
-    for (let seed = 1001; seed <= 1300; seed++) {
-      const random = prng(seed);
-      const delimiter = pick(random, DELIMITERS);
-      // Header cells hold only the file's own delimiter, quotes and line breaks, so the delimiter is unambiguous.
-      const headerCells = Array.from({ length: randomInt(random, 2, 5) }, (_, i) =>
-        random() < 0.4 ? `"h${i}${text(random, [delimiter, '""', '\n', '\r\n', 'é', ' '], 4)}"` : ` h${i} `,
-      );
-      const bom = random() < 0.3 ? '\ufeff' : '';
-      const leadingBlankLines = random() < 0.3 ? text(random, TERMINATORS, 3) : '';
-      const headerLine = `${headerCells.join(delimiter)}${pick(random, TERMINATORS)}`;
-      const file = Buffer.from(`${bom}${leadingBlankLines}${headerLine}${dataSection(random, delimiter, false)}`);
-      try {
-        const sniffed = sniffCsv(file, { complete: true });
-        if (!sniffed.ok) throw new Error(`sniff failed: ${sniffed.reason}`);
-        const { header } = sniffed;
-        // The header alone (to: 1) parses even when a later data row leaves a quote open.
-        const [first] = parseWithOffsets(file, delimiter, 1);
-        if (first === undefined) throw new Error('no header record');
-        expect(header.format).toEqual({ delimiter, encoding: 'utf-8', hasBom: bom !== '' });
-        expect(header.columns).toEqual(first.record.map((column) => column.trim()));
-        expect(header.dataStart).toBe(first.info.bytes);
-        expect(header.dataStartLine).toBe(lineAt(file, header.dataStart));
-        let rest: string[][] | undefined;
+  test(
+    'random data sections, random chunk sizes, input split into random pieces',
+    async () => {
+      let unterminated = 0;
+      for (let seed = 1; seed <= 600; seed++) {
+        const random = prng(seed);
+        const delimiter = pick(random, DELIMITERS);
+        const file = Buffer.from(dataSection(random, delimiter, true));
+        let expected: string[][] | undefined;
         try {
-          rest = parseWithOffsets(file, delimiter).slice(1).map((entry) => entry.record);
+          expected = referenceRecords(file, delimiter);
         } catch (error) {
           expect(error).toMatchObject({ code: 'CSV_QUOTE_NOT_CLOSED' });
         }
-        if (rest === undefined) {
-          unterminated++;
-          await expectSameFailure(file, delimiter, header.dataStart, header.dataStartLine, random);
-        } else {
-          await expectAgreement(file, delimiter, header.dataStart, header.dataStartLine, rest, random);
+        try {
+          if (expected === undefined) {
+            unterminated++;
+            await expectSameFailure(file, delimiter, 0, 1, random);
+          } else {
+            await expectAgreement(file, delimiter, 0, 1, expected, random);
+          }
+        } catch (error) {
+          throw new Error(`seed ${seed}, delimiter ${JSON.stringify(delimiter)}, file ${JSON.stringify(file.toString())}: ${String(error)}`);
         }
-      } catch (error) {
-        throw new Error(`seed ${seed}, file ${JSON.stringify(file.toString())}: ${String(error)}`);
       }
-    }
-    expect(unterminated).toBeLessThan(100);
-  }, PROPERTY_TIMEOUT_MS);
+      // The generator must exercise both outcomes for the test to mean anything.
+      expect(unterminated).toBeGreaterThan(20);
+      expect(unterminated).toBeLessThan(300);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  test(
+    'whole files: sniffed header boundary, then the same records as csv-parse over the whole file',
+    async () => {
+      let unterminated = 0;
+      for (let seed = 1001; seed <= 1300; seed++) {
+        const random = prng(seed);
+        const delimiter = pick(random, DELIMITERS);
+        // Header cells hold only the file's own delimiter, quotes and line breaks, so the delimiter is unambiguous.
+        const headerCells = Array.from({ length: randomInt(random, 2, 5) }, (_, i) =>
+          random() < 0.4 ? `"h${i}${text(random, [delimiter, '""', '\n', '\r\n', 'é', ' '], 4)}"` : ` h${i} `,
+        );
+        const bom = random() < 0.3 ? '\ufeff' : '';
+        const leadingBlankLines = random() < 0.3 ? text(random, TERMINATORS, 3) : '';
+        const headerLine = `${headerCells.join(delimiter)}${pick(random, TERMINATORS)}`;
+        const file = Buffer.from(`${bom}${leadingBlankLines}${headerLine}${dataSection(random, delimiter, false)}`);
+        try {
+          const sniffed = sniffCsv(file, { complete: true });
+          if (!sniffed.ok) throw new Error(`sniff failed: ${sniffed.reason}`);
+          const { header } = sniffed;
+          // The header alone (to: 1) parses even when a later data row leaves a quote open.
+          const [first] = parseWithOffsets(file, delimiter, 1);
+          if (first === undefined) throw new Error('no header record');
+          expect(header.format).toEqual({ delimiter, encoding: 'utf-8', hasBom: bom !== '' });
+          expect(header.columns).toEqual(first.record.map((column) => column.trim()));
+          expect(header.dataStart).toBe(first.info.bytes);
+          expect(header.dataStartLine).toBe(lineAt(file, header.dataStart));
+          let rest: string[][] | undefined;
+          try {
+            rest = parseWithOffsets(file, delimiter)
+              .slice(1)
+              .map((entry) => entry.record);
+          } catch (error) {
+            expect(error).toMatchObject({ code: 'CSV_QUOTE_NOT_CLOSED' });
+          }
+          if (rest === undefined) {
+            unterminated++;
+            await expectSameFailure(file, delimiter, header.dataStart, header.dataStartLine, random);
+          } else {
+            await expectAgreement(file, delimiter, header.dataStart, header.dataStartLine, rest, random);
+          }
+        } catch (error) {
+          throw new Error(`seed ${seed}, file ${JSON.stringify(file.toString())}: ${String(error)}`);
+        }
+      }
+      expect(unterminated).toBeLessThan(100);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

@@ -30,7 +30,11 @@ function ranges(chunks: ChunkPlan[]): number[][] {
 
 // The middle row's quoted field holds LF and CRLF, the delimiter and doubled quotes.
 const TRICKY = 'id,note\n1,plain\n2,"a, ""b""\nc\r\nd,e"\n3,last\n';
-const TRICKY_ROWS = [['1', 'plain'], ['2', 'a, "b"\nc\r\nd,e'], ['3', 'last']];
+const TRICKY_ROWS = [
+  ['1', 'plain'],
+  ['2', 'a, "b"\nc\r\nd,e'],
+  ['3', 'last'],
+];
 
 describe('planChunks and parseCsvRecords agree', () => {
   test('a quoted field with newlines, delimiters and "" is never split across chunks', async () => {
@@ -59,7 +63,10 @@ describe('planChunks and parseCsvRecords agree', () => {
 
   test('multi-byte UTF-8 characters split across buffers parse whole', async () => {
     const { records } = await planFile('name,city\nAnn,"東京, 日本"\nBob,Zürich 😀\n', { chunkRows: 1 }, [1, 2]);
-    expect(records.flat()).toEqual([['Ann', '東京, 日本'], ['Bob', 'Zürich 😀']]);
+    expect(records.flat()).toEqual([
+      ['Ann', '東京, 日本'],
+      ['Bob', 'Zürich 😀'],
+    ]);
   });
 
   test('CRLF files: chunks end after the CRLF and no CR leaks into cells', async () => {
@@ -69,7 +76,13 @@ describe('planChunks and parseCsvRecords agree', () => {
       [5, text.indexOf('3,w'), 0, 2, 2],
       [text.indexOf('3,w'), text.length, 2, 1, 5],
     ]);
-    expect(records).toEqual([[['1', 'x\r\ny'], ['2', 'z']], [['3', 'w']]]);
+    expect(records).toEqual([
+      [
+        ['1', 'x\r\ny'],
+        ['2', 'z'],
+      ],
+      [['3', 'w']],
+    ]);
   });
 
   test('blank lines are not rows; between chunks they open the next chunk, at the end they belong to none', async () => {
@@ -170,4 +183,3 @@ describe('planChunks streaming', () => {
     await expect(run({ dataStart: 0, dataStartLine: 1, chunkRows: 1, maxChunkBytes: 0 })).rejects.toThrow(RangeError);
   });
 });
-

@@ -21,9 +21,7 @@ describe('formatCsvRecord', () => {
   });
 
   test('quotes cells holding the delimiter, a quote, CR or LF, doubling quotes', () => {
-    expect(formatCsvRecord(['Smith, John', 'say "hi"', 'a\nb', 'a\rb', 'a\r\nb'])).toBe(
-      '"Smith, John","say ""hi""","a\nb","a\rb","a\r\nb"\n',
-    );
+    expect(formatCsvRecord(['Smith, John', 'say "hi"', 'a\nb', 'a\rb', 'a\r\nb'])).toBe('"Smith, John","say ""hi""","a\nb","a\rb","a\r\nb"\n');
   });
 
   test('quotes for its own delimiter only', () => {

@@ -1,4 +1,4 @@
-import { lastNameWords, type ComparableContact } from '@refinery/matching';
+import { type ComparableContact, lastNameWords } from '@refinery/matching';
 import { initialClass } from './initial-class';
 import { soundex } from './soundex';
 

@@ -1,14 +1,14 @@
 import type { ContactFields } from '@refinery/contacts';
 import {
-  comparableCandidate,
-  comparableContact,
-  prepareCandidate,
   type Candidate,
   type ComparableContact,
+  comparableCandidate,
+  comparableContact,
   type NicknameLookup,
+  prepareCandidate,
 } from '@refinery/matching';
-import { birthDateKey, deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
 import { BlockIndex } from './block-index';
+import { birthDateKey, deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 
 export interface DirectoryIndexOptions {

@@ -1,8 +1,8 @@
+import type { Readable } from 'node:stream';
 import type { ContactFields, StandardizeOptions } from '@refinery/contacts';
 import type { Candidate, ContactProvider, NicknameLookup } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { DirectoryIndex } from './directory-index';
-import type { Readable } from 'node:stream';
 import { readDirectory, readDirectoryStream } from './read-directory';
 
 export interface DirectoryProviderOptions extends StandardizeOptions {

@@ -1,14 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import {
-  CANONICAL_FIELDS,
-  standardizeContact,
-  type CanonicalField,
-  type ContactFields,
-  type StandardizeOptions,
-} from '@refinery/contacts';
+import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, type StandardizeOptions, standardizeContact } from '@refinery/contacts';
 import type { Candidate } from '@refinery/matching';
+import { parse } from 'csv-parse';
 
 export const DIRECTORY_COLUMNS = ['id', ...CANONICAL_FIELDS, 'updated_at'] as const;
 const REQUIRED_COLUMNS = ['id', 'first_name', 'last_name'] as const;
@@ -23,9 +17,7 @@ function columnPositions(header: readonly string[], path: string): ColumnPositio
   const columns = header.map((column) => column.trim().toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
   if (missing.length > 0) {
-    throw new Error(
-      `directory ${path}: header lacks ${missing.join(', ')}; expected ${DIRECTORY_COLUMNS.join(',')}`,
-    );
+    throw new Error(`directory ${path}: header lacks ${missing.join(', ')}; expected ${DIRECTORY_COLUMNS.join(',')}`);
   }
   const updatedAt = columns.indexOf('updated_at');
   return {
@@ -38,11 +30,7 @@ function columnPositions(header: readonly string[], path: string): ColumnPositio
   };
 }
 
-function candidateFrom(
-  row: readonly string[],
-  positions: ColumnPositions,
-  options: StandardizeOptions,
-): Candidate | undefined {
+function candidateFrom(row: readonly string[], positions: ColumnPositions, options: StandardizeOptions): Candidate | undefined {
   const id = row[positions.id] ?? '';
   if (id === '') {
     return undefined;
@@ -69,11 +57,7 @@ export function readDirectory(path: string, options: StandardizeOptions = {}): A
 }
 
 // The same from any byte stream (e.g. an S3 object); `origin` names it in errors.
-export async function* readDirectoryStream(
-  source: Readable,
-  origin: string,
-  options: StandardizeOptions = {},
-): AsyncGenerator<Candidate> {
+export async function* readDirectoryStream(source: Readable, origin: string, options: StandardizeOptions = {}): AsyncGenerator<Candidate> {
   const path = origin;
   const parser = parse({
     bom: true,

@@ -1,6 +1,6 @@
-import { standardizeContact, type ContactFields } from '@refinery/contacts';
+import { type ContactFields, standardizeContact } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { decideMatch, type Candidate } from '@refinery/matching';
+import { type Candidate, decideMatch } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { DIRECTORY_CSV, withTempFile } from './fixtures';
 
@@ -35,11 +35,13 @@ describe('DirectoryProvider.fromFile', () => {
   });
 
   it('reads quoted fields, commas, doubled quotes and line breaks included, and standardizes them', async () => {
-    const [john, jane, michael] = (await provider.findCandidates([
-      { first_name: 'John', last_name: 'Smith', email: 'john.smith@acme.example' },
-      { first_name: 'Jane', last_name: 'Smith', email: 'smiths@home.example' },
-      { first_name: 'Michael', last_name: 'Miller', email: 'mm@hooli.example' },
-    ])).map((candidates) => candidates[0]);
+    const [john, jane, michael] = (
+      await provider.findCandidates([
+        { first_name: 'John', last_name: 'Smith', email: 'john.smith@acme.example' },
+        { first_name: 'Jane', last_name: 'Smith', email: 'smiths@home.example' },
+        { first_name: 'Michael', last_name: 'Miller', email: 'mm@hooli.example' },
+      ])
+    ).map((candidates) => candidates[0]);
     expect(john).toEqual({
       id: 'p01',
       updatedAt: '2024-05-01',
@@ -157,16 +159,17 @@ describe('candidate retrieval', () => {
   });
 
   it('finds a typo in the first letter of the first name through last name and birth date', async () => {
-    const provider = DirectoryProvider.fromRecords([person('pat', { first_name: 'Pat', last_name: 'Balderrama', birth_date: '1958-11-03', city: 'Chicago' })], { nicknames });
+    const provider = DirectoryProvider.fromRecords(
+      [person('pat', { first_name: 'Pat', last_name: 'Balderrama', birth_date: '1958-11-03', city: 'Chicago' })],
+      { nicknames },
+    );
     expect(await idsFor(provider, { first_name: 'Mat', last_name: 'Balderrama', birth_date: '11/03/1958' })).toEqual(['pat']);
     expect(await idsFor(provider, { first_name: 'Mat', last_name: 'Balderrama', city: 'Chicago' })).toEqual([]);
   });
 
   it('finds people by the nickname variants of the first name plus last name', async () => {
     expect(await idsFor(provider, { first_name: 'Peggy', last_name: 'Moore', city: 'Miami' })).toEqual(['p15']);
-    expect(await idsFor(provider, { first_name: 'Bob', last_name: 'Jones', company: 'Initech' })).toEqual(
-      expect.arrayContaining(['p05', 'p06']),
-    );
+    expect(await idsFor(provider, { first_name: 'Bob', last_name: 'Jones', company: 'Initech' })).toEqual(expect.arrayContaining(['p05', 'p06']));
   });
 
   it('finds compound last names from either part, accents and hyphens ignored', async () => {
@@ -217,7 +220,9 @@ describe('DirectoryProvider.fromRecords', () => {
   });
 
   it('hands out candidates the matcher decides on like any other', async () => {
-    const provider = DirectoryProvider.fromRecords([person('r', { first_name: 'Robert', last_name: 'Jones', company: 'Initech LLC' })], { nicknames });
+    const provider = DirectoryProvider.fromRecords([person('r', { first_name: 'Robert', last_name: 'Jones', company: 'Initech LLC' })], {
+      nicknames,
+    });
     const contact = standardizeContact({ first_name: 'Bob', last_name: 'Jones', company: 'Initech' });
     const [candidates] = await provider.findCandidates([contact]);
     expect(decideMatch(contact, candidates ?? [], nicknames)).toMatchObject({ status: 'matched', method: 'nickname', candidate: { id: 'r' } });

@@ -1,1 +1,1 @@
-export { matchesEventPattern, validateEventPattern, type EventPattern } from './pattern';
+export { type EventPattern, matchesEventPattern, validateEventPattern } from './pattern';

@@ -87,12 +87,17 @@ function matchesNumeric(conditions: readonly (string | number)[], value: number)
     const operator = conditions[i];
     const bound = Number(conditions[i + 1]);
     const ok =
-      operator === '=' ? value === bound
-      : operator === '>' ? value > bound
-      : operator === '>=' ? value >= bound
-      : operator === '<' ? value < bound
-      : operator === '<=' ? value <= bound
-      : false;
+      operator === '='
+        ? value === bound
+        : operator === '>'
+          ? value > bound
+          : operator === '>='
+            ? value >= bound
+            : operator === '<'
+              ? value < bound
+              : operator === '<='
+                ? value <= bound
+                : false;
     if (!ok) return false;
   }
   return true;
@@ -109,10 +114,10 @@ export function validateEventPattern(pattern: unknown, path = '$'): asserts patt
     const fieldPath = `${path}.${field}`;
     if (field === '$or') {
       if (!Array.isArray(expected) || expected.length < 2) throw new Error(`${fieldPath} must list at least two patterns`);
-      expected.forEach((alternative, i) => validateEventPattern(alternative, `${fieldPath}[${i}]`));
+      for (const [i, alternative] of expected.entries()) validateEventPattern(alternative, `${fieldPath}[${i}]`);
     } else if (Array.isArray(expected)) {
       if (expected.length === 0) throw new Error(`${fieldPath} must list at least one value`);
-      expected.forEach((matcher, i) => validateMatcher(matcher, `${fieldPath}[${i}]`));
+      for (const [i, matcher] of expected.entries()) validateMatcher(matcher, `${fieldPath}[${i}]`);
     } else {
       validateEventPattern(expected, fieldPath);
     }

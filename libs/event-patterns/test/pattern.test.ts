@@ -1,4 +1,4 @@
-import { matchesEventPattern, validateEventPattern, type EventPattern } from '../src';
+import { type EventPattern, matchesEventPattern, validateEventPattern } from '../src';
 
 const event = {
   source: 'refinery.chunker',

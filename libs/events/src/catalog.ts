@@ -56,9 +56,7 @@ export const chunkPlannedV1 = defineEventType({
   data: z.object({
     input: objectRefSchema,
     chunk: chunkPositionSchema,
-    range: z
-      .object({ start: z.number().int().min(0), end: z.number().int().min(0) })
-      .describe('Byte range in the input object, end exclusive.'),
+    range: z.object({ start: z.number().int().min(0), end: z.number().int().min(0) }).describe('Byte range in the input object, end exclusive.'),
     rows: rowRangeSchema.extend({ firstLine: z.number().int().min(1).describe('Physical line where the range starts.') }),
     format: csvFormatSchema,
     columns: z.array(columnSchema),
@@ -225,10 +223,7 @@ export const jobViewSchema = z
     chunks: z.object({ total: z.number().int().min(0), done: z.number().int().min(0) }),
     createdAt: z.string(),
     completedAt: z.string().nullable(),
-    error: z
-      .object({ reason: z.string(), rows: rowRangeSchema.optional() })
-      .nullable()
-      .describe('Why the job failed (null unless failed).'),
+    error: z.object({ reason: z.string(), rows: rowRangeSchema.optional() }).nullable().describe('Why the job failed (null unless failed).'),
     version: z
       .number()
       .int()
@@ -268,7 +263,7 @@ export const mailchimpImportRequestedV1 = defineEventType({
   producer: 'mailchimp-sync',
   description:
     'A Mailchimp audience import was accepted (its job is created): mailchimp-sync plans the page ranges. The API key ' +
-    'is never in an event: `apiKeyRef` names it in mailchimp-sync\'s encrypted key store.',
+    "is never in an event: `apiKeyRef` names it in mailchimp-sync's encrypted key store.",
   data: z.object({
     listId: z.string().min(1),
     apiKeyRef: z.string().min(1).describe("A reference to the API key in mailchimp-sync's key store, never the key."),
@@ -329,7 +324,7 @@ export const mailchimpWritebackCompletedV1 = defineEventType({
       failed: z.number().int().min(0),
       skipped: z.number().int().min(0).describe('Unmatched or invalid rows, and matched rows with nothing to write.'),
     }),
-    report: objectRefSchema.describe('NDJSON, one line per failed member: member id, HTTP status and Mailchimp\'s detail.'),
+    report: objectRefSchema.describe("NDJSON, one line per failed member: member id, HTTP status and Mailchimp's detail."),
   }),
   example: {
     listId: 'a1b2c3d4e5',

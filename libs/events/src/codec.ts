@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { eventBridgeEventSchema, serviceSource, type EventBridgeEvent, type EventMetadata } from './envelope';
-import { findEventType, type KnownEventType } from './catalog';
 import type { PublishEntry } from '@refinery/ports';
-import { producersOf, type DomainEvent, type EventData, type EventType } from './event-type';
+import { z } from 'zod';
+import { findEventType, type KnownEventType } from './catalog';
+import { type EventBridgeEvent, type EventMetadata, eventBridgeEventSchema, serviceSource } from './envelope';
+import { type DomainEvent, type EventData, type EventType, producersOf } from './event-type';
 
 export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
@@ -56,10 +56,7 @@ export function createEvent<T extends EventType>(type: T, input: NewEventInput<T
 }
 
 /** Metadata for an event caused by `cause`: same tenant, job and correlation; causation points at the cause. */
-export function followUpMetadata(
-  cause: { metadata: EventMetadata },
-  eventId: string,
-): Omit<EventMetadata, 'occurredAt'> {
+export function followUpMetadata(cause: { metadata: EventMetadata }, eventId: string): Omit<EventMetadata, 'occurredAt'> {
   return {
     eventId,
     tenantId: cause.metadata.tenantId,

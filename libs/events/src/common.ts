@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
+import { z } from 'zod';
 
 // Small schemas shared by several event types. Events carry references and counts, never rows.
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventMetadataSchema, type EventMetadata } from './envelope';
+import { type EventMetadata, eventMetadataSchema } from './envelope';
 
 const DETAIL_TYPE_PATTERN = /^([a-z]+(?:-[a-z]+)*)\.([a-z]+(?:-[a-z]+)*)\.v(\d+)$/;
 
@@ -17,8 +17,7 @@ export interface EventTypeDefinition<TType extends string, TData extends z.ZodTy
   readonly example: z.input<TData>;
 }
 
-export interface EventType<TType extends string = string, TData extends z.ZodType = z.ZodType>
-  extends EventTypeDefinition<TType, TData> {
+export interface EventType<TType extends string = string, TData extends z.ZodType = z.ZodType> extends EventTypeDefinition<TType, TData> {
   readonly entity: string;
   readonly verb: string;
   readonly majorVersion: number;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './catalog';
-import { producersOf, type EventType } from './event-type';
+import { type EventType, producersOf } from './event-type';
 
 export interface GeneratedSchema {
   /** File name under `schemas/`, e.g. `job.submitted.v1.json`. */

@@ -1,9 +1,9 @@
 import {
-  EVENT_TYPES,
   chunkPlannedV1,
   createEvent,
   decodeEventBridgeMessage,
   deriveEventId,
+  EVENT_TYPES,
   findEventType,
   followUpMetadata,
   generateEventSchemas,

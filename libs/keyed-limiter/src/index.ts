@@ -1,6 +1,6 @@
-export { LeaseLostError, LimiterAbortedError, type KeyedLimiter, type LeaseInfo, type RunOptions } from './keyed-limiter';
+export { type KeyedLimiter, type LeaseInfo, LeaseLostError, LimiterAbortedError, type RunOptions } from './keyed-limiter';
+export { hashLimiterKey, limiterPartitionKey, MAX_LIMIT, slotSortKey } from './layout';
 export {
-  TableKeyedLimiter,
   DEFAULT_LEASE_MS,
   DEFAULT_LIMIT,
   DEFAULT_MAX_POLL_MS,
@@ -8,6 +8,6 @@ export {
   DEFAULT_TICKET_MS,
   type LimiterClock,
   type LimiterLogger,
+  TableKeyedLimiter,
   type TableKeyedLimiterOptions,
 } from './table-keyed-limiter';
-export { MAX_LIMIT, hashLimiterKey, limiterPartitionKey, slotSortKey } from './layout';

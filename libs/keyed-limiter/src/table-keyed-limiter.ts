@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConditionFailedError, queryAll, type Condition, type Item, type ItemKey, type Table } from '@refinery/ports';
-import { LeaseLostError, LimiterAbortedError, type KeyedLimiter, type LeaseInfo, type RunOptions } from './keyed-limiter';
-import { MAX_LIMIT, PARTITION_PREFIX, hashLimiterKey, slotSortKey, ticketSortKey, viewPartition, type SlotView } from './layout';
+import { type Condition, ConditionFailedError, type Item, type ItemKey, queryAll, type Table } from '@refinery/ports';
+import { type KeyedLimiter, type LeaseInfo, LeaseLostError, LimiterAbortedError, type RunOptions } from './keyed-limiter';
+import { hashLimiterKey, MAX_LIMIT, PARTITION_PREFIX, type SlotView, ticketSortKey, viewPartition } from './layout';
 
 /** Time as the limiter sees it: leases and tickets expire by the clock of the instance reading them. */
 export interface LimiterClock {
@@ -124,10 +124,13 @@ export class TableKeyedLimiter implements KeyedLimiter {
     this.leaseMs = checkPositive('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS);
     this.pollMs = checkPositive('pollMs', options.pollMs ?? DEFAULT_POLL_MS);
     this.maxPollMs = checkPositive('maxPollMs', options.maxPollMs ?? Math.max(DEFAULT_MAX_POLL_MS, this.pollMs));
-    if (this.maxPollMs < this.pollMs) throw new RangeError(`TableKeyedLimiter: maxPollMs (${this.maxPollMs}) must not be below pollMs (${this.pollMs})`);
+    if (this.maxPollMs < this.pollMs)
+      throw new RangeError(`TableKeyedLimiter: maxPollMs (${this.maxPollMs}) must not be below pollMs (${this.pollMs})`);
     this.ticketMs = checkPositive('ticketMs', options.ticketMs ?? Math.max(DEFAULT_TICKET_MS, 4 * this.maxPollMs));
     if (this.ticketMs <= 2 * this.maxPollMs) {
-      throw new RangeError(`TableKeyedLimiter: ticketMs (${this.ticketMs}) must be more than twice maxPollMs (${this.maxPollMs}), or waiting tickets expire between attempts`);
+      throw new RangeError(
+        `TableKeyedLimiter: ticketMs (${this.ticketMs}) must be more than twice maxPollMs (${this.maxPollMs}), or waiting tickets expire between attempts`,
+      );
     }
     if (options.holderId !== undefined && options.holderId.trim() === '') throw new RangeError('TableKeyedLimiter: holderId must not be empty');
     this.holderId = options.holderId ?? randomUUID();
@@ -322,7 +325,8 @@ export class TableKeyedLimiter implements KeyedLimiter {
 
   private async registerTicket(context: KeyContext): Promise<Ticket> {
     const registeredAt = this.now();
-    const sk = ticketSortKey(registeredAt, (this.ticketSequence += 1), randomBytes(6).toString('hex'));
+    this.ticketSequence += 1;
+    const sk = ticketSortKey(registeredAt, this.ticketSequence, randomBytes(6).toString('hex'));
     const ticket: Ticket = { sk, registeredAt, expiresAt: registeredAt + this.ticketMs };
     await this.table.put({ pk: context.pk, sk, holder: this.holderId, registeredAt, expiresAt: ticket.expiresAt });
     this.wrote(context.pk);
@@ -366,7 +370,9 @@ export class TableKeyedLimiter implements KeyedLimiter {
       if (ticket.sk === own || this.removing.has(id)) continue;
       this.removing.add(id);
       const condition: Condition =
-        ticket.expiresAt === undefined ? { kind: 'attributeNotExists', attribute: 'expiresAt' } : { kind: 'attributeEquals', attribute: 'expiresAt', value: ticket.expiresAt };
+        ticket.expiresAt === undefined
+          ? { kind: 'attributeNotExists', attribute: 'expiresAt' }
+          : { kind: 'attributeEquals', attribute: 'expiresAt', value: ticket.expiresAt };
       try {
         await this.table.delete({ pk: context.pk, sk: ticket.sk }, { condition });
         this.wrote(context.pk);

@@ -1,6 +1,6 @@
 import { DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoTable } from '@refinery/aws-adapters';
-import { startAwsEmulators, type AwsEmulators } from '@refinery/test-support';
+import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { describeKeyedLimiterSuite } from './limiter-suite';
 
 // The suite on DynamoTable against dynalite (started once for the file); every test gets a table of its own.
@@ -27,7 +27,9 @@ describeKeyedLimiterSuite('DynamoTable (dynalite)', async () => {
       const items: unknown[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await dynamo.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start as never } : {}) }));
+        const page = await dynamo.send(
+          new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start as never } : {}) }),
+        );
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);

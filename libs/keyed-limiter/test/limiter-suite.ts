@@ -1,5 +1,5 @@
-import { queryAll, type Item, type Table } from '@refinery/ports';
-import { TableKeyedLimiter, limiterPartitionKey, slotSortKey, type LeaseInfo, type LimiterClock, type TableKeyedLimiterOptions } from '../src';
+import { type Item, queryAll, type Table } from '@refinery/ports';
+import { type LeaseInfo, type LimiterClock, limiterPartitionKey, slotSortKey, TableKeyedLimiter, type TableKeyedLimiterOptions } from '../src';
 
 // One suite, run against LocalTable (SQLite) and DynamoTable (dynalite): several limiter instances (as several Lambda
 // containers would be) share one table. Real time throughout, but no assertion on durations: only on order and counts.
@@ -86,7 +86,9 @@ export function describeKeyedLimiterSuite(name: string, setup: () => Promise<Lim
     }
     const tickets = async (key: string) => (await partition(key)).filter((item) => item.sk.startsWith('ticket#'));
     const liveLeases = async (key: string) =>
-      (await partition(key)).filter((item) => item.sk.startsWith('slot#') && typeof item.leaseId === 'string' && (item.expiresAt as number) > Date.now());
+      (await partition(key)).filter(
+        (item) => item.sk.startsWith('slot#') && typeof item.leaseId === 'string' && (item.expiresAt as number) > Date.now(),
+      );
 
     it(
       'keeps at most `limit` tasks in flight for a key across three instances, and uses that concurrency',
@@ -160,7 +162,13 @@ export function describeKeyedLimiterSuite(name: string, setup: () => Promise<Lim
         const warnings: Array<{ details: object; message: string }> = [];
         const crashedClock = stalledClock();
         // Instance A "crashes" while holding: its renewals hang (stalled clock) and its task does not end.
-        const a = limiter({ limit: 1, leaseMs: 400, holderId: 'a', clock: crashedClock, logger: { warn: (details, message) => warnings.push({ details, message }) } });
+        const a = limiter({
+          limit: 1,
+          leaseMs: 400,
+          holderId: 'a',
+          clock: crashedClock,
+          logger: { warn: (details, message) => warnings.push({ details, message }) },
+        });
         const b = limiter({ limit: 1, holderId: 'b' });
         const aTask = deferred<string>();
         let aLease: LeaseInfo | undefined;
@@ -207,7 +215,11 @@ export function describeKeyedLimiterSuite(name: string, setup: () => Promise<Lim
     it(
       'serves waiters first come, first served across instances',
       async () => {
-        const [a, b, c] = ['a', 'b', 'c'].map((holderId) => limiter({ limit: 1, holderId })) as [TableKeyedLimiter, TableKeyedLimiter, TableKeyedLimiter];
+        const [a, b, c] = ['a', 'b', 'c'].map((holderId) => limiter({ limit: 1, holderId })) as [
+          TableKeyedLimiter,
+          TableKeyedLimiter,
+          TableKeyedLimiter,
+        ];
         const order: string[] = [];
         const gate = deferred();
         const holding = a.run(API_KEY, async () => {
@@ -241,7 +253,11 @@ export function describeKeyedLimiterSuite(name: string, setup: () => Promise<Lim
     it(
       'rejects a waiter whose signal aborts, withdraws its ticket, and does not hold up the waiters behind it',
       async () => {
-        const [a, b, c] = ['a', 'b', 'c'].map((holderId) => limiter({ limit: 1, holderId })) as [TableKeyedLimiter, TableKeyedLimiter, TableKeyedLimiter];
+        const [a, b, c] = ['a', 'b', 'c'].map((holderId) => limiter({ limit: 1, holderId })) as [
+          TableKeyedLimiter,
+          TableKeyedLimiter,
+          TableKeyedLimiter,
+        ];
         const gate = deferred();
         let holderStarted = false;
         const holding = a.run(API_KEY, async () => {

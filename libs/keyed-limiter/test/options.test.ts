@@ -1,5 +1,5 @@
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { TableKeyedLimiter, hashLimiterKey, limiterPartitionKey, type KeyedLimiter } from '../src';
+import { hashLimiterKey, type KeyedLimiter, limiterPartitionKey, TableKeyedLimiter } from '../src';
 
 let ports: TestPorts;
 beforeEach(() => {
@@ -17,7 +17,9 @@ describe('TableKeyedLimiter options', () => {
   });
 
   it('refuses a ticket lifetime that waiters could not keep refreshed, and maxPollMs below pollMs', () => {
-    expect(() => new TableKeyedLimiter({ table: ports.table('t'), maxPollMs: 500, ticketMs: 1_000 })).toThrow(/ticketMs \(1000\) must be more than twice maxPollMs/);
+    expect(() => new TableKeyedLimiter({ table: ports.table('t'), maxPollMs: 500, ticketMs: 1_000 })).toThrow(
+      /ticketMs \(1000\) must be more than twice maxPollMs/,
+    );
     expect(() => new TableKeyedLimiter({ table: ports.table('t'), pollMs: 100, maxPollMs: 50 })).toThrow(/maxPollMs \(50\) must not be below pollMs/);
   });
 

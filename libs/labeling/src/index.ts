@@ -1,2 +1,2 @@
-export { labelField, labelFields } from './label-fields';
 export type { FieldLabel, FieldStatus } from './label-fields';
+export { labelField, labelFields } from './label-fields';

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, cleanText, comparableValue, hasValue, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, cleanText, comparableValue, hasValue } from '@refinery/contacts';
 
 export type FieldStatus = 'confirmed' | 'old' | 'new' | 'unverified' | 'empty';
 
@@ -17,12 +17,7 @@ function sameValue(field: CanonicalField, mine: string, theirs: string): boolean
   return a === '' && b === '' && cleanText(mine).toLowerCase() === cleanText(theirs).toLowerCase();
 }
 
-export function labelField(
-  field: CanonicalField,
-  mine: string | undefined,
-  theirs: string | undefined,
-  matched: boolean,
-): FieldLabel {
+export function labelField(field: CanonicalField, mine: string | undefined, theirs: string | undefined, matched: boolean): FieldLabel {
   const hasMine = hasValue(mine);
   const hasTheirs = matched && hasValue(theirs);
   if (!hasTheirs) {

@@ -38,7 +38,10 @@ export function answerPreflight(request: IncomingMessage, response: ServerRespon
   const origin = request.headers.origin;
   const method = request.headers['access-control-request-method'];
   if (request.method !== 'OPTIONS' || !origin || !method) return false;
-  const requested = (request.headers['access-control-request-headers'] ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const requested = (request.headers['access-control-request-headers'] ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
   const allowedHeaders = new Set(rule.headers.map((name) => name.toLowerCase()));
   const allowed = originAllowed(rule, origin) && rule.methods.includes(method.toUpperCase()) && requested.every((name) => allowedHeaders.has(name));
   if (!allowed) {

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 /**
  * One runtime per data dir: its pollers assume that no other process holds the queues' in-flight messages (that is

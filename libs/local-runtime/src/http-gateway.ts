@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
-import { silentLogger, type HttpApiHandler, type Logger } from '@refinery/runtime';
+import { type HttpApiHandler, type Logger, silentLogger } from '@refinery/runtime';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { answerPreflight, HTTP_API_CORS, setCorsHeaders, UPLOADS_CORS } from './cors';
+import { readBody, sendJson } from './http-io';
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
 import type { LocalRuntime } from './local-runtime';
-import { readBody, sendJson } from './http-io';
-import { HTTP_API_CORS, UPLOADS_CORS, answerPreflight, setCorsHeaders } from './cors';
 import { LocalSocketGateway } from './socket-gateway';
 
 /**
@@ -126,7 +126,9 @@ export class LocalHttpGateway {
       return writeResult(response, result);
     }
     sendJson(response, allowed ? 405 : 404, {
-      error: allowed ? { code: 'method_not_allowed', message: `${method} is not allowed on ${url.pathname}` } : { code: 'not_found', message: `no route for ${method} ${url.pathname}` },
+      error: allowed
+        ? { code: 'method_not_allowed', message: `${method} is not allowed on ${url.pathname}` }
+        : { code: 'not_found', message: `no route for ${method} ${url.pathname}` },
     });
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { matchesEventPattern, validateEventPattern, type EventPattern } from '@refinery/event-patterns';
+import { type EventPattern, matchesEventPattern, validateEventPattern } from '@refinery/event-patterns';
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
 import type { LocalQueues } from './local-queues';

@@ -4,11 +4,11 @@ import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  ObjectExistsError,
-  ObjectNotFoundError,
   type ByteRange,
   type ObjectBody,
+  ObjectExistsError,
   type ObjectInfo,
+  ObjectNotFoundError,
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,
@@ -217,7 +217,17 @@ export class LocalObjectStore implements ObjectStore {
 
   private signature(method: string, ref: ObjectRef, expires: number, conditions: PresignConditions): Buffer {
     return createHmac('sha256', this.options.signingSecret)
-      .update([method, ref.bucket, ref.key, String(expires), conditions.contentType ?? '', conditions.ifNoneMatch ?? '', conditions.downloadName ?? ''].join('\n'))
+      .update(
+        [
+          method,
+          ref.bucket,
+          ref.key,
+          String(expires),
+          conditions.contentType ?? '',
+          conditions.ifNoneMatch ?? '',
+          conditions.downloadName ?? '',
+        ].join('\n'),
+      )
       .digest();
   }
 

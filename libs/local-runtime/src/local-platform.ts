@@ -1,5 +1,13 @@
 import { systemClock, ulidIds } from '@refinery/ports';
-import { resolveSettings, silentLogger, type Logger, type Platform, type ServiceContext, type ServiceDeclaration, type SettingsOf } from '@refinery/runtime';
+import {
+  type Logger,
+  type Platform,
+  resolveSettings,
+  type ServiceContext,
+  type ServiceDeclaration,
+  type SettingsOf,
+  silentLogger,
+} from '@refinery/runtime';
 import type { LocalRuntime } from './local-runtime';
 
 /** A service's own bucket or table on the local mode: `<service>-<name>` (`ingest-uploads`, `matcher-nicknames`). */
@@ -25,8 +33,12 @@ export function localPlatform(runtime: LocalRuntime, options: { readonly logger?
         ids: ulidIds,
         logger: logger.child({ service }),
         objects: runtime.objects,
-        buckets: Object.fromEntries(Object.keys(declaration.buckets).map((bucket) => [bucket, localResourceName(service, bucket)])) as ServiceContext<D>['buckets'],
-        tables: Object.fromEntries(Object.keys(declaration.tables).map((table) => [table, runtime.table(localResourceName(service, table))])) as unknown as ServiceContext<D>['tables'],
+        buckets: Object.fromEntries(
+          Object.keys(declaration.buckets).map((bucket) => [bucket, localResourceName(service, bucket)]),
+        ) as ServiceContext<D>['buckets'],
+        tables: Object.fromEntries(
+          Object.keys(declaration.tables).map((table) => [table, runtime.table(localResourceName(service, table))]),
+        ) as unknown as ServiceContext<D>['tables'],
         settings,
         sockets: runtime.sockets,
       };

@@ -1,12 +1,12 @@
 import {
   checkQueueMessageBody,
   peekByScanning,
-  redriveByScanning,
   type QueueDepth,
   type QueueMessage,
   type QueueScanner,
   type Queues,
   type ReceivedQueueMessage,
+  redriveByScanning,
 } from '@refinery/ports';
 import type { LocalQueues, ReceivedMessage } from './local-queues';
 
@@ -24,14 +24,11 @@ export class LocalQueuesPort implements Queues {
 
   async send(queue: string, bodies: readonly string[]): Promise<void> {
     this.requireQueue(queue);
-    bodies.forEach((body, index) => checkQueueMessageBody(queue, body, index));
+    for (const [index, body] of bodies.entries()) checkQueueMessageBody(queue, body, index);
     if (bodies.length > 0) this.queues.send(queue, bodies);
   }
 
-  async receive(
-    queue: string,
-    options: { max: number; visibilityTimeoutSeconds?: number; waitSeconds?: number },
-  ): Promise<ReceivedQueueMessage[]> {
+  async receive(queue: string, options: { max: number; visibilityTimeoutSeconds?: number; waitSeconds?: number }): Promise<ReceivedQueueMessage[]> {
     checkInteger('max', options.max, 1, 10);
     if (options.visibilityTimeoutSeconds !== undefined) checkInteger('visibilityTimeoutSeconds', options.visibilityTimeoutSeconds, 0, 43_200);
     if (options.waitSeconds !== undefined) checkInteger('waitSeconds', options.waitSeconds, 0, 20);

@@ -94,13 +94,11 @@ export class LocalQueues {
     if (settings.deadLetterQueue && !this.getQueue(settings.deadLetterQueue)) {
       throw new Error(`dead-letter queue ${settings.deadLetterQueue} of ${name} does not exist; create it first`);
     }
-    this
-      .sql(
-        `INSERT INTO queues (name, visibility_timeout_ms, max_receive_count, dead_letter_queue) VALUES (?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO queues (name, visibility_timeout_ms, max_receive_count, dead_letter_queue) VALUES (?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET visibility_timeout_ms = excluded.visibility_timeout_ms,
            max_receive_count = excluded.max_receive_count, dead_letter_queue = excluded.dead_letter_queue`,
-      )
-      .run(name, settings.visibilityTimeoutMs, settings.maxReceiveCount ?? null, settings.deadLetterQueue ?? null);
+    ).run(name, settings.visibilityTimeoutMs, settings.maxReceiveCount ?? null, settings.deadLetterQueue ?? null);
   }
 
   queueNames(): string[] {
@@ -201,9 +199,8 @@ export class LocalQueues {
   }
 
   changeVisibility(receiptHandle: string, timeoutMs: number): boolean {
-    const changed = this
-      .sql('UPDATE messages SET visible_at = ? WHERE receipt_handle = ?')
-      .run(this.clock() + timeoutMs, receiptHandle).changes === 1;
+    const changed =
+      this.sql('UPDATE messages SET visible_at = ? WHERE receipt_handle = ?').run(this.clock() + timeoutMs, receiptHandle).changes === 1;
     return changed;
   }
 
@@ -213,9 +210,8 @@ export class LocalQueues {
    */
   releaseInFlight(): number {
     const now = this.clock();
-    return this
-      .sql('UPDATE messages SET visible_at = ?, receipt_handle = NULL WHERE receipt_handle IS NOT NULL AND visible_at > ?')
-      .run(now, now).changes;
+    return this.sql('UPDATE messages SET visible_at = ?, receipt_handle = NULL WHERE receipt_handle IS NOT NULL AND visible_at > ?').run(now, now)
+      .changes;
   }
 
   /** Milliseconds until the next message of `queue` becomes visible; undefined when the queue is empty. */
@@ -226,21 +222,17 @@ export class LocalQueues {
 
   depth(queue: string): { visible: number; inFlight: number } {
     const now = this.clock();
-    const row = this
-      .sql(
-        `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
+    const row = this.sql(
+      `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
                 SUM(CASE WHEN visible_at > ? THEN 1 ELSE 0 END) AS in_flight FROM messages WHERE queue = ?`,
-      )
-      .get(now, now, queue) as { visible: number | null; in_flight: number | null };
+    ).get(now, now, queue) as { visible: number | null; in_flight: number | null };
     return { visible: row.visible ?? 0, inFlight: row.in_flight ?? 0 };
   }
 
   /** Every message of a queue without receiving it (for operators and tests). */
   peek(queue: string, limit = 100): StoredMessage[] {
     const now = this.clock();
-    const rows = this
-      .sql('SELECT * FROM messages WHERE queue = ? ORDER BY seq LIMIT ?')
-      .all(queue, limit) as MessageRow[];
+    const rows = this.sql('SELECT * FROM messages WHERE queue = ? ORDER BY seq LIMIT ?').all(queue, limit) as MessageRow[];
     return rows.map((row) => ({
       id: row.id,
       queue: row.queue,
@@ -258,9 +250,9 @@ export class LocalQueues {
   redrive(deadLetterQueue: string, messageIds?: readonly string[]): number {
     const now = this.clock();
     const moved = this.db.transaction(() => {
-      const rows = this
-        .sql('SELECT seq, id, dead_letter_source FROM messages WHERE queue = ? AND dead_letter_source IS NOT NULL')
-        .all(deadLetterQueue) as Pick<MessageRow, 'seq' | 'id' | 'dead_letter_source'>[];
+      const rows = this.sql('SELECT seq, id, dead_letter_source FROM messages WHERE queue = ? AND dead_letter_source IS NOT NULL').all(
+        deadLetterQueue,
+      ) as Pick<MessageRow, 'seq' | 'id' | 'dead_letter_source'>[];
       const wanted = messageIds ? new Set(messageIds) : undefined;
       const update = this.sql(
         `UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_received_at = NULL, receipt_handle = NULL,

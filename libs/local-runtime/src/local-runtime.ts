@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ObjectInfo, ObjectRef } from '@refinery/ports';
 import {
   describeSubject,
-  silentLogger,
-  stageFailureEntry,
-  subscriptionQueueNames,
   type FailureSubject,
   type Logger,
   type RunnableService,
   type RunnableSubscription,
+  silentLogger,
+  stageFailureEntry,
+  subscriptionQueueNames,
 } from '@refinery/runtime';
-import type { ObjectInfo, ObjectRef } from '@refinery/ports';
-import { openDatabase, type SqliteDatabase } from './database';
 import { DataDirLock } from './data-dir-lock';
+import { openDatabase, type SqliteDatabase } from './database';
 import { LocalEventBus } from './local-event-bus';
 import { LocalObjectStore } from './local-object-store';
-import { LocalQueues, type DeadLetteredMessage } from './local-queues';
+import { type DeadLetteredMessage, LocalQueues } from './local-queues';
 import { LocalSocketConnections } from './local-socket-connections';
 import { LocalTable } from './local-table';
 import { QueuePoller } from './queue-poller';
@@ -213,17 +213,13 @@ export class LocalRuntime {
     if (!subject) return;
     this.logger.warn({ queue: message.sourceQueue, jobId: subject.metadata.jobId }, 'message moved to the dead-letter queue');
     this.bus.publishSync([
-      stageFailureEntry(
-        { service: subscription.service, subscription: subscription.name },
-        subject,
-        {
-          reason:
-            `${subscription.service} gave up on ${describeSubject(subject)}: it was received ${message.receiveCount} times without ` +
-            `being processed and was moved to the dead-letter queue ${message.deadLetterQueue}`,
-          retryable: true,
-          attempts: message.receiveCount,
-        },
-      ),
+      stageFailureEntry({ service: subscription.service, subscription: subscription.name }, subject, {
+        reason:
+          `${subscription.service} gave up on ${describeSubject(subject)}: it was received ${message.receiveCount} times without ` +
+          `being processed and was moved to the dead-letter queue ${message.deadLetterQueue}`,
+        retryable: true,
+        attempts: message.receiveCount,
+      }),
     ]);
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LOCAL_REGION, lambdaContext, localQueueArn, toSqsEvent } from './lambda-shapes';
 import type { LocalQueues } from './local-queues';
 
-export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface QueuePollerOptions {
   readonly queue: string;

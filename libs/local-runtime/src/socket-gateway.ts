@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_SOCKET_MESSAGE_BYTES } from '@refinery/ports';
 import type { Logger, RunnableService, WebSocketEvent, WebSocketHandler, WebSocketResult } from '@refinery/runtime';
-import { lambdaContext } from './lambda-shapes';
+import WebSocket, { WebSocketServer } from 'ws';
 import { readBody, sendJson } from './http-io';
-import { SocketMessageTooLargeError, type LocalSocketConnections } from './local-socket-connections';
+import { lambdaContext } from './lambda-shapes';
+import { type LocalSocketConnections, SocketMessageTooLargeError } from './local-socket-connections';
 
 /** Where the local WebSocket API is served, on the HTTP API's port. */
 export const LOCAL_SOCKET_PATH = '/socket';
@@ -64,7 +64,10 @@ export class LocalSocketGateway {
         memoryMb: declared.function.memorySizeMb,
       });
     }
-    if (apis.length > 1) throw new Error(`the local gateway serves one WebSocket API at ${LOCAL_SOCKET_PATH}; ${apis.map((a) => a.service).join(' and ')} both declare one`);
+    if (apis.length > 1)
+      throw new Error(
+        `the local gateway serves one WebSocket API at ${LOCAL_SOCKET_PATH}; ${apis.map((a) => a.service).join(' and ')} both declare one`,
+      );
     this.api = apis[0];
     this.server = new WebSocketServer({
       noServer: true,
@@ -106,7 +109,8 @@ export class LocalSocketGateway {
         throw error;
       });
       if (outcome === 'gone') sendGone(response, connectionId);
-      else if (outcome === 'too-large') sendError(response, 413, 'PayloadTooLargeException', `messages are limited to ${MAX_SOCKET_MESSAGE_BYTES} bytes`);
+      else if (outcome === 'too-large')
+        sendError(response, 413, 'PayloadTooLargeException', `messages are limited to ${MAX_SOCKET_MESSAGE_BYTES} bytes`);
       else sendEmpty(response, 200);
       return true;
     }
@@ -116,11 +120,16 @@ export class LocalSocketGateway {
       if (!info) sendGone(response, connectionId);
       else {
         // The wire names (the SDK maps them to ConnectedAt, Identity.SourceIp, ...).
-        sendJson(response, 200, {
-          connectedAt: info.connectedAt.toISOString(),
-          lastActiveAt: info.lastActiveAt.toISOString(),
-          identity: { sourceIp: info.sourceIp, userAgent: info.userAgent },
-        }, MANAGEMENT_JSON);
+        sendJson(
+          response,
+          200,
+          {
+            connectedAt: info.connectedAt.toISOString(),
+            lastActiveAt: info.lastActiveAt.toISOString(),
+            identity: { sourceIp: info.sourceIp, userAgent: info.userAgent },
+          },
+          MANAGEMENT_JSON,
+        );
       }
       return true;
     }
@@ -167,7 +176,11 @@ export class LocalSocketGateway {
       const result = await this.invoke(api, connectEvent(context, request, url));
       const statusCode = result?.statusCode ?? 500;
       if (statusCode < 200 || statusCode > 299) {
-        return refuse(socket, statusCode, result?.body ?? JSON.stringify({ message: statusCode === 500 ? 'Internal server error' : STATUS_CODES[statusCode] }));
+        return refuse(
+          socket,
+          statusCode,
+          result?.body ?? JSON.stringify({ message: statusCode === 500 ? 'Internal server error' : STATUS_CODES[statusCode] }),
+        );
       }
       const protocol = headerOf(result?.headers, 'sec-websocket-protocol');
       if (protocol) this.chosenProtocols.set(request, protocol);
@@ -196,7 +209,9 @@ export class LocalSocketGateway {
     let queue: Promise<void> = Promise.resolve();
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.connections.touch(connectionId);
-      queue = queue.then(() => this.message(ws, context, data, isBinary)).catch((error: unknown) => this.logger.error({ err: error, connectionId }, 'socket message failed'));
+      queue = queue
+        .then(() => this.message(ws, context, data, isBinary))
+        .catch((error: unknown) => this.logger.error({ err: error, connectionId }, 'socket message failed'));
       this.track(queue);
     });
     ws.on('close', (code: number, reason: Buffer) => {
@@ -226,7 +241,10 @@ export class LocalSocketGateway {
     try {
       return await api.handler(event, lambdaContext(`${api.service}-socket`, api.timeoutMs, api.memoryMb));
     } catch (error) {
-      this.logger.error({ err: error, routeKey: event.requestContext.routeKey, connectionId: event.requestContext.connectionId }, 'socket handler failed');
+      this.logger.error(
+        { err: error, routeKey: event.requestContext.routeKey, connectionId: event.requestContext.connectionId },
+        'socket handler failed',
+      );
       return undefined;
     }
   }
@@ -291,7 +309,7 @@ function connectEvent(context: ConnectionContext, request: IncomingMessage, url:
     const name = request.rawHeaders[i] as string;
     const value = request.rawHeaders[i + 1] as string;
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;

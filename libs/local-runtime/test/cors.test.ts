@@ -1,4 +1,4 @@
-import { createHttpApi, defineService, json, silentLogger, TokenRegistry, type RunnableService } from '@refinery/runtime';
+import { createHttpApi, defineService, json, type RunnableService, silentLogger, TokenRegistry } from '@refinery/runtime';
 import { LocalHttpGateway, LocalRuntime } from '../src';
 import { tempDir } from './helpers';
 
@@ -43,7 +43,10 @@ afterEach(async () => {
 });
 
 const preflight = (path: string, method: string, headers: string) =>
-  fetch(`${url}${path}`, { method: 'OPTIONS', headers: { origin: PAGE, 'access-control-request-method': method, 'access-control-request-headers': headers } });
+  fetch(`${url}${path}`, {
+    method: 'OPTIONS',
+    headers: { origin: PAGE, 'access-control-request-method': method, 'access-control-request-headers': headers },
+  });
 
 describe('CORS on the local gateway', () => {
   it('answers an API preflight for the headers the HTTP APIs allow, and allows the response to be read', async () => {
@@ -51,7 +54,9 @@ describe('CORS on the local gateway', () => {
     expect(answer.status).toBe(204);
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
     expect(answer.headers.get('access-control-allow-methods')?.split(',')).toContain('GET');
-    expect(answer.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual(expect.arrayContaining(['authorization', 'content-type']));
+    expect(answer.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual(
+      expect.arrayContaining(['authorization', 'content-type']),
+    );
 
     const read = await fetch(`${url}/things`, { headers: { origin: PAGE, authorization: 'Bearer token-acme-0001' } });
     expect(read.status).toBe(200);
@@ -71,7 +76,10 @@ describe('CORS on the local gateway', () => {
     expect(answer.headers.get('access-control-allow-methods')).toBe('PUT');
     expect((await preflight('/_objects/uploads/x.csv', 'DELETE', 'content-type')).status).toBe(403);
 
-    const upload = await runtime.objects.presignPut({ bucket: 'uploads', key: 'x.csv' }, { expiresInSeconds: 60, contentType: 'text/csv', ifNoneMatch: '*' });
+    const upload = await runtime.objects.presignPut(
+      { bucket: 'uploads', key: 'x.csv' },
+      { expiresInSeconds: 60, contentType: 'text/csv', ifNoneMatch: '*' },
+    );
     const put = await fetch(upload.url, { method: 'PUT', headers: { ...upload.headers, origin: PAGE }, body: 'a,b\n1,2\n' });
     expect(put.status).toBe(200);
     expect(put.headers.get('access-control-allow-origin')).toBe('*');

@@ -68,11 +68,23 @@ describe('LocalObjectStore (S3 semantics on files)', () => {
     const good = { contentType: 'text/csv', ifNoneMatch: '*' };
     expect(url.pathname).toBe('/_objects/test-bucket/tenants/t1/a.csv');
     expect(put.headers).toEqual({ 'content-type': 'text/csv', 'if-none-match': '*' });
-    expect(store.verifyPresigned('PUT', ref, url.searchParams, good)).toEqual({ ok: true, conditions: { contentType: 'text/csv', ifNoneMatch: '*', downloadName: undefined } });
-    expect(store.verifyPresigned('PUT', ref, url.searchParams, { ...good, contentType: 'text/plain' })).toEqual({ ok: false, reason: 'the Content-Type must be text/csv' });
-    expect(store.verifyPresigned('PUT', ref, url.searchParams, { contentType: 'text/csv' })).toEqual({ ok: false, reason: 'the If-None-Match: * header is required' });
+    expect(store.verifyPresigned('PUT', ref, url.searchParams, good)).toEqual({
+      ok: true,
+      conditions: { contentType: 'text/csv', ifNoneMatch: '*', downloadName: undefined },
+    });
+    expect(store.verifyPresigned('PUT', ref, url.searchParams, { ...good, contentType: 'text/plain' })).toEqual({
+      ok: false,
+      reason: 'the Content-Type must be text/csv',
+    });
+    expect(store.verifyPresigned('PUT', ref, url.searchParams, { contentType: 'text/csv' })).toEqual({
+      ok: false,
+      reason: 'the If-None-Match: * header is required',
+    });
     expect(store.verifyPresigned('GET', ref, url.searchParams, good)).toEqual({ ok: false, reason: 'the signature does not match' });
-    expect(store.verifyPresigned('PUT', { ...ref, key: 'other' }, url.searchParams, good)).toEqual({ ok: false, reason: 'the signature does not match' });
+    expect(store.verifyPresigned('PUT', { ...ref, key: 'other' }, url.searchParams, good)).toEqual({
+      ok: false,
+      reason: 'the signature does not match',
+    });
     const tampered = new URLSearchParams(url.searchParams);
     tampered.delete('X-Refinery-If-None-Match');
     expect(store.verifyPresigned('PUT', ref, tampered, good)).toEqual({ ok: false, reason: 'the signature does not match' });

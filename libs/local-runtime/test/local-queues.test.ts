@@ -1,5 +1,5 @@
 import { openDatabase } from '../src/database';
-import { LocalQueues, type DeadLetteredMessage } from '../src/local-queues';
+import { type DeadLetteredMessage, LocalQueues } from '../src/local-queues';
 
 function setup() {
   let now = 1_000_000;
@@ -47,7 +47,10 @@ describe('LocalQueues (SQS standard queue semantics)', () => {
   it('serves jobs fairly: a message of a job with fewer in flight goes before older ones of a busy job', () => {
     const { queues } = setup();
     const event = (jobId: string, n: number) => JSON.stringify({ detail: { metadata: { jobId }, data: { n } } });
-    queues.send('work', [1, 2, 3, 4, 5].map((n) => event('big', n)));
+    queues.send(
+      'work',
+      [1, 2, 3, 4, 5].map((n) => event('big', n)),
+    );
     expect(queues.receive('work', 2).map((m) => JSON.parse(m.body).detail.data.n)).toEqual([1, 2]);
     queues.send('work', [event('small', 1)]);
     // Big has two in flight, small none: small's one message comes first although big's 3, 4, 5 are older.
@@ -71,9 +74,7 @@ describe('LocalQueues (SQS standard queue semantics)', () => {
       advance(30_000);
     }
     expect(queues.receive('work', 1)).toHaveLength(0);
-    expect(reports).toEqual([
-      expect.objectContaining({ sourceQueue: 'work', deadLetterQueue: 'work-dlq', body: 'poison', receiveCount: 3 }),
-    ]);
+    expect(reports).toEqual([expect.objectContaining({ sourceQueue: 'work', deadLetterQueue: 'work-dlq', body: 'poison', receiveCount: 3 })]);
     expect(queues.peek('work-dlq')).toEqual([expect.objectContaining({ body: 'poison', deadLetterSource: 'work' })]);
   });
 

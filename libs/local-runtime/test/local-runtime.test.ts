@@ -1,4 +1,4 @@
-import { createEvent, chunkPlannedV1, toPublishEntry } from '@refinery/events';
+import { chunkPlannedV1, createEvent, toPublishEntry } from '@refinery/events';
 import {
   composeService,
   createEventSubscriptionHandler,
@@ -7,9 +7,9 @@ import {
   defineService,
   implementService,
   json,
+  type RunnableService,
   silentLogger,
   TokenRegistry,
-  type RunnableService,
 } from '@refinery/runtime';
 import { LocalHttpGateway, LocalRuntime, localPlatform } from '../src';
 import { tempDir } from './helpers';

@@ -20,15 +20,29 @@ describe('LocalTable (DynamoDB-like)', () => {
     const t = table();
     await t.put({ pk: 'p', sk: 's', status: 'open' }, { condition: { kind: 'itemNotExists' } });
     await expect(t.put({ pk: 'p', sk: 's' }, { condition: { kind: 'itemNotExists' } })).rejects.toBeInstanceOf(ConditionFailedError);
-    await expect(t.update({ pk: 'p', sk: 's' }, { set: { status: 'done' } }, { condition: { kind: 'attributeEquals', attribute: 'status', value: 'closed' } })).rejects.toBeInstanceOf(ConditionFailedError);
-    await t.update({ pk: 'p', sk: 's' }, { set: { status: 'done' } }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } });
+    await expect(
+      t.update({ pk: 'p', sk: 's' }, { set: { status: 'done' } }, { condition: { kind: 'attributeEquals', attribute: 'status', value: 'closed' } }),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+    await t.update(
+      { pk: 'p', sk: 's' },
+      { set: { status: 'done' } },
+      { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } },
+    );
     await expect(
       t.update({ pk: 'p', sk: 's' }, { set: { status: 'x' } }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } }),
     ).rejects.toBeInstanceOf(ConditionFailedError);
     await t.update(
       { pk: 'p', sk: 'new' },
       { set: { status: 'failed' } },
-      { condition: { kind: 'anyOf', conditions: [{ kind: 'attributeNotExists', attribute: 'status' }, { kind: 'attributeNotEquals', attribute: 'status', value: 'done' }] } },
+      {
+        condition: {
+          kind: 'anyOf',
+          conditions: [
+            { kind: 'attributeNotExists', attribute: 'status' },
+            { kind: 'attributeNotEquals', attribute: 'status', value: 'done' },
+          ],
+        },
+      },
     );
     expect(await t.get({ pk: 'p', sk: 'new' })).toMatchObject({ status: 'failed' });
     await expect(t.delete({ pk: 'p', sk: 'gone' }, { condition: { kind: 'itemExists' } })).rejects.toBeInstanceOf(ConditionFailedError);
@@ -64,7 +78,12 @@ describe('LocalTable (DynamoDB-like)', () => {
     const t = table();
     await t.batchPut(Array.from({ length: 60 }, (_, i) => ({ pk: 'p', sk: `s${String(i).padStart(2, '0')}`, i })));
     expect((await t.query('p', { limit: 100 })).items).toHaveLength(60);
-    await expect(t.batchPut([{ pk: 'q', sk: 'a' }, { pk: 'q', sk: 'b', blob: 'x'.repeat(410 * 1024) }])).rejects.toBeInstanceOf(ItemTooLargeError);
+    await expect(
+      t.batchPut([
+        { pk: 'q', sk: 'a' },
+        { pk: 'q', sk: 'b', blob: 'x'.repeat(410 * 1024) },
+      ]),
+    ).rejects.toBeInstanceOf(ItemTooLargeError);
     expect(await t.get({ pk: 'q', sk: 'a' })).toBeUndefined();
   });
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import WebSocket from 'ws';
 import { defineService, type RunnableService, type WebSocketEvent, type WebSocketHandler } from '@refinery/runtime';
+import WebSocket from 'ws';
 import { LocalHttpGateway, LocalRuntime } from '../src';
 import { tempDir } from './helpers';
 
@@ -81,8 +81,12 @@ async function open(options: { protocols?: string[]; headers?: Record<string, st
 }
 
 /** The handshake's refusal: status and body. */
-async function refused(options: { protocols?: string[]; headers?: Record<string, string>; path?: string } = {}): Promise<{ status: number; body: string }> {
-  const client = new WebSocket(`${url.replace(/^http/, 'ws')}${options.path ?? '/socket'}`, options.protocols ?? [], { headers: options.headers ?? {} });
+async function refused(
+  options: { protocols?: string[]; headers?: Record<string, string>; path?: string } = {},
+): Promise<{ status: number; body: string }> {
+  const client = new WebSocket(`${url.replace(/^http/, 'ws')}${options.path ?? '/socket'}`, options.protocols ?? [], {
+    headers: options.headers ?? {},
+  });
   clients.push(client);
   return new Promise((resolve, reject) => {
     client.once('open', () => reject(new Error('the handshake was accepted')));
@@ -183,7 +187,12 @@ describe('LocalHttpGateway: WebSocket API at /socket', () => {
     client.close(1000, 'bye');
     await until(() => ofType('DISCONNECT').length === 1);
 
-    expect(ofType('DISCONNECT')[0]?.requestContext).toMatchObject({ routeKey: '$disconnect', connectionId, disconnectStatusCode: 1000, disconnectReason: 'bye' });
+    expect(ofType('DISCONNECT')[0]?.requestContext).toMatchObject({
+      routeKey: '$disconnect',
+      connectionId,
+      disconnectStatusCode: 1000,
+      disconnectReason: 'bye',
+    });
     expect(await runtime.sockets.post(connectionId, 'anyone?')).toBe('gone');
     expect(runtime.sockets.size).toBe(0);
   });
@@ -244,7 +253,12 @@ describe('LocalHttpGateway: Management API at /@connections/{id}', () => {
     for (const method of ['POST', 'GET', 'DELETE']) {
       for (const id of [connectionId, 'unknown=']) {
         const response = await fetch(connectionUrl(id), { method, ...(method === 'POST' ? { body: 'x' } : {}) });
-        expect({ method, id, status: response.status, type: response.headers.get('x-amzn-errortype') }).toEqual({ method, id, status: 410, type: 'GoneException' });
+        expect({ method, id, status: response.status, type: response.headers.get('x-amzn-errortype') }).toEqual({
+          method,
+          id,
+          status: 410,
+          type: 'GoneException',
+        });
       }
     }
   });

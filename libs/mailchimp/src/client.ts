@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { baseUrlFor, basicAuthorization } from './api-key';
-import { MailchimpBatchTimeoutError, MailchimpRequestError, MailchimpResponseError, type MailchimpProblem } from './errors';
+import { MailchimpBatchTimeoutError, type MailchimpProblem, MailchimpRequestError, MailchimpResponseError } from './errors';
 import { readTar } from './tar';
 
 const gunzipAsync = promisify(gunzip);
@@ -215,7 +215,9 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 function normaliseFields(fields: readonly string[]): string {
-  const out = fields.map((name) => name.trim()).filter((name) => name !== '')
+  const out = fields
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
     .map((name) => (name === 'total_items' || name.startsWith('members.') || name.startsWith('_') || name === 'list_id' ? name : `members.${name}`));
   if (!out.includes('total_items')) out.push('total_items');
   return [...new Set(out)].join(',');
@@ -290,8 +292,10 @@ export class MailchimpClient {
   async startBatch(operations: readonly MailchimpBatchOperation[]): Promise<MailchimpBatch> {
     if (operations.length === 0) throw new Error('a Mailchimp batch needs at least one operation');
     for (const [index, op] of operations.entries()) {
-      if (!BATCH_METHODS.has(op.method)) throw new Error(`batch operation ${index}: method '${String(op.method)}' is not GET, POST, PUT, PATCH or DELETE`);
-      if (typeof op.path !== 'string' || !op.path.startsWith('/')) throw new Error(`batch operation ${index}: path must be relative to the API root and start with '/'`);
+      if (!BATCH_METHODS.has(op.method))
+        throw new Error(`batch operation ${index}: method '${String(op.method)}' is not GET, POST, PUT, PATCH or DELETE`);
+      if (typeof op.path !== 'string' || !op.path.startsWith('/'))
+        throw new Error(`batch operation ${index}: path must be relative to the API root and start with '/'`);
       if (op.body !== undefined && typeof op.body !== 'string') throw new Error(`batch operation ${index}: body must be a JSON string`);
     }
     const batch = await this.requestJson('POST', '/3.0/batches', { body: JSON.stringify({ operations }), idempotent: false });
@@ -423,7 +427,9 @@ export class MailchimpClient {
           method,
           path: label,
           status,
-          problem: this.redact(problem ?? ('networkError' in outcome ? { title: 'Network error', detail: describe(outcome.networkError) } : undefined)),
+          problem: this.redact(
+            problem ?? ('networkError' in outcome ? { title: 'Network error', detail: describe(outcome.networkError) } : undefined),
+          ),
           retryable: 'networkError' in outcome || status === 429 || status === 403 || status >= 500,
           attempts: attempt,
           cause: 'networkError' in outcome ? outcome.networkError : undefined,

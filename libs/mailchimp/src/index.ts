@@ -1,26 +1,26 @@
-export { dataCenterOf, baseUrlFor, basicAuthorization } from './api-key';
+export { baseUrlFor, basicAuthorization, dataCenterOf } from './api-key';
 export {
-  MailchimpClient,
-  MEMBER_FIELDS,
-  MAX_PAGE_SIZE,
-  unlimitedGate,
-  systemClock,
-  subscriberHash,
   isThrottling,
-  parseRetryAfter,
-  type MailchimpGate,
-  type MailchimpClock,
+  type ListMembersOptions,
+  MAX_PAGE_SIZE,
+  type MailchimpBatch,
+  type MailchimpBatchOperation,
+  type MailchimpBatchResult,
+  type MailchimpBatchStatus,
+  MailchimpClient,
   type MailchimpClientOptions,
+  type MailchimpClock,
+  type MailchimpGate,
   type MailchimpMember,
   type MailchimpMemberStatus,
-  type MemberSortField,
-  type ListMembersOptions,
+  MEMBER_FIELDS,
   type MemberPage,
-  type MailchimpBatchOperation,
-  type MailchimpBatch,
-  type MailchimpBatchStatus,
-  type MailchimpBatchResult,
+  type MemberSortField,
+  parseRetryAfter,
+  subscriberHash,
+  systemClock,
+  unlimitedGate,
   type WaitForBatchOptions,
 } from './client';
-export { MailchimpRequestError, MailchimpResponseError, MailchimpBatchTimeoutError, type MailchimpProblem } from './errors';
-export { readTar, TarFormatError, type TarEntry } from './tar';
+export { MailchimpBatchTimeoutError, type MailchimpProblem, MailchimpRequestError, MailchimpResponseError } from './errors';
+export { readTar, type TarEntry, TarFormatError } from './tar';

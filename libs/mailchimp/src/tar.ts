@@ -27,10 +27,11 @@ function field(header: Buffer, offset: number, length: number): string {
 
 function numeric(header: Buffer, offset: number, length: number): number {
   const raw = header.subarray(offset, offset + length);
-  if ((raw[0]! & 0x80) !== 0) {
+  const first = raw[0] ?? 0;
+  if ((first & 0x80) !== 0) {
     // GNU base-256: big-endian, the top bit of the first byte marks the encoding.
-    let value = raw[0]! & 0x7f;
-    for (let i = 1; i < raw.length; i++) value = value * 256 + raw[i]!;
+    let value = first & 0x7f;
+    for (const byte of raw.subarray(1)) value = value * 256 + byte;
     return value;
   }
   const text = field(header, offset, length).trim();
@@ -42,7 +43,7 @@ function numeric(header: Buffer, offset: number, length: number): number {
 function checksumMatches(header: Buffer): boolean {
   const stored = numeric(header, 148, 8);
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  for (const [i, byte] of header.entries()) sum += i >= 148 && i < 156 ? 0x20 : byte;
   return sum === stored;
 }
 
@@ -73,7 +74,7 @@ export function readTar(archive: Buffer): TarEntry[] {
     if (header.every((byte) => byte === 0)) return entries; // end of archive
     if (!checksumMatches(header)) throw new TarFormatError(`tar header at byte ${at} has a bad checksum`);
     const size = numeric(header, 124, 12);
-    const type = String.fromCharCode(header[156]!);
+    const type = String.fromCharCode(header[156] ?? 0);
     const dataStart = at + BLOCK;
     const dataEnd = dataStart + size;
     if (dataEnd > archive.length) throw new TarFormatError(`tar entry at byte ${at} runs past the end of the archive`);

@@ -1,12 +1,12 @@
-import nock from 'nock';
 import { buildTarGz, useNock } from '@refinery/test-support';
+import nock from 'nock';
 import {
   MAX_PAGE_SIZE,
-  MEMBER_FIELDS,
   MailchimpBatchTimeoutError,
   MailchimpClient,
-  MailchimpRequestError,
   type MailchimpClientOptions,
+  MailchimpRequestError,
+  MEMBER_FIELDS,
 } from '../src';
 import { FakeClock, RecordingGate } from './support';
 
@@ -53,7 +53,7 @@ const page = (n: number, total = n) => ({
 });
 
 describe('MailchimpClient.listMembers', () => {
-  it('calls the key\'s data centre with Basic auth (anystring:key), Accept JSON and the documented query parameters', async () => {
+  it("calls the key's data centre with Basic auth (anystring:key), Accept JSON and the documented query parameters", async () => {
     const scope = nock(ORIGIN)
       .matchHeader('authorization', AUTH)
       .matchHeader('accept', 'application/json')
@@ -111,8 +111,12 @@ describe('MailchimpClient.listMembers', () => {
 
   it('retries a 429 after the Retry-After it names, then returns the page', async () => {
     const scope = nock(ORIGIN)
-      .get(MEMBERS).query(true).reply(429, TOO_MANY, { ...PROBLEM_JSON, 'Retry-After': '3' })
-      .get(MEMBERS).query(true).reply(200, page(1));
+      .get(MEMBERS)
+      .query(true)
+      .reply(429, TOO_MANY, { ...PROBLEM_JSON, 'Retry-After': '3' })
+      .get(MEMBERS)
+      .query(true)
+      .reply(200, page(1));
     const { client, clock, gate } = setup();
     await expect(client.listMembers('list1', { offset: 0, count: 1 })).resolves.toMatchObject({ totalItems: 1 });
     expect(scope.isDone()).toBe(true);
@@ -135,9 +139,16 @@ describe('MailchimpClient.listMembers', () => {
 
   it('caps the backoff at maxDelayMs and a long Retry-After at maxRetryAfterMs', async () => {
     nock(ORIGIN)
-      .get(MEMBERS).query(true).times(3).reply(500, '')
-      .get(MEMBERS).query(true).reply(429, TOO_MANY, { 'Retry-After': '3600' })
-      .get(MEMBERS).query(true).reply(200, page(0));
+      .get(MEMBERS)
+      .query(true)
+      .times(3)
+      .reply(500, '')
+      .get(MEMBERS)
+      .query(true)
+      .reply(429, TOO_MANY, { 'Retry-After': '3600' })
+      .get(MEMBERS)
+      .query(true)
+      .reply(200, page(0));
     const { client, clock } = setup({ random: () => 0.999, maxDelayMs: 1500, maxRetryAfterMs: 60_000 });
     await client.listMembers('list1', { offset: 0, count: 1 });
     expect(clock.sleeps).toEqual([999, 1498, 1498, 60_000]);
@@ -145,8 +156,12 @@ describe('MailchimpClient.listMembers', () => {
 
   it('retries network errors', async () => {
     nock(ORIGIN)
-      .get(MEMBERS).query(true).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' })
-      .get(MEMBERS).query(true).reply(200, page(1));
+      .get(MEMBERS)
+      .query(true)
+      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' })
+      .get(MEMBERS)
+      .query(true)
+      .reply(200, page(1));
     const { client, clock } = setup({ random: () => 0.25 });
     await expect(client.listMembers('list1', { offset: 0, count: 1 })).resolves.toMatchObject({ totalItems: 1 });
     expect(clock.sleeps).toEqual([250]);
@@ -154,9 +169,15 @@ describe('MailchimpClient.listMembers', () => {
 
   it('treats a 403 that says it is throttling, or that has no JSON body, as throttling', async () => {
     const scope = nock(ORIGIN)
-      .get(MEMBERS).query(true).reply(403, { ...TOO_MANY, status: 403, title: 'Forbidden', detail: 'Too many requests, please slow down.' }, PROBLEM_JSON)
-      .get(MEMBERS).query(true).reply(403, '<html><body>Access Denied</body></html>', { 'Content-Type': 'text/html' })
-      .get(MEMBERS).query(true).reply(200, page(1));
+      .get(MEMBERS)
+      .query(true)
+      .reply(403, { ...TOO_MANY, status: 403, title: 'Forbidden', detail: 'Too many requests, please slow down.' }, PROBLEM_JSON)
+      .get(MEMBERS)
+      .query(true)
+      .reply(403, '<html><body>Access Denied</body></html>', { 'Content-Type': 'text/html' })
+      .get(MEMBERS)
+      .query(true)
+      .reply(200, page(1));
     const { client, gate } = setup();
     await expect(client.listMembers('list1', { offset: 0, count: 1 })).resolves.toMatchObject({ totalItems: 1 });
     expect(scope.isDone()).toBe(true);
@@ -164,11 +185,14 @@ describe('MailchimpClient.listMembers', () => {
   });
 
   it('throws a 403 Forbidden problem at once, with title and detail, without the key', async () => {
-    nock(ORIGIN).get(MEMBERS).query(true).reply(
-      403,
-      { ...NOT_FOUND, status: 403, title: 'Forbidden', detail: `You don't have permission to access this resource (key ${KEY}).` },
-      PROBLEM_JSON,
-    );
+    nock(ORIGIN)
+      .get(MEMBERS)
+      .query(true)
+      .reply(
+        403,
+        { ...NOT_FOUND, status: 403, title: 'Forbidden', detail: `You don't have permission to access this resource (key ${KEY}).` },
+        PROBLEM_JSON,
+      );
     const { client, clock } = setup();
     const error = (await client.listMembers('list1', { offset: 0, count: 1 }).catch((e: unknown) => e)) as MailchimpRequestError;
     expect(error).toBeInstanceOf(MailchimpRequestError);
@@ -193,17 +217,26 @@ describe('MailchimpClient.listMembers', () => {
       method: 'GET',
       path: '/3.0/lists/nope/members',
     });
-    expect(error.message).toBe('Mailchimp GET /3.0/lists/nope/members failed: HTTP 404 (Resource Not Found: The requested resource could not be found.)');
+    expect(error.message).toBe(
+      'Mailchimp GET /3.0/lists/nope/members failed: HTTP 404 (Resource Not Found: The requested resource could not be found.)',
+    );
   });
 
   it('keeps field errors of a 400 Invalid Resource', async () => {
-    nock(ORIGIN).get(MEMBERS).query(true).reply(400, {
-      ...NOT_FOUND, status: 400, title: 'Invalid Resource', detail: 'The resource submitted could not be validated.',
-      errors: [{ field: 'sort_field', message: 'not allowed' }],
-    });
+    nock(ORIGIN)
+      .get(MEMBERS)
+      .query(true)
+      .reply(400, {
+        ...NOT_FOUND,
+        status: 400,
+        title: 'Invalid Resource',
+        detail: 'The resource submitted could not be validated.',
+        errors: [{ field: 'sort_field', message: 'not allowed' }],
+      });
     const { client } = setup();
     await expect(client.listMembers('list1', { offset: 0, count: 1 })).rejects.toMatchObject({
-      status: 400, fieldErrors: [{ field: 'sort_field', message: 'not allowed' }],
+      status: 400,
+      fieldErrors: [{ field: 'sort_field', message: 'not allowed' }],
     });
   });
 
@@ -255,18 +288,27 @@ describe('MailchimpClient batches', () => {
     const { client } = setup();
     await expect(client.startBatch(ops)).resolves.toMatchObject({ id: '123abc' });
 
-    nock(ORIGIN).post('/3.0/batches').reply(500, { ...NOT_FOUND, status: 500, title: 'Internal Server Error', detail: 'oops' });
+    nock(ORIGIN)
+      .post('/3.0/batches')
+      .reply(500, { ...NOT_FOUND, status: 500, title: 'Internal Server Error', detail: 'oops' });
     const second = setup();
     await expect(second.client.startBatch(ops)).rejects.toMatchObject({ status: 500, attempts: 1, retryable: true });
   });
 
   it('polls GET /3.0/batches/{id} until finished, sleeping pollMs between polls (one gated request per poll)', async () => {
     nock(ORIGIN)
-      .get('/3.0/batches/123abc').reply(200, BATCH)
-      .get('/3.0/batches/123abc').reply(200, { ...BATCH, status: 'started', finished_operations: 1 })
-      .get('/3.0/batches/123abc').reply(200, {
-        ...BATCH, status: 'finished', finished_operations: 2, errored_operations: 1,
-        completed_at: '2025-01-06T12:00:02+00:00', response_body_url: 'https://mailchimp-api-batch.s3.amazonaws.com/123abc-response.tar.gz',
+      .get('/3.0/batches/123abc')
+      .reply(200, BATCH)
+      .get('/3.0/batches/123abc')
+      .reply(200, { ...BATCH, status: 'started', finished_operations: 1 })
+      .get('/3.0/batches/123abc')
+      .reply(200, {
+        ...BATCH,
+        status: 'finished',
+        finished_operations: 2,
+        errored_operations: 1,
+        completed_at: '2025-01-06T12:00:02+00:00',
+        response_body_url: 'https://mailchimp-api-batch.s3.amazonaws.com/123abc-response.tar.gz',
       });
     const { client, clock, gate } = setup();
     const seen: string[] = [];
@@ -326,8 +368,9 @@ describe('MailchimpClient batches', () => {
     const archive = buildTarGz([{ name: 'r.json', content: '[{"status_code":200,"operation_id":"x","response":"{}"}]' }]);
     nock('https://storage.test').get('/r.tar.gz').reply(503, 'slow down').get('/r.tar.gz').reply(200, archive);
     const { client, clock } = setup({ random: () => 0.5 });
-    await expect(client.batchResults({ id: 'b', status: 'finished', response_body_url: 'https://storage.test/r.tar.gz' }))
-      .resolves.toEqual([{ operation_id: 'x', status_code: 200, response: {} }]);
+    await expect(client.batchResults({ id: 'b', status: 'finished', response_body_url: 'https://storage.test/r.tar.gz' })).resolves.toEqual([
+      { operation_id: 'x', status_code: 200, response: {} },
+    ]);
     expect(clock.sleeps).toEqual([500]);
     await expect(client.batchResults({ id: 'b', status: 'started', response_body_url: '' })).rejects.toThrow(/no results yet/);
   });

@@ -1,5 +1,5 @@
-import { generateMembers, startFakeMailchimp, type FakeMailchimp } from '@refinery/test-support';
-import { MailchimpClient, subscriberHash, unlimitedGate, type MailchimpBatchOperation } from '../src';
+import { type FakeMailchimp, generateMembers, startFakeMailchimp } from '@refinery/test-support';
+import { type MailchimpBatchOperation, MailchimpClient, subscriberHash, unlimitedGate } from '../src';
 import { KeyedSemaphore } from './support';
 
 // The client against the fake Mailchimp server (real HTTP on 127.0.0.1, no nock): paging under the connection limit,
@@ -31,9 +31,7 @@ async function pageThrough(client: MailchimpClient, count: number): Promise<stri
   const offsets = [];
   for (let offset = count; offset < first.totalItems; offset += count) offsets.push(offset);
   // Every remaining page at once: only the gate keeps this within the limit.
-  const pages = await Promise.all(
-    offsets.map((offset) => client.listMembers(LIST, { offset, count, sortField: 'timestamp_opt', sortDir: 'ASC' })),
-  );
+  const pages = await Promise.all(offsets.map((offset) => client.listMembers(LIST, { offset, count, sortField: 'timestamp_opt', sortDir: 'ASC' })));
   return [first, ...pages].flatMap((page) => page.members.map((member) => member.id));
 }
 
@@ -59,7 +57,12 @@ describe('MailchimpClient against the fake Mailchimp', () => {
     try {
       slow.addList(LIST, generateMembers(5000, 7));
       const client = new MailchimpClient({
-        apiKey: KEY, baseUrl: slow.url, gate: unlimitedGate, baseDelayMs: 50, maxDelayMs: 400, maxAttempts: 30,
+        apiKey: KEY,
+        baseUrl: slow.url,
+        gate: unlimitedGate,
+        baseDelayMs: 50,
+        maxDelayMs: 400,
+        maxAttempts: 30,
       });
       const ids = await pageThrough(client, 100);
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildTar } from '@refinery/test-support';
-import { TarFormatError, readTar } from '../src';
+import { readTar, TarFormatError } from '../src';
 
 const LONG_DIR = `${'d'.repeat(60)}/${'e'.repeat(60)}`;
 const LONG_NAME = `${LONG_DIR}/${'f'.repeat(40)}.json`; // > 100 bytes: ustar prefix, GNU 'L' or pax 'x' entries

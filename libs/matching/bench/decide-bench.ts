@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CANONICAL_FIELDS, standardizeContact, type ContactFields } from '@refinery/contacts';
+import { CANONICAL_FIELDS, type ContactFields, standardizeContact } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
+import { type Candidate, decideMatch } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { decideMatch, type Candidate } from '@refinery/matching';
 
 const [peopleArgument, contactsArgument] = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
 const PEOPLE = Number(peopleArgument ?? 100_000);
@@ -29,39 +29,227 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const digits = (count: number): string => Array.from({ length: count }, () => Math.floor(random() * 10)).join('');
 
 const FIRST_NAMES = [
-  'James', 'Robert', 'John', 'Michael', 'William', 'David', 'Richard', 'Joseph', 'Thomas', 'Charles', 'Christopher',
-  'Daniel', 'Matthew', 'Anthony', 'Mark', 'Donald', 'Steven', 'Paul', 'Andrew', 'Joshua', 'Kenneth', 'Kevin', 'Brian',
-  'George', 'Edward', 'Ronald', 'Timothy', 'Jason', 'Jeffrey', 'Ryan', 'Jacob', 'Gary', 'Nicholas', 'Eric', 'Jonathan',
-  'Stephen', 'Larry', 'Justin', 'Scott', 'Brandon', 'Benjamin', 'Samuel', 'Gregory', 'Frank', 'Alexander', 'Raymond',
-  'Patrick', 'Jack', 'Dennis', 'Jerry', 'Mary', 'Patricia', 'Jennifer', 'Linda', 'Elizabeth', 'Barbara', 'Susan',
-  'Jessica', 'Sarah', 'Karen', 'Nancy', 'Lisa', 'Margaret', 'Betty', 'Sandra', 'Ashley', 'Dorothy', 'Kimberly', 'Emily',
-  'Donna', 'Michelle', 'Carol', 'Amanda', 'Melissa', 'Deborah', 'Stephanie', 'Rebecca', 'Laura', 'Sharon', 'Cynthia',
-  'Kathleen', 'Amy', 'Shirley', 'Angela', 'Helen', 'Anna', 'Brenda', 'Pamela', 'Nicole', 'Samantha', 'Katherine',
-  'Emma', 'Ruth', 'Christine', 'Catherine', 'Debra', 'Rachel', 'Carolyn', 'Janet', 'Virginia', 'José', 'Zoë', 'Renée',
+  'James',
+  'Robert',
+  'John',
+  'Michael',
+  'William',
+  'David',
+  'Richard',
+  'Joseph',
+  'Thomas',
+  'Charles',
+  'Christopher',
+  'Daniel',
+  'Matthew',
+  'Anthony',
+  'Mark',
+  'Donald',
+  'Steven',
+  'Paul',
+  'Andrew',
+  'Joshua',
+  'Kenneth',
+  'Kevin',
+  'Brian',
+  'George',
+  'Edward',
+  'Ronald',
+  'Timothy',
+  'Jason',
+  'Jeffrey',
+  'Ryan',
+  'Jacob',
+  'Gary',
+  'Nicholas',
+  'Eric',
+  'Jonathan',
+  'Stephen',
+  'Larry',
+  'Justin',
+  'Scott',
+  'Brandon',
+  'Benjamin',
+  'Samuel',
+  'Gregory',
+  'Frank',
+  'Alexander',
+  'Raymond',
+  'Patrick',
+  'Jack',
+  'Dennis',
+  'Jerry',
+  'Mary',
+  'Patricia',
+  'Jennifer',
+  'Linda',
+  'Elizabeth',
+  'Barbara',
+  'Susan',
+  'Jessica',
+  'Sarah',
+  'Karen',
+  'Nancy',
+  'Lisa',
+  'Margaret',
+  'Betty',
+  'Sandra',
+  'Ashley',
+  'Dorothy',
+  'Kimberly',
+  'Emily',
+  'Donna',
+  'Michelle',
+  'Carol',
+  'Amanda',
+  'Melissa',
+  'Deborah',
+  'Stephanie',
+  'Rebecca',
+  'Laura',
+  'Sharon',
+  'Cynthia',
+  'Kathleen',
+  'Amy',
+  'Shirley',
+  'Angela',
+  'Helen',
+  'Anna',
+  'Brenda',
+  'Pamela',
+  'Nicole',
+  'Samantha',
+  'Katherine',
+  'Emma',
+  'Ruth',
+  'Christine',
+  'Catherine',
+  'Debra',
+  'Rachel',
+  'Carolyn',
+  'Janet',
+  'Virginia',
+  'José',
+  'Zoë',
+  'Renée',
 ];
 // The most common US surnames with their share of the population in percent; the rest of the
 // population gets invented surnames from a long tail, as real directories have.
 const COMMON_SURNAMES: readonly [string, number][] = [
-  ['Smith', 1.006], ['Johnson', 0.81], ['Williams', 0.699], ['Jones', 0.621], ['Brown', 0.621], ['Davis', 0.48],
-  ['Miller', 0.424], ['Wilson', 0.339], ['Moore', 0.312], ['Taylor', 0.311], ['Anderson', 0.311], ['Thomas', 0.311],
-  ['Jackson', 0.31], ['White', 0.279], ['Harris', 0.275], ['Martin', 0.273], ['Thompson', 0.269], ['Garcia', 0.254],
-  ['Martinez', 0.234], ['Robinson', 0.233], ['Clark', 0.231], ['Rodriguez', 0.229], ['Lewis', 0.226], ['Lee', 0.22],
-  ['Walker', 0.219], ['Hall', 0.2], ['Allen', 0.199], ['Young', 0.193], ['Hernandez', 0.192], ['King', 0.19],
+  ['Smith', 1.006],
+  ['Johnson', 0.81],
+  ['Williams', 0.699],
+  ['Jones', 0.621],
+  ['Brown', 0.621],
+  ['Davis', 0.48],
+  ['Miller', 0.424],
+  ['Wilson', 0.339],
+  ['Moore', 0.312],
+  ['Taylor', 0.311],
+  ['Anderson', 0.311],
+  ['Thomas', 0.311],
+  ['Jackson', 0.31],
+  ['White', 0.279],
+  ['Harris', 0.275],
+  ['Martin', 0.273],
+  ['Thompson', 0.269],
+  ['Garcia', 0.254],
+  ['Martinez', 0.234],
+  ['Robinson', 0.233],
+  ['Clark', 0.231],
+  ['Rodriguez', 0.229],
+  ['Lewis', 0.226],
+  ['Lee', 0.22],
+  ['Walker', 0.219],
+  ['Hall', 0.2],
+  ['Allen', 0.199],
+  ['Young', 0.193],
+  ['Hernandez', 0.192],
+  ['King', 0.19],
 ];
 // Invented surnames for the long tail: varied beginnings and endings, so that phonetic and prefix
 // blocks are as mixed as in real directories.
-const SURNAME_STARTS = ['Al', 'Bar', 'Cal', 'Dor', 'Ed', 'Fen', 'Gar', 'Hol', 'Is', 'Jor', 'Kel', 'Lin', 'Mor',
-  'Nor', 'Ost', 'Per', 'Quin', 'Ros', 'Sten', 'Tal', 'Ul', 'Ver', 'Wal', 'Yor', 'Zan', 'Bri', 'Cro', 'Dra', 'Fla',
-  'Gre', 'Har', 'Kra', 'Mac', 'Pra', 'Sca', 'Tre', 'Vas', 'Win', 'Abe', 'Oke'];
+const SURNAME_STARTS = [
+  'Al',
+  'Bar',
+  'Cal',
+  'Dor',
+  'Ed',
+  'Fen',
+  'Gar',
+  'Hol',
+  'Is',
+  'Jor',
+  'Kel',
+  'Lin',
+  'Mor',
+  'Nor',
+  'Ost',
+  'Per',
+  'Quin',
+  'Ros',
+  'Sten',
+  'Tal',
+  'Ul',
+  'Ver',
+  'Wal',
+  'Yor',
+  'Zan',
+  'Bri',
+  'Cro',
+  'Dra',
+  'Fla',
+  'Gre',
+  'Har',
+  'Kra',
+  'Mac',
+  'Pra',
+  'Sca',
+  'Tre',
+  'Vas',
+  'Win',
+  'Abe',
+  'Oke',
+];
 const SURNAME_MIDDLES = ['', 'an', 'ber', 'ca', 'di', 'el', 'ga', 'ri', 'lo', 'me', 'ni', 'ro', 'sa', 'te', 'vi', 'ko', 'ma', 'le', 'zu', 'ho'];
-const SURNAME_ENDS = ['son', 'sen', 'ez', 'es', 'er', 'man', 'ley', 'ton', 'ski', 'ova', 'ini', 'elli', 'berg', 'stein',
-  'ford', 'wood', 'well', 'ham', 'by', 'ard', 'ot', 'et', 'ier', 'eau', 'ak', 'ic', 'os', 'as', 'ia', 'o'];
+const SURNAME_ENDS = [
+  'son',
+  'sen',
+  'ez',
+  'es',
+  'er',
+  'man',
+  'ley',
+  'ton',
+  'ski',
+  'ova',
+  'ini',
+  'elli',
+  'berg',
+  'stein',
+  'ford',
+  'wood',
+  'well',
+  'ham',
+  'by',
+  'ard',
+  'ot',
+  'et',
+  'ier',
+  'eau',
+  'ak',
+  'ic',
+  'os',
+  'as',
+  'ia',
+  'o',
+];
 const INVENTED_SURNAMES = SURNAME_STARTS.length * SURNAME_MIDDLES.length * SURNAME_ENDS.length;
 const COMMON_SHARE = COMMON_SURNAMES.reduce((sum, [, share]) => sum + share, 0) / 100;
 
 function inventedSurname(): string {
   // Zipf-like: low ranks are reused often, high ranks rarely.
-  const rank = Math.floor(Math.pow(random(), 2.2) * INVENTED_SURNAMES);
+  const rank = Math.floor(random() ** 2.2 * INVENTED_SURNAMES);
   const start = SURNAME_STARTS[rank % SURNAME_STARTS.length] ?? '';
   const middle = SURNAME_MIDDLES[Math.floor(rank / SURNAME_STARTS.length) % SURNAME_MIDDLES.length] ?? '';
   const end = SURNAME_ENDS[Math.floor(rank / (SURNAME_STARTS.length * SURNAME_MIDDLES.length))] ?? '';
@@ -83,20 +271,72 @@ function surname(): string {
 }
 
 const PLACES: readonly [string, string, string][] = [
-  ['New York', 'NY', '100'], ['Los Angeles', 'CA', '900'], ['Chicago', 'IL', '606'], ['Houston', 'TX', '770'],
-  ['Phoenix', 'AZ', '850'], ['Philadelphia', 'PA', '191'], ['San Antonio', 'TX', '782'], ['San Diego', 'CA', '921'],
-  ['Dallas', 'TX', '752'], ['Austin', 'TX', '787'], ['Seattle', 'WA', '981'], ['Denver', 'CO', '802'],
-  ['Boston', 'MA', '021'], ['Portland', 'OR', '972'], ['Atlanta', 'GA', '303'], ['Miami', 'FL', '331'],
+  ['New York', 'NY', '100'],
+  ['Los Angeles', 'CA', '900'],
+  ['Chicago', 'IL', '606'],
+  ['Houston', 'TX', '770'],
+  ['Phoenix', 'AZ', '850'],
+  ['Philadelphia', 'PA', '191'],
+  ['San Antonio', 'TX', '782'],
+  ['San Diego', 'CA', '921'],
+  ['Dallas', 'TX', '752'],
+  ['Austin', 'TX', '787'],
+  ['Seattle', 'WA', '981'],
+  ['Denver', 'CO', '802'],
+  ['Boston', 'MA', '021'],
+  ['Portland', 'OR', '972'],
+  ['Atlanta', 'GA', '303'],
+  ['Miami', 'FL', '331'],
 ];
 const STREET_NAMES = ['Main', 'Oak', 'Pine', 'Maple', 'Cedar', 'Elm', 'Washington', 'Lake', 'Hill', 'Park', 'View', 'Sunset'];
 const STREET_TYPES = ['Street', 'Avenue', 'Road', 'Boulevard', 'Drive', 'Lane'];
-const COMPANY_WORDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Hooli', 'Vandelay',
-  'Soylent', 'Cyberdyne', 'Tyrell', 'Aperture', 'Massive', 'Dynamic', 'Blue', 'North', 'Summit', 'Pioneer', 'Apex'];
+const COMPANY_WORDS = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Wonka',
+  'Hooli',
+  'Vandelay',
+  'Soylent',
+  'Cyberdyne',
+  'Tyrell',
+  'Aperture',
+  'Massive',
+  'Dynamic',
+  'Blue',
+  'North',
+  'Summit',
+  'Pioneer',
+  'Apex',
+];
 const COMPANY_SUFFIXES = ['Inc', 'LLC', 'Corp', 'Ltd', 'Group', 'Partners', 'Labs', 'Systems'];
 const TITLES = ['Engineer', 'Manager', 'Director', 'Analyst', 'Consultant', 'Designer', 'Nurse', 'Teacher', 'Sales Lead'];
 
-const COMPANY_PLACES = ['Bay', 'Harbor', 'Valley', 'River', 'Mountain', 'Coastal', 'Metro', 'Prairie', 'Lakeside', 'Urban',
-  'Atlantic', 'Pacific', 'Central', 'Western', 'Eastern', 'Northern', 'Southern', 'Capital', 'Golden', 'Silver'];
+const COMPANY_PLACES = [
+  'Bay',
+  'Harbor',
+  'Valley',
+  'River',
+  'Mountain',
+  'Coastal',
+  'Metro',
+  'Prairie',
+  'Lakeside',
+  'Urban',
+  'Atlantic',
+  'Pacific',
+  'Central',
+  'Western',
+  'Eastern',
+  'Northern',
+  'Southern',
+  'Capital',
+  'Golden',
+  'Silver',
+];
 
 // About 64,000 distinct employers: sharing one by chance is as rare as it is in life.
 function company(): string {
@@ -130,15 +370,19 @@ function typo(name: string): string {
     return `${name}${name.charAt(name.length - 1)}`;
   }
   const at = 1 + Math.floor(random() * (name.length - 2));
-  return random() < 0.5
-    ? name.slice(0, at) + name.charAt(at + 1) + name.charAt(at) + name.slice(at + 2)
-    : name.slice(0, at) + name.slice(at + 1);
+  return random() < 0.5 ? name.slice(0, at) + name.charAt(at + 1) + name.charAt(at) + name.slice(at + 2) : name.slice(0, at) + name.slice(at + 1);
 }
 
 type Scenario = 'same' | 'old-email' | 'first-typo' | 'nickname' | 'last-typo' | 'moved' | 'look-alike' | 'stranger';
 const SCENARIOS: readonly [Scenario, number][] = [
-  ['same', 0.25], ['old-email', 0.15], ['first-typo', 0.1], ['nickname', 0.1],
-  ['last-typo', 0.1], ['moved', 0.1], ['look-alike', 0.1], ['stranger', 0.1],
+  ['same', 0.25],
+  ['old-email', 0.15],
+  ['first-typo', 0.1],
+  ['nickname', 0.1],
+  ['last-typo', 0.1],
+  ['moved', 0.1],
+  ['look-alike', 0.1],
+  ['stranger', 0.1],
 ];
 const nicknames = loadBundledNicknames();
 
@@ -158,7 +402,12 @@ function contactFor(source: Candidate, kind: Scenario): ContactFields {
   const base = { first_name: f.first_name, last_name: f.last_name };
   switch (kind) {
     case 'same':
-      return { ...base, first_name: f.first_name?.toUpperCase(), email: f.email, phone: `(${f.phone?.slice(2, 5)}) ${f.phone?.slice(5, 8)}-${f.phone?.slice(8)}` };
+      return {
+        ...base,
+        first_name: f.first_name?.toUpperCase(),
+        email: f.email,
+        phone: `(${f.phone?.slice(2, 5)}) ${f.phone?.slice(5, 8)}-${f.phone?.slice(8)}`,
+      };
     case 'old-email':
       return { ...base, email: `old.${f.email}`, street: f.street?.replace('Street', 'St'), city: f.city, state: f.state };
     case 'first-typo':

@@ -1,5 +1,5 @@
-import { comparableCandidate, type ComparableContact, type CorroboratingField } from './comparable-contact';
-import { gatherEvidence, type Evidence } from './evidence';
+import { type ComparableContact, type CorroboratingField, comparableCandidate } from './comparable-contact';
+import { type Evidence, gatherEvidence } from './evidence';
 import { corroborationStrength, scoreEvidence } from './score';
 import type { MatchThresholds } from './thresholds';
 import type { Candidate, MatchMethod, NicknameLookup } from './types';
@@ -26,11 +26,7 @@ function describeCorroboration(evidence: Evidence): string {
 function isBelievableSlip(evidence: Evidence, thresholds: MatchThresholds): boolean {
   const { names } = evidence;
   const otherPartEqual = evidence.typo === 'first name' ? names.last === 'equal' : names.first === 'equal';
-  return (
-    otherPartEqual &&
-    evidence.corroborating.includes('birth_date') &&
-    corroborationStrength(evidence) >= thresholds.minTypoCorroboration
-  );
+  return otherPartEqual && evidence.corroborating.includes('birth_date') && corroborationStrength(evidence) >= thresholds.minTypoCorroboration;
 }
 
 function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: MatchMethod } | { rejection: string } {
@@ -50,9 +46,7 @@ function qualify(evidence: Evidence, thresholds: MatchThresholds): { method: Mat
       return { method: 'exact' };
     }
     // A shared family address or landline: the identifier says "same household", not "same person".
-    const part = lastCompatible
-      ? `first name (${names.firstSimilarity.toFixed(2)})`
-      : `last name (${names.lastSimilarity.toFixed(2)})`;
+    const part = lastCompatible ? `first name (${names.firstSimilarity.toFixed(2)})` : `last name (${names.lastSimilarity.toFixed(2)})`;
     return { rejection: `shares the ${sharedIdentifiers.join(' and ')} but its ${part} is not compatible` };
   }
   // Without an identifier a slip needs the other name part spelled exactly alike and a birth date with

@@ -1,4 +1,4 @@
-import { comparableValue, hasValue, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { type CanonicalField, type ContactFields, comparableValue, hasValue } from '@refinery/contacts';
 import type { Candidate } from './types';
 
 export const CORROBORATING_FIELDS = ['company', 'street', 'city+state', 'postcode', 'birth_date', 'title'] as const;

@@ -1,5 +1,5 @@
 import type { ContactFields } from '@refinery/contacts';
-import { assessCandidate, type Assessment } from './assess';
+import { type Assessment, assessCandidate } from './assess';
 import { comparableContact } from './comparable-contact';
 import { explainAmbiguity, explainMatch, explainNoMatch } from './explain';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
@@ -55,11 +55,7 @@ export function decideMatch(
   if (best === undefined) {
     return { status: 'unmatched', score: topScore, reason: explainNoMatch(assessments) };
   }
-  if (
-    runnerUp !== undefined &&
-    tier(runnerUp) === tier(best) &&
-    best.score - runnerUp.score < settings.ambiguityMargin
-  ) {
+  if (runnerUp !== undefined && tier(runnerUp) === tier(best) && best.score - runnerUp.score < settings.ambiguityMargin) {
     return { status: 'unmatched', score: topScore, reason: explainAmbiguity(best, runnerUp, settings.ambiguityMargin) };
   }
   return {

@@ -58,8 +58,7 @@ export function gatherEvidence(
     names,
     sharedIdentifiers,
     corroborating,
-    birthDateDiffers:
-      contactBirthDate !== undefined && candidateBirthDate !== undefined && contactBirthDate !== candidateBirthDate,
+    birthDateDiffers: contactBirthDate !== undefined && candidateBirthDate !== undefined && contactBirthDate !== candidateBirthDate,
     providerConfidence: confidence !== undefined && Number.isFinite(confidence) ? Math.min(1, Math.max(0, confidence)) : 0,
     typo: typoIn(names, contact, candidate),
   };

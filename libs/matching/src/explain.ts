@@ -1,5 +1,5 @@
 import type { Assessment } from './assess';
-import { displayName, type ComparableContact } from './comparable-contact';
+import { type ComparableContact, displayName } from './comparable-contact';
 
 function quoted(text: string): string {
   return `"${text}"`;
@@ -53,10 +53,7 @@ function describeCandidate(assessment: Assessment): string {
 }
 
 export function explainAmbiguity(best: Assessment, runnerUp: Assessment, margin: number): string {
-  return (
-    `ambiguous: ${describeCandidate(best)} and ${describeCandidate(runnerUp)} are within ${margin} of each other; ` +
-    'declined rather than guess'
-  );
+  return `ambiguous: ${describeCandidate(best)} and ${describeCandidate(runnerUp)} are within ${margin} of each other; declined rather than guess`;
 }
 
 export function explainNoMatch(assessments: readonly Assessment[]): string {

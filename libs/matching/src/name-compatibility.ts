@@ -1,4 +1,4 @@
-import { lastNameWords, type ComparableContact } from './comparable-contact';
+import { type ComparableContact, lastNameWords } from './comparable-contact';
 import { jaroWinklerFolded } from './similarity';
 import type { MatchThresholds } from './thresholds';
 import type { NicknameLookup } from './types';
@@ -49,11 +49,7 @@ function areCounterparts(first: string, second: string): boolean {
   }
   // George/Georgia, Eugene/Eugenia: the final e gives way to the ending.
   const withoutFinalE = shorter.endsWith('e') ? shorter.slice(0, -1) : '';
-  if (
-    withoutFinalE !== '' &&
-    longer.startsWith(withoutFinalE) &&
-    COUNTERPART_ENDINGS_AFTER_E.includes(longer.slice(withoutFinalE.length))
-  ) {
+  if (withoutFinalE !== '' && longer.startsWith(withoutFinalE) && COUNTERPART_ENDINGS_AFTER_E.includes(longer.slice(withoutFinalE.length))) {
     return true;
   }
   const stem = shorter.slice(0, -1);
@@ -94,10 +90,7 @@ function compareFirstNames(
     return { relation: 'similar', similarity, credit: similarity };
   }
   // The table knows better than the spelling rule: it may relate a pair that looks like counterparts.
-  if (
-    areNicknames(a, b, nicknames) ||
-    (oneSideHasMiddleName && areNicknames(contact.firstToken, candidate.firstToken, nicknames))
-  ) {
+  if (areNicknames(a, b, nicknames) || (oneSideHasMiddleName && areNicknames(contact.firstToken, candidate.firstToken, nicknames))) {
     return similarity >= thresholds.firstNameSimilarity
       ? { relation: 'similar', similarity, credit: similarity }
       : { relation: 'nickname', similarity, credit: Math.max(similarity, NICKNAME_CREDIT) };
@@ -129,10 +122,7 @@ function compareLastNames(
   }
   const compactDiffers = contact.lastCompact !== contact.last || candidate.lastCompact !== candidate.last;
   const similarity = compactDiffers
-    ? Math.max(
-        jaroWinklerFolded(contact.last, candidate.last),
-        jaroWinklerFolded(contact.lastCompact, candidate.lastCompact),
-      )
+    ? Math.max(jaroWinklerFolded(contact.last, candidate.last), jaroWinklerFolded(contact.lastCompact, candidate.lastCompact))
     : jaroWinklerFolded(contact.last, candidate.last);
   const contactWords = compactDiffers ? lastNameWords(contact) : [];
   const candidateWords = compactDiffers ? lastNameWords(candidate) : [];

@@ -1,5 +1,5 @@
-import distance from 'jaro-winkler';
 import { foldName } from '@refinery/contacts';
+import distance from 'jaro-winkler';
 
 // For names already folded by the caller (the matcher folds each name once and caches it).
 export function jaroWinklerFolded(first: string, second: string): number {

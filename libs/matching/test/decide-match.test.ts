@@ -1,4 +1,4 @@
-import { DEFAULT_THRESHOLDS, decideMatch, prepareCandidate, type MatchDecision } from '@refinery/matching';
+import { DEFAULT_THRESHOLDS, decideMatch, type MatchDecision, prepareCandidate } from '@refinery/matching';
 import { candidate, contact, nicknames, people } from './fixtures';
 
 function matchedId(decision: MatchDecision): string | undefined {
@@ -41,7 +41,14 @@ describe('exact matches', () => {
 
   it('prefers a shared identifier to a name backed by more fields', () => {
     const sparse = candidate('sparse', { first_name: 'John', last_name: 'Smith', email: 'john.smith@acme.example' });
-    const namesake = candidate('namesake', { first_name: 'John', last_name: 'Smith', company: 'Acme', title: 'Engineer', street: '1 Market St', postcode: '94105' });
+    const namesake = candidate('namesake', {
+      first_name: 'John',
+      last_name: 'Smith',
+      company: 'Acme',
+      title: 'Engineer',
+      street: '1 Market St',
+      postcode: '94105',
+    });
     const subject = contact({
       first_name: 'John',
       last_name: 'Smith',
@@ -61,7 +68,14 @@ describe('exact matches', () => {
   it('prefers an exact match over a fuzzy one', () => {
     const namesake = candidate('other-john', { first_name: 'John', last_name: 'Smith', company: 'Acme', title: 'Engineer', street: '1 Market St' });
     const decision = decideMatch(
-      contact({ first_name: 'John', last_name: 'Smith', email: 'john.smith@acme.example', company: 'Acme', title: 'Engineer', street: '1 Market Street' }),
+      contact({
+        first_name: 'John',
+        last_name: 'Smith',
+        email: 'john.smith@acme.example',
+        company: 'Acme',
+        title: 'Engineer',
+        street: '1 Market Street',
+      }),
       [namesake, people.johnSmith],
       nicknames,
     );
@@ -71,7 +85,11 @@ describe('exact matches', () => {
 
 describe('fuzzy matches', () => {
   it('matches a first-name typo with a corroborating field', () => {
-    const decision = decideMatch(contact({ first_name: 'Jhon', last_name: 'Smith', email: 'old@mail.example', company: 'ACME Inc' }), [people.johnSmith], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'Jhon', last_name: 'Smith', email: 'old@mail.example', company: 'ACME Inc' }),
+      [people.johnSmith],
+      nicknames,
+    );
     expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy' });
     expect(decision.reason).toMatch(/^name "Jhon Smith" ~ "John Smith" \(0\.\d\d\); company equal$/);
   });
@@ -89,37 +107,62 @@ describe('fuzzy matches', () => {
 
   it('matches hyphenated, spaced and partial compound last names', () => {
     for (const lastName of ['Garcia Lopez', 'GarciaLopez', 'Garcia', 'Lopez']) {
-      const decision = decideMatch(contact({ first_name: 'Maria', last_name: lastName, street: '5 Calle Mayor' }), [people.mariaGarciaLopez], nicknames);
+      const decision = decideMatch(
+        contact({ first_name: 'Maria', last_name: lastName, street: '5 Calle Mayor' }),
+        [people.mariaGarciaLopez],
+        nicknames,
+      );
       expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy' });
     }
   });
 
   it('matches spelling variants whose initials differ', () => {
-    const decision = decideMatch(contact({ first_name: 'Katherine', last_name: 'Wilson', postcode: '02134', title: 'nurse' }), [people.kateWilson], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'Katherine', last_name: 'Wilson', postcode: '02134', title: 'nurse' }),
+      [people.kateWilson],
+      nicknames,
+    );
     expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy' });
   });
 
   it('counts city only together with state, and a town alone is not enough', () => {
-    const cityOnly = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', company: 'Initech' }), [people.johnSmyth], nicknames);
+    const cityOnly = decideMatch(
+      contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', company: 'Initech' }),
+      [people.johnSmyth],
+      nicknames,
+    );
     expect(cityOnly.reason).not.toContain('city');
     const townOnly = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas' }), [people.johnSmyth], nicknames);
     expect(townOnly.status).toBe('unmatched');
     expect(townOnly.reason).toContain('has too little corroboration (only city+state equal: 0.15, 0.3 needed)');
-    const withEmployer = decideMatch(contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas', company: 'Initech' }), [people.johnSmyth], nicknames);
+    const withEmployer = decideMatch(
+      contact({ first_name: 'Jon', last_name: 'Smyth', city: 'Austin', state: 'Texas', company: 'Initech' }),
+      [people.johnSmyth],
+      nicknames,
+    );
     expect(withEmployer).toMatchObject({ status: 'matched', method: 'fuzzy' });
     expect(withEmployer.reason).toContain('company, city+state equal');
   });
 
   it('does not take a namesake who shares only a job title or only a town for the same person', () => {
-    const namesake = candidate('namesake', { first_name: 'James', last_name: 'Brown', title: 'Accountant', city: 'Dallas', state: 'TX', email: 'jb@one.example' });
+    const namesake = candidate('namesake', {
+      first_name: 'James',
+      last_name: 'Brown',
+      title: 'Accountant',
+      city: 'Dallas',
+      state: 'TX',
+      email: 'jb@one.example',
+    });
     for (const extra of [{ title: 'accountant' }, { city: 'Dallas', state: 'TX' }, { title: 'Accountant', city: 'Dallas', state: 'Texas' }]) {
       const decision = decideMatch(contact({ first_name: 'James', last_name: 'Brown', email: 'james@two.example', ...extra }), [namesake], nicknames);
       expect(decision.status).toBe('unmatched');
       expect(decision.reason).toContain('has too little corroboration');
     }
-    const twoPlaces = decideMatch(contact({ first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' }), [
-      candidate('namesake', { first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' }),
-    ], nicknames);
+    const twoPlaces = decideMatch(
+      contact({ first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' }),
+      [candidate('namesake', { first_name: 'James', last_name: 'Brown', title: 'Accountant', postcode: '75201' })],
+      nicknames,
+    );
     expect(twoPlaces).toMatchObject({ status: 'matched', method: 'fuzzy' });
   });
 
@@ -209,13 +252,28 @@ describe('nickname matches', () => {
 });
 
 describe('typing slips beside a shared identifier', () => {
-  const pam = candidate('pam', { first_name: 'Pam', last_name: 'Cox', email: 'pam.cox@home.example', phone: '+1 212 555 0101', birth_date: '1970-03-04', street: '3 Elm St' });
+  const pam = candidate('pam', {
+    first_name: 'Pam',
+    last_name: 'Cox',
+    email: 'pam.cox@home.example',
+    phone: '+1 212 555 0101',
+    birth_date: '1970-03-04',
+    street: '3 Elm St',
+  });
 
   it('believes one slip in a name when a personal detail agrees too', () => {
-    const swapped = decideMatch(contact({ first_name: 'Pma', last_name: 'Cox', email: 'PAM.COX@home.example', birth_date: '03/04/1970' }), [pam], nicknames);
+    const swapped = decideMatch(
+      contact({ first_name: 'Pma', last_name: 'Cox', email: 'PAM.COX@home.example', birth_date: '03/04/1970' }),
+      [pam],
+      nicknames,
+    );
     expect(swapped).toMatchObject({ status: 'matched', method: 'exact', candidate: { id: 'pam' } });
     expect(swapped.reason).toContain('one typing slip in the first name');
-    const lastName = decideMatch(contact({ first_name: 'Pam', last_name: 'Cxo', phone: '(212) 555-0101', birth_date: '1970-03-04' }), [pam], nicknames);
+    const lastName = decideMatch(
+      contact({ first_name: 'Pam', last_name: 'Cxo', phone: '(212) 555-0101', birth_date: '1970-03-04' }),
+      [pam],
+      nicknames,
+    );
     expect(lastName).toMatchObject({ status: 'matched', method: 'exact' });
     expect(lastName.reason).toContain('one typing slip in the last name');
   });
@@ -230,7 +288,10 @@ describe('typing slips beside a shared identifier', () => {
     const shared = { last_name: 'Cox', phone: '+1 212 555 0101', birth_date: '2001-05-06', street: '3 Elm St' };
     const hayden = candidate('hayden', { first_name: 'Hayden', ...shared });
     const jayden = candidate('jayden', { first_name: 'Jayden', ...shared });
-    for (const candidates of [[hayden, jayden], [jayden, hayden]]) {
+    for (const candidates of [
+      [hayden, jayden],
+      [jayden, hayden],
+    ]) {
       const decision = decideMatch(contact({ first_name: 'Hayden', ...shared }), candidates, nicknames);
       expect(decision).toMatchObject({ status: 'matched', method: 'exact', candidate: { id: 'hayden' } });
       expect(decision.reason).toContain('preferred over "Jayden Cox"');
@@ -238,18 +299,37 @@ describe('typing slips beside a shared identifier', () => {
   });
 
   it('declines two slips, or a slip in both names', () => {
-    const twoSlips = decideMatch(contact({ first_name: 'Pmaa', last_name: 'Cox', email: 'pam.cox@home.example', birth_date: '1970-03-04' }), [pam], nicknames);
+    const twoSlips = decideMatch(
+      contact({ first_name: 'Pmaa', last_name: 'Cox', email: 'pam.cox@home.example', birth_date: '1970-03-04' }),
+      [pam],
+      nicknames,
+    );
     expect(twoSlips.status).toBe('unmatched');
-    const both = decideMatch(contact({ first_name: 'Pma', last_name: 'Cxo', email: 'pam.cox@home.example', birth_date: '1970-03-04' }), [pam], nicknames);
+    const both = decideMatch(
+      contact({ first_name: 'Pma', last_name: 'Cxo', email: 'pam.cox@home.example', birth_date: '1970-03-04' }),
+      [pam],
+      nicknames,
+    );
     expect(both.status).toBe('unmatched');
   });
 });
 
 describe('typing slips without a shared identifier', () => {
-  const pam = candidate('pam', { first_name: 'Pam', last_name: 'Cox', email: 'pam.cox@new.example', birth_date: '1970-03-04', street: '3 Elm St', postcode: '10001' });
+  const pam = candidate('pam', {
+    first_name: 'Pam',
+    last_name: 'Cox',
+    email: 'pam.cox@new.example',
+    birth_date: '1970-03-04',
+    street: '3 Elm St',
+    postcode: '10001',
+  });
 
   it('believes one slip when the other name is spelled alike and a birth date and more agree', () => {
-    const decision = decideMatch(contact({ first_name: 'Pma', last_name: 'Cox', email: 'old@old.example', birth_date: '1970-03-04', street: '3 Elm Street' }), [pam], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'Pma', last_name: 'Cox', email: 'old@old.example', birth_date: '1970-03-04', street: '3 Elm Street' }),
+      [pam],
+      nicknames,
+    );
     expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy', candidate: { id: 'pam' } });
     expect(decision.reason).toContain('one typing slip in the first name');
   });
@@ -265,13 +345,20 @@ describe('typing slips without a shared identifier', () => {
 
   it('prefers the fitting name over a twin one slip away', () => {
     const shared = { last_name: 'Cox', birth_date: '2001-05-06', street: '3 Elm St' };
-    const decision = decideMatch(contact({ first_name: 'Hayden', ...shared }), [candidate('jayden', { first_name: 'Jayden', ...shared }), candidate('hayden', { first_name: 'Hayden', ...shared })], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'Hayden', ...shared }),
+      [candidate('jayden', { first_name: 'Jayden', ...shared }), candidate('hayden', { first_name: 'Hayden', ...shared })],
+      nicknames,
+    );
     expect(decision).toMatchObject({ status: 'matched', method: 'fuzzy', candidate: { id: 'hayden' } });
   });
 });
 
 describe('provider confidence', () => {
-  const vouched = (confidence: number) => ({ ...candidate('pdl-1', { first_name: 'Robert', last_name: 'Jones', email: 'rj@new.example' }), confidence });
+  const vouched = (confidence: number) => ({
+    ...candidate('pdl-1', { first_name: 'Robert', last_name: 'Jones', email: 'rj@new.example' }),
+    confidence,
+  });
 
   it('counts a provider that matched the person itself as corroboration, and says so', () => {
     const decision = decideMatch(contact({ first_name: 'Robert', last_name: 'Jones', email: 'old@old.example' }), [vouched(0.8)], nicknames);
@@ -297,7 +384,11 @@ describe('ranking', () => {
   it('lets the evidence, not the method, decide between a fuzzy and a nickname candidate', () => {
     const lookAlike = candidate('look-alike', { first_name: 'Jose', last_name: 'Harelstein', company: 'Hooli' });
     const joshua = candidate('joshua', { first_name: 'Joshua', last_name: 'Harelez', company: 'Hooli', postcode: '90080' });
-    const decision = decideMatch(contact({ first_name: 'Jos', last_name: 'Harelez', company: 'Hooli', postcode: '90080' }), [lookAlike, joshua], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'Jos', last_name: 'Harelez', company: 'Hooli', postcode: '90080' }),
+      [lookAlike, joshua],
+      nicknames,
+    );
     expect(decision).toMatchObject({ status: 'matched', method: 'nickname', candidate: { id: 'joshua' } });
     expect(decision.reason).toContain('preferred over "Jose Harelstein"');
   });
@@ -305,7 +396,11 @@ describe('ranking', () => {
 
 describe('look-alikes and close calls', () => {
   it('does not match a look-alike with nothing else in common', () => {
-    const decision = decideMatch(contact({ first_name: 'John', last_name: 'Smith', email: 'js@other.example', company: 'Vandelay' }), [people.johnSmyth], nicknames);
+    const decision = decideMatch(
+      contact({ first_name: 'John', last_name: 'Smith', email: 'js@other.example', company: 'Vandelay' }),
+      [people.johnSmyth],
+      nicknames,
+    );
     expect(decision).toEqual({
       status: 'unmatched',
       score: expect.any(Number),
@@ -332,9 +427,26 @@ describe('look-alikes and close calls', () => {
 
   it('picks the clearly better of two candidates, in either order', () => {
     const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105' });
-    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
-    const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'California', postcode: '94105', company: 'Acme' });
-    for (const candidates of [[weaker, stronger], [stronger, weaker]]) {
+    const stronger = candidate('stronger', {
+      first_name: 'John',
+      last_name: 'Smith',
+      city: 'San Francisco',
+      state: 'CA',
+      postcode: '94105',
+      company: 'Acme',
+    });
+    const subject = contact({
+      first_name: 'John',
+      last_name: 'Smith',
+      city: 'San Francisco',
+      state: 'California',
+      postcode: '94105',
+      company: 'Acme',
+    });
+    for (const candidates of [
+      [weaker, stronger],
+      [stronger, weaker],
+    ]) {
       const decision = decideMatch(subject, candidates, nicknames);
       expect(matchedId(decision)).toBe('stronger');
       expect(decision.reason).toContain('preferred over "John Smith"');
@@ -343,7 +455,14 @@ describe('look-alikes and close calls', () => {
 
   it('lets the caller widen the margin so that a clear lead becomes too close', () => {
     const weaker = candidate('weaker', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105' });
-    const stronger = candidate('stronger', { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
+    const stronger = candidate('stronger', {
+      first_name: 'John',
+      last_name: 'Smith',
+      city: 'San Francisco',
+      state: 'CA',
+      postcode: '94105',
+      company: 'Acme',
+    });
     const subject = contact({ first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', postcode: '94105', company: 'Acme' });
     expect(decideMatch(subject, [weaker, stronger], nicknames, { ambiguityMargin: 0.5 }).status).toBe('unmatched');
   });
@@ -351,7 +470,13 @@ describe('look-alikes and close calls', () => {
 
 describe('thresholds', () => {
   it('has documented defaults that cannot be changed by accident', () => {
-    expect(DEFAULT_THRESHOLDS).toEqual({ firstNameSimilarity: 0.9, lastNameSimilarity: 0.88, minCorroboration: 0.3, minTypoCorroboration: 0.6, ambiguityMargin: 0.05 });
+    expect(DEFAULT_THRESHOLDS).toEqual({
+      firstNameSimilarity: 0.9,
+      lastNameSimilarity: 0.88,
+      minCorroboration: 0.3,
+      minTypoCorroboration: 0.6,
+      ambiguityMargin: 0.05,
+    });
     expect(Object.isFrozen(DEFAULT_THRESHOLDS)).toBe(true);
   });
 
@@ -385,7 +510,11 @@ describe('score', () => {
   } as const;
 
   it('never falls when an agreeing field is added, whatever the order', () => {
-    const orders = [Object.keys(full), Object.keys(full).reverse(), ['company', 'email', 'postcode', 'title', 'phone', 'street', 'city', 'state', 'birth_date']];
+    const orders = [
+      Object.keys(full),
+      Object.keys(full).reverse(),
+      ['company', 'email', 'postcode', 'title', 'phone', 'street', 'city', 'state', 'birth_date'],
+    ];
     for (const order of orders) {
       let fields: Record<string, string> = { first_name: 'Jon', last_name: 'Smith' };
       let previous = decideMatch(contact(fields), [people.johnSmith, people.johnSmyth], nicknames).score;
@@ -401,8 +530,16 @@ describe('score', () => {
 
   it('rises with every agreeing field and with name similarity', () => {
     const one = decideMatch(contact({ first_name: 'John', last_name: 'Smith', company: 'Acme' }), [people.johnSmith], nicknames).score;
-    const two = decideMatch(contact({ first_name: 'John', last_name: 'Smith', company: 'Acme', title: 'Engineer' }), [people.johnSmith], nicknames).score;
-    const typo = decideMatch(contact({ first_name: 'Jhon', last_name: 'Smith', company: 'Acme', title: 'Engineer' }), [people.johnSmith], nicknames).score;
+    const two = decideMatch(
+      contact({ first_name: 'John', last_name: 'Smith', company: 'Acme', title: 'Engineer' }),
+      [people.johnSmith],
+      nicknames,
+    ).score;
+    const typo = decideMatch(
+      contact({ first_name: 'Jhon', last_name: 'Smith', company: 'Acme', title: 'Engineer' }),
+      [people.johnSmith],
+      nicknames,
+    ).score;
     expect(two).toBeGreaterThan(one);
     expect(typo).toBeLessThan(two);
     expect(one).toBeGreaterThan(0);

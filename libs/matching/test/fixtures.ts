@@ -1,4 +1,4 @@
-import { standardizeContact, type ContactFields } from '@refinery/contacts';
+import { type ContactFields, standardizeContact } from '@refinery/contacts';
 import type { Candidate } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 
@@ -46,7 +46,14 @@ export const people = {
     city: 'Austin',
     state: 'TX',
   }),
-  joseNunez: candidate('jose-nunez', { first_name: 'José', last_name: 'Núñez', company: 'Umbrella', city: 'Málaga', state: 'Andalucía', country: 'ES' }),
+  joseNunez: candidate('jose-nunez', {
+    first_name: 'José',
+    last_name: 'Núñez',
+    company: 'Umbrella',
+    city: 'Málaga',
+    state: 'Andalucía',
+    country: 'ES',
+  }),
   mariaGarciaLopez: candidate('maria-garcia-lopez', { first_name: 'María', last_name: 'García-López', street: '5 Calle Mayor', postcode: '28013' }),
   paulaBrown: candidate('paula-brown', { first_name: 'Paula', last_name: 'Brown', street: '9 Oak Road', city: 'Denver', state: 'CO' }),
   michaelMiller: candidate('michael-miller', { first_name: 'Michael', last_name: 'Miller', company: 'Hooli', birth_date: '1975-06-30' }),

@@ -1,2 +1,2 @@
+export { loadBundledNicknames, NICKNAMES_CSV_PATH } from './bundled';
 export { NicknameTable } from './nickname-table';
-export { NICKNAMES_CSV_PATH, loadBundledNicknames } from './bundled';

@@ -1,5 +1,5 @@
-import { parse } from 'csv-parse/sync';
 import { foldName } from '@refinery/contacts';
+import { parse } from 'csv-parse/sync';
 
 const EXPECTED_HEADER = ['name1', 'relationship', 'name2'] as const;
 const NO_VARIANTS: ReadonlySet<string> = new Set();

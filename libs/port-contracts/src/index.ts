@@ -1,4 +1,4 @@
 export * from './object-store';
-export * from './table';
 export * from './publisher';
 export * from './queues';
+export * from './table';

@@ -184,7 +184,9 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
 
       it('refuses a small streamed write to an existing key', async () => {
         await store.put(ref('input.csv'), Readable.from([Buffer.from('first')]), { ifNoneMatch: '*' });
-        await expect(store.put(ref('input.csv'), Readable.from([Buffer.from('second')]), { ifNoneMatch: '*' })).rejects.toBeInstanceOf(ObjectExistsError);
+        await expect(store.put(ref('input.csv'), Readable.from([Buffer.from('second')]), { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
+          ObjectExistsError,
+        );
         expect((await store.getBuffer(ref('input.csv'))).toString()).toBe('first');
       });
 
@@ -272,7 +274,9 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
         await store.put(ref('result.csv'), 'done\n', { contentType: 'text/csv' });
         // The Content-Disposition itself is not compared: fauxqs ignores response-content-disposition (see the
         // AWS adapter's own tests for what the URL asks S3 for).
-        const download = await subject.fetchPresigned(await store.presignGet(ref('result.csv'), { expiresInSeconds: 60, downloadName: 'result "final".csv' }));
+        const download = await subject.fetchPresigned(
+          await store.presignGet(ref('result.csv'), { expiresInSeconds: 60, downloadName: 'result "final".csv' }),
+        );
         expect(download).toMatchObject({ status: 200 });
         expect(download.body.toString()).toBe('done\n');
         expect((await subject.fetchPresigned(await store.presignGet(ref('nope.csv'), { expiresInSeconds: 60 }))).status).toBe(404);

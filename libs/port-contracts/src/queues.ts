@@ -90,7 +90,10 @@ export function describeQueuesContract(name: string, setup: () => Promise<Queues
       const received = await receiveAll(work, bodies.length);
       expect(received.map((message) => message.body).sort()).toEqual([...bodies].sort());
       expect(new Set(received.map((message) => message.id)).size).toBe(bodies.length);
-      await queues.delete(work, received.map((message) => message.receiptHandle));
+      await queues.delete(
+        work,
+        received.map((message) => message.receiptHandle),
+      );
       expect(await queues.depth(work)).toEqual({ visible: 0, inFlight: 0 });
     });
 

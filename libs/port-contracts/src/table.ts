@@ -1,12 +1,12 @@
 import {
-  ConditionFailedError,
-  ItemTooLargeError,
-  MAX_ITEM_BYTES,
-  queryAll,
   type Condition,
+  ConditionFailedError,
   type Item,
   type ItemKey,
+  ItemTooLargeError,
+  MAX_ITEM_BYTES,
   type QueryOptions,
+  queryAll,
   type Table,
 } from '@refinery/ports';
 
@@ -116,7 +116,9 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
         await expectConditionFailed(put({ kind: 'attributeEquals', attribute: 'status', value: 'closed' }));
         await expectConditionFailed(put({ kind: 'attributeEquals', attribute: 'count', value: '1' }));
         await expectConditionFailed(put({ kind: 'attributeEquals', attribute: 'missing', value: 'open' }));
-        await expectConditionFailed(table.put({ pk: 'other', sk: 'x' }, { condition: { kind: 'attributeEquals', attribute: 'status', value: 'open' } }));
+        await expectConditionFailed(
+          table.put({ pk: 'other', sk: 'x' }, { condition: { kind: 'attributeEquals', attribute: 'status', value: 'open' } }),
+        );
         await table.update(key, { set: { status: 'done' } }, { condition: { kind: 'attributeEquals', attribute: 'count', value: 1 } });
         await table.delete(key, { condition: { kind: 'attributeEquals', attribute: 'status', value: 'done' } });
         expect(await table.get(key)).toBeUndefined();
@@ -125,9 +127,15 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
       it('attributeNotEquals holds for a present, different value — not for a missing attribute or item', async () => {
         await table.put({ ...key, status: 'open' });
         await table.update(key, { set: { status: 'done' } }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'failed' } });
-        await expectConditionFailed(table.update(key, { set: { status: 'x' } }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } }));
-        await expectConditionFailed(table.update(key, { set: { status: 'x' } }, { condition: { kind: 'attributeNotEquals', attribute: 'missing', value: 'done' } }));
-        await expectConditionFailed(table.put({ pk: 'other', sk: 'x' }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } }));
+        await expectConditionFailed(
+          table.update(key, { set: { status: 'x' } }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } }),
+        );
+        await expectConditionFailed(
+          table.update(key, { set: { status: 'x' } }, { condition: { kind: 'attributeNotEquals', attribute: 'missing', value: 'done' } }),
+        );
+        await expectConditionFailed(
+          table.put({ pk: 'other', sk: 'x' }, { condition: { kind: 'attributeNotEquals', attribute: 'status', value: 'done' } }),
+        );
         expect(await table.get(key)).toEqual({ ...key, status: 'done' });
         expect(await table.get({ pk: 'other', sk: 'x' })).toBeUndefined();
       });
@@ -136,7 +144,9 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
         await table.put({ ...key, status: 'open' }, { condition: { kind: 'attributeNotExists', attribute: 'status' } });
         await expectConditionFailed(put({ kind: 'attributeNotExists', attribute: 'status' }));
         await table.update(key, { set: { lockedBy: 'w1' } }, { condition: { kind: 'attributeNotExists', attribute: 'lockedBy' } });
-        await expectConditionFailed(table.update(key, { set: { lockedBy: 'w2' } }, { condition: { kind: 'attributeNotExists', attribute: 'lockedBy' } }));
+        await expectConditionFailed(
+          table.update(key, { set: { lockedBy: 'w2' } }, { condition: { kind: 'attributeNotExists', attribute: 'lockedBy' } }),
+        );
         expect(await table.get(key)).toEqual({ ...key, status: 'open', lockedBy: 'w1' });
       });
 
@@ -152,7 +162,13 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
         await table.update(key, { set: { status: 'done' } }, { condition: missingOrNotDone });
         await expectConditionFailed(table.update(key, { set: { status: 'failed' } }, { condition: missingOrNotDone }));
         await expectConditionFailed(
-          table.update(key, { set: { status: 'x' } }, { condition: { kind: 'anyOf', conditions: [{ kind: 'itemNotExists' }, { kind: 'attributeEquals', attribute: 'status', value: 'open' }] } }),
+          table.update(
+            key,
+            { set: { status: 'x' } },
+            {
+              condition: { kind: 'anyOf', conditions: [{ kind: 'itemNotExists' }, { kind: 'attributeEquals', attribute: 'status', value: 'open' }] },
+            },
+          ),
         );
         await expectConditionFailed(table.put({ pk: 'other', sk: 'x' }, { condition: { kind: 'anyOf', conditions: [] } }));
         expect(await table.get(key)).toEqual({ ...key, status: 'done' });
@@ -161,7 +177,11 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
       it('treats attribute names literally: reserved words, dots, dashes and spaces', async () => {
         const odd = { status: 'a', name: 'b', 'a.b': 'c', 'x-y': 'd', 'with space': 'e' };
         await table.put({ ...key, ...odd }, { condition: { kind: 'attributeNotExists', attribute: 'a.b' } });
-        await table.update(key, { set: { 'a.b': 'C', size: 1 }, remove: ['x-y'] }, { condition: { kind: 'attributeEquals', attribute: 'with space', value: 'e' } });
+        await table.update(
+          key,
+          { set: { 'a.b': 'C', size: 1 }, remove: ['x-y'] },
+          { condition: { kind: 'attributeEquals', attribute: 'with space', value: 'e' } },
+        );
         await expectConditionFailed(table.delete(key, { condition: { kind: 'attributeEquals', attribute: 'name', value: 'nope' } }));
         expect(await table.get(key)).toEqual({ ...key, status: 'a', name: 'b', 'a.b': 'C', 'with space': 'e', size: 1 });
       });
@@ -208,7 +228,9 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
 
       it('changes nothing when its condition fails', async () => {
         await table.put({ ...key, status: 'open', n: 1 });
-        await expectConditionFailed(table.update(key, { set: { status: 'x' }, increment: { n: 1 }, addToSet: { s: ['a'] } }, { condition: { kind: 'itemNotExists' } }));
+        await expectConditionFailed(
+          table.update(key, { set: { status: 'x' }, increment: { n: 1 }, addToSet: { s: ['a'] } }, { condition: { kind: 'itemNotExists' } }),
+        );
         expect(await table.get(key)).toEqual({ ...key, status: 'open', n: 1 });
       });
     });
@@ -273,7 +295,12 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
         expect(await sortKeys(table, 'job', { after: 'chunk#0015' })).toEqual(['chunk#002', 'chunk#003', 'plan', 'x%y', 'xay']);
         expect(await sortKeys(table, 'job', { beginsWith: 'chunk#', after: 'b' })).toEqual(['chunk#000', 'chunk#001', 'chunk#002', 'chunk#003']);
         expect(await sortKeys(table, 'job', { beginsWith: 'chunk#', after: 'd' })).toEqual([]);
-        expect(await sortKeys(table, 'job', { beginsWith: 'chunk#', after: 'd', reverse: true })).toEqual(['chunk#003', 'chunk#002', 'chunk#001', 'chunk#000']);
+        expect(await sortKeys(table, 'job', { beginsWith: 'chunk#', after: 'd', reverse: true })).toEqual([
+          'chunk#003',
+          'chunk#002',
+          'chunk#001',
+          'chunk#000',
+        ]);
         expect(await sortKeys(table, 'job', { beginsWith: 'chunk#', after: 'b', reverse: true })).toEqual([]);
       });
 
@@ -283,7 +310,12 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
           expect((await collect(table, 'job', { limit })).map((item) => item.sk)).toEqual(all);
           expect((await collect(table, 'job', { limit, reverse: true })).map((item) => item.sk)).toEqual([...all].reverse());
         }
-        expect((await collect(table, 'job', { beginsWith: 'chunk#', limit: 2 })).map((item) => item.sk)).toEqual(['chunk#000', 'chunk#001', 'chunk#002', 'chunk#003']);
+        expect((await collect(table, 'job', { beginsWith: 'chunk#', limit: 2 })).map((item) => item.sk)).toEqual([
+          'chunk#000',
+          'chunk#001',
+          'chunk#002',
+          'chunk#003',
+        ]);
       });
 
       it('may end a full last page with a lastKey, which then leads to an empty page', async () => {
@@ -317,7 +349,12 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
       });
 
       it('refuses a batch holding an oversized item, writing none of it', async () => {
-        await expect(table.batchPut([{ pk: 'q', sk: 'a' }, { pk: 'q', sk: 'b', big }])).rejects.toMatchObject({ name: 'ItemTooLargeError', key: { pk: 'q', sk: 'b' } });
+        await expect(
+          table.batchPut([
+            { pk: 'q', sk: 'a' },
+            { pk: 'q', sk: 'b', big },
+          ]),
+        ).rejects.toMatchObject({ name: 'ItemTooLargeError', key: { pk: 'q', sk: 'b' } });
         expect(await table.get({ pk: 'q', sk: 'a' })).toBeUndefined();
       });
 

@@ -3,6 +3,7 @@ import type { QueueMessage, ReceivedQueueMessage } from './queues';
 /** SQS's largest message body (1 MiB): both adapters refuse what SQS would refuse, before anything is sent. */
 export const MAX_QUEUE_BODY_BYTES = 1024 * 1024;
 // The characters SQS accepts in a body (#x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: SQS's own list of allowed characters names control characters.
 const INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /** Throws when SQS would refuse `body` (size or characters); returns its size in bytes. */
@@ -78,8 +79,14 @@ export async function redriveByScanning(
       kept.push(...received.filter((message) => !toMove.includes(message)).map((message) => message.receiptHandle));
       for (const message of fresh) seen.add(message.id);
       if (toMove.length > 0) {
-        await scanner.send(target, toMove.map((message) => message.body));
-        await scanner.delete(deadLetterQueue, toMove.map((message) => message.receiptHandle));
+        await scanner.send(
+          target,
+          toMove.map((message) => message.body),
+        );
+        await scanner.delete(
+          deadLetterQueue,
+          toMove.map((message) => message.receiptHandle),
+        );
       }
       moved += toMove.length;
     }

@@ -1,4 +1,4 @@
-import { withRealClock, type Clock } from './clock';
+import { type Clock, withRealClock } from './clock';
 import { ProviderUnavailableError } from './errors';
 
 export interface CircuitBreakerOptions {

@@ -37,12 +37,7 @@ export class ProviderBatchError extends ProviderUnavailableError {
   readonly answered: ReadonlyMap<number, Candidate[]>;
   readonly unanswered: readonly number[];
 
-  constructor(
-    provider: string,
-    answered: ReadonlyMap<number, Candidate[]>,
-    unanswered: readonly number[],
-    options: ProviderUnavailableOptions = {},
-  ) {
+  constructor(provider: string, answered: ReadonlyMap<number, Candidate[]>, unanswered: readonly number[], options: ProviderUnavailableOptions = {}) {
     const total = answered.size + unanswered.length;
     super(provider, `${provider} is unavailable: ${unanswered.length} of ${total} contacts unanswered, ${answered.size} answered`, options);
     this.name = 'ProviderBatchError';

@@ -1,6 +1,6 @@
 import type { ContactFields } from '@refinery/contacts';
 import type { Candidate } from '@refinery/matching';
-import { ProviderBatchError, isProviderUnavailable, type ProviderUnavailableError } from './errors';
+import { isProviderUnavailable, ProviderBatchError, type ProviderUnavailableError } from './errors';
 
 // One look-up per contact, all started at once (the provider's rate limiter decides how many really run), so a
 // batch takes as long as its slowest contact rather than the sum of them.

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, isCanonicalField, standardizeContact, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, isCanonicalField, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
@@ -111,9 +111,7 @@ export class HttpTemplateProvider implements ContactProvider {
 
   // The URL asked for this contact, or undefined when no template fits it.
   urlFor(contact: ContactFields): string | undefined {
-    const template = this.usesFirstCompleteTemplate
-      ? this.templates.find((candidate) => canExpand(candidate, contact))
-      : this.templates[0];
+    const template = this.usesFirstCompleteTemplate ? this.templates.find((candidate) => canExpand(candidate, contact)) : this.templates[0];
     return template === undefined ? undefined : expandUrlTemplate(template, contact);
   }
 
@@ -152,7 +150,11 @@ export class HttpTemplateProvider implements ContactProvider {
   private candidateFrom(record: unknown, index: number, status: number): Candidate {
     const id = textAtPath(record, this.config.idField);
     if (id === undefined) {
-      throw new ProviderResponseError(this.name, status, `${this.name} answered a record (#${index}) without an id at idField "${this.config.idField}"`);
+      throw new ProviderResponseError(
+        this.name,
+        status,
+        `${this.name} answered a record (#${index}) without an id at idField "${this.config.idField}"`,
+      );
     }
     const raw: ContactFields = {};
     for (const field of CANONICAL_FIELDS) {

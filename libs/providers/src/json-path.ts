@@ -10,7 +10,7 @@ export function valueAtPath(value: unknown, path: string): unknown {
       if (!/^\d+$/u.test(segment)) return undefined;
       current = current[Number(segment)];
     } else {
-      if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+      if (!Object.hasOwn(current, segment)) return undefined;
       current = (current as Record<string, unknown>)[segment];
     }
   }

@@ -1,12 +1,12 @@
-import { hasValue, parseBirthDate, standardizeContact, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { type CanonicalField, type ContactFields, hasValue, parseBirthDate, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
-import { requireHttpUrl, requireSecret, describeValue } from './config-checks';
+import { describeValue, requireHttpUrl, requireSecret } from './config-checks';
 import { ProviderResponseError } from './errors';
 import { findEachContact } from './find-each-contact';
-import { parseRetryAfter } from './retry-after';
 import { ProviderHttpClient } from './provider-http-client';
+import { parseRetryAfter } from './retry-after';
 
 export const PEOPLE_DATA_LABS = 'people-data-labs';
 export const PEOPLE_DATA_LABS_BASE_URL = 'https://api.peopledatalabs.com';

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { ContactProvider } from '@refinery/matching';
+import { z } from 'zod';
 import { DEFAULT_PROVIDER_CALL_SETTINGS, type ProviderCallSettings } from './call-settings';
 import { HttpTemplateProvider } from './http-template-provider';
 import { PeopleDataLabsProvider } from './people-data-labs-provider';
@@ -8,7 +8,12 @@ import { PeopleDataLabsProvider } from './people-data-labs-provider';
 // an API key is named by the environment variable that holds it, and header values may refer to variables as
 // ${NAME}.
 const settingsSchema = z
-  .object(Object.fromEntries(Object.keys(DEFAULT_PROVIDER_CALL_SETTINGS).map((key) => [key, z.number().optional()])) as Record<keyof ProviderCallSettings, z.ZodOptional<z.ZodNumber>>)
+  .object(
+    Object.fromEntries(Object.keys(DEFAULT_PROVIDER_CALL_SETTINGS).map((key) => [key, z.number().optional()])) as Record<
+      keyof ProviderCallSettings,
+      z.ZodOptional<z.ZodNumber>
+    >,
+  )
   .strict();
 
 const providerSchema = z.discriminatedUnion('type', [
@@ -104,10 +109,17 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
           ...(rest as Omit<typeof rest, 'settings'>),
           ...(headers === undefined
             ? {}
-            : { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, withEnv(value, context.env, `${where}.headers.${name}`)])) }),
+            : {
+                headers: Object.fromEntries(
+                  Object.entries(headers).map(([name, value]) => [name, withEnv(value, context.env, `${where}.headers.${name}`)]),
+                ),
+              }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
         } as ConstructorParameters<typeof HttpTemplateProvider>[0]);
       }
+      default:
+        // parseProviderChain admits no other type; a configuration built by hand might.
+        throw new Error(`provider chain: ${where} has an unknown type ${JSON.stringify((provider as { type: unknown }).type)}`);
     }
   });
 }

@@ -1,7 +1,7 @@
-import { resolveCallSettings, type ProviderCallSettings } from './call-settings';
+import { type ProviderCallSettings, resolveCallSettings } from './call-settings';
 import { CircuitBreaker } from './circuit-breaker';
-import { withRealClock, type Clock } from './clock';
-import { ProviderRequestError, ProviderResponseError, ProviderUnavailableError, isProviderUnavailable } from './errors';
+import { type Clock, withRealClock } from './clock';
+import { isProviderUnavailable, ProviderRequestError, ProviderResponseError, ProviderUnavailableError } from './errors';
 import { RateLimiter } from './rate-limiter';
 import { retryAfterFromHeaders } from './retry-after';
 import { isRetryableStatus, retryDelayMs } from './retry-policy';
@@ -36,9 +36,7 @@ export interface ProviderHttpAnswer {
   body: string;
 }
 
-type Attempt =
-  | { kind: 'answer'; answer: ProviderHttpAnswer }
-  | { kind: 'failed'; reason: string; cause?: unknown; retryAfterMs?: number };
+type Attempt = { kind: 'answer'; answer: ProviderHttpAnswer } | { kind: 'failed'; reason: string; cause?: unknown; retryAfterMs?: number };
 
 const EXCERPT_LENGTH = 300;
 
@@ -172,8 +170,7 @@ export class ProviderHttpClient {
   private refusal(what: string, answer: ProviderHttpAnswer): ProviderRequestError {
     const excerpt = this.excerpt(answer.body);
     const described = this.options.describeRefusal?.(answer.status);
-    const message =
-      `${this.provider} refused ${what}: ${described ?? `HTTP ${answer.status}`}` + (excerpt === '' ? '' : `: ${excerpt}`);
+    const message = `${this.provider} refused ${what}: ${described ?? `HTTP ${answer.status}`}${excerpt === '' ? '' : `: ${excerpt}`}`;
     return new ProviderRequestError(this.provider, answer.status, message, excerpt);
   }
 

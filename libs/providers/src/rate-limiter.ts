@@ -1,4 +1,4 @@
-import { withRealClock, type Clock } from './clock';
+import { type Clock, withRealClock } from './clock';
 
 export interface RateLimiterOptions {
   // Sustained rate. The bucket holds one second's worth (at least one request), so a quiet limiter lets a small

@@ -20,12 +20,7 @@ export function backoffDelayMs(retry: number, settings: BackoffSettings, random:
 
 // The wait before the next attempt: never shorter than what the provider asked for (Retry-After), otherwise the
 // jittered backoff. Whether the provider's wait is acceptable at all is the caller's decision (maxRetryAfterMs).
-export function retryDelayMs(
-  retry: number,
-  retryAfterMs: number | undefined,
-  settings: BackoffSettings,
-  random: () => number,
-): number {
+export function retryDelayMs(retry: number, retryAfterMs: number | undefined, settings: BackoffSettings, random: () => number): number {
   const backoff = backoffDelayMs(retry, settings, random);
   return retryAfterMs === undefined ? backoff : Math.max(retryAfterMs, backoff);
 }

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS, hasValue, isCanonicalField, type CanonicalField, type ContactFields } from '@refinery/contacts';
+import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, hasValue, isCanonicalField } from '@refinery/contacts';
 import { describeValue, requireHttpUrl } from './config-checks';
 
 // A look-up URL with canonical field names in braces: https://dir.internal/people?email={email}&last={last_name}
@@ -19,9 +19,7 @@ export function parseUrlTemplate(owner: string, setting: string, source: unknown
   for (const match of source.matchAll(PLACEHOLDER)) {
     const name = match[1] ?? '';
     if (!isCanonicalField(name)) {
-      throw new Error(
-        `${owner}: ${setting} has an unknown placeholder {${name}}; placeholders are canonical fields: ${CANONICAL_FIELDS.join(', ')}`,
-      );
+      throw new Error(`${owner}: ${setting} has an unknown placeholder {${name}}; placeholders are canonical fields: ${CANONICAL_FIELDS.join(', ')}`);
     }
     if (!placeholders.includes(name)) placeholders.push(name);
   }

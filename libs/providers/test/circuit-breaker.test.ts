@@ -1,7 +1,7 @@
-import nock from 'nock';
-import { CircuitBreaker, ProviderHttpClient, ProviderRequestError, ProviderUnavailableError, type ProviderCallSettings } from '../src';
 import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
-import { failure, deferred, settle } from './settle';
+import nock from 'nock';
+import { CircuitBreaker, type ProviderCallSettings, ProviderHttpClient, ProviderRequestError, ProviderUnavailableError } from '../src';
+import { deferred, failure, settle } from './settle';
 
 useNock(nock);
 
@@ -16,8 +16,6 @@ function client(clock: FakeClock, settings: Partial<ProviderCallSettings> = {}) 
     random: () => 0,
   });
 }
-
-
 
 describe('circuit breaker around the HTTP client', () => {
   it('opens after the threshold of failed calls and then rejects without sending anything', async () => {
@@ -95,10 +93,18 @@ describe('circuit breaker around the HTTP client', () => {
     const clock = new FakeClock();
     const http = client(clock);
     nock(ORIGIN)
-      .get('/people').query(true).reply(500)
-      .get('/people').query(true).reply(200, {})
-      .get('/people').query(true).reply(500)
-      .get('/people').query(true).reply(200, {});
+      .get('/people')
+      .query(true)
+      .reply(500)
+      .get('/people')
+      .query(true)
+      .reply(200, {})
+      .get('/people')
+      .query(true)
+      .reply(500)
+      .get('/people')
+      .query(true)
+      .reply(200, {});
     await expect(http.request({ url: URL_ })).rejects.toThrow(ProviderUnavailableError);
     await http.request({ url: URL_ });
     await expect(http.request({ url: URL_ })).rejects.toThrow(ProviderUnavailableError);

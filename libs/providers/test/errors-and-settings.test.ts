@@ -1,10 +1,10 @@
 import {
   DEFAULT_PROVIDER_CALL_SETTINGS,
+  findEachContact,
+  isProviderUnavailable,
   ProviderBatchError,
   ProviderRequestError,
   ProviderUnavailableError,
-  findEachContact,
-  isProviderUnavailable,
   resolveCallSettings,
 } from '../src';
 

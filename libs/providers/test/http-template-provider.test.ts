@@ -1,6 +1,6 @@
-import nock from 'nock';
-import { HttpTemplateProvider, ProviderRequestError, ProviderResponseError, type HttpTemplateProviderConfig } from '../src';
 import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
+import nock from 'nock';
+import { HttpTemplateProvider, type HttpTemplateProviderConfig, ProviderRequestError, ProviderResponseError } from '../src';
 
 useNock(nock);
 
@@ -20,13 +20,10 @@ function directory(config: Partial<HttpTemplateProviderConfig> = {}) {
   });
 }
 
-
 describe('HttpTemplateProvider: which URL', () => {
   it('uses the first template whose placeholders all have values', () => {
     const provider = directory();
-    expect(provider.urlFor({ email: 'ana@example.com', last_name: 'Lopez', postcode: '94105' })).toBe(
-      `${DIR}/people?email=ana%40example.com`,
-    );
+    expect(provider.urlFor({ email: 'ana@example.com', last_name: 'Lopez', postcode: '94105' })).toBe(`${DIR}/people?email=ana%40example.com`);
     expect(provider.urlFor({ email: '', last_name: 'Lopez', postcode: '94105' })).toBe(`${DIR}/people?last=Lopez&zip=94105`);
     expect(provider.urlFor({ last_name: 'Lopez' })).toBeUndefined();
   });
@@ -122,24 +119,37 @@ describe('HttpTemplateProvider: answers', () => {
   });
 
   it('keeps only the first maxCandidates records', async () => {
-    nock(DIR).get('/people').query(true).reply(200, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    nock(DIR)
+      .get('/people')
+      .query(true)
+      .reply(200, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const [candidates] = await directory({ maxCandidates: 2 }).findCandidates([{ email: 'ana@example.com' }]);
     expect(candidates?.map((candidate) => candidate.id)).toEqual(['a', 'b']);
   });
 
   it('answers no candidates on 404, and on a null list', async () => {
     nock(DIR)
-      .get('/people').query({ email: 'a@example.com' }).reply(404, { error: 'not found' })
-      .get('/people').query({ email: 'b@example.com' }).reply(200, { data: null });
+      .get('/people')
+      .query({ email: 'a@example.com' })
+      .reply(404, { error: 'not found' })
+      .get('/people')
+      .query({ email: 'b@example.com' })
+      .reply(200, { data: null });
     const provider = directory({ candidatesPath: 'data' });
     await expect(provider.findCandidates([{ email: 'a@example.com' }, { email: 'b@example.com' }])).resolves.toEqual([[], []]);
   });
 
   it('reports a response it cannot read', async () => {
     nock(DIR)
-      .get('/people').query({ email: 'a@example.com' }).reply(200, { data: { people: [] } })
-      .get('/people').query({ email: 'b@example.com' }).reply(200, [{ name: 'no id' }])
-      .get('/people').query({ email: 'c@example.com' }).reply(200, '<html>login</html>');
+      .get('/people')
+      .query({ email: 'a@example.com' })
+      .reply(200, { data: { people: [] } })
+      .get('/people')
+      .query({ email: 'b@example.com' })
+      .reply(200, [{ name: 'no id' }])
+      .get('/people')
+      .query({ email: 'c@example.com' })
+      .reply(200, '<html>login</html>');
     await expect(directory({ candidatesPath: 'data' }).findCandidates([{ email: 'a@example.com' }])).rejects.toThrow(
       'hr-directory answered without an array of records at candidatesPath "data"',
     );
@@ -166,7 +176,10 @@ describe('HttpTemplateProvider: configuration', () => {
     [{ maxCandidates: 0 }, 'hr-directory: maxCandidates must be a whole number >= 1'],
     [{ settings: { maxAttempts: 0 } }, 'hr-directory: settings.maxAttempts must be a whole number >= 1 (got 0)'],
     [{ settings: { circuitCooldownMs: -5 } }, 'hr-directory: settings.circuitCooldownMs must be a number >= 0 (got -5)'],
-    [{ settings: { backoffBaseMs: 500, backoffCapMs: 100 } }, 'hr-directory: settings.backoffCapMs (100) must not be below settings.backoffBaseMs (500)'],
+    [
+      { settings: { backoffBaseMs: 500, backoffCapMs: 100 } },
+      'hr-directory: settings.backoffCapMs (100) must not be below settings.backoffBaseMs (500)',
+    ],
   ])('rejects %j', (config, message) => {
     expect(() => directory(config)).toThrow(message);
   });

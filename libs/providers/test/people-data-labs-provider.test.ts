@@ -1,13 +1,13 @@
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import nock from 'nock';
 import {
+  isProviderUnavailable,
+  type PeopleDataLabsOptions,
   PeopleDataLabsProvider,
   ProviderBatchError,
   ProviderRequestError,
-  isProviderUnavailable,
   parseRateLimitReset,
-  type PeopleDataLabsOptions,
 } from '../src';
-import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
 useNock(nock);
@@ -53,8 +53,6 @@ function provider(options: Partial<PeopleDataLabsOptions> = {}, clock = new Fake
     settings: { requestsPerSecond: 1000, ...options.settings },
   });
 }
-
-
 
 describe('PeopleDataLabsProvider: request', () => {
   it('sends the API key in X-Api-Key and every field the contact has under its PDL name', async () => {
@@ -110,11 +108,19 @@ describe('PeopleDataLabsProvider: request', () => {
 
   it('does not ask about a contact below the documented minimum (name alone), and answers no candidates', async () => {
     // Net connect is disabled and no interceptor is set: a request would fail the batch.
-    await expect(provider().findCandidates([{ first_name: 'Sean', last_name: 'Thorne' }, { first_name: 'Sean', city: 'SF' }])).resolves.toEqual([[], []]);
+    await expect(
+      provider().findCandidates([
+        { first_name: 'Sean', last_name: 'Thorne' },
+        { first_name: 'Sean', city: 'SF' },
+      ]),
+    ).resolves.toEqual([[], []]);
   });
 
   it('asks about a name plus one more data point', async () => {
-    const scope = nock(PDL).get(ENRICH).query({ first_name: 'Sean', last_name: 'Thorne', locality: 'San Francisco', min_likelihood: '6' }).reply(404, NOT_FOUND);
+    const scope = nock(PDL)
+      .get(ENRICH)
+      .query({ first_name: 'Sean', last_name: 'Thorne', locality: 'San Francisco', min_likelihood: '6' })
+      .reply(404, NOT_FOUND);
     await provider().findCandidates([{ first_name: 'Sean', last_name: 'Thorne', city: 'San Francisco' }]);
     expect(scope.isDone()).toBe(true);
   });
@@ -170,7 +176,10 @@ describe('PeopleDataLabsProvider: answers', () => {
   });
 
   it('takes the first personal email when there is no work email', async () => {
-    nock(PDL).get(ENRICH).query(true).reply(200, { ...SEAN, data: { ...SEAN.data, work_email: null } });
+    nock(PDL)
+      .get(ENRICH)
+      .query(true)
+      .reply(200, { ...SEAN, data: { ...SEAN.data, work_email: null } });
     const [candidates] = await provider().findCandidates([{ email: 'sthorne@gmail.com' }]);
     expect(candidates?.[0]?.fields.email).toBe('sthorne@gmail.com');
   });
@@ -204,12 +213,19 @@ describe('PeopleDataLabsProvider: answers', () => {
     const clock = new FakeClock();
     const resetAt = Math.floor(clock.now() / 1000) + 20;
     nock(PDL)
-      .get(ENRICH).query(true)
-      .reply(429, { status: 429, error: { type: 'rate_limit_error', message: 'An error occurred due to requests hitting the API too quick' } }, {
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(resetAt),
-      })
-      .get(ENRICH).query(true).reply(200, SEAN);
+      .get(ENRICH)
+      .query(true)
+      .reply(
+        429,
+        { status: 429, error: { type: 'rate_limit_error', message: 'An error occurred due to requests hitting the API too quick' } },
+        {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(resetAt),
+        },
+      )
+      .get(ENRICH)
+      .query(true)
+      .reply(200, SEAN);
     const [candidates] = await provider({}, clock).findCandidates([{ email: 'sean@peopledatalabs.com' }]);
     expect(candidates).toHaveLength(1);
     expect(clock.sleeps).toEqual([20_000]);
@@ -218,8 +234,12 @@ describe('PeopleDataLabsProvider: answers', () => {
   it('prefers Retry-After to x-ratelimit-reset', async () => {
     const clock = new FakeClock();
     nock(PDL)
-      .get(ENRICH).query(true).reply(429, {}, { 'retry-after': '3', 'x-ratelimit-reset': String(Math.floor(clock.now() / 1000) + 50) })
-      .get(ENRICH).query(true).reply(200, SEAN);
+      .get(ENRICH)
+      .query(true)
+      .reply(429, {}, { 'retry-after': '3', 'x-ratelimit-reset': String(Math.floor(clock.now() / 1000) + 50) })
+      .get(ENRICH)
+      .query(true)
+      .reply(200, SEAN);
     await provider({}, clock).findCandidates([{ email: 'sean@peopledatalabs.com' }]);
     expect(clock.sleeps).toEqual([3000]);
   });
@@ -239,9 +259,17 @@ describe('PeopleDataLabsProvider: answers', () => {
 describe('PeopleDataLabsProvider: partial progress', () => {
   it('keeps the answers that arrived when some contacts fail for good', async () => {
     nock(PDL)
-      .get(ENRICH).query({ email: 'sean@peopledatalabs.com', min_likelihood: '6' }).delay(40).reply(200, SEAN)
-      .get(ENRICH).query({ email: 'down@example.com', min_likelihood: '6' }).times(2).reply(503, 'unavailable')
-      .get(ENRICH).query({ email: 'nobody@example.com', min_likelihood: '6' }).reply(404, NOT_FOUND);
+      .get(ENRICH)
+      .query({ email: 'sean@peopledatalabs.com', min_likelihood: '6' })
+      .delay(40)
+      .reply(200, SEAN)
+      .get(ENRICH)
+      .query({ email: 'down@example.com', min_likelihood: '6' })
+      .times(2)
+      .reply(503, 'unavailable')
+      .get(ENRICH)
+      .query({ email: 'nobody@example.com', min_likelihood: '6' })
+      .reply(404, NOT_FOUND);
     const pdl = provider({ settings: { maxAttempts: 2, circuitFailureThreshold: 10 } });
     const error = await failure(
       pdl.findCandidates([{ email: 'sean@peopledatalabs.com' }, { email: 'down@example.com' }, { email: 'nobody@example.com' }]),
@@ -261,8 +289,13 @@ describe('PeopleDataLabsProvider: partial progress', () => {
 
   it('throws a refused request as such, once every contact has settled', async () => {
     const slow = nock(PDL)
-      .get(ENRICH).query({ email: 'slow@example.com', min_likelihood: '6' }).delay(30).reply(200, SEAN)
-      .get(ENRICH).query({ email: 'bad@example.com', min_likelihood: '6' }).reply(400, { status: 400, error: { type: 'invalid_request_error', message: 'bad' } });
+      .get(ENRICH)
+      .query({ email: 'slow@example.com', min_likelihood: '6' })
+      .delay(30)
+      .reply(200, SEAN)
+      .get(ENRICH)
+      .query({ email: 'bad@example.com', min_likelihood: '6' })
+      .reply(400, { status: 400, error: { type: 'invalid_request_error', message: 'bad' } });
     const error = await failure(provider().findCandidates([{ email: 'slow@example.com' }, { email: 'bad@example.com' }]));
     expect(error).toBeInstanceOf(ProviderRequestError);
     expect(slow.isDone()).toBe(true);

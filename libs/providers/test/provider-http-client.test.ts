@@ -1,14 +1,14 @@
+import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import nock from 'nock';
 import {
+  backoffDelayMs,
+  isProviderUnavailable,
+  type ProviderCallSettings,
   ProviderHttpClient,
   ProviderRequestError,
   ProviderUnavailableError,
-  backoffDelayMs,
-  isProviderUnavailable,
   parseRetryAfter,
-  type ProviderCallSettings,
 } from '../src';
-import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import { failure } from './settle';
 
 useNock(nock);
@@ -29,8 +29,6 @@ function client(settings: Partial<ProviderCallSettings> = {}, random = () => 0, 
   };
 }
 
-
-
 describe('ProviderHttpClient: retries', () => {
   it('retries a 429 and returns the answer that follows, after a jittered backoff', async () => {
     const scope = nock(ORIGIN).get('/people').query(true).reply(429, {}).get('/people').query(true).reply(200, { ok: true });
@@ -44,9 +42,7 @@ describe('ProviderHttpClient: retries', () => {
   });
 
   it('waits at least as long as Retry-After in seconds', async () => {
-    const scope = nock(ORIGIN)
-      .get('/people').query(true).reply(429, {}, { 'Retry-After': '7' })
-      .get('/people').query(true).reply(200, {});
+    const scope = nock(ORIGIN).get('/people').query(true).reply(429, {}, { 'Retry-After': '7' }).get('/people').query(true).reply(200, {});
     const { client: http, clock } = client();
     await expect(http.request({ url: URL_ })).resolves.toMatchObject({ status: 200 });
     expect(scope.isDone()).toBe(true);
@@ -56,8 +52,12 @@ describe('ProviderHttpClient: retries', () => {
   it('waits until a Retry-After HTTP-date', async () => {
     const clock = new FakeClock();
     const scope = nock(ORIGIN)
-      .get('/people').query(true).reply(503, 'busy', { 'Retry-After': new Date(clock.now() + 30_000).toUTCString() })
-      .get('/people').query(true).reply(200, {});
+      .get('/people')
+      .query(true)
+      .reply(503, 'busy', { 'Retry-After': new Date(clock.now() + 30_000).toUTCString() })
+      .get('/people')
+      .query(true)
+      .reply(200, {});
     const { client: http } = client({}, () => 0, clock);
     await expect(http.request({ url: URL_ })).resolves.toMatchObject({ status: 200 });
     expect(scope.isDone()).toBe(true);
@@ -65,18 +65,14 @@ describe('ProviderHttpClient: retries', () => {
   });
 
   it('keeps its own backoff when it is longer than Retry-After', async () => {
-    nock(ORIGIN)
-      .get('/people').query(true).reply(429, {}, { 'Retry-After': '0' })
-      .get('/people').query(true).reply(200, {});
+    nock(ORIGIN).get('/people').query(true).reply(429, {}, { 'Retry-After': '0' }).get('/people').query(true).reply(200, {});
     const { client: http, clock } = client({ backoffBaseMs: 1000 }, () => 0.5);
     await http.request({ url: URL_ });
     expect(clock.sleeps).toEqual([500]);
   });
 
   it('gives up at once, with retryAfterMs, when Retry-After is longer than maxRetryAfterMs', async () => {
-    const scope = nock(ORIGIN)
-      .get('/people').query(true).reply(429, {}, { 'Retry-After': '120' })
-      .get('/people').query(true).reply(200, {});
+    const scope = nock(ORIGIN).get('/people').query(true).reply(429, {}, { 'Retry-After': '120' }).get('/people').query(true).reply(200, {});
     const { client: http, clock } = client({ maxRetryAfterMs: 60_000 });
     const error = await failure(http.request({ url: URL_ }));
     expect(error).toBeInstanceOf(ProviderUnavailableError);
@@ -98,8 +94,12 @@ describe('ProviderHttpClient: retries', () => {
 
   it('does not retry a 400 and reports status and body, without the secrets', async () => {
     const scope = nock(ORIGIN)
-      .get('/people').query(true).reply(400, { error: 'bad parameter email for key s3cr3t-key-value' })
-      .get('/people').query(true).reply(200, {});
+      .get('/people')
+      .query(true)
+      .reply(400, { error: 'bad parameter email for key s3cr3t-key-value' })
+      .get('/people')
+      .query(true)
+      .reply(200, {});
     const { client: http, clock } = client();
     const error = await failure(http.request({ url: URL_ }));
     expect(error).toBeInstanceOf(ProviderRequestError);
@@ -121,8 +121,13 @@ describe('ProviderHttpClient: retries', () => {
 
   it('retries a request that timed out', async () => {
     const scope = nock(ORIGIN)
-      .get('/people').query(true).delay(1000).reply(200, { slow: true })
-      .get('/people').query(true).reply(200, { fast: true });
+      .get('/people')
+      .query(true)
+      .delay(1000)
+      .reply(200, { slow: true })
+      .get('/people')
+      .query(true)
+      .reply(200, { fast: true });
     const { client: http, clock } = client({ timeoutMs: 20 });
     const answer = await http.request({ url: URL_ });
     expect(JSON.parse(answer.body)).toEqual({ fast: true });
@@ -139,9 +144,7 @@ describe('ProviderHttpClient: retries', () => {
   });
 
   it('retries a network error', async () => {
-    const scope = nock(ORIGIN)
-      .get('/people').query(true).replyWithError('socket hang up')
-      .get('/people').query(true).reply(200, {});
+    const scope = nock(ORIGIN).get('/people').query(true).replyWithError('socket hang up').get('/people').query(true).reply(200, {});
     const { client: http } = client();
     await expect(http.request({ url: URL_ })).resolves.toMatchObject({ status: 200 });
     expect(scope.isDone()).toBe(true);

@@ -1,6 +1,6 @@
 import { FakeSleepClock as FakeClock } from '@refinery/test-support';
 import { RateLimiter } from '../src';
-import { deferred, settle, type Deferred } from './settle';
+import { type Deferred, deferred, settle } from './settle';
 
 describe('RateLimiter', () => {
   it('never runs more than maxConcurrent tasks at once, and starts the next as soon as one ends', async () => {

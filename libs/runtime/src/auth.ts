@@ -12,7 +12,10 @@ export class TokenRegistry {
 
   static parse(spec: string): TokenRegistry {
     const tokens = new Map<string, string>();
-    for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of spec
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const separator = part.indexOf(':');
       const tenantId = part.slice(0, separator).trim();
       const token = part.slice(separator + 1).trim();

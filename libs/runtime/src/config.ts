@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { settingEnvName, type ServiceDeclaration, type SettingDeclaration, type SettingsOf } from './declaration';
+import type { z } from 'zod';
+import { type ServiceDeclaration, type SettingDeclaration, type SettingsOf, settingEnvName } from './declaration';
 
 /**
  * Reads settings (usually process.env) through a zod schema at cold start. A missing or malformed setting fails
@@ -37,7 +37,10 @@ export function resolveSettings<D extends Pick<ServiceDeclaration, 'settings'>>(
     const raw = environment[env] ?? (declared.default === undefined ? undefined : String(declared.default));
     const parsed = declared.schema.safeParse(raw);
     if (parsed.success) settings[key] = parsed.data;
-    else problems.push(`${env}: ${raw === undefined ? `required (${declared.description})` : parsed.error.issues.map((issue) => issue.message).join(', ')}`);
+    else
+      problems.push(
+        `${env}: ${raw === undefined ? `required (${declared.description})` : parsed.error.issues.map((issue) => issue.message).join(', ')}`,
+      );
   }
   return { settings: settings as SettingsOf<D>, problems };
 }

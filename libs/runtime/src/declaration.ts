@@ -1,6 +1,6 @@
+import { type EventPattern, validateEventPattern } from '@refinery/event-patterns';
+import { type DomainEvent, type KnownEventType, producersOf } from '@refinery/events';
 import { z } from 'zod';
-import { producersOf, type DomainEvent, type KnownEventType } from '@refinery/events';
-import { validateEventPattern, type EventPattern } from '@refinery/event-patterns';
 
 // A service's declaration: the one place that says what it subscribes to (event types, queue and function settings),
 // what it owns (buckets, tables), what it reads of others, which settings it takes, and which HTTP and WebSocket routes
@@ -212,7 +212,8 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
     envNames.set(env, key);
     if (declared.default !== undefined) {
       const parsed = declared.schema.safeParse(String(declared.default));
-      if (!parsed.success) problems.push(`setting "${key}": its default ${JSON.stringify(declared.default)} does not fit its schema: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success)
+        problems.push(`setting "${key}": its default ${JSON.stringify(declared.default)} does not fit its schema: ${z.prettifyError(parsed.error)}`);
     }
   }
   for (const [name, read] of Object.entries(input.reads ?? {})) {
@@ -226,7 +227,8 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
   const subscriptions: Record<string, Subscription> = {};
   for (const [name, declared] of Object.entries(input.subscriptions)) {
     const at = `subscription "${name}"`;
-    if (RESERVED_FUNCTION_NAMES.includes(name)) problems.push(`${at}: "${name}" is the name of the ${name === 'api' ? 'HTTP' : 'WebSocket'} API's function`);
+    if (RESERVED_FUNCTION_NAMES.includes(name))
+      problems.push(`${at}: "${name}" is the name of the ${name === 'api' ? 'HTTP' : 'WebSocket'} API's function`);
     const queue = { maximumBatchingWindowSeconds: 0, ...declared.queue };
     problems.push(...checkQueue(queue, declared.function, at));
     if ('events' in declared) {
@@ -238,9 +240,11 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
         if (of === '*') anyProducer = true;
         else for (const producer of of) producers.add(producer);
       }
-      if (anyProducer && !declared.from) problems.push(`${at}: ${declared.events.map((type) => type.type).join(', ')} may come from any service; say which with "from"`);
+      if (anyProducer && !declared.from)
+        problems.push(`${at}: ${declared.events.map((type) => type.type).join(', ')} may come from any service; say which with "from"`);
       for (const source of declared.from ?? []) {
-        if (!anyProducer && !producers.has(source)) problems.push(`${at}: "${source}" produces none of ${declared.events.map((type) => type.type).join(', ')}`);
+        if (!anyProducer && !producers.has(source))
+          problems.push(`${at}: "${source}" produces none of ${declared.events.map((type) => type.type).join(', ')}`);
       }
       subscriptions[name] = {
         kind: 'events',
@@ -255,7 +259,8 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
         ...(declared.redriveNote ? { redriveNote: declared.redriveNote } : {}),
       };
     } else {
-      if (!(declared.objectCreated.bucket in buckets)) problems.push(`${at} listens to bucket "${declared.objectCreated.bucket}", which the service does not own`);
+      if (!(declared.objectCreated.bucket in buckets))
+        problems.push(`${at} listens to bucket "${declared.objectCreated.bucket}", which the service does not own`);
       subscriptions[name] = {
         kind: 'objectCreated',
         service: input.name,
@@ -273,12 +278,15 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
   if (input.http) {
     for (const route of input.http.routes) if (!ROUTE.test(route)) problems.push(`HTTP route "${route}" must look like "GET /jobs/{id}"`);
     if (new Set(input.http.routes).size !== input.http.routes.length) problems.push('HTTP routes repeat');
-    if (input.http.function.timeoutSeconds > MAX_HTTP_TIMEOUT_SECONDS) problems.push(`the HTTP function's timeout is over API Gateway's ${MAX_HTTP_TIMEOUT_SECONDS} s`);
+    if (input.http.function.timeoutSeconds > MAX_HTTP_TIMEOUT_SECONDS)
+      problems.push(`the HTTP function's timeout is over API Gateway's ${MAX_HTTP_TIMEOUT_SECONDS} s`);
   }
   if (input.websocket) {
-    for (const route of input.websocket.routes) if (!WEBSOCKET_ROUTE.test(route)) problems.push(`WebSocket route "${route}" must be $connect, $disconnect, $default or a name`);
+    for (const route of input.websocket.routes)
+      if (!WEBSOCKET_ROUTE.test(route)) problems.push(`WebSocket route "${route}" must be $connect, $disconnect, $default or a name`);
     if (new Set(input.websocket.routes).size !== input.websocket.routes.length) problems.push('WebSocket routes repeat');
-    if (input.websocket.function.timeoutSeconds > MAX_WEBSOCKET_TIMEOUT_SECONDS) problems.push(`the WebSocket function's timeout is over API Gateway's ${MAX_WEBSOCKET_TIMEOUT_SECONDS} s`);
+    if (input.websocket.function.timeoutSeconds > MAX_WEBSOCKET_TIMEOUT_SECONDS)
+      problems.push(`the WebSocket function's timeout is over API Gateway's ${MAX_WEBSOCKET_TIMEOUT_SECONDS} s`);
   }
   if (problems.length > 0) throw new Error(`${where} is not a valid declaration: ${problems.join('; ')}`);
   return {
@@ -297,7 +305,8 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
 function checkQueue(queue: Required<QueueSettings>, size: FunctionSize, at: string): string[] {
   const problems: string[] = [];
   const within = (what: string, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${at}: ${what} must be an integer from ${min} to ${max}, got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      problems.push(`${at}: ${what} must be an integer from ${min} to ${max}, got ${value}`);
   };
   within('visibilityTimeoutSeconds', queue.visibilityTimeoutSeconds, 1, 43_200);
   within('maxReceiveCount', queue.maxReceiveCount, 1, 1000);
@@ -335,7 +344,8 @@ export function subscriptionPattern(subscription: Subscription, bucketName?: unk
       'detail-type': subscription.events.map((type) => type.type),
     };
   }
-  if (bucketName === undefined) throw new Error(`the pattern of ${subscription.service}'s ${subscription.name} needs the name of bucket ${subscription.bucket}`);
+  if (bucketName === undefined)
+    throw new Error(`the pattern of ${subscription.service}'s ${subscription.name} needs the name of bucket ${subscription.bucket}`);
   const pattern = {
     source: ['aws.s3'],
     'detail-type': ['Object Created'],

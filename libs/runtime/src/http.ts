@@ -74,7 +74,11 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       const isPublic = typeof route !== 'function';
       const tenantId = isPublic ? '' : options.tokens.tenantFor(headers.authorization);
       if (tenantId === undefined) {
-        throw new HttpError(401, 'unauthorized', headers.authorization ? 'the bearer token is not valid' : 'missing bearer token (Authorization: Bearer TOKEN)');
+        throw new HttpError(
+          401,
+          'unauthorized',
+          headers.authorization ? 'the bearer token is not valid' : 'missing bearer token (Authorization: Bearer TOKEN)',
+        );
       }
       const handler = typeof route === 'function' ? route : route.handler;
       return await handler({

@@ -1,11 +1,11 @@
-import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { EventPattern } from '@refinery/event-patterns';
 import type { Clock, EventPublisher, IdGenerator, ObjectStore, SocketConnections, Table } from '@refinery/ports';
+import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import type { HttpInput, ServiceDeclaration, SettingsOf, Subscription, WebsocketInput } from './declaration';
 import { subscriptionPattern } from './declaration';
 import type { HttpApi, HttpApiHandler } from './http';
 import type { Logger } from './logger';
-import type { SqsBatchHandler, SubscriptionBinding } from './sqs';
+import type { SubscriptionBinding } from './sqs';
 
 /**
  * What API Gateway hands a WebSocket API's Lambda integration (proxy): `requestContext.eventType` CONNECT, MESSAGE or

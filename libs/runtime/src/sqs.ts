@@ -1,16 +1,16 @@
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   createEvent,
+  type DecodedEvent,
   decodeEventBridgeMessage,
   deriveEventId,
+  type EventMetadata,
   stageFailedV1,
   toPublishEntry,
-  type DecodedEvent,
-  type EventMetadata,
 } from '@refinery/events';
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventOf, EventSubscription, SubscriptionIdentity } from './declaration';
-import { NonRetryableError, errorMessage } from './errors';
+import { errorMessage, NonRetryableError } from './errors';
 import type { Logger } from './logger';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -53,7 +53,7 @@ export interface SubscriptionHandlerOptions<T> {
    * done once per batch rather than per message). It may return the message ids whose work failed; when it throws,
    * every message it was given fails. Failed messages are reported in `batchItemFailures`, so they come back.
    */
-  readonly afterBatch?: (handled: readonly HandledMessage<T>[], context: { readonly logger: Logger }) => Promise<readonly string[] | void>;
+  readonly afterBatch?: (handled: readonly HandledMessage<T>[], context: { readonly logger: Logger }) => Promise<readonly string[] | undefined>;
 }
 
 /** A message of the batch that was handled without error. */
@@ -95,7 +95,10 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
   return { handler, describe: (body) => options.describe(options.decode(body)) };
 }
 
-type RecordOutcome<T> = { readonly ok: false } | { readonly ok: true; readonly handled: true; readonly message: T } | { readonly ok: true; readonly handled: false };
+type RecordOutcome<T> =
+  | { readonly ok: false }
+  | { readonly ok: true; readonly handled: true; readonly message: T }
+  | { readonly ok: true; readonly handled: false };
 
 async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<RecordOutcome<T>> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
@@ -124,11 +127,15 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
     log.error({ err: error, permanent, lastAttempt }, 'message processing failed');
     if (!subject || !(permanent || lastAttempt)) return { ok: false };
     try {
-      await reportStageFailure({ service: options.subscription.service, subscription: options.subscription.name, publisher: options.publisher }, subject, {
-        reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.subscription.service, subject, receiveCount, error),
-        retryable: !permanent,
-        attempts: receiveCount,
-      });
+      await reportStageFailure(
+        { service: options.subscription.service, subscription: options.subscription.name, publisher: options.publisher },
+        subject,
+        {
+          reason: permanent ? errorMessage(error) : describeExhaustedRetries(options.subscription.service, subject, receiveCount, error),
+          retryable: !permanent,
+          attempts: receiveCount,
+        },
+      );
     } catch (publishError) {
       log.error({ err: publishError }, 'could not publish stage.failed.v1; the message will be retried');
       return { ok: false };
@@ -153,11 +160,7 @@ export async function reportStageFailure(
 }
 
 /** The `stage.failed.v1` entry for a failed message (synchronous, for publishers inside a transaction). */
-export function stageFailureEntry(
-  where: { service: string; subscription: string },
-  subject: FailureSubject,
-  failure: StageFailure,
-): PublishEntry {
+export function stageFailureEntry(where: { service: string; subscription: string }, subject: FailureSubject, failure: StageFailure): PublishEntry {
   const event = createEvent(stageFailedV1, {
     service: where.service,
     metadata: {
@@ -204,7 +207,8 @@ export function describeDecodedEvent(event: DecodedEvent): FailureSubject {
   };
 }
 
-export interface EventSubscriptionOptions<S extends EventSubscription> extends Omit<SubscriptionHandlerOptions<EventOf<S>>, 'subscription' | 'decode' | 'describe'> {
+export interface EventSubscriptionOptions<S extends EventSubscription>
+  extends Omit<SubscriptionHandlerOptions<EventOf<S>>, 'subscription' | 'decode' | 'describe'> {
   readonly subscription: S;
 }
 

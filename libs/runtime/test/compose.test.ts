@@ -1,6 +1,7 @@
-import { chunkPlannedV1, toPublishEntry, createEvent } from '@refinery/events';
-import { RecordingPublisher, eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
+import { chunkPlannedV1, createEvent, toPublishEntry } from '@refinery/events';
 import { systemClock, ulidIds } from '@refinery/ports';
+import { eventBridgeBody, RecordingPublisher, sqsEvent, testContext } from '@refinery/test-support';
+import { z } from 'zod';
 import {
   composeService,
   createEventSubscriptionHandler,
@@ -8,18 +9,17 @@ import {
   defineService,
   implementService,
   json,
-  resolveSettings,
-  setting,
-  silentLogger,
-  TokenRegistry,
   type Platform,
+  resolveSettings,
   type ServiceContext,
   type ServiceDeclaration,
   type ServiceParts,
   type SettingsOf,
+  setting,
+  silentLogger,
+  TokenRegistry,
   type WebSocketHandler,
 } from '../src';
-import { z } from 'zod';
 
 const size = { queue: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, batchSize: 1 }, function: { timeoutSeconds: 60, memorySizeMb: 1024 } };
 const worker = defineService({
@@ -48,7 +48,9 @@ function testPlatform(environment: Record<string, string> = {}): Platform & { pu
         ids: ulidIds,
         logger: silentLogger,
         objects: undefined as never,
-        buckets: Object.fromEntries(Object.keys(declaration.buckets).map((name) => [name, `${declaration.name}.${name}`])) as ServiceContext<D>['buckets'],
+        buckets: Object.fromEntries(
+          Object.keys(declaration.buckets).map((name) => [name, `${declaration.name}.${name}`]),
+        ) as ServiceContext<D>['buckets'],
         tables: {} as ServiceContext<D>['tables'],
         settings,
         sockets: undefined as never,
@@ -71,16 +73,27 @@ const handlers = (context: ServiceContext<typeof worker>): ServiceParts<typeof w
     }),
     uploads: { handler: async () => ({ batchItemFailures: [] }), describe: () => undefined },
   },
-  http: createHttpApi({ logger: silentLogger, tokens: TokenRegistry.parse('acme:token-acme-1'), routes: { 'GET /things': async () => json(200, {}) } }),
+  http: createHttpApi({
+    logger: silentLogger,
+    tokens: TokenRegistry.parse('acme:token-acme-1'),
+    routes: { 'GET /things': async () => json(200, {}) },
+  }),
 });
 
 describe('composeService', () => {
   it("builds a service's handlers from a platform's context, with its rules' patterns in that platform's names", async () => {
     const platform = testPlatform({ GREETING: 'hi' });
     const running = await composeService(implementService(worker, handlers), platform);
-    expect(running.subscriptions.uploads).toMatchObject({ objectCreatedBucket: 'worker.uploads', pattern: { detail: { bucket: { name: ['worker.uploads'] } } } });
+    expect(running.subscriptions.uploads).toMatchObject({
+      objectCreatedBucket: 'worker.uploads',
+      pattern: { detail: { bucket: { name: ['worker.uploads'] } } },
+    });
     expect(running.subscriptions.chunks.pattern).toEqual({ source: ['refinery.chunker'], 'detail-type': ['chunk.planned.v1'] });
-    const planned = createEvent(chunkPlannedV1, { service: 'chunker', metadata: { tenantId: 't', jobId: 'j', correlationId: 'c', causationId: 'c' }, data: chunkPlannedV1.example });
+    const planned = createEvent(chunkPlannedV1, {
+      service: 'chunker',
+      metadata: { tenantId: 't', jobId: 'j', correlationId: 'c', causationId: 'c' },
+      data: chunkPlannedV1.example,
+    });
     await running.subscriptions.chunks.handler(sqsEvent([eventBridgeBody(toPublishEntry(planned))]), testContext());
     expect(seen).toEqual(['hi 2']);
   });
@@ -101,7 +114,11 @@ describe('composeService', () => {
       const parts = handlers(context);
       return {
         subscriptions: { chunks: parts.subscriptions.chunks, extra: parts.subscriptions.chunks },
-        http: createHttpApi({ logger: silentLogger, tokens: TokenRegistry.parse('acme:token-acme-1'), routes: { 'GET /others': async () => json(200, {}) } }),
+        http: createHttpApi({
+          logger: silentLogger,
+          tokens: TokenRegistry.parse('acme:token-acme-1'),
+          routes: { 'GET /others': async () => json(200, {}) },
+        }),
         websocket: socket,
       } as unknown as ServiceParts<typeof worker>;
     });

@@ -1,17 +1,17 @@
-import { z } from 'zod';
-import { chunkLabeledV1, chunkPlannedV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { validateEventPattern } from '@refinery/event-patterns';
+import { chunkLabeledV1, chunkPlannedV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
+import { z } from 'zod';
 import {
   bucketEnvName,
   defineService,
   loadConfig,
   resolveSettings,
+  type ServiceInput,
   setting,
   settingDefaults,
   settingEnvName,
   subscriptionPattern,
   tableEnvName,
-  type ServiceInput,
 } from '../src';
 
 const size = { queue: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5, batchSize: 1 }, function: { timeoutSeconds: 60, memorySizeMb: 1024 } };
@@ -69,7 +69,9 @@ describe('defineService', () => {
       'detail-type': ['Object Created'],
       detail: { bucket: { name: ['ingest-uploads'] }, object: { key: [{ prefix: 'tenants/' }] } },
     });
-    expect(subscriptionPattern(ingest.subscriptions.uploads, { Ref: 'UploadsBucket' })).toMatchObject({ detail: { bucket: { name: [{ Ref: 'UploadsBucket' }] } } });
+    expect(subscriptionPattern(ingest.subscriptions.uploads, { Ref: 'UploadsBucket' })).toMatchObject({
+      detail: { bucket: { name: [{ Ref: 'UploadsBucket' }] } },
+    });
     expect(() => subscriptionPattern(ingest.subscriptions.uploads)).toThrow('needs the name of bucket uploads');
   });
 
@@ -146,7 +148,10 @@ describe('settings', () => {
       problems: [],
     });
     expect(resolveSettings(chunker, { REFINERY_API_TOKENS: 'acme:12345678' }).settings.chunkWindow).toBe(8);
-    expect(resolveSettings(chunker, {}, { chunkWindow: 100, apiTokens: 'given-tokens' }).settings).toMatchObject({ chunkWindow: 100, apiTokens: 'given-tokens' });
+    expect(resolveSettings(chunker, {}, { chunkWindow: 100, apiTokens: 'given-tokens' }).settings).toMatchObject({
+      chunkWindow: 100,
+      apiTokens: 'given-tokens',
+    });
   });
 
   it('name every variable that is missing or malformed', () => {

@@ -1,5 +1,5 @@
 import { apiEvent, testContext } from '@refinery/test-support';
-import { HttpError, TokenRegistry, createHttpApi, json, parseJsonBody, silentLogger } from '../src';
+import { createHttpApi, HttpError, json, parseJsonBody, silentLogger, TokenRegistry } from '../src';
 
 const tokens = TokenRegistry.parse('acme:token-acme-1234, globex:token-globex-5678');
 
@@ -34,7 +34,10 @@ describe('createHttpApi', () => {
 
   it('answers 401 with WWW-Authenticate when the token is missing or wrong', async () => {
     const missing = await call({ routeKey: 'GET /things/{id}', pathParameters: { id: '7' } });
-    expect(missing).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: 'missing bearer token (Authorization: Bearer TOKEN)' } } });
+    expect(missing).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized', message: 'missing bearer token (Authorization: Bearer TOKEN)' } },
+    });
     expect(missing.headers['www-authenticate']).toBe('Bearer');
     const wrong = await call({ routeKey: 'GET /things/{id}', pathParameters: { id: '7' }, token: 'token-acme-12345' });
     expect(wrong).toMatchObject({ status: 401, body: { error: { message: 'the bearer token is not valid' } } });
@@ -45,12 +48,18 @@ describe('createHttpApi', () => {
   });
 
   it('decodes base64 bodies and explains bad JSON', async () => {
-    expect(await call({ routeKey: 'POST /things', body: '{"a":1}', token: 'token-acme-1234' })).toMatchObject({ status: 201, body: { body: { a: 1 } } });
+    expect(await call({ routeKey: 'POST /things', body: '{"a":1}', token: 'token-acme-1234' })).toMatchObject({
+      status: 201,
+      body: { body: { a: 1 } },
+    });
     expect(await call({ routeKey: 'POST /things', body: '{nope', token: 'token-acme-1234' })).toMatchObject({
       status: 400,
       body: { error: { code: 'invalid_body' } },
     });
-    expect(await call({ routeKey: 'POST /things', token: 'token-acme-1234' })).toMatchObject({ status: 400, body: { error: { message: 'the request body is empty; expected JSON' } } });
+    expect(await call({ routeKey: 'POST /things', token: 'token-acme-1234' })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'the request body is empty; expected JSON' } },
+    });
   });
 
   it('turns HttpErrors into their status and hides other errors behind a 500 naming the request id', async () => {

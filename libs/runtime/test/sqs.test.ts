@@ -1,6 +1,6 @@
-import { createEvent, jobSubmittedV1, chunkPlannedV1, deriveEventId } from '@refinery/events';
-import { RecordingPublisher, eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
-import { NonRetryableError, createEventSubscriptionHandler, defineService, silentLogger, type SqsBatchHandler } from '../src';
+import { chunkPlannedV1, createEvent, deriveEventId, jobSubmittedV1 } from '@refinery/events';
+import { eventBridgeBody, RecordingPublisher, sqsEvent, testContext } from '@refinery/test-support';
+import { createEventSubscriptionHandler, defineService, NonRetryableError, type SqsBatchHandler, silentLogger } from '../src';
 
 const size = { queue: { visibilityTimeoutSeconds: 360, maxReceiveCount: 3, batchSize: 10 }, function: { timeoutSeconds: 60, memorySizeMb: 512 } };
 const matcher = defineService({
@@ -22,7 +22,10 @@ const metadata = { tenantId: 'acme', jobId: 'job_1', correlationId: 'req_1', cau
 const planned = createEvent(chunkPlannedV1, { service: 'chunker', metadata, data: chunkPlannedV1.example });
 const submitted = createEvent(jobSubmittedV1, { service: 'ingest', metadata, data: jobSubmittedV1.example });
 
-function handlerThat(behaviour: (type: string) => Promise<void>, publisher = new RecordingPublisher()): { handler: SqsBatchHandler; publisher: RecordingPublisher } {
+function handlerThat(
+  behaviour: (type: string) => Promise<void>,
+  publisher = new RecordingPublisher(),
+): { handler: SqsBatchHandler; publisher: RecordingPublisher } {
   const { handler } = createEventSubscriptionHandler({
     subscription: matcher.subscriptions.chunks,
     publisher,
@@ -96,14 +99,17 @@ describe('createEventSubscriptionHandler', () => {
     const { handler, publisher } = handlerThat(async (type) => {
       calls.push(type);
     });
-    const response = await handler(sqsEvent(['not json', eventBridgeBody({ source: 'x', detailType: 'thing.happened.v1', detail: '{}' })], { receiveCount: 3 }), testContext());
+    const response = await handler(
+      sqsEvent(['not json', eventBridgeBody({ source: 'x', detailType: 'thing.happened.v1', detail: '{}' })], { receiveCount: 3 }),
+      testContext(),
+    );
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['message-1', 'message-2']);
     expect(calls).toEqual([]);
     expect(publisher.entries).toEqual([]);
   });
 
   describe('afterBatch', () => {
-    function batchHandler(afterBatch: (ids: string[]) => Promise<readonly string[] | void>) {
+    function batchHandler(afterBatch: (ids: string[]) => Promise<readonly string[] | undefined>) {
       const seen: string[][] = [];
       const { handler } = createEventSubscriptionHandler({
         subscription: ingest.subscriptions.history,
@@ -123,7 +129,10 @@ describe('createEventSubscriptionHandler', () => {
 
     it('runs once per batch with the messages handled without error', async () => {
       const { handler, seen } = batchHandler(async () => undefined);
-      const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), 'not json', eventBridgeBody(planned)]), testContext());
+      const response = await handler(
+        sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), 'not json', eventBridgeBody(planned)]),
+        testContext(),
+      );
       expect(seen).toEqual([['message-1:chunk.planned.v1', 'message-4:chunk.planned.v1']]);
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }, { itemIdentifier: 'message-3' }]);
     });
@@ -132,7 +141,10 @@ describe('createEventSubscriptionHandler', () => {
       const throwing = batchHandler(async () => {
         throw new Error('bus down');
       });
-      const thrown = await throwing.handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]), testContext());
+      const thrown = await throwing.handler(
+        sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]),
+        testContext(),
+      );
       expect(thrown.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['message-1', 'message-2', 'message-3']);
 
       const naming = batchHandler(async () => ['message-3']);

@@ -1,4 +1,3 @@
-'use strict';
 // A Serverless Framework plugin of every service with a WebSocket API (the generated configuration lists it).
 //
 // As soon as a function has a `websocket` event, Serverless Framework 3 grants every function of the stack
@@ -20,7 +19,8 @@ class DropWildcardSocketGrant {
     if (!role) return;
     for (const policy of role.Properties.Policies) {
       policy.PolicyDocument.Statement = policy.PolicyDocument.Statement.filter(
-        (statement) => !(Array.isArray(statement.Resource) && statement.Resource.some((resource) => resource && resource['Fn::Sub'] === FRAMEWORK_GRANT)),
+        (statement) =>
+          !(Array.isArray(statement.Resource) && statement.Resource.some((resource) => resource && resource['Fn::Sub'] === FRAMEWORK_GRANT)),
       );
     }
   }

@@ -1,14 +1,14 @@
 import {
-  bucketEnvName,
-  settingEnvName,
-  subscriptionPattern,
-  tableEnvName,
   type BucketDeclaration,
+  bucketEnvName,
   type ReadDeclaration,
   type ServiceDeclaration,
   type SettingDeclaration,
   type Subscription,
+  settingEnvName,
+  subscriptionPattern,
   type TableDeclaration,
+  tableEnvName,
 } from '@refinery/runtime';
 
 // A service's Serverless Framework 3 configuration, generated from its declaration: what each services/<name>/
@@ -55,7 +55,8 @@ export const stageResourceName = (service: string, name: string): string => `ref
  * The physical name of a service's bucket, for CloudFormation's !Sub (bucket names are global, so account and region
  * are in it). Also how a reader names a bucket whose owner it cannot take as a parameter (`ownedBy` reads).
  */
-export const bucketNameTemplate = (service: string, bucket: string): string => `${stageResourceName(service, bucket)}-\${AWS::AccountId}-\${AWS::Region}`;
+export const bucketNameTemplate = (service: string, bucket: string): string =>
+  `${stageResourceName(service, bucket)}-\${AWS::AccountId}-\${AWS::Region}`;
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -162,7 +163,10 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     };
   }
   if (declaration.websocket) {
-    outputs.WebSocketUrl = { Description: 'The WebSocket API clients connect to.', Value: sub('wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}') };
+    outputs.WebSocketUrl = {
+      Description: 'The WebSocket API clients connect to.',
+      Value: sub('wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}'),
+    };
   }
 
   return {
@@ -259,7 +263,11 @@ function bucketResource(service: string, name: string, bucket: BucketDeclaration
       LifecycleConfiguration: {
         Rules: [
           bucket.expireAfterDays === undefined
-            ? { Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } }
+            ? {
+                Id: 'abort-incomplete-multipart-uploads',
+                Status: 'Enabled',
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+              }
             : {
                 Id: 'expire-objects',
                 Status: 'Enabled',

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
-import { SOCKET_GRANT_PLUGIN, bucketNameTemplate, serverlessConfiguration } from '../src';
+import { z } from 'zod';
+import { bucketNameTemplate, SOCKET_GRANT_PLUGIN, serverlessConfiguration } from '../src';
 
 // What the generator makes of a declaration: declarations made up for the test, one feature at a time. (Every real
 // service's serverless.js is checked to be its generated configuration in test/infrastructure, and what the templates
@@ -9,7 +9,10 @@ import { SOCKET_GRANT_PLUGIN, bucketNameTemplate, serverlessConfiguration } from
 
 type Json = Record<string, any>;
 
-const size = { queue: { visibilityTimeoutSeconds: 600, maxReceiveCount: 4, batchSize: 10, maximumBatchingWindowSeconds: 2 }, function: { timeoutSeconds: 90, memorySizeMb: 768 } };
+const size = {
+  queue: { visibilityTimeoutSeconds: 600, maxReceiveCount: 4, batchSize: 10, maximumBatchingWindowSeconds: 2 },
+  function: { timeoutSeconds: 90, memorySizeMb: 768 },
+};
 
 const merger = defineService({
   name: 'merger',
@@ -29,7 +32,14 @@ const merger = defineService({
   },
   subscriptions: {
     progress: { description: 'Totals and chunks.', events: [jobPlannedV1, chunkLabeledV1], ...size },
-    failures: { description: 'Failures.', events: [stageFailedV1], from: ['matcher'], reportsStageFailures: false, redriveNote: 'nothing to lose', ...size },
+    failures: {
+      description: 'Failures.',
+      events: [stageFailedV1],
+      from: ['matcher'],
+      reportsStageFailures: false,
+      redriveNote: 'nothing to lose',
+      ...size,
+    },
   },
 });
 
@@ -74,7 +84,10 @@ describe('serverlessConfiguration', () => {
   });
 
   it("defaults the params of settings that have a default (the deployment must pass the others), and keeps prod's data", () => {
-    expect(generatedMerger.params).toEqual({ default: { logLevel: 'info', dataDeletionPolicy: 'Delete', chunkWindow: '8' }, prod: { dataDeletionPolicy: 'Retain' } });
+    expect(generatedMerger.params).toEqual({
+      default: { logLevel: 'info', dataDeletionPolicy: 'Delete', chunkWindow: '8' },
+      prod: { dataDeletionPolicy: 'Retain' },
+    });
     expect(generatedIngest.params.default).toEqual({ logLevel: 'info', dataDeletionPolicy: 'Delete', webOrigin: '*' });
   });
 
@@ -83,7 +96,16 @@ describe('serverlessConfiguration', () => {
       handler: 'src/lambda.progress',
       timeout: 90,
       memorySize: 768,
-      events: [{ sqs: { arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] }, batchSize: 10, maximumBatchingWindow: 2, functionResponseType: 'ReportBatchItemFailures' } }],
+      events: [
+        {
+          sqs: {
+            arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] },
+            batchSize: 10,
+            maximumBatchingWindow: 2,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
     });
     expect(Object.keys(generatedMerger.functions)).toEqual(['progress', 'failures']);
   });
@@ -96,7 +118,10 @@ describe('serverlessConfiguration', () => {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'Arn'] }, maxReceiveCount: 4 },
     });
-    expect(all.ProgressDeadLetterQueue.Properties).toMatchObject({ QueueName: 'refinery-merger-${sls:stage}-progress-dlq', MessageRetentionPeriod: 1_209_600 });
+    expect(all.ProgressDeadLetterQueue.Properties).toMatchObject({
+      QueueName: 'refinery-merger-${sls:stage}-progress-dlq',
+      MessageRetentionPeriod: 1_209_600,
+    });
     expect(all.ProgressRule.Properties).toMatchObject({
       EventBusName: '${param:eventBusName}',
       EventPattern: { source: ['refinery.chunker', 'refinery.labeler'], 'detail-type': ['job.planned.v1', 'chunk.labeled.v1'] },
@@ -104,7 +129,10 @@ describe('serverlessConfiguration', () => {
     });
     expect(all.FailuresRule.Properties.EventPattern).toEqual({ source: ['refinery.matcher'], 'detail-type': ['stage.failed.v1'] });
     expect(all.ProgressQueuePolicy.Properties.PolicyDocument.Statement).toEqual([
-      expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ProgressRule', 'Arn'] } } } }),
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ProgressRule', 'Arn'] } } },
+      }),
     ]);
     expect(all.ProgressDeadLetterQueueAlarm.Properties).toMatchObject({
       AlarmDescription: 'Messages of the merger progress subscription gave up after maxReceiveCount; inspect and redrive.',
@@ -139,7 +167,9 @@ describe('serverlessConfiguration', () => {
       BucketName: { 'Fn::Sub': 'refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}' },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })] },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+      },
     });
     expect(bucketNameTemplate('merger', 'results')).toBe(bucket.Properties.BucketName['Fn::Sub']);
     expect(resources(generatedMerger).ResultsBucketPolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({
@@ -148,7 +178,9 @@ describe('serverlessConfiguration', () => {
     });
     const uploads = resources(generatedIngest).UploadsBucket.Properties;
     expect(uploads.LifecycleConfiguration.Rules).toEqual([expect.not.objectContaining({ ExpirationInDays: expect.anything() })]);
-    expect(uploads.CorsConfiguration.CorsRules).toEqual([expect.objectContaining({ AllowedMethods: ['PUT'], AllowedOrigins: ['${param:webOrigin}'] })]);
+    expect(uploads.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({ AllowedMethods: ['PUT'], AllowedOrigins: ['${param:webOrigin}'] }),
+    ]);
     expect(generatedMerger.resources.Outputs.ResultsBucketName).toEqual({
       Description: 'Result files.',
       Value: { Ref: 'ResultsBucket' },
@@ -175,16 +207,31 @@ describe('serverlessConfiguration', () => {
 
   it('grants what the declaration needs and nothing else: own objects and tables, each read, the bus', () => {
     expect(generatedMerger.provider.iam.role.statements).toEqual([
-      { Sid: 'OwnObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Sub': '${ResultsBucket.Arn}/*' } },
+      {
+        Sid: 'OwnObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Resource: { 'Fn::Sub': '${ResultsBucket.Arn}/*' },
+      },
       { Sid: 'OwnBucketListing', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ResultsBucket', 'Arn'] } },
-      { Sid: 'ReadLabeledChunks', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:labelerChunksBucket}/*' } },
+      {
+        Sid: 'ReadLabeledChunks',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:labelerChunksBucket}/*' },
+      },
       {
         Sid: 'ReadResults',
         Effect: 'Allow',
         Action: 's3:GetObject',
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}/*' },
       },
-      { Sid: 'ReadDirectory', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:directoryBucket}/${param:directoryKey}' } },
+      {
+        Sid: 'ReadDirectory',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${param:directoryBucket}/${param:directoryKey}' },
+      },
       {
         Sid: 'OwnTables',
         Effect: 'Allow',
@@ -197,7 +244,12 @@ describe('serverlessConfiguration', () => {
 
   it('serves the declared HTTP routes on the api function', () => {
     expect(generatedIngest.provider.httpApi).toEqual({ cors: true, payload: '2.0' });
-    expect(generatedIngest.functions.api).toEqual({ handler: 'src/lambda.api', timeout: 29, memorySize: 1024, events: [{ httpApi: 'POST /jobs' }, { httpApi: 'GET /jobs/{id}' }] });
+    expect(generatedIngest.functions.api).toEqual({
+      handler: 'src/lambda.api',
+      timeout: 29,
+      memorySize: 1024,
+      events: [{ httpApi: 'POST /jobs' }, { httpApi: 'GET /jobs/{id}' }],
+    });
     expect(generatedMerger.provider).not.toHaveProperty('httpApi');
     expect(generatedMerger.functions).not.toHaveProperty('api');
   });
@@ -211,14 +263,23 @@ describe('serverlessConfiguration', () => {
       websocketsDescription: 'Live updates',
       environment: { WEBSOCKET_ENDPOINT: { 'Fn::Sub': 'https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}' } },
     });
-    expect(generatedIngest.functions.socket).toEqual({ handler: 'src/lambda.socket', timeout: 10, memorySize: 256, events: [{ websocket: '$connect' }, { websocket: '$default' }] });
+    expect(generatedIngest.functions.socket).toEqual({
+      handler: 'src/lambda.socket',
+      timeout: 10,
+      memorySize: 256,
+      events: [{ websocket: '$connect' }, { websocket: '$default' }],
+    });
     expect(generatedIngest.provider.iam.role.statements).toContainEqual(
       expect.objectContaining({
         Action: 'execute-api:ManageConnections',
-        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/${sls:stage}/POST/@connections/*' },
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/${sls:stage}/POST/@connections/*',
+        },
       }),
     );
-    expect(generatedIngest.resources.Outputs.WebSocketUrl.Value).toEqual({ 'Fn::Sub': 'wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}' });
+    expect(generatedIngest.resources.Outputs.WebSocketUrl.Value).toEqual({
+      'Fn::Sub': 'wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}',
+    });
     expect(generatedMerger.plugins).toEqual(['serverless-esbuild']);
     expect(generatedMerger.provider.environment).not.toHaveProperty('WEBSOCKET_ENDPOINT');
   });

@@ -32,20 +32,20 @@ export const BOOK_HEADER: readonly string[] = [
 export type FieldStatus = 'confirmed' | 'old' | 'new' | 'unverified' | 'empty';
 
 /** Builds a record with one entry per canonical field (spelled out so the compiler checks every key). */
-export function mapContactFields<T>(valueOf: (field: ContactField) => T): Record<ContactField, T> {
+export function mapContactFields<T>(valueFor: (field: ContactField) => T): Record<ContactField, T> {
   return {
-    first_name: valueOf('first_name'),
-    last_name: valueOf('last_name'),
-    email: valueOf('email'),
-    phone: valueOf('phone'),
-    company: valueOf('company'),
-    title: valueOf('title'),
-    street: valueOf('street'),
-    city: valueOf('city'),
-    state: valueOf('state'),
-    postcode: valueOf('postcode'),
-    country: valueOf('country'),
-    birth_date: valueOf('birth_date'),
+    first_name: valueFor('first_name'),
+    last_name: valueFor('last_name'),
+    email: valueFor('email'),
+    phone: valueFor('phone'),
+    company: valueFor('company'),
+    title: valueFor('title'),
+    street: valueFor('street'),
+    city: valueFor('city'),
+    state: valueFor('state'),
+    postcode: valueFor('postcode'),
+    country: valueFor('country'),
+    birth_date: valueFor('birth_date'),
   };
 }
 

@@ -1,10 +1,10 @@
-export { BOOK_HEADER, CONTACT_FIELDS, type ContactField, type ContactValues, DIRECTORY_HEADER, type FieldStatus } from './fields';
-export { BOOK_ROW_KINDS, type BookRowKind, type DatasetOptions, DEFAULT_MIX, MAX_DIRECTORY_SIZE } from './options';
+export type { BookRow } from './book/book-rows';
+export { generateBook } from './book/generate-book';
 export { type DirectoryPerson, directoryId, directoryIndex, directoryPerson } from './directory/directory-person';
 export { directoryCells, generateDirectory } from './directory/generate-directory';
-export { type BookRow } from './book/book-rows';
-export { generateBook } from './book/generate-book';
-export { type ExpectedStatus, type RowTruth, TRUTH_HEADER, truthCells } from './truth/row-truth';
-export { type FieldStatuses, expectedFieldStatuses } from './truth/field-status';
+export { BOOK_HEADER, CONTACT_FIELDS, type ContactField, type ContactValues, DIRECTORY_HEADER, type FieldStatus } from './fields';
+export { BOOK_ROW_KINDS, type BookRowKind, type DatasetOptions, DEFAULT_MIX, MAX_DIRECTORY_SIZE } from './options';
+export { expectedFieldStatuses, type FieldStatuses } from './truth/field-status';
 export { normalizeFieldValue, sameFieldValue } from './truth/normalize';
+export { type ExpectedStatus, type RowTruth, TRUTH_HEADER, truthCells } from './truth/row-truth';
 export { type WriteDatasetOptions, type WrittenDataset, writeDataset } from './write/write-dataset';

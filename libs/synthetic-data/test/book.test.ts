@@ -3,7 +3,20 @@ import { FIXTURE_OPTIONS, loadFixture } from './dataset-fixture';
 
 describe('contact book', () => {
   it('uses the synonyms people type as its header', () => {
-    expect(BOOK_HEADER).toEqual(['First Name', 'Last Name', 'Email', 'Phone', 'Company', 'Job Title', 'Street', 'City', 'State', 'Zip', 'Country', 'Birthday']);
+    expect(BOOK_HEADER).toEqual([
+      'First Name',
+      'Last Name',
+      'Email',
+      'Phone',
+      'Company',
+      'Job Title',
+      'Street',
+      'City',
+      'State',
+      'Zip',
+      'Country',
+      'Birthday',
+    ]);
     expect(loadFixture().book.every((row) => row.cells.length === BOOK_HEADER.length)).toBe(true);
   });
 
@@ -45,12 +58,22 @@ describe('contact book', () => {
   it('applies every formatting variation somewhere', () => {
     const seen = new Set(loadFixture().book.flatMap((row) => row.truth.variations));
     const expected = [
-      'phone:parentheses', 'phone:dashes', 'phone:dots', 'phone:digits', 'phone:spaced',
-      'email:upper', 'email:mixed_case', 'email:padded',
-      'birthday:us', 'birthday:long',
-      'country:usa', 'country:united_states', 'country:empty',
+      'phone:parentheses',
+      'phone:dashes',
+      'phone:dots',
+      'phone:digits',
+      'phone:spaced',
+      'email:upper',
+      'email:mixed_case',
+      'email:padded',
+      'birthday:us',
+      'birthday:long',
+      'country:usa',
+      'country:united_states',
+      'country:empty',
       'state:full_name',
-      'name:padded:first_name', 'name:padded:last_name',
+      'name:padded:first_name',
+      'name:padded:last_name',
     ];
     expect(expected.filter((entry) => !seen.has(entry))).toEqual([]);
   });

@@ -1,5 +1,14 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { DIRECTORY_HEADER, type DirectoryPerson, directoryCells, directoryId, directoryIndex, directoryPerson, generateDirectory, MAX_DIRECTORY_SIZE } from '../src';
+import {
+  DIRECTORY_HEADER,
+  type DirectoryPerson,
+  directoryCells,
+  directoryId,
+  directoryIndex,
+  directoryPerson,
+  generateDirectory,
+  MAX_DIRECTORY_SIZE,
+} from '../src';
 import { STATE_NAMES } from '../src/reference/places';
 import { loadFixture } from './dataset-fixture';
 
@@ -21,7 +30,10 @@ function formatProblems(person: DirectoryPerson): string[] {
     [STATE_NAMES[person.state] !== undefined, 'state'],
     [/^\d{5}$/.test(person.postcode), 'postcode'],
     [person.country === 'US', 'country'],
-    [person.birth_date === '' || (isRealDate(person.birth_date) && person.birth_date >= '1940-01-01' && person.birth_date <= '2004-12-31'), 'birth_date'],
+    [
+      person.birth_date === '' || (isRealDate(person.birth_date) && person.birth_date >= '1940-01-01' && person.birth_date <= '2004-12-31'),
+      'birth_date',
+    ],
     [isRealDate(person.updated_at) && person.updated_at >= '2024-01-01' && person.updated_at <= '2026-12-31', 'updated_at'],
   ];
   return checks.filter(([ok]) => !ok).map(([, problem]) => problem);
@@ -30,7 +42,20 @@ function formatProblems(person: DirectoryPerson): string[] {
 describe('directory', () => {
   it('has the canonical header', () => {
     expect(DIRECTORY_HEADER).toEqual([
-      'id', 'first_name', 'last_name', 'email', 'phone', 'company', 'title', 'street', 'city', 'state', 'postcode', 'country', 'birth_date', 'updated_at',
+      'id',
+      'first_name',
+      'last_name',
+      'email',
+      'phone',
+      'company',
+      'title',
+      'street',
+      'city',
+      'state',
+      'postcode',
+      'country',
+      'birth_date',
+      'updated_at',
     ]);
     const [person] = loadFixture().directory;
     expect(person && directoryCells(person)).toHaveLength(DIRECTORY_HEADER.length);
@@ -41,7 +66,11 @@ describe('directory', () => {
     expect(directoryId(1_234_566)).toBe('P1234567');
     expect(directoryIndex('P000001')).toBe(0);
     expect(directoryIndex('X1')).toBeUndefined();
-    expect(loadFixture().directory.map((person) => person.id).slice(0, 3)).toEqual(['P000001', 'P000002', 'P000003']);
+    expect(
+      loadFixture()
+        .directory.map((person) => person.id)
+        .slice(0, 3),
+    ).toEqual(['P000001', 'P000002', 'P000003']);
   });
 
   it('produces person i from (seed, i) alone, equal to the i-th generated person', () => {
@@ -67,7 +96,9 @@ describe('directory', () => {
   });
 
   it('gives phones that libphonenumber-js reads as possible (and valid) US numbers', () => {
-    const phones = loadFixture().directory.map((person) => person.phone).filter((phone) => phone !== '');
+    const phones = loadFixture()
+      .directory.map((person) => person.phone)
+      .filter((phone) => phone !== '');
     const unreadable = phones.filter((phone) => {
       const parsed = parsePhoneNumberFromString(phone, 'US');
       return parsed === undefined || !parsed.isPossible() || !parsed.isValid() || parsed.number !== phone;

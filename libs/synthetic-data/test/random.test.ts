@@ -1,5 +1,5 @@
-import { Random } from '../src/random/random';
 import { KeyedPermutation } from '../src/random/permutation';
+import { Random } from '../src/random/random';
 import { WeightedTable } from '../src/random/weighted-table';
 
 describe('Random', () => {

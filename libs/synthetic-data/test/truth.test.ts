@@ -21,7 +21,12 @@ function problemsOf(rows: readonly BookRow[], check: (row: BookRow) => string | 
 
 function differsOnEverythingButName(row: BookRow, person: DirectoryPerson): string | undefined {
   const shared = CONTACT_FIELDS.filter(
-    (field) => field !== 'first_name' && field !== 'last_name' && field !== 'country' && present(cell(row, field)) && sameFieldValue(field, cell(row, field), person[field]),
+    (field) =>
+      field !== 'first_name' &&
+      field !== 'last_name' &&
+      field !== 'country' &&
+      present(cell(row, field)) &&
+      sameFieldValue(field, cell(row, field), person[field]),
   );
   return shared.length === 0 ? undefined : `shares ${shared.join(', ')} with ${person.id}`;
 }
@@ -29,7 +34,11 @@ function differsOnEverythingButName(row: BookRow, person: DirectoryPerson): stri
 describe('ground truth', () => {
   it('has the documented header and cells', () => {
     expect(TRUTH_HEADER).toEqual([
-      'row', 'kind', 'person_id', 'expected_status', 'variations',
+      'row',
+      'kind',
+      'person_id',
+      'expected_status',
+      'variations',
       ...CONTACT_FIELDS.map((field) => `expected_${field}_status`),
     ]);
     const [first] = loadFixture().book;
@@ -111,7 +120,9 @@ describe('ground truth', () => {
         const person = personOf(row);
         const domain = companyDomain(person.company);
         const mailedAtWork = domain !== undefined && person.email.endsWith(`@${domain}`);
-        return mailedAtWork && row.truth.fieldStatuses.company === 'old' && row.truth.fieldStatuses.email === 'confirmed' ? `still ${person.email}` : undefined;
+        return mailedAtWork && row.truth.fieldStatuses.company === 'old' && row.truth.fieldStatuses.email === 'confirmed'
+          ? `still ${person.email}`
+          : undefined;
       }),
     ).toEqual([]);
   });
@@ -137,7 +148,9 @@ describe('ground truth', () => {
     expect(
       problemsOf(rowsOfKind('sparse'), (row) => {
         const person = personOf(row);
-        const kept = CONTACT_FIELDS.filter((field) => field !== 'first_name' && field !== 'last_name' && field !== 'country' && present(cell(row, field)));
+        const kept = CONTACT_FIELDS.filter(
+          (field) => field !== 'first_name' && field !== 'last_name' && field !== 'country' && present(cell(row, field)),
+        );
         if (!present(cell(row, 'first_name')) || !present(cell(row, 'last_name'))) {
           return 'no full name';
         }
@@ -228,7 +241,10 @@ describe('ground truth', () => {
         if (person === undefined) {
           return 'no lookalike_of variation';
         }
-        if (!sameFieldValue('first_name', cell(row, 'first_name'), person.first_name) || !sameFieldValue('last_name', cell(row, 'last_name'), person.last_name)) {
+        if (
+          !sameFieldValue('first_name', cell(row, 'first_name'), person.first_name) ||
+          !sameFieldValue('last_name', cell(row, 'last_name'), person.last_name)
+        ) {
           return `name differs from ${person.id}`;
         }
         return differsOnEverythingButName(row, person);
@@ -271,7 +287,11 @@ describe('ground truth', () => {
         }
         const exact = row.truth.variations.includes('duplicate:exact');
         const sameCells = row.cells.every((value, position) => value === source.cells[position]);
-        const sameValues = CONTACT_FIELDS.every((field) => sameFieldValue(field, cell(row, field), cell(source, field)) || (field === 'country' && (!present(cell(row, field)) || !present(cell(source, field)))));
+        const sameValues = CONTACT_FIELDS.every(
+          (field) =>
+            sameFieldValue(field, cell(row, field), cell(source, field)) ||
+            (field === 'country' && (!present(cell(row, field)) || !present(cell(source, field)))),
+        );
         return exact === sameCells && sameValues ? undefined : 'not a copy';
       }),
     ).toEqual([]);
@@ -287,7 +307,9 @@ describe('ground truth', () => {
         const fields = filled(row).join(',');
         switch (reason) {
           case 'missing_last_name':
-            return present(cell(row, 'first_name')) && !present(cell(row, 'last_name')) && filled(row).length > 1 ? undefined : `missing_last_name with ${fields}`;
+            return present(cell(row, 'first_name')) && !present(cell(row, 'last_name')) && filled(row).length > 1
+              ? undefined
+              : `missing_last_name with ${fields}`;
           case 'name_only':
             return fields === 'first_name,last_name' ? undefined : `name_only with ${fields}`;
           case 'empty_row':

@@ -69,7 +69,15 @@ describe('writeDataset', () => {
 
   it('uses the file names it is given', async () => {
     const dir = tempDir();
-    const written = await writeDataset({ seed: 1, directorySize: 10, bookSize: 3, dir, directoryFile: 'd.csv', bookFile: 'b.csv', truthFile: 't.csv' });
+    const written = await writeDataset({
+      seed: 1,
+      directorySize: 10,
+      bookSize: 3,
+      dir,
+      directoryFile: 'd.csv',
+      bookFile: 'b.csv',
+      truthFile: 't.csv',
+    });
     expect([written.directoryPath, written.bookPath, written.truthPath]).toEqual(['d.csv', 'b.csv', 't.csv'].map((file) => join(dir, file)));
     expect(readCsv(written.bookPath)).toHaveLength(4);
   });

@@ -1,8 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // fauxqs ships only ES modules; Jest maps the name to its build (see jest.config.js).
 import { buildApp } from 'fauxqs';
+
 // dynalite has no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -19,7 +20,12 @@ export interface AwsEmulators {
   /** dynalite: DynamoDB. */
   readonly dynamoEndpoint: string;
   /** SDK client settings for the emulators (static test credentials). */
-  clientConfig(service: 's3' | 'sqs' | 'dynamodb'): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; forcePathStyle?: boolean };
+  clientConfig(service: 's3' | 'sqs' | 'dynamodb'): {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    forcePathStyle?: boolean;
+  };
   /** Creates a table with our key schema (`pk` HASH, `sk` RANGE, strings), on demand, as every serverless.yml does. */
   createTable(name: string): Promise<void>;
   /** Calls `listener` after every object S3 completes (PutObject, CompleteMultipartUpload, CopyObject). */
@@ -50,7 +56,9 @@ export async function startAwsEmulators(): Promise<AwsEmulators> {
       await reply
         .code(412)
         .header('content-type', 'application/xml')
-        .send('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>');
+        .send(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>',
+        );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -116,9 +124,7 @@ function s3Target(method: string, rawUrl: string): { bucket: string; key: string
   if (!bucket || keyParts.length === 0 || keyParts.join('') === '') return undefined;
   const key = keyParts.map((part) => decodeURIComponent(part)).join('/');
   const isPartUpload = url.searchParams.has('partNumber');
-  const creates =
-    (method === 'PUT' && !isPartUpload && !url.searchParams.has('uploadId')) ||
-    (method === 'POST' && url.searchParams.has('uploadId'));
+  const creates = (method === 'PUT' && !isPartUpload && !url.searchParams.has('uploadId')) || (method === 'POST' && url.searchParams.has('uploadId'));
   return { bucket, key, creates };
 }
 

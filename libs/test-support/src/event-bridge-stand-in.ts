@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { matchesEventPattern, validateEventPattern, type EventPattern } from '@refinery/event-patterns';
+import { type EventPattern, matchesEventPattern, validateEventPattern } from '@refinery/event-patterns';
 
 export interface StandInRule {
   readonly name: string;

@@ -1,8 +1,8 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, toSqsEvent } from '@refinery/local-runtime';
 import type { Queues, ReceivedQueueMessage } from '@refinery/ports';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
-export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface EventSourcePollerOptions {
   readonly queues: Queues;

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Context, SQSEvent } from 'aws-lambda';
-import { toPublishEntry, type DomainEvent } from '@refinery/events';
+import { type DomainEvent, toPublishEntry } from '@refinery/events';
 import { lambdaContext } from '@refinery/local-runtime';
 import type { PublishEntry } from '@refinery/ports';
+import type { Context, SQSEvent } from 'aws-lambda';
 
 /** The JSON EventBridge delivers to an SQS target for a published entry. */
 export function eventBridgeBody(entry: PublishEntry | DomainEvent, id: string = randomUUID()): string {

@@ -165,7 +165,10 @@ export function generateMembers(n: number, seed = 1): FakeMember[] {
   for (let i = 0; i < n; i++) {
     const first = pick(FIRST);
     const last = pick(LAST);
-    const email = `${first}.${last}.${seed}.${i}@Example.com`.normalize('NFD').replace(/[^\x20-\x7e]/g, '').replace(/[' ]/g, '');
+    const email = `${first}.${last}.${seed}.${i}@Example.com`
+      .normalize('NFD')
+      .replace(/[^\x20-\x7e]/g, '')
+      .replace(/[' ]/g, '');
     const [city, state, zip] = pick(CITIES);
     const addr1 = `${1 + Math.floor(random() * 999)} ${pick(STREETS)}`;
     const opt = start + i * 3_600_000 + Math.floor(random() * 3_000_000);
@@ -350,16 +353,21 @@ export async function startFakeMailchimp(options: FakeMailchimpOptions = {}): Pr
     if (sortField) {
       if (!SORT_FIELDS.has(sortField)) return [400, problem(400, 'Invalid Resource', `sort_field '${sortField}' is not allowed.`)];
       const direction = (query.get('sort_dir') ?? 'ASC').toUpperCase() === 'DESC' ? -1 : 1;
-      members = members.map((member, index) => ({ member, index, time: timeOf(member[sortField]) }))
+      members = members
+        .map((member, index) => ({ member, index, time: timeOf(member[sortField]) }))
         .sort((a, b) => (a.time - b.time) * direction || a.index - b.index)
         .map(({ member }) => member);
     }
     const fieldsParam = query.get('fields');
-    const fields = fieldsParam ? fieldsParam.split(',').map((field) => field.trim()).filter(Boolean) : undefined;
+    const fields = fieldsParam
+      ? fieldsParam
+          .split(',')
+          .map((field) => field.trim())
+          .filter(Boolean)
+      : undefined;
     const memberFields = fields?.filter((field) => field.startsWith('members.')).map((field) => field.slice('members.'.length));
     const wantsAllMembers = fields?.includes('members');
-    const page = members.slice(offset, offset + count)
-      .map((member) => projectMember(member, wantsAllMembers ? undefined : memberFields));
+    const page = members.slice(offset, offset + count).map((member) => projectMember(member, wantsAllMembers ? undefined : memberFields));
     const full: Record<string, unknown> = { members: page, list_id: listId, total_items: members.length, _links: [] };
     if (!fields) return [200, full];
     const tops = new Set(fields.map((field) => field.split('.')[0]!));
@@ -379,7 +387,7 @@ export async function startFakeMailchimp(options: FakeMailchimpOptions = {}): Pr
       try {
         body = JSON.parse(bodyText) as Record<string, unknown>;
       } catch {
-        return [400, problem(400, 'JSON Parse Error', "We encountered an unspecified JSON parsing error.")];
+        return [400, problem(400, 'JSON Parse Error', 'We encountered an unspecified JSON parsing error.')];
       }
     }
     let member = list.get(hash);
@@ -396,7 +404,8 @@ export async function startFakeMailchimp(options: FakeMailchimpOptions = {}): Pr
       member.status = 'archived';
       return [204, undefined];
     }
-    if (method !== 'PATCH' && method !== 'PUT') return [405, problem(405, 'Method Not Allowed', 'The requested method and resource are not compatible.')];
+    if (method !== 'PATCH' && method !== 'PUT')
+      return [405, problem(405, 'Method Not Allowed', 'The requested method and resource are not compatible.')];
     if (!member) {
       const email = typeof body.email_address === 'string' ? body.email_address : undefined;
       const status = (body.status_if_new ?? body.status) as FakeMember['status'] | undefined;
@@ -405,7 +414,16 @@ export async function startFakeMailchimp(options: FakeMailchimpOptions = {}): Pr
         return [400, problem(400, 'Invalid Resource', 'The subscriber hash does not match the email address.')];
       }
       const now = mailchimpTime(Date.now());
-      member = { id: hash, email_address: email.toLowerCase(), status, merge_fields: {}, timestamp_opt: now, timestamp_signup: now, last_changed: now, tags: [] };
+      member = {
+        id: hash,
+        email_address: email.toLowerCase(),
+        status,
+        merge_fields: {},
+        timestamp_opt: now,
+        timestamp_signup: now,
+        last_changed: now,
+        tags: [],
+      };
       list.set(hash, member);
     }
     if (body.merge_fields && typeof body.merge_fields === 'object') {

@@ -1,5 +1,5 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { WebSocketEvent } from '@refinery/runtime';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export interface ApiEventInput {
   readonly routeKey: string;
@@ -42,7 +42,11 @@ export function apiEvent(input: ApiEventInput): APIGatewayProxyEventV2 {
 }
 
 /** An API Gateway WebSocket API event ($connect, $default, $disconnect), as the gateway would hand it to the function. */
-export function socketEvent(eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', connectionId: string, input: { headers?: Record<string, string>; body?: string } = {}): WebSocketEvent {
+export function socketEvent(
+  eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT',
+  connectionId: string,
+  input: { headers?: Record<string, string>; body?: string } = {},
+): WebSocketEvent {
   const routeKey = { CONNECT: '$connect', MESSAGE: '$default', DISCONNECT: '$disconnect' }[eventType];
   return {
     ...(input.headers ? { headers: input.headers } : {}),

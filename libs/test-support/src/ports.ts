@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeEnvelope, type DecodedEvent } from '@refinery/events';
+import { type DecodedEvent, decodeEnvelope } from '@refinery/events';
 import { LocalObjectStore, LocalTable, openDatabase, type SqliteDatabase } from '@refinery/local-runtime';
 import type { Clock, EventPublisher, IdGenerator, PublishEntry } from '@refinery/ports';
-import { silentLogger, type Logger } from '@refinery/runtime';
+import { type Logger, silentLogger } from '@refinery/runtime';
 
 /** A publisher that keeps what it is given, and can be told to fail (to test what happens when the bus is down). */
 export class RecordingPublisher implements EventPublisher {

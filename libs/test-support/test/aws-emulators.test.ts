@@ -1,7 +1,7 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { startAwsEmulators, type AwsEmulators, type ObjectCreatedNotice } from '../src';
+import { type AwsEmulators, type ObjectCreatedNotice, startAwsEmulators } from '../src';
 
 describe('AWS emulators for tests', () => {
   let emulators: AwsEmulators;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { buildTarGz, generateMembers, startFakeMailchimp, type FakeMailchimp } from '../src/fake-mailchimp';
+import { buildTarGz, type FakeMailchimp, generateMembers, startFakeMailchimp } from '../src/fake-mailchimp';
 
 // The fake Mailchimp, driven with plain HTTP (fetch): no client library, so it checks the fake and not our reading of it.
 
@@ -119,7 +119,9 @@ describe('startFakeMailchimp: API', () => {
     const some = await get(fake, `/3.0/lists/paged/members?count=2&offset=0&fields=${encodeURIComponent(fields)}`);
     expect(some.body).toEqual({
       total_items: 25,
-      members: members.slice(0, 2).map((member) => ({ id: member.id, email_address: member.email_address, merge_fields: { FNAME: member.merge_fields.FNAME } })),
+      members: members
+        .slice(0, 2)
+        .map((member) => ({ id: member.id, email_address: member.email_address, merge_fields: { FNAME: member.merge_fields.FNAME } })),
     });
     expect((await get(fake, '/3.0/lists/paged/members')).body.members).toHaveLength(10); // Mailchimp's default count
   });
@@ -132,7 +134,10 @@ describe('startFakeMailchimp: API', () => {
     expect(desc.body.members.map((member: { id: string }) => member.id)).toEqual([...members].reverse().map((member) => member.id));
     const subscribed = await get(fake, '/3.0/lists/sorted/members?status=subscribed&fields=members.id,total_items');
     expect(subscribed.body.total_items).toBe(5);
-    const before = await get(fake, `/3.0/lists/sorted/members?before_timestamp_opt=${encodeURIComponent(members[3]!.timestamp_opt)}&fields=total_items`);
+    const before = await get(
+      fake,
+      `/3.0/lists/sorted/members?before_timestamp_opt=${encodeURIComponent(members[3]!.timestamp_opt)}&fields=total_items`,
+    );
     expect(before.body).toEqual({ total_items: 3 });
     expect((await get(fake, '/3.0/lists/sorted/members?count=1001')).status).toBe(400);
     expect(await get(fake, '/3.0/lists/nope/members')).toMatchObject({ status: 404, body: { title: 'Resource Not Found', status: 404 } });
@@ -154,9 +159,24 @@ describe('startFakeMailchimp: API', () => {
     const members = generateMembers(3, 13);
     fake.addList('batch', members);
     const operations = [
-      { method: 'PATCH', path: `/lists/batch/members/${members[0]!.id}`, body: JSON.stringify({ merge_fields: { FNAME: 'Zed' } }), operation_id: 'op0' },
-      { method: 'PUT', path: `/lists/batch/members/${members[1]!.id}`, body: JSON.stringify({ merge_fields: { COMPANY: 'NewCo' }, tags: ['vip'] }), operation_id: 'op1' },
-      { method: 'POST', path: `/lists/batch/members/${members[2]!.id}/tags`, body: JSON.stringify({ tags: [{ name: 'gold', status: 'active' }] }), operation_id: 'op2' },
+      {
+        method: 'PATCH',
+        path: `/lists/batch/members/${members[0]!.id}`,
+        body: JSON.stringify({ merge_fields: { FNAME: 'Zed' } }),
+        operation_id: 'op0',
+      },
+      {
+        method: 'PUT',
+        path: `/lists/batch/members/${members[1]!.id}`,
+        body: JSON.stringify({ merge_fields: { COMPANY: 'NewCo' }, tags: ['vip'] }),
+        operation_id: 'op1',
+      },
+      {
+        method: 'POST',
+        path: `/lists/batch/members/${members[2]!.id}/tags`,
+        body: JSON.stringify({ tags: [{ name: 'gold', status: 'active' }] }),
+        operation_id: 'op2',
+      },
       { method: 'PATCH', path: '/lists/batch/members/0123456789abcdef0123456789abcdef', body: '{"merge_fields":{}}', operation_id: 'op3' },
     ];
     const started = await send(fake, 'POST', '/3.0/batches', { operations });
@@ -178,9 +198,16 @@ describe('startFakeMailchimp: API', () => {
     const names = execFileSync('tar', ['-tzf', '-'], { input: archive }).toString().trim().split('\n');
     expect(names).toEqual([`${started.body.id}/`, `${started.body.id}/0.json`, `${started.body.id}/1.json`]);
     const results = names.slice(1).flatMap((name) => JSON.parse(execFileSync('tar', ['-xzOf', '-', name], { input: archive }).toString()));
-    expect(results.map((result: { operation_id: string; status_code: number }) => [result.operation_id, result.status_code]))
-      .toEqual([['op0', 200], ['op1', 200], ['op2', 204], ['op3', 404]]);
-    expect(JSON.parse(results[0].response)).toMatchObject({ id: members[0]!.id, merge_fields: { FNAME: 'Zed', LNAME: members[0]!.merge_fields.LNAME } });
+    expect(results.map((result: { operation_id: string; status_code: number }) => [result.operation_id, result.status_code])).toEqual([
+      ['op0', 200],
+      ['op1', 200],
+      ['op2', 204],
+      ['op3', 404],
+    ]);
+    expect(JSON.parse(results[0].response)).toMatchObject({
+      id: members[0]!.id,
+      merge_fields: { FNAME: 'Zed', LNAME: members[0]!.merge_fields.LNAME },
+    });
     expect(results[2].response).toBe('');
     expect(JSON.parse(results[3].response)).toMatchObject({ status: 404, title: 'Resource Not Found' });
 
@@ -194,9 +221,16 @@ describe('startFakeMailchimp: API', () => {
   });
 
   it('builds .tar.gz archives GNU tar reads', () => {
-    const archive = buildTarGz([{ name: 'd', directory: true }, { name: 'd/x.json', content: '[]' }, { name: `${'p'.repeat(90)}/${'q'.repeat(30)}.json`, content: 'long' }]);
-    expect(execFileSync('tar', ['-tzf', '-'], { input: archive }).toString().trim().split('\n'))
-      .toEqual(['d/', 'd/x.json', `${'p'.repeat(90)}/${'q'.repeat(30)}.json`]);
+    const archive = buildTarGz([
+      { name: 'd', directory: true },
+      { name: 'd/x.json', content: '[]' },
+      { name: `${'p'.repeat(90)}/${'q'.repeat(30)}.json`, content: 'long' },
+    ]);
+    expect(execFileSync('tar', ['-tzf', '-'], { input: archive }).toString().trim().split('\n')).toEqual([
+      'd/',
+      'd/x.json',
+      `${'p'.repeat(90)}/${'q'.repeat(30)}.json`,
+    ]);
     expect(execFileSync('tar', ['-xzOf', '-', 'd/x.json'], { input: archive }).toString()).toBe('[]');
   });
 });

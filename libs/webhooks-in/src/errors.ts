@@ -10,12 +10,7 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-export type WebhookVerificationFailure =
-  | 'missing_header'
-  | 'invalid_timestamp'
-  | 'timestamp_too_old'
-  | 'timestamp_too_new'
-  | 'no_valid_signature';
+export type WebhookVerificationFailure = 'missing_header' | 'invalid_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_valid_signature';
 
 /**
  * A webhook that must not be trusted: a signature header missing, a timestamp outside the tolerance, or no signature

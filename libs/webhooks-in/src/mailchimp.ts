@@ -130,8 +130,10 @@ export function parseMailchimpWebhook(body: string | Buffer, contentType?: strin
     }
   }
   const text = (typeof body === 'string' ? body : body.toString('utf8')).trim();
-  if (text === '') throw new WebhookPayloadError('the body is empty; a Mailchimp webhook is a form-encoded event (type=...&fired_at=...&data[...]=...)');
-  if (/^[[{]/.test(text)) throw new WebhookPayloadError('the body is JSON; Mailchimp webhooks are form-encoded (type=...&fired_at=...&data[...]=...)');
+  if (text === '')
+    throw new WebhookPayloadError('the body is empty; a Mailchimp webhook is a form-encoded event (type=...&fired_at=...&data[...]=...)');
+  if (/^[[{]/.test(text))
+    throw new WebhookPayloadError('the body is JSON; Mailchimp webhooks are form-encoded (type=...&fired_at=...&data[...]=...)');
   if (!/^[^=&\s]+=/.test(text)) {
     throw new WebhookPayloadError('the body is not form-encoded (name=value pairs joined by &)');
   }
@@ -169,7 +171,12 @@ export function parseMailchimpWebhook(body: string | Buffer, contentType?: strin
       return {
         type: 'upemail',
         ...base,
-        data: { list_id: read.required('list_id'), ...optional(read, ['new_id']), new_email: read.required('new_email'), old_email: read.required('old_email') },
+        data: {
+          list_id: read.required('list_id'),
+          ...optional(read, ['new_id']),
+          new_email: read.required('new_email'),
+          old_email: read.required('old_email'),
+        },
       };
     case 'cleaned':
       return {
@@ -181,7 +188,12 @@ export function parseMailchimpWebhook(body: string | Buffer, contentType?: strin
       return {
         type: 'campaign',
         ...base,
-        data: { id: read.required('id'), list_id: read.required('list_id'), status: read.required('status'), ...optional(read, ['subject', 'reason']) },
+        data: {
+          id: read.required('id'),
+          list_id: read.required('list_id'),
+          status: read.required('status'),
+          ...optional(read, ['subject', 'reason']),
+        },
       };
   }
 }
@@ -232,7 +244,8 @@ export function mailchimpEventKey(event: MailchimpWebhookEvent): string {
 
 function parseFiredAt(text: string): Date {
   const match = FIRED_AT.exec(text);
-  const invalid = () => new WebhookPayloadError(`fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "${text.slice(0, 40)}"`, 'fired_at');
+  const invalid = () =>
+    new WebhookPayloadError(`fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "${text.slice(0, 40)}"`, 'fired_at');
   if (!match) throw invalid();
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
@@ -324,7 +337,8 @@ function optional(read: FieldReader, keys: readonly string[]): Record<string, st
 
 function member(read: FieldReader, data: Tree): MailchimpMemberData {
   const merges = Object.hasOwn(data, 'merges') ? data.merges : undefined;
-  if (typeof merges === 'string' && merges !== '') throw new WebhookPayloadError('data[merges] must be merge fields (data[merges][TAG]), not a value', 'data[merges]');
+  if (typeof merges === 'string' && merges !== '')
+    throw new WebhookPayloadError('data[merges] must be merge fields (data[merges][TAG]), not a value', 'data[merges]');
   return {
     id: read.required('id'),
     list_id: read.required('list_id'),

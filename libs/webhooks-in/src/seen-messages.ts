@@ -1,4 +1,4 @@
-import { ConditionFailedError, systemClock, type AttributeValue, type Clock, type Table } from '@refinery/ports';
+import { type AttributeValue, type Clock, ConditionFailedError, systemClock, type Table } from '@refinery/ports';
 
 /** What is kept with a message the first time it is seen (e.g. the job it created), handed back for its repeats. */
 export type SeenRecord = { readonly [attribute: string]: AttributeValue };

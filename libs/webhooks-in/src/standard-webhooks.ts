@@ -61,7 +61,10 @@ export function verifyStandardWebhook(input: VerifyStandardWebhookInput): Verifi
   }
 
   if (!/^\d{1,12}$/.test(timestampText)) {
-    throw new WebhookVerificationError('invalid_timestamp', `webhook-timestamp must be a Unix time in whole seconds, got "${timestampText.slice(0, 40)}"`);
+    throw new WebhookVerificationError(
+      'invalid_timestamp',
+      `webhook-timestamp must be a Unix time in whole seconds, got "${timestampText.slice(0, 40)}"`,
+    );
   }
   const seconds = Number(timestampText);
   const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);

@@ -1,10 +1,10 @@
 import {
-  MAILCHIMP_EVENT_TYPES,
-  WebhookPayloadError,
   isMailchimpValidationRequest,
+  MAILCHIMP_EVENT_TYPES,
+  type MailchimpWebhookEvent,
   mailchimpEventKey,
   parseMailchimpWebhook,
-  type MailchimpWebhookEvent,
+  WebhookPayloadError,
 } from '../src';
 
 // The sample payloads of Mailchimp's webhook documentation, one per type, as the form fields Mailchimp POSTs.
@@ -220,21 +220,93 @@ describe('parseMailchimpWebhook', () => {
 
   describe('refuses a malformed payload, saying what and where', () => {
     it.each([
-      ['JSON', '{"type":"subscribe"}', undefined, 'the body is JSON; Mailchimp webhooks are form-encoded (type=...&fired_at=...&data[...]=...)', undefined],
-      ['an empty body', '  ', undefined, 'the body is empty; a Mailchimp webhook is a form-encoded event (type=...&fired_at=...&data[...]=...)', undefined],
+      [
+        'JSON',
+        '{"type":"subscribe"}',
+        undefined,
+        'the body is JSON; Mailchimp webhooks are form-encoded (type=...&fired_at=...&data[...]=...)',
+        undefined,
+      ],
+      [
+        'an empty body',
+        '  ',
+        undefined,
+        'the body is empty; a Mailchimp webhook is a form-encoded event (type=...&fired_at=...&data[...]=...)',
+        undefined,
+      ],
       ['plain text', 'hello there', undefined, 'the body is not form-encoded (name=value pairs joined by &)', undefined],
-      ['another Content-Type', form(SAMPLES.subscribe), 'application/json', 'Mailchimp webhooks are application/x-www-form-urlencoded; got Content-Type application/json', 'content-type'],
+      [
+        'another Content-Type',
+        form(SAMPLES.subscribe),
+        'application/json',
+        'Mailchimp webhooks are application/x-www-form-urlencoded; got Content-Type application/json',
+        'content-type',
+      ],
       ['no type', form({ ...SAMPLES.subscribe, type: '' }), undefined, 'type is missing', 'type'],
-      ['an unknown type', form({ ...SAMPLES.subscribe, type: 'resubscribe' }), undefined, 'type "resubscribe" is not a Mailchimp audience event (subscribe, unsubscribe, profile, upemail, cleaned, campaign)', 'type'],
+      [
+        'an unknown type',
+        form({ ...SAMPLES.subscribe, type: 'resubscribe' }),
+        undefined,
+        'type "resubscribe" is not a Mailchimp audience event (subscribe, unsubscribe, profile, upemail, cleaned, campaign)',
+        'type',
+      ],
       ['no fired_at', form({ type: 'cleaned', 'data[email]': 'a@b.c', 'data[list_id]': 'x' }), undefined, 'fired_at is missing', 'fired_at'],
-      ['an ISO fired_at', form({ ...SAMPLES.cleaned, fired_at: '2009-03-26T22:01:00Z' }), undefined, 'fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "2009-03-26T22:01:00Z"', 'fired_at'],
-      ['a fired_at that is no date', form({ ...SAMPLES.cleaned, fired_at: '2009-02-30 22:01:00' }), undefined, 'fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "2009-02-30 22:01:00"', 'fired_at'],
-      ['a malformed field name', `${form(SAMPLES.cleaned)}&data[merges]FNAME]=x`, undefined, 'field name data[merges]FNAME] is malformed: expected data[key] or data[key][part]...', 'data[merges]FNAME]'],
-      ['a reserved key', `${form(SAMPLES.profile)}&data[merges][__proto__][x]=1`, undefined, 'field name data[merges][__proto__][x] has an empty or reserved key', 'data[merges][__proto__][x]'],
-      ['an empty key', `${form(SAMPLES.profile)}&data[merges][]=1`, undefined, 'field name data[merges][] has an empty or reserved key', 'data[merges][]'],
-      ['a field given twice', `${form(SAMPLES.cleaned)}&data[email]=other@example.com`, undefined, 'data[email] is given twice, with different values', 'data[email]'],
-      ['a value and parts', `${form(SAMPLES.profile)}&data[merges][FNAME][first]=x`, undefined, 'field data[merges][FNAME][first] is given both as a value and as parts', 'data[merges][FNAME][first]'],
-      ['parts for a value', `${form({ ...SAMPLES.cleaned, 'data[email]': '' })}&data[email][0]=x`, undefined, 'data[email] must be a value, not parts', 'data[email]'],
+      [
+        'an ISO fired_at',
+        form({ ...SAMPLES.cleaned, fired_at: '2009-03-26T22:01:00Z' }),
+        undefined,
+        'fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "2009-03-26T22:01:00Z"',
+        'fired_at',
+      ],
+      [
+        'a fired_at that is no date',
+        form({ ...SAMPLES.cleaned, fired_at: '2009-02-30 22:01:00' }),
+        undefined,
+        'fired_at must be "YYYY-MM-DD HH:MM:SS" (e.g. "2009-03-26 21:35:57"), got "2009-02-30 22:01:00"',
+        'fired_at',
+      ],
+      [
+        'a malformed field name',
+        `${form(SAMPLES.cleaned)}&data[merges]FNAME]=x`,
+        undefined,
+        'field name data[merges]FNAME] is malformed: expected data[key] or data[key][part]...',
+        'data[merges]FNAME]',
+      ],
+      [
+        'a reserved key',
+        `${form(SAMPLES.profile)}&data[merges][__proto__][x]=1`,
+        undefined,
+        'field name data[merges][__proto__][x] has an empty or reserved key',
+        'data[merges][__proto__][x]',
+      ],
+      [
+        'an empty key',
+        `${form(SAMPLES.profile)}&data[merges][]=1`,
+        undefined,
+        'field name data[merges][] has an empty or reserved key',
+        'data[merges][]',
+      ],
+      [
+        'a field given twice',
+        `${form(SAMPLES.cleaned)}&data[email]=other@example.com`,
+        undefined,
+        'data[email] is given twice, with different values',
+        'data[email]',
+      ],
+      [
+        'a value and parts',
+        `${form(SAMPLES.profile)}&data[merges][FNAME][first]=x`,
+        undefined,
+        'field data[merges][FNAME][first] is given both as a value and as parts',
+        'data[merges][FNAME][first]',
+      ],
+      [
+        'parts for a value',
+        `${form({ ...SAMPLES.cleaned, 'data[email]': '' })}&data[email][0]=x`,
+        undefined,
+        'data[email] must be a value, not parts',
+        'data[email]',
+      ],
     ])('%s', (_what, body, contentType, message, field) => {
       expect(payloadError(() => parseMailchimpWebhook(body, contentType))).toEqual({ message, field });
     });

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import {
-  DEFAULT_TOLERANCE_SECONDS,
-  WebhookVerificationError,
   constantTimeEqual,
+  DEFAULT_TOLERANCE_SECONDS,
   generateWebhookSecret,
   signStandardWebhook,
   verifyStandardWebhook,
+  WebhookVerificationError,
   type WebhookVerificationFailure,
 } from '../src';
 
@@ -91,12 +91,20 @@ describe('verifyStandardWebhook', () => {
     ['a changed id', { headers: { 'webhook-id': 'msg_other' } }],
     ['a changed timestamp', { headers: { 'webhook-timestamp': String(NOW_SECONDS - 1) } }],
     ['another secret', { secret: generateWebhookSecret() }],
-    ['a signature of another version only', { headers: { 'webhook-signature': independentSignature(SECRET, ID, NOW_SECONDS, BODY).replace('v1,', 'v2,') } }],
+    [
+      'a signature of another version only',
+      { headers: { 'webhook-signature': independentSignature(SECRET, ID, NOW_SECONDS, BODY).replace('v1,', 'v2,') } },
+    ],
     ['a signature without a version', { headers: { 'webhook-signature': independentSignature(SECRET, ID, NOW_SECONDS, BODY).slice(3) } }],
     ['garbage', { headers: { 'webhook-signature': 'v1,!!!' } }],
   ])('refuses %s: no valid signature', (_what, change: { body?: string; headers?: Record<string, string>; secret?: string }) => {
     const result = failure(() =>
-      verifyStandardWebhook({ secret: change.secret ?? SECRET, headers: { ...headersFor(), ...change.headers }, body: change.body ?? BODY, now: NOW }),
+      verifyStandardWebhook({
+        secret: change.secret ?? SECRET,
+        headers: { ...headersFor(), ...change.headers },
+        body: change.body ?? BODY,
+        now: NOW,
+      }),
     );
     expect(result.reason).toBe('no_valid_signature');
     expect(result.message).toMatch(/^no v1 signature in webhook-signature matches/);
@@ -112,16 +120,22 @@ describe('verifyStandardWebhook', () => {
       reason: 'missing_header',
       message: 'missing webhook-signature header (Standard Webhooks)',
     });
-    expect(failure(() => verifyStandardWebhook({ secret: SECRET, headers: { ...headersFor(), 'webhook-id': '  ' }, body: BODY, now: NOW })).reason).toBe(
-      'missing_header',
-    );
+    expect(
+      failure(() => verifyStandardWebhook({ secret: SECRET, headers: { ...headersFor(), 'webhook-id': '  ' }, body: BODY, now: NOW })).reason,
+    ).toBe('missing_header');
   });
 
   describe('the timestamp', () => {
     const at = (offsetSeconds: number, toleranceSeconds?: number) => {
       const timestamp = NOW_SECONDS + offsetSeconds;
       return () =>
-        verifyStandardWebhook({ secret: SECRET, headers: headersFor({ timestamp }), body: BODY, now: NOW, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) });
+        verifyStandardWebhook({
+          secret: SECRET,
+          headers: headersFor({ timestamp }),
+          body: BODY,
+          now: NOW,
+          ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }),
+        });
     };
 
     it('is accepted up to the tolerance either way, inclusive (5 minutes by default)', () => {
@@ -166,7 +180,9 @@ describe('verifyStandardWebhook', () => {
 
   it('takes a secret that is not whsec_<base64> for a configuration error, not a bad webhook', () => {
     for (const secret of ['whsec_', 'whsec_not base64!', '']) {
-      expect(() => verifyStandardWebhook({ secret, headers: headersFor(), body: BODY, now: NOW })).toThrow('the webhook secret is not whsec_ followed by base64');
+      expect(() => verifyStandardWebhook({ secret, headers: headersFor(), body: BODY, now: NOW })).toThrow(
+        'the webhook secret is not whsec_ followed by base64',
+      );
     }
   });
 });
@@ -189,7 +205,11 @@ describe('generateWebhookSecret', () => {
       expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
     }
     const secret = [...secrets][0] as string;
-    const headers = { 'webhook-id': ID, 'webhook-timestamp': String(NOW_SECONDS), 'webhook-signature': independentSignature(secret, ID, NOW_SECONDS, BODY) };
+    const headers = {
+      'webhook-id': ID,
+      'webhook-timestamp': String(NOW_SECONDS),
+      'webhook-signature': independentSignature(secret, ID, NOW_SECONDS, BODY),
+    };
     expect(verifyStandardWebhook({ secret, headers, body: BODY, now: NOW }).id).toBe(ID);
   });
 });

@@ -1,5 +1,5 @@
 import type { ObjectStore, Table } from '@refinery/ports';
-import { settingDefaults, type CommonDeps, type SettingsOf } from '@refinery/runtime';
+import { type CommonDeps, type SettingsOf, settingDefaults } from '@refinery/runtime';
 import { chunker } from './definition';
 
 /** The chunker's settings (src/definition.ts says what each one is for). */

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { chunkMatchedV1, jobSubmittedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
+import { z } from 'zod';
 
 /** The chunker: each submitted CSV planned as byte ranges on record boundaries, released a window at a time. */
 export const chunker = defineService({

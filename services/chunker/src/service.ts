@@ -13,7 +13,9 @@ export function chunkerHandlers(deps: ChunkerDeps): ServiceParts<typeof chunker>
   return { subscriptions: { jobs: createPlanChunksHandler(deps), progress: createReleaseChunksHandler(deps) } };
 }
 
-export const chunkerService = implementService(chunker, (context) => chunkerHandlers({ ...context, config: context.settings, plans: context.tables.plans }));
+export const chunkerService = implementService(chunker, (context) =>
+  chunkerHandlers({ ...context, config: context.settings, plans: context.tables.plans }),
+);
 
 export * from './config';
 export { chunker } from './definition';

@@ -1,15 +1,8 @@
 import { join } from 'node:path';
-import {
-  chunkMatchedV1,
-  createEvent,
-  deriveEventId,
-  followUpMetadata,
-  type DecodedEvent,
-  type DomainEvent,
-} from '@refinery/events';
+import { chunkMatchedV1, createEvent, type DecodedEvent, type DomainEvent, deriveEventId, followUpMetadata } from '@refinery/events';
 import { queryAll } from '@refinery/ports';
-import { createTestPorts, eventBridgeBody, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { chunker, type ChunkerConfig } from '../src/service';
+import { createTestPorts, eventBridgeBody, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
+import { type ChunkerConfig, chunker } from '../src/service';
 import { createTestChunker, PLANS_TABLE } from './helpers';
 
 // The per-job window: job.submitted.v1 stores the whole plan and publishes the first W chunk.planned.v1; each
@@ -56,11 +49,17 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     const data = planned.data as { chunk: { index: number; count: number }; rows: { first: number; count: number } };
     const matched = createEvent(chunkMatchedV1, {
       service: 'matcher',
-      metadata: { ...followUpMetadata(planned, deriveEventId(planned.metadata.eventId, chunkMatchedV1.type)), occurredAt: '2026-11-28T12:00:03.000Z' },
+      metadata: {
+        ...followUpMetadata(planned, deriveEventId(planned.metadata.eventId, chunkMatchedV1.type)),
+        occurredAt: '2026-11-28T12:00:03.000Z',
+      },
       data: {
         chunk: data.chunk,
         rows: data.rows,
-        result: { bucket: 'matcher-chunks', key: `tenants/${CAUSE.tenantId}/jobs/${CAUSE.jobId}/matched/${String(data.chunk.index).padStart(9, '0')}.ndjson` },
+        result: {
+          bucket: 'matcher-chunks',
+          key: `tenants/${CAUSE.tenantId}/jobs/${CAUSE.jobId}/matched/${String(data.chunk.index).padStart(9, '0')}.ndjson`,
+        },
         counts: { matched: data.rows.count, unmatched: 0, invalid: 0, byMethod: { exact: data.rows.count, fuzzy: 0, nickname: 0 } },
       },
     });
@@ -91,7 +90,12 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
 
     expect(await deliver('jobs', [submittedBody(file)])).toEqual({ batchItemFailures: [] });
 
-    expect(ports.publisher.entries.map((entry) => entry.detailType)).toEqual(['chunk.planned.v1', 'chunk.planned.v1', 'chunk.planned.v1', 'job.planned.v1']);
+    expect(ports.publisher.entries.map((entry) => entry.detailType)).toEqual([
+      'chunk.planned.v1',
+      'chunk.planned.v1',
+      'chunk.planned.v1',
+      'job.planned.v1',
+    ]);
     expect(planned().map((event) => event.metadata.eventId)).toEqual([plannedId(0), plannedId(1), plannedId(2)]);
     expect(planned().map((event) => event.data.chunk)).toEqual([0, 1, 2].map((index) => ({ index, count: 10 })));
     expect(ports.publisher.ofType('job.planned.v1')[0]?.data).toMatchObject({ rows: { total: 10 }, chunks: { total: 10 } });
@@ -108,7 +112,9 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     expect(stored.map((item) => item.window)).toEqual(Array(10).fill(3));
     expect(stored.map((item) => item.event.metadata.eventId)).toEqual([...Array(10).keys()].map(plannedId));
     expect(stored.map((item) => item.event.data)).toEqual(
-      [...Array(10).keys()].map((index) => expect.objectContaining({ input: INPUT, chunk: { index, count: 10 }, rows: { first: index, count: 1, firstLine: index + 2 } })),
+      [...Array(10).keys()].map((index) =>
+        expect.objectContaining({ input: INPUT, chunk: { index, count: 10 }, rows: { first: index, count: 1, firstLine: index + 2 } }),
+      ),
     );
     // What was published is exactly what was stored.
     expect(ports.publisher.events().slice(0, 3)).toEqual(stored.slice(0, 3).map((item) => item.event));
@@ -165,7 +171,12 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     const stored = await storedPlan();
     ports.publisher.clear();
 
-    expect(await deliver('progress', stored.slice(7).map((item) => matchedBody(item.event)))).toEqual({ batchItemFailures: [] });
+    expect(
+      await deliver(
+        'progress',
+        stored.slice(7).map((item) => matchedBody(item.event)),
+      ),
+    ).toEqual({ batchItemFailures: [] });
     expect(ports.publisher.entries).toEqual([]);
 
     await deliver('progress', [matchedBody(stored[6]!.event)]);
@@ -177,7 +188,7 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     await ports.objects.put(INPUT, file);
     await deliver('jobs', [submittedBody(file)]);
     const released = new Map<string, DecodedEvent>();
-    let inFlight = [...planned()];
+    const inFlight = [...planned()];
     let seed = 7;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -212,9 +223,14 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     expect(await deliver('jobs', [submittedBody(file)], { receiveCount: 2 })).toEqual({ batchItemFailures: [] });
 
     expect(ports.publisher.events().map((event) => [event.type, event.metadata.eventId])).toEqual(first);
-    expect(first).toEqual([...[0, 1, 2].map((index) => ['chunk.planned.v1', plannedId(index)]), ['job.planned.v1', deriveEventId(CAUSE.eventId, 'job.planned.v1')]]);
+    expect(first).toEqual([
+      ...[0, 1, 2].map((index) => ['chunk.planned.v1', plannedId(index)]),
+      ['job.planned.v1', deriveEventId(CAUSE.eventId, 'job.planned.v1')],
+    ]);
     const storedAgain = await storedPlan();
-    expect(storedAgain.map((item) => [item.sk, item.window, item.event.metadata.eventId])).toEqual(storedFirst.map((item) => [item.sk, item.window, item.event.metadata.eventId]));
+    expect(storedAgain.map((item) => [item.sk, item.window, item.event.metadata.eventId])).toEqual(
+      storedFirst.map((item) => [item.sk, item.window, item.event.metadata.eventId]),
+    );
   });
 
   it('publishes every chunk at once when the job has no more chunks than the window', async () => {
@@ -274,7 +290,13 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
 
     const [failed] = ports.publisher.ofType('stage.failed.v1');
     expect(failed?.metadata).toMatchObject({ eventId: deriveEventId(matchedId, 'stage.failed.v1', 'chunker', 'progress'), jobId: CAUSE.jobId });
-    expect(failed?.data).toMatchObject({ service: 'chunker', subscription: 'progress', eventType: 'chunk.matched.v1', chunk: { index: 0 }, retryable: true });
+    expect(failed?.data).toMatchObject({
+      service: 'chunker',
+      subscription: 'progress',
+      eventType: 'chunk.matched.v1',
+      chunk: { index: 0 },
+      retryable: true,
+    });
     expect(failed?.data.reason).toContain('but not chunk 3 of 10');
   });
 

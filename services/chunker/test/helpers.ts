@@ -1,5 +1,5 @@
 import type { TestPorts } from '@refinery/test-support';
-import { chunkerHandlers, DEFAULT_CHUNKER_CONFIG, type ChunkerConfig } from '../src/service';
+import { type ChunkerConfig, chunkerHandlers, DEFAULT_CHUNKER_CONFIG } from '../src/service';
 
 /** The plans table the chunker tests read. */
 export const PLANS_TABLE = 'chunker-plans';

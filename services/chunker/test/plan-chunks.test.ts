@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MATCHABLE_FIELDS } from '@refinery/contacts';
-import { parseCsvRecords, type CsvFormat } from '@refinery/csv';
-import { deriveEventId, type ColumnData, type JobOptionsData } from '@refinery/events';
-import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { chunker, type ChunkerConfig } from '../src/service';
+import { type CsvFormat, parseCsvRecords } from '@refinery/csv';
+import { type ColumnData, deriveEventId, type JobOptionsData } from '@refinery/events';
+import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
+import { type ChunkerConfig, chunker } from '../src/service';
 import { createTestChunker } from './helpers';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -157,7 +157,13 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         file: 'multiline-quoted.csv',
         options: { chunkRows: 2 },
         format: utf8(),
-        columns: [column(0, 'First Name', 'first_name'), column(1, 'Last Name', 'last_name'), column(2, 'Email', 'email'), column(3, 'Zip', 'postcode'), column(4, 'Notes', null)],
+        columns: [
+          column(0, 'First Name', 'first_name'),
+          column(1, 'Last Name', 'last_name'),
+          column(2, 'Email', 'email'),
+          column(3, 'Zip', 'postcode'),
+          column(4, 'Notes', null),
+        ],
         records: [
           ['Ada', 'Lovelace', 'ada@example.com', '10001', 'plain'],
           ['Grace', 'Hopper', 'grace@example.com', '20002', 'Line one, with a comma\nsecond line, "quoted", end'],
@@ -280,12 +286,14 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
     // Contiguous: from just after the header to just after the last row, each range starting where the last ended.
     const dataStart = file.indexOf(0x0a, file.indexOf(Buffer.from(expected.columns[0]?.name ?? ''))) + 1;
     expect(chunks[0]?.range.start).toBe(dataStart);
-    chunks.slice(1).forEach((chunk, i) => expect(chunk.range.start).toBe(chunks[i]?.range.end));
+    for (const [i, chunk] of chunks.slice(1).entries()) expect(chunk.range.start).toBe(chunks[i]?.range.end);
     expect(chunks.at(-1)?.range.end).toBe(file.length - (expected.trailingBytes ?? 0));
 
     expect(chunks.map((chunk) => chunk.chunk)).toEqual(expected.rowCounts.map((_, index) => ({ index, count })));
     const firstRows = expected.rowCounts.map((_, i) => expected.rowCounts.slice(0, i).reduce((sum, n) => sum + n, 0));
-    expect(chunks.map((chunk) => chunk.rows)).toEqual(expected.rowCounts.map((rowCount, i) => ({ first: firstRows[i], count: rowCount, firstLine: expected.firstLines[i] })));
+    expect(chunks.map((chunk) => chunk.rows)).toEqual(
+      expected.rowCounts.map((rowCount, i) => ({ first: firstRows[i], count: rowCount, firstLine: expected.firstLines[i] })),
+    );
     for (const chunk of chunks) {
       expect(chunk.input).toEqual(INPUT);
       expect(chunk.format).toEqual(expected.format);
@@ -316,7 +324,11 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
       [file.indexOf('Alan,'), file.indexOf('Katherine,'), 1],
       [file.indexOf('Katherine,'), file.length, 2],
     ]);
-    expect((await recordsByChunk(chunks)).map((records) => records.map((record) => record[0]))).toEqual([['Ada', 'Grace'], ['Alan'], ['Katherine', 'Edsger']]);
+    expect((await recordsByChunk(chunks)).map((records) => records.map((record) => record[0]))).toEqual([
+      ['Ada', 'Grace'],
+      ['Alan'],
+      ['Katherine', 'Edsger'],
+    ]);
     expect(ports.publisher.ofType('job.planned.v1')[0]?.data).toMatchObject({ rows: { total: 5 }, chunks: { total: 3 } });
   });
 
@@ -382,7 +394,15 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
           correlationId: CAUSE.correlationId,
           causationId: CAUSE.eventId,
         },
-        data: { service: 'chunker', subscription: 'jobs', eventType: 'job.submitted.v1', eventId: CAUSE.eventId, reason, retryable: false, attempts: 1 },
+        data: {
+          service: 'chunker',
+          subscription: 'jobs',
+          eventType: 'job.submitted.v1',
+          eventId: CAUSE.eventId,
+          reason,
+          retryable: false,
+          attempts: 1,
+        },
       });
     });
   });

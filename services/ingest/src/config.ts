@@ -1,6 +1,6 @@
 import type { ObjectStore, Table } from '@refinery/ports';
-import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
-import { CONTACT_MATCH_HEADROOM_MS, MAX_PROGRESS_INTERVAL_MS, ingest, maxContactMatchDeadlineMs } from './definition';
+import { type CommonDeps, settingDefaults, type TokenRegistry } from '@refinery/runtime';
+import { CONTACT_MATCH_HEADROOM_MS, ingest, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
 
 export { CONTACT_MATCH_HEADROOM_MS, INGEST_HTTP_TIMEOUT_SECONDS, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
 

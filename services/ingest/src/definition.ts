@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { z } from 'zod';
 
 /** The API function's timeout, which bounds how long `POST /contacts/match` may wait. */
 export const INGEST_HTTP_TIMEOUT_SECONDS = 29;
@@ -33,7 +33,8 @@ export const ingest = defineService({
       browserUploads: {
         originParam: 'webOrigin',
         defaultOrigin: '*',
-        description: "the web page's origin, allowed to PUT to presigned upload URLs (CORS); '*' allows any (the presigned URL is the credential either way)",
+        description:
+          "the web page's origin, allowed to PUT to presigned upload URLs (CORS); '*' allows any (the presigned URL is the credential either way)",
       },
     },
   },
@@ -67,7 +68,7 @@ export const ingest = defineService({
       { description: 'how long POST /contacts/match waits for its one-row job before answering 202', default: 10_000 },
     ),
     progressIntervalMs: setting(z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS), {
-      description: "the shortest time between two job.progressed.v1 of one job (the latest state is always published)",
+      description: 'the shortest time between two job.progressed.v1 of one job (the latest state is always published)',
       default: 250,
     }),
   },

@@ -2,18 +2,18 @@ import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { deriveEventId } from '@refinery/events';
 import {
   ACME_TOKEN,
+  createHarness,
   FIRST_JOB_ID,
   FIRST_JOB_INPUT,
-  GLOBEX_TOKEN,
-  PNG_BYTES,
-  UPLOADS_BUCKET,
-  createHarness,
   fixture,
+  GLOBEX_TOKEN,
   getJob,
+  type IngestHarness,
+  PNG_BYTES,
   postCsv,
   postJson,
   sampleFile,
-  type IngestHarness,
+  UPLOADS_BUCKET,
 } from './helpers';
 
 const CONTACTS = sampleFile('contacts.csv');
@@ -239,7 +239,9 @@ describe('ingest HTTP API', () => {
       const { url, expiresAt } = answer.json.upload as { url: string; expiresAt: string };
       const parsed = new URL(url);
       expect(parsed.pathname).toBe(`/_objects/${UPLOADS_BUCKET}/tenants/acme/jobs/${FIRST_JOB_ID}/input.csv`);
-      expect(harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, { contentType: 'text/csv', ifNoneMatch: '*' })).toEqual({
+      expect(
+        harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, { contentType: 'text/csv', ifNoneMatch: '*' }),
+      ).toEqual({
         ok: true,
         conditions: { contentType: 'text/csv', ifNoneMatch: '*', downloadName: undefined },
       });
@@ -260,7 +262,10 @@ describe('ingest HTTP API', () => {
     });
 
     it('records an explicit column mapping in the job options', async () => {
-      const answer = await postJson(harness, { filename: 'kunden.csv', columnMapping: { Vorname: 'first_name', Nachname: 'last_name', Notizen: null } });
+      const answer = await postJson(harness, {
+        filename: 'kunden.csv',
+        columnMapping: { Vorname: 'first_name', Nachname: 'last_name', Notizen: null },
+      });
 
       expect(answer.status).toBe(201);
       expect(harness.ports.publisher.ofType('job.created.v1')[0]?.data.options).toEqual({
@@ -301,7 +306,9 @@ describe('ingest HTTP API', () => {
 
     it('refuses the same key with a different body: 422 idempotency_key_reused, nothing new created', async () => {
       const first = await postCsv(harness, CONTACTS, { headers: key });
-      const changedBody = await postCsv(harness, Buffer.concat([CONTACTS, Buffer.from('Barbara,Liskov,barbara@example.com,,02139\n')]), { headers: key });
+      const changedBody = await postCsv(harness, Buffer.concat([CONTACTS, Buffer.from('Barbara,Liskov,barbara@example.com,,02139\n')]), {
+        headers: key,
+      });
       const changedOptions = await postCsv(harness, CONTACTS, { headers: key, query: { chunkRows: '10' } });
       const changedKind = await postJson(harness, { filename: 'upload.csv' }, { headers: key });
 
@@ -481,7 +488,12 @@ describe('ingest HTTP API', () => {
     it('lists the history oldest first, whatever order the events arrived in', async () => {
       await postCsv(harness, CONTACTS);
       await harness.uploads([fixture('s3-object-created.json')]);
-      await harness.history([fixture('job-completed.json'), fixture('chunk-labeled-1.json'), fixture('chunk-labeled-0.json'), fixture('job-planned.json')]);
+      await harness.history([
+        fixture('job-completed.json'),
+        fixture('chunk-labeled-1.json'),
+        fixture('chunk-labeled-0.json'),
+        fixture('job-planned.json'),
+      ]);
 
       const answer = await getJob(harness, FIRST_JOB_ID, '/events');
 
@@ -496,7 +508,12 @@ describe('ingest HTTP API', () => {
         ['job.completed.v1', '2026-11-28T12:10:00.000Z'],
       ]);
       const completed = JSON.parse(fixture('job-completed.json'));
-      expect(events[5]).toEqual({ id: completed.detail.metadata.eventId, type: 'job.completed.v1', occurredAt: '2026-11-28T12:10:00.000Z', data: completed.detail.data });
+      expect(events[5]).toEqual({
+        id: completed.detail.metadata.eventId,
+        type: 'job.completed.v1',
+        occurredAt: '2026-11-28T12:10:00.000Z',
+        data: completed.detail.data,
+      });
       expect(Object.keys(events[0] ?? {}).sort()).toEqual(['data', 'id', 'occurredAt', 'type']);
     });
   });
@@ -509,7 +526,9 @@ describe('ingest HTTP API', () => {
     it('answers 409 not_ready before the job completes, saying how far it got', async () => {
       const accepted = await getJob(harness, FIRST_JOB_ID, '/result');
       expect(accepted.status).toBe(409);
-      expect(accepted.json).toEqual({ error: { code: 'not_ready', message: 'the job is accepted; 0 of ? rows done', details: { status: 'accepted' } } });
+      expect(accepted.json).toEqual({
+        error: { code: 'not_ready', message: 'the job is accepted; 0 of ? rows done', details: { status: 'accepted' } },
+      });
 
       await harness.history([fixture('job-planned.json'), fixture('chunk-labeled-0.json')]);
 
@@ -535,7 +554,12 @@ describe('ingest HTTP API', () => {
     });
 
     it('redirects (302) to a presigned GET URL of the result once job.completed.v1 is in the history', async () => {
-      await harness.history([fixture('job-planned.json'), fixture('chunk-labeled-0.json'), fixture('chunk-labeled-1.json'), fixture('job-completed.json')]);
+      await harness.history([
+        fixture('job-planned.json'),
+        fixture('chunk-labeled-0.json'),
+        fixture('chunk-labeled-1.json'),
+        fixture('job-completed.json'),
+      ]);
       const result = { bucket: 'merger-results', key: `tenants/acme/jobs/${FIRST_JOB_ID}/result.csv` };
 
       const answer = await getJob(harness, FIRST_JOB_ID, '/result');
@@ -549,10 +573,12 @@ describe('ingest HTTP API', () => {
         ok: true,
         conditions: { contentType: undefined, ifNoneMatch: undefined, downloadName: 'customers-refined.csv' },
       });
-      expect(harness.ports.objects.verifyPresigned('GET', { ...result, key: 'tenants/globex/jobs/x/result.csv' }, location.searchParams, {})).toEqual({
-        ok: false,
-        reason: 'the signature does not match',
-      });
+      expect(harness.ports.objects.verifyPresigned('GET', { ...result, key: 'tenants/globex/jobs/x/result.csv' }, location.searchParams, {})).toEqual(
+        {
+          ok: false,
+          reason: 'the signature does not match',
+        },
+      );
     });
   });
 });

@@ -1,22 +1,21 @@
 import { awsClients, awsPlatform } from '@refinery/aws-runtime';
-import { formatCsvRecord, parseCsvRecords, sniffCsv } from '@refinery/csv';
+import { formatCsvRecord, parseCsvRecords, sniffCsv, withoutFormulaGuard } from '@refinery/csv';
 import { composeService, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts } from '@refinery/test-support';
-import { withoutFormulaGuard } from '@refinery/csv';
 import { SINGLE_CONTACT_COLUMNS, singleContactCsv } from '../src/domain/single-contact';
 import { DEFAULT_INGEST_CONFIG, ingestHandlers, ingestService } from '../src/service';
 import {
+  type ApiAnswer,
+  createHarness,
   FIRST_JOB_ID,
   FIRST_JOB_INPUT,
-  GLOBEX_TOKEN,
-  UPLOADS_BUCKET,
-  createHarness,
   fixture,
+  GLOBEX_TOKEN,
   getJob,
+  type IngestHarness,
   postContact,
   postCsv,
-  type ApiAnswer,
-  type IngestHarness,
+  UPLOADS_BUCKET,
 } from './helpers';
 
 const ADA = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0001' };
@@ -332,7 +331,11 @@ describe('POST /contacts/match', () => {
     });
 
     it('answers 401 without a valid token', async () => {
-      const answer = await harness.http({ routeKey: 'POST /contacts/match', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contact: ADA }) });
+      const answer = await harness.http({
+        routeKey: 'POST /contacts/match',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ contact: ADA }),
+      });
 
       expect(answer.status).toBe(401);
       expect(harness.ports.publisher.entries).toEqual([]);
@@ -344,7 +347,7 @@ describe('the one-row input file', () => {
   it('keeps values exactly, quoting only what CSV needs quoted, and always has a usable header', async () => {
     const contact = {
       full_name: 'Ada "Countess" Lovelace',
-      street: '12 St James\'s Square,\nLondon',
+      street: "12 St James's Square,\nLondon",
       phone: '+44 20 7946 0001',
       company: '=HYPERLINK("x")',
       title: ' Analyst ',
@@ -363,7 +366,7 @@ describe('the one-row input file', () => {
       phone: '+44 20 7946 0001',
       company: '=HYPERLINK("x")',
       title: ' Analyst ',
-      street: '12 St James\'s Square,\nLondon',
+      street: "12 St James's Square,\nLondon",
       city: '',
       state: '',
       postcode: '',

@@ -1,5 +1,5 @@
 import { standardWebhookSignature } from '@refinery/test-support';
-import { ACME_TOKEN, GLOBEX_TOKEN, UPLOADS_BUCKET, createHarness, getJob, postContact, type ApiAnswer, type IngestHarness } from './helpers';
+import { ACME_TOKEN, type ApiAnswer, createHarness, GLOBEX_TOKEN, getJob, type IngestHarness, postContact, UPLOADS_BUCKET } from './helpers';
 
 const ADA = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0001' };
 /** The harness's clock starts here (TestClock). */
@@ -121,7 +121,12 @@ describe('webhook sources', () => {
 
   it('refuses a body with other keys, or none', async () => {
     for (const body of [JSON.stringify({ source: 'hubspot', secret: 'mine' }), '']) {
-      const answer = await harness.http({ routeKey: 'POST /webhook-sources', token: ACME_TOKEN, headers: { 'content-type': 'application/json' }, body });
+      const answer = await harness.http({
+        routeKey: 'POST /webhook-sources',
+        token: ACME_TOKEN,
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(answer.status).toBe(400);
     }
   });
@@ -275,7 +280,10 @@ describe('POST /webhooks/{source}', () => {
   describe('refusals (nothing is created)', () => {
     async function expectRefused(answer: ApiAnswer, status: number, error: { code: string; message: string | RegExp; details?: unknown }) {
       expect(answer.status).toBe(status);
-      expect(answer.json.error).toEqual({ ...error, message: typeof error.message === 'string' ? error.message : expect.stringMatching(error.message) });
+      expect(answer.json.error).toEqual({
+        ...error,
+        message: typeof error.message === 'string' ? error.message : expect.stringMatching(error.message),
+      });
       await expectNothingCreated();
     }
 
@@ -286,7 +294,12 @@ describe('POST /webhooks/{source}', () => {
       const tampered = await harness.http({
         routeKey: 'POST /webhooks/{source}',
         pathParameters: { source: source.id },
-        headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'webhook-timestamp': String(NOW_SECONDS), 'webhook-signature': signature },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_1',
+          'webhook-timestamp': String(NOW_SECONDS),
+          'webhook-signature': signature,
+        },
         body: body.replace('Ada', 'Eve'),
       });
 
@@ -340,8 +353,14 @@ describe('POST /webhooks/{source}', () => {
     });
 
     it('400 for a malformed body, and the id stays unused', async () => {
-      await expectRefused(await deliver(harness, source, { body: '{"contact": ' }), 400, { code: 'invalid_body', message: /^the request body is not valid JSON: / });
-      await expectRefused(await deliver(harness, source, { body: { contact: {} } }), 400, { code: 'invalid_body', message: /the contact has no values/ });
+      await expectRefused(await deliver(harness, source, { body: '{"contact": ' }), 400, {
+        code: 'invalid_body',
+        message: /^the request body is not valid JSON: /,
+      });
+      await expectRefused(await deliver(harness, source, { body: { contact: {} } }), 400, {
+        code: 'invalid_body',
+        message: /the contact has no values/,
+      });
       await expectRefused(await deliver(harness, source, { body: { contact: { ...ADA, shoe_size: '9' } } }), 400, {
         code: 'invalid_body',
         message: /shoe_size/,

@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SQSBatchResponse } from 'aws-lambda';
 import type { JobViewData } from '@refinery/events';
 import { TokenRegistry } from '@refinery/runtime';
-import { apiEvent, createTestPorts, readFixture, sqsEvent, testContext, type ApiEventInput, type TestClock, type TestPorts } from '@refinery/test-support';
-import { DEFAULT_INGEST_CONFIG, ingestHandlers, type IngestConfig } from '../src/service';
+import {
+  type ApiEventInput,
+  apiEvent,
+  createTestPorts,
+  readFixture,
+  sqsEvent,
+  type TestClock,
+  type TestPorts,
+  testContext,
+} from '@refinery/test-support';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { DEFAULT_INGEST_CONFIG, type IngestConfig, ingestHandlers } from '../src/service';
 
 export const UPLOADS_BUCKET = 'ingest-uploads';
 export const ACME_TOKEN = 'token-acme-123';

@@ -1,4 +1,4 @@
-import { FIRST_JOB_ID, createHarness, fixture, getJob, postCsv, sampleFile, type IngestHarness } from './helpers';
+import { createHarness, FIRST_JOB_ID, fixture, getJob, type IngestHarness, postCsv, sampleFile } from './helpers';
 
 const CONTACTS = sampleFile('contacts.csv');
 const PLANNED = fixture('job-planned.json');

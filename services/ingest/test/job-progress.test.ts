@@ -1,11 +1,11 @@
-import { chunkLabeledV1, createEvent, deriveEventId, jobCreatedV1, jobPlannedV1, type JobViewData } from '@refinery/events';
-import type { Item, ItemKey, ItemUpdate, PublishEntry, QueryOptions, Table, Condition, EventPublisher } from '@refinery/ports';
-import { eventBridgeBody, createTestPorts, type TestPorts } from '@refinery/test-support';
+import { chunkLabeledV1, createEvent, deriveEventId, type JobViewData, jobCreatedV1, jobPlannedV1 } from '@refinery/events';
+import type { Condition, EventPublisher, Item, ItemKey, ItemUpdate, PublishEntry, QueryOptions, Table } from '@refinery/ports';
 import { silentLogger } from '@refinery/runtime';
+import { createTestPorts, eventBridgeBody, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
 import { JobProgress, summaryKey } from '../src/domain/job-progress';
 import { foldJobState, publicJobView } from '../src/domain/job-state';
-import { FIRST_JOB_ID, createHarness, fakeSleep, fixture, getJob, postCsv, sampleFile, type IngestHarness } from './helpers';
+import { createHarness, FIRST_JOB_ID, fakeSleep, fixture, getJob, type IngestHarness, postCsv, sampleFile } from './helpers';
 
 const CONTACTS = sampleFile('contacts.csv');
 const INTERVAL_MS = 250;
@@ -122,7 +122,12 @@ describe('job.progressed.v1: the fold it carries', () => {
     expect(latest).toEqual(view);
     const [, event] = harness.ports.publisher.ofType('job.progressed.v1');
     expect(event?.source).toBe('refinery.ingest');
-    expect(event?.metadata).toMatchObject({ tenantId: 'acme', jobId: FIRST_JOB_ID, correlationId: 'request-1', eventId: deriveEventId(FIRST_JOB_ID, 'job.progressed.v1', 3) });
+    expect(event?.metadata).toMatchObject({
+      tenantId: 'acme',
+      jobId: FIRST_JOB_ID,
+      correlationId: 'request-1',
+      eventId: deriveEventId(FIRST_JOB_ID, 'job.progressed.v1', 3),
+    });
     const list = await harness.http({ routeKey: 'GET /jobs', token: 'token-acme-123' });
     expect(list.json).toEqual({ jobs: [view], next: null });
   });
@@ -300,7 +305,14 @@ describe('JobProgress: who publishes when handlers race for the slot', () => {
     sleeps = [];
     const created = createEvent(jobCreatedV1, {
       service: 'ingest',
-      metadata: { eventId: deriveEventId(JOB, 'created'), tenantId: 'acme', jobId: JOB, correlationId: 'request-1', causationId: 'request-1', occurredAt: ports.clock.now().toISOString() },
+      metadata: {
+        eventId: deriveEventId(JOB, 'created'),
+        tenantId: 'acme',
+        jobId: JOB,
+        correlationId: 'request-1',
+        causationId: 'request-1',
+        occurredAt: ports.clock.now().toISOString(),
+      },
       data: jobCreatedV1.example,
     });
     await history.append(created);

@@ -1,19 +1,19 @@
 import { CANONICAL_FIELDS } from '@refinery/contacts';
 import { formatCsvRecord } from '@refinery/csv';
+import { ROWS_SCAN_LIMIT } from '../src/domain/result-rows';
 import {
   ACME_TOKEN,
-  FIRST_JOB_ID,
-  GLOBEX_TOKEN,
-  PNG_BYTES,
+  type ApiAnswer,
   createHarness,
+  FIRST_JOB_ID,
   fixture,
+  GLOBEX_TOKEN,
   getJob,
+  type IngestHarness,
+  PNG_BYTES,
   postCsv,
   sampleFile,
-  type ApiAnswer,
-  type IngestHarness,
 } from './helpers';
-import { ROWS_SCAN_LIMIT } from '../src/domain/result-rows';
 
 const CONTACTS = sampleFile('contacts.csv');
 /** Where job-completed.json says the first job's result is. */
@@ -209,7 +209,12 @@ describe('ingest HTTP API: reading jobs', () => {
     });
 
     it('refuses a body that is not { head, complete, columnMapping? } with 400', async () => {
-      for (const body of [{ head: 'a,b\n' }, { head: 'x'.repeat(65_537), complete: false }, { head: 'a\n', complete: true, columnMapping: { a: 'shoe_size' } }, 'nope']) {
+      for (const body of [
+        { head: 'a,b\n' },
+        { head: 'x'.repeat(65_537), complete: false },
+        { head: 'a\n', complete: true, columnMapping: { a: 'shoe_size' } },
+        'nope',
+      ]) {
         const answer = await preview(body);
         expect(answer.status).toBe(400);
         expect(answer.json.error.code).toBe('invalid_body');
@@ -244,7 +249,10 @@ describe('ingest HTTP API: reading jobs', () => {
     }
 
     const ROWS = [
-      resultRow(['Ada', 'Lovelace', '+44 20 7946 0000', '=HYPERLINK("http://x")', ''], ['matched', 'exact', 'email'], { email: 'confirmed', phone: 'old' }),
+      resultRow(['Ada', 'Lovelace', '+44 20 7946 0000', '=HYPERLINK("http://x")', ''], ['matched', 'exact', 'email'], {
+        email: 'confirmed',
+        phone: 'old',
+      }),
       resultRow(['Bob', 'Jones', '', 'two lines\nand, a comma', 'confirmed'], ['unmatched', '', 'no candidate'], { first_name: 'unverified' }),
       resultRow(['', 'Nobody', '', '', ''], ['invalid', '', 'no first name']),
       resultRow(['Carol', 'Smith', '-', '@home', ''], ['matched', 'fuzzy', 'name'], { email: 'new' }),

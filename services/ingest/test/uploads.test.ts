@@ -2,16 +2,16 @@ import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { deriveEventId } from '@refinery/events';
 import { ingest } from '../src/definition';
 import {
+  createHarness,
   FIRST_JOB_ID,
   FIRST_JOB_INPUT,
-  PNG_BYTES,
-  createHarness,
   fixture,
   getJob,
+  type IngestHarness,
+  PNG_BYTES,
   postCsv,
   postJson,
   sampleFile,
-  type IngestHarness,
 } from './helpers';
 
 const CONTACTS = sampleFile('contacts.csv');
@@ -131,7 +131,10 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
   });
 
   it("checks the header with the job's explicit column mapping", async () => {
-    await uploadedJob(sampleFile('mapped-by-option.csv'), { filename: 'kunden.csv', columnMapping: { Vorname: 'first_name', Nachname: 'last_name' } });
+    await uploadedJob(sampleFile('mapped-by-option.csv'), {
+      filename: 'kunden.csv',
+      columnMapping: { Vorname: 'first_name', Nachname: 'last_name' },
+    });
 
     expect(await harness.uploads([OBJECT_CREATED])).toEqual({ batchItemFailures: [] });
 

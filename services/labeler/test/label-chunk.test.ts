@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
-import { chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
-import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { type chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
+import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { labeler as declaration, labelerHandlers } from '../src/service';
 
 const LABELED_BUCKET = 'labeler-chunks';
@@ -154,7 +154,20 @@ describe('labeler chunks: chunk.matched.v1', () => {
     await labeler()(sqsEvent([matchedBody()]), testContext());
 
     const [, unmatched, invalid] = await readLabeledRows();
-    const allEmpty = { first_name: empty, last_name: empty, email: empty, phone: empty, company: empty, title: empty, street: empty, city: empty, state: empty, postcode: empty, country: empty, birth_date: empty };
+    const allEmpty = {
+      first_name: empty,
+      last_name: empty,
+      email: empty,
+      phone: empty,
+      company: empty,
+      title: empty,
+      street: empty,
+      city: empty,
+      state: empty,
+      postcode: empty,
+      country: empty,
+      birth_date: empty,
+    };
     expect(unmatched).toEqual({
       row: 11,
       cells: UNMATCHED_ROW.cells,

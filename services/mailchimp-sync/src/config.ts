@@ -1,6 +1,6 @@
 import type { KeyedLimiter } from '@refinery/keyed-limiter';
 import type { ObjectStore, Table } from '@refinery/ports';
-import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
+import { type CommonDeps, settingDefaults, type TokenRegistry } from '@refinery/runtime';
 import { mailchimpSync } from './definition';
 import type { KeyVault } from './domain/key-vault';
 import type { MailchimpApi } from './domain/mailchimp-api';

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { jobCompletedV1, mailchimpImportRequestedV1, mailchimpPageRequestedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { z } from 'zod';
 
 /** mailchimp-sync: audiences imported page by page under Mailchimp's per-key connection limit, results written back. */
 export const mailchimpSync = defineService({
@@ -52,7 +52,8 @@ export const mailchimpSync = defineService({
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },
     },
     writeback: {
-      description: 'A job completed (job.completed.v1): if it is an import with writeBack, write the results back to Mailchimp in one batch operation.',
+      description:
+        'A job completed (job.completed.v1): if it is an import with writeBack, write the results back to Mailchimp in one batch operation.',
       events: [jobCompletedV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },

@@ -1,5 +1,5 @@
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { audienceCells, AUDIENCE_HEADER } from '../src/domain/audience-csv';
+import { AUDIENCE_HEADER, audienceCells } from '../src/domain/audience-csv';
 import { KeyVault } from '../src/domain/key-vault';
 import { TAGS, writeBackOperations } from '../src/domain/write-back';
 import { pageRanges, pageRangesFor } from '../src/handlers/plan-import';
@@ -29,7 +29,14 @@ describe('audience rows', () => {
     const fromObject = audienceCells({
       id: 'a'.repeat(32),
       email_address: 'ann@example.com',
-      merge_fields: { FNAME: 'Ann', LNAME: 'Lee', PHONE: '+1 415 555 0100', COMPANY: 'Acme', BIRTHDAY: '03/14', ADDRESS: { addr1: '1 Main St', addr2: 'Apt 4', city: 'Springfield', state: 'IL', zip: '62701', country: 'US' } },
+      merge_fields: {
+        FNAME: 'Ann',
+        LNAME: 'Lee',
+        PHONE: '+1 415 555 0100',
+        COMPANY: 'Acme',
+        BIRTHDAY: '03/14',
+        ADDRESS: { addr1: '1 Main St', addr2: 'Apt 4', city: 'Springfield', state: 'IL', zip: '62701', country: 'US' },
+      },
     });
     expect(Object.fromEntries(AUDIENCE_HEADER.map((name, i) => [name, fromObject[i]]))).toEqual({
       'Member Id': 'a'.repeat(32),
@@ -55,26 +62,69 @@ describe('write-back operations', () => {
   const row = (values: Record<string, string>) => ({ 'Member Id': member, match_status: 'matched', ...values });
 
   it('writes old and new values with their latest value, never confirmed ones nor the e-mail, and tags the member', () => {
-    const operations = writeBackOperations('list1', row({
-      first_name_status: 'confirmed', first_name_latest: 'Ann',
-      phone_status: 'new', phone_latest: "'+14155550100",
-      company_status: 'old', company_latest: 'Globex',
-      email_status: 'old', email_latest: 'ann@globex.example',
-      birth_date_status: 'new', birth_date_latest: '1980-03-14',
-    }));
+    const operations = writeBackOperations(
+      'list1',
+      row({
+        first_name_status: 'confirmed',
+        first_name_latest: 'Ann',
+        phone_status: 'new',
+        phone_latest: "'+14155550100",
+        company_status: 'old',
+        company_latest: 'Globex',
+        email_status: 'old',
+        email_latest: 'ann@globex.example',
+        birth_date_status: 'new',
+        birth_date_latest: '1980-03-14',
+      }),
+    );
     expect(operations).toEqual([
-      { method: 'PATCH', path: `/lists/list1/members/${member}`, body: JSON.stringify({ merge_fields: { PHONE: '+14155550100', COMPANY: 'Globex', BIRTHDAY: '03/14' } }), operation_id: `${member}:fields` },
-      { method: 'POST', path: `/lists/list1/members/${member}/tags`, body: JSON.stringify({ tags: [{ name: TAGS.matched, status: 'active' }, { name: TAGS.updated, status: 'active' }] }), operation_id: `${member}:tags` },
+      {
+        method: 'PATCH',
+        path: `/lists/list1/members/${member}`,
+        body: JSON.stringify({ merge_fields: { PHONE: '+14155550100', COMPANY: 'Globex', BIRTHDAY: '03/14' } }),
+        operation_id: `${member}:fields`,
+      },
+      {
+        method: 'POST',
+        path: `/lists/list1/members/${member}/tags`,
+        body: JSON.stringify({
+          tags: [
+            { name: TAGS.matched, status: 'active' },
+            { name: TAGS.updated, status: 'active' },
+          ],
+        }),
+        operation_id: `${member}:tags`,
+      },
     ]);
   });
 
   it('writes an address only whole, tags unmatched rows, and skips invalid rows and unknown members', () => {
-    const address = writeBackOperations('l', row({ street_status: 'old', street_latest: '9 Oak Rd', city_status: 'confirmed', city_latest: 'Denver', state_status: 'confirmed', state_latest: 'CO', postcode_status: 'new', postcode_latest: '80202', country_status: 'empty' }));
-    expect(JSON.parse(address[0]!.body!)).toEqual({ merge_fields: { ADDRESS: { addr1: '9 Oak Rd', city: 'Denver', state: 'CO', zip: '80202', country: '' } } });
+    const address = writeBackOperations(
+      'l',
+      row({
+        street_status: 'old',
+        street_latest: '9 Oak Rd',
+        city_status: 'confirmed',
+        city_latest: 'Denver',
+        state_status: 'confirmed',
+        state_latest: 'CO',
+        postcode_status: 'new',
+        postcode_latest: '80202',
+        country_status: 'empty',
+      }),
+    );
+    expect(JSON.parse(address[0]!.body!)).toEqual({
+      merge_fields: { ADDRESS: { addr1: '9 Oak Rd', city: 'Denver', state: 'CO', zip: '80202', country: '' } },
+    });
     const partial = writeBackOperations('l', row({ street_status: 'new', street_latest: '9 Oak Rd', city_status: 'empty' }));
     expect(partial.map((operation) => operation.method)).toEqual(['POST']);
     expect(writeBackOperations('l', { 'Member Id': member, match_status: 'unmatched' })).toEqual([
-      { method: 'POST', path: `/lists/l/members/${member}/tags`, body: JSON.stringify({ tags: [{ name: TAGS.unmatched, status: 'active' }] }), operation_id: `${member}:tags` },
+      {
+        method: 'POST',
+        path: `/lists/l/members/${member}/tags`,
+        body: JSON.stringify({ tags: [{ name: TAGS.unmatched, status: 'active' }] }),
+        operation_id: `${member}:tags`,
+      },
     ]);
     expect(writeBackOperations('l', { 'Member Id': member, match_status: 'invalid' })).toEqual([]);
     expect(writeBackOperations('l', { 'Member Id': '../../x', match_status: 'matched' })).toEqual([]);

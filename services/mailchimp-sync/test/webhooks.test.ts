@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { TokenRegistry } from '@refinery/runtime';
 import { TableKeyedLimiter } from '@refinery/keyed-limiter';
-import { createTestPorts, apiEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { SeenMessages, mailchimpEventKey, parseMailchimpWebhook } from '@refinery/webhooks-in';
+import { TokenRegistry } from '@refinery/runtime';
+import { apiEvent, createTestPorts, type TestPorts, testContext } from '@refinery/test-support';
+import { mailchimpEventKey, parseMailchimpWebhook, SeenMessages } from '@refinery/webhooks-in';
 import { DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, mailchimpSyncHandlers } from '../src/service';
 
 const TOKEN = 'acme-token-0123456789';
@@ -42,7 +42,15 @@ const subscribe = new URLSearchParams({
 }).toString();
 
 async function register(handler: ReturnType<typeof api>): Promise<string> {
-  const response = await handler(apiEvent({ routeKey: 'POST /integrations/mailchimp/webhooks', token: TOKEN, body: JSON.stringify({ listId: 'list1' }), headers: { 'content-type': 'application/json' } }), testContext());
+  const response = await handler(
+    apiEvent({
+      routeKey: 'POST /integrations/mailchimp/webhooks',
+      token: TOKEN,
+      body: JSON.stringify({ listId: 'list1' }),
+      headers: { 'content-type': 'application/json' },
+    }),
+    testContext(),
+  );
   expect(response.statusCode).toBe(201);
   return (JSON.parse(String(response.body)) as { url: string }).url.split('/').pop() as string;
 }
@@ -52,10 +60,19 @@ describe('Mailchimp webhooks, at the handler', () => {
     const handler = api();
     const secret = await register(handler);
     // A first delivery claimed a job id and died before publishing anything.
-    const registrationId = String((await ports.table('mailchimp-sync-state').query(`hook#${createHash('sha256').update(secret).digest('hex')}`)).items[0]?.id);
-    await new SeenMessages(ports.table('mailchimp-sync-state')).firstTime(`mailchimp:${registrationId}`, mailchimpEventKey(parseMailchimpWebhook(subscribe, FORM)), { jobId: 'job_CLAIMED' });
+    const registrationId = String(
+      (await ports.table('mailchimp-sync-state').query(`hook#${createHash('sha256').update(secret).digest('hex')}`)).items[0]?.id,
+    );
+    await new SeenMessages(ports.table('mailchimp-sync-state')).firstTime(
+      `mailchimp:${registrationId}`,
+      mailchimpEventKey(parseMailchimpWebhook(subscribe, FORM)),
+      { jobId: 'job_CLAIMED' },
+    );
 
-    const retry = await handler(apiEvent({ routeKey: 'POST /webhooks/mailchimp/{secret}', pathParameters: { secret }, body: subscribe, headers: { 'content-type': FORM } }), testContext());
+    const retry = await handler(
+      apiEvent({ routeKey: 'POST /webhooks/mailchimp/{secret}', pathParameters: { secret }, body: subscribe, headers: { 'content-type': FORM } }),
+      testContext(),
+    );
 
     expect(retry.statusCode).toBe(200);
     expect(JSON.parse(String(retry.body))).toEqual({ duplicate: true, jobId: 'job_CLAIMED' });
@@ -68,9 +85,25 @@ describe('Mailchimp webhooks, at the handler', () => {
   it('publishes nothing for a malformed payload or an unknown secret', async () => {
     const handler = api();
     const secret = await register(handler);
-    const malformed = await handler(apiEvent({ routeKey: 'POST /webhooks/mailchimp/{secret}', pathParameters: { secret }, body: 'type=subscribe', headers: { 'content-type': FORM } }), testContext());
+    const malformed = await handler(
+      apiEvent({
+        routeKey: 'POST /webhooks/mailchimp/{secret}',
+        pathParameters: { secret },
+        body: 'type=subscribe',
+        headers: { 'content-type': FORM },
+      }),
+      testContext(),
+    );
     expect(malformed.statusCode).toBe(400);
-    const unknown = await handler(apiEvent({ routeKey: 'POST /webhooks/mailchimp/{secret}', pathParameters: { secret: 'x'.repeat(32) }, body: subscribe, headers: { 'content-type': FORM } }), testContext());
+    const unknown = await handler(
+      apiEvent({
+        routeKey: 'POST /webhooks/mailchimp/{secret}',
+        pathParameters: { secret: 'x'.repeat(32) },
+        body: subscribe,
+        headers: { 'content-type': FORM },
+      }),
+      testContext(),
+    );
     expect(unknown.statusCode).toBe(404);
     expect(ports.publisher.entries).toEqual([]);
   });
@@ -79,7 +112,15 @@ describe('Mailchimp webhooks, at the handler', () => {
 describe('POST /integrations/mailchimp/imports with an Idempotency-Key', () => {
   const body = JSON.stringify({ listId: 'list1', apiKey: 'abcdef0123456789-us6' });
   const post = (handler: ReturnType<typeof api>, key: string, payload = body) =>
-    handler(apiEvent({ routeKey: 'POST /integrations/mailchimp/imports', token: TOKEN, body: payload, headers: { 'content-type': 'application/json', 'idempotency-key': key } }), testContext());
+    handler(
+      apiEvent({
+        routeKey: 'POST /integrations/mailchimp/imports',
+        token: TOKEN,
+        body: payload,
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      }),
+      testContext(),
+    );
 
   it('answers a repeated request with the same job, and refuses the key for a different request', async () => {
     const handler = api();
@@ -98,7 +139,10 @@ describe('POST /integrations/mailchimp/imports with an Idempotency-Key', () => {
 
   it('finishes an import whose key was claimed before a crash', async () => {
     const handler = api();
-    await new SeenMessages(ports.table('mailchimp-sync-state')).firstTime('import:acme', 'k-2', { jobId: 'job_CLAIMED', fingerprint: createHash('sha256').update(body).digest('hex') });
+    await new SeenMessages(ports.table('mailchimp-sync-state')).firstTime('import:acme', 'k-2', {
+      jobId: 'job_CLAIMED',
+      fingerprint: createHash('sha256').update(body).digest('hex'),
+    });
     const response = await post(handler, 'k-2');
     expect(response.statusCode).toBe(202);
     expect((JSON.parse(String(response.body)) as { jobId: string }).jobId).toBe('job_CLAIMED');

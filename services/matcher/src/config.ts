@@ -1,6 +1,6 @@
 import type { ContactProvider } from '@refinery/matching';
 import type { ObjectStore, Table } from '@refinery/ports';
-import { settingDefaults, type CommonDeps } from '@refinery/runtime';
+import { type CommonDeps, settingDefaults } from '@refinery/runtime';
 import { matcher } from './definition';
 
 export interface MatcherConfig {

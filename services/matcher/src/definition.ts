@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { chunkPlannedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
 import { defineService, setting } from '@refinery/runtime';
+import { z } from 'zod';
 
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
 export const matcher = defineService({
@@ -17,12 +17,21 @@ export const matcher = defineService({
   reads: {
     uploads: { description: 'job inputs uploaded to ingest', bucketParam: 'uploadsBucket' },
     mailchimpImports: { description: 'audience files assembled by mailchimp-sync', bucketParam: 'mailchimpImportsBucket' },
-    directory: { description: "the directory provider's CSV, the one object the operator uploads", object: { bucketSetting: 'directoryBucket', keySetting: 'directoryKey' } },
+    directory: {
+      description: "the directory provider's CSV, the one object the operator uploads",
+      object: { bucketSetting: 'directoryBucket', keySetting: 'directoryKey' },
+    },
   },
   settings: {
-    directoryBucket: setting(z.string().regex(/^[a-zA-Z0-9._-]{3,255}$/, 'a bucket name').optional(), {
-      description: "the bucket of the directory provider's CSV (needed when PROVIDERS uses the directory)",
-    }),
+    directoryBucket: setting(
+      z
+        .string()
+        .regex(/^[a-zA-Z0-9._-]{3,255}$/, 'a bucket name')
+        .optional(),
+      {
+        description: "the bucket of the directory provider's CSV (needed when PROVIDERS uses the directory)",
+      },
+    ),
     directoryKey: setting(z.string().min(1, 'the key of the directory CSV').optional(), {
       description: "the key of the directory provider's CSV (needed when PROVIDERS uses the directory)",
     }),

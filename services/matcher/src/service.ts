@@ -19,7 +19,11 @@ export function matcherHandlers(deps: MatcherDeps): ServiceParts<typeof matcher>
 export const matcherService = implementService(matcher, async (context, given: { readonly providers?: readonly ContactProvider[] }) =>
   matcherHandlers({
     ...context,
-    config: { chunksBucket: context.buckets.chunks, defaultRegion: context.settings.defaultRegion, lookupBatchSize: context.settings.lookupBatchSize },
+    config: {
+      chunksBucket: context.buckets.chunks,
+      defaultRegion: context.settings.defaultRegion,
+      lookupBatchSize: context.settings.lookupBatchSize,
+    },
     providers: given.providers ?? (await providersFromSettings(context)),
     nicknames: context.tables.nicknames,
   }),
@@ -31,7 +35,8 @@ async function providersFromSettings(context: ServiceContext<typeof matcher>): P
   let directory: DirectoryProvider | undefined;
   if (chain.providers.some((provider) => provider.type === 'directory')) {
     const { directoryBucket: bucket, directoryKey: key } = settings;
-    if (!bucket || !key) throw new Error('invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV');
+    if (!bucket || !key)
+      throw new Error('invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV');
     directory = await DirectoryProvider.fromStream(await context.objects.get({ bucket, key }), `s3://${bucket}/${key}`, {
       defaultRegion: settings.defaultRegion,
       nicknames: await loadNicknameTable(context.tables.nicknames),
@@ -46,4 +51,4 @@ async function providersFromSettings(context: ServiceContext<typeof matcher>): P
 
 export * from './config';
 export { matcher } from './definition';
-export { loadNicknameTable, seedNicknames, StoredNicknames } from './domain/nickname-store';
+export { loadNicknameTable, StoredNicknames, seedNicknames } from './domain/nickname-store';

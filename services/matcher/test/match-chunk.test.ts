@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { MatchedRow } from '@refinery/chunk-records';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
+import { type chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { createTestPorts, readFixture, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { DEFAULT_MATCHER_CONFIG, matcher as declaration, matcherHandlers, seedNicknames } from '../src/service';
 
 const CHUNKS_BUCKET = 'matcher-chunks';

@@ -1,7 +1,7 @@
+import { loadBundledNicknames, NicknameTable } from '@refinery/nicknames';
 import { queryAll } from '@refinery/ports';
-import { NicknameTable, loadBundledNicknames } from '@refinery/nicknames';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { StoredNicknames, loadNicknameTable, seedNicknames } from '../src/service';
+import { loadNicknameTable, StoredNicknames, seedNicknames } from '../src/service';
 
 let ports: TestPorts;
 
@@ -37,7 +37,14 @@ describe('seedNicknames', () => {
     const table = ports.table('matcher-nicknames');
     await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob']]), 'test');
 
-    const changed = await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob'], ['william', 'bill']]), 'test');
+    const changed = await seedNicknames(
+      table,
+      NicknameTable.fromPairs([
+        ['robert', 'bob'],
+        ['william', 'bill'],
+      ]),
+      'test',
+    );
 
     expect(changed).toEqual({ seeded: true, names: 4 });
     const nicknames = new StoredNicknames(table);
@@ -47,7 +54,14 @@ describe('seedNicknames', () => {
 
   it('stores one item per name', async () => {
     const table = ports.table('matcher-nicknames');
-    await seedNicknames(table, NicknameTable.fromPairs([['robert', 'bob'], ['robert', 'rob']]), 'test');
+    await seedNicknames(
+      table,
+      NicknameTable.fromPairs([
+        ['robert', 'bob'],
+        ['robert', 'rob'],
+      ]),
+      'test',
+    );
 
     expect(await itemCount(table, 'nickname#robert')).toBe(1);
     expect(await table.get({ pk: 'nickname#robert', sk: 'variants' })).toMatchObject({ variants: ['bob', 'rob'] });

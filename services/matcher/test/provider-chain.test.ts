@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import nock from 'nock';
 import type { MatchedRow } from '@refinery/chunk-records';
-import { DirectoryProvider } from '@refinery/directory-provider';
 import type { ContactFields } from '@refinery/contacts';
+import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { PeopleDataLabsProvider } from '@refinery/providers';
-import { createTestPorts, readFixture, sqsEvent, testContext, useNock, type TestPorts } from '@refinery/test-support';
+import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext, useNock } from '@refinery/test-support';
+import nock from 'nock';
 import { DEFAULT_MATCHER_CONFIG, matcherHandlers, seedNicknames } from '../src/service';
 
 // The matcher with a chain of real providers: People Data Labs (its HTTP API mocked with nock, on the documented
@@ -32,7 +32,17 @@ const CHUNK = [
 const INPUT = `${HEADER}${BEFORE_RANGE}${CHUNK}\n`;
 
 const DIRECTORY: Candidate[] = [
-  { id: 'dir-marla-singer', fields: { first_name: 'Marla', last_name: 'Singer', email: 'marla@example.org', company: 'Paper Street Soap Co', city: 'Wilmington', state: 'DE' } },
+  {
+    id: 'dir-marla-singer',
+    fields: {
+      first_name: 'Marla',
+      last_name: 'Singer',
+      email: 'marla@example.org',
+      company: 'Paper Street Soap Co',
+      city: 'Wilmington',
+      state: 'DE',
+    },
+  },
 ];
 
 // GET /v5/person/enrich 200 body: status, likelihood and the person record.
@@ -104,7 +114,10 @@ function chunkKey(suffix: string): { bucket: string; key: string } {
 
 async function matchedRows(): Promise<MatchedRow[]> {
   const text = (await ports.objects.getBuffer(chunkKey('.ndjson'))).toString('utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as MatchedRow);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as MatchedRow);
 }
 
 function enrich(firstName: string) {
@@ -116,17 +129,13 @@ function enrich(firstName: string) {
 describe('matcher with a provider chain', () => {
   it('asks the next provider only for the rows the previous could not match, and says which provider matched', async () => {
     const asked: string[] = [];
-    const scopes = [
-      enrich('Robert').reply(200, ROBERT_RECORD),
-      enrich('Marla').reply(404, NOT_FOUND),
-      enrich('Zebediah').reply(404, NOT_FOUND),
-    ];
+    const scopes = [enrich('Robert').reply(200, ROBERT_RECORD), enrich('Marla').reply(404, NOT_FOUND), enrich('Zebediah').reply(404, NOT_FOUND)];
     const handler = await handlerWith([pdl(), recording(DirectoryProvider.fromRecords(DIRECTORY), asked)]);
 
     const response = await handler(sqsEvent([JSON.stringify(FIXTURE)]), testContext());
 
     expect(response.batchItemFailures).toEqual([]);
-    scopes.forEach((scope) => expect(scope.isDone()).toBe(true));
+    for (const scope of scopes) expect(scope.isDone()).toBe(true);
     expect(asked).toEqual(['Marla Singer', 'Zebediah Quillfeather']);
     const [robert, marla, zebediah] = await matchedRows();
     expect(robert).toMatchObject({ row: 10, status: 'matched', method: 'exact', matchId: 'pdl-robert' });
@@ -151,7 +160,10 @@ describe('matcher with a provider chain', () => {
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(ports.publisher.entries).toEqual([]);
     const progress = (await ports.objects.getBuffer(chunkKey('.answers.ndjson'))).toString('utf8');
-    const kept = progress.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { provider: string; row: number });
+    const kept = progress
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { provider: string; row: number });
     expect(kept.map((answer) => [answer.provider, answer.row]).sort()).toEqual([
       ['people-data-labs', 10],
       ['people-data-labs', 12],

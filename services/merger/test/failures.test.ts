@@ -1,6 +1,6 @@
 import { deriveEventId } from '@refinery/events';
-import { createTestPorts, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
-import { JOB_ID, body, createMerger, fixture, putLabeledChunk } from './helpers';
+import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
+import { body, createMerger, fixture, JOB_ID, putLabeledChunk } from './helpers';
 
 const MATCHER_FAILURE = 'stage-failed-matcher';
 const LABELER_FAILURE = 'stage-failed-labeler';
@@ -16,7 +16,13 @@ afterEach(() => ports.cleanup());
 type Handler = ReturnType<typeof createMerger>['failures'];
 
 async function deliver(handler: Handler, names: readonly string[], receiveCount = 1): Promise<void> {
-  const response = await handler(sqsEvent(names.map((name) => body(name)), { receiveCount }), testContext());
+  const response = await handler(
+    sqsEvent(
+      names.map((name) => body(name)),
+      { receiveCount },
+    ),
+    testContext(),
+  );
   expect(response.batchItemFailures).toEqual([]);
 }
 

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { LabeledRow } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS, type CanonicalField } from '@refinery/contacts';
 import type { EventMetadata } from '@refinery/events';
 import type { FieldLabel } from '@refinery/labeling';
-import type { Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table, Condition } from '@refinery/ports';
+import type { Condition, Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table } from '@refinery/ports';
 import { readFixture, type TestPorts } from '@refinery/test-support';
+import { parse } from 'csv-parse/sync';
 import { mergerHandlers } from '../src/service';
 
 export const LABELED_BUCKET = 'labeler-chunks';

@@ -1,5 +1,5 @@
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { CHUNKS_PER_SHARD, Ledger, shardCount, type ChunkRecord } from '../src/domain/ledger';
+import { CHUNKS_PER_SHARD, type ChunkRecord, Ledger, shardCount } from '../src/domain/ledger';
 
 // More than two full shards and one more chunk: shard 0 and 1 hold 500 chunks each, shard 2 holds one.
 const TOTAL = 2 * CHUNKS_PER_SHARD + 1;

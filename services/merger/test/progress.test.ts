@@ -1,18 +1,18 @@
 import { RESULT_COLUMNS } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
 import { deriveEventId, type EventData, type jobPlannedV1 } from '@refinery/events';
-import { createTestPorts, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
+import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import {
+  body,
   CrashBeforeRecordingCompletion,
+  createMerger,
+  fixture,
   JOB_ID,
   LABELED_CHUNKS,
   LEDGER_TABLE,
-  RESULTS_BUCKET,
-  RESULT_KEY,
-  body,
-  createMerger,
-  fixture,
   putLabeledChunk,
+  RESULT_KEY,
+  RESULTS_BUCKET,
   readResultCsv,
 } from './helpers';
 
@@ -32,7 +32,13 @@ type Handler = ReturnType<typeof createMerger>['progress'];
 
 /** Delivers one SQS batch of fixtures and expects every message to succeed. */
 async function deliver(handler: Handler, names: readonly string[], receiveCount = 1): Promise<void> {
-  const response = await handler(sqsEvent(names.map((name) => body(name)), { receiveCount }), testContext());
+  const response = await handler(
+    sqsEvent(
+      names.map((name) => body(name)),
+      { receiveCount },
+    ),
+    testContext(),
+  );
   expect(response.batchItemFailures).toEqual([]);
 }
 
@@ -116,7 +122,15 @@ describe('merger progress: job.planned.v1 + chunk.labeled.v1', () => {
     const { text, records } = await readResultCsv(ports);
     const [header, ...rows] = records;
     expect(header).toEqual(['First Name', 'Last Name', 'Email', 'Notes', ...RESULT_COLUMNS]);
-    expect(RESULT_COLUMNS.slice(0, 7)).toEqual(['match_status', 'match_method', 'match_score', 'match_id', 'match_reason', 'first_name_status', 'first_name_latest']);
+    expect(RESULT_COLUMNS.slice(0, 7)).toEqual([
+      'match_status',
+      'match_method',
+      'match_score',
+      'match_id',
+      'match_reason',
+      'first_name_status',
+      'first_name_latest',
+    ]);
     expect(rows).toHaveLength(5);
     for (const row of rows) expect(row).toHaveLength(header!.length);
 
@@ -131,13 +145,14 @@ describe('merger progress: job.planned.v1 + chunk.labeled.v1', () => {
       '0.980',
       'dir-robert-paulson',
       'e-mail equal; name "Robert Paulson" ~ "Robert Paulson" (1.00)',
-      ...CANONICAL_FIELDS.flatMap((field) =>
-        ({
-          first_name: ['confirmed', 'Robert'],
-          last_name: ['confirmed', 'Paulson'],
-          email: ['confirmed', 'robert.paulson@example.com'],
-          company: ['new', 'Paper Street Soap Company'],
-        })[field as string] ?? ['empty', ''],
+      ...CANONICAL_FIELDS.flatMap(
+        (field) =>
+          ({
+            first_name: ['confirmed', 'Robert'],
+            last_name: ['confirmed', 'Paulson'],
+            email: ['confirmed', 'robert.paulson@example.com'],
+            company: ['new', 'Paper Street Soap Company'],
+          })[field as string] ?? ['empty', ''],
       ),
     ]);
     expect(text).toContain(",'=1+1,");

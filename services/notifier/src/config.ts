@@ -1,5 +1,5 @@
 import type { SocketConnections, Table } from '@refinery/ports';
-import { settingDefaults, type CommonDeps, type TokenRegistry } from '@refinery/runtime';
+import { type CommonDeps, settingDefaults, type TokenRegistry } from '@refinery/runtime';
 import { notifier } from './definition';
 
 export interface NotifierConfig {

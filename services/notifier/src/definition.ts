@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { jobCompletedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { z } from 'zod';
 
 /** The notifier: signed webhooks to each tenant's subscriptions, and live job progress over a WebSocket API. */
 export const notifier = defineService({

@@ -19,7 +19,11 @@ export function notifierHandlers(deps: NotifierDeps): ServiceParts<typeof notifi
 export const notifierService = implementService(notifier, (context, given: { readonly allowHttp?: boolean }) =>
   notifierHandlers({
     ...context,
-    config: { retryDelaysMs: context.settings.webhookRetryDelaysMs, deliveryTimeoutMs: context.settings.webhookTimeoutMs, allowHttp: given.allowHttp ?? false },
+    config: {
+      retryDelaysMs: context.settings.webhookRetryDelaysMs,
+      deliveryTimeoutMs: context.settings.webhookTimeoutMs,
+      allowHttp: given.allowHttp ?? false,
+    },
     subscriptions: context.tables.subscriptions,
     tokens: context.settings.apiTokens,
   }),

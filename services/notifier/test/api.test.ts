@@ -1,5 +1,5 @@
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { ACME_TOKEN, GLOBEX_TOKEN, createNotifier } from './helpers';
+import { ACME_TOKEN, createNotifier, GLOBEX_TOKEN } from './helpers';
 
 let ports: TestPorts;
 

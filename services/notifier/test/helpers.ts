@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { EventMetadata } from '@refinery/events';
 import type { SocketConnections } from '@refinery/ports';
 import { TokenRegistry } from '@refinery/runtime';
-import { TestClock, apiEvent, readFixture, testContext, type ApiEventInput, type TestPorts } from '@refinery/test-support';
-import { DEFAULT_NOTIFIER_CONFIG, notifierHandlers, type NotifierConfig } from '../src/service';
+import { type ApiEventInput, apiEvent, readFixture, TestClock, type TestPorts, testContext } from '@refinery/test-support';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DEFAULT_NOTIFIER_CONFIG, type NotifierConfig, notifierHandlers } from '../src/service';
 
 export const ACME_TOKEN = 'acme-token-0123456789';
 export const GLOBEX_TOKEN = 'globex-token-0123456789';
@@ -82,7 +82,14 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
     const response = (await http(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
     return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
   };
-  return { api, jobs: service.subscriptions.jobs.handler, progress: service.subscriptions.progress.handler, socket: service.websocket, service, clock };
+  return {
+    api,
+    jobs: service.subscriptions.jobs.handler,
+    progress: service.subscriptions.progress.handler,
+    socket: service.websocket,
+    service,
+    clock,
+  };
 }
 
 export interface ReceivedRequest {

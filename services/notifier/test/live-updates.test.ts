@@ -1,11 +1,11 @@
-import { createEvent, jobProgressedV1, type JobViewData } from '@refinery/events';
+import { createEvent, type JobViewData, jobProgressedV1 } from '@refinery/events';
 import type { Item, ItemKey, Table } from '@refinery/ports';
-import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
 import { TokenRegistry } from '@refinery/runtime';
+import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { JobViewStore } from '../src/domain/job-views';
 import { CONNECTION_LIFETIME_SECONDS } from '../src/domain/socket-connections';
 import { DEFAULT_NOTIFIER_CONFIG, notifier as declaration, notifierHandlers } from '../src/service';
-import { ACME_TOKEN, FakeSockets, GLOBEX_TOKEN, createNotifier } from './helpers';
+import { ACME_TOKEN, createNotifier, FakeSockets, GLOBEX_TOKEN } from './helpers';
 
 // The WebSocket API of live job updates ($connect / $default / $disconnect) and the job.progressed.v1 pushes, with
 // the real local table and SocketConnections in memory.
@@ -164,7 +164,11 @@ describe('notifier socket: messages', () => {
 
   it('tells a connection it does not know of to connect again', async () => {
     sockets.open('stranger');
-    expect(await send('stranger', '{"action":"sync"}')).toEqual({ type: 'error', code: 'unauthorized', message: expect.stringContaining('connect again') });
+    expect(await send('stranger', '{"action":"sync"}')).toEqual({
+      type: 'error',
+      code: 'unauthorized',
+      message: expect.stringContaining('connect again'),
+    });
   });
 
   it('forgets a connection whose answer finds it gone', async () => {

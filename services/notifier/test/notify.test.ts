@@ -1,8 +1,8 @@
+import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { Webhook } from 'standardwebhooks';
-import { createTestPorts, sqsEvent, testContext, type TestPorts } from '@refinery/test-support';
 import type { DeliveryAttempt } from '../src/domain/subscriptions';
 import { notifier as declaration } from '../src/service';
-import { ACME_TOKEN, GLOBEX_TOKEN, WebhookReceiver, body, createNotifier, fixture } from './helpers';
+import { ACME_TOKEN, body, createNotifier, fixture, GLOBEX_TOKEN, WebhookReceiver } from './helpers';
 
 const COMPLETED = 'job-completed';
 const FAILED = 'job-failed';
@@ -148,11 +148,38 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     const { metadata } = fixture(COMPLETED).detail;
     // Newest first.
     expect(recorded).toEqual([
-      expect.objectContaining({ subscriptionId: subscription.id, eventId: metadata.eventId, eventType: 'job.completed.v1', jobId: metadata.jobId, attempt: 2, ok: true, statusCode: 200, error: null }),
-      expect.objectContaining({ subscriptionId: subscription.id, eventId: metadata.eventId, attempt: 1, ok: false, statusCode: 500, error: 'HTTP 500' }),
+      expect.objectContaining({
+        subscriptionId: subscription.id,
+        eventId: metadata.eventId,
+        eventType: 'job.completed.v1',
+        jobId: metadata.jobId,
+        attempt: 2,
+        ok: true,
+        statusCode: 200,
+        error: null,
+      }),
+      expect.objectContaining({
+        subscriptionId: subscription.id,
+        eventId: metadata.eventId,
+        attempt: 1,
+        ok: false,
+        statusCode: 500,
+        error: 'HTTP 500',
+      }),
     ]);
     // Exactly the attempt's fields: no storage keys.
-    expect(Object.keys(recorded[0]!).sort()).toEqual(['at', 'attempt', 'durationMs', 'error', 'eventId', 'eventType', 'jobId', 'ok', 'statusCode', 'subscriptionId']);
+    expect(Object.keys(recorded[0]!).sort()).toEqual([
+      'at',
+      'attempt',
+      'durationMs',
+      'error',
+      'eventId',
+      'eventType',
+      'jobId',
+      'ok',
+      'statusCode',
+      'subscriptionId',
+    ]);
   });
 
   it('reports the message in batchItemFailures when every attempt fails, after 1 + retryDelaysMs.length attempts', async () => {
@@ -233,7 +260,9 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
 
     expect(receiver.to('/hooks/strict')).toHaveLength(1);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
-    expect(await attempts(notifier, subscription.id)).toEqual([expect.objectContaining({ attempt: 1, ok: false, statusCode: 400, error: 'HTTP 400' })]);
+    expect(await attempts(notifier, subscription.id)).toEqual([
+      expect.objectContaining({ attempt: 1, ok: false, statusCode: 400, error: 'HTTP 400' }),
+    ]);
   });
 
   it('does retry 429 (too many requests) within the invocation', async () => {
@@ -257,7 +286,13 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     const [failure] = ports.publisher.ofType('stage.failed.v1');
-    expect(failure!.data).toMatchObject({ service: 'notifier', subscription: 'jobs', eventType: 'job.failed.v1', retryable: true, attempts: maxReceiveCount });
+    expect(failure!.data).toMatchObject({
+      service: 'notifier',
+      subscription: 'jobs',
+      eventType: 'job.failed.v1',
+      retryable: true,
+      attempts: maxReceiveCount,
+    });
   });
 
   it('does nothing for a tenant without subscriptions', async () => {

@@ -64,7 +64,11 @@ export function labelBadge(value) {
 
 /** @param {string} value */
 export function cssToken(value) {
-  return String(value).toLowerCase().replace(/[^a-z0-9-]/g, '') || 'none';
+  return (
+    String(value)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '') || 'none'
+  );
 }
 
 /**

@@ -53,11 +53,18 @@ async function boot() {
   const store = new JobStore();
   /** @type {App} */
   const app = {
-    api: createApi({ baseUrl: config.apiBaseUrl, notifierBaseUrl: config.notifierBaseUrl, token: () => session.token, onUnauthorized: () => signOut('Your token is no longer accepted (HTTP 401). Sign in again.') }),
+    api: createApi({
+      baseUrl: config.apiBaseUrl,
+      notifierBaseUrl: config.notifierBaseUrl,
+      token: () => session.token,
+      onUnauthorized: () => signOut('Your token is no longer accepted (HTTP 401). Sign in again.'),
+    }),
     socket: new LiveSocket({
       url: config.socketUrl,
       token: () => session.token,
-      onJobs: (jobs) => jobs.forEach((job) => store.put(job)),
+      onJobs: (jobs) => {
+        for (const job of jobs) store.put(job);
+      },
       onJob: (job) => store.put(job),
     }),
     store,

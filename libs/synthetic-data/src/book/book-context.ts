@@ -1,4 +1,4 @@
-import { type BookRowKind, BOOK_ROW_KINDS, type DatasetOptions, resolveMix, validateOptions } from '../options';
+import { BOOK_ROW_KINDS, type BookRowKind, type DatasetOptions, resolveMix, validateOptions } from '../options';
 import { WeightedTable } from '../random/weighted-table';
 import { type PhoneSpace, phoneSpaceFor } from '../values/phones';
 

@@ -1,4 +1,4 @@
-import { CONTACT_FIELDS, contactCells, type ContactValues } from '../fields';
+import { CONTACT_FIELDS, type ContactValues, contactCells } from '../fields';
 import type { BookRowKind } from '../options';
 import { Random } from '../random/random';
 import { expectedFieldStatuses } from '../truth/field-status';

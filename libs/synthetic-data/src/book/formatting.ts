@@ -28,7 +28,7 @@ const STATE_FULL_NAME_SHARE = 0.3;
 const NAME_SPACES_SHARE = 0.06;
 
 function capitalizeWords(text: string): string {
-  return text.replace(/(^|[.@_\-])([a-z])/g, (_, separator: string, letter: string) => separator + letter.toUpperCase());
+  return text.replace(/(^|[.@_-])([a-z])/g, (_, separator: string, letter: string) => separator + letter.toUpperCase());
 }
 
 function formatEmail(random: Random, email: string, variations: string[]): string {

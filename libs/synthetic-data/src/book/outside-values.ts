@@ -34,12 +34,7 @@ function pickOther<T>(random: Random, items: readonly T[], avoid: (item: T) => b
  * the country differs from that person's (look-alikes). Email or phone is always present, so the row is
  * usable and must be left unmatched rather than rejected.
  */
-export function outsideContact(
-  random: Random,
-  phones: PhoneSpace,
-  name: { first: string; last: string },
-  unlike?: DirectoryPerson,
-): ContactValues {
+export function outsideContact(random: Random, phones: PhoneSpace, name: { first: string; last: string }, unlike?: DirectoryPerson): ContactValues {
   const birthDate = drawBirthDate(random, unlike?.birth_date);
   const place = drawCityWhere(random, (candidate) => unlike === undefined || (candidate.name !== unlike.city && candidate.state !== unlike.state));
   const company = random.pick(companyLists().outside);

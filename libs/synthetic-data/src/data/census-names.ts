@@ -60,9 +60,9 @@ export function frequencyWeights(rows: readonly { frequency: number; cumulative:
 
 function toFrequencyRows(records: readonly Record<string, string>[]): { name: string; frequency: number; cumulative: number }[] {
   return records.map((record) => ({
-    name: record['name'] ?? '',
-    frequency: Number(record['frequency']),
-    cumulative: Number(record['cumulative_frequency']),
+    name: record.name ?? '',
+    frequency: Number(record.frequency),
+    cumulative: Number(record.cumulative_frequency),
   }));
 }
 
@@ -84,7 +84,7 @@ function weightedNames(rows: readonly { name: string; frequency: number; cumulat
 
 export const censusNames = lazy((): CensusNames => {
   const firstNameRecords = readDataCsv('census-1990-first-names.csv');
-  const byGender = (gender: Gender) => toFrequencyRows(firstNameRecords.filter((record) => record['gender'] === gender));
+  const byGender = (gender: Gender) => toFrequencyRows(firstNameRecords.filter((record) => record.gender === gender));
   const female = byGender('female');
   const male = byGender('male');
   const surnames = toFrequencyRows(readDataCsv('census-1990-surnames-top20000.csv'));

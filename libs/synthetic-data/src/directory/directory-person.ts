@@ -93,7 +93,9 @@ export function directoryPerson(seed: number, index: number): DirectoryPerson {
   // A twin's name is already taken by an earlier directory person, who may hold the plain address.
   const namesakes = twin ? Number.POSITIVE_INFINITY : name.namesakes;
   const mailbox: Mailbox = atWork ? { kind: 'company' } : { kind: 'provider', namesakes };
-  const email = random.chance(MISSING_SHARE.email) ? '' : `${emailLocalPart(random, name.first, name.last, birthDate.slice(0, 4), mailbox)}@${domain}`;
+  const email = random.chance(MISSING_SHARE.email)
+    ? ''
+    : `${emailLocalPart(random, name.first, name.last, birthDate.slice(0, 4), mailbox)}@${domain}`;
   const street = random.chance(MISSING_SHARE.street) ? '' : drawStreet(random, 'directory');
   const postcode = drawPostcode(random, place);
   const birth_date = random.chance(MISSING_SHARE.birth_date) ? '' : birthDate;

@@ -14,12 +14,32 @@ export const CURRENT_DOMAINS: readonly (readonly [string, number])[] = [
 
 /** Older providers, used for the outdated addresses of stale book rows. */
 export const LEGACY_DOMAINS: readonly string[] = [
-  'aol.com', 'earthlink.net', 'juno.com', 'att.net', 'sbcglobal.net', 'verizon.net', 'bellsouth.net',
-  'comcast.net', 'msn.com', 'cox.net', 'charter.net', 'netzero.net',
+  'aol.com',
+  'earthlink.net',
+  'juno.com',
+  'att.net',
+  'sbcglobal.net',
+  'verizon.net',
+  'bellsouth.net',
+  'comcast.net',
+  'msn.com',
+  'cox.net',
+  'charter.net',
+  'netzero.net',
 ];
 
 /** Personal domains of people outside the directory (strangers, look-alikes, invalid rows). */
 export const OUTSIDE_DOMAINS: readonly string[] = [
-  'proton.me', 'fastmail.com', 'gmx.com', 'mail.com', 'zoho.com', 'ymail.com', 'hey.com', 'pm.me',
-  'tutanota.com', 'yandex.com', 'rocketmail.com', 'inbox.com',
+  'proton.me',
+  'fastmail.com',
+  'gmx.com',
+  'mail.com',
+  'zoho.com',
+  'ymail.com',
+  'hey.com',
+  'pm.me',
+  'tutanota.com',
+  'yandex.com',
+  'rocketmail.com',
+  'inbox.com',
 ];

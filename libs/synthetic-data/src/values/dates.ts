@@ -49,7 +49,18 @@ export const BIRTH_DATES = dayRange('1940-01-01', '2004-12-31');
 export const UPDATED_AT_DATES = dayRange('2024-01-01', '2026-10-31');
 
 export const MONTH_NAMES: readonly string[] = [
-  'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 
 export const DATE_FORMATS = ['iso', 'us', 'long'] as const;

@@ -4,7 +4,9 @@ import { stripAccents } from '../text/accents';
 
 /** "José María" -> "josemaria": what a name looks like in the local part of an address. */
 function emailWord(name: string): string {
-  return stripAccents(name).toLowerCase().replace(/[^a-z]/g, '');
+  return stripAccents(name)
+    .toLowerCase()
+    .replace(/[^a-z]/g, '');
 }
 
 type LocalPartStyle = (first: string, last: string, random: Random, birthYear: string) => string;

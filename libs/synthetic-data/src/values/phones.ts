@@ -1,6 +1,6 @@
+import { MAX_DIRECTORY_SIZE } from '../options';
 import { KeyedPermutation } from '../random/permutation';
 import { hashKeys, type Random } from '../random/random';
-import { MAX_DIRECTORY_SIZE } from '../options';
 import { AREA_CODES } from '../reference/places';
 
 // Exchanges (the three digits after the area code) that a real subscriber can have: 2xx-9xx without the

@@ -1,5 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { csvRecord } from './csv-record';
 
 const RECORDS_PER_WRITE = 1_000;

@@ -29,7 +29,7 @@ async function writeAll(writers: readonly CsvFileWriter[], fill: () => Promise<v
     await fill();
     await Promise.all(writers.map((writer) => writer.close()));
   } catch (error) {
-    writers.forEach((writer) => writer.destroy());
+    for (const writer of writers) writer.destroy();
     throw error;
   }
 }

@@ -1,5 +1,5 @@
-import { checkUsable, mapColumns, type ColumnMapping } from '@refinery/contacts';
-import { CsvFormatError, planChunks, sniffCsv, type ChunkPlan, type CsvHeader } from '@refinery/csv';
+import { type ColumnMapping, checkUsable, mapColumns } from '@refinery/contacts';
+import { type ChunkPlan, CsvFormatError, type CsvHeader, planChunks, sniffCsv } from '@refinery/csv';
 import type { JobOptionsData, ObjectRefData } from '@refinery/events';
 import type { ObjectStore } from '@refinery/ports';
 import { NonRetryableError } from '@refinery/runtime';

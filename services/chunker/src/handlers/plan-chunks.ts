@@ -1,14 +1,4 @@
-import {
-  chunkPlannedV1,
-  createEvent,
-  deriveEventId,
-  followUpMetadata,
-  isEventOf,
-  jobPlannedV1,
-  jobSubmittedV1,
-  toPublishEntry,
-  type DomainEvent,
-} from '@refinery/events';
+import { chunkPlannedV1, createEvent, type DomainEvent, deriveEventId, followUpMetadata, jobPlannedV1, toPublishEntry } from '@refinery/events';
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { chunker } from '../definition';
@@ -46,8 +36,7 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       const inputRef = { bucket: input.bucket, key: input.key };
       const window = plan.chunks.length === 0 ? deps.config.chunkWindow : ((await storedWindow(deps.plans, jobId)) ?? deps.config.chunkWindow);
 
-      const plannedEvent = (index: number): DomainEvent<typeof chunkPlannedV1> => {
-        const chunk = plan.chunks[index]!;
+      const plannedEvent = (chunk: (typeof plan.chunks)[number]): DomainEvent<typeof chunkPlannedV1> => {
         return createEvent(chunkPlannedV1, {
           service: 'chunker',
           metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkPlannedV1.type, chunk.index)), occurredAt: now() },
@@ -65,7 +54,7 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       // 1. The whole plan, stored (events built a slice at a time: memory holds one slice, not every event).
       const released: DomainEvent[] = [];
       for (let start = 0; start < plan.chunks.length; start += STORE_BATCH) {
-        const events = plan.chunks.slice(start, start + STORE_BATCH).map((_, offset) => plannedEvent(start + offset));
+        const events = plan.chunks.slice(start, start + STORE_BATCH).map(plannedEvent);
         await deps.plans.batchPut(events.map((planned) => plannedChunkItem(jobId, planned, window)));
         released.push(...events.filter((planned) => planned.data.chunk.index < window));
       }

@@ -1,4 +1,4 @@
-import { chunkMatchedV1, isEventOf, toPublishEntry } from '@refinery/events';
+import { toPublishEntry } from '@refinery/events';
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { chunker } from '../definition';

@@ -1,4 +1,4 @@
-import { checkUsable, mapColumns, normalizeHeader, type ColumnMapping, type MappedField } from '@refinery/contacts';
+import { type ColumnMapping, checkUsable, type MappedField, mapColumns, normalizeHeader } from '@refinery/contacts';
 import { sniffCsv } from '@refinery/csv';
 
 /** How much of a file we read to decide whether it is a usable CSV. */

@@ -1,5 +1,5 @@
+import { type DomainEvent, EVENT_TYPES, type EventMetadata } from '@refinery/events';
 import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
-import { EVENT_TYPES, type DomainEvent, type EventMetadata } from '@refinery/events';
 
 /** One event of a job's history, as stored and as `GET /jobs/{id}/events` shows it. */
 export interface HistoryEvent {

@@ -14,15 +14,8 @@
 //      the summary's version never goes down).
 // So a job publishes at most once per interval, and the latest state is always published, within about an interval.
 // Correctness does not depend on clocks agreeing: only the claim counter decides; clocks only set the pace.
-import {
-  createEvent,
-  deriveEventId,
-  jobProgressedV1,
-  jobViewSchema,
-  toPublishEntry,
-  type JobViewData,
-} from '@refinery/events';
-import { ConditionFailedError, type AttributeValue, type Clock, type EventPublisher, type Item, type ItemKey, type Table } from '@refinery/ports';
+import { createEvent, deriveEventId, type JobViewData, jobProgressedV1, jobViewSchema, toPublishEntry } from '@refinery/events';
+import { type AttributeValue, type Clock, ConditionFailedError, type EventPublisher, type Item, type ItemKey, type Table } from '@refinery/ports';
 import type { Logger } from '@refinery/runtime';
 import type { HistoryEvent, JobHistory } from './job-history';
 import { foldJobState, publicJobView } from './job-state';
@@ -118,7 +111,10 @@ export class JobProgress {
         claimed = await this.deps.table.update(
           key,
           { set: { claims: seen + 1, lastPublishedAt: now } },
-          { condition: seen === 0 ? { kind: 'attributeNotExists', attribute: 'claims' } : { kind: 'attributeEquals', attribute: 'claims', value: seen } },
+          {
+            condition:
+              seen === 0 ? { kind: 'attributeNotExists', attribute: 'claims' } : { kind: 'attributeEquals', attribute: 'claims', value: seen },
+          },
         );
       } catch (error) {
         if (error instanceof ConditionFailedError) return 'covered';
@@ -194,9 +190,13 @@ export class JobProgress {
     const latest = history[history.length - 1] as HistoryEvent;
     await this.publish(view, created, latest.id, claimedAt);
     try {
-      await this.deps.table.update(summaryKey(tenantId, jobId), { set: summaryAttributes(view, tenantId) }, {
-        condition: { kind: 'attributeEquals', attribute: 'claims', value: claim },
-      });
+      await this.deps.table.update(
+        summaryKey(tenantId, jobId),
+        { set: summaryAttributes(view, tenantId) },
+        {
+          condition: { kind: 'attributeEquals', attribute: 'claims', value: claim },
+        },
+      );
     } catch (error) {
       // Someone claimed the slot since: it folded later, so its view is at least as new as this one.
       if (!(error instanceof ConditionFailedError)) throw error;

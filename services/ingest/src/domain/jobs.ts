@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createEvent,
-  deriveEventId,
-  jobCreatedV1,
-  jobSubmittedV1,
-  toPublishEntry,
-  type JobOptionsData,
-  type ObjectRefData,
-} from '@refinery/events';
+import { createEvent, deriveEventId, type JobOptionsData, jobCreatedV1, jobSubmittedV1, type ObjectRefData, toPublishEntry } from '@refinery/events';
 import { ConditionFailedError } from '@refinery/ports';
 import { NonRetryableError } from '@refinery/runtime';
-import { inputKey, type IngestDeps } from '../config';
+import { type IngestDeps, inputKey } from '../config';
 import { INSPECT_BYTES, inspectUpload } from './inspect-upload';
-import { JobHistory, type HistoryEvent } from './job-history';
+import { type HistoryEvent, JobHistory } from './job-history';
 import { JobProgress } from './job-progress';
 import { foldJobState, type JobState } from './job-state';
 
@@ -62,7 +54,10 @@ export class Jobs {
     const jobId = this.deps.ids.newId('job');
     const itemKey = { pk: `idempotency#${tenantId}`, sk: createHash('sha256').update(key).digest('hex') };
     try {
-      await this.deps.jobs.put({ ...itemKey, jobId, fingerprint, createdAt: this.deps.clock.now().toISOString() }, { condition: { kind: 'itemNotExists' } });
+      await this.deps.jobs.put(
+        { ...itemKey, jobId, fingerprint, createdAt: this.deps.clock.now().toISOString() },
+        { condition: { kind: 'itemNotExists' } },
+      );
       return { kind: 'new', jobId };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -96,7 +91,13 @@ export class Jobs {
     });
     await this.deps.publisher.publish([toPublishEntry(event)]);
     if (await this.history.append(event)) {
-      await this.progress.publishCreated({ id: event.metadata.eventId, type: event.type, occurredAt: event.metadata.occurredAt, metadata: event.metadata, data: event.data });
+      await this.progress.publishCreated({
+        id: event.metadata.eventId,
+        type: event.type,
+        occurredAt: event.metadata.occurredAt,
+        metadata: event.metadata,
+        data: event.data,
+      });
     }
   }
 

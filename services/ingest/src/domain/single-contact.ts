@@ -1,7 +1,7 @@
 // One contact as a job: the one-row input file `POST /contacts/match` stores, and its one result row read back.
 import { CANONICAL_FIELDS, type MappedField } from '@refinery/contacts';
 // RFC 4180 without the spreadsheet guard for the input (our own parser reads it, and `+1 ...` must stay as given).
-import { formatPlainCsvRecord, parseCsvRecords, withoutFormulaGuard, type CsvFormat } from '@refinery/csv';
+import { type CsvFormat, formatPlainCsvRecord, parseCsvRecords, withoutFormulaGuard } from '@refinery/csv';
 import type { ObjectRefData } from '@refinery/events';
 import type { ObjectStore } from '@refinery/ports';
 

@@ -10,7 +10,7 @@
 // The secret is kept as it was shown, once, to the tenant: verifying an HMAC needs the key itself, so it cannot be
 // hashed. The table is encrypted at rest (SSE, which test/infrastructure requires of every table); the secret is never
 // logged, and never returned again (the list leaves it out).
-import { ConditionFailedError, queryAll, type Clock, type IdGenerator, type Table } from '@refinery/ports';
+import { type Clock, ConditionFailedError, type IdGenerator, queryAll, type Table } from '@refinery/ports';
 import { generateWebhookSecret } from '@refinery/webhooks-in';
 
 export interface WebhookSource {
@@ -63,7 +63,10 @@ export class WebhookSources {
     };
     await this.table.put({ ...sourceKey(source.id), ...source }, { condition: { kind: 'itemNotExists' } });
     try {
-      await this.table.put({ ...nameKey(tenantId, name), id: source.id, name, createdAt: source.createdAt }, { condition: { kind: 'itemNotExists' } });
+      await this.table.put(
+        { ...nameKey(tenantId, name), id: source.id, name, createdAt: source.createdAt },
+        { condition: { kind: 'itemNotExists' } },
+      );
     } catch (error) {
       await this.table.delete(sourceKey(source.id));
       if (error instanceof ConditionFailedError) throw new WebhookSourceExistsError(`there is already a webhook source named ${name}`);
@@ -85,7 +88,13 @@ export class WebhookSources {
   async get(id: string): Promise<WebhookSource | undefined> {
     const item = await this.table.get(sourceKey(id));
     if (!item) return undefined;
-    return { id: item.id as string, tenantId: item.tenantId as string, name: item.name as string, secret: item.secret as string, createdAt: item.createdAt as string };
+    return {
+      id: item.id as string,
+      tenantId: item.tenantId as string,
+      name: item.name as string,
+      secret: item.secret as string,
+      createdAt: item.createdAt as string,
+    };
   }
 
   /**

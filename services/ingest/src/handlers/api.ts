@@ -1,23 +1,15 @@
 import { createHash } from 'node:crypto';
+import { type JobOptionsData, mappedFieldSchema } from '@refinery/events';
+import { type ApiRequest, type ApiResponse, createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
-import { mappedFieldSchema, type JobOptionsData } from '@refinery/events';
-import {
-  HttpError,
-  createHttpApi,
-  json,
-  parseJsonBody,
-  type ApiRequest,
-  type ApiResponse,
-  type HttpApi,
-} from '@refinery/runtime';
 import type { IngestDeps } from '../config';
-import { Jobs } from '../domain/jobs';
 import { publicJobView } from '../domain/job-state';
+import { Jobs } from '../domain/jobs';
+import { previewColumnMapping } from './column-mappings';
 import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
-import { previewColumnMapping } from './column-mappings';
-import { listJobs, resultOf, rowsOf } from './job-reads';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
+import { listJobs, resultOf, rowsOf } from './job-reads';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
 
@@ -49,7 +41,10 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
       },
       'GET /jobs/{id}/events': async (request) => {
         const { history } = await findJob(jobs, request);
-        return json(200, history.map((event) => ({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })));
+        return json(
+          200,
+          history.map((event) => ({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })),
+        );
       },
       'GET /jobs/{id}/result': async (request) => resultOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/rows': async (request) => rowsOf(deps, (await findJob(jobs, request)).state, request),
@@ -90,7 +85,10 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   const parsed = createUploadSchema.safeParse(parseJsonBody(request));
   if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
   const { filename, ...rest } = parsed.data;
-  const options: JobOptionsData = { ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}), ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}) };
+  const options: JobOptionsData = {
+    ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}),
+    ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}),
+  };
   const fingerprint = createHash('sha256').update(JSON.stringify({ filename, options })).digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
   const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });

@@ -1,8 +1,9 @@
 // `POST /column-mappings/preview`: what the header of a file maps to, before the job is created, so a user can fix
 // the mapping first. The same reading of the file as `POST /jobs` (domain/inspect-upload.ts), on its first characters.
-import { z } from 'zod';
+
 import { mappedFieldSchema } from '@refinery/events';
-import { HttpError, json, parseJsonBody, type ApiRequest, type ApiResponse } from '@refinery/runtime';
+import { type ApiRequest, type ApiResponse, HttpError, json, parseJsonBody } from '@refinery/runtime';
+import { z } from 'zod';
 import { INSPECT_BYTES, previewMapping } from '../domain/inspect-upload';
 
 const bodySchema = z.strictObject({

@@ -3,12 +3,12 @@
 // that job within a deadline: its result row (200), its failure (422), or, past the deadline, the job to poll (202).
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ApiRequest, HttpError, json, parseJsonBody, type RouteHandler } from '@refinery/runtime';
 import { z } from 'zod';
-import { HttpError, json, parseJsonBody, type ApiRequest, type ApiResponse, type RouteHandler } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
-import type { Jobs } from '../domain/jobs';
 import type { JobState } from '../domain/job-state';
-import { readResultRow, SINGLE_CONTACT_COLUMNS, SINGLE_CONTACT_FILENAME, singleContactCsv, type SingleContact } from '../domain/single-contact';
+import type { Jobs } from '../domain/jobs';
+import { readResultRow, SINGLE_CONTACT_COLUMNS, SINGLE_CONTACT_FILENAME, type SingleContact, singleContactCsv } from '../domain/single-contact';
 import { acceptInlineCsv } from './job-creation';
 
 /** Polling of the job's state while waiting: the first look soon, then less often. */
@@ -31,7 +31,10 @@ const bodySchema = z
     contact: contactSchema,
     options: z
       .strictObject({
-        defaultRegion: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166 alpha-2 country code, e.g. "GB"').optional(),
+        defaultRegion: z
+          .string()
+          .regex(/^[A-Za-z]{2}$/, 'an ISO 3166 alpha-2 country code, e.g. "GB"')
+          .optional(),
       })
       .optional(),
   })
@@ -114,7 +117,7 @@ export function contactOf(request: ApiRequest): SingleContact {
       400,
       'unsupported_option',
       'options.defaultRegion is not supported yet: phone numbers without a country code are read in the region the ' +
-        'service is configured with; give the phone in international format (+44 ...) or the contact\'s country instead',
+        "service is configured with; give the phone in international format (+44 ...) or the contact's country instead",
     );
   }
   const { name, ...fields } = parsed.data.contact;

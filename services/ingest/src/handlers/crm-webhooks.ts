@@ -4,13 +4,13 @@
 // answered at once (202 { jobId }): the tenant reads the job with its own token. A repeat of a webhook id (a retry, or a
 // replay within the timestamp tolerance) answers 200 with the same job and creates nothing.
 import { createHash } from 'node:crypto';
+import { type ApiRequest, HttpError, json, parseJsonBody, type RouteDefinition } from '@refinery/runtime';
+import { SeenMessages, verifyStandardWebhook, WebhookVerificationError } from '@refinery/webhooks-in';
 import { z } from 'zod';
-import { HttpError, json, parseJsonBody, type ApiRequest, type RouteDefinition } from '@refinery/runtime';
-import { SeenMessages, WebhookVerificationError, verifyStandardWebhook } from '@refinery/webhooks-in';
 import type { IngestDeps } from '../config';
 import type { Jobs } from '../domain/jobs';
 import { SINGLE_CONTACT_FILENAME, singleContactCsv } from '../domain/single-contact';
-import { SOURCE_ID, SOURCE_NAME, WebhookSourceExistsError, WebhookSources, webhookPath, type WebhookSourceSummary } from '../domain/webhook-sources';
+import { SOURCE_ID, SOURCE_NAME, WebhookSourceExistsError, type WebhookSourceSummary, WebhookSources, webhookPath } from '../domain/webhook-sources';
 import { contactOf } from './contact-match';
 import { acceptInlineCsv } from './job-creation';
 
@@ -44,7 +44,11 @@ export function createWebhookRoutes(deps: IngestDeps, jobs: Jobs): Record<string
         return json(201, { ...view(source), secret: source.secret }, { location: `/webhook-sources/${source.name}`, 'cache-control': 'no-store' });
       } catch (error) {
         if (error instanceof WebhookSourceExistsError) {
-          throw new HttpError(409, 'source_exists', `${error.message}; delete it first (DELETE /webhook-sources/${parsed.data.source}) to get a new URL and secret`);
+          throw new HttpError(
+            409,
+            'source_exists',
+            `${error.message}; delete it first (DELETE /webhook-sources/${parsed.data.source}) to get a new URL and secret`,
+          );
         }
         throw error;
       }
@@ -54,7 +58,8 @@ export function createWebhookRoutes(deps: IngestDeps, jobs: Jobs): Record<string
 
     'DELETE /webhook-sources/{source}': async (request) => {
       const name = request.pathParameters.source ?? '';
-      if (!SOURCE_NAME.test(name) || !(await sources.delete(request.tenantId, name))) throw new HttpError(404, 'not_found', `no webhook source ${name}`);
+      if (!SOURCE_NAME.test(name) || !(await sources.delete(request.tenantId, name)))
+        throw new HttpError(404, 'not_found', `no webhook source ${name}`);
       request.logger.info({ webhookSource: name }, 'webhook source deleted');
       return { statusCode: 204, body: '' };
     },

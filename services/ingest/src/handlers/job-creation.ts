@@ -4,11 +4,11 @@
 import { createHash } from 'node:crypto';
 import type { JobOptionsData } from '@refinery/events';
 import { ObjectExistsError } from '@refinery/ports';
-import { HttpError, NonRetryableError, type ApiRequest } from '@refinery/runtime';
+import { type ApiRequest, HttpError, NonRetryableError } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { inspectUpload } from '../domain/inspect-upload';
-import { IdempotencyConflictError, type IdempotentClaim, type Jobs, type NewJob } from '../domain/jobs';
 import type { JobState } from '../domain/job-state';
+import { IdempotencyConflictError, type IdempotentClaim, type Jobs, type NewJob } from '../domain/jobs';
 
 export interface InlineCsv {
   /** The whole file. */
@@ -65,7 +65,10 @@ export async function acceptInlineCsv(
 
 /** What an Idempotency-Key is checked against: the same key must come back with the same file and options. */
 function inlineCsvFingerprint(input: InlineCsv): string {
-  return createHash('sha256').update(JSON.stringify({ options: input.options, filename: input.filename })).update(input.csv).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ options: input.options, filename: input.filename }))
+    .update(input.csv)
+    .digest('hex');
 }
 
 /**

@@ -1,18 +1,12 @@
 // The routes that read jobs: the tenant's list (`GET /jobs`), the result file (`GET /jobs/{id}/result`) and its rows
 // (`GET /jobs/{id}/rows`).
+
+import { type ApiRequest, type ApiResponse, HttpError, json } from '@refinery/runtime';
 import { z } from 'zod';
-import { HttpError, json, type ApiRequest, type ApiResponse } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import type { JobState } from '../domain/job-state';
 import type { Jobs } from '../domain/jobs';
-import {
-  FIELD_LABELS,
-  InvalidCursorError,
-  MATCH_STATUSES,
-  decodeRowsCursor,
-  encodeRowsCursor,
-  readResultRows,
-} from '../domain/result-rows';
+import { decodeRowsCursor, encodeRowsCursor, FIELD_LABELS, InvalidCursorError, MATCH_STATUSES, readResultRows } from '../domain/result-rows';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
@@ -97,9 +91,7 @@ function completedResult(state: JobState) {
 }
 
 function acceptsJson(request: ApiRequest): boolean {
-  return (request.headers.accept ?? '')
-    .split(',')
-    .some((range) => range.split(';')[0]?.trim().toLowerCase() === 'application/json');
+  return (request.headers.accept ?? '').split(',').some((range) => range.split(';')[0]?.trim().toLowerCase() === 'application/json');
 }
 
 export function resultFileName(filename: string): string {

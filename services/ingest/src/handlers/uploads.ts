@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { eventBridgeEventSchema } from '@refinery/events';
 import { createSubscriptionHandler, type FailureSubject, type SubscriptionBinding } from '@refinery/runtime';
-import { parseInputKey, type IngestDeps } from '../config';
+import { z } from 'zod';
+import { type IngestDeps, parseInputKey } from '../config';
 import { ingest } from '../definition';
 import { Jobs } from '../domain/jobs';
 

@@ -1,6 +1,6 @@
-import { fromNdjson, toNdjson, type MatchedRow } from '@refinery/chunk-records';
+import { fromNdjson, type MatchedRow, toNdjson } from '@refinery/chunk-records';
 import { chunkLabeledV1, createEvent, deriveEventId, followUpMetadata, toPublishEntry } from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { LabelerDeps } from '../config';
 import { labeler } from '../definition';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
@@ -26,7 +26,10 @@ export function createLabelChunkHandler(deps: LabelerDeps): SubscriptionBinding 
       const { rows: _rows, ...matchCounts } = counts;
       const labeled = createEvent(chunkLabeledV1, {
         service: 'labeler',
-        metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkLabeledV1.type)), occurredAt: deps.clock.now().toISOString() },
+        metadata: {
+          ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkLabeledV1.type)),
+          occurredAt: deps.clock.now().toISOString(),
+        },
         data: { chunk, rows, result, counts: matchCounts },
       });
       await deps.publisher.publish([toPublishEntry(labeled)]);

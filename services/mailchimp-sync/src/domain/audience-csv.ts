@@ -82,6 +82,5 @@ export function audienceCells(member: AudienceMember): string[] {
   ];
 }
 
-
 // Plain RFC 4180, no spreadsheet guard: this is the pipeline's input, and a phone like +1 415... must stay as typed.
 export const AUDIENCE_HEADER_LINE = formatPlainCsvRecord(AUDIENCE_HEADER);

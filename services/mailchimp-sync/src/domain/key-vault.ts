@@ -24,7 +24,15 @@ export class KeyVault {
     cipher.setAAD(Buffer.from(`${tenantId}:${ref}`));
     const sealed = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
     await this.table.put(
-      { pk: `key#${ref}`, sk: 'key', tenantId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), sealed: sealed.toString('base64'), createdAt: now.toISOString() },
+      {
+        pk: `key#${ref}`,
+        sk: 'key',
+        tenantId,
+        iv: iv.toString('base64'),
+        tag: cipher.getAuthTag().toString('base64'),
+        sealed: sealed.toString('base64'),
+        createdAt: now.toISOString(),
+      },
       { condition: { kind: 'itemNotExists' } },
     );
     return ref;

@@ -1,4 +1,4 @@
-import { createEvent, deriveEventId, jobCreatedV1, jobSubmittedV1, toPublishEntry, type JobOptionsData } from '@refinery/events';
+import { createEvent, deriveEventId, type JobOptionsData, jobCreatedV1, jobSubmittedV1, toPublishEntry } from '@refinery/events';
 import type { ObjectRef } from '@refinery/ports';
 import type { MailchimpSyncDeps } from '../config';
 

@@ -8,7 +8,6 @@ const WRITTEN = new Set(['old', 'new']);
 
 export const TAGS = { matched: 'refinery-matched', unmatched: 'refinery-unmatched', updated: 'refinery-updated' } as const;
 
-
 function birthdayMergeValue(isoDate: string): string | undefined {
   const parts = /^\d{4}-(\d{2})-(\d{2})$/u.exec(isoDate);
   // Mailchimp's BIRTHDAY merge field is month and day only.
@@ -30,7 +29,14 @@ export function writeBackOperations(listId: string, row: Readonly<Record<string,
   if (!/^[a-f0-9]{32}$/u.test(memberId) || row.match_status === 'invalid') return [];
   const path = `/lists/${listId}/members/${memberId}`;
   if (row.match_status !== 'matched') {
-    return [{ method: 'POST', path: `${path}/tags`, body: JSON.stringify({ tags: [{ name: TAGS.unmatched, status: 'active' }] }), operation_id: `${memberId}:tags` }];
+    return [
+      {
+        method: 'POST',
+        path: `${path}/tags`,
+        body: JSON.stringify({ tags: [{ name: TAGS.unmatched, status: 'active' }] }),
+        operation_id: `${memberId}:tags`,
+      },
+    ];
   }
   const mergeFields: Record<string, unknown> = {};
   const changed = (field: string): boolean => WRITTEN.has(row[`${field}_status`] ?? '') && latest(row, field) !== '';

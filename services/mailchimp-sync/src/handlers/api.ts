@@ -1,29 +1,35 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { formatPlainCsvRecord } from '@refinery/csv';
 import { createEvent, deriveEventId, mailchimpImportRequestedV1, mailchimpMemberChangedV1, toPublishEntry } from '@refinery/events';
 import { dataCenterOf } from '@refinery/mailchimp';
-import { HttpError, createHttpApi, json, parseJsonBody, type ApiRequest, type ApiResponse, type HttpApi } from '@refinery/runtime';
+import { type ApiRequest, type ApiResponse, createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import {
-  SeenMessages,
-  WebhookPayloadError,
   isMailchimpValidationRequest,
+  type MailchimpWebhookEvent,
   mailchimpEventKey,
   parseMailchimpWebhook,
-  type MailchimpWebhookEvent,
+  SeenMessages,
+  WebhookPayloadError,
 } from '@refinery/webhooks-in';
+import { z } from 'zod';
 import type { MailchimpSyncDeps } from '../config';
 import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells } from '../domain/audience-csv';
-import { Imports, type ImportRecord } from '../domain/imports';
+import { type ImportRecord, Imports } from '../domain/imports';
 import { jobObject, publishJobCreated, publishJobSubmitted } from '../domain/publish';
-import { WebhookRegistrations, type WebhookRegistration } from '../domain/webhook-registrations';
+import { type WebhookRegistration, WebhookRegistrations } from '../domain/webhook-registrations';
 
-const listIdSchema = z.string().trim().regex(/^[A-Za-z0-9]{1,64}$/u, 'a Mailchimp audience (list) id');
+const listIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]{1,64}$/u, 'a Mailchimp audience (list) id');
 
 const importSchema = z
   .object({
     listId: listIdSchema,
-    apiKeyRef: z.string().regex(/^mck_[A-Za-z0-9_]+$/u, 'a reference returned by an earlier import (mck_...)').optional(),
+    apiKeyRef: z
+      .string()
+      .regex(/^mck_[A-Za-z0-9_]+$/u, 'a reference returned by an earlier import (mck_...)')
+      .optional(),
     apiKey: z.string().min(8).max(200).optional(),
     options: z
       .object({
@@ -75,12 +81,14 @@ async function startImport(deps: MailchimpSyncDeps, imports: Imports, seen: Seen
   let jobId = deps.ids.newId('job');
   const idempotencyKey = request.headers['idempotency-key'];
   if (idempotencyKey !== undefined) {
-    if (idempotencyKey.length < 1 || idempotencyKey.length > 255) throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 255)
+      throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters');
     // The same key with the same request answers the same job; a crash after the claim is finished by the retry.
     const fingerprint = createHash('sha256').update(request.body).digest('hex');
     const claimed = await seen.firstTime(`import:${request.tenantId}`, idempotencyKey, { jobId, fingerprint });
     if (!claimed.first) {
-      if (claimed.record?.fingerprint !== fingerprint) throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      if (claimed.record?.fingerprint !== fingerprint)
+        throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
       jobId = String(claimed.record.jobId);
       const existing = await imports.get(jobId);
       if (existing && existing.tenantId === request.tenantId) return announceImport(deps, jobId, existing, request.requestId);
@@ -212,7 +220,12 @@ async function startSingleContactJob(
   await publishJobSubmitted(deps, { ...job, sizeBytes: info.sizeBytes });
 }
 
-async function recordMemberChange(deps: MailchimpSyncDeps, registration: WebhookRegistration, event: MailchimpWebhookEvent, requestId: string): Promise<void> {
+async function recordMemberChange(
+  deps: MailchimpSyncDeps,
+  registration: WebhookRegistration,
+  event: MailchimpWebhookEvent,
+  requestId: string,
+): Promise<void> {
   const data: Record<string, string | undefined> = { ...(event.data as Record<string, string | undefined>) };
   const changed = createEvent(mailchimpMemberChangedV1, {
     service: 'mailchimp-sync',

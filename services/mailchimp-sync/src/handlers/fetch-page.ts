@@ -1,13 +1,12 @@
 import { formatPlainCsvRecord } from '@refinery/csv';
-import { isEventOf, mailchimpPageRequestedV1 } from '@refinery/events';
 import { MEMBER_FIELDS } from '@refinery/mailchimp';
 import type { ObjectRef } from '@refinery/ports';
-import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
 import { mailchimpSync } from '../definition';
 import { AUDIENCE_COLUMN_MAPPING, AUDIENCE_HEADER_LINE, audienceCells } from '../domain/audience-csv';
-import { Imports, type ImportRecord } from '../domain/imports';
-import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
+import { type ImportRecord, Imports } from '../domain/imports';
+import { askMailchimp, mailchimpForImport, STABLE_ORDER } from '../domain/open-import';
 import { jobObject, publishJobSubmitted } from '../domain/publish';
 
 interface PageLine {

@@ -1,17 +1,9 @@
-import {
-  createEvent,
-  deriveEventId,
-  followUpMetadata,
-  isEventOf,
-  mailchimpImportRequestedV1,
-  mailchimpPageRequestedV1,
-  toPublishEntry,
-} from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
+import { createEvent, deriveEventId, followUpMetadata, mailchimpPageRequestedV1, toPublishEntry } from '@refinery/events';
+import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
 import { mailchimpSync } from '../definition';
 import { Imports } from '../domain/imports';
-import { STABLE_ORDER, askMailchimp, mailchimpForImport } from '../domain/open-import';
+import { askMailchimp, mailchimpForImport, STABLE_ORDER } from '../domain/open-import';
 
 const PUBLISH_BATCH = 10;
 
@@ -46,10 +38,14 @@ export function createPlanImportHandler(deps: MailchimpSyncDeps): SubscriptionBi
         const first = await askMailchimp(`list the members of audience ${listId}`, () =>
           mailchimp.listMembers(listId, { offset: 0, count: 1, fields: ['id'], beforeTimestampOpt: snapshotAt, ...STABLE_ORDER }),
         );
-        if (first.totalItems === 0) throw new NonRetryableError(`the Mailchimp audience ${listId} has no members (who opted in before ${snapshotAt})`);
+        if (first.totalItems === 0)
+          throw new NonRetryableError(`the Mailchimp audience ${listId} has no members (who opted in before ${snapshotAt})`);
         members = first.totalItems;
       }
-      const ranges = members === undefined ? pageRangesFor(planned as number, deps.config.pageSize, deps.config.pageOverlap) : pageRanges(members, deps.config.pageSize, deps.config.pageOverlap);
+      const ranges =
+        members === undefined
+          ? pageRangesFor(planned as number, deps.config.pageSize, deps.config.pageOverlap)
+          : pageRanges(members, deps.config.pageSize, deps.config.pageOverlap);
       if (planned === undefined) await imports.setPages(event.metadata.jobId, ranges.length);
       const now = deps.clock.now().toISOString();
       const requests = ranges.map((range, index) =>

@@ -1,5 +1,5 @@
 import { parseCsvRecords } from '@refinery/csv';
-import { createEvent, deriveEventId, followUpMetadata, isEventOf, jobCompletedV1, mailchimpWritebackCompletedV1, toPublishEntry } from '@refinery/events';
+import { createEvent, deriveEventId, followUpMetadata, mailchimpWritebackCompletedV1, toPublishEntry } from '@refinery/events';
 import type { MailchimpBatchOperation } from '@refinery/mailchimp';
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MailchimpSyncDeps } from '../config';
@@ -49,7 +49,9 @@ export function createWriteBackHandler(deps: MailchimpSyncDeps): SubscriptionBin
         if (!forRow.some((operation) => operation.method === 'PATCH')) skipped += 1;
         operations.push(...forRow);
       }
-      const memberIds = new Set(operations.filter((operation) => operation.method === 'PATCH').map((operation) => operation.operation_id?.split(':')[0]));
+      const memberIds = new Set(
+        operations.filter((operation) => operation.method === 'PATCH').map((operation) => operation.operation_id?.split(':')[0]),
+      );
       const report = jobObject(deps, tenantId, jobId, 'writeback-report.ndjson');
       let batchId: string | undefined;
       const failures: Failure[] = [];
@@ -61,7 +63,10 @@ export function createWriteBackHandler(deps: MailchimpSyncDeps): SubscriptionBin
         for (const result of await mailchimp.batchResults(batch)) {
           if (result.status_code < 400) continue;
           const [memberId = '', operation = ''] = (result.operation_id ?? ':').split(':');
-          const detail = typeof result.response === 'object' && result.response !== null ? String((result.response as { detail?: unknown }).detail ?? '') : String(result.response ?? '');
+          const detail =
+            typeof result.response === 'object' && result.response !== null
+              ? String((result.response as { detail?: unknown }).detail ?? '')
+              : String(result.response ?? '');
           failures.push({ memberId, operation, status: result.status_code, detail });
         }
       }
@@ -69,7 +74,10 @@ export function createWriteBackHandler(deps: MailchimpSyncDeps): SubscriptionBin
       const failedMembers = new Set(failures.map((failure) => failure.memberId));
       const completed = createEvent(mailchimpWritebackCompletedV1, {
         service: 'mailchimp-sync',
-        metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, mailchimpWritebackCompletedV1.type)), occurredAt: deps.clock.now().toISOString() },
+        metadata: {
+          ...followUpMetadata(event, deriveEventId(event.metadata.eventId, mailchimpWritebackCompletedV1.type)),
+          occurredAt: deps.clock.now().toISOString(),
+        },
         data: {
           listId: record.listId,
           ...(batchId ? { batchId } : {}),

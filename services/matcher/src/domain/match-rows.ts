@@ -1,6 +1,6 @@
 import type { MatchedRow } from '@refinery/chunk-records';
-import { fieldsFromRecord, standardizeContact, validateContact, type ColumnMapping, type ContactFields } from '@refinery/contacts';
-import { decideMatch, type Candidate, type ContactProvider, type MatchDecision } from '@refinery/matching';
+import { type ColumnMapping, type ContactFields, fieldsFromRecord, standardizeContact, validateContact } from '@refinery/contacts';
+import { type Candidate, type ContactProvider, decideMatch, type MatchDecision } from '@refinery/matching';
 import { ProviderBatchError } from '@refinery/providers';
 import type { StoredNicknames } from './nickname-store';
 import type { ProviderAnswers } from './provider-answers';
@@ -93,7 +93,7 @@ async function candidatesFrom(provider: ContactProvider, rows: readonly PendingR
     }
     throw error;
   }
-  ask.forEach((pending, i) => answers.set(provider, pending.row, fresh[i] ?? []));
+  for (const [i, pending] of ask.entries()) answers.set(provider, pending.row, fresh[i] ?? []);
   const byRow = new Map(ask.map((pending, i) => [pending, fresh[i] ?? []]));
   return rows.map((pending, i) => lists[i] ?? byRow.get(pending) ?? []);
 }
@@ -135,7 +135,8 @@ async function decideWithProviders(valid: readonly PendingRow[], options: MatchR
   }
   if (several) {
     for (const outcome of outcomes.values()) {
-      if (outcome.decision.status === 'matched') outcome.decision = { ...outcome.decision, reason: `${outcome.provider.name}: ${outcome.decision.reason}` };
+      if (outcome.decision.status === 'matched')
+        outcome.decision = { ...outcome.decision, reason: `${outcome.provider.name}: ${outcome.decision.reason}` };
     }
   }
   return outcomes;
@@ -156,10 +157,26 @@ async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOpti
     if (decision?.status === 'matched') {
       counts.matched += 1;
       counts.byMethod[decision.method] += 1;
-      yield { ...base, status: 'matched', method: decision.method, score: decision.score, matchId: decision.candidate.id, reason: decision.reason, provider: decision.candidate.fields };
+      yield {
+        ...base,
+        status: 'matched',
+        method: decision.method,
+        score: decision.score,
+        matchId: decision.candidate.id,
+        reason: decision.reason,
+        provider: decision.candidate.fields,
+      };
     } else {
       counts.unmatched += 1;
-      yield { ...base, status: 'unmatched', method: null, score: decision?.score ?? 0, matchId: null, reason: decision?.reason ?? 'no provider answered', provider: null };
+      yield {
+        ...base,
+        status: 'unmatched',
+        method: null,
+        score: decision?.score ?? 0,
+        matchId: null,
+        reason: decision?.reason ?? 'no provider answered',
+        provider: null,
+      };
     }
   }
 }

@@ -1,19 +1,11 @@
 import { toNdjson } from '@refinery/chunk-records';
 import { parseCsvRecords } from '@refinery/csv';
-import {
-  chunkMatchedV1,
-  chunkPlannedV1,
-  createEvent,
-  deriveEventId,
-  followUpMetadata,
-  isEventOf,
-  toPublishEntry,
-} from '@refinery/events';
-import { NonRetryableError, createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
+import { chunkMatchedV1, createEvent, deriveEventId, followUpMetadata, toPublishEntry } from '@refinery/events';
+import { isProviderUnavailable } from '@refinery/providers';
+import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { matcher } from '../definition';
 import { emptyCounts, matchRows } from '../domain/match-rows';
-import { isProviderUnavailable } from '@refinery/providers';
 import { StoredNicknames } from '../domain/nickname-store';
 import { ProviderAnswers } from '../domain/provider-answers';
 
@@ -65,7 +57,10 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
         if (!isProviderUnavailable(error)) throw error;
         // An outage is not the data's fault: keep what was answered and let the queue bring the chunk back later.
         await answers.save(deps.objects, progress);
-        logger.warn({ chunk: chunk.index, provider: error.provider, kept: answers.size, retryAfterMs: error.retryAfterMs }, 'provider unavailable; the chunk will be retried');
+        logger.warn(
+          { chunk: chunk.index, provider: error.provider, kept: answers.size, retryAfterMs: error.retryAfterMs },
+          'provider unavailable; the chunk will be retried',
+        );
         throw error;
       }
       if (produced !== rows.count) {
@@ -76,7 +71,10 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
       }
       const matchedEvent = createEvent(chunkMatchedV1, {
         service: 'matcher',
-        metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkMatchedV1.type)), occurredAt: deps.clock.now().toISOString() },
+        metadata: {
+          ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkMatchedV1.type)),
+          occurredAt: deps.clock.now().toISOString(),
+        },
         data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts },
       });
       await deps.publisher.publish([toPublishEntry(matchedEvent)]);

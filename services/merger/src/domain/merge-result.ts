@@ -1,4 +1,4 @@
-import { RESULT_COLUMNS, fromNdjson, resultCells, type LabeledRow } from '@refinery/chunk-records';
+import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells } from '@refinery/chunk-records';
 import { formatCsvRecord } from '@refinery/csv';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '@refinery/ports';
 import type { ChunkRecord, JobPlanRecord } from './ledger';

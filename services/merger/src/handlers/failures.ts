@@ -1,4 +1,4 @@
-import { createEvent, deriveEventId, isEventOf, jobFailedV1, stageFailedV1, toPublishEntry } from '@refinery/events';
+import { createEvent, deriveEventId, jobFailedV1, toPublishEntry } from '@refinery/events';
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';

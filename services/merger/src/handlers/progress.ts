@@ -1,13 +1,4 @@
-import {
-  chunkLabeledV1,
-  createEvent,
-  deriveEventId,
-  isEventOf,
-  jobCompletedV1,
-  jobPlannedV1,
-  toPublishEntry,
-  type DecodedEvent,
-} from '@refinery/events';
+import { createEvent, type DecodedEvent, deriveEventId, jobCompletedV1, jobPlannedV1, toPublishEntry } from '@refinery/events';
 import { createEventSubscriptionHandler, type Logger, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';

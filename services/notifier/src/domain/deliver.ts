@@ -1,5 +1,5 @@
-import { Webhook } from 'standardwebhooks';
 import { deriveEventId } from '@refinery/events';
+import { Webhook } from 'standardwebhooks';
 import type { Subscription } from './subscriptions';
 
 export interface WebhookMessage {
@@ -42,7 +42,8 @@ export async function postWebhook(subscription: Subscription, message: WebhookMe
     const ok = response.status >= 200 && response.status < 300;
     return { ok, statusCode: response.status, error: ok ? null : `HTTP ${response.status}`, durationMs: Date.now() - started };
   } catch (error) {
-    const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describeFetchError(error)) : String(error);
+    const reason =
+      error instanceof Error ? (error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describeFetchError(error)) : String(error);
     return { ok: false, statusCode: null, error: reason, durationMs: Date.now() - started };
   }
 }

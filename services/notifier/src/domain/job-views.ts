@@ -1,5 +1,5 @@
 import type { JobViewData } from '@refinery/events';
-import { ConditionFailedError, type AttributeValue, type Table } from '@refinery/ports';
+import { type AttributeValue, ConditionFailedError, type Table } from '@refinery/ports';
 
 export type JobView = JobViewData;
 

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { MAX_SOCKET_MESSAGE_BYTES } from '@refinery/ports';
+import { z } from 'zod';
 import type { JobView } from './job-views';
 
 // The WebSocket protocol `refinery.v1`: JSON text frames. Clients ask with `action`, the server answers and pushes
@@ -35,7 +35,11 @@ export function parseClientMessage(body: string | undefined): { ok: true; messag
     return { ok: false, problem: 'messages are JSON objects like {"action":"sync"}' };
   }
   const parsed = clientMessageSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, problem: `expected {"action":"sync"}, {"action":"watch","jobId":"..."} or {"action":"ping"}: ${z.prettifyError(parsed.error)}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      problem: `expected {"action":"sync"}, {"action":"watch","jobId":"..."} or {"action":"ping"}: ${z.prettifyError(parsed.error)}`,
+    };
   return { ok: true, message: parsed.data };
 }
 

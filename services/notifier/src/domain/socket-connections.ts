@@ -1,4 +1,4 @@
-import { queryAll, type Clock, type SocketConnections, type Table } from '@refinery/ports';
+import { type Clock, queryAll, type SocketConnections, type Table } from '@refinery/ports';
 
 /**
  * API Gateway closes a WebSocket connection after 2 hours at the latest. A connection whose $disconnect never arrived

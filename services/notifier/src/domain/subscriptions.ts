@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { queryAll, type Item, type Table } from '@refinery/ports';
+import { type Item, queryAll, type Table } from '@refinery/ports';
 
 export const NOTIFIABLE_EVENT_TYPES = ['job.completed.v1', 'job.failed.v1'] as const;
 export type NotifiableEventType = (typeof NOTIFIABLE_EVENT_TYPES)[number];

@@ -1,7 +1,7 @@
+import { createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
-import { HttpError, createHttpApi, json, parseJsonBody, type HttpApi } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
-import { NOTIFIABLE_EVENT_TYPES, SubscriptionStore, newSigningSecret, type Subscription } from '../domain/subscriptions';
+import { NOTIFIABLE_EVENT_TYPES, newSigningSecret, type Subscription, SubscriptionStore } from '../domain/subscriptions';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -9,15 +9,16 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export function createApiHandler(deps: NotifierDeps): HttpApi {
   const store = new SubscriptionStore(deps.subscriptions);
   const createSchema = z.object({
-    url: z
-      .url()
-      .refine((value) => {
-        // Checks run on, even after z.url() has failed: an unparsable value must be a 400, not a thrown TypeError.
-        if (!URL.canParse(value)) return false;
-        const url = new URL(value);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && (deps.config.allowHttp || LOCAL_HOSTS.has(url.hostname)));
-      }, 'must be an https URL (http only to localhost)'),
-    eventTypes: z.array(z.enum(NOTIFIABLE_EVENT_TYPES)).min(1).default([...NOTIFIABLE_EVENT_TYPES]),
+    url: z.url().refine((value) => {
+      // Checks run on, even after z.url() has failed: an unparsable value must be a 400, not a thrown TypeError.
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && (deps.config.allowHttp || LOCAL_HOSTS.has(url.hostname)));
+    }, 'must be an https URL (http only to localhost)'),
+    eventTypes: z
+      .array(z.enum(NOTIFIABLE_EVENT_TYPES))
+      .min(1)
+      .default([...NOTIFIABLE_EVENT_TYPES]),
     description: z.string().max(500).default(''),
   });
   const publicView = ({ secret: _secret, tenantId: _tenant, ...rest }: Subscription) => rest;

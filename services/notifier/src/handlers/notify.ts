@@ -1,19 +1,29 @@
-import { jobCompletedV1, type DecodedEvent } from '@refinery/events';
+import { type DecodedEvent, jobCompletedV1 } from '@refinery/events';
 import { createEventSubscriptionHandler, type EventOf, type SubscriptionBinding } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
 import { notifier } from '../definition';
 import { postWebhook, webhookMessage } from '../domain/deliver';
-import { SubscriptionStore, type NotifiableEventType, type Subscription } from '../domain/subscriptions';
+import { type NotifiableEventType, type Subscription, SubscriptionStore } from '../domain/subscriptions';
 
 /** What subscribers receive: the event type, when, and the job's outcome (never internal object locations). */
-export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs>): { type: string; timestamp: string; data: Record<string, unknown> } {
+export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs>): {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+} {
   const { jobId } = event.metadata;
   const links = { job: `/jobs/${jobId}`, events: `/jobs/${jobId}/events` };
   if (event.type === jobCompletedV1.type) {
     return {
       type: event.type,
       timestamp: event.metadata.occurredAt,
-      data: { jobId, status: 'completed', rows: event.data.rows, byMethod: event.data.byMethod, links: { ...links, result: `/jobs/${jobId}/result` } },
+      data: {
+        jobId,
+        status: 'completed',
+        rows: event.data.rows,
+        byMethod: event.data.byMethod,
+        links: { ...links, result: `/jobs/${jobId}/result` },
+      },
     };
   }
   return {

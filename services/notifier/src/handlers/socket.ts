@@ -1,7 +1,7 @@
 import type { WebSocketEvent, WebSocketHandler, WebSocketResult } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
 import { JobViewStore } from '../domain/job-views';
-import { BEARER_SUBPROTOCOL_PREFIX, SOCKET_SUBPROTOCOL, encodeServerMessage, parseClientMessage, type ServerMessage } from '../domain/live-messages';
+import { BEARER_SUBPROTOCOL_PREFIX, encodeServerMessage, parseClientMessage, type ServerMessage, SOCKET_SUBPROTOCOL } from '../domain/live-messages';
 import { ConnectionRegistry } from '../domain/socket-connections';
 
 const OK: WebSocketResult = { statusCode: 200 };
@@ -21,12 +21,21 @@ export function createSocketHandler(deps: NotifierDeps): WebSocketHandler {
 
   const connect = async (event: WebSocketEvent): Promise<WebSocketResult> => {
     const headers = lowerCaseHeaders(event.headers);
-    const offered = (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const offered = (headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const bearer = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX))?.slice(BEARER_SUBPROTOCOL_PREFIX.length);
     const authorization = headers.authorization ?? (bearer ? `Bearer ${bearer}` : undefined);
     const tenantId = deps.tokens.tenantFor(authorization);
     if (tenantId === undefined) {
-      return refusal(401, 'unauthorized', authorization ? 'the bearer token is not valid' : `missing bearer token (Authorization: Bearer TOKEN, or the subprotocol ${BEARER_SUBPROTOCOL_PREFIX}TOKEN)`);
+      return refusal(
+        401,
+        'unauthorized',
+        authorization
+          ? 'the bearer token is not valid'
+          : `missing bearer token (Authorization: Bearer TOKEN, or the subprotocol ${BEARER_SUBPROTOCOL_PREFIX}TOKEN)`,
+      );
     }
     if (offered.length > 0 && !offered.includes(SOCKET_SUBPROTOCOL)) {
       return refusal(400, 'bad_request', `offer the subprotocol ${SOCKET_SUBPROTOCOL}`);
@@ -37,7 +46,7 @@ export function createSocketHandler(deps: NotifierDeps): WebSocketHandler {
     return offered.length > 0 ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': SOCKET_SUBPROTOCOL } } : OK;
   };
 
-  const answer = async (connectionId: string, tenantId: string | undefined, body: string | undefined): Promise<ServerMessage> => {
+  const answer = async (_connectionId: string, tenantId: string | undefined, body: string | undefined): Promise<ServerMessage> => {
     if (tenantId === undefined) return { type: 'error', code: 'unauthorized', message: 'this connection is not registered; connect again' };
     const parsed = parseClientMessage(body);
     if (!parsed.ok) return { type: 'error', code: 'bad_request', message: parsed.problem };

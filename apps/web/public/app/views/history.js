@@ -18,7 +18,12 @@ export class HistoryPanel {
     this.node = h(
       'section',
       { class: 'card', 'aria-labelledby': 'history-heading' },
-      h('div', { class: 'section-header' }, h('h2', { id: 'history-heading', text: 'History' }), h('button', { type: 'button', class: 'secondary', text: 'Refresh history', onclick: () => void this.refresh() })),
+      h(
+        'div',
+        { class: 'section-header' },
+        h('h2', { id: 'history-heading', text: 'History' }),
+        h('button', { type: 'button', class: 'secondary', text: 'Refresh history', onclick: () => void this.refresh() }),
+      ),
       this.message,
       this.list,
     );
@@ -37,7 +42,13 @@ export class HistoryPanel {
       this.message.textContent = events.length ? '' : 'Nothing recorded yet.';
       this.list.replaceChildren(
         ...events.map((entry) =>
-          h('li', { 'data-type': entry.type }, h('time', { datetime: entry.occurredAt, text: formatTime(entry.occurredAt) }), ' ', h('span', { text: historyText(entry) })),
+          h(
+            'li',
+            { 'data-type': entry.type },
+            h('time', { datetime: entry.occurredAt, text: formatTime(entry.occurredAt) }),
+            ' ',
+            h('span', { text: historyText(entry) }),
+          ),
         ),
       );
     } catch (error) {

@@ -21,7 +21,9 @@ export function jobView(app, jobId) {
   const heading = pageHeading('Job');
   const message = h('p', { class: 'message', role: 'status', text: 'Loading the job…' });
   const badge = h('span', { class: 'job-badge' });
-  const bar = /** @type {HTMLProgressElement} */ (h('progress', { id: 'job-progress', max: '100', value: 0, 'aria-labelledby': 'job-progress-label', 'aria-describedby': 'job-progress-text' }));
+  const bar = /** @type {HTMLProgressElement} */ (
+    h('progress', { id: 'job-progress', max: '100', value: 0, 'aria-labelledby': 'job-progress-label', 'aria-describedby': 'job-progress-text' })
+  );
   const barText = h('p', { id: 'job-progress-text', class: 'progress-text', 'aria-live': 'polite' });
   const failure = h('div', { class: 'message error failure', role: 'alert', hidden: true });
   const summary = new SummaryPanel(app, jobId);
@@ -117,7 +119,14 @@ export function jobView(app, jobId) {
   app.socket.watch(jobId);
   void load();
 
-  const node = h('section', { class: 'view job' }, h('p', { class: 'breadcrumb' }, h('a', { href: '#/jobs', text: '← All jobs' })), heading, message, details);
+  const node = h(
+    'section',
+    { class: 'view job' },
+    h('p', { class: 'breadcrumb' }, h('a', { href: '#/jobs', text: '← All jobs' })),
+    heading,
+    message,
+    details,
+  );
   return {
     node,
     title: 'Job',

@@ -50,7 +50,7 @@ export function jobsView(app) {
     const jobs = app.store.all();
     message.classList.remove('error');
     message.textContent = jobs.length ? `${jobs.length} job${jobs.length === 1 ? '' : 's'}.` : 'No jobs yet: upload a contact book to start one.';
-    jobs.forEach((job, index) => place(job, index));
+    for (const [index, job] of jobs.entries()) place(job, index);
   }
 
   /** Updates a job's item, or adds it where it belongs (newest first). @param {JobView} job @param {number} [index] */

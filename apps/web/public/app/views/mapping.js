@@ -43,11 +43,15 @@ export class MappingEditor {
       row.select.value = column.field ?? '';
       row.how.textContent = column.explicit ? 'your choice' : column.field ? 'recognised from the header' : 'not recognised: ignored';
       const asked = requested && Object.hasOwn(requested, column.header) ? requested[column.header] : undefined;
-      if (requested && asked !== undefined && (asked ?? null) !== (column.field ?? null)) changed.push({ header: column.header, asked, got: column.field });
+      if (requested && asked !== undefined && (asked ?? null) !== (column.field ?? null))
+        changed.push({ header: column.header, asked, got: column.field });
     });
     this.notes.hidden = changed.length === 0;
     this.notes.textContent = changed
-      .map((change) => `“${change.header || '(no name)'}” is read as ${change.got ? fieldWords(change.got) : '“ignore”'}: ${change.asked ? `${fieldWords(change.asked)} is taken by another column` : 'it cannot be ignored'}.`)
+      .map(
+        (change) =>
+          `“${change.header || '(no name)'}” is read as ${change.got ? fieldWords(change.got) : '“ignore”'}: ${change.asked ? `${fieldWords(change.asked)} is taken by another column` : 'it cannot be ignored'}.`,
+      )
       .join(' ');
   }
 
@@ -77,7 +81,12 @@ export class MappingEditor {
         h(
           'li',
           { class: 'mapping-row' },
-          h('label', { for: row.select.id, class: 'mapping-header' }, h('span', { class: 'visually-hidden', text: `Column ${index + 1}: ` }), row.header || `(column ${index + 1} has no name)`),
+          h(
+            'label',
+            { for: row.select.id, class: 'mapping-header' },
+            h('span', { class: 'visually-hidden', text: `Column ${index + 1}: ` }),
+            row.header || `(column ${index + 1} has no name)`,
+          ),
           row.select,
           row.how,
         ),

@@ -21,10 +21,20 @@ export class ResultsPanel {
     /** @type {string | null} */
     this.next = null;
     this.status = /** @type {HTMLSelectElement} */ (
-      h('select', { id: 'filter-status', name: 'status' }, h('option', { value: '', text: 'any status' }), MATCH_STATUSES.map((value) => h('option', { value, text: value })))
+      h(
+        'select',
+        { id: 'filter-status', name: 'status' },
+        h('option', { value: '', text: 'any status' }),
+        MATCH_STATUSES.map((value) => h('option', { value, text: value })),
+      )
     );
     this.label = /** @type {HTMLSelectElement} */ (
-      h('select', { id: 'filter-label', name: 'label' }, h('option', { value: '', text: 'any label' }), FILTER_LABELS.map((value) => h('option', { value, text: value })))
+      h(
+        'select',
+        { id: 'filter-label', name: 'label' },
+        h('option', { value: '', text: 'any label' }),
+        FILTER_LABELS.map((value) => h('option', { value, text: value })),
+      )
     );
     this.filters = h(
       'form',
@@ -36,8 +46,12 @@ export class ResultsPanel {
     this.message = h('p', { class: 'message', role: 'status', id: 'rows-message' });
     this.table = h('table', { class: 'rows' });
     this.scroller = h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'results-heading rows-message' }, this.table);
-    this.previous = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary', text: 'Previous page', disabled: true, onclick: () => void this.goBack() }));
-    this.nextButton = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary', text: 'Next page', disabled: true, onclick: () => void this.goNext() }));
+    this.previous = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'secondary', text: 'Previous page', disabled: true, onclick: () => void this.goBack() })
+    );
+    this.nextButton = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'secondary', text: 'Next page', disabled: true, onclick: () => void this.goNext() })
+    );
     this.node = h(
       'section',
       { class: 'card results', 'aria-labelledby': 'results-heading', hidden: true },
@@ -124,7 +138,16 @@ export class ResultsPanel {
   render(page) {
     const columns = displayColumns(page.columns);
     const statusIndex = page.columns.lastIndexOf('match_status');
-    const head = h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Row' }), columns.map((column) => h('th', { scope: 'col', class: column.className, text: column.header }))));
+    const head = h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col', text: 'Row' }),
+        columns.map((column) => h('th', { scope: 'col', class: column.className, text: column.header })),
+      ),
+    );
     const body = h(
       'tbody',
       {},

@@ -15,7 +15,9 @@ export class SummaryPanel {
     this.app = app;
     this.jobId = jobId;
     this.figures = h('dl', { class: 'figures' });
-    this.download = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'primary', text: 'Download the result (CSV)', hidden: true, onclick: () => void this.fetchResult() }));
+    this.download = /** @type {HTMLButtonElement} */ (
+      h('button', { type: 'button', class: 'primary', text: 'Download the result (CSV)', hidden: true, onclick: () => void this.fetchResult() })
+    );
     this.downloadMessage = h('p', { class: 'message', role: 'status' });
     this.node = h(
       'section',
@@ -32,10 +34,16 @@ export class SummaryPanel {
     const rows = job.rows ?? { total: 0, done: 0, matched: 0, unmatched: 0, invalid: 0 };
     this.node.hidden = job.status === 'accepted' || (job.status === 'failed' && !rows.done);
     const methods = job.byMethod ?? { exact: 0, fuzzy: 0, nickname: 0 };
-    const entry = (/** @type {string} */ name, /** @type {string} */ key, /** @type {string} */ value) =>
-      [h('dt', { text: name }), h('dd', { 'data-figure': key, text: value })];
+    const entry = (/** @type {string} */ name, /** @type {string} */ key, /** @type {string} */ value) => [
+      h('dt', { text: name }),
+      h('dd', { 'data-figure': key, text: value }),
+    ];
     this.figures.replaceChildren(
-      ...entry(job.status === 'completed' ? 'Rows' : 'Rows done', 'rows', job.status === 'completed' ? formatNumber(rows.total) : `${formatNumber(rows.done)} of ${formatNumber(rows.total)}`),
+      ...entry(
+        job.status === 'completed' ? 'Rows' : 'Rows done',
+        'rows',
+        job.status === 'completed' ? formatNumber(rows.total) : `${formatNumber(rows.done)} of ${formatNumber(rows.total)}`,
+      ),
       ...entry('Matched', 'matched', formatNumber(rows.matched)),
       ...entry('by exact identifiers', 'exact', formatNumber(methods.exact)),
       ...entry('by similar names (fuzzy)', 'fuzzy', formatNumber(methods.fuzzy)),

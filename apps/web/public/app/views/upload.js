@@ -19,7 +19,9 @@ export function uploadView(app) {
   let sequence = 0;
   let disposed = false;
 
-  const input = /** @type {HTMLInputElement} */ (h('input', { id: 'file', type: 'file', accept: '.csv,text/csv,text/plain', 'aria-describedby': 'file-help' }));
+  const input = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'file', type: 'file', accept: '.csv,text/csv,text/plain', 'aria-describedby': 'file-help' })
+  );
   const dropZone = h(
     'div',
     { class: 'drop-zone' },
@@ -92,7 +94,9 @@ export function uploadView(app) {
       editor.show(answer, mapping);
       usable = answer.usable;
       problem.hidden = answer.usable;
-      problem.textContent = answer.usable ? '' : `This mapping cannot be used: ${sentence(answer.problem ?? 'a name and one more field are needed')} Change the columns above.`;
+      problem.textContent = answer.usable
+        ? ''
+        : `This mapping cannot be used: ${sentence(answer.problem ?? 'a name and one more field are needed')} Change the columns above.`;
       start.disabled = !usable || busy;
       if (first) /** @type {HTMLElement} */ (mappingSection.querySelector('h2')).focus();
     } catch (failure) {
@@ -172,7 +176,8 @@ function describeFileError(failure) {
   if (failure instanceof ApiError) {
     if (failure.code === 'not_csv' || failure.status === 415) return `This file cannot be used: it is not a CSV file. ${sentence(failure.message)}`;
     if (failure.code === 'unusable_header' || failure.status === 422) {
-      const found = /** @type {{ found?: unknown }} */ (failure.details ?? {}).found;
+      const details = /** @type {{ found?: unknown } | undefined} */ (failure.details);
+      const found = details?.found;
       const columns = Array.isArray(found) && found.length ? ` Columns found: ${found.map(String).join(', ')}.` : '';
       return `This file cannot be used: ${sentence(failure.message)}${columns}`;
     }

@@ -14,8 +14,19 @@ const EVENT_TYPES = [
 /** @param {import('../main.js').App} app @returns {import('../router.js').View} */
 export function webhooksView(app) {
   let disposed = false;
-  const url = /** @type {HTMLInputElement} */ (h('input', { id: 'subscription-url', name: 'url', type: 'url', required: true, placeholder: 'https://example.com/hooks/refinery', 'aria-describedby': 'subscription-url-help' }));
-  const description = /** @type {HTMLInputElement} */ (h('input', { id: 'subscription-description', name: 'description', type: 'text', maxlength: '500' }));
+  const url = /** @type {HTMLInputElement} */ (
+    h('input', {
+      id: 'subscription-url',
+      name: 'url',
+      type: 'url',
+      required: true,
+      placeholder: 'https://example.com/hooks/refinery',
+      'aria-describedby': 'subscription-url-help',
+    })
+  );
+  const description = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'subscription-description', name: 'description', type: 'text', maxlength: '500' })
+  );
   const eventBoxes = EVENT_TYPES.map((type) => {
     const id = `event-${type.value.replace(/\W/g, '-')}`;
     const box = /** @type {HTMLInputElement} */ (h('input', { id, type: 'checkbox', name: 'eventTypes', value: type.value, checked: true }));
@@ -30,8 +41,17 @@ export function webhooksView(app) {
     h('h2', { id: 'create-heading', text: 'New subscription' }),
     h('label', { for: 'subscription-url', text: 'URL to call' }),
     url,
-    h('p', { id: 'subscription-url-help', class: 'help', text: 'An https URL (http only to localhost). Each call is signed (Standard Webhooks) with the secret shown after you create it.' }),
-    h('fieldset', {}, h('legend', { text: 'Call it' }), eventBoxes.map((item) => item.node)),
+    h('p', {
+      id: 'subscription-url-help',
+      class: 'help',
+      text: 'An https URL (http only to localhost). Each call is signed (Standard Webhooks) with the secret shown after you create it.',
+    }),
+    h(
+      'fieldset',
+      {},
+      h('legend', { text: 'Call it' }),
+      eventBoxes.map((item) => item.node),
+    ),
     h('label', { for: 'subscription-description', text: 'Description (optional)' }),
     description,
     createButton,
@@ -75,7 +95,13 @@ export function webhooksView(app) {
     replaceChildren(
       secretBox,
       h('h2', { id: 'secret-heading', text: 'Subscription created: copy its signing secret now' }),
-      h('p', {}, 'Calls to ', h('code', { text: created.url }), ' are signed with this secret. It is shown only this once: keep it where your receiver can read it.'),
+      h(
+        'p',
+        {},
+        'Calls to ',
+        h('code', { text: created.url }),
+        ' are signed with this secret. It is shown only this once: keep it where your receiver can read it.',
+      ),
       h('p', { class: 'secret-value' }, h('code', { id: 'secret-value', text: created.secret ?? '' })),
       h(
         'div',
@@ -115,8 +141,13 @@ export function webhooksView(app) {
     try {
       const { subscriptions } = await app.api.subscriptions();
       if (disposed) return;
-      listMessage.textContent = subscriptions.length ? `${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}.` : 'No subscriptions yet.';
-      replaceChildren(list, subscriptions.map((subscription) => subscriptionItem(app, subscription, refresh)));
+      listMessage.textContent = subscriptions.length
+        ? `${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}.`
+        : 'No subscriptions yet.';
+      replaceChildren(
+        list,
+        subscriptions.map((subscription) => subscriptionItem(app, subscription, refresh)),
+      );
     } catch (error) {
       if (disposed) return;
       listMessage.textContent = `The subscriptions could not be loaded: ${sentence(error instanceof Error ? error.message : String(error))}`;
@@ -150,7 +181,9 @@ export function webhooksView(app) {
 function subscriptionItem(app, subscription, refresh) {
   const deliveries = h('div', { class: 'deliveries', hidden: true });
   const actions = h('div', { class: 'actions' });
-  const toggle = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Show deliveries', onclick: showDeliveries }));
+  const toggle = /** @type {HTMLButtonElement} */ (
+    h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Show deliveries', onclick: showDeliveries })
+  );
   const remove = h('button', { type: 'button', class: 'danger', text: 'Delete', onclick: confirmDelete });
   actions.append(toggle, remove);
 
@@ -187,7 +220,14 @@ function subscriptionItem(app, subscription, refresh) {
           : h('p', { role: 'status', text: 'No deliveries yet.' }),
       );
     } catch (error) {
-      replaceChildren(deliveries, h('p', { class: 'message error', role: 'alert', text: `The deliveries could not be loaded: ${sentence(error instanceof Error ? error.message : String(error))}` }));
+      replaceChildren(
+        deliveries,
+        h('p', {
+          class: 'message error',
+          role: 'alert',
+          text: `The deliveries could not be loaded: ${sentence(error instanceof Error ? error.message : String(error))}`,
+        }),
+      );
     }
   }
 
@@ -203,11 +243,28 @@ function subscriptionItem(app, subscription, refresh) {
           /** @type {HTMLElement | null} */ (document.getElementById('list-heading'))?.setAttribute('tabindex', '-1');
           /** @type {HTMLElement | null} */ (document.getElementById('list-heading'))?.focus();
         } catch (error) {
-          replaceChildren(actions, h('p', { class: 'message error', role: 'alert', text: `Not deleted: ${sentence(error instanceof Error ? error.message : String(error))}` }), toggle, remove);
+          replaceChildren(
+            actions,
+            h('p', {
+              class: 'message error',
+              role: 'alert',
+              text: `Not deleted: ${sentence(error instanceof Error ? error.message : String(error))}`,
+            }),
+            toggle,
+            remove,
+          );
         }
       },
     });
-    const no = h('button', { type: 'button', class: 'secondary', text: 'Keep it', onclick: () => { replaceChildren(actions, toggle, remove); remove.focus(); } });
+    const no = h('button', {
+      type: 'button',
+      class: 'secondary',
+      text: 'Keep it',
+      onclick: () => {
+        replaceChildren(actions, toggle, remove);
+        remove.focus();
+      },
+    });
     replaceChildren(actions, h('span', { text: 'Delete this subscription?' }), yes, no);
     yes.focus();
   }
@@ -216,7 +273,10 @@ function subscriptionItem(app, subscription, refresh) {
     'li',
     { class: 'subscription', 'data-subscription-id': subscription.id },
     h('p', { class: 'subscription-url' }, h('code', { text: subscription.url })),
-    h('p', { class: 'help', text: `${subscription.description ? `${subscription.description} · ` : ''}${subscription.eventTypes.join(', ')} · created ${formatTime(subscription.createdAt)}` }),
+    h('p', {
+      class: 'help',
+      text: `${subscription.description ? `${subscription.description} · ` : ''}${subscription.eventTypes.join(', ')} · created ${formatTime(subscription.createdAt)}`,
+    }),
     actions,
     deliveries,
   );
