@@ -5,8 +5,10 @@ import {
   csvFormatSchema,
   jobOptionsSchema,
   matchCountsSchema,
+  matchMethodCountsSchema,
   objectRefSchema,
   rowRangeSchema,
+  rowStatusCountsSchema,
   sizedObjectRefSchema,
 } from './common';
 import { defineEventType, type EventType } from './event-type';
@@ -131,13 +133,8 @@ export const jobCompletedV1 = defineEventType({
   description: 'Every chunk was merged, in the original row order, into one result CSV.',
   data: z.object({
     result: sizedObjectRefSchema.extend({ contentType: z.string() }),
-    rows: z.object({
-      total: z.number().int().min(0),
-      matched: z.number().int().min(0),
-      unmatched: z.number().int().min(0),
-      invalid: z.number().int().min(0),
-    }),
-    byMethod: matchCountsSchema.shape.byMethod,
+    rows: z.object({ total: z.number().int().min(0) }).extend(rowStatusCountsSchema.shape),
+    byMethod: matchMethodCountsSchema,
     chunks: z.object({ total: z.number().int().min(0) }),
   }),
   example: {
@@ -210,14 +207,10 @@ export const jobViewSchema = z
     jobId: z.string().min(1),
     status: z.enum(['accepted', 'running', 'completed', 'failed']),
     filename: z.string(),
-    rows: z.object({
-      total: z.number().int().min(0).describe('0 until the job is planned.'),
-      done: z.number().int().min(0),
-      matched: z.number().int().min(0),
-      unmatched: z.number().int().min(0),
-      invalid: z.number().int().min(0),
-    }),
-    byMethod: matchCountsSchema.shape.byMethod.describe(
+    rows: z
+      .object({ total: z.number().int().min(0).describe('0 until the job is planned.'), done: z.number().int().min(0) })
+      .extend(rowStatusCountsSchema.shape),
+    byMethod: matchMethodCountsSchema.describe(
       "Matched rows by method: summed over the labeled chunks while running, the merger's final figures once completed.",
     ),
     chunks: z.object({ total: z.number().int().min(0), done: z.number().int().min(0) }),

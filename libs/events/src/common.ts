@@ -48,19 +48,38 @@ export const rowRangeSchema = z.object({
   count: z.number().int().min(0),
 });
 
-export const matchCountsSchema = z.object({
+/** How rows came out, by status: the one shape of every count of rows (chunk events, job results, job views). */
+export const rowStatusCountsSchema = z.object({
   matched: z.number().int().min(0),
   unmatched: z.number().int().min(0),
   invalid: z.number().int().min(0),
-  byMethod: z.object({
-    exact: z.number().int().min(0),
-    fuzzy: z.number().int().min(0),
-    nickname: z.number().int().min(0),
-  }),
 });
+
+/** Matched rows by the method that matched them. */
+export const matchMethodCountsSchema = z.object({
+  exact: z.number().int().min(0),
+  fuzzy: z.number().int().min(0),
+  nickname: z.number().int().min(0),
+});
+
+export const matchCountsSchema = rowStatusCountsSchema.extend({ byMethod: matchMethodCountsSchema });
 
 export type ObjectRefData = z.infer<typeof objectRefSchema>;
 export type ColumnData = z.infer<typeof columnSchema>;
 export type CsvFormatData = z.infer<typeof csvFormatSchema>;
 export type JobOptionsData = z.infer<typeof jobOptionsSchema>;
 export type MatchCountsData = z.infer<typeof matchCountsSchema>;
+
+/** Counts of no rows yet. */
+export function emptyMatchCounts(): MatchCountsData {
+  return { matched: 0, unmatched: 0, invalid: 0, byMethod: { exact: 0, fuzzy: 0, nickname: 0 } };
+}
+
+/** Counts one row's outcome: its status and, when matched, its method. */
+export function countRowOutcome(
+  counts: MatchCountsData,
+  outcome: { readonly status: keyof z.infer<typeof rowStatusCountsSchema>; readonly method: keyof MatchCountsData['byMethod'] | null },
+): void {
+  counts[outcome.status] += 1;
+  if (outcome.method) counts.byMethod[outcome.method] += 1;
+}

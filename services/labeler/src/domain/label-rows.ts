@@ -1,24 +1,21 @@
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
+import { countRowOutcome, emptyMatchCounts, type MatchCountsData } from '@refinery/events';
 import { labelFields } from '@refinery/labeling';
 
-export interface LabelCounts {
+/** The rows labeled, and how they came out. */
+export interface LabelCounts extends MatchCountsData {
   rows: number;
-  matched: number;
-  unmatched: number;
-  invalid: number;
-  byMethod: { exact: number; fuzzy: number; nickname: number };
 }
 
 export function emptyLabelCounts(): LabelCounts {
-  return { rows: 0, matched: 0, unmatched: 0, invalid: 0, byMethod: { exact: 0, fuzzy: 0, nickname: 0 } };
+  return { rows: 0, ...emptyMatchCounts() };
 }
 
 /** Labels every canonical field of each row against the provider's record (none when unmatched or invalid). */
 export async function* labelRows(rows: AsyncIterable<MatchedRow>, counts: LabelCounts): AsyncGenerator<LabeledRow> {
   for await (const row of rows) {
     counts.rows += 1;
-    counts[row.status] += 1;
-    if (row.method) counts.byMethod[row.method] += 1;
+    countRowOutcome(counts, row);
     yield {
       row: row.row,
       cells: row.cells,

@@ -1,20 +1,10 @@
 import type { MatchedRow } from '@refinery/chunk-records';
 import { type ColumnMapping, type ContactFields, fieldsFromRecord, standardizeContact, validateContact } from '@refinery/contacts';
+import { countRowOutcome, type MatchCountsData } from '@refinery/events';
 import { type Candidate, type ContactProvider, decideMatch, type MatchDecision } from '@refinery/matching';
 import { ProviderBatchError } from '@refinery/providers';
 import type { StoredNicknames } from './nickname-store';
 import type { ProviderAnswers } from './provider-answers';
-
-export interface MatchCounts {
-  matched: number;
-  unmatched: number;
-  invalid: number;
-  byMethod: { exact: number; fuzzy: number; nickname: number };
-}
-
-export function emptyCounts(): MatchCounts {
-  return { matched: 0, unmatched: 0, invalid: 0, byMethod: { exact: 0, fuzzy: 0, nickname: 0 } };
-}
 
 interface PendingRow {
   readonly row: number;
@@ -34,7 +24,7 @@ export interface MatchRowsOptions {
   /** Remote providers' answers so far (loaded from the chunk's progress; new ones are added). */
   readonly answers: ProviderAnswers;
   /** Filled in as rows go by. */
-  readonly counts: MatchCounts;
+  readonly counts: MatchCountsData;
 }
 
 /**
@@ -149,14 +139,13 @@ async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOpti
   for (const pending of batch) {
     const base = { row: pending.row, cells: pending.cells, contact: pending.contact };
     if (pending.invalidReason !== undefined) {
-      counts.invalid += 1;
+      countRowOutcome(counts, { status: 'invalid', method: null });
       yield { ...base, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
       continue;
     }
     const decision = outcomes.get(pending)?.decision;
     if (decision?.status === 'matched') {
-      counts.matched += 1;
-      counts.byMethod[decision.method] += 1;
+      countRowOutcome(counts, { status: 'matched', method: decision.method });
       yield {
         ...base,
         status: 'matched',
@@ -167,7 +156,7 @@ async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOpti
         provider: decision.candidate.fields,
       };
     } else {
-      counts.unmatched += 1;
+      countRowOutcome(counts, { status: 'unmatched', method: null });
       yield {
         ...base,
         status: 'unmatched',

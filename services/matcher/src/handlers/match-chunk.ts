@@ -1,11 +1,11 @@
 import { toNdjson } from '@refinery/chunk-records';
 import { parseCsvRecords } from '@refinery/csv';
-import { chunkMatchedV1, createEvent, deriveEventId, followUpMetadata, toPublishEntry } from '@refinery/events';
+import { chunkMatchedV1, createEvent, deriveEventId, emptyMatchCounts, followUpMetadata, toPublishEntry } from '@refinery/events';
 import { isProviderUnavailable } from '@refinery/providers';
 import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { matcher } from '../definition';
-import { emptyCounts, matchRows } from '../domain/match-rows';
+import { matchRows } from '../domain/match-rows';
 import { StoredNicknames } from '../domain/nickname-store';
 import { ProviderAnswers } from '../domain/provider-answers';
 
@@ -27,7 +27,7 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
       // Only remote providers' answers are kept; a directory-only matcher never reads or writes progress.
       const answers = deps.providers.some(ProviderAnswers.keeps) ? await ProviderAnswers.load(deps.objects, progress) : new ProviderAnswers();
       const source = await deps.objects.get(input, range);
-      const counts = emptyCounts();
+      const counts = emptyMatchCounts();
       let produced = 0;
       const matched = matchRows(parseCsvRecords(source, format), {
         firstRow: rows.first,

@@ -1,14 +1,12 @@
 import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells } from '@refinery/chunk-records';
 import { formatCsvRecord } from '@refinery/csv';
+import { countRowOutcome, emptyMatchCounts, type MatchCountsData } from '@refinery/events';
 import type { ObjectInfo, ObjectRef, ObjectStore } from '@refinery/ports';
 import type { ChunkRecord, JobPlanRecord } from './ledger';
 
-export interface MergeTotals {
+/** The rows merged, and how they came out. */
+export interface MergeTotals extends MatchCountsData {
   rows: number;
-  matched: number;
-  unmatched: number;
-  invalid: number;
-  byMethod: { exact: number; fuzzy: number; nickname: number };
 }
 
 /**
@@ -22,7 +20,7 @@ export async function mergeResult(
   chunks: AsyncIterable<ChunkRecord>,
   target: ObjectRef,
 ): Promise<{ info: ObjectInfo; totals: MergeTotals }> {
-  const totals: MergeTotals = { rows: 0, matched: 0, unmatched: 0, invalid: 0, byMethod: { exact: 0, fuzzy: 0, nickname: 0 } };
+  const totals: MergeTotals = { rows: 0, ...emptyMatchCounts() };
   const width = plan.columns.length;
   async function* lines(): AsyncGenerator<string> {
     yield formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]);
@@ -34,8 +32,7 @@ export async function mergeResult(
       for await (const row of fromNdjson<LabeledRow>(await objects.get(chunk.result))) {
         if (row.row !== totals.rows) throw new Error(`row ${totals.rows + 1} expected, chunk ${chunk.index + 1} has row ${row.row + 1}`);
         totals.rows += 1;
-        totals[row.status] += 1;
-        if (row.method) totals.byMethod[row.method] += 1;
+        countRowOutcome(totals, row);
         buffer += formatCsvRecord(resultCells(row, width));
         if (buffer.length >= 65_536) {
           yield buffer;
