@@ -12,7 +12,8 @@ import { type CliRun, REPO_ROOT, runCli } from '../support/cli';
 // The web page in a real browser (Debian's Chromium through playwright-core) against every service on the embedded
 // runtime: sign in, upload with the column mapping, live progress over the WebSocket, the result preview and its
 // download (byte for byte the CLI's result), errors, tenant isolation, keyboard use and a 320 px screen. Screenshots
-// of the main screens go to docs/screenshots/.
+// of the main screens are taken every run; `npm run screenshots` keeps them in docs/screenshots/ (the README's), any
+// other run in a temporary folder, so a test run leaves the repository as it found it.
 
 jest.setTimeout(60_000);
 
@@ -47,12 +48,12 @@ declare function getComputedStyle(element: PageElement): { backgroundColor: stri
 
 const BOOK = join(REPO_ROOT, 'examples', 'contacts.csv');
 const DIRECTORY = join(REPO_ROOT, 'examples', 'directory.csv');
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const ACME = 'token-acme-0001';
 const GLOBEX = 'token-globex-0002';
 
 describe('the web page', () => {
   const work = mkdtempSync(join(tmpdir(), 'refinery-web-'));
+  const SCREENSHOTS = process.env.REFINERY_UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : join(work, 'screenshots');
   let test: TestApp;
   let browser: Browser;
   let cli: CliRun;
