@@ -1,133 +1,154 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { socketEvent } from '@refinery/test-support';
-import { type AwsStack, startAwsStack } from '../support/aws-stack';
+import { ApiClient } from '@refinery/cli';
+import { emulate, type RefineryEmulator } from '@refinery/cli/src/emulate';
+import WebSocket from 'ws';
 import { REPO_ROOT } from '../support/cli';
 
-// The whole pipeline with every service's Lambda entry point on the AWS adapters, against emulators (fauxqs for S3
-// and SQS, dynalite for DynamoDB, our EventBridge stand-in applying the declared rules, pollers standing in for
-// Lambda's event source mapping). The demo book must give exactly the local mode's golden result.
+// The whole pipeline as deployed: every packaged stack in moto's CloudFormation, every function run from its packaged
+// bundle with Lambda's semantics (refinery emulate), EventBridge rules delivering to the stacks' queues, S3 sending
+// its Object Created events, the HTTP and WebSocket APIs the templates declare. The demo book must give exactly the
+// local mode's golden result.
 
 jest.setTimeout(180_000);
 
-const TOKEN = 'token-acme-0001';
-const GLOBEX_TOKEN = 'token-globex-0002';
+const ACME = 'token-acme-0001';
+const GLOBEX = 'token-globex-0002';
 const BOOK = readFileSync(join(REPO_ROOT, 'examples', 'contacts.csv'));
 const GOLDEN = readFileSync(join(REPO_ROOT, 'test', 'golden', 'demo-result.csv'), 'utf8');
 
-async function waitForJob(stack: AwsStack, jobId: string, timeoutMs = 120_000): Promise<Record<string, unknown>> {
+type JobView = { jobId: string; status: string; version: number; rows: { total: number; done: number }; chunks: { total: number; done: number } };
+type Pushed = { type: string; job?: JobView; jobs?: JobView[]; code?: string; message?: string };
+
+async function waitForJob(client: ApiClient, jobId: string, timeoutMs = 120_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { json } = await stack.api({ routeKey: 'GET /jobs/{id}', pathParameters: { id: jobId }, token: TOKEN });
-    const job = json as { status: string };
-    if (job.status === 'completed' || job.status === 'failed') return json as Record<string, unknown>;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(json)}`);
+    const job = (await client.job(jobId)) as unknown as JobView;
+    if (job.status === 'completed' || job.status === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-describe('the pipeline on the AWS adapters', () => {
-  let stack: AwsStack;
-  beforeAll(async () => {
-    stack = await startAwsStack({
-      directoryCsvPath: join(REPO_ROOT, 'examples', 'directory.csv'),
-      apiTokens: `acme:${TOKEN},globex:${GLOBEX_TOKEN}`,
+/** A WebSocket client of the emulated API: its frames, parsed, as they come. */
+class SocketClient {
+  readonly messages: Pushed[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.messages.push(JSON.parse(String(data)) as Pushed));
+  }
+
+  static async open(url: string, token: string): Promise<SocketClient> {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/socket`, { headers: { authorization: `Bearer ${token}` } });
+    const client = new SocketClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+      socket.once('error', reject);
     });
+    return client;
+  }
+
+  async until(condition: (messages: readonly Pushed[]) => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition(this.messages)) {
+      if (Date.now() > deadline) throw new Error(`no such message in ${JSON.stringify(this.messages)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+describe('the pipeline as deployed (packaged stacks and bundles on moto)', () => {
+  let emulator: RefineryEmulator;
+  let acme: ApiClient;
+  let globex: ApiClient;
+
+  beforeAll(async () => {
+    emulator = await emulate({
+      repoRoot: REPO_ROOT,
+      port: 0,
+      awsPort: 0,
+      directory: join(REPO_ROOT, 'examples', 'directory.csv'),
+      apiTokens: `acme:${ACME},globex:${GLOBEX}`,
+    });
+    acme = new ApiClient(emulator.url, ACME);
+    globex = new ApiClient(emulator.url, GLOBEX);
   });
-  afterAll(() => stack.stop());
+  afterAll(() => emulator?.stop());
 
   it('enriches the demo book uploaded to a presigned S3 URL into the same result as the local mode', async () => {
-    const created = await stack.api({
-      routeKey: 'POST /jobs',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ filename: 'contacts.csv', chunkRows: 40 }),
-      token: TOKEN,
-    });
-    expect(created.status).toBe(201);
-    const { jobId, upload } = created.json as { jobId: string; upload: { url: string; method: string; headers: Record<string, string> } };
+    const created = await acme.createUploadJob({ filename: 'contacts.csv', chunkRows: 40 });
+    const { upload } = created;
+    if (!upload) throw new Error('no upload URL');
+    expect(new URL(upload.url).origin).toBe(emulator.aws.endpoint);
     const put = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: BOOK });
     expect(put.status).toBe(200);
 
-    const job = await waitForJob(stack, jobId);
+    const job = await waitForJob(acme, created.jobId);
     expect(job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 }, chunks: { total: 7, done: 7 }, error: null });
 
-    const result = await stack.api({ routeKey: 'GET /jobs/{id}/result', pathParameters: { id: jobId }, token: TOKEN });
+    const result = await acme.request('GET', `/jobs/${created.jobId}/result`, undefined, {}, 'manual');
     expect(result.status).toBe(302);
-    const download = await fetch(result.headers.location as string);
+    const download = await fetch(result.headers.get('location') as string);
     expect(download.status).toBe(200);
     expect(await download.text()).toBe(GOLDEN);
 
-    const history = await stack.api({ routeKey: 'GET /jobs/{id}/events', pathParameters: { id: jobId }, token: TOKEN });
-    const types = (history.json as { type: string }[]).map((event) => event.type);
+    const types = (await acme.events(created.jobId)).map((event) => event.type);
     expect(types.filter((type) => type === 'chunk.labeled.v1')).toHaveLength(7);
     expect(types[0]).toBe('job.created.v1');
     expect(types.at(-1)).toBe('job.completed.v1');
   });
 
   it('takes a CSV in the request body, refuses what is not a CSV, and keeps tenants apart', async () => {
-    const csv = 'First Name,Last Name,Email\nNobody,Here,nobody@example.com\n';
-    const accepted = await stack.api({ routeKey: 'POST /jobs', headers: { 'content-type': 'text/csv' }, body: csv, token: TOKEN });
-    expect(accepted.status).toBe(202);
-    const { jobId } = accepted.json as { jobId: string };
-    expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed', rows: { total: 1, unmatched: 1 } });
-    const refused = await stack.api({
-      routeKey: 'POST /jobs',
-      headers: { 'content-type': 'text/csv' },
-      body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]),
-      token: TOKEN,
-    });
+    const { jobId } = await acme.submitCsv('First Name,Last Name,Email\nNobody,Here,nobody@example.com\n');
+    expect(await waitForJob(acme, jobId)).toMatchObject({ status: 'completed', rows: { total: 1 } });
+    const refused = await acme.request('POST', '/jobs', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0]), { 'content-type': 'text/csv' });
     expect(refused.status).toBe(415);
-    expect((await stack.api({ routeKey: 'GET /jobs/{id}', pathParameters: { id: jobId } })).status).toBe(401);
+    expect((await globex.request('GET', `/jobs/${jobId}`)).status).toBe(404);
+    expect((await new ApiClient(emulator.url, 'not-a-token-at-all').request('GET', `/jobs/${jobId}`)).status).toBe(401);
   });
 
-  it("pushes the job's progress to its tenant's WebSocket connections through the Management API, and answers a reconnecting client's sync", async () => {
-    type Pushed = {
-      type: string;
-      job?: { jobId: string; status: string; version: number; rows: { total: number; done: number } };
-      jobs?: { jobId: string; status: string }[];
-    };
-    const connect = (connectionId: string, token: string) =>
-      stack.socket(socketEvent('CONNECT', connectionId, { headers: { authorization: `Bearer ${token}` } }));
-    expect(await connect('acme-1=', TOKEN)).toMatchObject({ statusCode: 200 });
-    expect(await connect('globex-1=', GLOBEX_TOKEN)).toMatchObject({ statusCode: 200 });
-    expect(await connect('stranger-1=', 'not-a-token-at-all')).toMatchObject({ statusCode: 401 });
-    stack.sockets.open('acme-1=');
-    stack.sockets.open('globex-1=');
+  it("pushes a job's progress to its tenant's sockets through the Management API, and answers a reconnecting client's sync", async () => {
+    const acmeSocket = await SocketClient.open(emulator.url, ACME);
+    const globexSocket = await SocketClient.open(emulator.url, GLOBEX);
+    await expect(SocketClient.open(emulator.url, 'not-a-token-at-all')).rejects.toThrow('HTTP 401');
+    try {
+      const { jobId } = await acme.submitCsv(BOOK.toString('utf8'), '?chunkRows=25');
+      expect(await waitForJob(acme, jobId)).toMatchObject({ status: 'completed', chunks: { total: 10 } });
+      // The completed state reaches the socket a moment after the job completes (ingest -> bus -> notifier's queue).
+      const pushesOf = (messages: readonly Pushed[]) => messages.filter((m) => m.type === 'job' && m.job?.jobId === jobId);
+      await acmeSocket.until((messages) => pushesOf(messages).some((m) => m.job?.status === 'completed'));
+      const pushes = pushesOf(acmeSocket.messages);
+      const latest = pushes.reduce((a, b) => ((b.job?.version ?? 0) > (a.job?.version ?? 0) ? b : a));
+      expect(latest.job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 } });
+      // Delivery is at least once and concurrent: a snapshot may come twice, but one version is always one state.
+      const byVersion = new Map<number, string>();
+      for (const push of pushes) {
+        const state = JSON.stringify(push.job);
+        expect(byVersion.get(push.job?.version ?? 0) ?? state).toBe(state);
+        byVersion.set(push.job?.version ?? 0, state);
+      }
+      expect(pushesOf(globexSocket.messages)).toEqual([]);
 
-    const accepted = await stack.api({
-      routeKey: 'POST /jobs',
-      headers: { 'content-type': 'text/csv' },
-      body: BOOK.toString('utf8'),
-      query: { chunkRows: '25' },
-      token: TOKEN,
-    });
-    expect(accepted.status).toBe(202);
-    const { jobId } = accepted.json as { jobId: string };
-    expect(await waitForJob(stack, jobId)).toMatchObject({ status: 'completed', chunks: { total: 10 } });
-
-    // The completed state reaches the socket a moment after the job completes (ingest -> bus -> notifier's queue).
-    const pushesOf = (connectionId: string) =>
-      (stack.sockets.messages(connectionId) as Pushed[]).filter((m) => m.type === 'job' && m.job?.jobId === jobId);
-    const deadline = Date.now() + 30_000;
-    while (!pushesOf('acme-1=').some((m) => m.job?.status === 'completed') && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    const pushes = pushesOf('acme-1=');
-    const latest = pushes.reduce((a, b) => ((b.job?.version ?? 0) > (a.job?.version ?? 0) ? b : a));
-    expect(latest.job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 } });
-    expect(new Set(pushes.map((m) => m.job?.version)).size).toBe(pushes.length);
-    expect(stack.sockets.messages('globex-1=')).toEqual([]);
-
-    // A client that comes back asks for the current state first and gets it at once, from notifier's table.
-    expect(await connect('acme-2=', TOKEN)).toMatchObject({ statusCode: 200 });
-    stack.sockets.open('acme-2=');
-    await stack.socket(socketEvent('MESSAGE', 'acme-2=', { body: JSON.stringify({ action: 'sync' }) }));
-    const [sync] = stack.sockets.messages('acme-2=') as Pushed[];
-    expect(sync?.type).toBe('jobs');
-    expect(sync?.jobs?.find((job) => job.jobId === jobId)).toMatchObject({ status: 'completed' });
-    await stack.socket(socketEvent('MESSAGE', 'globex-1=', { body: JSON.stringify({ action: 'watch', jobId }) }));
-    expect(stack.sockets.messages('globex-1=')).toEqual([{ type: 'error', code: 'not_found', message: `no job ${jobId}` }]);
-    await stack.socket(socketEvent('DISCONNECT', 'acme-1='));
-    await stack.socket(socketEvent('DISCONNECT', 'acme-2='));
-    await stack.socket(socketEvent('DISCONNECT', 'globex-1='));
+      // A client that comes back asks for the current state first and gets it at once, from notifier's table.
+      const again = await SocketClient.open(emulator.url, ACME);
+      again.socket.send(JSON.stringify({ action: 'sync' }));
+      await again.until((messages) => messages.some((m) => m.type === 'jobs'));
+      expect(again.messages.find((m) => m.type === 'jobs')?.jobs?.find((job) => job.jobId === jobId)).toMatchObject({ status: 'completed' });
+      globexSocket.socket.send(JSON.stringify({ action: 'watch', jobId }));
+      await globexSocket.until((messages) => messages.some((m) => m.type === 'error'));
+      expect(globexSocket.messages.find((m) => m.type === 'error')).toEqual({ type: 'error', code: 'not_found', message: `no job ${jobId}` });
+      await again.close();
+    } finally {
+      await acmeSocket.close();
+      await globexSocket.close();
+    }
   });
 });

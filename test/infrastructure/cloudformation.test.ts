@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { ZipArchive } from '@refinery/aws-emulator';
 import { type ServiceDeclaration, type Subscription, subscriptionPattern } from '@refinery/runtime';
 import { settingProblems } from './lambda-settings';
 import { declarationOf } from './services';
-import { ZipArchive } from './zip-archive';
 
 // What CloudFormation would be asked to create, read from the templates `serverless package` resolved (every
 // ${param:...} and ${sls:...} replaced), and the Lambda packages beside them, checked against each service's

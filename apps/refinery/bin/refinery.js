@@ -4,6 +4,15 @@
 // is installed, a source newer than the build rebuilds it first, so what runs is always what is written.
 const { build, isStale, OUT } = require('../build.js');
 
+// The AWS SDK announces, on every Node.js 20 start, that its releases from 2027 on will need Node.js 22: news for
+// whoever upgrades dependencies, noise for whoever runs a command. Every other warning is shown.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if (type === 'NodeVersionSupportWarning') return;
+  return emitWarning.call(process, warning, ...rest);
+};
+
 async function command() {
   let canBuild = true;
   try {

@@ -14,12 +14,13 @@ import {
   type QueueLocation,
   subscriptionQueues,
 } from './dlq';
-import { enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
+import { type EnrichOptions, enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
 import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
 
 const DEFAULT_DATA_DIR = '.refinery';
-const BUNDLED_DIRECTORY = resolve(__dirname, '../../../examples/directory.csv');
+const REPO_ROOT = resolve(__dirname, '../../..');
+const BUNDLED_DIRECTORY = join(REPO_ROOT, 'examples', 'directory.csv');
 
 function positiveInteger(name: string, max: number) {
   return (value: string): number => {
@@ -97,6 +98,39 @@ async function withQueues(options: DlqOptions, use: (queues: Queues, location: Q
   }
 }
 
+interface EnrichCommandOptions {
+  out: string;
+  directory?: string;
+  dataDir: string;
+  chunkRows?: number;
+  providers?: string;
+  api?: string;
+  token?: string;
+}
+
+/** Where `refinery enrich` runs its job: a deployment's API (--api), else every service on this machine. */
+function enrichTarget(options: EnrichCommandOptions): EnrichOptions['target'] {
+  if (options.api === undefined) {
+    const dataDir = resolve(options.dataDir);
+    const providers = resolveProviders(options.providers);
+    return {
+      kind: 'local',
+      dataDir,
+      directory: resolveDirectory(options.directory),
+      ...(providers ? { providers } : {}),
+      logger: fileLogger(dataDir),
+    };
+  }
+  if (options.directory !== undefined || options.providers !== undefined) {
+    throw new InputError("--directory and --providers choose this machine's providers; with --api the deployment's own providers match");
+  }
+  if (!URL.canParse(options.api) || !/^https?:$/.test(new URL(options.api).protocol))
+    throw new InputError(`--api must be an http(s) URL, got ${options.api}`);
+  const token = options.token ?? process.env.REFINERY_TOKEN;
+  if (!token) throw new InputError('--api needs a token: --token TOKEN or REFINERY_TOKEN');
+  return { kind: 'api', url: options.api, token };
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -115,22 +149,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data-dir <dir>', 'durable local state (queues, tables, objects)', DEFAULT_DATA_DIR)
     .option('--chunk-rows <n>', 'rows per chunk', positiveInteger('--chunk-rows', 100_000))
     .option('--providers <file>', PROVIDERS_OPTION)
-    .action(async (input: string, options: { out: string; directory?: string; dataDir: string; chunkRows?: number; providers?: string }) => {
-      const dataDir = resolve(options.dataDir);
-      const directory = resolveDirectory(options.directory);
-      const providers = resolveProviders(options.providers);
+    .option('--api <url>', "a deployment's API to run the job on (`refinery dev`, `refinery emulate`, an AWS stage) instead of this machine")
+    .option('--token <token>', 'the API token, with --api (default: $REFINERY_TOKEN)')
+    .action(async (input: string, options: EnrichCommandOptions) => {
       const summary = await enrich({
         input,
         out: options.out,
-        directory,
-        ...(providers ? { providers } : {}),
-        dataDir,
+        target: enrichTarget(options),
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
-        logger: fileLogger(dataDir),
         stderr: process.stderr,
       });
       if (summary.status === 'failed') {
-        process.stderr.write(`refinery: the job failed: ${summary.reason}\n(job ${summary.jobId}; logs in ${dataDir}/logs)\n`);
+        const where = options.api ? `on ${options.api}` : `logs in ${resolve(options.dataDir)}/logs`;
+        process.stderr.write(`refinery: the job failed: ${summary.reason}\n(job ${summary.jobId}; ${where})\n`);
         exitCode = 1;
         return;
       }
@@ -170,6 +201,47 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGTERM', stop);
       });
       await app.close();
+    });
+
+  program
+    .command('emulate')
+    .description(
+      "AWS in a box: every packaged stack deployed into moto, every function run from its package with Lambda's semantics, the APIs served here",
+    )
+    .option('--port <n>', 'where the HTTP APIs and the WebSocket API are served, on 127.0.0.1', positiveInteger('--port', 65_535), 8080)
+    .option('--aws-port <n>', "moto's port (AWS_ENDPOINT_URL for your tools)", positiveInteger('--aws-port', 65_535), 4566)
+    .option('--data-dir <dir>', "the functions' packages and logs", '.refinery-emulator')
+    .option('--directory <file>', 'the directory provider CSV (default: $REFINERY_DIRECTORY or examples/directory.csv)')
+    .option('--providers <file>', 'the provider chain the matcher runs with (JSON; default: the deployed one, the directory alone)')
+    .option('--short-timeouts', 'a stage for tests: queue-fed functions time out in seconds, their queues retry as fast (ratios kept)')
+    .action(async (options: { port: number; awsPort: number; dataDir: string; directory?: string; providers?: string; shortTimeouts?: boolean }) => {
+      // Loaded only here: the AWS SDK's CloudFormation and Lambda clients are for this command alone.
+      const { emulate } = require('./emulate') as typeof import('./emulate');
+      if (options.providers) resolveProviders(options.providers);
+      const dataDir = resolve(options.dataDir);
+      const emulator = await emulate({
+        repoRoot: REPO_ROOT,
+        port: options.port,
+        awsPort: options.awsPort,
+        dataDir,
+        directory: resolveDirectory(options.directory),
+        ...(options.providers ? { providers: resolve(options.providers) } : {}),
+        ...(options.shortTimeouts ? { shortTimeouts: true } : {}),
+        progress: (line) => process.stderr.write(`refinery emulate: ${line}\n`),
+      });
+      process.stderr.write(
+        `refinery emulate: listening on ${emulator.url}\nlive updates: ${emulator.url.replace(/^http/, 'ws')}/socket\n` +
+          `token (tenant ${emulator.tenant}): ${emulator.token}\nAWS (moto): ${emulator.aws.endpoint}\nfunctions' logs: ${dataDir}/logs\n`,
+      );
+      await new Promise<void>((resolveStop) => {
+        const stop = (): void => {
+          process.stderr.write('refinery emulate: stopping\n');
+          resolveStop();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await emulator.stop();
     });
 
   const dlq = program.command('dlq').description('inspect and redrive dead-letter queues, on the local mode (--data-dir) or on AWS (--aws --stage)');

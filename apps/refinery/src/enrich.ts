@@ -10,14 +10,28 @@ import { startLocalApp } from './local-app';
 export interface EnrichOptions {
   readonly input: string;
   readonly out: string;
+  /** Where the job runs: every service on this machine, or a deployment's API. */
+  readonly target: LocalTarget | ApiTarget;
+  readonly chunkRows?: number;
+  readonly stderr: NodeJS.WriteStream;
+  readonly pollMs?: number;
+}
+
+/** Every service started in this process, on a data dir. */
+export interface LocalTarget {
+  readonly kind: 'local';
+  readonly dataDir: string;
   readonly directory: string;
   /** The provider chain built around the directory (default: the directory alone). */
   readonly providers?: ProviderChainOption;
-  readonly dataDir: string;
-  readonly chunkRows?: number;
   readonly logger: Logger;
-  readonly stderr: NodeJS.WriteStream;
-  readonly pollMs?: number;
+}
+
+/** A deployment that is already running: `refinery dev`, `refinery emulate` or an AWS stage. */
+export interface ApiTarget {
+  readonly kind: 'api';
+  readonly url: string;
+  readonly token: string;
 }
 
 /** A provider chain from a `--providers` file: how to build it, and what identifies it (its configuration, secrets left out). */
@@ -41,33 +55,41 @@ export class InputError extends Error {
 }
 
 /**
- * `refinery enrich`: starts every service on the embedded runtime, then acts as any API client would — creates the
- * job with an Idempotency-Key derived from the input (so running the same command again after a crash resumes the
- * same job instead of starting over), uploads the file to its presigned URL, watches progress, downloads the result.
+ * `refinery enrich`: starts every service on the embedded runtime (or takes a deployment's API), then acts as any API
+ * client would — creates the job with an Idempotency-Key derived from the input (so running the same command again
+ * after a crash resumes the same job instead of starting over), uploads the file to its presigned URL, watches
+ * progress, downloads the result.
  */
 export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const input = resolve(options.input);
   const out = resolve(options.out);
   await checkPaths(input, out);
   const started = Date.now();
-  const app = await startLocalApp({
-    dataDir: options.dataDir,
-    directory: options.directory,
-    ...(options.providers ? { providers: options.providers.build } : {}),
-    port: 0,
-    logger: options.logger,
-  });
+  const { target } = options;
+  const app =
+    target.kind === 'local'
+      ? await startLocalApp({
+          dataDir: target.dataDir,
+          directory: target.directory,
+          ...(target.providers ? { providers: target.providers.build } : {}),
+          port: 0,
+          logger: target.logger,
+        })
+      : undefined;
   const interrupt = (): void => {
     options.stderr.write('\nrefinery: interrupted; run the same command again to resume this job\n');
-    void app.close().finally(() => process.exit(130));
+    void (app?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   try {
-    const client = new ApiClient(app.url, app.tokens.clientToken);
+    const client = app
+      ? new ApiClient(app.url, app.tokens.clientToken)
+      : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
     const key = await idempotencyKey({
       input,
-      directory: options.directory,
-      providers: options.providers?.fingerprint ?? null,
+      // A deployment's providers are its own: only what this command chooses is part of the key.
+      directory: target.kind === 'local' ? target.directory : null,
+      providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
       chunkRows: options.chunkRows ?? null,
     });
     const created = await client.createUploadJob({ filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) }, key);
@@ -81,7 +103,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
     return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, byMethod: job.byMethod };
   } finally {
     process.off('SIGINT', interrupt);
-    await app.close();
+    await app?.close();
   }
 }
 
@@ -101,10 +123,15 @@ async function checkPaths(input: string, out: string): Promise<void> {
  * change the result changes the key: content is hashed (a directory rewritten in place with the same size and time is
  * still another directory), and the chain's configuration is part of it.
  */
-async function idempotencyKey(parts: { input: string; directory: string; providers: string | null; chunkRows: number | null }): Promise<string> {
+async function idempotencyKey(parts: {
+  input: string;
+  directory: string | null;
+  providers: string | null;
+  chunkRows: number | null;
+}): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`input\u0000${await contentDigest(parts.input)}\u0000`);
-  hash.update(`directory\u0000${await contentDigest(parts.directory)}\u0000`);
+  hash.update(`directory\u0000${parts.directory === null ? "the deployment's" : await contentDigest(parts.directory)}\u0000`);
   hash.update(`providers\u0000${parts.providers ?? 'directory only'}\u0000`);
   hash.update(`chunkRows\u0000${parts.chunkRows ?? 'default'}`);
   return `enrich-${hash.digest('hex')}`;

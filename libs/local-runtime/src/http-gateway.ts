@@ -8,8 +8,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { answerPreflight, HTTP_API_CORS, setCorsHeaders, UPLOADS_CORS } from './cors';
 import { readBody, sendJson } from './http-io';
 import { LOCAL_ACCOUNT, lambdaContext } from './lambda-shapes';
-import type { LocalRuntime } from './local-runtime';
-import { LocalSocketGateway } from './socket-gateway';
+import type { LocalObjectStore } from './local-object-store';
+import { LocalRuntime } from './local-runtime';
+import type { LocalSocketConnections } from './local-socket-connections';
+import { LocalSocketGateway, type SocketApi, socketApiOf } from './socket-gateway';
 
 /**
  * Lambda's synchronous invocation payload limit is 6 MB; with base64 that leaves about 4.5 MB of request body.
@@ -17,13 +19,46 @@ import { LocalSocketGateway } from './socket-gateway';
  */
 export const MAX_API_BODY_BYTES = 4_500_000;
 
-interface CompiledRoute {
+/** One route of an HTTP API and the function behind it. */
+export interface GatewayRoute {
   readonly routeKey: string;
+  readonly handler: HttpApiHandler;
+  readonly functionName: string;
+}
+
+/** What a gateway serves: HTTP API routes, at most one WebSocket API, and the local object store's presigned URLs. */
+export interface GatewayApis {
+  readonly routes: readonly GatewayRoute[];
+  readonly socketApi?: SocketApi;
+  readonly connections: LocalSocketConnections;
+  /** Presigned object URLs are served at /_objects/ when there is a local object store (not for an emulated S3). */
+  readonly objects?: LocalObjectStore;
+  /** Told the gateway's URL once it listens (the local object store signs URLs for it). */
+  readonly onListening?: (url: string) => void;
+}
+
+interface CompiledRoute extends GatewayRoute {
   readonly method: string;
   readonly pattern: RegExp;
   readonly parameters: readonly string[];
-  readonly handler: HttpApiHandler;
-  readonly functionName: string;
+}
+
+/** What the local runtime's services serve. */
+function apisOfRuntime(runtime: LocalRuntime): GatewayApis {
+  const routes: GatewayRoute[] = [];
+  for (const service of runtime.services.values()) {
+    if (!service.http || !service.declaration.http) continue;
+    for (const routeKey of service.declaration.http.routes)
+      routes.push({ routeKey, handler: service.http, functionName: `${service.declaration.name}-api` });
+  }
+  const socketApi = socketApiOf(runtime.services.values());
+  return {
+    routes,
+    ...(socketApi ? { socketApi } : {}),
+    connections: runtime.sockets,
+    objects: runtime.objects,
+    onListening: (url) => runtime.setPublicBaseUrl(url),
+  };
 }
 
 /** Extra handlers for paths outside the services' APIs (the web page, in a later issue). */
@@ -41,21 +76,16 @@ export class LocalHttpGateway {
   private readonly logger: Logger;
   private readonly extraHandlers: ExtraRequestHandler[] = [];
   private readonly sockets: LocalSocketGateway;
+  private readonly apis: GatewayApis;
 
-  constructor(
-    private readonly runtime: LocalRuntime,
-    options: { logger?: Logger } = {},
-  ) {
+  /** The APIs of the local runtime's services (and its objects' presigned URLs), or the APIs given. */
+  constructor(source: LocalRuntime | GatewayApis, options: { logger?: Logger } = {}) {
     this.logger = options.logger ?? silentLogger;
-    for (const service of runtime.services.values()) {
-      if (!service.http || !service.declaration.http) continue;
-      for (const routeKey of service.declaration.http.routes) {
-        this.routes.push(compileRoute(routeKey, service.http, `${service.declaration.name}-api`));
-      }
-    }
+    this.apis = source instanceof LocalRuntime ? apisOfRuntime(source) : source;
+    for (const route of this.apis.routes) this.routes.push(compileRoute(route));
     // Literal segments win over parameters, as in API Gateway ("/jobs/stats" before "/jobs/{id}").
     this.routes.sort((a, b) => a.parameters.length - b.parameters.length);
-    this.sockets = new LocalSocketGateway(runtime.services.values(), runtime.sockets, this.logger);
+    this.sockets = new LocalSocketGateway(this.apis.socketApi, this.apis.connections, this.logger);
   }
 
   use(handler: ExtraRequestHandler): void {
@@ -78,7 +108,7 @@ export class LocalHttpGateway {
     });
     const address = server.address() as AddressInfo;
     const url = `http://${host}:${address.port}`;
-    this.runtime.setPublicBaseUrl(url);
+    this.apis.onListening?.(url);
     return url;
   }
 
@@ -96,7 +126,7 @@ export class LocalHttpGateway {
     const cors = url.pathname.startsWith('/_objects/') ? UPLOADS_CORS : HTTP_API_CORS;
     if (answerPreflight(request, response, cors)) return;
     setCorsHeaders(request, response, cors);
-    if (url.pathname.startsWith('/_objects/')) return this.handleObject(request, response, url);
+    if (url.pathname.startsWith('/_objects/') && this.apis.objects) return this.handleObject(this.apis.objects, request, response, url);
     if (await this.sockets.handleRequest(request, response, url)) return;
     for (const extra of this.extraHandlers) if (await extra(request, response)) return;
     const method = request.method ?? 'GET';
@@ -133,12 +163,12 @@ export class LocalHttpGateway {
   }
 
   /** Presigned object requests: the local counterpart of S3 answering a presigned URL. */
-  private async handleObject(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  private async handleObject(objects: LocalObjectStore, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const [, , bucket, ...keyParts] = url.pathname.split('/');
     const ref: ObjectRef = { bucket: bucket ?? '', key: keyParts.map(decodeURIComponent).join('/') };
     const method = request.method ?? 'GET';
     if (method !== 'PUT' && method !== 'GET') return sendXmlError(response, 405, 'MethodNotAllowed', `${method} is not allowed`);
-    const verdict = this.runtime.objects.verifyPresigned(method, ref, url.searchParams, {
+    const verdict = objects.verifyPresigned(method, ref, url.searchParams, {
       contentType: request.headers['content-type'],
       ifNoneMatch: request.headers['if-none-match'],
     });
@@ -146,7 +176,7 @@ export class LocalHttpGateway {
     if (method === 'PUT') {
       const contentType = request.headers['content-type'];
       try {
-        const info = await this.runtime.objects.put(ref, request, {
+        const info = await objects.put(ref, request, {
           ...(contentType ? { contentType } : {}),
           ...(verdict.conditions.ifNoneMatch ? { ifNoneMatch: verdict.conditions.ifNoneMatch } : {}),
         });
@@ -162,9 +192,9 @@ export class LocalHttpGateway {
       return;
     }
     try {
-      const info = await this.runtime.objects.head(ref);
+      const info = await objects.head(ref);
       if (!info) throw new ObjectNotFoundError(ref);
-      const stream = await this.runtime.objects.get(ref);
+      const stream = await objects.get(ref);
       const downloadName = url.searchParams.get('X-Refinery-Download-Name');
       response.writeHead(200, {
         'content-type': info.contentType ?? 'application/octet-stream',
@@ -180,8 +210,8 @@ export class LocalHttpGateway {
   }
 }
 
-function compileRoute(routeKey: string, handler: HttpApiHandler, functionName: string): CompiledRoute {
-  const [method, path] = routeKey.split(' ') as [string, string];
+function compileRoute(route: GatewayRoute): CompiledRoute {
+  const [method, path] = route.routeKey.split(' ') as [string, string];
   const parameters: string[] = [];
   const source = path
     .split('/')
@@ -194,7 +224,7 @@ function compileRoute(routeKey: string, handler: HttpApiHandler, functionName: s
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { routeKey, method, pattern: new RegExp(`^${source}/?$`), parameters, handler, functionName };
+  return { ...route, method, pattern: new RegExp(`^${source}/?$`), parameters };
 }
 
 function toApiGatewayEvent(

@@ -16,12 +16,36 @@ const STAGE = 'local';
 /** The Management API answers `application/json` (no charset), as API Gateway's does. */
 const MANAGEMENT_JSON = { 'content-type': 'application/json' };
 
-interface SocketApi {
+/** A WebSocket API: its routes and the function behind them. */
+export interface SocketApi {
   readonly service: string;
   readonly routes: ReadonlySet<string>;
   readonly handler: WebSocketHandler;
   readonly timeoutMs: number;
   readonly memoryMb: number;
+}
+
+/** The WebSocket API of the services (at most one may declare one: it is served at LOCAL_SOCKET_PATH). */
+export function socketApiOf(services: Iterable<RunnableService>): SocketApi | undefined {
+  const apis: SocketApi[] = [];
+  for (const service of services) {
+    const declared = service.declaration.websocket;
+    if (!declared) continue;
+    if (!service.websocket) throw new Error(`service ${service.declaration.name} declares a WebSocket API but gives no handler for it`);
+    apis.push({
+      service: service.declaration.name,
+      routes: new Set(declared.routes),
+      handler: service.websocket,
+      timeoutMs: declared.function.timeoutSeconds * 1000,
+      memoryMb: declared.function.memorySizeMb,
+    });
+  }
+  if (apis.length > 1) {
+    throw new Error(
+      `the local gateway serves one WebSocket API at ${LOCAL_SOCKET_PATH}; ${apis.map((a) => a.service).join(' and ')} both declare one`,
+    );
+  }
+  return apis[0];
 }
 
 /**
@@ -47,28 +71,11 @@ export class LocalSocketGateway {
   private closing = false;
 
   constructor(
-    services: Iterable<RunnableService>,
+    api: SocketApi | undefined,
     private readonly connections: LocalSocketConnections,
     private readonly logger: Logger,
   ) {
-    const apis: SocketApi[] = [];
-    for (const service of services) {
-      const declared = service.declaration.websocket;
-      if (!declared) continue;
-      if (!service.websocket) throw new Error(`service ${service.declaration.name} declares a WebSocket API but gives no handler for it`);
-      apis.push({
-        service: service.declaration.name,
-        routes: new Set(declared.routes),
-        handler: service.websocket,
-        timeoutMs: declared.function.timeoutSeconds * 1000,
-        memoryMb: declared.function.memorySizeMb,
-      });
-    }
-    if (apis.length > 1)
-      throw new Error(
-        `the local gateway serves one WebSocket API at ${LOCAL_SOCKET_PATH}; ${apis.map((a) => a.service).join(' and ')} both declare one`,
-      );
-    this.api = apis[0];
+    this.api = api;
     this.server = new WebSocketServer({
       noServer: true,
       // API Gateway's limit for one message (frames of 32 KB, messages of 128 KB).

@@ -1,6 +1,4 @@
 export * from './aws-emulators';
-export * from './event-bridge-stand-in';
-export * from './event-source-poller';
 export * from './events';
 export * from './fake-mailchimp';
 export * from './fake-sleep-clock';
