@@ -27,16 +27,18 @@ try {
 
 let current;
 
-function answer(message) {
-  if (process.connected) process.send(message);
+function answer(message, then) {
+  if (process.connected) process.send(message, then);
+  else then?.();
 }
 
 // What Lambda's Node.js runtime does with an error nothing awaited: the invocation fails and the environment is gone.
 for (const event of ['uncaughtException', 'unhandledRejection']) {
   process.on(event, (error) => {
-    if (current !== undefined) answer({ id: current, error: { ...describe(error), name: 'Runtime.UnhandledPromiseRejection' } });
-    process.exitCode = 1;
-    setImmediate(() => process.exit(1));
+    // The answer is sent before the process goes, so the invocation fails with the error rather than as a crash.
+    if (current !== undefined)
+      answer({ id: current, error: { ...describe(error), name: 'Runtime.UnhandledPromiseRejection' } }, () => process.exit(1));
+    else process.exit(1);
   });
 }
 
@@ -44,8 +46,7 @@ process.on('message', async (message) => {
   if (message?.type !== 'invoke') return;
   current = message.id;
   if (initError) {
-    answer({ id: message.id, error: initError, phase: 'init' });
-    setImmediate(() => process.exit(1));
+    answer({ id: message.id, error: initError, phase: 'init' }, () => process.exit(1));
     return;
   }
   const deadline = message.context.deadline;

@@ -39,6 +39,8 @@ interface Container {
   readonly child: ChildProcess;
   readonly ready: Promise<boolean>;
   busy: boolean;
+  /** Going away (its init failed, or it is being killed): never given another invocation. */
+  retired: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export class LambdaFunction {
   private async container(): Promise<Container> {
     for (;;) {
       const idle = [...this.containers].find(
-        (container) => !container.busy && container.child.exitCode === null && container.child.signalCode === null,
+        (container) => !container.busy && !container.retired && container.child.exitCode === null && container.child.signalCode === null,
       );
       if (idle) {
         idle.busy = true;
@@ -131,7 +133,7 @@ export class LambdaFunction {
         resolve(false);
       });
     });
-    const container: Container = { child, ready, busy: false };
+    const container: Container = { child, ready, busy: false, retired: false };
     this.containers.add(container);
     child.once('exit', () => this.containers.delete(container));
     return container;
@@ -147,11 +149,13 @@ export class LambdaFunction {
       const finish = (outcome: Invocation<T>) => {
         clearTimeout(timer);
         child.off('message', onMessage);
-        child.off('exit', onExit);
+        child.off('close', onExit);
         resolve(outcome);
       };
       const onMessage = (message: { id?: string; result?: T; error?: InvocationError; phase?: string }) => {
         if (message.id !== id) return;
+        // An environment whose init failed exits after answering (Lambda discards it): the next invocation starts cold.
+        if (message.phase === 'init') container.retired = true;
         finish(message.error ? { ok: false, kind: 'error', error: message.error } : { ok: true, result: message.result as T });
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
@@ -165,7 +169,8 @@ export class LambdaFunction {
         finish({ ok: false, kind: 'timeout', error: { name: 'Sandbox.Timedout', message: `${name} timed out after ${timeoutMs / 1000} s` } });
       }, timeoutMs);
       child.on('message', onMessage);
-      child.once('exit', onExit);
+      // 'close', not 'exit': the IPC channel is drained by then, so an answer sent just before exiting is not lost.
+      child.once('close', onExit);
       const requestId = randomUUID();
       child.send({
         type: 'invoke',
@@ -190,6 +195,7 @@ export class LambdaFunction {
   }
 
   private async kill(container: Container): Promise<void> {
+    container.retired = true;
     this.containers.delete(container);
     const { child } = container;
     if (child.exitCode !== null || child.signalCode !== null) return;
