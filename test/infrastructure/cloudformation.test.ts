@@ -116,7 +116,9 @@ function substitute(template: Template, text: string): string {
   });
 }
 
-const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+/** The redrive window: what a dead-letter queue keeps, what the archive keeps (libs/runtime REDRIVE_WINDOW_DAYS). */
+const REDRIVE_WINDOW_DAYS = 14;
+const DLQ_RETENTION_SECONDS = REDRIVE_WINDOW_DAYS * 24 * 3600;
 const SQS_DEFAULT_RETENTION_SECONDS = 4 * 24 * 3600;
 const LOG_RETENTION_DAYS = 30;
 
@@ -154,7 +156,7 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
     ],
   },
   matcher: {
-    buckets: { ChunksBucket: 7 },
+    buckets: { ChunksBucket: REDRIVE_WINDOW_DAYS + 1 },
     tables: ['NicknamesTable'],
     // Job inputs, and the one directory object the operator names.
     reads: ({ state, environment }) => [
@@ -163,7 +165,11 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
       `arn:\${AWS::Partition}:s3:::${String(environment.DIRECTORY_BUCKET)}/${String(environment.DIRECTORY_KEY)}`,
     ],
   },
-  labeler: { buckets: { ChunksBucket: 7 }, tables: [], reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))] },
+  labeler: {
+    buckets: { ChunksBucket: REDRIVE_WINDOW_DAYS + 1 },
+    tables: [],
+    reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))],
+  },
   merger: {
     buckets: { ResultsBucket: 30 },
     tables: ['LedgerTable'],
@@ -422,10 +428,10 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       if (id === 'ServerlessDeploymentBucket') continue;
       expect(properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       const rules = asList((properties.LifecycleConfiguration as Json | undefined)?.Rules) as Json[];
-      expect({ bucket: id, expiry: rules.filter((rule) => rule.ExpirationInDays !== undefined).map((rule) => rule.ExpirationInDays) }).toEqual({
-        bucket: id,
-        expiry: own.buckets[id] === undefined ? [] : [own.buckets[id]],
-      });
+      const expiry = rules.filter((rule) => rule.ExpirationInDays !== undefined).map((rule) => rule.ExpirationInDays);
+      expect({ bucket: id, expiry }).toEqual({ bucket: id, expiry: own.buckets[id] === undefined ? [] : [own.buckets[id]] });
+      // Retention agrees: whatever a redrive (a dead-lettered message) or a replay (an archived event) reads outlives it.
+      for (const days of expiry) expect(Number(days) * 24 * 3600).toBeGreaterThan(DLQ_RETENTION_SECONDS);
       expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
     }
   });
@@ -660,7 +666,7 @@ describe('services/platform, packaged', () => {
     const archives = ofType(template, 'AWS::Events::Archive');
     expect(archives).toHaveLength(1);
     const archive = (archives[0] as [string, Resource])[1].Properties ?? {};
-    expect(archive).toMatchObject({ SourceArn: getAtt(busId, 'Arn'), RetentionDays: 30 });
+    expect(archive).toMatchObject({ SourceArn: getAtt(busId, 'Arn'), RetentionDays: REDRIVE_WINDOW_DAYS });
     expect(archive).not.toHaveProperty('EventPattern'); // everything
     expect(template.Outputs).toMatchObject({
       EventBusName: { Value: getAtt(busId, 'Name') },

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadDeclaration, SettingDeclaration } from '@refinery/runtime';
+import { REDRIVE_WINDOW_DAYS, type ReadDeclaration, type SettingDeclaration } from '@refinery/runtime';
 import { bucketNameTemplate, serverlessConfiguration } from '@refinery/serverless-config';
 import { requiredSettings } from './lambda-settings';
 import { declarationOf, environmentNamesOf, SERVICE_NAMES } from './services';
@@ -71,14 +71,17 @@ describe('services/platform/serverless.yml', () => {
     platform = await loadConfiguration('services/platform/serverless.yml');
   });
 
-  test('owns the project bus and a 30-day archive of it', () => {
+  test('owns the project bus and an archive of it for the redrive window', () => {
     expect(platform.service).toBe('refinery-platform');
     expect(platform.frameworkVersion).toBe('3');
     expect(platform).not.toHaveProperty('functions');
     const resources = record(platform, 'resources', 'Resources');
     expect(Object.keys(resources).sort()).toEqual(['EventBus', 'EventBusArchive']);
     expect(record(resources, 'EventBus', 'Properties').Name).toBe('refinery-${sls:stage}');
-    expect(record(resources, 'EventBusArchive', 'Properties')).toMatchObject({ SourceArn: { 'Fn::GetAtt': ['EventBus', 'Arn'] }, RetentionDays: 30 });
+    expect(record(resources, 'EventBusArchive', 'Properties')).toMatchObject({
+      SourceArn: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+      RetentionDays: REDRIVE_WINDOW_DAYS,
+    });
   });
 
   test('exports the bus name and ARN', () => {

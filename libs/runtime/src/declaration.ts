@@ -51,10 +51,20 @@ export interface ObjectCreatedSubscriptionInput extends SubscriptionInputBase {
 
 export type SubscriptionInput = EventSubscriptionInput | ObjectCreatedSubscriptionInput;
 
+/**
+ * How long what failed may wait to be retried by hand: a dead-lettered message may be redriven, and an archived event
+ * replayed, for this many days (14: SQS's longest retention). Whatever a redrive or a replay reads must outlive it, so
+ * no object expires sooner than a day after.
+ */
+export const REDRIVE_WINDOW_DAYS = 14;
+
 export interface BucketDeclaration {
   /** What it holds and who reads it (the stack output's description). */
   readonly description: string;
-  /** Objects expire this many days after they are written (scratch space handed between services); absent: kept. */
+  /**
+   * Objects expire this many days after they are written (scratch space handed between services); absent: kept. At
+   * least REDRIVE_WINDOW_DAYS + 1.
+   */
   readonly expireAfterDays?: number;
   /** Browsers PUT objects straight to presigned URLs, from the origin in this deploy parameter (CORS). */
   readonly browserUploads?: { readonly originParam: string; readonly defaultOrigin: string; readonly description: string };
@@ -214,6 +224,13 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
       const parsed = declared.schema.safeParse(String(declared.default));
       if (!parsed.success)
         problems.push(`setting "${key}": its default ${JSON.stringify(declared.default)} does not fit its schema: ${z.prettifyError(parsed.error)}`);
+    }
+  }
+  for (const [name, bucket] of Object.entries(buckets)) {
+    if (bucket.expireAfterDays !== undefined && bucket.expireAfterDays < REDRIVE_WINDOW_DAYS + 1) {
+      problems.push(
+        `bucket "${name}" expires objects after ${bucket.expireAfterDays} days: a redrive or replay may need them for ${REDRIVE_WINDOW_DAYS} days (at least ${REDRIVE_WINDOW_DAYS + 1})`,
+      );
     }
   }
   for (const [name, read] of Object.entries(input.reads ?? {})) {

@@ -79,6 +79,7 @@ describe('defineService', () => {
     const bad: ServiceInput = {
       name: 'Bad_Name',
       description: 'd',
+      buckets: { scratch: { description: 's', expireAfterDays: 7 } },
       settings: {
         oneSetting: setting(z.string(), { description: 'x', env: 'SAME' }),
         otherSetting: setting(z.coerce.number().int().max(10), { description: 'y', env: 'SAME', default: 99 }),
@@ -104,6 +105,7 @@ describe('defineService', () => {
     })();
     for (const expected of [
       'name "Bad_Name" must be lower-case words',
+      'bucket "scratch" expires objects after 7 days: a redrive or replay may need them for 14 days (at least 15)',
       'settings "oneSetting" and "otherSetting" both use SAME',
       'setting "otherSetting": its default 99 does not fit its schema',
       'subscription "api": "api" is the name of the HTTP API\'s function',

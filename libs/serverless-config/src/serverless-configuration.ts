@@ -1,6 +1,7 @@
 import {
   type BucketDeclaration,
   bucketEnvName,
+  REDRIVE_WINDOW_DAYS,
   type ReadDeclaration,
   type ServiceDeclaration,
   type SettingDeclaration,
@@ -23,8 +24,8 @@ type Json = Record<string, unknown>;
 
 /** The Lambda runtime. Serverless Framework 3.40's schema predates nodejs22.x and only warns (configValidationMode). */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
-/** Days dead-letter queues keep a message (14, the SQS maximum): time to inspect and redrive. */
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/** How long dead-letter queues keep a message: the redrive window (14 days, the SQS maximum). */
+export const DEAD_LETTER_RETENTION_SECONDS = REDRIVE_WINDOW_DAYS * 24 * 3600;
 /** Days function logs are kept. */
 export const LOG_RETENTION_DAYS = 30;
 /** Incomplete multipart uploads are aborted after this many days in every bucket. */

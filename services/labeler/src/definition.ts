@@ -1,13 +1,13 @@
 import { chunkMatchedV1 } from '@refinery/events';
-import { defineService } from '@refinery/runtime';
+import { defineService, REDRIVE_WINDOW_DAYS } from '@refinery/runtime';
 
 /** The labeler: every field of every matched row labeled confirmed, old, new, unverified or empty. */
 export const labeler = defineService({
   name: 'labeler',
   description: "Labels every canonical field of every matched row: confirmed, old, new, unverified or empty, with the provider's latest value.",
   buckets: {
-    // Labeled chunks live until the merger has merged them; a week covers retries and dead-letter redrives.
-    chunks: { description: 'Bucket of labeled chunks (read by reference by the merger).', expireAfterDays: 7 },
+    // Labeled chunks live until the merger has merged them; they outlive the redrive window by a day.
+    chunks: { description: 'Bucket of labeled chunks (read by reference by the merger).', expireAfterDays: REDRIVE_WINDOW_DAYS + 1 },
   },
   reads: {
     matchedChunks: { description: "the matcher's chunks, named by chunk.matched.v1", bucketParam: 'matcherChunksBucket' },

@@ -1,6 +1,6 @@
 import { chunkPlannedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
-import { defineService, setting } from '@refinery/runtime';
+import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
@@ -8,8 +8,8 @@ export const matcher = defineService({
   name: 'matcher',
   description: "Reads one chunk's byte range, validates and standardizes each row, asks the provider for candidates and decides the match.",
   buckets: {
-    // Matched chunks live until the labeler has labeled them; a week covers retries and dead-letter redrives.
-    chunks: { description: 'Bucket of matched chunks (read by reference by the labeler).', expireAfterDays: 7 },
+    // Matched chunks live until the labeler has labeled them; they outlive the redrive window by a day.
+    chunks: { description: 'Bucket of matched chunks (read by reference by the labeler).', expireAfterDays: REDRIVE_WINDOW_DAYS + 1 },
   },
   tables: {
     nicknames: { description: 'The nickname table (npm run seed:nicknames), loaded at cold start.' },
