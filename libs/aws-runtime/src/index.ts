@@ -2,3 +2,4 @@ export * from './clients';
 export * from './cold-start';
 export * from './common';
 export * from './lambda-handlers';
+export * from './retry-visibility';

@@ -2,16 +2,20 @@ import type {
   HttpApiHandler,
   HttpInput,
   RunnableService,
+  RunnableSubscription,
   ServiceDeclaration,
   ServiceImplementation,
   SqsBatchHandler,
+  Subscription,
   WebSocketHandler,
   WebsocketInput,
 } from '@refinery/runtime';
-import { composeService } from '@refinery/runtime';
-import { awsClients } from './clients';
+import { composeService, createLogger, retryDelaySeconds } from '@refinery/runtime';
+import type { SQSRecord } from 'aws-lambda';
+import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
 import { awsPlatform } from './common';
+import { applyRetryDelays } from './retry-visibility';
 
 /** A service's Lambda functions: one per subscription (named after it), `api` and `socket` when it has those APIs. */
 export type LambdaHandlers<D extends ServiceDeclaration> = { readonly [K in keyof D['subscriptions']]: SqsBatchHandler } & (D extends {
@@ -21,21 +25,47 @@ export type LambdaHandlers<D extends ServiceDeclaration> = { readonly [K in keyo
   : unknown) &
   (D extends { readonly websocket: WebsocketInput } ? { readonly socket: WebSocketHandler } : unknown);
 
+export interface LambdaHandlersOptions<D extends ServiceDeclaration> {
+  /** Builds the service; default: composed on the AWS platform from the function's environment. */
+  readonly build?: () => Promise<RunnableService<D>>;
+  /** Default: awsClients(), shared with the default build. */
+  readonly clients?: AwsClients;
+}
+
 /**
  * The Lambda entry points of a service (its `src/lambda.ts` exports them under the names the generated configuration
  * gives as handlers). The service is composed on the AWS adapters once per container, at cold start, from the
- * function's environment.
+ * function's environment. A subscription's failed messages get their backoff here (ChangeMessageVisibility on their
+ * queue); when the service cannot be built at all, every message of the batch gets it too, so a function that cannot
+ * start reaches its dead-letter queue (and its report) in minutes, not after maxReceiveCount visibility timeouts.
  */
 export function lambdaHandlers<D extends ServiceDeclaration, Given extends object>(
   service: ServiceImplementation<D, Given>,
-  build: () => Promise<RunnableService<D>> = () => composeService(service, awsPlatform(process.env, awsClients())),
+  options: LambdaHandlersOptions<D> = {},
 ): LambdaHandlers<D> {
-  const runnable = onColdStart(build);
+  const clients = options.clients ?? awsClients();
+  const runnable = onColdStart(options.build ?? (() => composeService(service, awsPlatform(process.env, clients))));
+  const logger = createLogger(service.declaration.name, { level: process.env.LOG_LEVEL ?? 'info' });
   const handlers: Record<string, unknown> = {};
-  for (const name of Object.keys(service.declaration.subscriptions)) {
+  for (const [name, subscription] of Object.entries(service.declaration.subscriptions as Record<string, Subscription>)) {
     handlers[name] = (async (event, context) => {
-      const running = await runnable();
-      return (running.subscriptions as Record<string, { handler: SqsBatchHandler }>)[name]?.handler(event, context);
+      let running: RunnableService<D>;
+      try {
+        running = await runnable();
+      } catch (error) {
+        await applyRetryDelays(
+          clients.sqs,
+          event.Records,
+          event.Records.map((record) => backoffOf(record, subscription)),
+          logger,
+        );
+        throw error;
+      }
+      const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
+      if (!handler) throw new Error(`service ${service.declaration.name} has no subscription ${name}`);
+      const { batchItemFailures, retries } = await handler.handler(event, context);
+      await applyRetryDelays(clients.sqs, event.Records, retries, logger);
+      return { batchItemFailures };
     }) as SqsBatchHandler;
   }
   if (service.declaration.http) {
@@ -45,4 +75,15 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     handlers.socket = (async (event, context) => ((await runnable()).websocket as WebSocketHandler)(event, context)) as WebSocketHandler;
   }
   return handlers as LambdaHandlers<D>;
+}
+
+function backoffOf(record: SQSRecord, subscription: Subscription) {
+  return {
+    itemIdentifier: record.messageId,
+    delaySeconds: retryDelaySeconds({
+      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+      maxReceiveCount: subscription.queue.maxReceiveCount,
+      visibilityTimeoutSeconds: subscription.queue.visibilityTimeoutSeconds,
+    }),
+  };
 }

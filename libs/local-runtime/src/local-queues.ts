@@ -204,6 +204,11 @@ export class LocalQueues {
     return changed;
   }
 
+  /** How long a receive hides a message of this queue, unless it says otherwise. */
+  visibilityTimeoutMs(queue: string): number {
+    return this.requireQueue(queue).visibility_timeout_ms;
+  }
+
   /**
    * Makes every in-flight message visible again. Only for start-up with the data dir locked: the process that
    * received them is gone, so their receipt handles can never be used. Receive counts are kept, as SQS would.

@@ -1,9 +1,14 @@
+import type { BatchItemRetry } from '@refinery/runtime';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { LOCAL_REGION, lambdaContext, localQueueArn, toSqsEvent } from './lambda-shapes';
 import type { LocalQueues } from './local-queues';
 
-export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
+/** A subscription's handler: failed messages, and (from our subscriptions) the backoff of each. */
+export type BatchHandler = (
+  event: SQSEvent,
+  context: Context,
+) => Promise<(SQSBatchResponse & { readonly retries?: readonly BatchItemRetry[] }) | undefined>;
 
 export interface QueuePollerOptions {
   readonly queue: string;
@@ -21,7 +26,8 @@ export interface QueuePollerOptions {
 /**
  * The local event source mapping: receives batches from a queue and invokes the handler like Lambda does. Messages
  * the handler reports in `batchItemFailures` (or all of them, when the invocation throws) stay in the queue and come
- * back after their visibility timeout; the others are deleted.
+ * back after their backoff when the handler gives one (never later than the queue's visibility timeout: tests shorten
+ * it), after the visibility timeout otherwise; the others are deleted.
  */
 export class QueuePoller {
   private running = false;
@@ -81,18 +87,25 @@ export class QueuePoller {
   private async invoke(messages: ReturnType<LocalQueues['receive']>): Promise<void> {
     const { functionName, functionTimeoutMs, handler, logger } = this.options;
     let failed = new Set<string>();
+    let delays = new Map<string, number>();
     try {
       const response = await handler(
         toSqsEvent(messages, { queueArn: localQueueArn(this.options.queue), region: LOCAL_REGION }),
         lambdaContext(functionName, functionTimeoutMs),
       );
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      delays = new Map((response?.retries ?? []).map((retry) => [retry.itemIdentifier, retry.delaySeconds * 1000]));
     } catch (error) {
       logger.error({ err: error, functionName }, 'invocation failed; the whole batch returns to the queue');
       failed = new Set(messages.map((message) => message.id));
     }
+    const visibilityMs = this.queues.visibilityTimeoutMs(this.options.queue);
     for (const message of messages) {
       if (!failed.has(message.id)) this.queues.delete(message.receiptHandle);
+      else {
+        const delayMs = delays.get(message.id);
+        if (delayMs !== undefined) this.queues.changeVisibility(message.receiptHandle, Math.min(delayMs, visibilityMs));
+      }
     }
   }
 

@@ -135,6 +135,21 @@ describe('LocalRuntime', () => {
     );
   });
 
+  it("brings a failed message back after its backoff, not after the queue's visibility timeout", async () => {
+    await runtime.close();
+    runtime = await LocalRuntime.open({ dataDir: dir.path, visibilityTimeoutMs: 60_000, idlePollMs: 20 });
+    runtime.register(await service(runtime));
+    failIndex = 4;
+    runtime.start();
+    await runtime.bus.publish([toPublishEntry(planned(4))]);
+    await until(() => received.length === 1 && runtime.queues.depth('worker-chunks').inFlight === 1 && !runtime.isIdle());
+    await until(() => (runtime.queues.nextVisibleIn('worker-chunks') ?? 60_000) < 30_000);
+    // The first retry's backoff: 10 s and up to a quarter more (it was 60 s before the handler said otherwise).
+    const comesBackIn = runtime.queues.nextVisibleIn('worker-chunks') as number;
+    expect(comesBackIn).toBeGreaterThan(8_000);
+    expect(comesBackIn).toBeLessThanOrEqual(12_500);
+  });
+
   it("emits S3-style Object Created events for the buckets a subscription listens to, to that subscription's queue", async () => {
     runtime.enableObjectCreatedEvents('another-notifying-bucket');
     runtime.start();

@@ -379,8 +379,11 @@ export function subscriptionPattern(subscription: Subscription, bucketName?: unk
 export interface SubscriptionIdentity {
   readonly service: string;
   readonly name: string;
-  /** The delivery with this receive count is the last before the dead-letter queue. */
-  readonly queue: { readonly maxReceiveCount: number };
+  /**
+   * The delivery with receive count maxReceiveCount is the last before the dead-letter queue; a failed delivery comes
+   * back at the latest after visibilityTimeoutSeconds.
+   */
+  readonly queue: { readonly maxReceiveCount: number; readonly visibilityTimeoutSeconds: number };
 }
 
 /**

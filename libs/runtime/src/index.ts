@@ -4,5 +4,6 @@ export * from './declaration';
 export * from './errors';
 export * from './http';
 export * from './logger';
+export * from './retry-backoff';
 export * from './service';
 export * from './sqs';

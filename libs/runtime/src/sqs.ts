@@ -12,12 +12,24 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { EventOf, EventSubscription, SubscriptionIdentity } from './declaration';
 import { errorMessage, NonRetryableError } from './errors';
 import type { Logger } from './logger';
+import { type BatchItemRetry, retryAfterMsOf, retryDelaySeconds } from './retry-backoff';
 
+/** What Lambda invokes for a batch of an SQS event source (ReportBatchItemFailures). */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * A subscription's answer for a batch: the failed messages, and for each the backoff before it should come back. The
+ * platform applies the delays (ChangeMessageVisibility on SQS) and hands Lambda only `batchItemFailures`.
+ */
+export interface SubscriptionBatchResponse extends SQSBatchResponse {
+  readonly retries: readonly BatchItemRetry[];
+}
+
+export type SubscriptionBatchHandler = (event: SQSEvent, context: Context) => Promise<SubscriptionBatchResponse>;
 
 /** A subscription's function, and what each of its messages is about (for dead-letter reports). */
 export interface SubscriptionBinding {
-  readonly handler: SqsBatchHandler;
+  readonly handler: SubscriptionBatchHandler;
   /**
    * The job, event and rows a message concerns, so a message that reaches the dead-letter queue can fail its job with
    * the reason; undefined when its loss must fail no job (or it is not ours). May throw for a body it cannot read.
@@ -30,6 +42,11 @@ export interface RecordContext {
   /** ApproximateReceiveCount: 1 on the first delivery. */
   readonly receiveCount: number;
   readonly logger: Logger;
+  /**
+   * Epoch ms by which the work must stop to end in time: the function's timeout less a margin for saving what was done
+   * and answering. Past the timeout Lambda kills the invocation, and whatever it knew is lost.
+   */
+  readonly deadline: number;
 }
 
 /** What a failed message was about: whose job, which event, which rows. */
@@ -41,7 +58,10 @@ export interface FailureSubject {
 }
 
 export interface SubscriptionHandlerOptions<T> {
-  /** The declared subscription: its service, name and queue (whose maxReceiveCount marks the last delivery). */
+  /**
+   * The declared subscription: its service, name and queue (whose maxReceiveCount marks the last delivery and whose
+   * visibility timeout bounds a retry's backoff).
+   */
   readonly subscription: SubscriptionIdentity;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
@@ -64,44 +84,84 @@ export interface HandledMessage<T> {
 
 /**
  * Turns a per-message function into an SQS batch handler with partial batch failures (ReportBatchItemFailures):
- * - a message that throws is reported in `batchItemFailures` and comes back after the visibility timeout;
+ * - a message that throws is reported in `batchItemFailures` and comes back after a backoff (retry-backoff.ts), never
+ *   sooner than the Retry-After its error carries;
  * - a NonRetryableError is reported once as `stage.failed.v1` (retryable: false) and the message is done;
  * - on the last allowed delivery (receiveCount >= maxReceiveCount) a failure is reported as `stage.failed.v1`
  *   (retryable: true) before the queue moves the message to the dead-letter queue, so the job can end `failed`.
  * Messages of one batch run one after another: batches are small and order keeps logs readable.
  */
 export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SubscriptionBinding {
-  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    const handled: HandledMessage<T>[] = [];
+  const { queue } = options.subscription;
+  const handler = async (event: SQSEvent, context: Context): Promise<SubscriptionBatchResponse> => {
+    const retries: BatchItemRetry[] = [];
+    const retry = (record: SQSRecord, error: unknown) =>
+      retries.push({
+        itemIdentifier: record.messageId,
+        delaySeconds: retryDelaySeconds({
+          receiveCount: receiveCountOf(record),
+          maxReceiveCount: queue.maxReceiveCount,
+          visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+          ...optional('retryAfterMs', retryAfterMsOf(error)),
+        }),
+      });
+    const handled: (HandledMessage<T> & { record: SQSRecord })[] = [];
+    const deadline = deadlineOf(context);
     for (const record of event.Records) {
-      const outcome = await processRecord(options, record, context);
-      if (!outcome.ok) batchItemFailures.push({ itemIdentifier: record.messageId });
-      else if (outcome.handled) handled.push({ messageId: record.messageId, message: outcome.message });
+      const outcome = await processRecord(options, record, context, deadline);
+      if (!outcome.ok) retry(record, outcome.error);
+      else if (outcome.handled) handled.push({ messageId: record.messageId, message: outcome.message, record });
     }
     if (options.afterBatch && handled.length > 0) {
       const logger = options.logger.child({ subscription: options.subscription.name, awsRequestId: context.awsRequestId });
       let failed: readonly string[];
+      let cause: unknown;
       try {
         failed = (await options.afterBatch(handled, { logger })) ?? [];
       } catch (error) {
         logger.error({ err: error, messages: handled.length }, "after-batch work failed; the batch's messages will be retried");
         failed = handled.map((entry) => entry.messageId);
+        cause = error;
       }
-      for (const messageId of failed) batchItemFailures.push({ itemIdentifier: messageId });
+      for (const messageId of failed) {
+        const entry = handled.find((candidate) => candidate.messageId === messageId);
+        if (entry) retry(entry.record, cause);
+      }
     }
-    return { batchItemFailures };
+    return { batchItemFailures: retries.map(({ itemIdentifier }) => ({ itemIdentifier })), retries };
   };
   return { handler, describe: (body) => options.describe(options.decode(body)) };
 }
 
 type RecordOutcome<T> =
-  | { readonly ok: false }
+  | { readonly ok: false; readonly error: unknown }
   | { readonly ok: true; readonly handled: true; readonly message: T }
   | { readonly ok: true; readonly handled: false };
 
-async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: SQSRecord, context: Context): Promise<RecordOutcome<T>> {
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+/** Time kept back from the function's timeout to save progress and answer: a tenth of it, 1 to 30 s. */
+export function deadlineMarginMs(timeoutMs: number): number {
+  return Math.min(30_000, Math.max(1_000, timeoutMs / 10));
+}
+
+function deadlineOf(context: Context): number {
+  const remaining = context.getRemainingTimeInMillis();
+  return Date.now() + remaining - deadlineMarginMs(remaining);
+}
+
+function receiveCountOf(record: SQSRecord): number {
+  return Number(record.attributes.ApproximateReceiveCount ?? '1');
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+async function processRecord<T>(
+  options: SubscriptionHandlerOptions<T>,
+  record: SQSRecord,
+  context: Context,
+  deadline: number,
+): Promise<RecordOutcome<T>> {
+  const receiveCount = receiveCountOf(record);
   const logger = options.logger.child({
     subscription: options.subscription.name,
     messageId: record.messageId,
@@ -114,18 +174,18 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
   } catch (error) {
     // Not ours or malformed: keep it (it will reach the dead-letter queue for inspection) and say so loudly.
     logger.error({ err: error }, 'message could not be decoded');
-    return { ok: false };
+    return { ok: false, error };
   }
   const subject = options.describe(message);
   const log = subject ? logger.child({ jobId: subject.metadata.jobId, tenantId: subject.metadata.tenantId }) : logger;
   try {
-    await options.handle(message, { messageId: record.messageId, receiveCount, logger: log });
+    await options.handle(message, { messageId: record.messageId, receiveCount, logger: log, deadline });
     return { ok: true, handled: true, message };
   } catch (error) {
     const permanent = error instanceof NonRetryableError;
     const lastAttempt = receiveCount >= options.subscription.queue.maxReceiveCount;
     log.error({ err: error, permanent, lastAttempt }, 'message processing failed');
-    if (!subject || !(permanent || lastAttempt)) return { ok: false };
+    if (!subject || !(permanent || lastAttempt)) return { ok: false, error };
     try {
       await reportStageFailure(
         { service: options.subscription.service, subscription: options.subscription.name, publisher: options.publisher },
@@ -138,9 +198,9 @@ async function processRecord<T>(options: SubscriptionHandlerOptions<T>, record: 
       );
     } catch (publishError) {
       log.error({ err: publishError }, 'could not publish stage.failed.v1; the message will be retried');
-      return { ok: false };
+      return { ok: false, error };
     }
-    return permanent ? { ok: true, handled: false } : { ok: false };
+    return permanent ? { ok: true, handled: false } : { ok: false, error };
   }
 }
 

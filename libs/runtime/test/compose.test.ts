@@ -71,7 +71,7 @@ const handlers = (context: ServiceContext<typeof worker>): ServiceParts<typeof w
         seen.push(`${context.settings.greeting} ${event.data.chunk.index}`);
       },
     }),
-    uploads: { handler: async () => ({ batchItemFailures: [] }), describe: () => undefined },
+    uploads: { handler: async () => ({ batchItemFailures: [], retries: [] }), describe: () => undefined },
   },
   http: createHttpApi({
     logger: silentLogger,

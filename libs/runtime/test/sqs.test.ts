@@ -1,6 +1,14 @@
 import { chunkPlannedV1, createEvent, deriveEventId, jobSubmittedV1 } from '@refinery/events';
 import { eventBridgeBody, RecordingPublisher, sqsEvent, testContext } from '@refinery/test-support';
-import { createEventSubscriptionHandler, defineService, NonRetryableError, type SqsBatchHandler, silentLogger } from '../src';
+import {
+  createEventSubscriptionHandler,
+  defineService,
+  NonRetryableError,
+  retryAfterMsOf,
+  retryDelaySeconds,
+  type SubscriptionBatchHandler,
+  silentLogger,
+} from '../src';
 
 const size = { queue: { visibilityTimeoutSeconds: 360, maxReceiveCount: 3, batchSize: 10 }, function: { timeoutSeconds: 60, memorySizeMb: 512 } };
 const matcher = defineService({
@@ -25,7 +33,7 @@ const submitted = createEvent(jobSubmittedV1, { service: 'ingest', metadata, dat
 function handlerThat(
   behaviour: (type: string) => Promise<void>,
   publisher = new RecordingPublisher(),
-): { handler: SqsBatchHandler; publisher: RecordingPublisher } {
+): { handler: SubscriptionBatchHandler; publisher: RecordingPublisher } {
   const { handler } = createEventSubscriptionHandler({
     subscription: matcher.subscriptions.chunks,
     publisher,
@@ -35,6 +43,30 @@ function handlerThat(
   return { handler, publisher };
 }
 
+describe('retryDelaySeconds', () => {
+  const queue = { maxReceiveCount: 8, visibilityTimeoutSeconds: 600 };
+  it('doubles from 10 s with up to a quarter more, within the visibility timeout', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((receiveCount) => retryDelaySeconds({ ...queue, receiveCount, random: () => 0 }))).toEqual([
+      10, 20, 40, 80, 160, 320, 600,
+    ]);
+    expect(retryDelaySeconds({ ...queue, receiveCount: 1, random: () => 0.999 })).toBe(13);
+  });
+  it("never comes back sooner than the provider's Retry-After, nor later than the visibility timeout", () => {
+    expect(retryDelaySeconds({ ...queue, receiveCount: 1, retryAfterMs: 42_500, random: () => 0 })).toBe(43);
+    expect(retryDelaySeconds({ ...queue, receiveCount: 1, retryAfterMs: 3_600_000, random: () => 0 })).toBe(600);
+    expect(retryDelaySeconds({ ...queue, receiveCount: 3, retryAfterMs: 1_000, random: () => 0 })).toBe(40);
+  });
+  it('lets the last allowed delivery go at once (to the dead-letter queue)', () => {
+    expect(retryDelaySeconds({ ...queue, receiveCount: 8, retryAfterMs: 60_000 })).toBe(0);
+  });
+  it('reads Retry-After from an error or its causes', () => {
+    expect(retryAfterMsOf(Object.assign(new Error('x'), { retryAfterMs: 5 }))).toBe(5);
+    expect(retryAfterMsOf(new Error('x', { cause: Object.assign(new Error('y'), { retryAfterMs: 7 }) }))).toBe(7);
+    expect(retryAfterMsOf(new Error('x'))).toBeUndefined();
+    expect(retryAfterMsOf('text')).toBeUndefined();
+  });
+});
+
 describe('createEventSubscriptionHandler', () => {
   it('reports only the failed records of a batch (partial batch failure)', async () => {
     const { handler, publisher } = handlerThat(async (type) => {
@@ -43,6 +75,24 @@ describe('createEventSubscriptionHandler', () => {
     const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]), testContext());
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }]);
     expect(publisher.entries).toEqual([]);
+  });
+
+  it("gives each failed message its backoff: doubling from 10 s, the error's Retry-After when longer, at once on the last delivery", async () => {
+    const retryAfter = Object.assign(new Error('429'), { retryAfterMs: 95_000 });
+    const { handler } = handlerThat(async (type) => {
+      if (type === 'job.submitted.v1') throw new Error('provider is down', { cause: retryAfter });
+      throw new Error('temporary');
+    });
+    const first = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted)], { receiveCount: 1 }), testContext());
+    expect(first.retries.map((retry) => retry.itemIdentifier)).toEqual(['message-1', 'message-2']);
+    expect(first.retries[0]?.delaySeconds).toBeGreaterThanOrEqual(10);
+    expect(first.retries[0]?.delaySeconds).toBeLessThanOrEqual(13);
+    expect(first.retries[1]?.delaySeconds).toBe(95);
+    const second = await handler(sqsEvent([eventBridgeBody(planned)], { receiveCount: 2 }), testContext());
+    expect(second.retries[0]?.delaySeconds).toBeGreaterThanOrEqual(20);
+    expect(second.retries[0]?.delaySeconds).toBeLessThanOrEqual(25);
+    const last = await handler(sqsEvent([eventBridgeBody(planned)], { receiveCount: 3 }), testContext());
+    expect(last.retries).toEqual([{ itemIdentifier: 'message-1', delaySeconds: 0 }]);
   });
 
   it('reports a non-retryable failure once as stage.failed.v1 and lets the message go', async () => {

@@ -215,6 +215,11 @@ function iamStatements(declaration: ServiceDeclaration): Json[] {
   if (tables.length > 0) {
     statements.push({ Sid: 'OwnTables', Effect: 'Allow', Action: DYNAMODB_ITEM_ACTIONS, Resource: one(tables.map((id) => getAtt(id, 'Arn'))) });
   }
+  const queues = Object.keys(declaration.subscriptions).map((name) => getAtt(`${logicalName(name)}Queue`, 'Arn'));
+  if (queues.length > 0) {
+    // A failed message's backoff (ChangeMessageVisibility): Lambda's event source may only receive and delete.
+    statements.push({ Sid: 'BackOffOwnMessages', Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: one(queues) });
+  }
   statements.push({ Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: param('eventBusArn') });
   if (declaration.websocket) {
     statements.push({

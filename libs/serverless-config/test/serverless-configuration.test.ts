@@ -238,6 +238,12 @@ describe('serverlessConfiguration', () => {
         Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
         Resource: [{ 'Fn::GetAtt': ['LedgerTable', 'Arn'] }, { 'Fn::GetAtt': ['ShortLivedTable', 'Arn'] }],
       },
+      {
+        Sid: 'BackOffOwnMessages',
+        Effect: 'Allow',
+        Action: 'sqs:ChangeMessageVisibility',
+        Resource: [{ 'Fn::GetAtt': ['ProgressQueue', 'Arn'] }, { 'Fn::GetAtt': ['FailuresQueue', 'Arn'] }],
+      },
       { Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: '${param:eventBusArn}' },
     ]);
   });

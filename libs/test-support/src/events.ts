@@ -43,8 +43,8 @@ export function sqsEvent(bodies: readonly string[], options: { receiveCount?: nu
   };
 }
 
-export function testContext(functionName = 'test-function'): Context {
-  return lambdaContext(functionName, 30_000);
+export function testContext(functionName = 'test-function', timeoutMs = 30_000): Context {
+  return lambdaContext(functionName, timeoutMs);
 }
 
 /** Reads a JSON fixture file as text (tests wrap it into SQS records as EventBridge would deliver it). */

@@ -87,7 +87,7 @@ describe('POST /contacts/match', () => {
       expect((await getJob(harness, FIRST_JOB_ID)).json).toMatchObject({ jobId: FIRST_JOB_ID, status: 'accepted', filename: 'contact.csv' });
 
       // The upload notification arriving afterwards finds the job submitted.
-      expect(await harness.uploads([fixture('s3-object-created.json')])).toEqual({ batchItemFailures: [] });
+      expect(await harness.uploads([fixture('s3-object-created.json')])).toMatchObject({ batchItemFailures: [] });
       expect(harness.publishedTypes()).toEqual(['job.created.v1', 'job.submitted.v1']);
     });
 

@@ -306,6 +306,33 @@ describe('matcher chunks: chunk.planned.v1', () => {
     );
   });
 
+  it("stops before the function's timeout when a provider does not answer: the answers it has are kept, and the reason says why", async () => {
+    let asked = 0;
+    const answering: ContactProvider = {
+      name: 'answering',
+      findCandidates: async (contacts) => {
+        asked += contacts.length;
+        return contacts.map(() => []);
+      },
+    };
+    const silent: ContactProvider = { name: 'silent', findCandidates: () => new Promise<never>(() => undefined) };
+    const handler = await matcher({ providers: [answering, silent] });
+    const started = Date.now();
+    const timeoutMs = 3_000;
+    const response = await handler(sqsEvent([plannedBody()], { receiveCount: MAX_RECEIVE_COUNT }), testContext('matcher-chunks', timeoutMs));
+    expect(Date.now() - started).toBeLessThan(timeoutMs);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    expect(ports.publisher.ofType('stage.failed.v1')[0]?.data.reason).toBe(
+      'matcher gave up on chunk 2 (rows 11-16) after 5 attempts: silent had not answered 3 contact(s) when the matcher had to stop to end ' +
+        "before its function's timeout; the provider is slow or not answering",
+    );
+    // The first provider's answers were kept with the chunk's progress: the next delivery does not ask it again.
+    const askedBefore = asked;
+    expect(askedBefore).toBeGreaterThan(0);
+    await handler(sqsEvent([plannedBody()], { receiveCount: 1 }), testContext('matcher-chunks', timeoutMs));
+    expect(asked).toBe(askedBefore);
+  });
+
   it('on redelivery rewrites the same object content and republishes chunk.matched.v1 with the same event id', async () => {
     const handler = await matcher();
     await handler(sqsEvent([plannedBody()]), testContext());

@@ -8,6 +8,7 @@ import { matcher } from '../definition';
 import { matchRows } from '../domain/match-rows';
 import { StoredNicknames } from '../domain/nickname-store';
 import { ProviderAnswers } from '../domain/provider-answers';
+import { providersWithin } from '../domain/provider-deadline';
 
 /**
  * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows, writes them as one NDJSON object and
@@ -20,7 +21,7 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
     subscription: matcher.subscriptions.chunks,
     publisher: deps.publisher,
     logger: deps.logger,
-    handle: async (event, { logger }) => {
+    handle: async (event, { logger, deadline }) => {
       const { input, range, rows, format, columns, chunk } = event.data;
       const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
       const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };
@@ -32,7 +33,7 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
       const matched = matchRows(parseCsvRecords(source, format), {
         firstRow: rows.first,
         columns,
-        providers: deps.providers,
+        providers: providersWithin(deps.providers, deadline),
         answers,
         nicknames,
         defaultRegion: deps.config.defaultRegion,
