@@ -71,7 +71,12 @@ const kebab = (text) => text.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase(
 // What CloudFormation would give these outputs for stage `ci` (resources are named refinery-<service>-<stage>-...).
 function stubOutput(service, output) {
   if (service === 'platform') {
-    return { EventBusName: `refinery-${stage}`, EventBusArn: `arn:aws:events:${region}:${account}:event-bus/refinery-${stage}`, EventBusArchiveName: `refinery-${stage}-archive` }[output] ?? `stub-${kebab(output)}`;
+    return {
+      EventBusName: `refinery-${stage}`,
+      EventBusArn: `arn:aws:events:${region}:${account}:event-bus/refinery-${stage}`,
+      EventBusArchiveName: `refinery-${stage}-archive`,
+      AlarmTopicArn: `arn:aws:sns:${region}:${account}:refinery-${stage}-alarms`,
+    }[output] ?? `stub-${kebab(output)}`;
   }
   let match;
   if ((match = /^(\w+)BucketName$/.exec(output))) return `refinery-${service}-${stage}-${kebab(match[1])}-${account}-${region}`;

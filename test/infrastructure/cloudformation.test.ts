@@ -191,6 +191,12 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
 const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];
 /** Lambda's event source (receive, delete) and the failed messages' backoff (libs/runtime retry-backoff.ts). */
 const EVENT_SOURCE_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
+/** The dead-letter reporter of every service: small and quick; each inbox feeds it 10 at a time, 5 tries each. */
+const DEAD_LETTER_REPORTER = { timeoutSeconds: 30, memorySizeMb: 256, batchSize: 10, maxReceiveCount: 5 };
+/** An inbox message older than this (10 minutes) means nothing is reporting it: an alarm. */
+const DEAD_LETTER_INBOX_MAX_AGE_SECONDS = 600;
+/** The dead-letter reporter's event source: it sets no backoff (the inbox's visibility timeout is short anyway). */
+const REPORTER_SOURCE_ACTIONS = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
 const LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource'];
 
 const templates = new Map<string, Template>();
@@ -219,13 +225,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     busArn = outputOf(state, 'platform', 'EventBusArn');
   });
 
-  const functionOf = (handlerName: string): [string, Json] =>
-    single(
-      template,
-      'AWS::Lambda::Function',
-      `with handler src/lambda.${handlerName}`,
-      (properties) => properties.Handler === `src/lambda.${handlerName}`,
-    );
+  const functionWithHandler = (handler: string): [string, Json] =>
+    single(template, 'AWS::Lambda::Function', `with handler ${handler}`, (properties) => properties.Handler === handler);
+  const functionOf = (handlerName: string): [string, Json] => functionWithHandler(`src/lambda.${handlerName}`);
+  /** The dead-letter reporter: built from the declaration alone, in its own entry point. */
+  const reporter = (): [string, Json] => functionWithHandler('src/dead-letters.report');
   const functions = (): [string, Json][] => ofType(template, 'AWS::Lambda::Function').map(([id, resource]) => [id, resource.Properties ?? {}]);
   const environmentOf = (properties: Json): Json => {
     const environment = properties.Environment;
@@ -240,12 +244,16 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     if (!queueId) throw new Error(`the event source of ${key} is not a queue of this stack`);
     return queueId;
   };
-  const deadLetterQueueIdOf = (key: string): string => {
-    const redrive = propertiesOf(template, queueIdOf(key), 'AWS::SQS::Queue').RedrivePolicy;
+  const redriveTargetOf = (queueId: string): string => {
+    const redrive = propertiesOf(template, queueId, 'AWS::SQS::Queue').RedrivePolicy;
     const id = getAttId(isRecord(redrive) ? redrive.deadLetterTargetArn : undefined);
-    if (!id) throw new Error(`the queue of ${key} has no dead-letter queue of this stack: ${show(redrive)}`);
+    if (!id) throw new Error(`queue ${queueId} has no dead-letter queue of this stack: ${show(redrive)}`);
     return id;
   };
+  /** Where the subscription's queue sends what it gives up on: the reporter's inbox. */
+  const inboxIdOf = (key: string): string => redriveTargetOf(queueIdOf(key));
+  /** Where the reporter parks what it reported (and the inbox what the reporter could not handle). */
+  const deadLetterQueueIdOf = (key: string): string => redriveTargetOf(inboxIdOf(key));
   const ruleOf = (key: string): [string, Json] =>
     single(template, 'AWS::Events::Rule', `targeting the ${key} queue`, (properties) =>
       asList(properties.Targets).some((target) => isRecord(target) && isDeepStrictEqual(target.Arn, getAtt(queueIdOf(key), 'Arn'))),
@@ -254,6 +262,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
   test('runs every function on Node.js 22 (arm64), sized by its declaration, logging for 30 days', () => {
     const expected = [
       ...subscriptions.map(([key]) => `src/lambda.${key}`),
+      ...(subscriptions.length > 0 ? ['src/dead-letters.report'] : []),
       ...(declaration.http ? ['src/lambda.api'] : []),
       ...(declaration.websocket ? ['src/lambda.socket'] : []),
     ].sort();
@@ -263,12 +272,13 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         .sort(),
     ).toEqual(expected);
     const sizes = [
-      ...subscriptions.map(([key, subscription]) => [key, subscription.function] as const),
-      ...(declaration.http ? [['api', declaration.http.function] as const] : []),
-      ...(declaration.websocket ? [['socket', declaration.websocket.function] as const] : []),
+      ...subscriptions.map(([key, subscription]) => [`src/lambda.${key}`, subscription.function] as const),
+      ...(subscriptions.length > 0 ? [['src/dead-letters.report', DEAD_LETTER_REPORTER] as const] : []),
+      ...(declaration.http ? [['src/lambda.api', declaration.http.function] as const] : []),
+      ...(declaration.websocket ? [['src/lambda.socket', declaration.websocket.function] as const] : []),
     ];
     for (const [key, size] of sizes) {
-      const [id, properties] = functionOf(key);
+      const [id, properties] = functionWithHandler(key);
       expect({
         function: key,
         Runtime: properties.Runtime,
@@ -318,18 +328,30 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       });
     });
 
-    test("queues with its declared visibility timeout (at least 6 x the function's) and redrive to a 14-day DLQ", () => {
+    test("queues with its declared visibility timeout (at least 6 x the function's), then the reporter's inbox, then a 14-day DLQ", () => {
       const queue = propertiesOf(template, queueIdOf(key), 'AWS::SQS::Queue');
       const [, lambda] = functionOf(key);
       expect(queue.VisibilityTimeout).toBe(subscription.queue.visibilityTimeoutSeconds);
       expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(lambda.Timeout));
       expect(queue.RedrivePolicy).toEqual({
-        deadLetterTargetArn: getAtt(deadLetterQueueIdOf(key), 'Arn'),
+        deadLetterTargetArn: getAtt(inboxIdOf(key), 'Arn'),
         maxReceiveCount: subscription.queue.maxReceiveCount,
       });
       expect(queue.SqsManagedSseEnabled ?? Boolean(queue.KmsMasterKeyId)).toBe(true);
 
+      // The inbox: what the reporter reports, retried a few times, parked unreported rather than lost.
+      const inbox = propertiesOf(template, inboxIdOf(key), 'AWS::SQS::Queue');
+      expect(inbox.QueueName).toBe(`${String(queue.QueueName)}-dlq-inbox`);
+      expect(inbox.MessageRetentionPeriod).toBe(DLQ_RETENTION_SECONDS);
+      expect(inbox.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(reporter()[1].Timeout));
+      expect(inbox.RedrivePolicy).toEqual({
+        deadLetterTargetArn: getAtt(deadLetterQueueIdOf(key), 'Arn'),
+        maxReceiveCount: DEAD_LETTER_REPORTER.maxReceiveCount,
+      });
+      expect(inbox.SqsManagedSseEnabled ?? Boolean(inbox.KmsMasterKeyId)).toBe(true);
+
       const deadLetterQueue = propertiesOf(template, deadLetterQueueIdOf(key), 'AWS::SQS::Queue');
+      expect(deadLetterQueue.QueueName).toBe(`${String(queue.QueueName)}-dlq`);
       expect(deadLetterQueue.MessageRetentionPeriod).toBe(DLQ_RETENTION_SECONDS);
       expect(deadLetterQueue.SqsManagedSseEnabled ?? Boolean(deadLetterQueue.KmsMasterKeyId)).toBe(true);
       expect(deadLetterQueue).not.toHaveProperty('RedrivePolicy');
@@ -337,10 +359,33 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect(Number(queue.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_SECONDS)).toBeLessThan(DLQ_RETENTION_SECONDS);
     });
 
+    test("feeds its dead-letter inbox to the service's reporter, with partial batch failures", () => {
+      const [reporterId] = reporter();
+      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping')
+        .map(([, resource]) => resource.Properties ?? {})
+        .filter((properties) => isDeepStrictEqual(properties.EventSourceArn, getAtt(inboxIdOf(key), 'Arn')));
+      expect(mappings).toEqual([
+        expect.objectContaining({
+          FunctionName: getAtt(reporterId, 'Arn'),
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          BatchSize: DEAD_LETTER_REPORTER.batchSize,
+          Enabled: true,
+        }),
+      ]);
+    });
+
     test("is routed by a rule whose pattern is its declared events and sources, on the project bus (S3's: the default bus, own bucket)", () => {
       const [, rule] = ruleOf(key);
       expect(rule.State).toBe('ENABLED');
-      expect(asList(rule.Targets)).toEqual([{ Id: 'queue', Arn: getAtt(queueIdOf(key), 'Arn') }]);
+      // What EventBridge cannot deliver (for a day, 185 attempts) goes to the inbox, to be reported, never dropped.
+      expect(asList(rule.Targets)).toEqual([
+        {
+          Id: 'queue',
+          Arn: getAtt(queueIdOf(key), 'Arn'),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: getAtt(inboxIdOf(key), 'Arn') },
+        },
+      ]);
       const pattern = rule.EventPattern as Json;
       if (subscription.kind === 'objectCreated') {
         // S3 sends its events to the account's default bus, where other buckets' events arrive too: the rule pins
@@ -363,38 +408,49 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       }
     });
 
-    test('lets only its rule send to its queue', () => {
-      const queueId = queueIdOf(key);
+    test('lets only its rule send to its queue and (what it could not deliver) to its inbox', () => {
       const [ruleId] = ruleOf(key);
-      const [, policy] = single(template, 'AWS::SQS::QueuePolicy', `for ${queueId}`, (properties) =>
-        asList(properties.Queues).some((queue) => isDeepStrictEqual(queue, ref(queueId))),
-      );
-      expect(policy.Queues).toEqual([ref(queueId)]);
-      const document = policy.PolicyDocument as Json;
-      expect(asList(document.Statement)).toEqual([
-        expect.objectContaining({
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: getAtt(queueId, 'Arn'),
-          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId, 'Arn') } },
-        }),
-      ]);
+      for (const queueId of [queueIdOf(key), inboxIdOf(key)]) {
+        const [, policy] = single(template, 'AWS::SQS::QueuePolicy', `for ${queueId}`, (properties) =>
+          asList(properties.Queues).some((queue) => isDeepStrictEqual(queue, ref(queueId))),
+        );
+        expect(policy.Queues).toEqual([ref(queueId)]);
+        const document = policy.PolicyDocument as Json;
+        expect(asList(document.Statement)).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: getAtt(queueId, 'Arn'),
+            Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId, 'Arn') } },
+          }),
+        ]);
+      }
     });
 
-    test('alarms as soon as its dead-letter queue holds a message', () => {
-      const deadLetterQueueId = deadLetterQueueIdOf(key);
-      const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', `on ${deadLetterQueueId}`, (properties) =>
-        asList(properties.Dimensions).some((dimension) =>
-          isDeepStrictEqual(dimension, { Name: 'QueueName', Value: getAtt(deadLetterQueueId, 'QueueName') }),
-        ),
-      );
-      expect(alarm).toMatchObject({
+    const alarmOn = (queueId: string): Json =>
+      single(template, 'AWS::CloudWatch::Alarm', `on ${queueId}`, (properties) =>
+        asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'QueueName', Value: getAtt(queueId, 'QueueName') })),
+      )[1];
+
+    test("alarms, to the platform's topic, as soon as its dead-letter queue holds a message or its inbox is not reported", () => {
+      const topic = [outputOf(state, 'platform', 'AlarmTopicArn')];
+      expect(alarmOn(deadLetterQueueIdOf(key))).toMatchObject({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
         EvaluationPeriods: 1,
+        AlarmActions: topic,
+        OKActions: topic,
+      });
+      expect(alarmOn(inboxIdOf(key))).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: DEAD_LETTER_INBOX_MAX_AGE_SECONDS,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: topic,
+        OKActions: topic,
       });
     });
   });
@@ -470,6 +526,8 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const ownBuckets = ownOfType('AWS::S3::Bucket');
     const ownTables = ownOfType('AWS::DynamoDB::Table');
     const subscriptionQueues = new Set(subscriptions.map(([key]) => queueIdOf(key)));
+    const inboxes = new Set(subscriptions.map(([key]) => inboxIdOf(key)));
+    const deadLetterQueues = new Set(subscriptions.map(([key]) => deadLetterQueueIdOf(key)));
     // Posting to the connections of its own WebSocket API, on its own stage (never the framework's grant on every API).
     const socketApis = ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET');
     const ownConnections = socketApis.map(
@@ -499,6 +557,8 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
           ],
         ];
       if (arnOf && subscriptionQueues.has(arnOf)) return ['own queue', EVENT_SOURCE_ACTIONS];
+      if (arnOf && inboxes.has(arnOf)) return ["own dead-letter inbox (the reporter's event source)", REPORTER_SOURCE_ACTIONS];
+      if (arnOf && deadLetterQueues.has(arnOf)) return ['own dead-letter queue (where the reporter parks)', ['sqs:SendMessage']];
       if (resource === busArn) return ['project bus', ['events:PutEvents']];
       const text = isRecord(resource) && typeof resource['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : undefined;
       if (text === undefined) return undefined;
@@ -536,6 +596,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     for (const table of own.tables) expect(grantedOn(getAtt(table, 'Arn'))).toContain('dynamodb:GetItem');
     for (const queue of subscriptionQueues)
       expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: EVENT_SOURCE_ACTIONS });
+    for (const queue of inboxes) expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: REPORTER_SOURCE_ACTIONS });
+    for (const queue of deadLetterQueues)
+      expect({ queue, actions: grantedOn(getAtt(queue, 'Arn')) }).toEqual({ queue, actions: ['sqs:SendMessage'] });
     expect(grantedOn(busArn)).toEqual(['events:PutEvents']);
     for (const read of reads) expect({ read, actions: grantedOn(sub(read)) }).toEqual({ read, actions: ['s3:GetObject'] });
     for (const connections of ownConnections)
@@ -619,7 +682,19 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         expect(code).not.toMatch(/require\(["']better-sqlite3["']\)|from ["']better-sqlite3["']/);
         // The source map lists every file esbuild bundled.
         const map = JSON.parse(zip.read(`${file}.map`).toString('utf8')) as { sources: string[] };
-        expect(map.sources.some((source) => source.endsWith('src/lambda.ts'))).toBe(true);
+        expect(map.sources.some((source) => source.endsWith(file.replace(/\.js$/, '.ts')))).toBe(true);
+        if (file === 'src/dead-letters.js') {
+          // The reporter holds the declaration and nothing else of the service: it must work when the service cannot.
+          const ownSources = map.sources
+            .filter((source) => source.includes(`services/${name}/src/`))
+            .map((source) => source.replace(/^.*\/src\//, ''));
+          expect({ file, ownSources: ownSources.filter((source) => !['dead-letters.ts', 'definition.ts', 'input-key.ts'].includes(source)) }).toEqual(
+            {
+              file,
+              ownSources: [],
+            },
+          );
+        }
         const native = map.sources.filter((source) => /node_modules\/better-sqlite3\/|libs\/local-runtime\/|\.node$/.test(source));
         expect({ artifact, file, native }).toEqual({ artifact, file, native: [] });
       }
@@ -673,6 +748,18 @@ describe('services/platform, packaged', () => {
       EventBusName: { Value: getAtt(busId, 'Name') },
       EventBusArn: { Value: getAtt(busId, 'Arn') },
     });
+  });
+
+  test('owns the topic every alarm notifies, e-mailing the address the stack is given, if any', () => {
+    const [topicId, topic] = single(template, 'AWS::SNS::Topic', 'for alarms', () => true);
+    expect(topic.TopicName).toBe(`refinery-${STAGE}-alarms`);
+    expect(outputOf(state, 'platform', 'AlarmTopicArn')).toMatch(new RegExp(`:${String(topic.TopicName)}$`));
+    expect(template.Outputs).toMatchObject({ AlarmTopicArn: { Value: ref(topicId) } });
+    const [, subscription] = single(template, 'AWS::SNS::Subscription', 'e-mail', () => true);
+    expect(subscription).toEqual({ TopicArn: ref(topicId), Protocol: 'email', Endpoint: ref('AlarmEmail') });
+    expect((template.Resources.AlarmEmailSubscription as Resource & { Condition?: string }).Condition).toBe('HasAlarmEmail');
+    // Decided at deploy time (a stack parameter), so the packaged template holds no address.
+    expect((template as unknown as { Parameters: Json }).Parameters).toMatchObject({ AlarmEmail: { Type: 'String', Default: '' } });
   });
 
   test('has no functions, and its deployment bucket is private and encrypted', () => {

@@ -71,12 +71,13 @@ describe('services/platform/serverless.yml', () => {
     platform = await loadConfiguration('services/platform/serverless.yml');
   });
 
-  test('owns the project bus and an archive of it for the redrive window', () => {
+  test('owns the project bus, an archive of it for the redrive window, and the topic alarms notify', () => {
     expect(platform.service).toBe('refinery-platform');
     expect(platform.frameworkVersion).toBe('3');
     expect(platform).not.toHaveProperty('functions');
     const resources = record(platform, 'resources', 'Resources');
-    expect(Object.keys(resources).sort()).toEqual(['EventBus', 'EventBusArchive']);
+    expect(Object.keys(resources).sort()).toEqual(['AlarmEmailSubscription', 'AlarmTopic', 'EventBus', 'EventBusArchive']);
+    expect(record(resources, 'AlarmTopic', 'Properties').TopicName).toBe('refinery-${sls:stage}-alarms');
     expect(record(resources, 'EventBus', 'Properties').Name).toBe('refinery-${sls:stage}');
     expect(record(resources, 'EventBusArchive', 'Properties')).toMatchObject({
       SourceArn: { 'Fn::GetAtt': ['EventBus', 'Arn'] },

@@ -1,5 +1,6 @@
 export * from './clients';
 export * from './cold-start';
 export * from './common';
+export * from './dead-letter-reporter';
 export * from './lambda-handlers';
 export * from './retry-visibility';

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ObjectInfo, ObjectRef } from '@refinery/ports';
+import type { ObjectInfo, ObjectRef, PublishEntry } from '@refinery/ports';
 import {
-  describeSubject,
-  type FailureSubject,
+  deadLetterReport,
   type Logger,
   type RunnableService,
   type RunnableSubscription,
   silentLogger,
-  stageFailureEntry,
   subscriptionQueueNames,
 } from '@refinery/runtime';
 import { DataDirLock } from './data-dir-lock';
@@ -203,24 +201,18 @@ export class LocalRuntime {
   private deadLettered(message: DeadLetteredMessage): void {
     const subscription = this.subscriptions.get(message.sourceQueue);
     if (!subscription) return;
-    let subject: FailureSubject | undefined;
+    let report: PublishEntry | undefined;
     try {
-      subject = subscription.binding.describe(message.body);
+      report = deadLetterReport(subscription.binding.declaration, message.body, {
+        deadLetterQueue: message.deadLetterQueue,
+        cause: { kind: 'exhausted' },
+      });
     } catch (error) {
       this.logger.error({ err: error, queue: message.sourceQueue }, 'a dead-lettered message could not be decoded; nothing to report');
       return;
     }
-    if (!subject) return;
-    this.logger.warn({ queue: message.sourceQueue, jobId: subject.metadata.jobId }, 'message moved to the dead-letter queue');
-    this.bus.publishSync([
-      stageFailureEntry({ service: subscription.service, subscription: subscription.name }, subject, {
-        reason:
-          `${subscription.service} gave up on ${describeSubject(subject)}: it was received ${message.receiveCount} times without ` +
-          `being processed and was moved to the dead-letter queue ${message.deadLetterQueue}`,
-        retryable: true,
-        attempts: message.receiveCount,
-      }),
-    ]);
+    this.logger.warn({ queue: message.sourceQueue, reported: report !== undefined }, 'message moved to the dead-letter queue');
+    if (report) this.bus.publishSync([report]);
   }
 }
 

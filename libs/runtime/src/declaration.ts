@@ -1,6 +1,7 @@
 import { type EventPattern, validateEventPattern } from '@refinery/event-patterns';
 import { type DomainEvent, type KnownEventType, producersOf } from '@refinery/events';
 import { z } from 'zod';
+import type { JobRef } from './object-created';
 
 // A service's declaration: the one place that says what it subscribes to (event types, queue and function settings),
 // what it owns (buckets, tables), what it reads of others, which settings it takes, and which HTTP and WebSocket routes
@@ -46,7 +47,15 @@ export interface EventSubscriptionInput extends SubscriptionInputBase {
 
 /** A subscription to S3's "Object Created" events of one of the service's own buckets (S3 -> EventBridge). */
 export interface ObjectCreatedSubscriptionInput extends SubscriptionInputBase {
-  readonly objectCreated: { readonly bucket: string; readonly keyPrefix?: string };
+  readonly objectCreated: {
+    readonly bucket: string;
+    readonly keyPrefix?: string;
+    /**
+     * The job an object of the bucket belongs to, from its key (undefined: none). A notice that cannot be handled
+     * fails that job, even when the service cannot start (the dead-letter reporter reads only the declaration).
+     */
+    readonly jobOf: (key: string) => JobRef | undefined;
+  };
 }
 
 export type SubscriptionInput = EventSubscriptionInput | ObjectCreatedSubscriptionInput;
@@ -152,6 +161,7 @@ export interface ObjectCreatedSubscription<Name extends string = string> {
   readonly description: string;
   readonly bucket: string;
   readonly keyPrefix?: string;
+  readonly jobOf: (key: string) => JobRef | undefined;
   readonly queue: Required<QueueSettings>;
   readonly function: FunctionSize;
   readonly reportsStageFailures: true;
@@ -189,8 +199,8 @@ const NAME = /^[a-z][a-z0-9-]*$/;
 const KEY = /^[a-z][a-zA-Z0-9]*$/;
 const ROUTE = /^(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9_\-/{}]*$/;
 const WEBSOCKET_ROUTE = /^(\$connect|\$disconnect|\$default|[A-Za-z][A-Za-z0-9_-]*)$/;
-/** A subscription's function is named after it; these two are the HTTP and WebSocket APIs' functions. */
-export const RESERVED_FUNCTION_NAMES: readonly string[] = ['api', 'socket'];
+/** A subscription's function is named after it; these are the HTTP and WebSocket APIs' and the dead-letter reporter's. */
+export const RESERVED_FUNCTION_NAMES: readonly string[] = ['api', 'socket', 'deadLetters'];
 /** API Gateway ends an integration after 30 s (HTTP) and 29 s (WebSocket). */
 const MAX_HTTP_TIMEOUT_SECONDS = 30;
 const MAX_WEBSOCKET_TIMEOUT_SECONDS = 29;
@@ -245,7 +255,9 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
   for (const [name, declared] of Object.entries(input.subscriptions)) {
     const at = `subscription "${name}"`;
     if (RESERVED_FUNCTION_NAMES.includes(name))
-      problems.push(`${at}: "${name}" is the name of the ${name === 'api' ? 'HTTP' : 'WebSocket'} API's function`);
+      problems.push(
+        `${at}: "${name}" is the name of ${{ api: "the HTTP API's", socket: "the WebSocket API's", deadLetters: 'the dead-letter reporter' }[name]} function`,
+      );
     const queue = { maximumBatchingWindowSeconds: 0, ...declared.queue };
     problems.push(...checkQueue(queue, declared.function, at));
     if ('events' in declared) {
@@ -285,6 +297,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
         description: declared.description,
         bucket: declared.objectCreated.bucket,
         ...(declared.objectCreated.keyPrefix ? { keyPrefix: declared.objectCreated.keyPrefix } : {}),
+        jobOf: declared.objectCreated.jobOf,
         queue,
         function: declared.function,
         reportsStageFailures: true,
@@ -386,11 +399,29 @@ export interface SubscriptionIdentity {
   readonly queue: { readonly maxReceiveCount: number; readonly visibilityTimeoutSeconds: number };
 }
 
+/** `writeBack` -> `write-back`: how a camelCase name appears in resource names. */
+export const kebabName = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+
+/** The queues of one subscription. */
+export interface SubscriptionQueueNames {
+  /** What its rule delivers to and its function consumes. */
+  readonly queue: string;
+  /** Where what it gave up on waits, for inspection and redrive (`refinery dlq`), its alarm in ALARM meanwhile. */
+  readonly deadLetterQueue: string;
+  /**
+   * On AWS, where its queue (after maxReceiveCount) and its rule's target (an event EventBridge could not deliver) send
+   * what they give up on: the service's dead-letter reporter reports each message's job failed, then parks the
+   * message in the dead-letter queue. (The local queues report inside the dead-letter move itself.)
+   */
+  readonly deadLetterInbox: string;
+}
+
 /**
  * Queue names of a subscription. Locally `<service>-<subscription>`; on AWS `refinery-<service>-<stage>-<subscription>`
- * (what the generated configuration creates). The dead-letter queue adds `-dlq`.
+ * (what the generated configuration creates). The dead-letter queue adds `-dlq`, its inbox `-dlq-inbox`.
  */
-export function subscriptionQueueNames(service: string, subscription: string, stage?: string): { queue: string; deadLetterQueue: string } {
-  const queue = stage === undefined ? `${service}-${subscription}` : `refinery-${service}-${stage}-${subscription}`;
-  return { queue, deadLetterQueue: `${queue}-dlq` };
+export function subscriptionQueueNames(service: string, subscription: string, stage?: string): SubscriptionQueueNames {
+  const name = kebabName(subscription);
+  const queue = stage === undefined ? `${service}-${name}` : `refinery-${service}-${stage}-${name}`;
+  return { queue, deadLetterQueue: `${queue}-dlq`, deadLetterInbox: `${queue}-dlq-inbox` };
 }

@@ -136,7 +136,6 @@ export async function composeService<D extends ServiceDeclaration, Given extends
       declaration: subscription,
       pattern: subscriptionPattern(subscription, bucket),
       handler: binding.handler,
-      describe: binding.describe,
       ...(bucket ? { objectCreatedBucket: bucket } : {}),
     };
   }

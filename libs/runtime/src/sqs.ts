@@ -27,14 +27,9 @@ export interface SubscriptionBatchResponse extends SQSBatchResponse {
 
 export type SubscriptionBatchHandler = (event: SQSEvent, context: Context) => Promise<SubscriptionBatchResponse>;
 
-/** A subscription's function, and what each of its messages is about (for dead-letter reports). */
+/** A subscription's function. */
 export interface SubscriptionBinding {
   readonly handler: SubscriptionBatchHandler;
-  /**
-   * The job, event and rows a message concerns, so a message that reaches the dead-letter queue can fail its job with
-   * the reason; undefined when its loss must fail no job (or it is not ours). May throw for a body it cannot read.
-   */
-  readonly describe: (body: string) => FailureSubject | undefined;
 }
 
 export interface RecordContext {
@@ -130,7 +125,7 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
     }
     return { batchItemFailures: retries.map(({ itemIdentifier }) => ({ itemIdentifier })), retries };
   };
-  return { handler, describe: (body) => options.describe(options.decode(body)) };
+  return { handler };
 }
 
 type RecordOutcome<T> =

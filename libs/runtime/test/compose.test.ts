@@ -29,7 +29,7 @@ const worker = defineService({
   settings: { greeting: setting(z.string(), { description: 'g', default: 'hello' }) },
   subscriptions: {
     chunks: { description: 'c', events: [chunkPlannedV1], ...size },
-    uploads: { description: 'u', objectCreated: { bucket: 'uploads' }, ...size },
+    uploads: { description: 'u', objectCreated: { bucket: 'uploads', jobOf: () => undefined }, ...size },
   },
   http: { routes: ['GET /things'], function: { timeoutSeconds: 5, memorySizeMb: 256 } },
 });
@@ -71,7 +71,7 @@ const handlers = (context: ServiceContext<typeof worker>): ServiceParts<typeof w
         seen.push(`${context.settings.greeting} ${event.data.chunk.index}`);
       },
     }),
-    uploads: { handler: async () => ({ batchItemFailures: [], retries: [] }), describe: () => undefined },
+    uploads: { handler: async () => ({ batchItemFailures: [], retries: [] }) },
   },
   http: createHttpApi({
     logger: silentLogger,

@@ -62,7 +62,7 @@ describe('defineService', () => {
       name: 'ingest',
       description: 'd',
       buckets: { uploads: { description: 'u' } },
-      subscriptions: { uploads: { description: 'u', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/' }, ...size } },
+      subscriptions: { uploads: { description: 'u', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/', jobOf: () => undefined }, ...size } },
     });
     expect(subscriptionPattern(ingest.subscriptions.uploads, 'ingest-uploads')).toEqual({
       source: ['aws.s3'],
@@ -90,7 +90,7 @@ describe('defineService', () => {
         anyone: { description: 'x', events: [stageFailedV1], ...size },
         stranger: { description: 'x', events: [chunkPlannedV1], from: ['labeler'], ...size },
         nothing: { description: 'x', events: [], ...size },
-        orphan: { description: 'x', objectCreated: { bucket: 'missing' }, ...size },
+        orphan: { description: 'x', objectCreated: { bucket: 'missing', jobOf: () => undefined }, ...size },
       },
       http: { routes: ['FETCH /x', 'GET /y', 'GET /y'], function: { timeoutSeconds: 31, memorySizeMb: 256 } },
       websocket: { description: 'w', routes: ['$open'], function: { timeoutSeconds: 30, memorySizeMb: 256 } },

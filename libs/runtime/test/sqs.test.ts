@@ -234,21 +234,6 @@ describe('createEventSubscriptionHandler', () => {
       ]);
     });
 
-    it('describes its messages for dead-letter reports, unless its losses fail no job', () => {
-      const publisher = new RecordingPublisher();
-      const handle = async () => undefined;
-      const reporting = createEventSubscriptionHandler({ subscription: matcher.subscriptions.chunks, publisher, logger: silentLogger, handle });
-      expect(reporting.describe(eventBridgeBody(planned))).toEqual({
-        metadata: planned.metadata,
-        eventType: 'chunk.planned.v1',
-        chunk: { index: 2 },
-        rows: { first: 2000, count: 1000 },
-      });
-      expect(() => reporting.describe('not json')).toThrow('message body is not JSON');
-      const live = createEventSubscriptionHandler({ subscription: matcher.subscriptions.live, publisher, logger: silentLogger, handle });
-      expect(live.describe(eventBridgeBody(planned))).toBeUndefined();
-    });
-
     it('reports no failed stage for a subscription whose losses fail no job, even on the last delivery', async () => {
       const publisher = new RecordingPublisher();
       const { handler } = createEventSubscriptionHandler({

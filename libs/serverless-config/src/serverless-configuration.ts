@@ -1,6 +1,7 @@
 import {
   type BucketDeclaration,
   bucketEnvName,
+  kebabName,
   REDRIVE_WINDOW_DAYS,
   type ReadDeclaration,
   type ServiceDeclaration,
@@ -8,6 +9,7 @@ import {
   type Subscription,
   settingEnvName,
   subscriptionPattern,
+  subscriptionQueueNames,
   type TableDeclaration,
   tableEnvName,
 } from '@refinery/runtime';
@@ -28,6 +30,15 @@ export const LAMBDA_RUNTIME = 'nodejs22.x';
 export const DEAD_LETTER_RETENTION_SECONDS = REDRIVE_WINDOW_DAYS * 24 * 3600;
 /** Days function logs are kept. */
 export const LOG_RETENTION_DAYS = 30;
+/** The dead-letter reporter's function: small, quick, and what its inboxes' visibility timeout is sized for (6x). */
+export const DEAD_LETTER_REPORTER = { timeoutSeconds: 30, memorySizeMb: 256, batchSize: 10, maxReceiveCount: 5 } as const;
+/** An inbox message this old means the reporter is not reporting: its alarm goes off. */
+export const DEAD_LETTER_INBOX_MAX_AGE_SECONDS = 600;
+/**
+ * How long EventBridge keeps trying to deliver an event to a subscription's queue before it gives up and sends it to
+ * the subscription's dead-letter inbox (its maximum: 24 hours, 185 attempts).
+ */
+export const EVENT_DELIVERY_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 /** Incomplete multipart uploads are aborted after this many days in every bucket. */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 1;
 /** The plugin that narrows the framework's WebSocket grant to the service's own API (plugins/). */
@@ -47,10 +58,11 @@ const OWN_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', '
 
 /** `writeback` -> `Writeback`, `mailchimpImports` -> `MailchimpImports`: the start of its resources' logical ids. */
 export const logicalName = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
-const kebab = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
 /** A service's resource name for a stage: `refinery-<service>-${sls:stage}-<name>`. */
-export const stageResourceName = (service: string, name: string): string => `refinery-${service}-\${sls:stage}-${kebab(name)}`;
+export const stageResourceName = (service: string, name: string): string => `refinery-${service}-\${sls:stage}-${kebabName(name)}`;
+/** The stage as the generated configuration names it (resolved by the framework). */
+const STAGE = '${sls:stage}';
 
 /**
  * The physical name of a service's bucket, for CloudFormation's !Sub (bucket names are global, so account and region
@@ -76,7 +88,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
   for (const [key, setting] of settings) if (setting.default !== undefined) paramDefaults[key] = String(setting.default);
   for (const [, bucket] of buckets) if (bucket.browserUploads) paramDefaults[bucket.browserUploads.originParam] = bucket.browserUploads.defaultOrigin;
 
-  const environment: Json = { SERVICE_NAME: service, EVENT_BUS_NAME: param('eventBusName') };
+  const environment: Json = { SERVICE_NAME: service, STAGE, EVENT_BUS_NAME: param('eventBusName') };
   for (const [name] of buckets) environment[bucketEnvName(name)] = ref(`${logicalName(name)}Bucket`);
   for (const [name] of tables) environment[tableEnvName(name)] = ref(`${logicalName(name)}Table`);
   if (declaration.websocket) environment.WEBSOCKET_ENDPOINT = sub('https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}');
@@ -122,6 +134,24 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
           },
         },
       ],
+    };
+  }
+  if (subscriptions.length > 0) {
+    // Reports every message its subscriptions give up on (their dead-letter inboxes) as a failed stage, then parks it
+    // in the dead-letter queue. Its own entry point reads the declaration only, so it reports even when the service
+    // cannot start.
+    functions.deadLetters = {
+      handler: 'src/dead-letters.report',
+      description: `Reports each message the ${service} service gives up on as its job's failure, then parks it in its dead-letter queue.`,
+      timeout: DEAD_LETTER_REPORTER.timeoutSeconds,
+      memorySize: DEAD_LETTER_REPORTER.memorySizeMb,
+      events: subscriptions.map((subscription) => ({
+        sqs: {
+          arn: getAtt(`${logicalName(subscription.name)}DeadLetterInbox`, 'Arn'),
+          batchSize: DEAD_LETTER_REPORTER.batchSize,
+          functionResponseType: 'ReportBatchItemFailures',
+        },
+      })),
     };
   }
   if (declaration.http) {
@@ -219,6 +249,9 @@ function iamStatements(declaration: ServiceDeclaration): Json[] {
   if (queues.length > 0) {
     // A failed message's backoff (ChangeMessageVisibility): Lambda's event source may only receive and delete.
     statements.push({ Sid: 'BackOffOwnMessages', Effect: 'Allow', Action: 'sqs:ChangeMessageVisibility', Resource: one(queues) });
+    // The dead-letter reporter parks what it reported in the dead-letter queues.
+    const deadLetterQueues = Object.keys(declaration.subscriptions).map((name) => getAtt(`${logicalName(name)}DeadLetterQueue`, 'Arn'));
+    statements.push({ Sid: 'ParkDeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: one(deadLetterQueues) });
   }
   statements.push({ Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: param('eventBusArn') });
   if (declaration.websocket) {
@@ -334,20 +367,54 @@ function tableResource(service: string, name: string, table: TableDeclaration): 
 function subscriptionResources(service: string, subscription: Subscription): Json {
   const id = logicalName(subscription.name);
   const fromS3 = subscription.kind === 'objectCreated';
+  const names = subscriptionQueueNames(service, subscription.name, STAGE);
+  // The platform's alarm topic (compose passes it): the stage's operators hear of every alarm.
+  const alarmActions = { AlarmActions: [param('alarmTopicArn')], OKActions: [param('alarmTopicArn')] };
+  /** Only the subscription's rule may send to this queue. */
+  const fromItsRule = (queueId: string, sid: string) => ({
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [ref(queueId)],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: sid,
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: getAtt(queueId, 'Arn'),
+            Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${id}Rule`, 'Arn') } },
+          },
+        ],
+      },
+    },
+  });
   return {
     [`${id}Queue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: stageResourceName(service, subscription.name),
+        QueueName: names.queue,
         VisibilityTimeout: subscription.queue.visibilityTimeoutSeconds,
         SqsManagedSseEnabled: true,
-        RedrivePolicy: { deadLetterTargetArn: getAtt(`${id}DeadLetterQueue`, 'Arn'), maxReceiveCount: subscription.queue.maxReceiveCount },
+        RedrivePolicy: { deadLetterTargetArn: getAtt(`${id}DeadLetterInbox`, 'Arn'), maxReceiveCount: subscription.queue.maxReceiveCount },
+      },
+    },
+    [`${id}DeadLetterInbox`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: names.deadLetterInbox,
+        VisibilityTimeout: 6 * DEAD_LETTER_REPORTER.timeoutSeconds,
+        MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+        // A message the reporter cannot handle is parked unreported rather than lost (the dead-letter alarm goes off).
+        RedrivePolicy: { deadLetterTargetArn: getAtt(`${id}DeadLetterQueue`, 'Arn'), maxReceiveCount: DEAD_LETTER_REPORTER.maxReceiveCount },
       },
     },
     [`${id}DeadLetterQueue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `${stageResourceName(service, subscription.name)}-dlq`,
+        QueueName: names.deadLetterQueue,
         MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
         SqsManagedSseEnabled: true,
       },
@@ -361,35 +428,29 @@ function subscriptionResources(service: string, subscription: Subscription): Jso
         EventBusName: fromS3 ? 'default' : param('eventBusName'),
         State: 'ENABLED',
         EventPattern: subscriptionPattern(subscription, fromS3 ? ref(`${logicalName(subscription.bucket)}Bucket`) : undefined),
-        Targets: [{ Id: 'queue', Arn: getAtt(`${id}Queue`, 'Arn') }],
+        Targets: [
+          {
+            Id: 'queue',
+            Arn: getAtt(`${id}Queue`, 'Arn'),
+            // An event EventBridge cannot deliver (the queue's policy, a KMS key, a deleted queue) is not dropped: it goes
+            // to the inbox, which reports its job failed, after retries for up to a day.
+            RetryPolicy: EVENT_DELIVERY_RETRY_POLICY,
+            DeadLetterConfig: { Arn: getAtt(`${id}DeadLetterInbox`, 'Arn') },
+          },
+        ],
       },
     },
-    [`${id}QueuePolicy`]: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [ref(`${id}Queue`)],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'FromItsRuleOnly',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: getAtt(`${id}Queue`, 'Arn'),
-              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(`${id}Rule`, 'Arn') } },
-            },
-          ],
-        },
-      },
-    },
+    [`${id}QueuePolicy`]: fromItsRule(`${id}Queue`, 'FromItsRuleOnly'),
+    [`${id}DeadLetterInboxPolicy`]: fromItsRule(`${id}DeadLetterInbox`, 'UndeliveredFromItsRuleOnly'),
     [`${id}DeadLetterQueueAlarm`]: {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
-        AlarmName: `${stageResourceName(service, subscription.name)}-dlq-not-empty`,
+        AlarmName: `${names.deadLetterQueue}-not-empty`,
         AlarmDescription:
-          `Messages of the ${service} ${subscription.name} subscription gave up after maxReceiveCount` +
-          (subscription.reportsStageFailures ? '; inspect and redrive' : ' (their loss fails no job); inspect, then redrive or purge') +
+          `Messages of the ${service} ${subscription.name} subscription were given up on` +
+          (subscription.reportsStageFailures
+            ? ' (their jobs failed); inspect and redrive'
+            : ' (their loss fails no job); inspect, then redrive or purge') +
           (subscription.redriveNote ? ` (${subscription.redriveNote}).` : '.'),
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -400,6 +461,26 @@ function subscriptionResources(service: string, subscription: Subscription): Jso
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
+        ...alarmActions,
+      },
+    },
+    [`${id}DeadLetterInboxAlarm`]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${names.deadLetterInbox}-stuck`,
+        AlarmDescription:
+          `The ${service} dead-letter reporter has not reported a message of the ${subscription.name} subscription for ` +
+          `${DEAD_LETTER_INBOX_MAX_AGE_SECONDS / 60} minutes: its job may be left running. Check the deadLetters function's logs.`,
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(`${id}DeadLetterInbox`, 'QueueName') }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: DEAD_LETTER_INBOX_MAX_AGE_SECONDS,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        ...alarmActions,
       },
     },
   };

@@ -47,7 +47,9 @@ const ingest = defineService({
   name: 'ingest',
   description: 'ingests',
   buckets: { uploads: { description: 'Uploads.', browserUploads: { originParam: 'webOrigin', defaultOrigin: '*', description: 'the page' } } },
-  subscriptions: { uploads: { description: 'Uploads landed.', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/' }, ...size } },
+  subscriptions: {
+    uploads: { description: 'Uploads landed.', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/', jobOf: () => undefined }, ...size },
+  },
   http: { routes: ['POST /jobs', 'GET /jobs/{id}'], function: { timeoutSeconds: 29, memorySizeMb: 1024 } },
   websocket: { description: 'Live updates', routes: ['$connect', '$default'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
 });
@@ -70,6 +72,7 @@ describe('serverlessConfiguration', () => {
   it('gives every function the environment the AWS platform reads: bus, log level, own resources, one variable per setting', () => {
     expect(generatedMerger.provider.environment).toEqual({
       SERVICE_NAME: 'merger',
+      STAGE: '${sls:stage}',
       EVENT_BUS_NAME: '${param:eventBusName}',
       RESULTS_BUCKET: { Ref: 'ResultsBucket' },
       LEDGER_TABLE: { Ref: 'LedgerTable' },
@@ -107,16 +110,35 @@ describe('serverlessConfiguration', () => {
         },
       ],
     });
-    expect(Object.keys(generatedMerger.functions)).toEqual(['progress', 'failures']);
+    expect(Object.keys(generatedMerger.functions)).toEqual(['progress', 'failures', 'deadLetters']);
   });
 
-  it('queues each subscription with a 14-day dead-letter queue, a rule of its declared events, a policy for that rule only, an alarm', () => {
+  it("feeds every subscription's dead-letter inbox to one reporter, in its own entry point", () => {
+    expect(generatedMerger.functions.deadLetters).toEqual({
+      handler: 'src/dead-letters.report',
+      description: "Reports each message the merger service gives up on as its job's failure, then parks it in its dead-letter queue.",
+      timeout: 30,
+      memorySize: 256,
+      events: ['Progress', 'Failures'].map((id) => ({
+        sqs: { arn: { 'Fn::GetAtt': [`${id}DeadLetterInbox`, 'Arn'] }, batchSize: 10, functionResponseType: 'ReportBatchItemFailures' },
+      })),
+    });
+  });
+
+  it('queues each subscription with a dead-letter inbox and a 14-day dead-letter queue, a rule of its declared events, policies for that rule only, alarms', () => {
     const all = resources(generatedMerger);
     expect(all.ProgressQueue.Properties).toEqual({
       QueueName: 'refinery-merger-${sls:stage}-progress',
       VisibilityTimeout: 600,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'Arn'] }, maxReceiveCount: 4 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ProgressDeadLetterInbox', 'Arn'] }, maxReceiveCount: 4 },
+    });
+    expect(all.ProgressDeadLetterInbox.Properties).toEqual({
+      QueueName: 'refinery-merger-${sls:stage}-progress-dlq-inbox',
+      VisibilityTimeout: 180,
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
     });
     expect(all.ProgressDeadLetterQueue.Properties).toMatchObject({
       QueueName: 'refinery-merger-${sls:stage}-progress-dlq',
@@ -125,7 +147,14 @@ describe('serverlessConfiguration', () => {
     expect(all.ProgressRule.Properties).toMatchObject({
       EventBusName: '${param:eventBusName}',
       EventPattern: { source: ['refinery.chunker', 'refinery.labeler'], 'detail-type': ['job.planned.v1', 'chunk.labeled.v1'] },
-      Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] } }],
+      Targets: [
+        {
+          Id: 'queue',
+          Arn: { 'Fn::GetAtt': ['ProgressQueue', 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ProgressDeadLetterInbox', 'Arn'] } },
+        },
+      ],
     });
     expect(all.FailuresRule.Properties.EventPattern).toEqual({ source: ['refinery.matcher'], 'detail-type': ['stage.failed.v1'] });
     expect(all.ProgressQueuePolicy.Properties.PolicyDocument.Statement).toEqual([
@@ -134,15 +163,33 @@ describe('serverlessConfiguration', () => {
         Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ProgressRule', 'Arn'] } } },
       }),
     ]);
+    expect(all.ProgressDeadLetterInboxPolicy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['ProgressDeadLetterInbox', 'Arn'] },
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ProgressRule', 'Arn'] } } },
+      }),
+    ]);
+    const topic = ['${param:alarmTopicArn}'];
     expect(all.ProgressDeadLetterQueueAlarm.Properties).toMatchObject({
-      AlarmDescription: 'Messages of the merger progress subscription gave up after maxReceiveCount; inspect and redrive.',
+      AlarmName: 'refinery-merger-${sls:stage}-progress-dlq-not-empty',
+      AlarmDescription: 'Messages of the merger progress subscription were given up on (their jobs failed); inspect and redrive.',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'QueueName'] } }],
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: topic,
+      OKActions: topic,
     });
     expect(all.FailuresDeadLetterQueueAlarm.Properties.AlarmDescription).toBe(
-      'Messages of the merger failures subscription gave up after maxReceiveCount (their loss fails no job); inspect, then redrive or purge (nothing to lose).',
+      'Messages of the merger failures subscription were given up on (their loss fails no job); inspect, then redrive or purge (nothing to lose).',
     );
+    expect(all.ProgressDeadLetterInboxAlarm.Properties).toMatchObject({
+      AlarmName: 'refinery-merger-${sls:stage}-progress-dlq-inbox-stuck',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['ProgressDeadLetterInbox', 'QueueName'] } }],
+      Threshold: 600,
+      AlarmActions: topic,
+    });
     expect(generatedMerger.resources.Outputs).toMatchObject({ ProgressDeadLetterQueueUrl: { Value: { Ref: 'ProgressDeadLetterQueue' } } });
   });
 
@@ -243,6 +290,12 @@ describe('serverlessConfiguration', () => {
         Effect: 'Allow',
         Action: 'sqs:ChangeMessageVisibility',
         Resource: [{ 'Fn::GetAtt': ['ProgressQueue', 'Arn'] }, { 'Fn::GetAtt': ['FailuresQueue', 'Arn'] }],
+      },
+      {
+        Sid: 'ParkDeadLetters',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: [{ 'Fn::GetAtt': ['ProgressDeadLetterQueue', 'Arn'] }, { 'Fn::GetAtt': ['FailuresDeadLetterQueue', 'Arn'] }],
       },
       { Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: '${param:eventBusArn}' },
     ]);

@@ -286,7 +286,9 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
     const maxReceiveCount = chunker.subscriptions.progress.queue.maxReceiveCount;
     ports.publisher.clear();
 
-    expect(await deliver('progress', [body], { receiveCount: maxReceiveCount })).toMatchObject({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(await deliver('progress', [body], { receiveCount: maxReceiveCount })).toMatchObject({
+      batchItemFailures: [{ itemIdentifier: 'message-1' }],
+    });
 
     const [failed] = ports.publisher.ofType('stage.failed.v1');
     expect(failed?.metadata).toMatchObject({ eventId: deriveEventId(matchedId, 'stage.failed.v1', 'chunker', 'progress'), jobId: CAUSE.jobId });

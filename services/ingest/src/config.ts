@@ -59,14 +59,4 @@ export interface IngestDeps extends CommonDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Where a job's input lives; the uploads subscription reads tenant and job back from it. */
-export function inputKey(tenantId: string, jobId: string): string {
-  return `tenants/${tenantId}/jobs/${jobId}/input.csv`;
-}
-
-const INPUT_KEY = /^tenants\/([A-Za-z0-9_.-]+)\/jobs\/([A-Za-z0-9_]+)\/input\.csv$/;
-
-export function parseInputKey(key: string): { tenantId: string; jobId: string } | undefined {
-  const match = INPUT_KEY.exec(key);
-  return match ? { tenantId: match[1] as string, jobId: match[2] as string } : undefined;
-}
+export { inputKey, parseInputKey } from './input-key';

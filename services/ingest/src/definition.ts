@@ -1,6 +1,7 @@
 import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
 import { z } from 'zod';
+import { parseInputKey } from './input-key';
 
 /** The API function's timeout, which bounds how long `POST /contacts/match` may wait. */
 export const INGEST_HTTP_TIMEOUT_SECONDS = 29;
@@ -75,7 +76,7 @@ export const ingest = defineService({
   subscriptions: {
     uploads: {
       description: 'An upload landed in the uploads bucket (S3 Object Created via EventBridge): check it and submit the job.',
-      objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/' },
+      objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/', jobOf: parseInputKey },
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
     },

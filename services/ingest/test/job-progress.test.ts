@@ -233,7 +233,9 @@ describe('job.progressed.v1: throttled per job, always ending on the latest stat
 
     harness.ports.publisher.failWith = undefined;
     harness.ports.clock.advance(1000);
-    expect(await harness.history([labeled(FIRST_JOB_ID, 0, 2), labeled(FIRST_JOB_ID, 1, 2)], { receiveCount: 2 })).toMatchObject({ batchItemFailures: [] });
+    expect(await harness.history([labeled(FIRST_JOB_ID, 0, 2), labeled(FIRST_JOB_ID, 1, 2)], { receiveCount: 2 })).toMatchObject({
+      batchItemFailures: [],
+    });
     expect(harness.progressed()[harness.progressed().length - 1]).toEqual((await getJob(harness, FIRST_JOB_ID)).json);
   });
 });

@@ -1,6 +1,6 @@
 import { createEvent, type JobViewData, jobProgressedV1 } from '@refinery/events';
 import type { Item, ItemKey, Table } from '@refinery/ports';
-import { TokenRegistry } from '@refinery/runtime';
+import { describeFailedMessage, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { JobViewStore } from '../src/domain/job-views';
 import { CONNECTION_LIFETIME_SECONDS } from '../src/domain/socket-connections';
@@ -292,8 +292,8 @@ describe('notifier: job.progressed.v1 pushes', () => {
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(ports.publisher.entries).toEqual([]);
-    // Nor does the local runtime when the message reaches the dead-letter queue.
-    expect(broken.subscriptions.progress.describe(body)).toBeUndefined();
+    // Nor does the dead-letter report, when the message reaches the dead-letter queue.
+    expect(describeFailedMessage(declaration.subscriptions.progress, body)).toBeUndefined();
   });
 });
 
