@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ZipArchive } from '@refinery/aws-emulator';
-import { type ServiceDeclaration, type Subscription, subscriptionPattern } from '@refinery/runtime';
+import { type Schedule, type ServiceDeclaration, type Subscription, subscriptionPattern } from '@refinery/runtime';
 import { settingProblems } from './lambda-settings';
 import { declarationOf } from './services';
 
@@ -263,6 +263,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const expected = [
       ...subscriptions.map(([key]) => `src/lambda.${key}`),
       ...(subscriptions.length > 0 ? ['src/dead-letters.report'] : []),
+      ...Object.keys(declaration.schedules).map((key) => `src/lambda.${key}`),
       ...(declaration.http ? ['src/lambda.api'] : []),
       ...(declaration.websocket ? ['src/lambda.socket'] : []),
     ].sort();
@@ -274,6 +275,9 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const sizes = [
       ...subscriptions.map(([key, subscription]) => [`src/lambda.${key}`, subscription.function] as const),
       ...(subscriptions.length > 0 ? [['src/dead-letters.report', DEAD_LETTER_REPORTER] as const] : []),
+      ...Object.values(declaration.schedules as Record<string, Schedule>).map(
+        (schedule) => [`src/lambda.${schedule.name}`, schedule.function] as const,
+      ),
       ...(declaration.http ? [['src/lambda.api', declaration.http.function] as const] : []),
       ...(declaration.websocket ? [['src/lambda.socket', declaration.websocket.function] as const] : []),
     ];
@@ -454,6 +458,28 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       });
     });
   });
+
+  const schedules = Object.values(declaration.schedules as Record<string, Schedule>).map((schedule) => [schedule.name, schedule] as const);
+  // Most services declare no schedule, and each() refuses an empty table.
+  (schedules.length > 0 ? test.each(schedules) : () => () => undefined)(
+    'runs its %s schedule on an EventBridge rate rule, alarming after three failed runs',
+    (key, schedule) => {
+      const [functionId] = functionOf(key);
+      const [ruleId, rule] = single(template, 'AWS::Events::Rule', `invoking ${key}`, (properties) =>
+        asList(properties.Targets).some((target) => isRecord(target) && isDeepStrictEqual(target.Arn, getAtt(functionId, 'Arn'))),
+      );
+      expect(rule).toMatchObject({ ScheduleExpression: `rate(${schedule.everyMinutes} minutes)`, State: 'ENABLED' });
+      expect(rule).not.toHaveProperty('EventBusName'); // the default bus, where schedules run
+      const [, permission] = single(template, 'AWS::Lambda::Permission', `for ${ruleId}`, (properties) =>
+        isDeepStrictEqual(properties.SourceArn, getAtt(ruleId, 'Arn')),
+      );
+      expect(permission).toMatchObject({ FunctionName: getAtt(functionId, 'Arn'), Principal: 'events.amazonaws.com' });
+      const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', `on ${functionId}`, (properties) =>
+        asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'FunctionName', Value: ref(functionId) })),
+      );
+      expect(alarm).toMatchObject({ MetricName: 'Errors', EvaluationPeriods: 3, AlarmActions: [outputOf(state, 'platform', 'AlarmTopicArn')] });
+    },
+  );
 
   test('keeps every bucket private, encrypted and TLS-only; scratch objects expire', () => {
     const buckets = ofType(template, 'AWS::S3::Bucket');

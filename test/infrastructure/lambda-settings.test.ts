@@ -71,7 +71,7 @@ describe('Lambda settings', () => {
 
 describe('Lambda entry points (src/lambda.ts)', () => {
   it.each([
-    ['ingest', ['api', 'history', 'uploads']],
+    ['ingest', ['api', 'history', 'sweep', 'uploads']],
     ['chunker', ['jobs', 'progress']],
     ['matcher', ['chunks']],
     ['labeler', ['chunks']],
@@ -84,6 +84,14 @@ describe('Lambda entry points (src/lambda.ts)', () => {
     expect(Object.keys(exported).sort()).toEqual(functions);
     for (const name of functions) expect(typeof exported[name]).toBe('function');
   });
+
+  it.each(['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'notifier', 'mailchimp-sync'])(
+    '%s exports its dead-letter reporter from src/dead-letters.ts, which needs only the bus and the stage',
+    async (service) => {
+      const { report } = require(`@refinery/${service}/src/dead-letters`) as { report: (event: unknown, context: unknown) => Promise<unknown> };
+      await expect(report({ Records: [] }, {})).rejects.toThrow(/^invalid configuration from environment: EVENT_BUS_NAME: .*; STAGE: [^;]*$/);
+    },
+  );
 
   it('fails an invocation, naming the settings, when the environment is wrong (and tries again at the next one)', async () => {
     const { chunks } = require('@refinery/labeler/src/lambda') as typeof import('@refinery/labeler/src/lambda');

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_INGEST_CONFIG, type StuckJobs } from '@refinery/ingest';
 import type { ContactProvider } from '@refinery/matching';
 import type { Queues } from '@refinery/ports';
 import { buildProviderChain, type ProviderChainConfig, parseProviderChain } from '@refinery/providers';
@@ -15,20 +16,25 @@ import {
   subscriptionQueues,
 } from './dlq';
 import { type EnrichOptions, enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
+import { formatStuckJobs, openStuckJobs, stuckJobView } from './jobs';
 import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
 
 const DEFAULT_DATA_DIR = '.refinery';
+/** What ingest's sweep waits by default before it fails a job (its stuckJobMinutes setting). */
+const DEFAULT_STUCK_JOB_MINUTES = DEFAULT_INGEST_CONFIG.stuckJobMinutes;
 const REPO_ROOT = resolve(__dirname, '../../..');
 const BUNDLED_DIRECTORY = join(REPO_ROOT, 'examples', 'directory.csv');
 
-function positiveInteger(name: string, max: number) {
+function integerOption(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
 }
+
+const positiveInteger = (name: string, max: number) => integerOption(name, 1, max);
 
 /** --directory, else REFINERY_DIRECTORY, else the example directory shipped with the project. */
 function resolveDirectory(option: string | undefined): string {
@@ -93,6 +99,21 @@ async function withQueues(options: DlqOptions, use: (queues: Queues, location: Q
   const { queues, close } = await openQueues(location);
   try {
     await use(queues, location);
+  } finally {
+    await close();
+  }
+}
+
+async function withStuckJobs(options: DlqOptions, use: (jobs: StuckJobs) => Promise<void>): Promise<void> {
+  const location: QueueLocation = options.aws
+    ? { kind: 'aws', stage: options.stage, ...(options.region ? { region: options.region } : {}) }
+    : { kind: 'local', dataDir: resolve(options.dataDir) };
+  if (location.kind === 'local' && !existsSync(join(location.dataDir, 'refinery.db'))) {
+    throw new OperatorError(`${location.dataDir} is not a data dir (no refinery.db); pass --data-dir, or --aws for a deployed stage`);
+  }
+  const { jobs, close } = await openStuckJobs(location);
+  try {
+    await use(jobs);
   } finally {
     await close();
   }
@@ -284,6 +305,46 @@ export async function main(argv: readonly string[]): Promise<number> {
           const moved = await queues.redrive(entry.deadLetterQueue, entry.queue, options.message ? { messageIds: options.message } : {});
           process.stdout.write(`${entry.service}/${entry.subscription}: ${moved} message(s) moved back to ${entry.queue}\n`);
         }
+      });
+    });
+
+  const jobs = program
+    .command('jobs')
+    .description("jobs that stopped moving (ingest's sweep), on the local mode (--data-dir) or on AWS (--aws --stage)");
+  const withJobsLocation = (command: Command): Command =>
+    command
+      .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
+      .option('--aws', "a deployed stage's jobs (credentials and region from the environment)")
+      .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
+      .option('--region <region>', 'the AWS region (with --aws; default from the environment)');
+  withJobsLocation(jobs.command('stuck').description('jobs in the pipeline whose history has not grown for a while, and what each waits for'))
+    .option(
+      '--for <minutes>',
+      'without progress for at least this many minutes (0: every job in the pipeline)',
+      integerOption('--for', 0, 10_080),
+      DEFAULT_STUCK_JOB_MINUTES,
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (options: DlqOptions & { for: number; json?: boolean }) => {
+      await withStuckJobs(options, async (stuck) => {
+        const views = (await stuck.find(options.for * 60_000)).map(stuckJobView);
+        process.stdout.write(`${options.json ? JSON.stringify(views, null, 2) : formatStuckJobs(views, options.for)}\n`);
+      });
+    });
+  withJobsLocation(jobs.command('fail').description('end a job failed, with your reason (webhooks and live updates tell its owner)'))
+    .argument('<jobId>', 'the job')
+    .requiredOption('--reason <text>', 'why, for the job owner')
+    .action(async (jobId: string, options: DlqOptions & { reason: string }) => {
+      if (options.reason.trim() === '') throw new InputError('--reason must say why');
+      await withStuckJobs(options, async (stuck) => {
+        try {
+          await stuck.failByOperator(jobId, options.reason.trim());
+        } catch (error) {
+          throw new OperatorError((error as Error).message);
+        }
+        process.stdout.write(
+          `${jobId}: stage.failed.v1 published; the merger ends the job failed ("failed by an operator: ${options.reason.trim()}")\n`,
+        );
       });
     });
 

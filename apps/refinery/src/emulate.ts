@@ -6,6 +6,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoTable } from '@refinery/aws-adapters';
 import { type Emulator, type ShortTimeouts, startEmulator } from '@refinery/aws-emulator';
+import { DEFAULT_INGEST_CONFIG } from '@refinery/ingest';
 import { seedNicknames } from '@refinery/matcher';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import type { Logger } from '@refinery/runtime';
@@ -19,8 +20,12 @@ export const PACKAGED_STAGE = 'ci';
  */
 export const DEPLOY_ORDER = ['platform', 'ingest', 'mailchimp-sync', 'chunker', 'matcher', 'labeler', 'merger', 'notifier'] as const;
 
-/** A stage for tests: function timeouts divided by 60 (5 s at least), visibility timeouts with them. */
+/**
+ * A stage for tests: function timeouts divided by 60 (5 s at least), visibility timeouts with them, schedules 60 times
+ * as often, and ingest's stuck-job period divided by 60 too (2 minutes instead of 2 hours).
+ */
 export const SHORT_TIMEOUTS: ShortTimeouts = { factor: 60, minimumSeconds: 5 };
+const SHORT_STUCK_JOB_MINUTES = Math.max(1, Math.round(DEFAULT_INGEST_CONFIG.stuckJobMinutes / SHORT_TIMEOUTS.factor));
 
 export interface EmulateOptions {
   readonly repoRoot: string;
@@ -71,6 +76,9 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
     ...(options.logger ? { logger: options.logger } : {}),
     environment: (functionName) => ({
       ...(options.apiTokens ? { REFINERY_API_TOKENS: options.apiTokens } : {}),
+      ...(options.shortTimeouts && functionName.startsWith(`refinery-ingest-${PACKAGED_STAGE}-`)
+        ? { STUCK_JOB_MINUTES: String(SHORT_STUCK_JOB_MINUTES) }
+        : {}),
       ...(functionName.startsWith(`refinery-matcher-${PACKAGED_STAGE}-`) ? matcherEnvironment : {}),
       ...Object.assign(
         {},

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { LambdaFunction } from './lambda-function';
 import { freePort, MOTO_ACCOUNT, MOTO_REGION, type MotoServer, startMotoServer } from './moto-server';
 import { SqsEventSource } from './sqs-event-source';
 import { type DeployedStack, deployStack, type PackagedStack } from './stacks';
-import { eventBridgeBucketsOf, eventSourceMappingsOf, functionsOf, routesOf, type ShortTimeouts, withShortTimeouts } from './templates';
+import { eventBridgeBucketsOf, eventSourceMappingsOf, functionsOf, routesOf, type ShortTimeouts, schedulesOf, withShortTimeouts } from './templates';
 import { ZipArchive } from './zip-archive';
 
 export interface EmulatorOptions {
@@ -57,8 +58,8 @@ export interface Emulator {
  * size, batching window, concurrency, partial batch failures; moto's own mappings are turned off: it cannot invoke
  * without Docker), its timeout enforced — and serves the HTTP and WebSocket APIs the stacks declare, like
  * `sam local start-api`. What moto leaves out is done here, openly: S3's events to EventBridge are turned on through
- * the S3 API for the buckets whose template asks for them, and WEBSOCKET_ENDPOINT points at this gateway's
- * Management API.
+ * the S3 API for the buckets whose template asks for them, WEBSOCKET_ENDPOINT points at this gateway's Management
+ * API, and rate rules invoke their functions on timers (faster by the short-timeouts factor).
  */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const logger = options.logger ?? silentLogger;
@@ -201,12 +202,48 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stops.push(async () => {
       await Promise.all(sources.map((source) => source.stop()));
     });
+    // EventBridge's rate rules (moto keeps them but never fires them): a timer per scheduled function.
+    const scheduleFactor = options.shortTimeouts ? (options.shortTimeouts.scheduleFactor ?? options.shortTimeouts.factor) : 1;
+    const timers: NodeJS.Timeout[] = [];
+    for (const stack of stacks) {
+      for (const schedule of schedulesOf(stack.template)) {
+        const lambda = byLogicalId.get(`${stack.stackName}/${schedule.functionLogicalId}`);
+        if (!lambda) continue;
+        let running = false;
+        const fire = async () => {
+          if (running) return; // EventBridge would start another; a sweep that overlaps itself only repeats work
+          running = true;
+          const outcome = await lambda.invoke(scheduledEvent(schedule.functionLogicalId));
+          running = false;
+          if (!outcome.ok) logger.warn({ function: lambda.name, outcome: outcome.kind }, 'emulator: scheduled run failed');
+        };
+        timers.push(setInterval(() => void fire(), Math.max(1000, (schedule.everySeconds * 1000) / scheduleFactor)));
+      }
+    }
+    stops.push(async () => {
+      for (const timer of timers) clearInterval(timer);
+    });
     writeFileSync(join(dataDir, 'emulator.json'), `${JSON.stringify({ url: gateway.url, aws: aws.endpoint }, null, 2)}\n`);
     return { url: gateway.url, aws, stacks, functions, dataDir, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** What EventBridge hands a function its rate rule invokes. */
+function scheduledEvent(rule: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: MOTO_ACCOUNT,
+    time: new Date().toISOString(),
+    region: MOTO_REGION,
+    resources: [`arn:aws:events:${MOTO_REGION}:${MOTO_ACCOUNT}:rule/${rule}`],
+    detail: {},
+  };
 }
 
 function unzip(zipFile: string, directory: string): void {

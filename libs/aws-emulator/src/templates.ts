@@ -128,11 +128,39 @@ export function eventBridgeBucketsOf(template: Template): string[] {
     .map(([id]) => id);
 }
 
+export interface TemplateSchedule {
+  readonly functionLogicalId: string;
+  /** From the rule's `rate(N minute[s]|hour[s]|day[s])`. */
+  readonly everySeconds: number;
+}
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86_400, days: 86_400 };
+
+/** The template's scheduled rules (rate expressions) and the functions they invoke (moto runs no schedules). */
+export function schedulesOf(template: Template): TemplateSchedule[] {
+  return resourcesOfType(template, 'AWS::Events::Rule').flatMap(([id, properties]) => {
+    if (typeof properties.ScheduleExpression !== 'string' || properties.State === 'DISABLED') return [];
+    const rate = RATE.exec(properties.ScheduleExpression);
+    if (!rate) throw new Error(`rule ${id}: the emulator runs rate(...) schedules only, not ${properties.ScheduleExpression}`);
+    const everySeconds = Number(rate[1]) * (UNIT_SECONDS[rate[2] as string] as number);
+    const targets = Array.isArray(properties.Targets) ? properties.Targets : [];
+    return targets.flatMap((target) => {
+      const functionLogicalId = isRecord(target) ? referencedId(target.Arn) : undefined;
+      return functionLogicalId && template.Resources[functionLogicalId]?.Type === 'AWS::Lambda::Function'
+        ? [{ functionLogicalId, everySeconds }]
+        : [];
+    });
+  });
+}
+
 export interface ShortTimeouts {
   /** Queue-fed functions' timeouts are divided by this (and their queues' visibility timeouts with them). */
   readonly factor: number;
   /** No function gets less (a cold start must fit). */
   readonly minimumSeconds: number;
+  /** Scheduled functions run this many times as often (the emulator runs schedules itself). Default: `factor`. */
+  readonly scheduleFactor?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eventBridgeBucketsOf, eventSourceMappingsOf, functionsOf, routesOf, type Template, withShortTimeouts } from '../src';
+import { eventBridgeBucketsOf, eventSourceMappingsOf, functionsOf, routesOf, schedulesOf, type Template, withShortTimeouts } from '../src';
 
 // What the emulator reads of a packaged template, on a template shaped as Serverless Framework 3 writes one.
 
@@ -94,4 +94,33 @@ test('makes a stage with short timeouts: queue-fed functions divided (with a flo
   expect(short.Resources.ApiLambdaFunction?.Properties?.Timeout).toBe(29); // API functions keep theirs
   expect(template.Resources.ChunksLambdaFunction?.Properties?.Timeout).toBe(900); // the original is untouched
   expect(withShortTimeouts(template, { factor: 1000, minimumSeconds: 5 }).Resources.ChunksLambdaFunction?.Properties?.Timeout).toBe(5);
+});
+
+test('reads the rate rules that invoke functions (moto never fires them), and refuses what it cannot run', () => {
+  const rule = (properties: Record<string, unknown>) => ({ Type: 'AWS::Events::Rule', Properties: properties });
+  const scheduled: Template = {
+    Resources: {
+      SweepLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: {} },
+      SweepEventsRuleSchedule1: rule({
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }, Id: 's' }],
+      }),
+      HourlyRule: rule({ ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }, Id: 'h' }] }),
+      Off: rule({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'DISABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }, Id: 'o' }],
+      }),
+      ToAQueue: rule({ ScheduleExpression: 'rate(1 minute)', Targets: [{ Arn: { 'Fn::GetAtt': ['SomeQueue', 'Arn'] }, Id: 'q' }] }),
+      Pattern: rule({ EventPattern: { source: ['x'] }, Targets: [] }),
+    },
+  };
+  expect(schedulesOf(scheduled)).toEqual([
+    { functionLogicalId: 'SweepLambdaFunction', everySeconds: 300 },
+    { functionLogicalId: 'SweepLambdaFunction', everySeconds: 3600 },
+  ]);
+  expect(() => schedulesOf({ Resources: { Cron: rule({ ScheduleExpression: 'cron(0 12 * * ? *)', Targets: [] }) } })).toThrow(
+    'rule Cron: the emulator runs rate(...) schedules only, not cron(0 12 * * ? *)',
+  );
 });

@@ -3,6 +3,7 @@ import type {
   HttpInput,
   RunnableService,
   RunnableSubscription,
+  ScheduledHandler,
   ServiceDeclaration,
   ServiceImplementation,
   SqsBatchHandler,
@@ -17,12 +18,17 @@ import { onColdStart } from './cold-start';
 import { awsPlatform } from './common';
 import { applyRetryDelays } from './retry-visibility';
 
-/** A service's Lambda functions: one per subscription (named after it), `api` and `socket` when it has those APIs. */
-export type LambdaHandlers<D extends ServiceDeclaration> = { readonly [K in keyof D['subscriptions']]: SqsBatchHandler } & (D extends {
-  readonly http: HttpInput;
-}
-  ? { readonly api: HttpApiHandler }
-  : unknown) &
+/**
+ * A service's Lambda functions: one per subscription and one per schedule (named after it), `api` and `socket` when it
+ * has those APIs.
+ */
+export type LambdaHandlers<D extends ServiceDeclaration> = { readonly [K in keyof D['subscriptions']]: SqsBatchHandler } & {
+  readonly [K in keyof D['schedules']]: ScheduledHandler;
+} & (D extends {
+    readonly http: HttpInput;
+  }
+    ? { readonly api: HttpApiHandler }
+    : unknown) &
   (D extends { readonly websocket: WebsocketInput } ? { readonly socket: WebSocketHandler } : unknown);
 
 export interface LambdaHandlersOptions<D extends ServiceDeclaration> {
@@ -67,6 +73,13 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
       await applyRetryDelays(clients.sqs, event.Records, retries, logger);
       return { batchItemFailures };
     }) as SqsBatchHandler;
+  }
+  for (const name of Object.keys(service.declaration.schedules)) {
+    handlers[name] = (async (event, context) => {
+      const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
+      if (!handler) throw new Error(`service ${service.declaration.name} has no schedule ${name}`);
+      await handler(event, context);
+    }) as ScheduledHandler;
   }
   if (service.declaration.http) {
     handlers.api = (async (event, context) => ((await runnable()).http as HttpApiHandler)(event, context)) as HttpApiHandler;

@@ -12,4 +12,5 @@ export * from './local-runtime';
 export * from './local-socket-connections';
 export * from './local-table';
 export * from './queue-poller';
+export * from './schedule-runner';
 export * from './socket-gateway';

@@ -7,6 +7,7 @@ import {
   type Logger,
   type RunnableService,
   type RunnableSubscription,
+  type ScheduledHandler,
   silentLogger,
   subscriptionQueueNames,
 } from '@refinery/runtime';
@@ -18,6 +19,7 @@ import { type DeadLetteredMessage, LocalQueues } from './local-queues';
 import { LocalSocketConnections } from './local-socket-connections';
 import { LocalTable } from './local-table';
 import { QueuePoller } from './queue-poller';
+import { ScheduleRunner } from './schedule-runner';
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -27,6 +29,8 @@ export interface LocalRuntimeOptions {
   /** Invocations per subscription running at once (default 2). */
   readonly concurrency?: number | Readonly<Record<string, number>>;
   readonly idlePollMs?: number;
+  /** Overrides every schedule's declared interval (tests); 0 turns the timers off (runs only by `runSchedule`). */
+  readonly scheduleIntervalMs?: number;
 }
 
 export interface RegisteredSubscription {
@@ -50,6 +54,7 @@ export class LocalRuntime {
   readonly services = new Map<string, RunnableService>();
   readonly subscriptions = new Map<string, RegisteredSubscription & { binding: RunnableSubscription }>();
   private readonly pollers: QueuePoller[] = [];
+  private readonly schedules = new Map<string, ScheduleRunner>();
   private readonly tables = new Map<string, LocalTable>();
   private readonly notifyingBuckets = new Set<string>();
   private readonly logger: Logger;
@@ -139,17 +144,37 @@ export class LocalRuntime {
         }),
       );
     }
+    for (const [name, schedule] of Object.entries(declaration.schedules)) {
+      this.schedules.set(
+        `${declaration.name}-${name}`,
+        new ScheduleRunner({
+          functionName: `${declaration.name}-${name}`,
+          handler: (service.schedules as Record<string, ScheduledHandler>)[name] as ScheduledHandler,
+          intervalMs: this.options.scheduleIntervalMs ?? schedule.everyMinutes * 60_000,
+          functionTimeoutMs: schedule.function.timeoutSeconds * 1000,
+          logger: this.logger,
+        }),
+      );
+    }
     this.services.set(declaration.name, service);
+  }
+
+  /** Runs a service's schedule once now (`<service>-<schedule>`), as its timer would. */
+  async runSchedule(service: string, schedule: string): Promise<void> {
+    const runner = this.schedules.get(`${service}-${schedule}`);
+    if (!runner) throw new Error(`no schedule ${schedule} of service ${service} is registered`);
+    await runner.runOnce();
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
     for (const poller of this.pollers) poller.start();
+    if (this.options.scheduleIntervalMs !== 0) for (const runner of this.schedules.values()) runner.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.pollers.map((poller) => poller.stop()));
+    await Promise.all([...this.pollers.map((poller) => poller.stop()), ...[...this.schedules.values()].map((runner) => runner.stop())]);
     this.started = false;
   }
 

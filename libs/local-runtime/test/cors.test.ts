@@ -15,6 +15,7 @@ const things = defineService({
 const service: RunnableService = {
   declaration: things,
   subscriptions: {},
+  schedules: {},
   http: createHttpApi({
     logger: silentLogger,
     tokens: new TokenRegistry(new Map([['token-acme-0001', 'acme']])),

@@ -197,3 +197,44 @@ describe('LocalRuntime', () => {
     }
   });
 });
+
+describe('LocalRuntime schedules', () => {
+  const ticker = defineService({
+    name: 'ticker',
+    description: 'a service with a schedule',
+    subscriptions: {},
+    schedules: { tick: { description: 'ticks', everyMinutes: 5, function: { timeoutSeconds: 10, memorySizeMb: 256 } } },
+  });
+
+  it('calls a scheduled function every interval with a Scheduled Event, and goes on after a failed run', async () => {
+    const dir = tempDir();
+    const runs: { source: string; detailType: string; remainingMs: number }[] = [];
+    const runtime = await LocalRuntime.open({ dataDir: dir.path, scheduleIntervalMs: 20 });
+    try {
+      runtime.register({
+        declaration: ticker,
+        subscriptions: {},
+        schedules: {
+          tick: async (event, context) => {
+            runs.push({ source: event.source, detailType: event['detail-type'], remainingMs: context.getRemainingTimeInMillis() });
+            if (runs.length === 1) throw new Error('the first run fails');
+          },
+        },
+      });
+      await runtime.runSchedule('ticker', 'tick');
+      expect(runs).toHaveLength(1);
+      runtime.start();
+      await until(() => runs.length >= 3);
+      await runtime.stop();
+      const stopped = runs.length;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(runs.length).toBe(stopped);
+      expect(runs[0]).toEqual({ source: 'aws.events', detailType: 'Scheduled Event', remainingMs: expect.any(Number) });
+      expect(runs[0]?.remainingMs).toBeLessThanOrEqual(10_000);
+      await expect(runtime.runSchedule('ticker', 'tock')).rejects.toThrow('no schedule tock of service ticker');
+    } finally {
+      await runtime.close();
+      dir.cleanup();
+    }
+  });
+});

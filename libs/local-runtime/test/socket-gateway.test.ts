@@ -45,7 +45,7 @@ const handler: WebSocketHandler = async (event) => {
   return { statusCode: 200 };
 };
 
-const service: RunnableService = { declaration: chat, subscriptions: {}, websocket: handler };
+const service: RunnableService = { declaration: chat, subscriptions: {}, schedules: {}, websocket: handler };
 
 beforeEach(async () => {
   dir = tempDir();
@@ -277,7 +277,7 @@ describe('LocalHttpGateway without a WebSocket API', () => {
   it('accepts services without a websocket section and answers 404 to an upgrade at /socket', async () => {
     const plainDir = tempDir();
     const plain = await LocalRuntime.open({ dataDir: plainDir.path });
-    plain.register({ declaration: defineService({ name: 'plain', description: 'no sockets', subscriptions: {} }), subscriptions: {} });
+    plain.register({ declaration: defineService({ name: 'plain', description: 'no sockets', subscriptions: {} }), subscriptions: {}, schedules: {} });
     const plainGateway = new LocalHttpGateway(plain);
     const plainUrl = await plainGateway.listen(0);
     try {

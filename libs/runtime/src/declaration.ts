@@ -120,6 +120,17 @@ export interface HttpInput<Route extends string = string> {
   readonly function: FunctionSize;
 }
 
+/**
+ * Work a service does on a clock rather than on an event (EventBridge Scheduler's rate on AWS, a timer locally): a
+ * function of its own, named after it, called every `everyMinutes`. It must be idempotent and quick to do nothing: a
+ * run may be skipped, repeated or overlap the previous one.
+ */
+export interface ScheduleInput {
+  readonly description: string;
+  readonly everyMinutes: number;
+  readonly function: FunctionSize;
+}
+
 export interface WebsocketInput {
   readonly description: string;
   readonly routes: readonly string[];
@@ -135,6 +146,7 @@ export interface ServiceInput {
   readonly reads?: Readonly<Record<string, ReadDeclaration>>;
   readonly settings?: Readonly<Record<string, SettingDeclaration>>;
   readonly subscriptions: Readonly<Record<string, SubscriptionInput>>;
+  readonly schedules?: Readonly<Record<string, ScheduleInput>>;
   readonly http?: HttpInput;
   readonly websocket?: WebsocketInput;
 }
@@ -183,8 +195,15 @@ export interface ServiceDeclaration<I extends ServiceInput = ServiceInput> {
   readonly reads: Readonly<Record<string, ReadDeclaration>>;
   readonly settings: Readonly<NonNullable<I['settings']>>;
   readonly subscriptions: { readonly [K in keyof I['subscriptions'] & string]: DeclaredSubscription<K, I['subscriptions'][K]> };
+  readonly schedules: { readonly [K in keyof NonNullable<I['schedules']> & string]: Schedule<K> };
   readonly http: I['http'];
   readonly websocket: I['websocket'];
+}
+
+/** A declared schedule, resolved: its service and name. */
+export interface Schedule<Name extends string = string> extends ScheduleInput {
+  readonly service: string;
+  readonly name: Name;
 }
 
 /** What a subscription's handler is given: one of the declared event types, discriminated by `type`. */
@@ -219,6 +238,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
     ['bucket', Object.keys(buckets)],
     ['table', Object.keys(input.tables ?? {})],
     ['subscription', Object.keys(input.subscriptions)],
+    ['schedule', Object.keys(input.schedules ?? {})],
     ['setting', Object.keys(settings)],
     ['read', Object.keys(input.reads ?? {})],
   ] as const) {
@@ -305,6 +325,16 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
       };
     }
   }
+  const schedules: Record<string, Schedule> = {};
+  for (const [name, declared] of Object.entries(input.schedules ?? {})) {
+    const at = `schedule "${name}"`;
+    if (RESERVED_FUNCTION_NAMES.includes(name) || name in input.subscriptions) problems.push(`${at}: another function is named "${name}"`);
+    if (!Number.isInteger(declared.everyMinutes) || declared.everyMinutes < 1 || declared.everyMinutes > 1440)
+      problems.push(`${at}: everyMinutes must be an integer from 1 to 1440, got ${declared.everyMinutes}`);
+    if (!Number.isInteger(declared.function.timeoutSeconds) || declared.function.timeoutSeconds < 1 || declared.function.timeoutSeconds > 900)
+      problems.push(`${at}: function timeoutSeconds must be an integer from 1 to 900, got ${declared.function.timeoutSeconds}`);
+    schedules[name] = { ...declared, service: input.name, name };
+  }
   if (input.http) {
     for (const route of input.http.routes) if (!ROUTE.test(route)) problems.push(`HTTP route "${route}" must look like "GET /jobs/{id}"`);
     if (new Set(input.http.routes).size !== input.http.routes.length) problems.push('HTTP routes repeat');
@@ -327,6 +357,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
     reads: input.reads ?? {},
     settings,
     subscriptions,
+    schedules,
     http: input.http,
     websocket: input.websocket,
   } as unknown as ServiceDeclaration<I>;

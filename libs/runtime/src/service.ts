@@ -1,6 +1,6 @@
 import type { EventPattern } from '@refinery/event-patterns';
 import type { Clock, EventPublisher, IdGenerator, ObjectStore, SocketConnections, Table } from '@refinery/ports';
-import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import type { HttpInput, ServiceDeclaration, SettingsOf, Subscription, WebsocketInput } from './declaration';
 import { subscriptionPattern } from './declaration';
 import type { HttpApi, HttpApiHandler } from './http';
@@ -38,6 +38,9 @@ export interface WebSocketResult {
 
 export type WebSocketHandler = (event: WebSocketEvent, context: Context) => Promise<WebSocketResult>;
 
+/** A declared schedule's function: EventBridge's Scheduled Event in (`time` is when the run was due). */
+export type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<void>;
+
 /** The ports every service gets, whatever adapters implement them. */
 export interface CommonDeps {
   readonly publisher: EventPublisher;
@@ -60,10 +63,15 @@ export interface ServiceContext<D extends ServiceDeclaration = ServiceDeclaratio
   readonly sockets: SocketConnections;
 }
 
-/** The handlers of a service: one per declared subscription, its HTTP API and its WebSocket API when declared. */
+type SchedulesOf<D extends ServiceDeclaration> = [keyof D['schedules']] extends [never]
+  ? { readonly schedules?: undefined }
+  : { readonly schedules: { readonly [K in keyof D['schedules']]: ScheduledHandler } };
+
+/** The handlers of a service: one per declared subscription and schedule, its HTTP and WebSocket APIs when declared. */
 export type ServiceParts<D extends ServiceDeclaration> = {
   readonly subscriptions: { readonly [K in keyof D['subscriptions']]: SubscriptionBinding };
-} & (HttpOf<D> extends HttpInput ? { readonly http: HttpApi } : { readonly http?: undefined }) &
+} & SchedulesOf<D> &
+  (HttpOf<D> extends HttpInput ? { readonly http: HttpApi } : { readonly http?: undefined }) &
   (WebsocketOf<D> extends WebsocketInput ? { readonly websocket: WebSocketHandler } : { readonly websocket?: undefined });
 
 /**
@@ -105,6 +113,7 @@ export interface RunnableSubscription extends SubscriptionBinding {
 export interface RunnableService<D extends ServiceDeclaration = ServiceDeclaration> {
   readonly declaration: D;
   readonly subscriptions: { readonly [K in keyof D['subscriptions']]: RunnableSubscription };
+  readonly schedules: { readonly [K in keyof D['schedules']]: ScheduledHandler };
   readonly http?: HttpApiHandler;
   readonly websocket?: WebSocketHandler;
 }
@@ -142,6 +151,7 @@ export async function composeService<D extends ServiceDeclaration, Given extends
   return {
     declaration,
     subscriptions: subscriptions as RunnableService<D>['subscriptions'],
+    schedules: (parts.schedules ?? {}) as RunnableService<D>['schedules'],
     ...(parts.http ? { http: parts.http } : {}),
     ...(parts.websocket ? { websocket: parts.websocket } : {}),
   };
@@ -153,6 +163,10 @@ function partsProblems(declaration: ServiceDeclaration, parts: ServiceParts<Serv
   const given = Object.keys(parts.subscriptions);
   for (const name of declared) if (!given.includes(name)) problems.push(`no handler for subscription "${name}"`);
   for (const name of given) if (!declared.includes(name)) problems.push(`a handler for undeclared subscription "${name}"`);
+  const declaredSchedules = Object.keys(declaration.schedules);
+  const givenSchedules = Object.keys(parts.schedules ?? {});
+  for (const name of declaredSchedules) if (!givenSchedules.includes(name)) problems.push(`no handler for schedule "${name}"`);
+  for (const name of givenSchedules) if (!declaredSchedules.includes(name)) problems.push(`a handler for undeclared schedule "${name}"`);
   const routes = declaration.http?.routes ?? [];
   const served = (parts.http as HttpApi | undefined)?.routeKeys ?? [];
   if (declaration.http && !parts.http) problems.push('no HTTP API for its declared routes');

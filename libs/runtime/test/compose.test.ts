@@ -120,10 +120,12 @@ describe('composeService', () => {
           routes: { 'GET /others': async () => json(200, {}) },
         }),
         websocket: socket,
+        schedules: { tick: async () => undefined },
       } as unknown as ServiceParts<typeof worker>;
     });
     await expect(composeService(wrong, testPlatform())).rejects.toThrow(
       'service worker does not implement its declaration: no handler for subscription "uploads"; a handler for undeclared subscription "extra"; ' +
+        'a handler for undeclared schedule "tick"; ' +
         'its HTTP API does not serve the declared route "GET /things"; its HTTP API serves "GET /others", which it does not declare; ' +
         'a WebSocket handler but no declared WebSocket API',
     );

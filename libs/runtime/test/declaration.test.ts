@@ -94,6 +94,10 @@ describe('defineService', () => {
       },
       http: { routes: ['FETCH /x', 'GET /y', 'GET /y'], function: { timeoutSeconds: 31, memorySizeMb: 256 } },
       websocket: { description: 'w', routes: ['$open'], function: { timeoutSeconds: 30, memorySizeMb: 256 } },
+      schedules: {
+        slow: { description: 's', everyMinutes: 5, function: { timeoutSeconds: 60, memorySizeMb: 256 } },
+        often: { description: 'o', everyMinutes: 0.5, function: { timeoutSeconds: 1000, memorySizeMb: 256 } },
+      },
     };
     const problems = (() => {
       try {
@@ -119,6 +123,9 @@ describe('defineService', () => {
       "the HTTP function's timeout is over API Gateway's 30 s",
       'WebSocket route "$open" must be $connect, $disconnect, $default or a name',
       "the WebSocket function's timeout is over API Gateway's 29 s",
+      'schedule "slow": another function is named "slow"',
+      'schedule "often": everyMinutes must be an integer from 1 to 1440, got 0.5',
+      'schedule "often": function timeoutSeconds must be an integer from 1 to 900, got 1000',
     ]) {
       expect(problems).toContain(expected);
     }

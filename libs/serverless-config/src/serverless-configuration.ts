@@ -4,6 +4,7 @@ import {
   kebabName,
   REDRIVE_WINDOW_DAYS,
   type ReadDeclaration,
+  type Schedule,
   type ServiceDeclaration,
   type SettingDeclaration,
   type Subscription,
@@ -136,6 +137,15 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
       ],
     };
   }
+  for (const schedule of Object.values(declaration.schedules as Record<string, Schedule>)) {
+    functions[schedule.name] = {
+      handler: `src/lambda.${schedule.name}`,
+      description: schedule.description,
+      timeout: schedule.function.timeoutSeconds,
+      memorySize: schedule.function.memorySizeMb,
+      events: [{ schedule: { rate: [rateExpression(schedule.everyMinutes)], enabled: true } }],
+    };
+  }
   if (subscriptions.length > 0) {
     // Reports every message its subscriptions give up on (their dead-letter inboxes) as a failed stage, then parks it
     // in the dead-letter queue. Its own entry point reads the declaration only, so it reports even when the service
@@ -186,6 +196,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     resources[id] = tableResource(service, name, table);
     outputs[`${id}Name`] = { Description: table.description, Value: ref(id) };
   }
+  for (const schedule of Object.values(declaration.schedules as Record<string, Schedule>)) Object.assign(resources, scheduleAlarm(service, schedule));
   for (const subscription of subscriptions) {
     Object.assign(resources, subscriptionResources(service, subscription));
     outputs[`${logicalName(subscription.name)}DeadLetterQueueUrl`] = {
@@ -360,6 +371,35 @@ function tableResource(service: string, name: string, table: TableDeclaration): 
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
       ...(table.timeToLiveAttribute ? { TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } } : {}),
+    },
+  };
+}
+
+/** EventBridge's rate expression: `rate(1 minute)`, `rate(5 minutes)`. */
+export const rateExpression = (minutes: number): string => `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+
+/** Three failed runs of a schedule in a row: someone should look (its work is not being done). */
+function scheduleAlarm(service: string, schedule: Schedule): Json {
+  const functionId = `${logicalName(schedule.name)}LambdaFunction`;
+  return {
+    [`${logicalName(schedule.name)}FailingAlarm`]: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${stageResourceName(service, schedule.name)}-failing`,
+        AlarmDescription: `The ${service} ${schedule.name} schedule failed 3 runs in a row: ${schedule.description} Check its logs.`,
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(functionId) }],
+        Statistic: 'Sum',
+        Period: schedule.everyMinutes * 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [param('alarmTopicArn')],
+        OKActions: [param('alarmTopicArn')],
+      },
     },
   };
 }

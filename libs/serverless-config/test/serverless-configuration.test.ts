@@ -1,7 +1,7 @@
 import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
 import { z } from 'zod';
-import { bucketNameTemplate, SOCKET_GRANT_PLUGIN, serverlessConfiguration } from '../src';
+import { bucketNameTemplate, rateExpression, SOCKET_GRANT_PLUGIN, serverlessConfiguration } from '../src';
 
 // What the generator makes of a declaration: declarations made up for the test, one feature at a time. (Every real
 // service's serverless.js is checked to be its generated configuration in test/infrastructure, and what the templates
@@ -50,6 +50,7 @@ const ingest = defineService({
   subscriptions: {
     uploads: { description: 'Uploads landed.', objectCreated: { bucket: 'uploads', keyPrefix: 'tenants/', jobOf: () => undefined }, ...size },
   },
+  schedules: { sweep: { description: 'Sweeps.', everyMinutes: 5, function: { timeoutSeconds: 120, memorySizeMb: 512 } } },
   http: { routes: ['POST /jobs', 'GET /jobs/{id}'], function: { timeoutSeconds: 29, memorySizeMb: 1024 } },
   websocket: { description: 'Live updates', routes: ['$connect', '$default'], function: { timeoutSeconds: 10, memorySizeMb: 256 } },
 });
@@ -191,6 +192,27 @@ describe('serverlessConfiguration', () => {
       AlarmActions: topic,
     });
     expect(generatedMerger.resources.Outputs).toMatchObject({ ProgressDeadLetterQueueUrl: { Value: { Ref: 'ProgressDeadLetterQueue' } } });
+  });
+
+  it('runs each schedule as its own function on an EventBridge rate, alarming when three runs in a row fail', () => {
+    expect(generatedIngest.functions.sweep).toEqual({
+      handler: 'src/lambda.sweep',
+      description: 'Sweeps.',
+      timeout: 120,
+      memorySize: 512,
+      events: [{ schedule: { rate: ['rate(5 minutes)'], enabled: true } }],
+    });
+    expect(resources(generatedIngest).SweepFailingAlarm.Properties).toMatchObject({
+      AlarmName: 'refinery-ingest-${sls:stage}-sweep-failing',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'SweepLambdaFunction' } }],
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      AlarmActions: ['${param:alarmTopicArn}'],
+    });
+    expect(rateExpression(1)).toBe('rate(1 minute)');
   });
 
   it("routes S3's Object Created events from the default bus, for its own bucket only, which sends them", () => {

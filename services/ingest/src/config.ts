@@ -21,6 +21,8 @@ export interface IngestConfig {
    * much later). 0 publishes after every batch of events.
    */
   readonly progressIntervalMs: number;
+  /** A job in the pipeline whose history has not grown for this long is failed by the sweep schedule. */
+  readonly stuckJobMinutes: number;
 }
 
 const defaults = settingDefaults(ingest);
@@ -30,6 +32,7 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
   resultUrlTtlSeconds: defaults.resultUrlTtlSeconds,
   contactMatchDeadlineMs: defaults.contactMatchDeadlineMs,
   progressIntervalMs: defaults.progressIntervalMs,
+  stuckJobMinutes: defaults.stuckJobMinutes,
 };
 
 /** Refuses, at start-up, a configuration the API function cannot honour. */

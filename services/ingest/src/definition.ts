@@ -68,6 +68,11 @@ export const ingest = defineService({
         ),
       { description: 'how long POST /contacts/match waits for its one-row job before answering 202', default: 10_000 },
     ),
+    stuckJobMinutes: setting(z.coerce.number().int().min(1).max(10_080), {
+      description:
+        'how long a job in the pipeline may go without any progress in its history before the sweep schedule fails it, naming what it was waiting for',
+      default: 120,
+    }),
     progressIntervalMs: setting(z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS), {
       description: 'the shortest time between two job.progressed.v1 of one job (the latest state is always published)',
       default: 250,
@@ -84,10 +89,18 @@ export const ingest = defineService({
       description:
         "Job events from the other services, appended to each job's history (the source of truth of its status); mailchimp-sync's jobs arrive here from their job.created.v1 on.",
       events: [jobCreatedV1, jobSubmittedV1, jobPlannedV1, chunkLabeledV1, jobCompletedV1, jobFailedV1, stageFailedV1],
-      // Not ingest itself: it records its own events as it publishes them.
-      from: ['chunker', 'labeler', 'merger', 'matcher', 'notifier', 'mailchimp-sync'],
+      // Not ingest itself: it records its own events as it publishes them. `operator`: `refinery jobs fail`.
+      from: ['chunker', 'labeler', 'merger', 'matcher', 'notifier', 'mailchimp-sync', 'operator'],
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+  },
+  schedules: {
+    sweep: {
+      description:
+        'Fails the jobs in the pipeline whose history has not grown for stuckJobMinutes (stage.failed.v1), naming what each was waiting for.',
+      everyMinutes: 5,
+      function: { timeoutSeconds: 120, memorySizeMb: 512 },
     },
   },
   http: {

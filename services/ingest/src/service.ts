@@ -3,6 +3,7 @@ import { checkIngestConfig, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from 
 import { ingest } from './definition';
 import { createApiHandler } from './handlers/api';
 import { createHistoryHandler } from './handlers/history';
+import { createSweepHandler } from './handlers/sweep';
 import { createUploadsHandler } from './handlers/uploads';
 
 /** ingest's handlers, from the ports they need (what the service is composed of, and what tests build). */
@@ -10,6 +11,7 @@ export function ingestHandlers(deps: IngestDeps): ServiceParts<typeof ingest> {
   checkIngestConfig(deps.config, INGEST_HTTP_TIMEOUT_SECONDS);
   return {
     subscriptions: { uploads: createUploadsHandler(deps), history: createHistoryHandler(deps) },
+    schedules: { sweep: createSweepHandler(deps) },
     http: createApiHandler(deps),
   };
 }
@@ -25,6 +27,7 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
       resultUrlTtlSeconds: settings.resultUrlTtlSeconds,
       contactMatchDeadlineMs: settings.contactMatchDeadlineMs,
       progressIntervalMs: settings.progressIntervalMs,
+      stuckJobMinutes: settings.stuckJobMinutes,
     },
     jobs: context.tables.jobs,
     tokens: settings.apiTokens,
@@ -34,3 +37,4 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
 
 export * from './config';
 export { ingest } from './definition';
+export { type StuckJob, StuckJobs } from './domain/stuck-jobs';

@@ -25,8 +25,9 @@ export const merger = defineService({
     failures: {
       description: "A pipeline stage gave up on a job's message (stage.failed.v1): end the job failed, with the reason.",
       events: [stageFailedV1],
-      // Not the notifier: a webhook that cannot be delivered never fails a job that is already done.
-      from: ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'mailchimp-sync'],
+      // Not the notifier: a webhook that cannot be delivered never fails a job that is already done. `operator`: an
+      // operator failing a stuck job by hand (`refinery jobs fail`).
+      from: ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'mailchimp-sync', 'operator'],
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
     },

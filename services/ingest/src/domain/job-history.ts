@@ -1,5 +1,6 @@
 import { type DomainEvent, EVENT_TYPES, type EventMetadata } from '@refinery/events';
 import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
+import { ActiveJobs } from './active-jobs';
 
 /** One event of a job's history, as stored and as `GET /jobs/{id}/events` shows it. */
 export interface HistoryEvent {
@@ -15,13 +16,26 @@ const PIPELINE_ORDER = new Map<string, number>(EVENT_TYPES.map((type, index) => 
 /**
  * The event store of jobs: each job's history is a partition, one item per event keyed by its eventId, so appending
  * the same event twice (at-least-once delivery) stores it once. The history, not a status column, is the truth:
- * a job's state is always a fold of it (see job-state.ts).
+ * a job's state is always a fold of it (see job-state.ts). It also keeps the list of jobs in the pipeline (from
+ * job.submitted.v1 to job.completed.v1 or job.failed.v1), which the sweeper watches for jobs that stopped moving.
  */
 export class JobHistory {
-  constructor(private readonly table: Table) {}
+  readonly active: ActiveJobs;
+
+  constructor(private readonly table: Table) {
+    this.active = new ActiveJobs(table);
+  }
 
   /** Appends an event; returns false when it was already there. */
   async append(event: DomainEvent): Promise<boolean> {
+    const added = await this.store(event);
+    // Whether or not it was new: a retry after a crash between the two writes must still make the second.
+    if (event.type === 'job.submitted.v1') await this.active.add(event.metadata.jobId, event.metadata.tenantId, event.metadata.occurredAt);
+    else if (event.type === 'job.completed.v1' || event.type === 'job.failed.v1') await this.active.remove(event.metadata.jobId);
+    return added;
+  }
+
+  private async store(event: DomainEvent): Promise<boolean> {
     try {
       await this.table.put(
         {
