@@ -1,3 +1,4 @@
+import { EventBridgePublisher } from '@refinery/aws-adapters';
 import type {
   HttpApiHandler,
   HttpInput,
@@ -11,7 +12,7 @@ import type {
   WebSocketHandler,
   WebsocketInput,
 } from '@refinery/runtime';
-import { composeService, createLogger, retryDelaySeconds } from '@refinery/runtime';
+import { coldStartFailureReport, composeService, createLogger, type Logger, retryDelaySeconds } from '@refinery/runtime';
 import type { SQSRecord } from 'aws-lambda';
 import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
@@ -65,6 +66,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
           event.Records.map((record) => backoffOf(record, subscription)),
           logger,
         );
+        await reportLastDeliveries(clients, event.Records, subscription, error, logger);
         throw error;
       }
       const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
@@ -90,11 +92,42 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
   return handlers as LambdaHandlers<D>;
 }
 
+/**
+ * A function that cannot start says why on a message's last delivery (stage.failed.v1 with the error), as a handler
+ * would; the dead-letter reporter's report of the same message then collapses into it. Best effort: the report of the
+ * dead letter remains if this one cannot be made.
+ */
+async function reportLastDeliveries(
+  clients: AwsClients,
+  records: readonly SQSRecord[],
+  subscription: Subscription,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const last = records.filter((record) => receiveCountOf(record) >= subscription.queue.maxReceiveCount);
+  const bus = process.env.EVENT_BUS_NAME;
+  if (last.length === 0 || !bus) return;
+  try {
+    const entries = last.flatMap((record) => {
+      try {
+        return [coldStartFailureReport(subscription, record.body, error)].filter((entry) => entry !== undefined);
+      } catch {
+        return []; // unreadable: the dead-letter reporter parks it
+      }
+    });
+    if (entries.length > 0) await new EventBridgePublisher({ client: clients.eventBridge, eventBusName: bus }).publish(entries);
+  } catch (publishError) {
+    logger.error({ err: publishError }, 'could not report the failed start on the last delivery; the dead-letter reporter will');
+  }
+}
+
+const receiveCountOf = (record: SQSRecord): number => Number(record.attributes.ApproximateReceiveCount ?? '1');
+
 function backoffOf(record: SQSRecord, subscription: Subscription) {
   return {
     itemIdentifier: record.messageId,
     delaySeconds: retryDelaySeconds({
-      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+      receiveCount: receiveCountOf(record),
       maxReceiveCount: subscription.queue.maxReceiveCount,
       visibilityTimeoutSeconds: subscription.queue.visibilityTimeoutSeconds,
     }),

@@ -1,3 +1,4 @@
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -118,8 +119,8 @@ async function visibleBodies(): Promise<string[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function handlersOf(build?: () => ReturnType<typeof composeService<typeof worker, object>>) {
-  const clients = awsClients({ sqs: new SQSClient({ ...moto.clientConfig, useQueueUrlAsEndpoint: false }) });
+function handlersOf(build?: () => ReturnType<typeof composeService<typeof worker, object>>, eventBridge?: EventBridgeClient) {
+  const clients = awsClients({ sqs: new SQSClient({ ...moto.clientConfig, useQueueUrlAsEndpoint: false }), ...(eventBridge ? { eventBridge } : {}) });
   return lambdaHandlers(failing, { clients, build: build ?? (() => composeService(failing, awsPlatform({ EVENT_BUS_NAME: 'bus' }, clients))) });
 }
 
@@ -152,11 +153,31 @@ describe('the backoff of failed messages', () => {
     expect(await visibleBodies()).toEqual([bad]);
   });
 
-  it('backs off a whole batch when the service cannot start, and still fails the invocation', async () => {
-    const bodies = [chunkBody(0), chunkBody(2)];
-    const event = await delivered(bodies, worker.subscriptions.chunks.queue.maxReceiveCount);
-    const handlers = handlersOf(() => Promise.reject(new Error('the nickname table is empty')));
-    await expect(handlers.chunks(event, testContext())).rejects.toThrow('the nickname table is empty');
-    expect((await visibleBodies()).sort()).toEqual([...bodies].sort());
+  it('backs off a whole batch when the service cannot start, says why on the last delivery, and still fails the invocation', async () => {
+    // What it publishes, caught on a bus by a rule into a queue.
+    const events = new EventBridgeClient(moto.clientConfig);
+    const caught = (await sqs.send(new CreateQueueCommand({ QueueName: 'caught' }))).QueueUrl as string;
+    const caughtArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: caught, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+    await events.send(new CreateEventBusCommand({ Name: 'worker-bus' }));
+    await events.send(new PutRuleCommand({ Name: 'all', EventBusName: 'worker-bus', EventPattern: JSON.stringify({ source: ['refinery.worker'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: 'all', EventBusName: 'worker-bus', Targets: [{ Id: 'q', Arn: caughtArn }] }));
+    const previous = process.env.EVENT_BUS_NAME;
+    process.env.EVENT_BUS_NAME = 'worker-bus';
+    try {
+      const bodies = [chunkBody(0), chunkBody(2)];
+      const event = await delivered(bodies, worker.subscriptions.chunks.queue.maxReceiveCount);
+      const handlers = handlersOf(() => Promise.reject(new Error('the nickname table is empty')), events);
+      await expect(handlers.chunks(event, testContext())).rejects.toThrow('the nickname table is empty');
+      expect((await visibleBodies()).sort()).toEqual([...bodies].sort());
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: caught, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+      const reasons = Messages.map((message) => JSON.parse(message.Body as string).detail.data.reason as string).sort();
+      expect(reasons).toEqual([
+        'worker could not start, and gave up on chunk 1 (rows 2001-3000) after 3 attempts: the nickname table is empty',
+        'worker could not start, and gave up on chunk 3 (rows 2001-3000) after 3 attempts: the nickname table is empty',
+      ]);
+    } finally {
+      process.env.EVENT_BUS_NAME = previous;
+      if (previous === undefined) delete process.env.EVENT_BUS_NAME;
+    }
   });
 });

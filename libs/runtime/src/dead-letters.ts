@@ -1,6 +1,7 @@
 import { decodeEventBridgeMessage } from '@refinery/events';
 import type { PublishEntry } from '@refinery/ports';
 import type { Subscription } from './declaration';
+import { errorMessage } from './errors';
 import { decodeObjectCreated, describeObjectCreated } from './object-created';
 import { describeDecodedEvent, describeSubject, type FailureSubject, stageFailureEntry } from './sqs';
 
@@ -49,5 +50,22 @@ export function deadLetterReport(
     reason,
     retryable: true,
     attempts: where.cause.kind === 'exhausted' ? attempts : 1,
+  });
+}
+
+/**
+ * The `stage.failed.v1` for a message on its last delivery to a function that could not start (its service failed to
+ * build at cold start: a setting, a table, an object it loads), with that error as the reason; undefined when its loss
+ * fails no job. The same id as the dead-letter report that follows, which then changes nothing.
+ */
+export function coldStartFailureReport(subscription: Subscription, body: string, error: unknown): PublishEntry | undefined {
+  const subject = describeFailedMessage(subscription, body);
+  if (!subject) return undefined;
+  const { service, name } = subscription;
+  const attempts = subscription.queue.maxReceiveCount;
+  return stageFailureEntry({ service, subscription: name }, subject, {
+    reason: `${service} could not start, and gave up on ${describeSubject(subject)} after ${attempts} attempts: ${errorMessage(error)}`,
+    retryable: true,
+    attempts,
   });
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# npm test: everything a change must pass, on a machine with only Node.js, npm and Python (scripts/ensure-chromium.sh
+# brings the browser). Lint, import rules, types, the packaged stacks, then Jest.
+#
+# The AWS failure scenarios (test/e2e/aws-failures.test.ts) spend about five minutes mostly waiting: retries back off
+# in real time on the emulator (a provider's 2-minute outage is waited out). They run in a second Jest beside the
+# rest, so the whole run takes the longer of the two rather than their sum. Arguments go to Jest and run only what
+# they select (`npm test -- test/e2e/pipeline.test.ts`), in one Jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-chromium.sh
+npm run lint
+npm run lint:imports
+npm run typecheck
+npm run package
+
+if [ $# -gt 0 ]; then
+  exec npx jest "$@"
+fi
+
+SLOW='test/e2e/aws-failures.test.ts'
+slow_log="$(mktemp)"
+trap 'rm -f "$slow_log"' EXIT
+npx jest "$SLOW" > "$slow_log" 2>&1 &
+slow_pid=$!
+
+status=0
+npx jest --testPathIgnorePatterns "$SLOW" || status=$?
+
+slow_status=0
+wait "$slow_pid" || slow_status=$?
+echo
+echo "── $SLOW (run beside the rest) ──"
+cat "$slow_log"
+if [ "$status" -ne 0 ] || [ "$slow_status" -ne 0 ]; then
+  echo "npm test: failed (jest: $status, $SLOW: $slow_status)" >&2
+  exit 1
+fi
