@@ -79,7 +79,8 @@ function stubOutput(service, output) {
     }[output] ?? `stub-${kebab(output)}`;
   }
   let match;
-  if ((match = /^(\w+)BucketName$/.exec(output))) return `refinery-${service}-${stage}-${kebab(match[1])}-${account}-${region}`;
+  // us-east-1 is use1 in bucket names (libs/serverless-config/src/aws-regions.ts).
+  if ((match = /^(\w+)BucketName$/.exec(output))) return `refinery-${service}-${stage}-${kebab(match[1])}-${account}-use1`;
   if ((match = /^(\w+)TableName$/.exec(output))) return `refinery-${service}-${stage}-${kebab(match[1])}`;
   if ((match = /^(\w+)DeadLetterQueueUrl$/.exec(output))) return `https://sqs.${region}.amazonaws.com/${account}/refinery-${service}-${stage}-${kebab(match[1])}-dlq`;
   return `stub-${service}-${kebab(output)}`;

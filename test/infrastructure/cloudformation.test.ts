@@ -140,11 +140,7 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
     buckets: { UploadsBucket: undefined },
     tables: ['JobsTable'],
     // The merger's results bucket, by the merger's own naming (compose cannot pass it: a cycle).
-    reads: ({ templateOf }) => {
-      const name = propertiesOf(templateOf('merger'), 'ResultsBucket', 'AWS::S3::Bucket').BucketName;
-      if (!isRecord(name) || typeof name['Fn::Sub'] !== 'string') throw new Error(`merger's ResultsBucket name is ${show(name)}`);
-      return [objectsOf(name['Fn::Sub'])];
-    },
+    reads: ({ templateOf }) => [objectsOf(mergerResultsBucketName(templateOf))],
   },
   // Job inputs: uploads, and the audience files mailchimp-sync writes for its jobs.
   chunker: {
@@ -180,13 +176,32 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   'mailchimp-sync': {
     buckets: { ImportsBucket: 30 },
     tables: ['StateTable', 'LimitsTable'],
-    reads: ({ templateOf }) => {
-      const name = propertiesOf(templateOf('merger'), 'ResultsBucket', 'AWS::S3::Bucket').BucketName;
-      if (!isRecord(name) || typeof name['Fn::Sub'] !== 'string') throw new Error(`merger's ResultsBucket name is ${show(name)}`);
-      return [objectsOf(name['Fn::Sub'])];
-    },
+    reads: ({ templateOf }) => [objectsOf(mergerResultsBucketName(templateOf))],
   },
 };
+
+/** The merger's results bucket as its template names it: a !Sub of the name with the region's code (RegionCodes). */
+function mergerResultsBucketName(templateOf: (service: string) => Template): string {
+  const name = propertiesOf(templateOf('merger'), 'ResultsBucket', 'AWS::S3::Bucket').BucketName;
+  const text = subText(name);
+  if (text === undefined) throw new Error(`merger's ResultsBucket name is ${show(name)}`);
+  return text;
+}
+
+/**
+ * The text of a !Sub: `{ 'Fn::Sub': text }`, or `{ 'Fn::Sub': [text, { RegionCode: the current region's code }] }` (the
+ * only variable the generated templates give a !Sub); undefined for anything else.
+ */
+function subText(value: unknown): string | undefined {
+  if (!isRecord(value)) return undefined;
+  const sub = value['Fn::Sub'];
+  if (typeof sub === 'string') return sub;
+  if (Array.isArray(sub) && typeof sub[0] === 'string') {
+    expect(sub[1]).toEqual({ RegionCode: { 'Fn::FindInMap': ['RegionCodes', { Ref: 'AWS::Region' }, 'code'] } });
+    return sub[0];
+  }
+  return undefined;
+}
 
 const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];
 /** Lambda's event source (receive, delete) and the failed messages' backoff (libs/runtime retry-backoff.ts). */
@@ -586,7 +601,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       if (arnOf && inboxes.has(arnOf)) return ["own dead-letter inbox (the reporter's event source)", REPORTER_SOURCE_ACTIONS];
       if (arnOf && deadLetterQueues.has(arnOf)) return ['own dead-letter queue (where the reporter parks)', ['sqs:SendMessage']];
       if (resource === busArn) return ['project bus', ['events:PutEvents']];
-      const text = isRecord(resource) && typeof resource['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : undefined;
+      const text = subText(resource);
       if (text === undefined) return undefined;
       const objects = /^\$\{(\w+)\.Arn\}\/\*$/.exec(text);
       if (objects && ownBuckets.has(objects[1] as string)) return ['own objects', OWN_OBJECT_ACTIONS];
@@ -610,12 +625,12 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         const [what, allowed] = kind;
         const refused = actions.filter((action) => !allowed.includes(action));
         expect({ resource, what, refused }).toEqual({ resource, what, refused: [] });
-        const key = show(resource);
+        const key = subText(resource) ?? show(resource);
         granted.set(key, new Set([...(granted.get(key) ?? []), ...actions]));
       }
     }
     // And it gets what it needs: its own data, its queues, the bus, each documented read.
-    const grantedOn = (resource: unknown) => [...(granted.get(show(resource)) ?? [])].sort();
+    const grantedOn = (resource: unknown) => [...(granted.get(subText(resource) ?? show(resource)) ?? [])].sort();
     for (const bucket of Object.keys(own.buckets)) {
       expect({ bucket, actions: grantedOn(sub(`\${${bucket}.Arn}/*`)) }).toEqual({ bucket, actions: OWN_OBJECT_ACTIONS });
     }

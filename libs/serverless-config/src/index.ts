@@ -1,1 +1,2 @@
+export * from './aws-regions';
 export * from './serverless-configuration';

@@ -14,6 +14,7 @@ import {
   type TableDeclaration,
   tableEnvName,
 } from '@refinery/runtime';
+import { currentRegionCode, REGION_CODES_MAPPING, regionCodesMapping } from './aws-regions';
 
 // A service's Serverless Framework 3 configuration, generated from its declaration: what each services/<name>/
 // serverless.js hands the framework. Everything a service's stack holds follows from the declaration: a function per
@@ -42,6 +43,8 @@ export const DEAD_LETTER_INBOX_MAX_AGE_SECONDS = 600;
 export const EVENT_DELIVERY_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 /** Incomplete multipart uploads are aborted after this many days in every bucket. */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 1;
+/** The plugin that refuses a stage name that would not fit every resource name (plugins/). */
+export const STAGE_CHECK_PLUGIN = '@refinery/serverless-config/plugins/check-stage';
 /** The plugin that narrows the framework's WebSocket grant to the service's own API (plugins/). */
 export const SOCKET_GRANT_PLUGIN = '@refinery/serverless-config/plugins/drop-wildcard-socket-grant';
 
@@ -66,11 +69,15 @@ export const stageResourceName = (service: string, name: string): string => `ref
 const STAGE = '${sls:stage}';
 
 /**
- * The physical name of a service's bucket, for CloudFormation's !Sub (bucket names are global, so account and region
- * are in it). Also how a reader names a bucket whose owner it cannot take as a parameter (`ownedBy` reads).
+ * The physical name of a service's bucket, for CloudFormation's !Sub with `${RegionCode}` (regionSub): bucket names are
+ * global, so account and region are in it, the region by its short code (aws-regions.ts) to fit S3's 63 characters.
+ * Also how a reader names a bucket whose owner it cannot take as a parameter (`ownedBy` reads).
  */
 export const bucketNameTemplate = (service: string, bucket: string): string =>
-  `${stageResourceName(service, bucket)}-\${AWS::AccountId}-\${AWS::Region}`;
+  `${stageResourceName(service, bucket)}-\${AWS::AccountId}-\${RegionCode}`;
+
+/** !Sub of a text that may name `${RegionCode}`, the current region's code (the template's RegionCodes mapping). */
+const regionSub = (text: string) => (text.includes('${RegionCode}') ? { 'Fn::Sub': [text, { RegionCode: currentRegionCode() }] } : sub(text));
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -116,7 +123,10 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
           websocketsDescription: declaration.websocket.description,
         }
       : {}),
-    iam: { role: { statements: iamStatements(declaration) } },
+    // The framework's default role name (<service>-<stage>-<region>-lambdaRole) passes IAM's 64 characters for long
+    // stages; this one fits every stage up to MAX_STAGE_LENGTH in every region. Role names are per account: the region
+    // keeps a stage deployed in two regions apart.
+    iam: { role: { name: `refinery-${service}-\${sls:stage}-\${aws:region}`, statements: iamStatements(declaration) } },
   };
 
   const functions: Json = {};
@@ -184,6 +194,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
 
   const resources: Json = {};
   const outputs: Json = {};
+  const usesRegionCode = buckets.length > 0 || Object.values(declaration.reads as Record<string, ReadDeclaration>).some((read) => 'ownedBy' in read);
   for (const [name, bucket] of buckets) {
     const id = `${logicalName(name)}Bucket`;
     const notifies = subscriptions.some((subscription) => subscription.kind === 'objectCreated' && subscription.bucket === name);
@@ -216,7 +227,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     frameworkVersion: '3',
     // Serverless Framework 3.40's schema predates nodejs22.x and only warns about it; CloudFormation accepts it.
     configValidationMode: 'warn',
-    plugins: ['serverless-esbuild', ...(declaration.websocket ? [SOCKET_GRANT_PLUGIN] : [])],
+    plugins: ['serverless-esbuild', STAGE_CHECK_PLUGIN, ...(declaration.websocket ? [SOCKET_GRANT_PLUGIN] : [])],
     params: {
       default: paramDefaults,
       // Buckets and tables keep their data when the stack is deleted in prod only.
@@ -237,7 +248,12 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     },
     package: { individually: false },
     functions,
-    resources: { Resources: resources, Outputs: outputs },
+    resources: {
+      // Bucket names hold the region's short code.
+      ...(usesRegionCode ? { Mappings: { [REGION_CODES_MAPPING]: regionCodesMapping() } } : {}),
+      Resources: resources,
+      Outputs: outputs,
+    },
   };
 }
 
@@ -251,7 +267,7 @@ function iamStatements(declaration: ServiceDeclaration): Json[] {
     statements.push({ Sid: 'OwnBucketListing', Effect: 'Allow', Action: 's3:ListBucket', Resource: one(buckets.map((id) => getAtt(id, 'Arn'))) });
   }
   for (const [name, read] of Object.entries(declaration.reads as Record<string, ReadDeclaration>)) {
-    statements.push({ Sid: `Read${logicalName(name)}`, Effect: 'Allow', Action: 's3:GetObject', Resource: sub(readArn(read)) });
+    statements.push({ Sid: `Read${logicalName(name)}`, Effect: 'Allow', Action: 's3:GetObject', Resource: regionSub(readArn(read)) });
   }
   if (tables.length > 0) {
     statements.push({ Sid: 'OwnTables', Effect: 'Allow', Action: DYNAMODB_ITEM_ACTIONS, Resource: one(tables.map((id) => getAtt(id, 'Arn'))) });
@@ -288,7 +304,7 @@ function bucketResource(service: string, name: string, bucket: BucketDeclaration
     DeletionPolicy: param('dataDeletionPolicy'),
     UpdateReplacePolicy: param('dataDeletionPolicy'),
     Properties: {
-      BucketName: sub(bucketNameTemplate(service, name)),
+      BucketName: regionSub(bucketNameTemplate(service, name)),
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },

@@ -1,7 +1,9 @@
 import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
 import { z } from 'zod';
-import { bucketNameTemplate, rateExpression, SOCKET_GRANT_PLUGIN, serverlessConfiguration } from '../src';
+import { AWS_REGION_CODES, bucketNameTemplate, rateExpression, SOCKET_GRANT_PLUGIN, STAGE_CHECK_PLUGIN, serverlessConfiguration } from '../src';
+
+const REGION_CODE = { RegionCode: { 'Fn::FindInMap': ['RegionCodes', { Ref: 'AWS::Region' }, 'code'] } };
 
 // What the generator makes of a declaration: declarations made up for the test, one feature at a time. (Every real
 // service's serverless.js is checked to be its generated configuration in test/infrastructure, and what the templates
@@ -64,7 +66,7 @@ describe('serverlessConfiguration', () => {
     expect(generatedMerger).toMatchObject({
       service: 'refinery-merger',
       frameworkVersion: '3',
-      plugins: ['serverless-esbuild'],
+      plugins: ['serverless-esbuild', STAGE_CHECK_PLUGIN],
       provider: { name: 'aws', runtime: 'nodejs22.x', architecture: 'arm64', stage: "${opt:stage, 'dev'}", logRetentionInDays: 30 },
       custom: { esbuild: { bundle: true, sourcemap: true, target: 'node22', platform: 'node', exclude: [] } },
     });
@@ -233,14 +235,19 @@ describe('serverlessConfiguration', () => {
     const bucket = resources(generatedMerger).ResultsBucket;
     expect(bucket).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: '${param:dataDeletionPolicy}' });
     expect(bucket.Properties).toMatchObject({
-      BucketName: { 'Fn::Sub': 'refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}' },
+      BucketName: { 'Fn::Sub': ['refinery-merger-${sls:stage}-results-${AWS::AccountId}-${RegionCode}', REGION_CODE] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LifecycleConfiguration: {
         Rules: [expect.objectContaining({ ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
       },
     });
-    expect(bucketNameTemplate('merger', 'results')).toBe(bucket.Properties.BucketName['Fn::Sub']);
+    expect(bucketNameTemplate('merger', 'results')).toBe(bucket.Properties.BucketName['Fn::Sub'][0]);
+    // The region's code comes from a mapping of every region, in every template that names a bucket.
+    expect(generatedMerger.resources.Mappings.RegionCodes['ap-southeast-2']).toEqual({ code: 'apse2' });
+    expect(Object.keys(generatedMerger.resources.Mappings.RegionCodes)).toEqual(Object.keys(AWS_REGION_CODES));
+    // And the role's name fits IAM's 64 characters whatever the stage and region.
+    expect(generatedMerger.provider.iam.role.name).toBe('refinery-merger-${sls:stage}-${aws:region}');
     expect(resources(generatedMerger).ResultsBucketPolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({
       Effect: 'Deny',
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -293,7 +300,7 @@ describe('serverlessConfiguration', () => {
         Sid: 'ReadResults',
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::refinery-merger-${sls:stage}-results-${AWS::AccountId}-${AWS::Region}/*' },
+        Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::refinery-merger-${sls:stage}-results-${AWS::AccountId}-${RegionCode}/*', REGION_CODE] },
       },
       {
         Sid: 'ReadDirectory',
@@ -336,7 +343,7 @@ describe('serverlessConfiguration', () => {
   });
 
   it('serves the declared WebSocket routes on the socket function, which may post to its own connections only', () => {
-    expect(generatedIngest.plugins).toEqual(['serverless-esbuild', SOCKET_GRANT_PLUGIN]);
+    expect(generatedIngest.plugins).toEqual(['serverless-esbuild', STAGE_CHECK_PLUGIN, SOCKET_GRANT_PLUGIN]);
     expect(require.resolve(SOCKET_GRANT_PLUGIN)).toMatch(/drop-wildcard-socket-grant\.js$/);
     expect(generatedIngest.provider).toMatchObject({
       websocketsApiName: 'refinery-ingest-${sls:stage}-sockets',
@@ -361,7 +368,8 @@ describe('serverlessConfiguration', () => {
     expect(generatedIngest.resources.Outputs.WebSocketUrl.Value).toEqual({
       'Fn::Sub': 'wss://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}',
     });
-    expect(generatedMerger.plugins).toEqual(['serverless-esbuild']);
+    expect(generatedMerger.plugins).toEqual(['serverless-esbuild', STAGE_CHECK_PLUGIN]);
+    expect(require.resolve(STAGE_CHECK_PLUGIN)).toMatch(/check-stage\.js$/);
     expect(generatedMerger.provider.environment).not.toHaveProperty('WEBSOCKET_ENDPOINT');
   });
 });
