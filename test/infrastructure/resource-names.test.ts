@@ -29,7 +29,7 @@ const LIMITS: Readonly<Record<string, { property: string; max: number; pattern: 
   'AWS::Events::EventBus': { property: 'Name', max: 256, pattern: /^[/.\-_A-Za-z0-9]+$/ },
   'AWS::Events::Archive': { property: 'ArchiveName', max: 48, pattern: /^[.\-_A-Za-z0-9]+$/ },
   'AWS::DynamoDB::Table': { property: 'TableName', max: 255, pattern: /^[a-zA-Z0-9_.-]{3,}$/ },
-  'AWS::CloudWatch::Alarm': { property: 'AlarmName', max: 255, pattern: /^[^\x00-\x1f]+$/ },
+  'AWS::CloudWatch::Alarm': { property: 'AlarmName', max: 255, pattern: /^[ -~]+$/ },
   'AWS::SNS::Topic': { property: 'TopicName', max: 256, pattern: /^[A-Za-z0-9_-]+$/ },
   'AWS::Logs::LogGroup': { property: 'LogGroupName', max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/ },
   'AWS::ApiGatewayV2::Api': { property: 'Name', max: 128, pattern: /^.+$/ },
