@@ -40,11 +40,10 @@ SERVICES=(platform ingest chunker matcher labeler merger notifier mailchimp-sync
 TIMEOUT_SECONDS="${PACKAGE_TIMEOUT_SECONDS:-600}"
 
 # What serverless-compose.yml reads from the environment, as stubs. A real value in the caller's environment is
-# ignored on purpose: templates built here must not depend on who runs the script (and never hold a real token).
-export REFINERY_API_TOKENS='ci:ci-stub-token-not-a-secret'
+# ignored on purpose: templates built here must not depend on who runs the script. (Secrets are not among them: they
+# live in SSM Parameter Store and never reach a template.)
 export REFINERY_DIRECTORY_BUCKET='refinery-ci-directory-123456789012-us-east-1'
 export REFINERY_DIRECTORY_KEY='directory/people.csv'
-export REFINERY_KEY_ENCRYPTION_KEY='Y2ktc3R1Yi1rZXktbm90LWEtc2VjcmV0LTMyYnl0ZXM='
 
 for tool in serverless serverless-compose node; do
   command -v "$tool" > /dev/null || { echo "package-services: $tool not found (run npm ci first)" >&2; exit 1; }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiClient } from '@refinery/cli';
 import { emulate, PACKAGED_STAGE, type RefineryEmulator } from '@refinery/cli/src/emulate';
 import { Webhook } from 'standardwebhooks';
-import { REPO_ROOT } from '../support/cli';
+import { REPO_ROOT, runCli } from '../support/cli';
 
 // No job is left running on AWS as deployed: the packaged stacks and bundles on the emulator's short-timeouts stage
 // (functions time out in seconds; retries' backoff is real time), three ways a chunk can go wrong, side by side:
@@ -96,14 +96,40 @@ type JobView = {
 };
 
 /** Polls the job until it has its outcome; throws when that takes longer than `timeoutMs` from the submission. */
-async function settle(acme: ApiClient, jobId: string, timeoutMs: number): Promise<JobView & { afterMs: number }> {
-  const started = Date.now();
+async function settle(acme: ApiClient, jobId: string, timeoutMs: number, started = Date.now()): Promise<JobView & { afterMs: number }> {
   for (;;) {
     const job = (await acme.job(jobId)) as unknown as JobView;
     if (job.status === 'completed' || job.status === 'failed') return { ...job, afterMs: Date.now() - started };
     if (Date.now() - started > timeoutMs) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** `refinery jobs stuck` and `refinery jobs fail` against the emulated stage, as an operator runs them on AWS. */
+async function operatorFails(world: Scenario, jobId: string): Promise<void> {
+  const aws = ['--aws', '--stage', PACKAGED_STAGE];
+  const env = {
+    AWS_ENDPOINT_URL: world.emulator.aws.endpoint,
+    AWS_REGION: world.emulator.aws.clientConfig.region,
+    AWS_ACCESS_KEY_ID: 'emulator',
+    AWS_SECRET_ACCESS_KEY: 'emulator',
+  };
+  const deadline = Date.now() + 60_000;
+  let listed: { jobId: string; waitingFor: string }[] = [];
+  while (!listed.some((job) => job.jobId === jobId && job.waitingFor.includes('chunks were labeled'))) {
+    if (Date.now() > deadline) throw new Error(`jobs stuck never listed ${jobId} as planned: ${JSON.stringify(listed)}`);
+    const stuck = await runCli(['jobs', 'stuck', '--for', '0', '--json', ...aws], { env }).done;
+    expect(stuck.stderr).not.toContain('refinery:');
+    listed = JSON.parse(stuck.stdout);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const fail = await runCli(['jobs', 'fail', jobId, '--reason', 'the provider is being replaced', ...aws], { env }).done;
+  expect({ code: fail.code, stderr: fail.stderr }).toEqual({ code: 0, stderr: '' });
+  const job = await settle(world.acme, jobId, 60_000);
+  expect(job).toMatchObject({ status: 'failed', error: { reason: 'failed by an operator: the provider is being replaced' } });
+  expect((await webhookOf(world, jobId)).data).toMatchObject({ status: 'failed', reason: 'failed by an operator: the provider is being replaced' });
+  const again = await runCli(['jobs', 'fail', jobId, '--reason', 'twice', ...aws], { env }).done;
+  expect(again.stderr).toContain(`refinery: job ${jobId} has already failed`);
 }
 
 /** The signed webhook the receiver got for the job (verified with the subscription's secret). */
@@ -127,8 +153,12 @@ describe('no job is left running (the short-timeouts stage)', () => {
     const silent = await listen(() => undefined); // takes the request, never answers
     const world = await scenario('silent', { [matcherChunks]: { PROVIDERS: httpChain(silent) } });
     try {
+      const submittedAt = Date.now();
       const { jobId } = await world.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com\nPat,Doe,pat@example.com\n`);
-      const job = await settle(world.acme, jobId, FIVE_MINUTES);
+      // Meanwhile an operator, on the stage (--aws), sees a second job stuck behind the same provider and fails it.
+      const { jobId: other } = await world.acme.submitCsv(`${HEADER}\nAda,Lovelace,ada@example.com\n`);
+      await operatorFails(world, other);
+      const job = await settle(world.acme, jobId, FIVE_MINUTES, submittedAt);
       expect(job.status).toBe('failed');
       expect(job.error?.reason).toMatch(/^matcher gave up on chunk 1 \(rows 1-2\) after 5 attempts: crm had not answered 2 contact\(s\)/);
       expect(job.error?.rows).toEqual({ first: 0, count: 2 });

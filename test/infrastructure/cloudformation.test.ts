@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ZipArchive } from '@refinery/aws-emulator';
-import { type Schedule, type ServiceDeclaration, type Subscription, subscriptionPattern } from '@refinery/runtime';
+import {
+  type Schedule,
+  type ServiceDeclaration,
+  type SettingDeclaration,
+  type Subscription,
+  settingEnvName,
+  subscriptionPattern,
+} from '@refinery/runtime';
 import { settingProblems } from './lambda-settings';
 import { declarationOf } from './services';
 
@@ -203,6 +210,12 @@ function subText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** What the secrets' parameters hold, for composing each function as on AWS (never in a template: checked below). */
+const SECRET_STAND_INS: Readonly<Record<string, string>> = {
+  REFINERY_API_TOKENS: 'acme:stand-in-token-0001',
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+};
+
 const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];
 /** Lambda's event source (receive, delete) and the failed messages' backoff (libs/runtime retry-backoff.ts). */
 const EVENT_SOURCE_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
@@ -329,6 +342,13 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         else if (isRecord(value) && typeof value['Fn::Sub'] === 'string') resolved[variable] = substitute(template, value['Fn::Sub']);
         else throw new Error(`${id}: ${variable} is ${show(value)}`);
         expect(resolved[variable]).not.toMatch(/\$\{/);
+      }
+      // Secrets are never in the environment: they come from SSM Parameter Store (stand-ins here).
+      const secrets = Object.entries(declaration.settings as Record<string, SettingDeclaration>).filter(([, setting]) => setting.secret);
+      for (const [key, setting] of secrets) {
+        const variable = settingEnvName(key, setting);
+        expect({ function: id, variable, inEnvironment: variable in environment }).toEqual({ function: id, variable, inEnvironment: false });
+        resolved[variable] = SECRET_STAND_INS[variable] ?? '';
       }
       expect({ function: id, problems: await settingProblems(name, resolved) }).toEqual({ function: id, problems: [] });
     }
@@ -571,6 +591,10 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     const deadLetterQueues = new Set(subscriptions.map(([key]) => deadLetterQueueIdOf(key)));
     // Posting to the connections of its own WebSocket API, on its own stage (never the framework's grant on every API).
     const socketApis = ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, resource]) => resource.Properties?.ProtocolType === 'WEBSOCKET');
+    // Its secrets' parameters in Parameter Store (/refinery/<stage>/<setting>), nothing else there.
+    const ownSecrets = Object.entries(declaration.settings as Record<string, SettingDeclaration>)
+      .filter(([, setting]) => setting.secret)
+      .map(([key]) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/refinery/${STAGE}/${kebab(key)}`);
     const ownConnections = socketApis.map(
       ([api]) => `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${${api}}/${STAGE}/POST/@connections/*`,
     );
@@ -607,6 +631,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       if (objects && ownBuckets.has(objects[1] as string)) return ['own objects', OWN_OBJECT_ACTIONS];
       if (reads.includes(text)) return ['documented read', ['s3:GetObject']];
       if (ownConnections.includes(text)) return ['own WebSocket connections', ['execute-api:ManageConnections']];
+      if (ownSecrets.includes(text)) return ['own secret', ['ssm:GetParameters']];
       if (text === `${logGroups}*:*` || text === `${logGroups}*:*:*`) return ['own log groups', LOG_ACTIONS];
       return undefined;
     };
@@ -645,6 +670,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
     for (const connections of ownConnections)
       expect({ connections, actions: grantedOn(sub(connections)) }).toEqual({ connections, actions: ['execute-api:ManageConnections'] });
     expect(ownConnections).toHaveLength(declaration.websocket ? 1 : 0);
+    for (const secret of ownSecrets) expect({ secret, actions: grantedOn(sub(secret)) }).toEqual({ secret, actions: ['ssm:GetParameters'] });
   });
 
   if (declaration.http) {

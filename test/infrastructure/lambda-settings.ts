@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { type AwsClients, awsPlatform } from '@refinery/aws-runtime';
 import { composeService } from '@refinery/runtime';
 import { SERVICE_IMPLEMENTATIONS } from './services';
@@ -30,6 +31,7 @@ export function offlineClients(): AwsClients {
     dynamodb: offline(new DynamoDBClient(config)),
     eventBridge: offline(new EventBridgeClient(config)),
     sqs: offline(new SQSClient(config)),
+    ssm: offline(new SSMClient(config)),
   };
 }
 

@@ -9,7 +9,8 @@ const { build, isStale, OUT } = require('../build.js');
 const emitWarning = process.emitWarning;
 process.emitWarning = (warning, ...rest) => {
   const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (type === 'NodeVersionSupportWarning') return;
+  // The SDK passes it as a bare message that starts with its name (@aws-sdk/core, emitWarningIfUnsupportedVersion).
+  if (type === 'NodeVersionSupportWarning' || String(warning?.message ?? warning).startsWith('NodeVersionSupportWarning')) return;
   return emitWarning.call(process, warning, ...rest);
 };
 

@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoTable } from '@refinery/aws-adapters';
 import { type Emulator, type ShortTimeouts, startEmulator } from '@refinery/aws-emulator';
 import { seedNicknames } from '@refinery/matcher';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import type { Logger } from '@refinery/runtime';
+import { type Logger, secretParameterName } from '@refinery/runtime';
 
 /** The stage `npm run package` builds (scripts/package-services.sh): account and region are moto's. */
 export const PACKAGED_STAGE = 'ci';
@@ -37,7 +39,7 @@ export interface EmulateOptions {
   /** The provider chain (JSON) the matcher runs with, instead of the deployed one. */
   readonly providers?: string;
   readonly shortTimeouts?: boolean;
-  /** REFINERY_API_TOKENS of every function ("tenant:token,..."), instead of the packaged stage's. */
+  /** The stage's API tokens ("tenant:token,...", its /refinery/ci/api-tokens parameter); default: one fresh token. */
   readonly apiTokens?: string;
   /** Environment variables of the functions whose name starts with a prefix (`refinery-matcher-ci-`), on top. */
   readonly environment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -60,9 +62,14 @@ export interface RefineryEmulator extends Emulator {
 export async function emulate(options: EmulateOptions): Promise<RefineryEmulator> {
   const servicesDir = join(options.repoRoot, 'services');
   ensurePackaged(options.repoRoot, options.progress);
-  const matcherEnvironment: Record<string, string> = {
-    ...(options.providers ? { PROVIDERS: readFileSync(options.providers, 'utf8') } : {}),
-    ...(process.env.PDL_API_KEY ? { PDL_API_KEY: process.env.PDL_API_KEY } : {}),
+  const matcherEnvironment: Record<string, string> = options.providers ? { PROVIDERS: readFileSync(options.providers, 'utf8') } : {};
+  // The stage's secrets, in Parameter Store as an operator stores them (docs/deploy.md): the API tokens given, else a
+  // fresh token of tenant `emulator`; a fresh key-encryption key; People Data Labs' key when this shell has one.
+  const apiTokens = options.apiTokens ?? `emulator:${randomBytes(16).toString('hex')}`;
+  const secrets: Record<string, string> = {
+    apiTokens,
+    keyEncryptionKey: randomBytes(32).toString('base64'),
+    ...(process.env.PDL_API_KEY ? { pdlApiKey: process.env.PDL_API_KEY } : {}),
   };
   const emulator = await startEmulator({
     stacks: DEPLOY_ORDER.map((service) => ({
@@ -75,7 +82,6 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
     ...(options.shortTimeouts ? { shortTimeouts: SHORT_TIMEOUTS } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     environment: (functionName) => ({
-      ...(options.apiTokens ? { REFINERY_API_TOKENS: options.apiTokens } : {}),
       ...(options.shortTimeouts && functionName.startsWith(`refinery-ingest-${PACKAGED_STAGE}-`)
         ? { STUCK_JOB_MINUTES: String(SHORT_STUCK_JOB_MINUTES) }
         : {}),
@@ -86,7 +92,13 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
       ),
     }),
     beforeStart: async ({ aws }) => {
-      options.progress?.('seeding the directory and the nickname table');
+      options.progress?.('seeding the secrets, the directory and the nickname table');
+      const ssm = new SSMClient(aws.clientConfig);
+      for (const [key, value] of Object.entries(secrets)) {
+        await ssm.send(
+          new PutParameterCommand({ Name: secretParameterName(PACKAGED_STAGE, key), Type: 'SecureString', Value: value, Overwrite: true }),
+        );
+      }
       const lambda = new LambdaClient(aws.clientConfig);
       const matcher = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `refinery-matcher-${PACKAGED_STAGE}-chunks` })))
         .Environment?.Variables as Record<string, string>;
@@ -97,8 +109,7 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
       await seedNicknames(nicknames, loadBundledNicknames(), 'bundled');
     },
   });
-  const api = emulator.functions.get(`refinery-ingest-${PACKAGED_STAGE}-api`);
-  const [tenant, token] = (api?.options.environment.REFINERY_API_TOKENS ?? '').split(',')[0]?.split(':') ?? [];
+  const [tenant, token] = apiTokens.split(',')[0]?.split(':') ?? [];
   return { ...emulator, tenant: tenant ?? '', token: token ?? '' };
 }
 

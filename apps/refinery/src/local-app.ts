@@ -100,7 +100,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       await composeService(mailchimpSyncService, platform, {
         settings: {
           apiTokens: tokens.registry,
-          keyEncryptionKey: localKeyEncryptionKey(options.dataDir),
+          keyEncryptionKey: [localKeyEncryptionKey(options.dataDir)],
           ...(process.env.MAILCHIMP_BASE_URL ? { mailchimpBaseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
           ...settings.mailchimpSync,
         },

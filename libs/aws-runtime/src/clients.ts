@@ -2,12 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface AwsClients {
   readonly s3: S3Client;
   readonly dynamodb: DynamoDBClient;
   readonly eventBridge: EventBridgeClient;
   readonly sqs: SQSClient;
+  /** Parameter Store, where the secrets are. */
+  readonly ssm: SSMClient;
 }
 
 /**
@@ -22,5 +25,6 @@ export function awsClients(overrides: Partial<AwsClients> = {}): AwsClients {
     eventBridge: overrides.eventBridge ?? new EventBridgeClient({}),
     // Queue URLs name their own host; keep using the configured endpoint (the same on AWS, the emulator's in tests).
     sqs: overrides.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false }),
+    ssm: overrides.ssm ?? new SSMClient({}),
   };
 }

@@ -34,6 +34,8 @@ export interface AwsPlatformOptions {
    * Lambda's region and credentials; tests pass one with the emulators' (the endpoint still comes from the settings).
    */
   readonly sockets?: (endpoint: string) => SocketConnections;
+  /** The secret settings' parameters by environment variable name, to name them when a value is missing or wrong. */
+  readonly secretSources?: Readonly<Record<string, string>>;
 }
 
 const noSockets: SocketConnections = {
@@ -58,7 +60,14 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
       const resources = z.object(names).safeParse(env);
       const resourceProblems = resources.success ? [] : resources.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
       const { settings, problems } = resolveSettings(declaration, env, given);
-      const all = [...resourceProblems, ...problems];
+      const sources = options.secretSources ?? {};
+      const all = [
+        ...resourceProblems,
+        ...problems.map((problem) => {
+          const variable = problem.slice(0, problem.indexOf(':'));
+          return sources[variable] ? `${variable} (SSM parameter ${sources[variable]})${problem.slice(variable.length)}` : problem;
+        }),
+      ];
       if (all.length > 0 || !resources.success) throw new Error(`invalid configuration from environment: ${all.join('; ')}`);
       const values = resources.data as Record<string, string>;
       const logger = createLogger(declaration.name, { level: values.LOG_LEVEL as string });

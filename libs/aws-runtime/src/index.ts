@@ -4,3 +4,4 @@ export * from './common';
 export * from './dead-letter-reporter';
 export * from './lambda-handlers';
 export * from './retry-visibility';
+export * from './secrets';

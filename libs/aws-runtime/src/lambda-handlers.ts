@@ -18,6 +18,7 @@ import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
 import { awsPlatform } from './common';
 import { applyRetryDelays } from './retry-visibility';
+import { readSecrets, SecretsRefresher, secretSources } from './secrets';
 
 /**
  * A service's Lambda functions: one per subscription and one per schedule (named after it), `api` and `socket` when it
@@ -51,8 +52,20 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
   options: LambdaHandlersOptions<D> = {},
 ): LambdaHandlers<D> {
   const clients = options.clients ?? awsClients();
-  const runnable = onColdStart(options.build ?? (() => composeService(service, awsPlatform(process.env, clients))));
   const logger = createLogger(service.declaration.name, { level: process.env.LOG_LEVEL ?? 'info' });
+  // The service is built with its secrets (SSM Parameter Store, never the environment), and rebuilt when they change.
+  const sources = secretSources(service.declaration, process.env.STAGE ?? '');
+  const secrets = new SecretsRefresher<RunnableService<D>>({
+    read: async () => {
+      if (Object.keys(sources).length === 0 || options.build) return {};
+      if (!process.env.STAGE) throw new Error('invalid configuration from environment: STAGE: the stage, which names the parameters of its secrets');
+      return readSecrets(clients.ssm, sources);
+    },
+    build: (values) =>
+      options.build ? options.build() : composeService(service, awsPlatform({ ...process.env, ...values }, clients, { secretSources: sources })),
+    logger,
+  });
+  const runnable = onColdStart(() => secrets.get(), { cache: false });
   const handlers: Record<string, unknown> = {};
   for (const [name, subscription] of Object.entries(service.declaration.subscriptions as Record<string, Subscription>)) {
     handlers[name] = (async (event, context) => {

@@ -66,5 +66,5 @@ export const apiTokensSetting = setting(
       return z.NEVER;
     }
   }),
-  { env: 'REFINERY_API_TOKENS', description: 'the API tokens and the tenant of each, "tenant:token,tenant2:token2"' },
+  { env: 'REFINERY_API_TOKENS', description: 'the API tokens and the tenant of each, "tenant:token,tenant2:token2"', secret: true },
 );

@@ -102,12 +102,27 @@ export interface SettingDeclaration<T = unknown> {
   readonly default?: string | number | boolean;
   /** The environment variable; default: the setting's name in UPPER_SNAKE_CASE. */
   readonly env?: string;
+  /**
+   * A secret (API tokens, keys): on AWS it lives in SSM Parameter Store (a SecureString at secretParameterName), read at
+   * cold start and again every few minutes, never in a function's environment or a template. Locally it is given like
+   * any setting. A secret with a default is optional: a missing parameter leaves the default.
+   */
+  readonly secret?: boolean;
 }
 
 export interface SettingOptions {
   readonly description: string;
   readonly default?: string | number | boolean;
   readonly env?: string;
+  readonly secret?: boolean;
+}
+
+/**
+ * Where a secret setting lives on AWS: one SecureString per stage and setting, shared by every service that declares
+ * the setting (`/refinery/prod/api-tokens`), so a rotation is one `aws ssm put-parameter --overwrite`.
+ */
+export function secretParameterName(stage: string, key: string): string {
+  return `/refinery/${stage}/${kebabName(key)}`;
 }
 
 /** A setting, typed by its schema (and keeping whether it has a default). */

@@ -8,6 +8,7 @@ import {
   type ServiceDeclaration,
   type SettingDeclaration,
   type Subscription,
+  secretParameterName,
   settingEnvName,
   subscriptionPattern,
   subscriptionQueueNames,
@@ -93,14 +94,15 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
   const settings = Object.entries(declaration.settings as Record<string, SettingDeclaration>);
 
   const paramDefaults: Record<string, string> = { logLevel: 'info', dataDeletionPolicy: 'Delete' };
-  for (const [key, setting] of settings) if (setting.default !== undefined) paramDefaults[key] = String(setting.default);
+  // Secrets are no params: they are read from SSM Parameter Store at run time (never in a template).
+  for (const [key, setting] of settings) if (setting.default !== undefined && !setting.secret) paramDefaults[key] = String(setting.default);
   for (const [, bucket] of buckets) if (bucket.browserUploads) paramDefaults[bucket.browserUploads.originParam] = bucket.browserUploads.defaultOrigin;
 
   const environment: Json = { SERVICE_NAME: service, STAGE, EVENT_BUS_NAME: param('eventBusName') };
   for (const [name] of buckets) environment[bucketEnvName(name)] = ref(`${logicalName(name)}Bucket`);
   for (const [name] of tables) environment[tableEnvName(name)] = ref(`${logicalName(name)}Table`);
   if (declaration.websocket) environment.WEBSOCKET_ENDPOINT = sub('https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/${sls:stage}');
-  for (const [key, setting] of settings) environment[settingEnvName(key, setting)] = param(key);
+  for (const [key, setting] of settings) if (!setting.secret) environment[settingEnvName(key, setting)] = param(key);
   environment.LOG_LEVEL = param('logLevel');
   environment.NODE_OPTIONS = '--enable-source-maps';
 
@@ -279,6 +281,18 @@ function iamStatements(declaration: ServiceDeclaration): Json[] {
     // The dead-letter reporter parks what it reported in the dead-letter queues.
     const deadLetterQueues = Object.keys(declaration.subscriptions).map((name) => getAtt(`${logicalName(name)}DeadLetterQueue`, 'Arn'));
     statements.push({ Sid: 'ParkDeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: one(deadLetterQueues) });
+  }
+  const secrets = Object.entries(declaration.settings as Record<string, SettingDeclaration>).filter(([, setting]) => setting.secret);
+  if (secrets.length > 0) {
+    // Its secrets, one SecureString each (the AWS-managed key needs no KMS grant; a customer-managed one would).
+    statements.push({
+      Sid: 'ReadSecrets',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameters',
+      Resource: one(
+        secrets.map(([key]) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${secretParameterName(STAGE, key)}`)),
+      ),
+    });
   }
   statements.push({ Sid: 'PublishEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: param('eventBusArn') });
   if (declaration.websocket) {

@@ -25,9 +25,17 @@ export const mailchimpSync = defineService({
     keyEncryptionKey: setting(
       z
         .string()
-        .refine((value) => Buffer.from(value, 'base64').length === 32, 'base64 of 32 random bytes (openssl rand -base64 32)')
-        .transform((value): Buffer => Buffer.from(value, 'base64')),
-      { description: 'encrypts the stored Mailchimp API keys: base64 of 32 random bytes' },
+        .transform((value) => value.split(',').map((key) => key.trim()))
+        .refine(
+          (keys) => keys.every((key) => Buffer.from(key, 'base64').length === 32),
+          'base64 of 32 random bytes (openssl rand -base64 32), or several of them comma-separated, the newest first',
+        )
+        .transform((keys): Buffer[] => keys.map((key) => Buffer.from(key, 'base64'))),
+      {
+        description:
+          'encrypts the stored Mailchimp API keys: base64 of 32 random bytes (during a rotation "new,old": the first encrypts, any decrypts)',
+        secret: true,
+      },
     ),
     mailchimpBaseUrl: setting(z.url().or(z.literal('')), {
       description: "overrides the data-centre URL of each key (a proxy); '' for Mailchimp itself",

@@ -148,4 +148,17 @@ describe('KeyVault', () => {
     await expect(otherKey.open('acme', ref)).rejects.toThrow();
     expect(() => new KeyVault(table, Buffer.alloc(16), { newId: () => 'x' })).toThrow('32 bytes');
   });
+
+  it('rotates its key-encryption key: the newest seals, an older one still opens, a removed one no longer does', async () => {
+    const table = ports.table('state');
+    const [old, fresh] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    const before = await new KeyVault(table, [old], { newId: (prefix) => `${prefix}_OLD` }).store('acme', 'old-key-us6', new Date());
+    const during = new KeyVault(table, [fresh, old], { newId: (prefix) => `${prefix}_NEW` });
+    const after = await during.store('acme', 'new-key-us6', new Date());
+    expect(await during.open('acme', before)).toBe('old-key-us6');
+    expect(await during.open('acme', after)).toBe('new-key-us6');
+    const rotated = new KeyVault(table, [fresh], { newId: () => 'x' });
+    expect(await rotated.open('acme', after)).toBe('new-key-us6');
+    await expect(rotated.open('acme', before)).rejects.toThrow('cannot be opened with any key-encryption key');
+  });
 });

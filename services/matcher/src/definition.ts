@@ -41,7 +41,7 @@ export const matcher = defineService({
     }),
     lookupBatchSize: setting(z.coerce.number().int().min(1).max(10_000), { description: 'rows sent to a provider per look-up call', default: 200 }),
     providers: setting(z.string(), { description: 'the provider chain, JSON (docs/matching.md)', default: JSON.stringify(DEFAULT_PROVIDER_CHAIN) }),
-    pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '' }),
+    pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '', secret: true }),
   },
   subscriptions: {
     chunks: {
