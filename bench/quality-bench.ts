@@ -1,29 +1,54 @@
-// npm run bench:quality [-- --rows 10000 --directory-size 50000 --seeds 1,2,3 --errors 20]
+// npm run bench:quality [-- --rows 10000 --directory-size 50000 --seeds 1,2,3 --books crm,register --errors 20]
 //
-// Generates synthetic contact books with ground truth (libs/synthetic-data: stale fields, missing fields, typos,
-// transpositions, nicknames, accents and case, phone/e-mail/date formats, strangers, look-alikes, duplicates, invalid
-// rows), runs `refinery enrich` on each in a child process (the real pipeline, exactly as a user would), and prints
-// precision, recall and F1 of match decisions (a match counts only with the right record), accuracy of invalid
-// detection, of field labels and of latest values, then the rows still wrong, per kind, with the matcher's reasons.
+// Generates synthetic contact books with ground truth (libs/synthetic-data), of each kind asked for: `crm` books (stale
+// fields, missing fields, typos, transpositions, nicknames, accents and case, phone/e-mail/date formats, strangers,
+// look-alikes, duplicates, invalid rows) and identifier-free `register` books (names, address and birth date only:
+// keyboard and OCR typos, phonetic spellings, missing values, swapped names, birth date errors, households and twins,
+// surname changes, moves, strangers, look-alikes, invalid rows). Runs `refinery enrich` on each in a child process (the
+// real pipeline, exactly as a user would), and prints per seed and book kind precision, recall and F1 of match
+// decisions (a match counts only with the right record), accuracy of invalid detection, of field labels and of latest
+// values, then the rows still wrong, per kind, with the matcher's reasons; and one line per book kind over all seeds.
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeDataset } from '@refinery/synthetic-data';
+import { BOOK_KINDS, type BookKind, writeDataset } from '@refinery/synthetic-data';
 import { runEnrich } from './enrich-bench';
 import { type QualityReport, scoreResult } from './lib/quality-score';
+
+/** The score of one book: which seed and kind of book it was, and how the pipeline did on it. */
+export interface BookQualityReport extends QualityReport {
+  readonly seed: number;
+  readonly book: BookKind;
+}
 
 export interface QualityOptions {
   rows: number;
   directorySize: number;
   seeds: number[];
+  /** The kinds of book to run for each seed; default both, CRM first. */
+  books?: BookKind[];
   chunkRows: number;
   outDir: string;
-  /** How many wrong rows to print per seed. */
+  /** How many wrong rows to print per seed and book. */
   errors: number;
 }
 
 function parseArgs(argv: readonly string[]): QualityOptions {
-  const options: QualityOptions = { rows: 10_000, directorySize: 50_000, seeds: [1], chunkRows: 1000, outDir: resolve(__dirname, 'out'), errors: 20 };
+  const options: QualityOptions = {
+    rows: 10_000,
+    directorySize: 50_000,
+    seeds: [1],
+    books: [...BOOK_KINDS],
+    chunkRows: 1000,
+    outDir: resolve(__dirname, 'out'),
+    errors: 20,
+  };
+  const books = (value: string | undefined): BookKind[] => {
+    const names = (value ?? '').split(',').map((name) => name.trim());
+    const unknown = names.filter((name) => !(BOOK_KINDS as readonly string[]).includes(name));
+    if (unknown.length > 0 || names.length === 0) throw new Error(`--books takes ${BOOK_KINDS.join(', ')} separated by commas, got "${value ?? ''}"`);
+    return [...new Set(names as BookKind[])];
+  };
   const number = (flag: string, value: string | undefined): number => {
     const parsed = Number((value ?? '').replace(/_/g, ''));
     if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${flag} takes a whole number, got "${value ?? ''}"`);
@@ -35,19 +60,20 @@ function parseArgs(argv: readonly string[]): QualityOptions {
     if (flag === '--rows') options.rows = number(flag, value);
     else if (flag === '--directory-size') options.directorySize = number(flag, value);
     else if (flag === '--seeds') options.seeds = (value ?? '').split(',').map((seed) => number(flag, seed));
+    else if (flag === '--books') options.books = books(value);
     else if (flag === '--chunk-rows') options.chunkRows = number(flag, value);
     else if (flag === '--errors') options.errors = number(flag, value);
     else if (flag === '--out') options.outDir = resolve(value ?? '');
-    else throw new Error(`unknown option ${flag} (options: --rows, --directory-size, --seeds, --chunk-rows, --errors, --out)`);
+    else throw new Error(`unknown option ${flag} (options: --rows, --directory-size, --seeds, --books, --chunk-rows, --errors, --out)`);
   }
   return options;
 }
 
 const percent = (value: number): string => value.toFixed(4);
 
-function printReport(seed: number, report: QualityReport, errors: number, log: (line: string) => void): void {
+function printReport(report: BookQualityReport, errors: number, log: (line: string) => void): void {
   const { match, invalid, labels, latest } = report;
-  log(`\nseed ${seed}: ${report.rows} rows`);
+  log(`\nseed ${report.seed}, ${report.book} book: ${report.rows} rows`);
   log(
     `  match decisions: precision ${percent(match.precision)}, recall ${percent(match.recall)}, F1 ${percent(match.f1)} (tp ${match.tp}, fp ${match.fp}, fn ${match.fn})`,
   );
@@ -63,63 +89,77 @@ function printReport(seed: number, report: QualityReport, errors: number, log: (
   }
 }
 
+/** Match decisions, invalid detection, labels and latest values summed over several reports, as one line. */
+export function overallLine(reports: readonly QualityReport[]): string {
+  const sum = (pick: (report: QualityReport) => [number, number]): string => {
+    const [part, whole] = reports.reduce(
+      ([p, w], report) => {
+        const [a, b] = pick(report);
+        return [p + a, w + b];
+      },
+      [0, 0],
+    );
+    return percent(whole === 0 ? 1 : part / whole);
+  };
+  const tp = reports.reduce((n, r) => n + r.match.tp, 0);
+  const fp = reports.reduce((n, r) => n + r.match.fp, 0);
+  const fn = reports.reduce((n, r) => n + r.match.fn, 0);
+  const precision = tp / (tp + fp || 1);
+  const recall = tp / (tp + fn || 1);
+  return (
+    `precision ${percent(precision)}, recall ${percent(recall)}, F1 ${percent((2 * precision * recall) / (precision + recall || 1))}, ` +
+    `invalid ${sum((r) => [r.invalid.correct, r.invalid.total])}, labels ${sum((r) => [r.labels.correct, r.labels.total])}, ` +
+    `latest ${sum((r) => [r.latest.correct, r.latest.total])}`
+  );
+}
+
+/** Runs every kind of book asked for on every seed (seed by seed, CRM first); one report per seed and book. */
 export async function qualityBench(
   options: QualityOptions,
   log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Promise<QualityReport[]> {
+): Promise<BookQualityReport[]> {
+  const books = options.books ?? [...BOOK_KINDS];
   mkdirSync(options.outDir, { recursive: true });
   log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
-  log(`books of ${options.rows} contacts against a directory of ${options.directorySize} people, seeds ${options.seeds.join(', ')}`);
-  const reports: QualityReport[] = [];
+  log(
+    `${books.join(' and ')} books of ${options.rows} contacts against a directory of ${options.directorySize} people, seeds ${options.seeds.join(', ')}`,
+  );
+  const reports: BookQualityReport[] = [];
   for (const seed of options.seeds) {
-    const dir = join(options.outDir, `quality-${options.rows}-dir-${options.directorySize}-seed-${seed}`);
-    const paths = {
-      book: join(dir, 'contacts.csv'),
-      truth: join(dir, 'truth.csv'),
-      directory: join(dir, 'directory.csv'),
-      result: join(dir, 'result.csv'),
-    };
-    // Always generated afresh (a few seconds): a dataset left from an older generator would score the wrong truth.
-    await writeDataset({ seed, directorySize: options.directorySize, bookSize: options.rows, dir });
-    const dataDir = join(dir, 'data');
-    rmSync(dataDir, { recursive: true, force: true });
-    const run = await runEnrich([
-      'enrich',
-      paths.book,
-      '--out',
-      paths.result,
-      '--directory',
-      paths.directory,
-      '--data-dir',
-      dataDir,
-      '--chunk-rows',
-      String(options.chunkRows),
-    ]);
-    const report = scoreResult(paths);
-    reports.push(report);
-    log(`(enriched in ${run.seconds.toFixed(1)} s)`);
-    printReport(seed, report, options.errors, log);
+    for (const book of books) {
+      const dir = join(options.outDir, `quality-${book}-${options.rows}-dir-${options.directorySize}-seed-${seed}`);
+      const paths = {
+        book: join(dir, 'contacts.csv'),
+        truth: join(dir, 'truth.csv'),
+        directory: join(dir, 'directory.csv'),
+        result: join(dir, 'result.csv'),
+      };
+      // Always generated afresh (a few seconds): a dataset left from an older generator would score the wrong truth.
+      await writeDataset({ seed, directorySize: options.directorySize, bookSize: options.rows, book, dir });
+      const dataDir = join(dir, 'data');
+      rmSync(dataDir, { recursive: true, force: true });
+      const run = await runEnrich([
+        'enrich',
+        paths.book,
+        '--out',
+        paths.result,
+        '--directory',
+        paths.directory,
+        '--data-dir',
+        dataDir,
+        '--chunk-rows',
+        String(options.chunkRows),
+      ]);
+      const report: BookQualityReport = { ...scoreResult(paths), seed, book };
+      reports.push(report);
+      log(`(${book} book of seed ${seed} enriched in ${run.seconds.toFixed(1)} s)`);
+      printReport(report, options.errors, log);
+    }
   }
-  if (reports.length > 1) {
-    const sum = (pick: (report: QualityReport) => [number, number]): string => {
-      const [part, whole] = reports.reduce(
-        ([p, w], report) => {
-          const [a, b] = pick(report);
-          return [p + a, w + b];
-        },
-        [0, 0],
-      );
-      return percent(whole === 0 ? 1 : part / whole);
-    };
-    const tp = reports.reduce((n, r) => n + r.match.tp, 0);
-    const fp = reports.reduce((n, r) => n + r.match.fp, 0);
-    const fn = reports.reduce((n, r) => n + r.match.fn, 0);
-    const precision = tp / (tp + fp || 1);
-    const recall = tp / (tp + fn || 1);
-    log(
-      `\nall seeds: precision ${percent(precision)}, recall ${percent(recall)}, F1 ${percent((2 * precision * recall) / (precision + recall || 1))}, ` +
-        `invalid ${sum((r) => [r.invalid.correct, r.invalid.total])}, labels ${sum((r) => [r.labels.correct, r.labels.total])}, latest ${sum((r) => [r.latest.correct, r.latest.total])}`,
-    );
+  log('');
+  for (const book of books) {
+    const ofBook = reports.filter((report) => report.book === book);
+    log(`all seeds (${options.seeds.join(', ')}), ${book} books: ${overallLine(ofBook)}`);
   }
   return reports;
 }

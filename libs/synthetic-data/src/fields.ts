@@ -29,6 +29,22 @@ export const BOOK_HEADER: readonly string[] = [
   'Birthday',
 ];
 
+/** The only columns of a register book (identifier-free: no e-mail, phone, company, title or country). */
+export const REGISTER_FIELDS = [
+  'first_name',
+  'last_name',
+  'street',
+  'city',
+  'state',
+  'postcode',
+  'birth_date',
+] as const satisfies readonly ContactField[];
+
+export type RegisterField = (typeof REGISTER_FIELDS)[number];
+
+/** The register book's header, in REGISTER_FIELDS order, as a county register or a sign-up sheet names them. */
+export const REGISTER_HEADER: readonly string[] = ['First Name', 'Last Name', 'Street', 'City', 'State', 'Zip', 'Date of Birth'];
+
 export type FieldStatus = 'confirmed' | 'old' | 'new' | 'unverified' | 'empty';
 
 /** Builds a record with one entry per canonical field (spelled out so the compiler checks every key). */
@@ -60,4 +76,8 @@ export function contactValuesOf(record: ContactValues): ContactValues {
 
 export function contactCells(values: ContactValues): string[] {
   return CONTACT_FIELDS.map((field) => values[field]);
+}
+
+export function registerCells(values: ContactValues): string[] {
+  return REGISTER_FIELDS.map((field) => values[field]);
 }

@@ -1,11 +1,14 @@
 import { CONTACT_FIELDS } from '../fields';
-import { type DatasetOptions, validateOptions } from '../options';
-import { type DirectoryPerson, directoryPerson } from './directory-person';
+import { bookKindOf, type DatasetOptions, validateOptions } from '../options';
+import type { DirectoryPerson } from './directory-person';
+import { datasetPerson } from './households';
 
+/** The directory of a data set: with households when the book is a register (see households.ts). */
 export function* generateDirectory(options: DatasetOptions): Generator<DirectoryPerson> {
   validateOptions(options);
+  const book = bookKindOf(options);
   for (let index = 0; index < options.directorySize; index++) {
-    yield directoryPerson(options.seed, index);
+    yield datasetPerson(book, options.seed, index);
   }
 }
 

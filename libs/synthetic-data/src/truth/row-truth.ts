@@ -1,5 +1,5 @@
 import { CONTACT_FIELDS, type FieldStatus } from '../fields';
-import type { BookRowKind } from '../options';
+import type { RowKind } from '../options';
 import type { FieldStatuses } from './field-status';
 
 export type ExpectedStatus = 'matched' | 'unmatched' | 'invalid';
@@ -8,7 +8,8 @@ export type ExpectedStatus = 'matched' | 'unmatched' | 'invalid';
 export interface RowTruth {
   /** 1-based data row number (the header is row 0). */
   row: number;
-  kind: BookRowKind;
+  /** A row kind of the book the row is in (`current`, `stranger`, `lookalike` and `invalid` exist in both). */
+  kind: RowKind;
   /** The directory id the row should match; empty unless expectedStatus is 'matched'. */
   personId: string;
   expectedStatus: ExpectedStatus;

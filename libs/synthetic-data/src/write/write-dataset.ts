@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBookContext } from '../book/book-context';
-import { generateRow } from '../book/book-rows';
-import { directoryPerson } from '../directory/directory-person';
+import { generateBook } from '../book/generate-book';
 import { directoryCells } from '../directory/generate-directory';
-import { BOOK_HEADER, DIRECTORY_HEADER } from '../fields';
-import type { DatasetOptions } from '../options';
+import { datasetPerson } from '../directory/households';
+import { BOOK_HEADER, DIRECTORY_HEADER, REGISTER_HEADER } from '../fields';
+import { type BookKind, bookKindOf, type DatasetOptions, validateOptions } from '../options';
 import { TRUTH_HEADER, truthCells } from '../truth/row-truth';
 import { CsvFileWriter } from './csv-file-writer';
 
@@ -34,9 +33,15 @@ async function writeAll(writers: readonly CsvFileWriter[], fill: () => Promise<v
   }
 }
 
+/** The header of a kind of book. */
+export function bookHeader(book: BookKind): readonly string[] {
+  return book === 'register' ? REGISTER_HEADER : BOOK_HEADER;
+}
+
 /** Streams the directory, the contact book and its ground truth to CSV files, one row at a time. */
 export async function writeDataset(options: WriteDatasetOptions): Promise<WrittenDataset> {
-  const context = createBookContext(options);
+  validateOptions(options);
+  const book = bookKindOf(options);
   await mkdir(options.dir, { recursive: true });
   const directoryPath = join(options.dir, options.directoryFile ?? 'directory.csv');
   const bookPath = join(options.dir, options.bookFile ?? 'contacts.csv');
@@ -46,18 +51,17 @@ export async function writeDataset(options: WriteDatasetOptions): Promise<Writte
   await writeAll([directory], async () => {
     await directory.write([...DIRECTORY_HEADER]);
     for (let index = 0; index < options.directorySize; index++) {
-      await directory.write(directoryCells(directoryPerson(options.seed, index)));
+      await directory.write(directoryCells(datasetPerson(book, options.seed, index)));
     }
   });
 
-  const book = new CsvFileWriter(bookPath);
+  const contacts = new CsvFileWriter(bookPath);
   const truth = new CsvFileWriter(truthPath);
-  await writeAll([book, truth], async () => {
-    await book.write([...BOOK_HEADER]);
+  await writeAll([contacts, truth], async () => {
+    await contacts.write([...bookHeader(book)]);
     await truth.write([...TRUTH_HEADER]);
-    for (let rowIndex = 0; rowIndex < options.bookSize; rowIndex++) {
-      const row = generateRow(context, rowIndex);
-      await book.write(row.cells);
+    for (const row of generateBook(options)) {
+      await contacts.write(row.cells);
       await truth.write(truthCells(row.truth));
     }
   });
