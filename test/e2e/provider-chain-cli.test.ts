@@ -106,9 +106,9 @@ describe('refinery enrich --providers', () => {
       ['Grace', 'matched', 'D1'],
       ['Alan', 'unmatched', ''],
     ]);
-    expect(rows[0]!.match_reason).toMatch(/^crm: e-mail equal/);
+    expect(rows[0]!.match_reason).toMatch(/^crm: matched: "Ada Lovelace" \(id crm-ada, probability 0\.\d{4}\).*email exact \+/);
     expect(rows[0]!.title_status).toBe('new');
-    expect(rows[1]!.match_reason).toMatch(/^directory: e-mail equal/);
+    expect(rows[1]!.match_reason).toMatch(/^directory: matched: .*email exact \+/);
     expect(rows[2]!.match_reason).toMatch(/^crm: the provider returned no candidates; directory: /);
     expect(asked.sort()).toEqual([
       'Bearer secret-token ada@analytical.example',

@@ -5,7 +5,9 @@ import type { MatchMethod } from '@refinery/matching';
 // Events carry references; these are the rows behind them. Each chunk object is NDJSON: one row per line, in row
 // order. Like event schemas, these formats are contracts between services: add fields freely, never change one.
 
-export type MatchStatus = 'matched' | 'unmatched' | 'invalid';
+// review: no candidate was likely enough to match, one was likely enough to ask a person about (the job's
+// review queue); it carries that candidate (matchId, provider) and counts as unmatched until decided.
+export type MatchStatus = 'matched' | 'review' | 'unmatched' | 'invalid';
 
 /** A line of a matched chunk (matcher -> labeler). */
 export interface MatchedRow {
@@ -19,11 +21,11 @@ export interface MatchedRow {
   readonly method: MatchMethod | null;
   /** 0-1; for unmatched rows the best candidate's score; 0 for invalid rows. */
   readonly score: number;
-  /** The provider's record id when matched. */
+  /** The provider's record id when matched, or the candidate proposed when in review. */
   readonly matchId: string | null;
   /** Why, in words (for invalid rows: what is missing or wrong). */
   readonly reason: string;
-  /** The provider's current values when matched. */
+  /** The provider's current values when matched (or of the candidate proposed, in review). */
   readonly provider: ContactFields | null;
 }
 

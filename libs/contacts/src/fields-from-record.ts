@@ -16,6 +16,7 @@ export function fieldsFromRecord(cells: readonly string[], mapping: readonly Col
   const fields: ContactFields = {};
   let fullName = '';
   let wholeAddress = '';
+  let streetNumber = '';
   for (const column of mapping) {
     const value = (cells[column.index] ?? '').trim();
     if (column.field === null || value === '') {
@@ -23,6 +24,8 @@ export function fieldsFromRecord(cells: readonly string[], mapping: readonly Col
     }
     if (column.field === 'full_name') {
       fullName ||= value;
+    } else if (column.field === 'street_number') {
+      streetNumber ||= value;
     } else if (column.field === 'street' && value.includes('  ') && isWholeAddressHeader(column.name)) {
       // Only a double space can separate address parts (see splitAddress); most streets have none.
       wholeAddress ||= value;
@@ -35,6 +38,11 @@ export function fieldsFromRecord(cells: readonly string[], mapping: readonly Col
   }
   if (wholeAddress !== '') {
     fillEmpty(fields, splitAddress(wholeAddress));
+  }
+  if (streetNumber !== '') {
+    // "27" + "Sinclair Street" = "27 Sinclair Street"; a street that already starts with it is left alone.
+    const street = fields.street ?? '';
+    if (!street.startsWith(`${streetNumber} `)) fields.street = street === '' ? streetNumber : `${streetNumber} ${street}`;
   }
   return fields;
 }

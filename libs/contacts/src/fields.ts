@@ -18,7 +18,11 @@ export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 // Absent and '' both mean "no value": CSV cells are never undefined, partial objects often are.
 export type ContactFields = Partial<Record<CanonicalField, string>>;
 
-export type MappedField = CanonicalField | 'full_name';
+// Besides the canonical fields a column may hold a full name (split into first and last) or a house
+// number kept apart from its street (a register's street_number beside address_1): put in front of it.
+export const EXTRA_MAPPED_FIELDS = ['full_name', 'street_number'] as const;
+export type MappedField = CanonicalField | (typeof EXTRA_MAPPED_FIELDS)[number];
+export const MAPPED_FIELDS: readonly MappedField[] = [...CANONICAL_FIELDS, ...EXTRA_MAPPED_FIELDS];
 
 export interface ColumnMapping {
   index: number;

@@ -23,12 +23,13 @@ const synonymTiersByField: Readonly<Record<MappedField, readonly (readonly strin
   // Outlook's "Title" column is the honorific (Mr., Dr.): a job-title column, when there is one, wins over it.
   title: [['job title', 'position', 'role', 'organization title', 'organisation title'], ['title']],
   street: [['street', 'street address', 'address line 1', 'address1', 'address 1'], wholeAddressSynonyms],
-  city: [['city', 'town']],
+  city: [['city', 'town', 'suburb', 'locality']],
   state: [['state', 'province', 'region', 'state province', 'state/province']],
   postcode: [['postcode', 'post code', 'zip', 'zip code', 'zipcode', 'postal code', 'zip/postal code']],
   country: [['country', 'country code', 'country/region']],
   birth_date: [['birth date', 'date of birth', 'dob', 'birthday', 'birthdate']],
   full_name: [['name', 'full name', 'contact name', 'fullname']],
+  street_number: [['street number', 'house number', 'street no', 'house no', 'building number', 'street num']],
 };
 
 export interface HeaderMeaning {

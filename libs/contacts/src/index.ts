@@ -7,7 +7,7 @@ export { comparableValue } from './comparable';
 export { countryCode } from './countries';
 export { isValidEmail } from './email';
 export type { CanonicalField, ColumnMapping, ContactFields, MappedField } from './fields';
-export { CANONICAL_FIELDS, hasValue, isCanonicalField, MATCHABLE_FIELDS } from './fields';
+export { CANONICAL_FIELDS, hasValue, isCanonicalField, MAPPED_FIELDS, MATCHABLE_FIELDS } from './fields';
 export { fieldsFromRecord } from './fields-from-record';
 export type { NameParts } from './full-name';
 export { splitFullName } from './full-name';

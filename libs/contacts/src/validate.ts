@@ -1,39 +1,44 @@
 import { isValidEmail } from './email';
-import { type ContactFields, hasValue, MATCHABLE_FIELDS } from './fields';
+import { type CanonicalField, type ContactFields, hasValue, MATCHABLE_FIELDS } from './fields';
 import { isUsablePhone } from './phone';
 
 export type ContactValidation = { valid: true } | { valid: false; reason: string };
 
-function missingNameReason(fields: ContactFields): string | undefined {
-  const missing = (['first_name', 'last_name'] as const).filter((field) => !hasValue(fields[field]));
-  return missing.length === 0 ? undefined : `missing ${missing.join(' and ')}`;
-}
+const NAME_FIELDS = ['first_name', 'last_name'] as const;
+const PLACE_FIELDS: readonly CanonicalField[] = ['street', 'postcode'];
 
-// A contact is only worth sending to a provider when something besides the name can confirm a match.
+// A contact is worth sending to a provider when there is something to match on: an e-mail or a phone; or
+// a name (first, last or both) and one more field; or, with no name at all, a birth date and a street or
+// postcode (a register row whose names were lost). Anything less is "nothing to match on": a name
+// alone is shared by too many people, and a town or a job title alone says nothing about who.
 export function validateContact(fields: ContactFields): ContactValidation {
-  const missingName = missingNameReason(fields);
-  if (missingName !== undefined) {
-    return { valid: false, reason: missingName };
-  }
+  const names = NAME_FIELDS.filter((field) => hasValue(fields[field]));
+  const usable: CanonicalField[] = [];
   const unusable: string[] = [];
   for (const field of MATCHABLE_FIELDS) {
     const value = fields[field];
-    if (!hasValue(value)) {
-      continue;
-    }
-    if (field === 'email' && !isValidEmail(value)) {
-      unusable.push(`email "${value}" is not a valid address`);
-    } else if (field === 'phone' && !isUsablePhone(value)) {
-      unusable.push(`phone "${value}" is not a phone number`);
-    } else {
-      return { valid: true };
-    }
+    if (!hasValue(value)) continue;
+    if (field === 'email' && !isValidEmail(value)) unusable.push(`email "${value}" is not a valid address`);
+    else if (field === 'phone' && !isUsablePhone(value)) unusable.push(`phone "${value}" is not a phone number`);
+    else if (field !== 'country') usable.push(field);
   }
-  if (unusable.length > 0) {
-    return { valid: false, reason: `${unusable.join('; ')} and no other field to match on` };
+  if (usable.includes('email') || usable.includes('phone')) return { valid: true };
+  if (names.length > 0 && usable.length > 0) return { valid: true };
+  if (usable.includes('birth_date') && PLACE_FIELDS.some((field) => usable.includes(field))) return { valid: true };
+  const present = [...names, ...usable];
+  const problems = unusable.length > 0 ? `; ${unusable.join('; ')}` : '';
+  if (present.length === 0) {
+    return { valid: false, reason: `nothing to match on: no name, e-mail, phone or other field${problems}` };
   }
+  if (usable.length === 0) {
+    return {
+      valid: false,
+      reason: `nothing to match on: only a name${problems}; needs at least one more field (email, phone, birth_date, street, postcode, company, ...)`,
+    };
+  }
+  const missingNames = NAME_FIELDS.filter((field) => !names.includes(field));
   return {
     valid: false,
-    reason: `only a name: needs at least one more field (${MATCHABLE_FIELDS.slice(0, 3).join(', ')}, ...)`,
+    reason: `nothing to match on: only ${present.join(', ')} and missing ${missingNames.join(' and ')}${problems}; needs a name and one more field, an e-mail or a phone, or a birth date and an address`,
   };
 }

@@ -117,3 +117,35 @@ describe('splitFullName', () => {
     expect(splitFullName(fullName)).toEqual(parts);
   });
 });
+
+describe('a house number in a column of its own', () => {
+  // A register (FEBRL-like): given_name, surname, street_number, address_1, suburb, postcode, state, date_of_birth.
+  const mapping = mapColumns(['given_name', 'surname', 'street_number', 'address_1', 'suburb', 'postcode', 'state', 'date_of_birth']);
+
+  it('maps the register header and puts the number in front of the street', () => {
+    expect(mapping.map((column) => column.field)).toEqual([
+      'first_name',
+      'last_name',
+      'street_number',
+      'street',
+      'city',
+      'postcode',
+      'state',
+      'birth_date',
+    ]);
+    expect(fieldsFromRecord(['ada', 'lovelace', '27', 'sinclair street', 'burwood', '2134', 'nsw', '19151210'], mapping)).toEqual({
+      first_name: 'ada',
+      last_name: 'lovelace',
+      street: '27 sinclair street',
+      city: 'burwood',
+      postcode: '2134',
+      state: 'nsw',
+      birth_date: '19151210',
+    });
+  });
+
+  it('keeps a number alone as the street, and does not repeat one the street already starts with', () => {
+    expect(fieldsFromRecord(['ada', '', '27', '', '', '', '', ''], mapping).street).toBe('27');
+    expect(fieldsFromRecord(['ada', '', '27', '27 sinclair st', '', '', '', ''], mapping).street).toBe('27 sinclair st');
+  });
+});

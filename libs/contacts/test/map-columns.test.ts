@@ -8,12 +8,13 @@ const synonymGroups: Record<MappedField, string[]> = {
   company: ['Company', 'Organization', 'Organisation', 'Employer', 'Company Name'],
   title: ['Title', 'Job Title', 'Position', 'Role'],
   street: ['Street', 'Address', 'Street Address', 'Address Line 1', 'Address1'],
-  city: ['City', 'Town'],
+  city: ['City', 'Town', 'Suburb', 'locality'],
   state: ['State', 'Province', 'Region'],
   postcode: ['Postcode', 'ZIP', 'Zip Code', 'Postal Code', 'zip-code'],
   country: ['Country', 'Country Code'],
   birth_date: ['Birth Date', 'Date of Birth', 'DOB', 'Birthday', 'birthdate'],
   full_name: ['Name', 'Full Name', 'Contact Name'],
+  street_number: ['street_number', 'House Number', 'Street No'],
 };
 
 describe('mapColumns', () => {
@@ -337,14 +338,21 @@ describe('checkUsable', () => {
     expect(checkUsable(mapColumns(['foo', 'bar']))).toEqual({
       ok: false,
       reason:
-        'no usable header: found "foo", "bar"; need first_name and last_name (or a full name column) and at least one of ' +
-        'email, phone, company, title, street, city, state, postcode, country, birth_date',
+        'no usable header: found "foo", "bar"; need an email or phone column, or a name column (first_name, last_name or a ' +
+        'full name) with one of company, title, street, city, state, postcode, birth_date, or birth_date with street or postcode',
     });
   });
 
-  it('rejects a first name without a last name', () => {
-    const result = checkUsable(mapColumns(['First Name', 'Email']));
-    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('found "First Name", "Email"') });
+  it('accepts one name column with another field, an identifier alone, or a birth date and an address', () => {
+    expect(checkUsable(mapColumns(['First Name', 'Email']))).toEqual({ ok: true });
+    expect(checkUsable(mapColumns(['surname', 'date_of_birth']))).toEqual({ ok: true });
+    expect(checkUsable(mapColumns(['Email']))).toEqual({ ok: true });
+    expect(checkUsable(mapColumns(['date_of_birth', 'postcode']))).toEqual({ ok: true });
+  });
+
+  it('rejects a name with only a country, and a birth date with only a town', () => {
+    expect(checkUsable(mapColumns(['First Name', 'Last Name', 'Country']))).toMatchObject({ ok: false });
+    expect(checkUsable(mapColumns(['date_of_birth', 'City']))).toMatchObject({ ok: false });
   });
 
   it('rejects names without any other field', () => {
@@ -356,8 +364,8 @@ describe('checkUsable', () => {
     expect(checkUsable(mapColumns(['id', 'notes', 'created']))).toEqual({
       ok: false,
       reason:
-        'no usable header: found "id", "notes", "created"; need first_name and last_name (or a full name column) and ' +
-        'at least one of email, phone, company, title, street, city, state, postcode, country, birth_date',
+        'no usable header: found "id", "notes", "created"; need an email or phone column, or a name column (first_name, ' +
+        'last_name or a full name) with one of company, title, street, city, state, postcode, birth_date, or birth_date with street or postcode',
     });
   });
 

@@ -10,15 +10,41 @@ describe('validateContact', () => {
   });
 
   it.each([
-    [{ email: 'a@b.co' }, 'missing first_name and last_name'],
-    [{ last_name: 'Lovelace', email: 'a@b.co' }, 'missing first_name'],
-    [{ first_name: 'Ada', email: 'a@b.co' }, 'missing last_name'],
-    [{ first_name: 'Ada', last_name: 'Lovelace' }, 'only a name: needs at least one more field (email, phone, company, ...)'],
-    [{ first_name: 'Bob', last_name: 'Smith', email: 'bob@' }, 'email "bob@" is not a valid address and no other field to match on'],
-    [{ first_name: 'Bob', last_name: 'Smith', phone: '12' }, 'phone "12" is not a phone number and no other field to match on'],
+    [{ email: 'a@b.co' }],
+    [{ phone: '+1 415 555 0134' }],
+    [{ last_name: 'Lovelace', email: 'a@b.co' }],
+    [{ first_name: 'Ada', postcode: 'W1' }],
+    [{ last_name: 'Lovelace', birth_date: '1815-12-10', street: '12 St James Sq' }],
+    [{ birth_date: '1815-12-10', street: '12 St James Sq' }],
+  ])('accepts %j: something to match on besides a name', (fields) => {
+    expect(validateContact(fields)).toEqual({ valid: true });
+  });
+
+  it.each([
+    [{}, 'nothing to match on: no name, e-mail, phone or other field'],
+    [
+      { first_name: 'Ada', last_name: 'Lovelace' },
+      'nothing to match on: only a name; needs at least one more field (email, phone, birth_date, street, postcode, company, ...)',
+    ],
+    [
+      { first_name: 'Ada', last_name: 'Lovelace', country: 'GB' },
+      'nothing to match on: only a name; needs at least one more field (email, phone, birth_date, street, postcode, company, ...)',
+    ],
+    [
+      { first_name: 'Bob', last_name: 'Smith', email: 'bob@' },
+      'nothing to match on: only a name; email "bob@" is not a valid address; needs at least one more field (email, phone, birth_date, street, postcode, company, ...)',
+    ],
     [
       { first_name: 'Bob', last_name: 'Smith', email: 'bob@', phone: 'none' },
-      'email "bob@" is not a valid address; phone "none" is not a phone number and no other field to match on',
+      'nothing to match on: only a name; email "bob@" is not a valid address; phone "none" is not a phone number; needs at least one more field (email, phone, birth_date, street, postcode, company, ...)',
+    ],
+    [
+      { city: 'London', company: 'Analytical Engines' },
+      'nothing to match on: only company, city and missing first_name and last_name; needs a name and one more field, an e-mail or a phone, or a birth date and an address',
+    ],
+    [
+      { birth_date: '1815-12-10', city: 'London' },
+      'nothing to match on: only city, birth_date and missing first_name and last_name; needs a name and one more field, an e-mail or a phone, or a birth date and an address',
     ],
   ])('rejects %j: %s', (fields, reason) => {
     expect(validateContact(fields)).toEqual({ valid: false, reason });

@@ -1,6 +1,5 @@
-import { type ComparableContact, lastNameWords } from '@refinery/matching';
+import { type ComparableContact, lastNameWords, soundex } from '@refinery/matching';
 import { initialClass } from './initial-class';
-import { soundex } from './soundex';
 
 // Block keys: a person is filed under each, a contact is looked up under each of its own. A key is
 // a tag and two parts, hashed straight to 30 bits (FNV-1a) without building the key string: a
@@ -90,6 +89,37 @@ export function lastNameKeys(person: ComparableContact): number[] {
     }
   }
   return keys;
+}
+
+// Keys that need no name, or only one of the two: a register row missing a name, a surname changed by
+// marriage, a name typed wrong in its first letter, first and last name swapped. Each pairs two details
+// that few people share, so the blocks stay small.
+export function detailKeys(person: ComparableContact): number[] {
+  const keys: number[] = [];
+  const birthDate = person.corroborating.birth_date;
+  const postcode = person.corroborating.postcode;
+  if (birthDate !== undefined) {
+    if (person.first !== '') keys.push(keyHash('fb', person.first, birthDate));
+    if (postcode !== undefined) keys.push(keyHash('bp', birthDate, postcode));
+    if (person.lastCompact !== '') keys.push(keyHash('sb', soundex(person.lastCompact), birthDate));
+  }
+  if (postcode !== undefined) {
+    if (person.lastCompact !== '') keys.push(keyHash('lp', person.lastCompact, postcode));
+    if (person.first !== '') keys.push(keyHash('fp', person.first, postcode));
+  }
+  if (person.streetNumber !== undefined && person.streetName !== undefined) {
+    keys.push(keyHash('ad', person.streetNumber, person.streetName));
+  }
+  if (person.first !== '' && person.lastCompact !== '') {
+    // Both names misspelt, each still sounding the same (Catherine Thomson / Kathryn Thompson).
+    keys.push(keyHash('ss', soundex(person.first), soundex(person.lastCompact)));
+  }
+  return keys;
+}
+
+// The full-name key of a contact whose first and last name were entered the other way round.
+export function swappedNameKey(person: ComparableContact): number | undefined {
+  return person.first === '' || person.lastCompact === '' ? undefined : fullNameKey(person.lastCompact, person.first.replace(/ /g, ''));
 }
 
 export function nameKeys(person: ComparableContact): number[] {

@@ -8,7 +8,18 @@ import {
   prepareCandidate,
 } from '@refinery/matching';
 import { BlockIndex } from './block-index';
-import { birthDateKey, deletionKeys, emailKey, fullNameKey, lastNameKeys, nameKeys, phoneKey, phoneticKey } from './block-keys';
+import {
+  birthDateKey,
+  deletionKeys,
+  detailKeys,
+  emailKey,
+  fullNameKey,
+  lastNameKeys,
+  nameKeys,
+  phoneKey,
+  phoneticKey,
+  swappedNameKey,
+} from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 
 export interface DirectoryIndexOptions {
@@ -90,6 +101,7 @@ export class DirectoryIndex {
     }
     writeFingerprint(person, this.fingerprints, index * STRIDE_LENGTH);
     const keys = nameKeys(person);
+    keys.push(...detailKeys(person));
     if (person.email !== undefined) {
       keys.push(emailKey(person.email));
     }
@@ -164,8 +176,17 @@ export class DirectoryIndex {
     if (subject.phone !== undefined) {
       keys.push({ key: phoneKey(subject.phone), broad: false });
     }
+    // A detail key's block is small unless a detail is very common (a big postcode and a common
+    // surname): then it is skipped like the broad ones.
+    for (const key of detailKeys(subject)) {
+      keys.push({ key, broad: true });
+    }
     if (subject.lastCompact === '' || subject.first === '') {
       return keys;
+    }
+    const swapped = swappedNameKey(subject);
+    if (swapped !== undefined) {
+      keys.push({ key: swapped, broad: false });
     }
     for (const first of new Set([subject.first, subject.firstToken, ...variants])) {
       keys.push({ key: fullNameKey(first, subject.lastCompact), broad: false });

@@ -36,6 +36,10 @@ export class DirectoryProvider implements ContactProvider {
     return this.index.size;
   }
 
+  get population(): number {
+    return this.index.size;
+  }
+
   static async fromFile(path: string, options: DirectoryProviderOptions = {}): Promise<DirectoryProvider> {
     const index = indexFor(options);
     for await (const candidate of readDirectory(path, options)) {

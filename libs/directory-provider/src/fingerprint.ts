@@ -1,7 +1,6 @@
 import type { ComparableContact } from '@refinery/matching';
-import { CORROBORATING_FIELDS } from '@refinery/matching';
+import { CORROBORATING_FIELDS, soundex } from '@refinery/matching';
 import { initialClass } from './initial-class';
-import { soundex } from './soundex';
 
 // Every comparable value of a person as a 32-bit hash, side by side in one typed array: ranking a
 // block of thousands of people then reads contiguous memory instead of chasing objects and strings.

@@ -1,4 +1,3 @@
 export type { DirectoryProviderOptions } from './directory-provider';
 export { DirectoryProvider } from './directory-provider';
 export { DIRECTORY_COLUMNS, readDirectory, readDirectoryStream } from './read-directory';
-export { soundex } from './soundex';

@@ -1,6 +1,6 @@
 import { type ContactFields, standardizeContact } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { type Candidate, decideMatch } from '@refinery/matching';
+import { type Candidate, decideMatch, priorModel } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { DIRECTORY_CSV, withTempFile } from './fixtures';
 
@@ -225,7 +225,12 @@ describe('DirectoryProvider.fromRecords', () => {
     });
     const contact = standardizeContact({ first_name: 'Bob', last_name: 'Jones', company: 'Initech' });
     const [candidates] = await provider.findCandidates([contact]);
-    expect(decideMatch(contact, candidates ?? [], nicknames)).toMatchObject({ status: 'matched', method: 'nickname', candidate: { id: 'r' } });
+    const model = { ...priorModel(), population: provider.population };
+    expect(decideMatch(contact, candidates ?? [], nicknames, { model })).toMatchObject({
+      status: 'matched',
+      method: 'nickname',
+      candidate: { id: 'r' },
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import {
   jobOptionsSchema,
   matchCountsSchema,
   matchMethodCountsSchema,
+  matchThresholdsSchema,
   objectRefSchema,
   rowRangeSchema,
   rowStatusCountsSchema,
@@ -62,6 +63,14 @@ export const chunkPlannedV1 = defineEventType({
     rows: rowRangeSchema.extend({ firstLine: z.number().int().min(1).describe('Physical line where the range starts.') }),
     format: csvFormatSchema,
     columns: z.array(columnSchema),
+    thresholds: matchThresholdsSchema.optional().describe("The job's thresholds when it set its own."),
+    sample: z
+      .object({
+        range: z.object({ start: z.number().int().min(0), end: z.number().int().min(0) }),
+        rows: rowRangeSchema,
+      })
+      .optional()
+      .describe("The job's first chunk: the rows its linkage model learns from, the same for every chunk."),
   }),
   example: {
     input: exampleInput,

@@ -1,4 +1,4 @@
-import { CANONICAL_FIELDS } from '@refinery/contacts';
+import { MAPPED_FIELDS, type MappedField } from '@refinery/contacts';
 import { z } from 'zod';
 
 // Small schemas shared by several event types. Events carry references and counts, never rows.
@@ -14,7 +14,7 @@ export const sizedObjectRefSchema = objectRefSchema.extend({
   sizeBytes: z.number().int().min(0),
 });
 
-export const mappedFieldSchema = z.enum([...CANONICAL_FIELDS, 'full_name']);
+export const mappedFieldSchema = z.enum(MAPPED_FIELDS as [MappedField, ...MappedField[]]);
 
 export const columnSchema = z.object({
   index: z.number().int().min(0),
@@ -28,6 +28,22 @@ export const csvFormatSchema = z.object({
   hasBom: z.boolean(),
 });
 
+const probability = z.number().gt(0).lt(1);
+
+export const matchThresholdsSchema = z
+  .object({
+    match: probability.optional().describe('Match probability at or above which a row is matched (default 0.9).'),
+    review: probability.optional().describe('Match probability at or above which a row goes to the review queue (default 0.5).'),
+  })
+  .refine((thresholds) => thresholds.match === undefined || thresholds.review === undefined || thresholds.review <= thresholds.match, {
+    message: 'the review threshold must not be above the match threshold',
+    path: ['review'],
+  })
+  .describe("Where a row's match probability lands it: matched, review, or unmatched (docs/matching.md).");
+
+/** A job's linkage model learns from its first rows, this many (chunk.planned.v1's sample covers them). */
+export const LINKAGE_SAMPLE_ROWS = 1000;
+
 export const jobOptionsSchema = z
   .object({
     chunkRows: z.number().int().min(1).max(100_000).optional().describe('Rows per chunk; the chunker default applies when absent.'),
@@ -35,6 +51,7 @@ export const jobOptionsSchema = z
       .record(z.string(), mappedFieldSchema.nullable())
       .optional()
       .describe('Explicit header name -> field mapping that overrides the automatic one.'),
+    thresholds: matchThresholdsSchema.optional(),
   })
   .describe('Options given when the job was created.');
 
@@ -53,6 +70,12 @@ export const rowStatusCountsSchema = z.object({
   matched: z.number().int().min(0),
   unmatched: z.number().int().min(0),
   invalid: z.number().int().min(0),
+  review: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Of the unmatched rows, how many wait in the review queue with a proposed candidate (absent: none).'),
 });
 
 /** Matched rows by the method that matched them. */
@@ -75,11 +98,19 @@ export function emptyMatchCounts(): MatchCountsData {
   return { matched: 0, unmatched: 0, invalid: 0, byMethod: { exact: 0, fuzzy: 0, nickname: 0 } };
 }
 
-/** Counts one row's outcome: its status and, when matched, its method. */
+/** Counts one row's outcome: its status and, when matched, its method. A row in review counts as unmatched, and in `review`. */
 export function countRowOutcome(
   counts: MatchCountsData,
-  outcome: { readonly status: keyof z.infer<typeof rowStatusCountsSchema>; readonly method: keyof MatchCountsData['byMethod'] | null },
+  outcome: {
+    readonly status: 'matched' | 'unmatched' | 'invalid' | 'review';
+    readonly method: keyof MatchCountsData['byMethod'] | null;
+  },
 ): void {
+  if (outcome.status === 'review') {
+    counts.unmatched += 1;
+    counts.review = (counts.review ?? 0) + 1;
+    return;
+  }
   counts[outcome.status] += 1;
   if (outcome.method) counts.byMethod[outcome.method] += 1;
 }

@@ -18,6 +18,24 @@ export interface ComparableContact {
   email: string | undefined;
   phone: string | undefined;
   corroborating: Readonly<Record<CorroboratingField, string | undefined>>;
+  // The street apart: "12a" and "sinclair st" of "12a sinclair st". A house number differs between
+  // neighbours, a street name between districts; they carry different evidence.
+  streetNumber: string | undefined;
+  streetName: string | undefined;
+  city: string | undefined;
+  state: string | undefined;
+}
+
+// "12", "12a", "12-14", "1/12" lead a street; "unit 4 12 main st" is left whole (the name then holds it).
+const leadingNumber = /^(\d[\w/-]*) (.+)$/u;
+
+function splitStreet(street: string | undefined): { number: string | undefined; name: string | undefined } {
+  if (street === undefined) return { number: undefined, name: undefined };
+  const parts = leadingNumber.exec(street);
+  if (parts === null) {
+    return /^\d[\w/-]*$/u.test(street) ? { number: street, name: undefined } : { number: undefined, name: street };
+  }
+  return { number: parts[1], name: parts[2] };
 }
 
 function comparable(fields: ContactFields, field: CanonicalField): string | undefined {
@@ -40,6 +58,8 @@ function build(fields: ContactFields): ComparableContact {
   const first = comparable(fields, 'first_name') ?? '';
   const last = comparable(fields, 'last_name') ?? '';
   const space = first.indexOf(' ');
+  const street = comparable(fields, 'street');
+  const { number: streetNumber, name: streetName } = splitStreet(street);
   return {
     fields,
     first,
@@ -50,12 +70,16 @@ function build(fields: ContactFields): ComparableContact {
     phone: comparable(fields, 'phone'),
     corroborating: {
       company: comparable(fields, 'company'),
-      street: comparable(fields, 'street'),
+      street,
       'city+state': cityAndState(fields),
       postcode: comparable(fields, 'postcode'),
       birth_date: comparable(fields, 'birth_date'),
       title: comparable(fields, 'title'),
     },
+    streetNumber,
+    streetName,
+    city: comparable(fields, 'city'),
+    state: comparable(fields, 'state'),
   };
 }
 

@@ -1,14 +1,15 @@
 import type { ContactFields } from '@refinery/contacts';
-import { type Assessment, assessCandidate } from './assess';
-import { comparableContact } from './comparable-contact';
-import { explainAmbiguity, explainMatch, explainNoMatch } from './explain';
+import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
+import { explainDecision, type ScoredCandidate } from './explain';
+import { compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
+import { type LinkageModel, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
 import type { Candidate, MatchDecision, MatchMethod, NicknameLookup } from './types';
 
-type Accepted = Assessment & { method: MatchMethod };
-
-function isAccepted(assessment: Assessment): assessment is Accepted {
-  return assessment.method !== undefined;
+export interface DecideOptions {
+  // The job's model (estimateModel); the priors when absent.
+  model?: LinkageModel | ScoringModel;
+  thresholds?: Partial<MatchThresholds>;
 }
 
 // The contact's first name is looked up once per candidate; remember the answers for this decision.
@@ -26,43 +27,76 @@ function rememberingLookups(nicknames: NicknameLookup): NicknameLookup {
   };
 }
 
-// A shared identifier outranks any name-based match, and a compatible name beside it outranks a typing
-// slip (twins Hayden and Jayden share a phone, a street and a birth date: "Hayden" is Hayden, not a
-// close call). Among name-based matches (fuzzy and nickname) the evidence decides, so a nickname with
-// two corroborating fields beats a look-alike with one.
-function tier(assessment: Accepted): number {
-  return (assessment.method === 'exact' ? 0 : 2) + (assessment.evidence.typo === undefined ? 0 : 1);
+let priorScoring: ScoringModel | undefined;
+
+function scoringModel(model: LinkageModel | ScoringModel | undefined): ScoringModel {
+  if (model instanceof ScoringModel) return model;
+  if (model !== undefined) return new ScoringModel(model);
+  priorScoring ??= new ScoringModel(priorModel());
+  return priorScoring;
 }
 
-function byPreference(a: Accepted, b: Accepted): number {
-  return tier(a) - tier(b) || b.score - a.score;
+function methodOf(levels: Int8Array): MatchMethod {
+  for (const comparison of IDENTIFIER_COMPARISONS) if (levels[comparison] === 0) return 'exact';
+  return levels[FIRST_NAME] === 1 ? 'nickname' : 'fuzzy';
+}
+
+// Scores every candidate, then turns weights into probabilities within the row: P(candidate i is the person)
+// = odds_i / (1 + the sum of all odds), at most one candidate being the person. Two candidates that fit
+// equally well share the probability, so neither is taken without a person saying which.
+export function scoreCandidates(
+  subject: ComparableContact,
+  candidates: readonly Candidate[],
+  nicknames: NicknameLookup,
+  scoring: ScoringModel,
+): ScoredCandidate[] {
+  const lookup = rememberingLookups(nicknames);
+  const scored = candidates.map((candidate) => {
+    const comparable = comparableCandidate(candidate);
+    const vector = compareRecords(subject, comparable, candidate, lookup);
+    return { candidate, comparable, levels: vector.levels, score: scoring.score(vector, subject), probability: 0 };
+  });
+  // Relative to the best weight, so 2^weight never overflows.
+  const top = scored.reduce((max, entry) => Math.max(max, entry.score.weight), Number.NEGATIVE_INFINITY);
+  const none = 2 ** -top;
+  const total = scored.reduce((sum, entry) => sum + 2 ** (entry.score.weight - top), none);
+  for (const entry of scored) entry.probability = 2 ** (entry.score.weight - top) / total;
+  return scored.sort((a, b) => b.probability - a.probability);
 }
 
 export function decideMatch(
   contact: ContactFields,
   candidates: readonly Candidate[],
   nicknames: NicknameLookup,
-  thresholds: Partial<MatchThresholds> = {},
+  options: DecideOptions = {},
 ): MatchDecision {
-  const settings: MatchThresholds = { ...DEFAULT_THRESHOLDS, ...thresholds };
+  const given: MatchThresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  // A match threshold set below the default review threshold leaves no review band, rather than an inverted one.
+  const thresholds: MatchThresholds = { match: given.match, review: Math.min(given.review, given.match) };
   const subject = comparableContact(contact);
-  const lookup = rememberingLookups(nicknames);
-  const assessments = candidates.map((candidate) => assessCandidate(subject, candidate, lookup, settings));
-  // An unmatched decision still reports how close the best candidate came.
-  const topScore = assessments.reduce((top, assessment) => Math.max(top, assessment.score), 0);
-  const accepted = assessments.filter(isAccepted).sort(byPreference);
-  const [best, runnerUp] = accepted;
+  const scored = scoreCandidates(subject, candidates, nicknames, scoringModel(options.model));
+  const [best, runnerUp] = scored;
   if (best === undefined) {
-    return { status: 'unmatched', score: topScore, reason: explainNoMatch(assessments) };
+    return { status: 'unmatched', score: 0, reason: explainDecision(subject, undefined, undefined, 'unmatched', thresholds) };
   }
-  if (runnerUp !== undefined && tier(runnerUp) === tier(best) && best.score - runnerUp.score < settings.ambiguityMargin) {
-    return { status: 'unmatched', score: topScore, reason: explainAmbiguity(best, runnerUp, settings.ambiguityMargin) };
+  const score = Number(best.probability.toFixed(6));
+  if (best.probability >= thresholds.match) {
+    return {
+      status: 'matched',
+      method: methodOf(best.levels),
+      score,
+      candidate: best.candidate,
+      reason: explainDecision(subject, best, runnerUp, 'matched', thresholds),
+    };
   }
-  return {
-    status: 'matched',
-    method: best.method,
-    score: best.score,
-    candidate: best.candidate,
-    reason: explainMatch(subject, best, runnerUp),
-  };
+  if (best.probability >= thresholds.review) {
+    return {
+      status: 'review',
+      method: methodOf(best.levels),
+      score,
+      candidate: best.candidate,
+      reason: explainDecision(subject, best, runnerUp, 'review', thresholds),
+    };
+  }
+  return { status: 'unmatched', score, reason: explainDecision(subject, best, runnerUp, 'unmatched', thresholds) };
 }

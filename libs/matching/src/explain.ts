@@ -1,73 +1,71 @@
-import type { Assessment } from './assess';
 import { type ComparableContact, displayName } from './comparable-contact';
+import type { PairScore } from './linkage/model';
+import type { MatchThresholds } from './thresholds';
+import type { Candidate } from './types';
 
-function quoted(text: string): string {
-  return `"${text}"`;
+export interface ScoredCandidate {
+  candidate: Candidate;
+  comparable: ComparableContact;
+  levels: Int8Array;
+  score: PairScore;
+  // Among the row's candidates (see scoreCandidates).
+  probability: number;
 }
 
-function nameQualifier(assessment: Assessment): string {
-  const { first, last } = assessment.evidence.names;
-  const notes: string[] = [];
-  if (first === 'nickname') {
-    notes.push('nickname');
-  } else if (first === 'initial') {
-    notes.push('first name is an initial');
-  }
-  if (last === 'compound') {
-    notes.push('compound last name');
-  }
-  if (assessment.evidence.typo !== undefined) {
-    notes.push(`one typing slip in the ${assessment.evidence.typo}`);
-  }
-  return notes.length === 0 ? '' : `, ${notes.join(', ')}`;
+function signed(bits: number): string {
+  const fixed = bits.toFixed(1);
+  return bits >= 0 && !fixed.startsWith('-') ? `+${fixed}` : fixed === '-0.0' ? '+0.0' : fixed;
 }
 
-export function describeName(contact: ComparableContact, assessment: Assessment): string {
-  const score = assessment.evidence.names.score.toFixed(2);
-  const names = `${quoted(displayName(contact))} ~ ${quoted(displayName(assessment.comparable))}`;
-  return `name ${names} (${score}${nameQualifier(assessment)})`;
+function probability(value: number): string {
+  // Four decimals tell 0.9990 from 0.9999; never round a non-certainty to 1.
+  const fixed = value.toFixed(4);
+  return fixed === '1.0000' && value < 1 ? '0.9999' : fixed;
 }
 
-export function explainMatch(contact: ComparableContact, best: Assessment, runnerUp: Assessment | undefined): string {
-  const { sharedIdentifiers, corroborating } = best.evidence;
-  const parts: string[] = [];
-  if (sharedIdentifiers.length > 0) {
-    parts.push(`${sharedIdentifiers.join(' and ')} equal`);
-  }
-  parts.push(describeName(contact, best));
-  if (corroborating.length > 0) {
-    parts.push(`${corroborating.join(', ')} equal`);
-  }
-  if (best.evidence.providerConfidence > 0) {
-    parts.push(`provider confidence ${best.evidence.providerConfidence.toFixed(2)}`);
-  }
-  if (runnerUp !== undefined) {
-    parts.push(`preferred over ${quoted(displayName(runnerUp.comparable))} (${runnerUp.score.toFixed(2)})`);
-  }
-  return parts.join('; ');
+// The waterfall of one pair, as Splink draws it: prior, then each field's weight, the household cap,
+// and the fields that could not be compared. "field level +w" parts are read back by the web page.
+export function describeWeights(score: PairScore): string {
+  const parts = [`prior ${signed(score.prior)}`];
+  for (const part of score.contributions) parts.push(`${part.comparison} ${part.level} ${signed(part.weight)}`);
+  if (score.nested > 0.05) parts.push(`places nest ${signed(-score.nested)}`);
+  if (score.capped > 0) parts.push(`household evidence capped ${signed(-score.capped)}`);
+  if (score.changedTogether > 0.05) parts.push(`changes counted once ${signed(score.changedTogether)}`);
+  if (score.namesSwapped) parts.push('first and last name swapped');
+  if (score.missing.length > 0) parts.push(`missing: ${score.missing.join(', ')}`);
+  return parts.join(', ');
 }
 
-// Namesakes look alike in a reason; the provider's id tells them apart.
-function describeCandidate(assessment: Assessment): string {
-  return `${quoted(displayName(assessment.comparable))} (id ${assessment.candidate.id}, ${assessment.score.toFixed(2)})`;
+function describeCandidate(entry: ScoredCandidate): string {
+  return `"${displayName(entry.comparable)}" (id ${entry.candidate.id}, probability ${probability(entry.probability)})`;
 }
 
-export function explainAmbiguity(best: Assessment, runnerUp: Assessment, margin: number): string {
-  return `ambiguous: ${describeCandidate(best)} and ${describeCandidate(runnerUp)} are within ${margin} of each other; declined rather than guess`;
-}
+const VERDICT = {
+  matched: 'matched',
+  review: 'needs review',
+  unmatched: 'not matched',
+} as const;
 
-export function explainNoMatch(assessments: readonly Assessment[]): string {
-  let best: Assessment | undefined;
-  for (const assessment of assessments) {
-    if (best === undefined || assessment.score > best.score) {
-      best = assessment;
-    }
-  }
+export function explainDecision(
+  subject: ComparableContact,
+  best: ScoredCandidate | undefined,
+  runnerUp: ScoredCandidate | undefined,
+  status: keyof typeof VERDICT,
+  thresholds: MatchThresholds,
+): string {
   if (best === undefined) {
-    return 'the provider returned no candidates';
+    const missing = (['first_name', 'last_name'] as const).filter((field) => (field === 'first_name' ? subject.first : subject.lastCompact) === '');
+    return `the provider returned no candidates${missing.length > 0 ? ` (missing: ${missing.join(', ')})` : ''}`;
   }
-  const anyIdentifier = assessments.some((assessment) => assessment.evidence.sharedIdentifiers.length > 0);
-  const prefix = anyIdentifier ? '' : 'no candidate shares an identifier; ';
-  const name = best.evidence.names.score.toFixed(2);
-  return `${prefix}best ${quoted(displayName(best.comparable))} (name ${name}) ${best.rejection ?? 'was not accepted'}`;
+  const band =
+    status === 'matched'
+      ? `at least ${thresholds.match}`
+      : status === 'review'
+        ? `between ${thresholds.review} and ${thresholds.match}`
+        : `below ${thresholds.review}`;
+  const parts = [
+    `${VERDICT[status]}: ${describeCandidate(best)}, ${band}; weight ${signed(best.score.weight)} bits = ${describeWeights(best.score)}`,
+  ];
+  if (runnerUp !== undefined && runnerUp.probability >= 0.001) parts.push(`next ${describeCandidate(runnerUp)}`);
+  return parts.join('; ');
 }

@@ -1,28 +1,23 @@
+// Where a match probability (the best candidate's, among the candidates of one row) lands a row.
 export interface MatchThresholds {
-  // Jaro-Winkler on folded first names at or above which they count as the same name spelled
-  // differently (Jon/John 0.93, Micheal/Michael 0.97) and below which they are different people
-  // (Mary/Mark 0.88, Joan/John 0.87).
-  firstNameSimilarity: number;
-  // Jaro-Winkler on folded last names at or above which they are the same surname with a typo
-  // (Smith/Smtih 0.95, Smith/Smyth 0.89).
-  lastNameSimilarity: number;
-  // How much agreeing evidence besides the name a fuzzy or nickname match needs: the noisy-OR of the
-  // corroborating fields' weights (see score.ts) and the provider's own confidence. 0.3 is one personal
-  // field (birth date 0.5, company 0.35, street 0.35) or two place fields (postcode 0.2 + title 0.15);
-  // a title or a city alone (0.15) is what a namesake shares by chance.
-  minCorroboration: number;
-  // What a name with one typing slip (Pma/Pam, Cxo/Cox) needs when no e-mail or phone is shared: an
-  // equal birth date and this much corroboration in all (birth date 0.5 + a street, an employer or a
-  // postcode and a city reach it; a birth date alone does not: twins share it).
-  minTypoCorroboration: number;
-  // Two acceptable candidates whose scores differ by less than this are too close to call.
-  ambiguityMargin: number;
+  // At or above: matched, without asking anyone.
+  match: number;
+  // At or above (and below `match`): the row waits in the job's review queue with its best candidate.
+  // Below: unmatched. Set equal to `match` for no review band.
+  review: number;
 }
 
-export const DEFAULT_THRESHOLDS: Readonly<MatchThresholds> = Object.freeze({
-  firstNameSimilarity: 0.9,
-  lastNameSimilarity: 0.88,
-  minCorroboration: 0.3,
-  minTypoCorroboration: 0.6,
-  ambiguityMargin: 0.05,
-});
+export const DEFAULT_THRESHOLDS: Readonly<MatchThresholds> = Object.freeze({ match: 0.9, review: 0.5 });
+
+// Refuses thresholds that cannot work, naming the one at fault.
+export function checkThresholds(thresholds: MatchThresholds): MatchThresholds {
+  for (const [name, value] of Object.entries(thresholds)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) {
+      throw new RangeError(`the ${name} threshold must be a probability strictly between 0 and 1, got ${String(value)}`);
+    }
+  }
+  if (thresholds.review > thresholds.match) {
+    throw new RangeError(`the review threshold (${thresholds.review}) must not be above the match threshold (${thresholds.match})`);
+  }
+  return thresholds;
+}

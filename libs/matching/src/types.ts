@@ -15,6 +15,8 @@ export interface ContactProvider {
   // True when asking again costs nothing (an in-memory directory); the matcher keeps the answers of
   // every other provider with a chunk's progress, so a retry after an outage does not ask again.
   readonly inMemory?: boolean;
+  // How many people it holds, when it knows (a directory): the prior of the linkage model depends on it.
+  readonly population?: number;
   // One candidate list per contact, in the same order. Contacts are standardized. Lists are short
   // (the provider blocks) and best first.
   findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]>;
@@ -26,6 +28,9 @@ export interface NicknameLookup {
 
 export type MatchMethod = 'exact' | 'fuzzy' | 'nickname';
 
+// matched: probability at or above the match threshold; review: between the review and the match
+// threshold, the best candidate proposed to a person; unmatched: below, or no candidate.
 export type MatchDecision =
   | { status: 'matched'; method: MatchMethod; score: number; candidate: Candidate; reason: string }
+  | { status: 'review'; method: MatchMethod; score: number; candidate: Candidate; reason: string }
   | { status: 'unmatched'; score: number; reason: string };

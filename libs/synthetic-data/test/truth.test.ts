@@ -306,10 +306,11 @@ describe('ground truth', () => {
         const reason = variation(row, 'invalid:')?.split(':')[1];
         const fields = filled(row).join(',');
         switch (reason) {
-          case 'missing_last_name':
-            return present(cell(row, 'first_name')) && !present(cell(row, 'last_name')) && filled(row).length > 1
+          case 'no_name':
+            // No name, no e-mail, no phone, no birth date: an employer and a town say nothing about who.
+            return filled(row).every((field) => ['company', 'title', 'city', 'state', 'country'].includes(field)) && filled(row).length > 0
               ? undefined
-              : `missing_last_name with ${fields}`;
+              : `no_name with ${fields}`;
           case 'name_only':
             return fields === 'first_name,last_name' ? undefined : `name_only with ${fields}`;
           case 'empty_row':

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { type CsvFormat, parseCsvRecords } from '@refinery/csv';
 import { type ColumnData, deriveEventId, type JobOptionsData } from '@refinery/events';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
@@ -115,8 +114,12 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         rows: { first: 0, count: 2, firstLine: 2 },
         format: utf8(),
         columns,
+        // The linkage model's sample: the job's first 1,000 rows (here all of them, in three chunks), named by every chunk.
+        sample: { range: { start: dataStart, end: file.length }, rows: { first: 0, count: 5 } },
       },
     });
+    for (const event of events.slice(0, 3))
+      expect((event.data as { sample?: unknown }).sample).toEqual((events[0]?.data as { sample?: unknown }).sample);
     expect(events.map((event) => event.metadata.eventId)).toEqual([
       deriveEventId(CAUSE.eventId, 'chunk.planned.v1', 0),
       deriveEventId(CAUSE.eventId, 'chunk.planned.v1', 1),
@@ -358,8 +361,8 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         'a header that maps to no contact field',
         sample('unusable-header.csv'),
         { chunkRows: 2 },
-        'no usable header: found "Product", "Price", "Quantity"; need first_name and last_name (or a full name column) ' +
-          `and at least one of ${MATCHABLE_FIELDS.join(', ')}`,
+        'no usable header: found "Product", "Price", "Quantity"; need ' +
+          'an email or phone column, or a name column (first_name, last_name or a full name) with one of company, title, street, city, state, postcode, birth_date, or birth_date with street or postcode',
       ],
       [
         'binary content (a PNG image)',

@@ -1,4 +1,3 @@
-import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { deriveEventId } from '@refinery/events';
 import {
   ACME_TOKEN,
@@ -138,8 +137,8 @@ describe('ingest HTTP API', () => {
         error: {
           code: 'unusable_header',
           message:
-            'no usable header: found "Product", "Price", "Quantity"; need first_name and last_name (or a full name column) ' +
-            `and at least one of ${MATCHABLE_FIELDS.join(', ')}`,
+            'no usable header: found "Product", "Price", "Quantity"; need ' +
+            'an email or phone column, or a name column (first_name, last_name or a full name) with one of company, title, street, city, state, postcode, birth_date, or birth_date with street or postcode',
           details: { found: ['Product', 'Price', 'Quantity'], mapped: [] },
         },
       });

@@ -137,7 +137,7 @@ describe('ingest HTTP API: reading jobs', () => {
       });
     }
 
-    const FIELDS = [...CANONICAL_FIELDS, 'full_name'];
+    const FIELDS = [...CANONICAL_FIELDS, 'full_name', 'street_number'];
 
     it('maps the header by its names', async () => {
       const answer = await preview({ head: 'First Name,Last Name,E-mail,Notes\nAda,Lovelace,ada@example.com,hi\nGrace,Hop', complete: false });
@@ -172,7 +172,7 @@ describe('ingest HTTP API: reading jobs', () => {
       expect(ignored.status).toBe(200);
       expect(ignored.json.columns[2]).toEqual({ header: 'E-Mail', field: null, explicit: true });
       expect(ignored.json.usable).toBe(false);
-      expect(ignored.json.problem).toMatch(/^no usable header: found "Vorname", "Nachname", "E-Mail"; need first_name and last_name/);
+      expect(ignored.json.problem).toMatch(/^no usable header: found "Vorname", "Nachname", "E-Mail"; need an email or phone column/);
     });
 
     it('answers usable:false with the problem in words for a header nothing maps to, the same words as POST /jobs', async () => {

@@ -1,4 +1,3 @@
-import { MATCHABLE_FIELDS } from '@refinery/contacts';
 import { deriveEventId } from '@refinery/events';
 import { ingest } from '../src/definition';
 import {
@@ -123,8 +122,8 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
     expect(harness.ports.publisher.ofType('stage.failed.v1').map((event) => [event.data.retryable, event.data.reason])).toEqual([
       [
         false,
-        'the uploaded file cannot be used: no usable header: found "Product", "Price", "Quantity"; need first_name and last_name ' +
-          `(or a full name column) and at least one of ${MATCHABLE_FIELDS.join(', ')}`,
+        'the uploaded file cannot be used: no usable header: found "Product", "Price", "Quantity"; need ' +
+          'an email or phone column, or a name column (first_name, last_name or a full name) with one of company, title, street, city, state, postcode, birth_date, or birth_date with street or postcode',
       ],
     ]);
     expect(harness.ports.publisher.ofType('job.submitted.v1')).toEqual([]);

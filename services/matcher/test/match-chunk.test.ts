@@ -145,7 +145,8 @@ describe('matcher chunks: chunk.planned.v1', () => {
       contact: { first_name: 'Robert', last_name: 'Paulson', email: 'robert.paulson@example.com', company: 'Paper Street Soap', city: 'Wilmington' },
     });
     expect(Object.keys(robert!.contact).sort()).toEqual(['city', 'company', 'email', 'first_name', 'last_name']);
-    expect(robert!.reason).toContain('e-mail equal');
+    expect(robert!.reason).toMatch(/^matched: "Robert Paulson" \(id dir-robert-paulson, probability 0\.\d{4}\)/);
+    expect(robert!.reason).toContain('email exact +');
     expect(robert!.score).toBeGreaterThan(0);
     expect(robert!.score).toBeLessThanOrEqual(1);
   });
@@ -156,15 +157,17 @@ describe('matcher chunks: chunk.planned.v1', () => {
 
     const bob = (await readMatchedRows())[1];
     expect(bob).toMatchObject({ row: 11, status: 'matched', method: 'nickname', matchId: ROBERT.id, provider: ROBERT.fields });
-    expect(bob!.reason).toContain('nickname');
+    expect(bob!.reason).toContain('first_name nickname +');
   });
 
-  it('takes nicknames from the nickname store: unseeded, Bob is not taken for Robert', async () => {
+  it('takes nicknames from the nickname store: unseeded, Bob and Robert are two different first names', async () => {
     const handler = await matcher({ seed: false });
     await handler(sqsEvent([plannedBody()]), testContext());
 
     const bob = (await readMatchedRows())[1];
-    expect(bob).toMatchObject({ row: 11, status: 'unmatched', method: null, matchId: null, provider: null });
+    // Employer, town and surname still point at the one Paulson of a four-person directory; the first name counts against.
+    expect(bob!.method).not.toBe('nickname');
+    expect(bob!.reason).toContain('first_name different -');
   });
 
   it('leaves a clear stranger unmatched, with a reason and no provider values', async () => {
@@ -184,7 +187,7 @@ describe('matcher chunks: chunk.planned.v1', () => {
     expect(stranger!.reason.length).toBeGreaterThan(0);
   });
 
-  it('reports invalid rows as results with their reason (missing last name, only a name, extra values), not as failures', async () => {
+  it('reports invalid rows as results with their reason (only a name, extra values), not as failures; a missing last name is not one', async () => {
     const provider = DirectoryProvider.fromRecords(DIRECTORY);
     const asked: string[] = [];
     const handler = await matcher({
@@ -200,17 +203,19 @@ describe('matcher chunks: chunk.planned.v1', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     const [missingLast, onlyName, extra] = (await readMatchedRows()).slice(3);
-    for (const row of [missingLast, onlyName, extra]) {
+    for (const row of [onlyName, extra]) {
       expect(row).toMatchObject({ status: 'invalid', method: null, score: 0, matchId: null, provider: null });
     }
-    expect(missingLast).toMatchObject({ row: 13, reason: 'missing last_name', contact: { first_name: 'Alice', email: 'alice@example.com' } });
+    // A first name and an e-mail are something to match on: looked up, not found, and the reason says what was missing.
+    expect(missingLast).toMatchObject({ row: 13, status: 'unmatched', contact: { first_name: 'Alice', email: 'alice@example.com' } });
+    expect(missingLast!.reason).toContain('missing: last_name');
     expect(onlyName!.row).toBe(14);
-    expect(onlyName!.reason).toMatch(/^only a name/);
+    expect(onlyName!.reason).toMatch(/^nothing to match on: only a name/);
     expect(extra!.row).toBe(15);
     expect(extra!.reason).toContain('the row has 8 values but the header has 6 columns');
     expect(extra!.reason).toContain('extra values: "EXTRA ONE", "EXTRA TWO"');
     // Invalid rows are never sent to the provider.
-    expect(asked).toEqual(['Robert Paulson', 'Bob Paulson', 'Zebediah Quillfeather']);
+    expect(asked).toEqual(['Robert Paulson', 'Bob Paulson', 'Zebediah Quillfeather', 'Alice undefined']);
   });
 
   it('publishes chunk.matched.v1 pointing at the rows, with counts that add up to them', async () => {
@@ -242,7 +247,7 @@ describe('matcher chunks: chunk.planned.v1', () => {
         byMethod: { exact: byMethod('exact'), fuzzy: byMethod('fuzzy'), nickname: byMethod('nickname') },
       },
     });
-    expect(event!.data.counts).toEqual({ matched: 2, unmatched: 1, invalid: 3, byMethod: { exact: 1, fuzzy: 0, nickname: 1 } });
+    expect(event!.data.counts).toEqual({ matched: 2, unmatched: 2, invalid: 2, byMethod: { exact: 1, fuzzy: 0, nickname: 1 } });
   });
 
   it('fails the chunk for good (stage.failed.v1, retryable false) when the range holds a different number of rows than planned', async () => {
@@ -323,7 +328,7 @@ describe('matcher chunks: chunk.planned.v1', () => {
     expect(Date.now() - started).toBeLessThan(timeoutMs);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(ports.publisher.ofType('stage.failed.v1')[0]?.data.reason).toBe(
-      'matcher gave up on chunk 2 (rows 11-16) after 5 attempts: silent had not answered 3 contact(s) when the matcher had to stop to end ' +
+      'matcher gave up on chunk 2 (rows 11-16) after 5 attempts: silent had not answered 4 contact(s) when the matcher had to stop to end ' +
         "before its function's timeout; the provider is slow or not answering",
     );
     // The first provider's answers were kept with the chunk's progress: the next delivery does not ask it again.

@@ -20,7 +20,8 @@ const FIXTURE = JSON.parse(readFixture(join(__dirname, 'fixtures', 'chunk-planne
 };
 const HEADER = 'First Name,Last Name,Email,Company,City,Notes\n';
 const BEFORE_RANGE = 'Broken,"this quote never closes,x,y,z\n';
-// Rows 10-15: three valid contacts (10, 11, 12), then three invalid ones that no provider is asked about.
+// Rows 10-15: four contacts to match on (10, 11, 12, and 13 without a last name), then two invalid ones that no
+// provider is asked about.
 const CHUNK = [
   'Robert,Paulson,Robert.Paulson@Example.COM,Paper Street Soap,Wilmington,',
   'Marla,Singer,,Paper Street Soap,Wilmington,',
@@ -129,17 +130,24 @@ function enrich(firstName: string) {
 describe('matcher with a provider chain', () => {
   it('asks the next provider only for the rows the previous could not match, and says which provider matched', async () => {
     const asked: string[] = [];
-    const scopes = [enrich('Robert').reply(200, ROBERT_RECORD), enrich('Marla').reply(404, NOT_FOUND), enrich('Zebediah').reply(404, NOT_FOUND)];
+    const scopes = [
+      enrich('Robert').reply(200, ROBERT_RECORD),
+      enrich('Marla').reply(404, NOT_FOUND),
+      enrich('Zebediah').reply(404, NOT_FOUND),
+      enrich('Alice').reply(404, NOT_FOUND),
+    ];
     const handler = await handlerWith([pdl(), recording(DirectoryProvider.fromRecords(DIRECTORY), asked)]);
 
     const response = await handler(sqsEvent([JSON.stringify(FIXTURE)]), testContext());
 
     expect(response.batchItemFailures).toEqual([]);
     for (const scope of scopes) expect(scope.isDone()).toBe(true);
-    expect(asked).toEqual(['Marla Singer', 'Zebediah Quillfeather']);
+    expect(asked).toEqual(['Marla Singer', 'Zebediah Quillfeather', 'Alice undefined']);
     const [robert, marla, zebediah] = await matchedRows();
     expect(robert).toMatchObject({ row: 10, status: 'matched', method: 'exact', matchId: 'pdl-robert' });
-    expect(robert!.reason).toMatch(/^people-data-labs: e-mail equal; .*provider confidence 0\.90/);
+    expect(robert!.reason).toMatch(
+      /^people-data-labs: matched: "robert paulson" \(id pdl-robert, probability 0\.\d{4}\).* email exact \+.*provider confident \(0\.9 and up\) \+/,
+    );
     expect(robert!.provider).toMatchObject({ phone: '+13025550100', state: 'DE', country: 'US', title: 'soap maker' });
     expect(marla).toMatchObject({ row: 11, status: 'matched', matchId: 'dir-marla-singer' });
     expect(marla!.reason).toMatch(/^directory: /);
@@ -152,6 +160,7 @@ describe('matcher with a provider chain', () => {
   it('keeps the answers received before an outage, and the retry asks only for the rows still unanswered', async () => {
     enrich('Robert').reply(200, ROBERT_RECORD);
     enrich('Zebediah').reply(404, NOT_FOUND);
+    enrich('Alice').reply(404, NOT_FOUND);
     enrich('Marla').reply(503, { status: 503, error: { type: 'service_unavailable', message: 'try later' } });
     const first = await handlerWith([pdl(), DirectoryProvider.fromRecords(DIRECTORY)]);
 
@@ -167,6 +176,7 @@ describe('matcher with a provider chain', () => {
     expect(kept.map((answer) => [answer.provider, answer.row]).sort()).toEqual([
       ['people-data-labs', 10],
       ['people-data-labs', 12],
+      ['people-data-labs', 13],
     ]);
 
     // The provider is back. Only Marla's request is expected: asking about Robert or Zebediah again finds no
@@ -182,7 +192,7 @@ describe('matcher with a provider chain', () => {
       [10, 'matched', 'pdl-robert'],
       [11, 'matched', 'dir-marla-singer'],
       [12, 'unmatched', null],
-      [13, 'invalid', null],
+      [13, 'unmatched', null],
       [14, 'invalid', null],
       [15, 'invalid', null],
     ]);

@@ -7,7 +7,9 @@ import type { BookContext } from './book-context';
 import type { DraftRow } from './draft-row';
 import { outsideContact } from './outside-values';
 
-export const INVALID_REASONS = ['missing_last_name', 'name_only', 'empty_row', 'malformed_email'] as const;
+// Nothing to match on: no name, e-mail or phone beside an employer and a town; a name alone; nothing; a
+// name with an e-mail that is no address. (A row missing one name but with an e-mail is matchable.)
+export const INVALID_REASONS = ['no_name', 'name_only', 'empty_row', 'malformed_email'] as const;
 
 export type InvalidReason = (typeof INVALID_REASONS)[number];
 
@@ -26,15 +28,17 @@ function malformedEmail(random: Random, first: string, last: string): string {
   }
 }
 
-/** A row no system should try to match: not a full name, or a name with nothing usable beside it. */
+/** A row no system should try to match: nothing to match on (see INVALID_REASONS). */
 export function invalidRow(context: BookContext, random: Random): DraftRow {
   const reason = random.pick(INVALID_REASONS);
   const name = drawPersonName(random);
   const values = emptyContactValues();
   switch (reason) {
-    case 'missing_last_name':
-      Object.assign(values, outsideContact(random, context.phones, name), { last_name: '' });
+    case 'no_name': {
+      const { company, title, city, state, country } = outsideContact(random, context.phones, name);
+      Object.assign(values, { company, title, city, state, country });
       break;
+    }
     case 'name_only':
       Object.assign(values, { first_name: name.first, last_name: name.last });
       break;

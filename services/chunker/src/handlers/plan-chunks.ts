@@ -1,4 +1,13 @@
-import { chunkPlannedV1, createEvent, type DomainEvent, deriveEventId, followUpMetadata, jobPlannedV1, toPublishEntry } from '@refinery/events';
+import {
+  chunkPlannedV1,
+  createEvent,
+  type DomainEvent,
+  deriveEventId,
+  followUpMetadata,
+  jobPlannedV1,
+  LINKAGE_SAMPLE_ROWS,
+  toPublishEntry,
+} from '@refinery/events';
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { chunker } from '../definition';
@@ -36,6 +45,14 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       const inputRef = { bucket: input.bucket, key: input.key };
       const window = plan.chunks.length === 0 ? deps.config.chunkWindow : ((await storedWindow(deps.plans, jobId)) ?? deps.config.chunkWindow);
 
+      // Every chunk names the job's first LINKAGE_SAMPLE_ROWS rows (the first chunks, whatever their size): the job's
+      // linkage model learns from them, whichever chunk runs first, so chunking never changes a result.
+      const first = plan.chunks[0];
+      let sampleEnd = first;
+      for (const chunk of plan.chunks) {
+        sampleEnd = chunk;
+        if (chunk.firstRow + chunk.rowCount >= LINKAGE_SAMPLE_ROWS) break;
+      }
       const plannedEvent = (chunk: (typeof plan.chunks)[number]): DomainEvent<typeof chunkPlannedV1> => {
         return createEvent(chunkPlannedV1, {
           service: 'chunker',
@@ -47,6 +64,15 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
             rows: { first: chunk.firstRow, count: chunk.rowCount, firstLine: chunk.firstLine },
             format,
             columns,
+            ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+            ...(first && sampleEnd
+              ? {
+                  sample: {
+                    range: { start: first.start, end: sampleEnd.end },
+                    rows: { first: first.firstRow, count: sampleEnd.firstRow + sampleEnd.rowCount - first.firstRow },
+                  },
+                }
+              : {}),
           },
         });
       };

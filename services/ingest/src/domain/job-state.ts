@@ -8,7 +8,8 @@ export interface JobState {
   readonly tenantId: string;
   readonly status: JobStatus;
   readonly filename: string;
-  readonly rows: { total: number; done: number; matched: number; unmatched: number; invalid: number };
+  // review: of the unmatched rows, those waiting in the review queue (absent when none).
+  readonly rows: { total: number; done: number; matched: number; unmatched: number; invalid: number; review?: number };
   /** Matched rows by method: summed over labeled chunks, the merger's final figures once completed. */
   readonly byMethod: ByMethod;
   readonly chunks: { total: number; done: number };
@@ -31,6 +32,7 @@ interface ChunkProgress {
   readonly matched: number;
   readonly unmatched: number;
   readonly invalid: number;
+  readonly review?: number;
   readonly byMethod: ByMethod;
 }
 
@@ -73,6 +75,7 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
           matched: data.counts.matched,
           unmatched: data.counts.unmatched,
           invalid: data.counts.invalid,
+          review: data.counts.review ?? 0,
           byMethod: data.counts.byMethod,
         });
         totalChunks = Math.max(totalChunks, data.chunk.count);
@@ -113,8 +116,9 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
       matched: sum.matched + chunk.matched,
       unmatched: sum.unmatched + chunk.unmatched,
       invalid: sum.invalid + chunk.invalid,
+      review: sum.review + (chunk.review ?? 0),
     }),
-    { done: 0, matched: 0, unmatched: 0, invalid: 0 },
+    { done: 0, matched: 0, unmatched: 0, invalid: 0, review: 0 },
   );
   const byMethod = [...chunks.values()].reduce(
     (sum, chunk) => ({
@@ -130,7 +134,7 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
     tenantId: created.metadata.tenantId,
     status,
     filename: createdData.filename,
-    rows: completed && finalRows ? finalRows : { total: totalRows, ...progress },
+    rows: completed && finalRows ? finalRows : { total: totalRows, ...withoutZeroReview(progress) },
     byMethod: completed && finalByMethod ? finalByMethod : byMethod,
     chunks: { total: totalChunks, done: status === 'completed' ? totalChunks : chunks.size },
     createdAt: created.occurredAt,
@@ -157,4 +161,11 @@ export function publicJobView(state: JobState): JobViewData {
     error: state.error,
     version: state.version,
   };
+}
+
+// A job without rows in review says nothing about review, as before the review queue existed.
+function withoutZeroReview<T extends { review: number }>(progress: T): Omit<T, 'review'> | T {
+  if (progress.review > 0) return progress;
+  const { review: _none, ...rest } = progress;
+  return rest;
 }

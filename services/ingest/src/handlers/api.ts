@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type JobOptionsData, mappedFieldSchema } from '@refinery/events';
+import { type JobOptionsData, mappedFieldSchema, matchThresholdsSchema } from '@refinery/events';
 import { type ApiRequest, type ApiResponse, createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
 import type { IngestDeps } from '../config';
@@ -20,6 +20,7 @@ const createUploadSchema = z.object({
   filename: filenameSchema,
   chunkRows: chunkRowsSchema.optional(),
   columnMapping: z.record(z.string(), mappedFieldSchema.nullable()).optional(),
+  thresholds: matchThresholdsSchema.optional(),
 });
 
 /** The jobs HTTP API (API Gateway HTTP API, payload v2). */
@@ -88,6 +89,7 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   const options: JobOptionsData = {
     ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}),
     ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}),
+    ...(rest.thresholds ? { thresholds: rest.thresholds } : {}),
   };
   const fingerprint = createHash('sha256').update(JSON.stringify({ filename, options })).digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
@@ -110,8 +112,28 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
 }
 
 function parseOptions(query: Readonly<Record<string, string>>): JobOptionsData {
-  if (query.chunkRows === undefined) return {};
-  const parsed = chunkRowsSchema.safeParse(query.chunkRows);
-  if (!parsed.success) throw new HttpError(400, 'invalid_option', `chunkRows must be an integer from 1 to 100000, got "${query.chunkRows}"`);
-  return { chunkRows: parsed.data };
+  const options: JobOptionsData = {};
+  if (query.chunkRows !== undefined) {
+    const parsed = chunkRowsSchema.safeParse(query.chunkRows);
+    if (!parsed.success) throw new HttpError(400, 'invalid_option', `chunkRows must be an integer from 1 to 100000, got "${query.chunkRows}"`);
+    options.chunkRows = parsed.data;
+  }
+  // ?matchThreshold=0.99&reviewThreshold=0.6: the inline form of the JSON body's thresholds.
+  if (query.matchThreshold !== undefined || query.reviewThreshold !== undefined) {
+    const probability = (name: string, value: string | undefined): number | undefined => {
+      if (value === undefined) return undefined;
+      const number = Number(value);
+      if (value.trim() === '' || !(number > 0 && number < 1)) {
+        throw new HttpError(400, 'invalid_option', `${name} must be a probability strictly between 0 and 1, got "${value}"`);
+      }
+      return number;
+    };
+    const parsed = matchThresholdsSchema.safeParse({
+      match: probability('matchThreshold', query.matchThreshold),
+      review: probability('reviewThreshold', query.reviewThreshold),
+    });
+    if (!parsed.success) throw new HttpError(400, 'invalid_option', z.prettifyError(parsed.error));
+    options.thresholds = parsed.data;
+  }
+  return options;
 }

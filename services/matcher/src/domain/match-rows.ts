@@ -1,7 +1,17 @@
 import type { MatchedRow } from '@refinery/chunk-records';
 import { type ColumnMapping, type ContactFields, fieldsFromRecord, standardizeContact, validateContact } from '@refinery/contacts';
-import { countRowOutcome, type MatchCountsData } from '@refinery/events';
-import { type Candidate, type ContactProvider, decideMatch, type MatchDecision } from '@refinery/matching';
+import { countRowOutcome, LINKAGE_SAMPLE_ROWS, type MatchCountsData } from '@refinery/events';
+import {
+  type Candidate,
+  type ContactProvider,
+  decideMatch,
+  estimateModel,
+  type LinkageModel,
+  type MatchDecision,
+  type MatchThresholds,
+  type SampleRow,
+  ScoringModel,
+} from '@refinery/matching';
 import { ProviderBatchError } from '@refinery/providers';
 import type { StoredNicknames } from './nickname-store';
 import type { ProviderAnswers } from './provider-answers';
@@ -25,6 +35,14 @@ export interface MatchRowsOptions {
   readonly answers: ProviderAnswers;
   /** Filled in as rows go by. */
   readonly counts: MatchCountsData;
+  /** The job's linkage model (see learnJobModel). */
+  readonly model: LinkageModel;
+  readonly thresholds?: Partial<MatchThresholds>;
+}
+
+interface Decider {
+  readonly options: MatchRowsOptions;
+  readonly scoring: ScoringModel;
 }
 
 /**
@@ -35,20 +53,58 @@ export interface MatchRowsOptions {
  */
 export async function* matchRows(records: AsyncIterable<string[]>, options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
   if (options.providers.length === 0) throw new Error('matchRows needs at least one provider');
+  const decider: Decider = { options, scoring: new ScoringModel(options.model) };
   let batch: PendingRow[] = [];
   let row = options.firstRow;
   for await (const cells of records) {
     batch.push(prepareRow(row, cells, options));
     row += 1;
     if (batch.length >= options.batchSize) {
-      yield* decideBatch(batch, options);
+      yield* decideBatch(batch, decider);
       batch = [];
     }
   }
-  if (batch.length) yield* decideBatch(batch, options);
+  if (batch.length) yield* decideBatch(batch, decider);
 }
 
-function prepareRow(row: number, cells: string[], options: MatchRowsOptions): PendingRow {
+export type LearnOptions = Pick<MatchRowsOptions, 'firstRow' | 'columns' | 'providers' | 'nicknames' | 'defaultRegion' | 'answers'>;
+
+/**
+ * Learns the job's model from its first LINKAGE_SAMPLE_ROWS rows (whichever chunk asks first: every chunk reads the same
+ * rows, so the model is the same whichever learns it) with the first provider's candidates. Reading stops after the
+ * sample, however large the range.
+ */
+export async function learnJobModel(records: AsyncIterable<string[]>, options: LearnOptions): Promise<LinkageModel> {
+  const rows: PendingRow[] = [];
+  let row = options.firstRow;
+  for await (const cells of records) {
+    rows.push(prepareRow(row, cells, options));
+    row += 1;
+    if (rows.length >= LINKAGE_SAMPLE_ROWS) break;
+  }
+  const valid = rows.filter((pending) => pending.invalidReason === undefined);
+  const provider = options.providers[0] as ContactProvider;
+  const lists = valid.length === 0 ? [] : await candidatesFrom(provider, valid, options.answers);
+  await prefetchNames(valid, lists, options);
+  const sample: SampleRow[] = valid.map((pending, i) => ({ contact: pending.contact, candidates: lists[i] ?? [] }));
+  return estimateModel(sample, {
+    nicknames: options.nicknames,
+    ...(provider.population === undefined ? {} : { population: provider.population }),
+  });
+}
+
+async function prefetchNames(
+  rows: readonly PendingRow[],
+  lists: readonly Candidate[][],
+  options: Pick<MatchRowsOptions, 'nicknames'>,
+): Promise<void> {
+  await options.nicknames.prefetch([
+    ...rows.map((row) => row.contact.first_name ?? ''),
+    ...lists.flat().map((candidate) => candidate.fields.first_name ?? ''),
+  ]);
+}
+
+function prepareRow(row: number, cells: string[], options: Pick<MatchRowsOptions, 'columns' | 'defaultRegion'>): PendingRow {
   const contact = standardizeContact(fieldsFromRecord(cells, options.columns), { defaultRegion: options.defaultRegion });
   const width = options.columns.length;
   const extra = cells.slice(width).filter((cell) => cell.trim() !== '');
@@ -94,20 +150,19 @@ interface Outcome {
 }
 
 /** Each provider in turn for the rows still unmatched; a row's outcome is its first match, else every "no". */
-async function decideWithProviders(valid: readonly PendingRow[], options: MatchRowsOptions): Promise<Map<PendingRow, Outcome>> {
+async function decideWithProviders(valid: readonly PendingRow[], decider: Decider): Promise<Map<PendingRow, Outcome>> {
+  const { options } = decider;
+  const decide = { model: decider.scoring, ...(options.thresholds ? { thresholds: options.thresholds } : {}) };
   const outcomes = new Map<PendingRow, Outcome>();
   const declined = new Map<PendingRow, Outcome[]>();
   let pending = valid;
   for (const provider of options.providers) {
     if (pending.length === 0) break;
     const candidateLists = await candidatesFrom(provider, pending, options.answers);
-    await options.nicknames.prefetch([
-      ...pending.map((row) => row.contact.first_name ?? ''),
-      ...candidateLists.flat().map((candidate) => candidate.fields.first_name ?? ''),
-    ]);
+    await prefetchNames(pending, candidateLists, options);
     const stillUnmatched: PendingRow[] = [];
     pending.forEach((row, i) => {
-      const decision = decideMatch(row.contact, candidateLists[i] ?? [], options.nicknames);
+      const decision = decideMatch(row.contact, candidateLists[i] ?? [], options.nicknames, decide);
       if (decision.status === 'matched') outcomes.set(row, { decision, provider });
       else {
         declined.set(row, [...(declined.get(row) ?? []), { decision, provider }]);
@@ -119,23 +174,29 @@ async function decideWithProviders(valid: readonly PendingRow[], options: MatchR
   const several = options.providers.length > 1;
   for (const row of pending) {
     const noes = declined.get(row) ?? [];
+    // No provider was sure: the likeliest candidate any of them proposed goes to review, if one did.
+    const review = noes.filter((no) => no.decision.status === 'review').sort((a, b) => b.decision.score - a.decision.score)[0];
+    if (review !== undefined) {
+      outcomes.set(row, review);
+      continue;
+    }
     const score = Math.max(0, ...noes.map((no) => no.decision.score));
     const reason = several ? noes.map((no) => `${no.provider.name}: ${no.decision.reason}`).join('; ') : (noes[0]?.decision.reason ?? '');
     outcomes.set(row, { decision: { status: 'unmatched', score, reason }, provider: noes[0]?.provider ?? (options.providers[0] as ContactProvider) });
   }
   if (several) {
     for (const outcome of outcomes.values()) {
-      if (outcome.decision.status === 'matched')
+      if (outcome.decision.status !== 'unmatched')
         outcome.decision = { ...outcome.decision, reason: `${outcome.provider.name}: ${outcome.decision.reason}` };
     }
   }
   return outcomes;
 }
 
-async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
+async function* decideBatch(batch: readonly PendingRow[], decider: Decider): AsyncGenerator<MatchedRow> {
   const valid = batch.filter((pending) => pending.invalidReason === undefined);
-  const outcomes = await decideWithProviders(valid, options);
-  const { counts } = options;
+  const outcomes = await decideWithProviders(valid, decider);
+  const { counts } = decider.options;
   for (const pending of batch) {
     const base = { row: pending.row, cells: pending.cells, contact: pending.contact };
     if (pending.invalidReason !== undefined) {
@@ -144,11 +205,12 @@ async function* decideBatch(batch: readonly PendingRow[], options: MatchRowsOpti
       continue;
     }
     const decision = outcomes.get(pending)?.decision;
-    if (decision?.status === 'matched') {
-      countRowOutcome(counts, { status: 'matched', method: decision.method });
+    if (decision !== undefined && decision.status !== 'unmatched') {
+      // A row in review carries its proposed candidate like a match does; only its status tells them apart.
+      countRowOutcome(counts, { status: decision.status, method: decision.status === 'matched' ? decision.method : null });
       yield {
         ...base,
-        status: 'matched',
+        status: decision.status,
         method: decision.method,
         score: decision.score,
         matchId: decision.candidate.id,

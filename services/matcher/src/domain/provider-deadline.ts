@@ -12,6 +12,7 @@ export function providersWithin(providers: readonly ContactProvider[], deadline:
   return providers.map((provider) => ({
     name: provider.name,
     ...(provider.inMemory !== undefined ? { inMemory: provider.inMemory } : {}),
+    ...(provider.population !== undefined ? { population: provider.population } : {}),
     findCandidates: (contacts: readonly ContactFields[]) => withinDeadline(provider, contacts, deadline, now),
   }));
 }

@@ -5,14 +5,15 @@ import { isProviderUnavailable } from '@refinery/providers';
 import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { matcher } from '../definition';
-import { matchRows } from '../domain/match-rows';
+import { jobModelRef, StoredJobModel } from '../domain/job-model';
+import { learnJobModel, matchRows } from '../domain/match-rows';
 import { StoredNicknames } from '../domain/nickname-store';
 import { ProviderAnswers } from '../domain/provider-answers';
 import { providersWithin } from '../domain/provider-deadline';
 
 /**
- * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows, writes them as one NDJSON object and
- * publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
+ * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows with the job's linkage model (learnt from
+ * the job's first rows by the first chunk to need it), writes them as one NDJSON object and publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
  * object with the same content and republishes the same event.
  */
 export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding {
@@ -22,26 +23,46 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, deadline }) => {
-      const { input, range, rows, format, columns, chunk } = event.data;
+      const { input, range, rows, format, columns, chunk, thresholds, sample } = event.data;
       const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
       const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };
       // Only remote providers' answers are kept; a directory-only matcher never reads or writes progress.
       const answers = deps.providers.some(ProviderAnswers.keeps) ? await ProviderAnswers.load(deps.objects, progress) : new ProviderAnswers();
-      const source = await deps.objects.get(input, range);
+      const providers = providersWithin(deps.providers, deadline);
+      const jobModel = new StoredJobModel(deps.objects, jobModelRef(deps.config.chunksBucket, event.metadata.tenantId, event.metadata.jobId));
       const counts = emptyMatchCounts();
       let produced = 0;
-      const matched = matchRows(parseCsvRecords(source, format), {
-        firstRow: rows.first,
-        columns,
-        providers: providersWithin(deps.providers, deadline),
-        answers,
-        nicknames,
-        defaultRegion: deps.config.defaultRegion,
-        batchSize: deps.config.lookupBatchSize,
-        counts,
-      });
       const result = { bucket: deps.config.chunksBucket, key: `${chunkKey}.ndjson` };
       try {
+        let model = await jobModel.load();
+        if (model === undefined) {
+          // The job's first rows (an older event without them: this chunk's own), whichever chunk gets here first.
+          const from = sample ?? { range, rows };
+          const ownRows = from.rows.first === rows.first;
+          model = await learnJobModel(parseCsvRecords(await deps.objects.get(input, from.range), format), {
+            firstRow: from.rows.first,
+            columns,
+            providers,
+            nicknames,
+            defaultRegion: deps.config.defaultRegion,
+            // Answers about another chunk's rows are not this chunk's progress.
+            answers: ownRows ? answers : new ProviderAnswers(),
+          });
+          await jobModel.save(model);
+          logger.info({ chunk: chunk.index, trainedOn: model.trainedOn, matchRate: model.matchRate }, "learnt the job's linkage model");
+        }
+        const matched = matchRows(parseCsvRecords(await deps.objects.get(input, range), format), {
+          firstRow: rows.first,
+          columns,
+          providers,
+          answers,
+          nicknames,
+          defaultRegion: deps.config.defaultRegion,
+          batchSize: deps.config.lookupBatchSize,
+          counts,
+          model,
+          ...(thresholds ? { thresholds } : {}),
+        });
         await deps.objects.put(
           result,
           toNdjson(

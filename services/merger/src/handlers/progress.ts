@@ -58,7 +58,13 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
     },
     data: {
       result: { ...target, sizeBytes: info.sizeBytes, contentType: 'text/csv; charset=utf-8' },
-      rows: { total: totals.rows, matched: totals.matched, unmatched: totals.unmatched, invalid: totals.invalid },
+      rows: {
+        total: totals.rows,
+        matched: totals.matched,
+        unmatched: totals.unmatched,
+        invalid: totals.invalid,
+        ...(totals.review ? { review: totals.review } : {}),
+      },
       byMethod: totals.byMethod,
       chunks: { total: plan.chunks },
     },

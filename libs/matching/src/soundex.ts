@@ -44,3 +44,16 @@ export function soundex(foldedName: string): string {
   }
   return code.padEnd(4, '0');
 }
+
+// Letters that sound alike at the start of a name (Catherine / Kathryn, Cyndi / Syndi, Philip / Filip).
+const FIRST_SOUND: Readonly<Record<string, string>> = { c: 'k', q: 'k', z: 's', y: 'i', e: 'a', o: 'a', u: 'a', i: 'a', j: 'g' };
+
+// Soundex with the first letter replaced by its sound class: Catherine and Kathryn both give k365.
+export function phoneticCode(foldedName: string): string {
+  const letters = foldedName.replace(/[^a-z]/g, '');
+  if (letters === '') return '';
+  const spelled = letters.startsWith('ph') ? `f${letters.slice(2)}` : letters;
+  const code = soundex(spelled);
+  const head = spelled[0] ?? '';
+  return `${FIRST_SOUND[head] ?? head}${code.slice(1)}`;
+}
