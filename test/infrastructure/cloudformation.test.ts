@@ -176,7 +176,8 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   merger: {
     buckets: { ResultsBucket: 30 },
     tables: ['LedgerTable'],
-    reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName'))],
+    // The labeled chunks it merges, and the matcher's job models it keeps beside a review queue.
+    reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName')), objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))],
   },
   notifier: { buckets: {}, tables: ['SubscriptionsTable'], reads: () => [] },
   // The merger's results (the write-back reads a completed job's result file), by the merger's own naming.

@@ -75,7 +75,7 @@ describe('Lambda entry points (src/lambda.ts)', () => {
     ['chunker', ['jobs', 'progress']],
     ['matcher', ['chunks']],
     ['labeler', ['chunks']],
-    ['merger', ['failures', 'progress']],
+    ['merger', ['failures', 'progress', 'reviews']],
     ['notifier', ['api', 'jobs', 'progress', 'socket']],
     ['mailchimp-sync', ['api', 'imports', 'pages', 'writeback']],
   ])("%s exports one handler per function, named as the generated configuration's handlers", (service, functions) => {

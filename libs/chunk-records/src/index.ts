@@ -1,3 +1,4 @@
 export * from './ndjson';
 export * from './records';
 export * from './result-columns';
+export * from './result-versions';

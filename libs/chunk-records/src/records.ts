@@ -27,6 +27,33 @@ export interface MatchedRow {
   readonly reason: string;
   /** The provider's current values when matched (or of the candidate proposed, in review). */
   readonly provider: ContactFields | null;
+  /** In review only: the pair's comparison vector, to score it again once reviewers have taught the job's model. */
+  readonly comparison?: ReviewComparison;
+}
+
+export interface ReviewComparison {
+  readonly levels: readonly number[];
+  readonly namesSwapped: boolean;
+}
+
+/** What a person needs to decide a row in review, carried from the matcher through the labeler to the merger. */
+export interface ReviewProposal {
+  readonly contact: ContactFields;
+  readonly candidate: ContactFields;
+  readonly comparison: ReviewComparison;
+}
+
+/**
+ * A line of a job's review queue (review.ndjson beside the result, merger -> ingest): a row in review with the
+ * candidate proposed. Like the other formats, a contract: add fields freely, never change one.
+ */
+export interface ReviewItem extends ReviewProposal {
+  /** 0-based data row index. */
+  readonly row: number;
+  readonly candidateId: string;
+  readonly method: MatchMethod;
+  readonly score: number;
+  readonly reason: string;
 }
 
 /** A line of a labeled chunk (labeler -> merger). */
@@ -39,4 +66,6 @@ export interface LabeledRow {
   readonly matchId: string | null;
   readonly reason: string;
   readonly labels: Readonly<Record<CanonicalField, FieldLabel>>;
+  /** In review only. */
+  readonly review?: ReviewProposal;
 }

@@ -6,6 +6,7 @@ import {
   jobOptionsSchema,
   matchCountsSchema,
   matchMethodCountsSchema,
+  matchMethodSchema,
   matchThresholdsSchema,
   objectRefSchema,
   rowRangeSchema,
@@ -108,6 +109,7 @@ const chunkResultSchema = z.object({
   rows: rowRangeSchema,
   result: objectRefSchema,
   counts: matchCountsSchema,
+  model: objectRefSchema.optional().describe("The job's linkage model the rows were matched with (the matcher's; passed on by the labeler)."),
 });
 
 export const chunkMatchedV1 = defineEventType({
@@ -145,6 +147,10 @@ export const jobCompletedV1 = defineEventType({
     rows: z.object({ total: z.number().int().min(0) }).extend(rowStatusCountsSchema.shape),
     byMethod: matchMethodCountsSchema,
     chunks: z.object({ total: z.number().int().min(0) }),
+    review: z
+      .object({ items: objectRefSchema, count: z.number().int().min(1) })
+      .optional()
+      .describe("The job's review queue (NDJSON, one row in review per line), when rows wait in it."),
   }),
   example: {
     result: {
@@ -164,6 +170,41 @@ const failedStageSchema = z.object({
   subscription: z.string().describe("The service's subscription (queue) that received the failed message."),
   eventType: z.string().describe('detail-type of the message that could not be processed.'),
   eventId: z.string().describe('eventId of the message that could not be processed.'),
+});
+
+const contactFieldsSchema = z.record(z.string(), z.string()).describe('Standardized contact fields (canonical field -> value).');
+
+export const reviewDecidedV1 = defineEventType({
+  type: 'review.decided.v1',
+  producer: 'ingest',
+  description:
+    "A person decided a row of a completed job's review queue: the candidate proposed is the contact (accept) or is not " +
+    "(reject). `version` numbers the job's decisions from 1: the merger writes result version N from version N - 1 and " +
+    "this decision, and the matcher's model of the job learns from the pair.",
+  data: z.object({
+    row: z.number().int().min(0).describe('0-based data row of the result file.'),
+    decision: z.enum(['accept', 'reject']),
+    version: z.number().int().min(1).describe("The job's result version this decision makes (1 for the first decision)."),
+    candidateId: z.string(),
+    method: matchMethodSchema,
+    score: z.number().min(0).max(1).describe('The match probability the matcher gave the pair.'),
+    contact: contactFieldsSchema,
+    candidate: contactFieldsSchema,
+    comparison: z
+      .object({ levels: z.array(z.number().int().min(-1)), namesSwapped: z.boolean() })
+      .describe("The pair's comparison vector (one level per comparison of the linkage model, -1 when missing)."),
+  }),
+  example: {
+    row: 41,
+    decision: 'accept',
+    version: 3,
+    candidateId: 'P001011',
+    method: 'fuzzy',
+    score: 0.7018,
+    contact: { first_name: 'Caron', last_name: 'Mercer', email: 'caron@mercer.example' },
+    candidate: { first_name: 'Caron', last_name: 'Mercer', email: 'cmercer@mail.example' },
+    comparison: { levels: [0, 0, -1, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1], namesSwapped: false },
+  },
 });
 
 export const stageFailedV1 = defineEventType({
@@ -226,6 +267,16 @@ export const jobViewSchema = z
     createdAt: z.string(),
     completedAt: z.string().nullable(),
     error: z.object({ reason: z.string(), rows: rowRangeSchema.optional() }).nullable().describe('Why the job failed (null unless failed).'),
+    review: z
+      .object({
+        total: z.number().int().min(0).describe('Rows that went to the review queue.'),
+        pending: z.number().int().min(0).describe('Rows still waiting for a decision.'),
+        accepted: z.number().int().min(0),
+        rejected: z.number().int().min(0),
+        version: z.number().int().min(0).describe("The result file's latest version: the number of decisions made."),
+      })
+      .optional()
+      .describe("The job's review queue, once completed with rows in it (GET /jobs/{id}/review)."),
     version: z
       .number()
       .int()
@@ -345,6 +396,7 @@ export const EVENT_TYPES = [
   chunkMatchedV1,
   chunkLabeledV1,
   jobCompletedV1,
+  reviewDecidedV1,
   stageFailedV1,
   jobFailedV1,
   jobProgressedV1,

@@ -79,6 +79,8 @@ export const rowStatusCountsSchema = z.object({
 });
 
 /** Matched rows by the method that matched them. */
+export const matchMethodSchema = z.enum(['exact', 'fuzzy', 'nickname']);
+
 export const matchMethodCountsSchema = z.object({
   exact: z.number().int().min(0),
   fuzzy: z.number().int().min(0),

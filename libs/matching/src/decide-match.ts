@@ -96,6 +96,8 @@ export function decideMatch(
       score,
       candidate: best.candidate,
       reason: explainDecision(subject, best, runnerUp, 'review', thresholds),
+      levels: Array.from(best.levels),
+      namesSwapped: best.score.namesSwapped,
     };
   }
   return { status: 'unmatched', score, reason: explainDecision(subject, best, runnerUp, 'unmatched', thresholds) };

@@ -32,5 +32,7 @@ export type MatchMethod = 'exact' | 'fuzzy' | 'nickname';
 // threshold, the best candidate proposed to a person; unmatched: below, or no candidate.
 export type MatchDecision =
   | { status: 'matched'; method: MatchMethod; score: number; candidate: Candidate; reason: string }
-  | { status: 'review'; method: MatchMethod; score: number; candidate: Candidate; reason: string }
+  // levels: the pair's comparison vector (one level per comparison, -1 when missing), so the pair can be
+  // scored again by a model that learnt from reviewers' decisions, without the nickname table.
+  | { status: 'review'; method: MatchMethod; score: number; candidate: Candidate; reason: string; levels: number[]; namesSwapped: boolean }
   | { status: 'unmatched'; score: number; reason: string };

@@ -111,6 +111,8 @@ export const ingest = defineService({
       'GET /jobs/{id}/events',
       'GET /jobs/{id}/result',
       'GET /jobs/{id}/rows',
+      'GET /jobs/{id}/review',
+      'POST /jobs/{id}/review/{row}',
       'POST /column-mappings/preview',
       'POST /contacts/match',
       'POST /webhook-sources',

@@ -108,7 +108,7 @@ describe('ingest HTTP API: reading jobs', () => {
         const answer = await result(accept);
         expect(answer.status).toBe(200);
         expect(answer.headers['cache-control']).toBe('no-store');
-        expect(answer.json).toEqual({ url: expect.any(String), expiresAt: expect.any(String), filename: 'customers-refined.csv' });
+        expect(answer.json).toEqual({ url: expect.any(String), expiresAt: expect.any(String), filename: 'customers-refined.csv', version: 0 });
         const url = new URL(answer.json.url);
         expect(harness.ports.objects.verifyPresigned('GET', RESULT, url.searchParams, {})).toEqual({
           ok: true,

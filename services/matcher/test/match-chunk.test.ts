@@ -240,6 +240,8 @@ describe('matcher chunks: chunk.planned.v1', () => {
       chunk: { index: 1, count: 3 },
       rows: { first: 10, count: 6 },
       result: { bucket: CHUNKS_BUCKET, key: matchedKey() },
+      // The job's linkage model, beside its chunks (the merger keeps it with a review queue).
+      model: { bucket: CHUNKS_BUCKET, key: matchedKey().replace(/matched\/\d+\.ndjson$/, 'model.json') },
       counts: {
         matched: count('matched'),
         unmatched: count('unmatched'),

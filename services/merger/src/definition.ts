@@ -1,11 +1,11 @@
-import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
+import { chunkLabeledV1, jobPlannedV1, reviewDecidedV1, stageFailedV1 } from '@refinery/events';
 import { defineService } from '@refinery/runtime';
 
 /** The merger: each chunk's completion recorded once, a finished job merged in row order, failed jobs ended. */
 export const merger = defineService({
   name: 'merger',
   description:
-    "Records each chunk's completion once, merges a finished job's chunks in row order into one result CSV, and decides when a job has failed.",
+    "Records each chunk's completion once, merges a finished job's chunks in row order into one result CSV (and its review queue), writes a new version of it per review decision, and decides when a job has failed.",
   buckets: {
     results: { description: 'Bucket of result files (ingest presigns downloads from it).', expireAfterDays: 30 },
   },
@@ -14,6 +14,8 @@ export const merger = defineService({
   },
   reads: {
     labeledChunks: { description: "the labeler's chunks, named by chunk.labeled.v1", bucketParam: 'labelerChunksBucket' },
+    // Copied beside a job's review queue when it has one.
+    jobModels: { description: "the matcher's linkage models of jobs, named by chunk.labeled.v1", bucketParam: 'matcherChunksBucket' },
   },
   subscriptions: {
     progress: {
@@ -21,6 +23,15 @@ export const merger = defineService({
       events: [jobPlannedV1, chunkLabeledV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },
+    },
+    reviews: {
+      description: 'A person decided a row in review (review.decided.v1): write the next version of the result file.',
+      events: [reviewDecidedV1],
+      // A decision that cannot be applied never fails the job: it is done; the decision stays in its history.
+      reportsStageFailures: false,
+      redriveNote: 'writes the result version the decision makes, once the version before it exists',
+      queue: { visibilityTimeoutSeconds: 1800, maxReceiveCount: 10, batchSize: 1 },
+      function: { timeoutSeconds: 300, memorySizeMb: 1024 },
     },
     failures: {
       description: "A pipeline stage gave up on a job's message (stage.failed.v1): end the job failed, with the reason.",

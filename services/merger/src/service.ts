@@ -3,10 +3,13 @@ import type { MergerDeps } from './config';
 import { merger } from './definition';
 import { createFailuresHandler } from './handlers/failures';
 import { createProgressHandler } from './handlers/progress';
+import { createReviewsHandler } from './handlers/reviews';
 
 /** The merger's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function mergerHandlers(deps: MergerDeps): ServiceParts<typeof merger> {
-  return { subscriptions: { progress: createProgressHandler(deps), failures: createFailuresHandler(deps) } };
+  return {
+    subscriptions: { progress: createProgressHandler(deps), reviews: createReviewsHandler(deps), failures: createFailuresHandler(deps) },
+  };
 }
 
 export const mergerService = implementService(merger, (context) =>

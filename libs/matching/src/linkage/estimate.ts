@@ -9,11 +9,13 @@ export interface SampleRow {
   readonly candidates: readonly Candidate[];
 }
 
-// A pair someone has decided: a reviewer's accept (same) or reject (not the same).
+// A pair someone has decided: a reviewer's accept (same) or reject (not the same). `levels`, when given, is the
+// pair's comparison vector as computed when it was matched (then the nickname table is not needed again).
 export interface LabelledPair {
   readonly contact: ContactFields;
   readonly candidate: Candidate;
   readonly same: boolean;
+  readonly levels?: readonly number[];
 }
 
 export interface EstimateOptions {
@@ -150,9 +152,13 @@ export function estimateModel(rows: readonly SampleRow[], options: EstimateOptio
     if (pairs.length > first) rowRanges.push([first, pairs.length]);
   }
   const labelled = (options.labelled ?? []).map((pair) => ({
-    levels: compareRecords(comparableContact(pair.contact), comparableCandidate(pair.candidate), pair.candidate, nicknames).levels,
+    levels:
+      pair.levels === undefined
+        ? compareRecords(comparableContact(pair.contact), comparableCandidate(pair.candidate), pair.candidate, nicknames).levels
+        : Int8Array.from(pair.levels),
     same: pair.same,
   }));
+  const accepted = labelled.filter((pair) => pair.same).length;
   const { u, pairs: randomPairs } = rows.length > 1 ? estimateU(rows, nicknames, start) : { u: undefined, pairs: 0 };
   const comparisons = {} as Record<ComparisonName, { m: number[]; u: number[] }>;
   for (const spec of COMPARISONS) {
@@ -162,7 +168,8 @@ export function estimateModel(rows: readonly SampleRow[], options: EstimateOptio
     ...start,
     ...(options.population === undefined ? {} : { population: options.population }),
     comparisons,
-    frequencies: valueFrequencies(rows),
+    // Without rows (a model taught by decisions only) the frequencies learnt before stay.
+    frequencies: rows.length === 0 ? start.frequencies : valueFrequencies(rows),
   };
   const maxIterations = options.maxIterations ?? 20;
   let iterations = 0;
@@ -222,6 +229,9 @@ export function estimateModel(rows: readonly SampleRow[], options: EstimateOptio
   }
   return {
     ...model,
-    trainedOn: { rows: rows.length, pairs: pairs.length, randomPairs, labelledPairs: labelled.length, iterations },
+    trainedOn:
+      rows.length === 0
+        ? { ...start.trainedOn, labelledPairs: labelled.length, iterations }
+        : { rows: rows.length, pairs: pairs.length, randomPairs, labelledPairs: labelled.length, iterations },
   };
 }

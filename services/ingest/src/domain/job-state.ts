@@ -18,6 +18,8 @@ export interface JobState {
   readonly error: { reason: string; rows?: { first: number; count: number } } | null;
   /** Internal: where the result is, once completed. */
   readonly result?: ObjectRefData;
+  /** Internal: the review queue and its decisions, when rows of the completed job wait in review. */
+  readonly review?: ReviewState;
   /** Internal: the input object and whether it has been submitted. */
   readonly input?: ObjectRefData;
   readonly submitted: boolean;
@@ -26,6 +28,17 @@ export interface JobState {
 }
 
 type ByMethod = JobViewData['byMethod'];
+
+export type ReviewDecisionKind = 'accept' | 'reject';
+
+export interface ReviewState {
+  readonly items: ObjectRefData;
+  readonly count: number;
+  /** The latest decision per row (a later decision of the same row replaces an earlier one). */
+  readonly decisions: ReadonlyMap<number, { decision: ReviewDecisionKind; version: number }>;
+  /** How many decisions were made: the number of the result's latest version. */
+  readonly version: number;
+}
 
 interface ChunkProgress {
   readonly rows: number;
@@ -54,6 +67,9 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
   let result: ObjectRefData | undefined;
   let finalRows: JobState['rows'] | undefined;
   let finalByMethod: ByMethod | undefined;
+  let reviewQueue: { items: ObjectRefData; count: number } | undefined;
+  const decisions = new Map<number, { decision: ReviewDecisionKind; version: number }>();
+  let reviewVersion = 0;
   const chunks = new Map<number, ChunkProgress>();
 
   for (const event of history) {
@@ -88,7 +104,9 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
           rows: JobState['rows'] & { total: number };
           byMethod: ByMethod;
           chunks: { total: number };
+          review?: { items: ObjectRefData; count: number };
         };
+        if (data.review) reviewQueue = { items: data.review.items, count: data.review.count };
         status = 'completed';
         completedAt = event.occurredAt;
         error = null;
@@ -96,6 +114,13 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
         finalRows = { ...data.rows, done: data.rows.total };
         finalByMethod = data.byMethod;
         totalChunks = data.chunks.total;
+        break;
+      }
+      case 'review.decided.v1': {
+        const data = event.data as { row: number; decision: ReviewDecisionKind; version: number };
+        const earlier = decisions.get(data.row);
+        if (!earlier || earlier.version < data.version) decisions.set(data.row, { decision: data.decision, version: data.version });
+        reviewVersion = Math.max(reviewVersion, data.version);
         break;
       }
       case 'job.failed.v1': {
@@ -144,7 +169,19 @@ export function foldJobState(jobId: string, history: readonly HistoryEvent[]): J
     version: new Set(history.map((event) => event.id)).size,
     input: createdData.input,
     ...(result ? { result } : {}),
+    ...(reviewQueue ? { review: { ...reviewQueue, decisions, version: reviewVersion } } : {}),
   };
+}
+
+/** The review queue's figures for the job's view: how many rows wait, and how many were accepted or rejected. */
+export function reviewFigures(review: ReviewState): { total: number; pending: number; accepted: number; rejected: number; version: number } {
+  let accepted = 0;
+  let rejected = 0;
+  for (const { decision } of review.decisions.values()) {
+    if (decision === 'accept') accepted += 1;
+    else rejected += 1;
+  }
+  return { total: review.count, pending: review.count - accepted - rejected, accepted, rejected, version: review.version };
 }
 
 /** The public view of a job: what `GET /jobs/{id}` answers and `job.progressed.v1` carries. */
@@ -160,6 +197,7 @@ export function publicJobView(state: JobState): JobViewData {
     completedAt: state.completedAt,
     error: state.error,
     version: state.version,
+    ...(state.review ? { review: reviewFigures(state.review) } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import { RESULT_FORMAT } from './single-contact';
 /** The most rows one request reads (and parses) from the result file. */
 export const ROWS_SCAN_LIMIT = 5_000;
 
-export const MATCH_STATUSES = ['matched', 'unmatched', 'invalid'] as const;
+export const MATCH_STATUSES = ['matched', 'review', 'unmatched', 'invalid'] as const;
 export const FIELD_LABELS = ['confirmed', 'old', 'new', 'unverified'] as const;
 
 export interface RowsQuery {

@@ -10,6 +10,7 @@ import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
 import { listJobs, resultOf, rowsOf } from './job-reads';
+import { decideReviewRow, reviewQueueOf } from './review';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
 
@@ -49,6 +50,8 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
       },
       'GET /jobs/{id}/result': async (request) => resultOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/rows': async (request) => rowsOf(deps, (await findJob(jobs, request)).state, request),
+      'GET /jobs/{id}/review': async (request) => reviewQueueOf(deps, await findJob(jobs, request), request),
+      'POST /jobs/{id}/review/{row}': (request) => decideReviewRow(deps, jobs, request),
     },
   });
 }

@@ -1,12 +1,15 @@
 // The routes that read jobs: the tenant's list (`GET /jobs`), the result file (`GET /jobs/{id}/result`) and its rows
 // (`GET /jobs/{id}/rows`).
 
+import { resultRef } from '@refinery/chunk-records';
+import type { ObjectRefData } from '@refinery/events';
 import { type ApiRequest, type ApiResponse, HttpError, json } from '@refinery/runtime';
 import { z } from 'zod';
 import type { IngestDeps } from '../config';
 import type { JobState } from '../domain/job-state';
 import type { Jobs } from '../domain/jobs';
 import { decodeRowsCursor, encodeRowsCursor, FIELD_LABELS, InvalidCursorError, MATCH_STATUSES, readResultRows } from '../domain/result-rows';
+import { latestResultVersion } from '../domain/review-queue';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
@@ -39,17 +42,18 @@ export async function listJobs(jobs: Jobs, request: ApiRequest): Promise<ApiResp
  * URL as JSON (a browser cannot read the Location of a cross-origin redirect).
  */
 export async function resultOf(deps: IngestDeps, state: JobState, request: ApiRequest): Promise<ApiResponse> {
-  const result = completedResult(state);
-  const filename = resultFileName(state.filename);
+  const { ref: result, version } = await resultVersion(deps, state, request);
+  const filename = resultFileName(state.filename, version);
   const download = await deps.objects.presignGet(result, { expiresInSeconds: deps.config.resultUrlTtlSeconds, downloadName: filename });
-  if (acceptsJson(request)) return json(200, { url: download.url, expiresAt: download.expiresAt, filename }, { 'cache-control': 'no-store' });
+  if (acceptsJson(request))
+    return json(200, { url: download.url, expiresAt: download.expiresAt, filename, version }, { 'cache-control': 'no-store' });
   // Results can be far larger than a Lambda response may be: hand out a short-lived URL to the object instead.
   return { statusCode: 302, headers: { location: download.url, 'cache-control': 'no-store' }, body: '' };
 }
 
 /** `GET /jobs/{id}/rows?status=&label=&limit=&after=`: a page of the result file's rows (domain/result-rows.ts). */
 export async function rowsOf(deps: IngestDeps, state: JobState, request: ApiRequest): Promise<ApiResponse> {
-  const result = completedResult(state);
+  const { ref: result, version } = await resultVersion(deps, state, request);
   const status = enumOption(request, 'status', MATCH_STATUSES);
   const label = enumOption(request, 'label', FIELD_LABELS);
   const limit = limitOf(request);
@@ -61,7 +65,12 @@ export async function rowsOf(deps: IngestDeps, state: JobState, request: ApiRequ
       ...(label ? { label } : {}),
       ...(after ? { after } : {}),
     });
-    return json(200, { columns: page.columns, rows: page.rows, next: page.next && encodeRowsCursor(page.next) }, { 'cache-control': 'no-store' });
+    // `version`: the result version read; a page after this one asks for the same (?version=) so its cursor fits.
+    return json(
+      200,
+      { columns: page.columns, rows: page.rows, next: page.next && encodeRowsCursor(page.next), version },
+      { 'cache-control': 'no-store' },
+    );
   } catch (error) {
     if (error instanceof InvalidCursorError) throw new HttpError(400, 'invalid_cursor', error.message);
     throw error;
@@ -75,6 +84,26 @@ function enumOption<T extends string>(request: ApiRequest, name: string, values:
     throw new HttpError(400, 'invalid_option', `${name} must be one of ${values.join(', ')}, got "${asked}"`);
   }
   return asked as T;
+}
+
+/**
+ * The version of the result a request asks for (`?version=N`: 0 is the merge, N the result after N review decisions),
+ * by default the newest one written. Every version stays downloadable.
+ */
+async function resultVersion(deps: IngestDeps, state: JobState, request: ApiRequest): Promise<{ ref: ObjectRefData; version: number }> {
+  const merged = completedResult(state);
+  const latest = await latestResultVersion(deps.objects, merged, state.review, state.tenantId, state.jobId);
+  const asked = request.query.version;
+  if (asked === undefined) return latest;
+  const version = Number(asked);
+  if (asked.trim() === '' || !Number.isInteger(version) || version < 0 || version > latest.version) {
+    throw new HttpError(
+      400,
+      'invalid_option',
+      `version must be an integer from 0 to ${latest.version} (the versions written so far), got "${asked}"`,
+    );
+  }
+  return { ref: version === 0 ? merged : resultRef(merged.bucket, state.tenantId, state.jobId, version), version };
 }
 
 /** The result of a completed job, or the 409 that says why there is none. */
@@ -94,7 +123,7 @@ function acceptsJson(request: ApiRequest): boolean {
   return (request.headers.accept ?? '').split(',').some((range) => range.split(';')[0]?.trim().toLowerCase() === 'application/json');
 }
 
-export function resultFileName(filename: string): string {
+export function resultFileName(filename: string, version = 0): string {
   const base = filename.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9 ._-]/g, '_') || 'contacts';
-  return `${base}-refined.csv`;
+  return version === 0 ? `${base}-refined.csv` : `${base}-refined-v${version}.csv`;
 }

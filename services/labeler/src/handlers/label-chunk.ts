@@ -12,7 +12,7 @@ export function createLabelChunkHandler(deps: LabelerDeps): SubscriptionBinding 
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      const { chunk, rows, result: matched } = event.data;
+      const { chunk, rows, result: matched, model } = event.data;
       const counts = emptyLabelCounts();
       const result = {
         bucket: deps.config.chunksBucket,
@@ -30,7 +30,7 @@ export function createLabelChunkHandler(deps: LabelerDeps): SubscriptionBinding 
           ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkLabeledV1.type)),
           occurredAt: deps.clock.now().toISOString(),
         },
-        data: { chunk, rows, result, counts: matchCounts },
+        data: { chunk, rows, result, counts: matchCounts, ...(model ? { model } : {}) },
       });
       await deps.publisher.publish([toPublishEntry(labeled)]);
       logger.info({ chunk: chunk.index, rows: counts.rows }, 'chunk labeled');

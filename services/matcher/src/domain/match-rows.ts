@@ -216,6 +216,7 @@ async function* decideBatch(batch: readonly PendingRow[], decider: Decider): Asy
         matchId: decision.candidate.id,
         reason: decision.reason,
         provider: decision.candidate.fields,
+        ...(decision.status === 'review' ? { comparison: { levels: decision.levels, namesSwapped: decision.namesSwapped } } : {}),
       };
     } else {
       countRowOutcome(counts, { status: 'unmatched', method: null });

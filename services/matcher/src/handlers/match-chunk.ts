@@ -29,7 +29,8 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
       // Only remote providers' answers are kept; a directory-only matcher never reads or writes progress.
       const answers = deps.providers.some(ProviderAnswers.keeps) ? await ProviderAnswers.load(deps.objects, progress) : new ProviderAnswers();
       const providers = providersWithin(deps.providers, deadline);
-      const jobModel = new StoredJobModel(deps.objects, jobModelRef(deps.config.chunksBucket, event.metadata.tenantId, event.metadata.jobId));
+      const modelRef = jobModelRef(deps.config.chunksBucket, event.metadata.tenantId, event.metadata.jobId);
+      const jobModel = new StoredJobModel(deps.objects, modelRef);
       const counts = emptyMatchCounts();
       let produced = 0;
       const result = { bucket: deps.config.chunksBucket, key: `${chunkKey}.ndjson` };
@@ -97,7 +98,7 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
           ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkMatchedV1.type)),
           occurredAt: deps.clock.now().toISOString(),
         },
-        data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts },
+        data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts, model: modelRef },
       });
       await deps.publisher.publish([toPublishEntry(matchedEvent)]);
       logger.info({ chunk: chunk.index, rows: rows.count, matched: counts.matched, invalid: counts.invalid }, 'chunk matched');

@@ -22,6 +22,8 @@ export interface ChunkRecord {
   readonly result: ObjectRefData;
   readonly rows: { first: number; count: number };
   readonly counts: MatchCountsData;
+  /** The job's linkage model the chunk was matched with (kept beside a review queue). */
+  readonly model?: ObjectRefData;
 }
 
 export type Outcome = { status: 'completed'; eventId: string } | { status: 'failed'; reason: string; causeEventId: string };
@@ -62,6 +64,7 @@ export class Ledger {
       result: { ...chunk.result },
       rows: { ...chunk.rows },
       counts: { ...chunk.counts, byMethod: { ...chunk.counts.byMethod } },
+      ...(chunk.model ? { model: { ...chunk.model } } : {}),
     });
     const shard = Math.floor(chunk.index / CHUNKS_PER_SHARD);
     const updated = await this.table.update({ pk: pk(jobId), sk: shardSk(shard) }, { addToSet: { done: [String(chunk.index)] } });

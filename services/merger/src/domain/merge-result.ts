@@ -1,7 +1,7 @@
-import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells } from '@refinery/chunk-records';
+import { fromNdjson, type LabeledRow, RESULT_COLUMNS, type ReviewItem, resultCells, toNdjson } from '@refinery/chunk-records';
 import { formatCsvRecord } from '@refinery/csv';
 import { countRowOutcome, emptyMatchCounts, type MatchCountsData } from '@refinery/events';
-import type { ObjectInfo, ObjectRef, ObjectStore } from '@refinery/ports';
+import { type ObjectInfo, ObjectNotFoundError, type ObjectRef, type ObjectStore } from '@refinery/ports';
 import type { ChunkRecord, JobPlanRecord } from './ledger';
 
 /** The rows merged, and how they came out. */
@@ -19,8 +19,12 @@ export async function mergeResult(
   plan: JobPlanRecord,
   chunks: AsyncIterable<ChunkRecord>,
   target: ObjectRef,
-): Promise<{ info: ObjectInfo; totals: MergeTotals }> {
+  reviewTarget: ObjectRef,
+): Promise<{ info: ObjectInfo; totals: MergeTotals; review?: { ref: ObjectRef; count: number }; model?: ObjectRef }> {
   const totals: MergeTotals = { rows: 0, ...emptyMatchCounts() };
+  // The rows in review, for the job's review queue (a small share of a job: kept while merging).
+  const reviewItems: ReviewItem[] = [];
+  let model: ObjectRef | undefined;
   const width = plan.columns.length;
   async function* lines(): AsyncGenerator<string> {
     yield formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]);
@@ -29,10 +33,13 @@ export async function mergeResult(
     for await (const chunk of chunks) {
       if (chunk.index !== expectedChunk) throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (found ${chunk.index + 1})`);
       expectedChunk += 1;
+      model ??= chunk.model;
       for await (const row of fromNdjson<LabeledRow>(await objects.get(chunk.result))) {
         if (row.row !== totals.rows) throw new Error(`row ${totals.rows + 1} expected, chunk ${chunk.index + 1} has row ${row.row + 1}`);
         totals.rows += 1;
         countRowOutcome(totals, row);
+        const item = reviewItemOf(row);
+        if (item) reviewItems.push(item);
         buffer += formatCsvRecord(resultCells(row, width));
         if (buffer.length >= 65_536) {
           yield buffer;
@@ -45,5 +52,33 @@ export async function mergeResult(
     if (totals.rows !== plan.rows) throw new Error(`${plan.rows} rows planned but ${totals.rows} merged`);
   }
   const info = await objects.put(target, lines(), { contentType: 'text/csv; charset=utf-8' });
-  return { info, totals };
+  if (reviewItems.length === 0) return { info, totals, ...(model ? { model } : {}) };
+  await objects.put(
+    reviewTarget,
+    toNdjson(
+      (async function* () {
+        yield* reviewItems;
+      })(),
+    ),
+    { contentType: 'application/x-ndjson' },
+  );
+  return { info, totals, review: { ref: reviewTarget, count: reviewItems.length }, ...(model ? { model } : {}) };
+}
+
+/** Copies the job's model beside its review queue, without the value frequencies (decisions are scored without them). */
+export async function keepReviewModel(objects: ObjectStore, model: ObjectRef, target: ObjectRef): Promise<void> {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse((await objects.getBuffer(model)).toString('utf8')) as Record<string, unknown>;
+  } catch (error) {
+    // Without it the queue still works; pending rows are then not scored again as decisions come in.
+    if (error instanceof ObjectNotFoundError) return;
+    throw error;
+  }
+  await objects.put(target, JSON.stringify({ ...parsed, frequencies: {} }), { contentType: 'application/json' });
+}
+
+function reviewItemOf(row: LabeledRow): ReviewItem | undefined {
+  if (row.status !== 'review' || !row.review || !row.matchId || !row.method) return undefined;
+  return { row: row.row, candidateId: row.matchId, method: row.method, score: row.score, reason: row.reason, ...row.review };
 }

@@ -1,9 +1,10 @@
+import { resultRef, reviewModelRef, reviewQueueRef } from '@refinery/chunk-records';
 import { createEvent, type DecodedEvent, deriveEventId, jobCompletedV1, jobPlannedV1, toPublishEntry } from '@refinery/events';
 import { createEventSubscriptionHandler, type Logger, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';
 import { Ledger } from '../domain/ledger';
-import { mergeResult } from '../domain/merge-result';
+import { keepReviewModel, mergeResult } from '../domain/merge-result';
 
 /**
  * job.planned.v1 and chunk.labeled.v1, in any order and any number of times: each is recorded, and whichever event
@@ -28,8 +29,8 @@ export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
         });
         if (await ledger.allChunksRecorded(jobId, event.data.chunks.total)) await complete(deps, ledger, event, logger);
       } else {
-        const { chunk, rows, result, counts } = event.data;
-        const allIn = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts });
+        const { chunk, rows, result, counts, model } = event.data;
+        const allIn = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts, ...(model ? { model } : {}) });
         if (allIn) await complete(deps, ledger, event, logger);
       }
     },
@@ -42,9 +43,12 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   if (!plan) return; // job.planned.v1 has not arrived yet; it will complete the job.
   const outcome = await ledger.outcome(jobId);
   if (outcome?.status === 'completed') return;
-  const target = { bucket: deps.config.resultsBucket, key: `tenants/${tenantId}/jobs/${jobId}/result.csv` };
+  const target = resultRef(deps.config.resultsBucket, tenantId, jobId, 0);
   const started = Date.now();
-  const { info, totals } = await mergeResult(deps.objects, plan, ledger.chunks(jobId), target);
+  const reviewTarget = reviewQueueRef(deps.config.resultsBucket, tenantId, jobId);
+  const { info, totals, review, model } = await mergeResult(deps.objects, plan, ledger.chunks(jobId), target, reviewTarget);
+  // The review queue keeps the model its rows were matched with: decisions teach it (ingest scores pending rows again).
+  if (review && model) await keepReviewModel(deps.objects, model, reviewModelRef(deps.config.resultsBucket, tenantId, jobId));
   const eventId = deriveEventId(jobId, jobCompletedV1.type);
   const completed = createEvent(jobCompletedV1, {
     service: 'merger',
@@ -67,6 +71,7 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
       },
       byMethod: totals.byMethod,
       chunks: { total: plan.chunks },
+      ...(review ? { review: { items: review.ref, count: review.count } } : {}),
     },
   });
   await deps.publisher.publish([toPublishEntry(completed)]);
