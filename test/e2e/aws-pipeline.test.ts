@@ -69,6 +69,7 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
   let emulator: RefineryEmulator;
   let acme: ApiClient;
   let globex: ApiClient;
+  let demoJobId: string;
 
   beforeAll(async () => {
     emulator = await emulate({
@@ -93,6 +94,7 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
 
     const job = await waitForJob(acme, created.jobId);
     expect(job).toMatchObject({ status: 'completed', rows: { total: 250, done: 250 }, chunks: { total: 7, done: 7 }, error: null });
+    demoJobId = created.jobId;
 
     const result = await acme.request('GET', `/jobs/${created.jobId}/result`, undefined, {}, 'manual');
     expect(result.status).toBe(302);
@@ -104,6 +106,42 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
     expect(types.filter((type) => type === 'chunk.labeled.v1')).toHaveLength(7);
     expect(types[0]).toBe('job.created.v1');
     expect(types.at(-1)).toBe('job.completed.v1');
+  });
+
+  it("reviews the demo's uncertain row: the decision goes through the bus to the merger, which writes version 1 of the result", async () => {
+    const queue = (await (await acme.request('GET', `/jobs/${demoJobId}/review`)).json()) as { items: { row: number; candidateId: string }[] };
+    const golden = GOLDEN.split('\n');
+    // The golden result's rows in review are the queue (its line i + 1 is row i).
+    expect(queue.items.map((item) => item.row)).toEqual(golden.flatMap((line, index) => (index > 0 && line.includes(',review,') ? [index - 1] : [])));
+    const [item] = queue.items;
+    if (!item) throw new Error('the demo book has no row in review');
+    const decided = await acme.request('POST', `/jobs/${demoJobId}/review/${item.row}`, '{"decision":"accept"}', {
+      'content-type': 'application/json',
+    });
+    expect(decided.status).toBe(202);
+    const deadline = Date.now() + 60_000;
+    let version = 0;
+    while (version < 1) {
+      if (Date.now() > deadline) throw new Error('result version 1 never appeared');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      version = (
+        (await (await acme.request('GET', `/jobs/${demoJobId}/result`, undefined, { accept: 'application/json' })).json()) as { version: number }
+      ).version;
+    }
+    const revised = (
+      await (
+        await fetch((await acme.request('GET', `/jobs/${demoJobId}/result?version=1`, undefined, {}, 'manual')).headers.get('location') as string)
+      ).text()
+    ).split('\n');
+    revised.forEach((line, index) => {
+      if (index === item.row + 1) expect(line).toContain(`,matched,`);
+      else expect(line).toBe(golden[index]);
+    });
+    expect(revised[item.row + 1]).toContain(`,${item.candidateId},accepted in review: the person is ${item.candidateId}`);
+    const original = await fetch(
+      (await acme.request('GET', `/jobs/${demoJobId}/result?version=0`, undefined, {}, 'manual')).headers.get('location') as string,
+    );
+    expect(await original.text()).toBe(GOLDEN);
   });
 
   it('takes a CSV in the request body, refuses what is not a CSV, and keeps tenants apart', async () => {
