@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webAppHandler } from '@refinery/web';
+import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page, WebSocket as PageSocket, Request } from 'playwright-core';
 import { startTestApp, type TestApp, waitForJob } from '../support/app';
 import { launchChromium } from '../support/browser';
@@ -224,7 +225,7 @@ describe('the web page', () => {
     await page.getByRole('button', { name: 'Show rows' }).click();
     await expectText(page.locator('#rows-message'), `Showing ${unmatched} rows (page 1, results 1 to ${unmatched}, status unmatched)`);
     const statuses = await page
-      .locator('table.rows tbody tr')
+      .locator('table.rows > tbody > tr')
       .evaluateAll((rows) => rows.map((row) => (row as unknown as PageElement).dataset.status));
     expect(statuses).toHaveLength(unmatched);
     expect(new Set(statuses)).toEqual(new Set(['unmatched']));
@@ -236,7 +237,7 @@ describe('the web page', () => {
     await expectText(page.locator('#rows-message'), 'a field labeled old');
     const withOld = () =>
       page
-        .locator('table.rows tbody tr')
+        .locator('table.rows > tbody > tr')
         .evaluateAll((rows) =>
           rows.map((row) => [(row as unknown as PageElement).dataset.row, row.querySelectorAll('.badge.label-old').length] as const),
         );
@@ -264,6 +265,55 @@ describe('the web page', () => {
     const fromCli = readFileSync(join(work, 'cli-result.csv'));
     expect(downloaded.length).toBe(fromCli.length);
     expect(downloaded.equals(fromCli)).toBe(true);
+  });
+
+  it('shows why a row matched, field by field, and reviews the uncertain rows with the keyboard', async () => {
+    const page = acmePage;
+    await page.goto(`${test.app.url}/#/jobs/${jobId}`);
+    const job = (await test.acme.job(jobId)) as unknown as { review?: { total: number; pending: number } };
+    if (!job.review) throw new Error('the demo book has no row in review');
+    expect(job.review.pending).toBeGreaterThan(0);
+    await expectText(page.locator('.summary [data-figure=review]'), String(job.review.pending));
+    // Why: every field's weight behind the row's reason (a waterfall).
+    const why = page.locator('table.rows > tbody > tr[data-status=matched] details.why').first();
+    await why.locator('summary').click();
+    await expectText(why.locator('table.waterfall caption'), /Evidence in bits: \+\d+\.\d in all/);
+    expect(await why.locator('table.waterfall tbody th').allTextContents()).toEqual(
+      expect.arrayContaining(['before looking (prior)', 'first name', 'last name']),
+    );
+
+    // The review card: the book's contact beside the candidate, with what each field weighed; A accepts.
+    const card = page.locator('section.review');
+    await expectText(card.locator('#review-figures'), `${job.review.pending} of ${job.review.total} waiting`);
+    const compare = card.locator('table.review-compare');
+    await compare.waitFor();
+    const header = await compare.locator('thead th').allTextContents();
+    expect(header.slice(0, 2)).toEqual(['Field', 'Your book']);
+    expect(header[2]).toMatch(/^Candidate \S+$/);
+    const firstName = compare.locator('tbody tr', { hasText: 'first name' });
+    expect(await firstName.locator('td').nth(2).textContent()).toMatch(/[+−]\d+\.\d$/);
+    const rowText = (await card.locator('#review-row').textContent()) ?? '';
+    const row = Number(/Row (\d+)/.exec(rowText)?.[1]);
+    await screenshot(page, 'review', false);
+    // The preview, filtered to the rows in review, shows this one.
+    await page.getByLabel('Match status').selectOption('review');
+    await page.getByLabel('A field labeled', { exact: true }).selectOption('');
+    await page.getByRole('button', { name: 'Show rows' }).click();
+    await page.locator(`table.rows > tbody > tr[data-row="${row}"][data-status=review]`).waitFor({ state: 'attached', timeout: 10_000 });
+    // The keyboard alone decides: Tab to the card's buttons, then A.
+    await card.getByRole('button', { name: /^Accept/ }).focus();
+    await page.keyboard.press('a');
+    await expectText(card.locator('#review-message'), `Row ${row} accepted: result version 1.`);
+    if (job.review.pending === 1) await expectText(card.locator('.done'), 'No rows wait for review.');
+    await expectText(page.locator('.summary [data-figure=review]'), String(job.review.pending - 1));
+    // The preview shows the new version: the row is no longer in review.
+    if (job.review.pending === 1) await expectText(page.locator('#rows-message'), 'No rows, status review.');
+    await page.locator(`table.rows > tbody > tr[data-row="${row}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    const versions = await test.acme.request('GET', `/jobs/${jobId}/result`, undefined, { accept: 'application/json' });
+    expect(((await versions.json()) as { version: number; filename: string }).filename).toBe('contacts-refined-v1.csv');
+    const latest = parse(await (await test.acme.request('GET', `/jobs/${jobId}/result`)).text(), { columns: true }) as Record<string, string>[];
+    expect(latest[row - 1]?.match_status).toBe('matched');
+    expect(latest[row - 1]?.match_reason).toMatch(/^accepted in review/);
   });
 
   it('shows a clear error for a file that is not a CSV, and for a CSV without a usable header', async () => {

@@ -186,7 +186,7 @@ export function formatSummary(summary: EnrichSummary, out: string): string {
   return [
     `rows:      ${rows.total}`,
     `matched:   ${rows.matched}${methods}`,
-    `unmatched: ${rows.unmatched}${rows.review ? ` (${rows.review} in review: refinery review ${summary.jobId})` : ''}`,
+    `unmatched: ${rows.unmatched}${rows.review ? ` (${rows.review} of them in the review queue: docs/matching.md, "Review queue")` : ''}`,
     `invalid:   ${rows.invalid}`,
     `time:      ${summary.seconds.toFixed(1)} s (${summary.seconds > 0 ? Math.round(rows.total / summary.seconds) : rows.total} rows/s)`,
     `result:    ${out}`,

@@ -367,13 +367,29 @@ describe('ingest: the review queue', () => {
       await decideOk(3, 'reject', 2);
     });
 
+    it('a decision recorded but never published (the bus was down) goes out again with the next one', async () => {
+      await reviewJob();
+      harness.ports.publisher.failWith = new Error('bus unavailable');
+      expect((await decide(0, { decision: 'accept' })).status).toBe(500);
+      harness.ports.publisher.failWith = undefined;
+      expect(decisions()).toEqual([]);
+      // Version 1 is in the history but was never published; the merger would wait for it forever.
+      await decideOk(2, 'reject', 2);
+      expect(decisions().map((event) => [event.data.row, event.data.decision, event.data.version])).toEqual([
+        [0, 'accept', 1],
+        [2, 'reject', 2],
+      ]);
+    });
+
     it('a different decision on the same row makes a new version, and the row follows the latest', async () => {
       await reviewJob();
       await decideOk(2, 'accept', 1);
 
       await decideOk(2, 'reject', 2);
 
+      // Each decision goes out with those the result has not caught up with (no merger runs here): version 1 twice.
       expect(decisions().map((event) => [event.data.row, event.data.decision, event.data.version])).toEqual([
+        [2, 'accept', 1],
         [2, 'accept', 1],
         [2, 'reject', 2],
       ]);

@@ -267,6 +267,16 @@ describe('merger: the review queue beside the result', () => {
     expect(completed().data.review).toEqual({ items: REVIEW_REF, count: 3 });
     expect(await ports.objects.head(REVIEW_REF)).toBeDefined();
   });
+
+  it('completes the job when the model the chunks name is not JSON: the queue without a model', async () => {
+    await putChunks(REVIEW_CHUNKS);
+    await ports.objects.put(MODEL_REF, '{ not json', { contentType: 'application/json' });
+
+    await completeJob();
+
+    expect(await ports.objects.head(REVIEW_MODEL_REF)).toBeUndefined();
+    expect(completed().data.review).toEqual({ items: REVIEW_REF, count: 3 });
+  });
 });
 
 describe('merger reviews: review.decided.v1 -> result version N from version N - 1', () => {
@@ -424,6 +434,13 @@ describe('merger reviews: review.decided.v1 -> result version N from version N -
     expect(again.batchItemFailures).toEqual([]);
     const [, ...rows] = records(await text(versionRef(2)));
     expect(rows.map((row) => row[4])).toEqual(['matched', 'matched', 'matched', 'unmatched', 'review']);
+  });
+
+  it('is done with a decision for a job it never planned (nothing to revise, now or later)', async () => {
+    const { reviews } = createService();
+    const body = decision(REVIEW_CHUNKS[0]![1]!, 'accept', 1).replaceAll(JOB_ID, 'job_never_planned');
+    const response = await reviews(sqsEvent([body], { receiveCount: 1 }), testContext());
+    expect(response.batchItemFailures).toEqual([]);
   });
 
   it('changes nothing when a decision is redelivered after its version was written', async () => {

@@ -1,18 +1,24 @@
 // The HTTP API client: ingest's jobs routes and notifier's subscriptions, with the bearer token of the session.
 
 /**
- * @typedef {{ total: number, done: number, matched: number, unmatched: number, invalid: number }} RowCounts
+ * @typedef {{ total: number, done: number, matched: number, unmatched: number, invalid: number, review?: number }} RowCounts
+ * @typedef {{ total: number, pending: number, accepted: number, rejected: number, version: number }} ReviewFigures
+ * @typedef {{
+ *   row: number, status: 'pending' | 'accepted' | 'rejected', candidateId: string, method: string, score: number, reason: string,
+ *   contact: Record<string, string>, candidate: Record<string, string>, version?: number, probabilityNow?: number
+ * }} ReviewEntry
+ * @typedef {{ review: ReviewFigures, items: ReviewEntry[], next: number | null, model?: { labelledPairs: number } }} ReviewPage
  * @typedef {{
  *   jobId: string, status: 'accepted' | 'running' | 'completed' | 'failed', filename: string, rows: RowCounts,
  *   byMethod?: { exact: number, fuzzy: number, nickname: number }, chunks: { total: number, done: number },
  *   createdAt: string, completedAt: string | null,
- *   error: { reason: string, rows?: { first: number, count: number } } | null, version?: number
+ *   error: { reason: string, rows?: { first: number, count: number } } | null, version?: number, review?: ReviewFigures
  * }} JobView
  * @typedef {{ id: string, type: string, occurredAt: string, data: Record<string, any> }} HistoryEntry
  * @typedef {{ header: string, field: string | null, explicit: boolean }} PreviewColumn
  * @typedef {{ columns: PreviewColumn[], fields: string[], usable: boolean, problem: string | null }} MappingPreview
  * @typedef {{ url: string, method: string, headers: Record<string, string>, expiresAt?: string }} UploadTarget
- * @typedef {{ columns: string[], rows: { row: number, values: string[] }[], next: string | null }} RowsPage
+ * @typedef {{ columns: string[], rows: { row: number, values: string[] }[], next: string | null, version?: number }} RowsPage
  * @typedef {{ id: string, url: string, eventTypes: string[], description: string, createdAt: string, secret?: string }} Subscription
  */
 
@@ -109,6 +115,25 @@ export function createApi({ baseUrl, notifierBaseUrl = baseUrl, token, onUnautho
       if (filters.after) query.set('after', filters.after);
       return request('GET', `/jobs/${id(jobId)}/rows?${query}`);
     },
+    /**
+     * A page of the job's review queue.
+     * @param {string} jobId
+     * @param {{ status?: string, limit?: number, after?: number | null }} query
+     * @returns {Promise<ReviewPage>}
+     */
+    review: (jobId, query) => {
+      const search = new URLSearchParams({ status: query.status ?? 'pending', limit: String(query.limit ?? 20) });
+      if (query.after !== null && query.after !== undefined) search.set('after', String(query.after));
+      return request('GET', `/jobs/${id(jobId)}/review?${search}`);
+    },
+    /**
+     * A person's decision on a row in review.
+     * @param {string} jobId
+     * @param {number} row
+     * @param {'accept' | 'reject'} decision
+     * @returns {Promise<{ row: number, decision: string, version: number }>}
+     */
+    decide: (jobId, row, decision) => request('POST', `/jobs/${id(jobId)}/review/${row}`, { body: { decision } }),
     /** The result's short-lived download URL. @param {string} jobId @returns {Promise<{ url: string, expiresAt: string, filename: string }>} */
     resultLink: (jobId) => request('GET', `/jobs/${id(jobId)}/result`),
     /**

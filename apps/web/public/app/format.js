@@ -55,7 +55,7 @@ export function statusBadge(status) {
 
 /** The labels of fields and rows: colour AND text. */
 export const LABELS = ['confirmed', 'old', 'new', 'unverified', 'empty'];
-export const MATCH_STATUSES = ['matched', 'unmatched', 'invalid'];
+export const MATCH_STATUSES = ['matched', 'review', 'unmatched', 'invalid'];
 
 /** @param {string} value */
 export function labelBadge(value) {
@@ -118,4 +118,122 @@ export function sentence(text) {
 export function ownSentence(text) {
   const ended = sentence(text);
   return ended.charAt(0).toUpperCase() + ended.slice(1);
+}
+
+/**
+ * @typedef {{ comparison: string, level: string, weight: number }} WeightPart
+ * @typedef {{ verdict: string, prior: number | null, weight: number | null, parts: WeightPart[], adjustments: { what: string, weight: number }[], notes: string[], missing: string[] }} Waterfall
+ */
+
+/**
+ * Reads the weights out of a match_reason (`matched: "Ann Lee" (id P1, probability 0.9990), at least 0.9; weight
+ * +12.3 bits = prior -13.6, first_name exact +7.1, ...; next ...`): what each field added or took away, the way a
+ * waterfall chart shows it. Null for a reason without weights (an invalid row, a provider without candidates).
+ * @param {string} reason
+ * @returns {Waterfall | null}
+ */
+export function parseWaterfall(reason) {
+  const equals = reason.indexOf(' bits = ');
+  if (equals < 0) return null;
+  const head = reason.slice(0, equals);
+  const weightMatch = /weight ([+-]\d+(?:\.\d+)?)$/.exec(head);
+  const rest = reason.slice(equals + ' bits = '.length);
+  const end = rest.indexOf('; ');
+  const body = end < 0 ? rest : rest.slice(0, end);
+  /** @type {Waterfall} */
+  const waterfall = {
+    verdict: head.replace(/; weight [+-]\d+(?:\.\d+)?$/, ''),
+    prior: null,
+    weight: weightMatch ? Number(weightMatch[1]) : null,
+    parts: [],
+    adjustments: [],
+    notes: [],
+    missing: [],
+  };
+  const missingAt = body.indexOf('missing: ');
+  const listed = missingAt < 0 ? body : body.slice(0, missingAt);
+  if (missingAt >= 0)
+    waterfall.missing = body
+      .slice(missingAt + 'missing: '.length)
+      .split(', ')
+      .filter(Boolean);
+  for (const part of listed
+    .split(', ')
+    .map((text) => text.trim())
+    .filter(Boolean)) {
+    const prior = /^prior ([+-]\d+\.\d)$/.exec(part);
+    const field = /^([a-z_]+) (.+) ([+-]\d+\.\d)$/.exec(part);
+    const adjustment = /^(.+) ([+-]\d+\.\d)$/.exec(part);
+    if (prior) waterfall.prior = Number(prior[1]);
+    else if (field && !part.startsWith('household') && !part.startsWith('changes') && !part.startsWith('places')) {
+      waterfall.parts.push({ comparison: field[1] ?? '', level: field[2] ?? '', weight: Number(field[3]) });
+    } else if (adjustment) waterfall.adjustments.push({ what: adjustment[1] ?? '', weight: Number(adjustment[2]) });
+    else waterfall.notes.push(part);
+  }
+  return waterfall;
+}
+
+/** @param {number} weight */
+export function signedWeight(weight) {
+  return `${weight >= 0 ? '+' : '−'}${Math.abs(weight).toFixed(1)}`;
+}
+
+/**
+ * A waterfall as a table: each field's contribution in bits, with a bar whose length is its size (colour AND sign).
+ * @param {Waterfall} waterfall
+ */
+export function waterfallTable(waterfall) {
+  const rows = [
+    ...(waterfall.prior === null ? [] : [{ name: 'before looking (prior)', level: '', weight: waterfall.prior }]),
+    ...waterfall.parts.map((part) => ({ name: part.comparison.replace(/_/g, ' '), level: part.level, weight: part.weight })),
+    ...waterfall.adjustments.map((adjustment) => ({ name: adjustment.what, level: '', weight: adjustment.weight })),
+  ];
+  const largest = Math.max(1, ...rows.map((row) => Math.abs(row.weight)));
+  return h(
+    'table',
+    { class: 'waterfall' },
+    h('caption', { text: `Evidence in bits: ${waterfall.weight === null ? '' : `${signedWeight(waterfall.weight)} in all`}` }),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', { scope: 'col', text: 'Field' }), h('th', { scope: 'col', text: 'Agreement' }), h('th', { scope: 'col', text: 'Weight' })),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((row) =>
+        h(
+          'tr',
+          { class: row.weight >= 0 ? 'for' : 'against' },
+          h('th', { scope: 'row', text: row.name }),
+          h('td', { text: row.level }),
+          h('td', { class: 'weight' }, barOf(Math.abs(row.weight) / largest), h('span', { text: signedWeight(row.weight) })),
+        ),
+      ),
+    ),
+    waterfall.missing.length || waterfall.notes.length
+      ? h(
+          'tfoot',
+          {},
+          h(
+            'tr',
+            {},
+            h('td', {
+              colspan: '3',
+              text: [...waterfall.notes, waterfall.missing.length ? `not compared (missing): ${waterfall.missing.join(', ').replace(/_/g, ' ')}` : '']
+                .filter(Boolean)
+                .join('; '),
+            }),
+          ),
+        )
+      : null,
+  );
+}
+
+// Set through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+/** @param {number} fraction */
+function barOf(fraction) {
+  const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
+  bar.style.width = `${Math.round(fraction * 100)}%`;
+  return bar;
 }

@@ -1,15 +1,24 @@
 // The review queue's routes: `GET /jobs/{id}/review` (a page of the rows in review, with the candidate proposed and the
 // weight of every field) and `POST /jobs/{id}/review/{row}` (a person's decision: accept or reject).
 import type { ReviewItem } from '@refinery/chunk-records';
-import { createEvent, deriveEventId, reviewDecidedV1, toPublishEntry } from '@refinery/events';
+import { createEvent, type DomainEvent, deriveEventId, type ObjectRefData, reviewDecidedV1, toPublishEntry } from '@refinery/events';
 import { estimateModel, type LabelledPair } from '@refinery/matching';
+import type { PublishEntry } from '@refinery/ports';
 import { type ApiRequest, type ApiResponse, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
 import type { IngestDeps } from '../config';
 import type { HistoryEvent } from '../domain/job-history';
 import { type JobState, type ReviewState, reviewFigures } from '../domain/job-state';
 import type { Jobs } from '../domain/jobs';
-import { REVIEW_FILTERS, type ReviewFilter, readReviewItems, readReviewModel, rescorer, reviewPage } from '../domain/review-queue';
+import {
+  latestResultVersion,
+  REVIEW_FILTERS,
+  type ReviewFilter,
+  readReviewItems,
+  readReviewModel,
+  rescorer,
+  reviewPage,
+} from '../domain/review-queue';
 
 export const DEFAULT_REVIEW_LIMIT = 20;
 export const MAX_REVIEW_LIMIT = 100;
@@ -18,6 +27,16 @@ const VERSION_CLAIM_ATTEMPTS = 5;
 
 const decisionSchema = z.object({ decision: z.enum(['accept', 'reject']) });
 const NO_NICKNAMES = { variantsOf: () => new Set<string>() };
+
+function merged(state: JobState): ObjectRefData {
+  if (!state.result) throw new Error(`job ${state.jobId} is completed without a result`);
+  return state.result;
+}
+
+// A recorded event as the bus takes it again (same id, same data: its consumers recognise it).
+function historyEntry(entry: HistoryEvent): PublishEntry {
+  return toPublishEntry({ type: entry.type, source: 'refinery.ingest', metadata: entry.metadata, data: entry.data } as DomainEvent);
+}
 
 /** A completed job's review state, or the 409/404 that says why it has none. */
 function reviewOf(state: JobState): ReviewState {
@@ -133,7 +152,13 @@ export async function decideReviewRow(deps: IngestDeps, jobs: Jobs, request: Api
     // The same decision again (a retry after a lost answer) republishes its event: the merger writes a version once.
     const repeated = earlier !== undefined && earlier.version === version;
     if (!repeated && !(await jobs.history.append(event))) continue;
-    await deps.publisher.publish([toPublishEntry(event)]);
+    // Every decision the result has not caught up with goes out again with this one: a decision recorded but never
+    // published (a publish that failed after the append) would otherwise hold back every version after it.
+    const written = (await latestResultVersion(deps.objects, merged(found.state), found.state.review, found.state.tenantId, jobId)).version;
+    const unwritten = found.history.filter(
+      (entry) => entry.type === reviewDecidedV1.type && (entry.data as { version: number }).version > written && entry.id !== event.metadata.eventId,
+    );
+    await deps.publisher.publish([...unwritten.map(historyEntry), toPublishEntry(event)]);
     if (!repeated) await jobs.progress.publishLatest(found.state.tenantId, jobId);
     return json(202, { row, decision, version }, { location: `/jobs/${jobId}/review` });
   }

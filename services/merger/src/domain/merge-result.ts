@@ -66,16 +66,24 @@ export async function mergeResult(
 }
 
 /** Copies the job's model beside its review queue, without the value frequencies (decisions are scored without them). */
-export async function keepReviewModel(objects: ObjectStore, model: ObjectRef, target: ObjectRef): Promise<void> {
-  let parsed: Record<string, unknown>;
+export async function keepReviewModel(objects: ObjectStore, model: ObjectRef, target: ObjectRef): Promise<'kept' | 'missing' | 'unreadable'> {
+  let text: string;
   try {
-    parsed = JSON.parse((await objects.getBuffer(model)).toString('utf8')) as Record<string, unknown>;
+    text = (await objects.getBuffer(model)).toString('utf8');
   } catch (error) {
     // Without it the queue still works; pending rows are then not scored again as decisions come in.
-    if (error instanceof ObjectNotFoundError) return;
+    if (error instanceof ObjectNotFoundError) return 'missing';
     throw error;
   }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Never worth failing a finished job for: the queue works without it.
+    return 'unreadable';
+  }
   await objects.put(target, JSON.stringify({ ...parsed, frequencies: {} }), { contentType: 'application/json' });
+  return 'kept';
 }
 
 function reviewItemOf(row: LabeledRow): ReviewItem | undefined {

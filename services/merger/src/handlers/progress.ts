@@ -48,7 +48,10 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   const reviewTarget = reviewQueueRef(deps.config.resultsBucket, tenantId, jobId);
   const { info, totals, review, model } = await mergeResult(deps.objects, plan, ledger.chunks(jobId), target, reviewTarget);
   // The review queue keeps the model its rows were matched with: decisions teach it (ingest scores pending rows again).
-  if (review && model) await keepReviewModel(deps.objects, model, reviewModelRef(deps.config.resultsBucket, tenantId, jobId));
+  if (review && model) {
+    const kept = await keepReviewModel(deps.objects, model, reviewModelRef(deps.config.resultsBucket, tenantId, jobId));
+    if (kept !== 'kept') logger.warn({ model: model.key, kept }, "the job's linkage model could not be kept beside its review queue");
+  }
   const eventId = deriveEventId(jobId, jobCompletedV1.type);
   const completed = createEvent(jobCompletedV1, {
     service: 'merger',

@@ -1,5 +1,5 @@
 import { resultRef } from '@refinery/chunk-records';
-import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';
 import { Ledger } from '../domain/ledger';
@@ -20,7 +20,11 @@ export function createReviewsHandler(deps: MergerDeps): SubscriptionBinding {
       const { jobId, tenantId } = event.metadata;
       const { version, row, decision } = event.data;
       const plan = await ledger.plan(jobId);
-      if (!plan) throw new NonRetryableError(`review decision ${version} for job ${jobId}, which this merger never planned`);
+      if (!plan) {
+        // Nothing to revise, now or later: the decision stays in the job's history; the message is done.
+        logger.warn({ version }, 'review decision for a job this merger never planned; ignored');
+        return;
+      }
       const bucket = deps.config.resultsBucket;
       const target = resultRef(bucket, tenantId, jobId, version);
       if (await deps.objects.head(target)) return;

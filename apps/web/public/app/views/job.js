@@ -6,6 +6,7 @@ import { h, pageHeading } from '../dom.js';
 import { ownSentence, percentDone, progressText, rowRangeText, statusBadge } from '../format.js';
 import { HistoryPanel } from './history.js';
 import { ResultsPanel } from './results.js';
+import { ReviewPanel } from './review.js';
 import { SummaryPanel } from './summary.js';
 
 const POLL_MS = 2000;
@@ -28,6 +29,7 @@ export function jobView(app, jobId) {
   const failure = h('div', { class: 'message error failure', role: 'alert', hidden: true });
   const summary = new SummaryPanel(app, jobId);
   const results = new ResultsPanel(app, jobId);
+  const review = new ReviewPanel(app, jobId);
   const history = new HistoryPanel(app, jobId);
   const details = h(
     'div',
@@ -43,12 +45,15 @@ export function jobView(app, jobId) {
     ),
     failure,
     summary.node,
+    review.node,
     results.node,
     history.node,
   );
 
   /** @type {JobView | null} */
   let shown = null;
+  /** The result version whose rows are shown. @type {number | undefined} */
+  let shownVersion;
   let disposed = false;
 
   /** @param {JobView} job */
@@ -66,7 +71,13 @@ export function jobView(app, jobId) {
     barText.textContent = progressText(job);
     showFailure(job);
     summary.update(job);
+    review.update(job);
     if (job.status === 'completed') results.activate();
+    if (job.status === 'completed' && shownVersion !== job.review?.version) {
+      // A decision made a new version of the result: show its rows.
+      if (shownVersion !== undefined) results.reload(job.review?.version ?? 0);
+      shownVersion = job.review?.version;
+    }
     if (first || statusChanged) history.refresh();
     else history.refreshSoon();
   }
@@ -135,6 +146,7 @@ export function jobView(app, jobId) {
       unsubscribe();
       clearInterval(poller);
       history.dispose();
+      results.dispose();
       app.socket.watch(null);
     },
   };

@@ -2,9 +2,10 @@
 // pages of 50, and the labels shown by colour AND text. The table scrolls sideways in its own box.
 
 import { h } from '../dom.js';
-import { formatNumber, LABELS, labelBadge, MATCH_STATUSES, sentence } from '../format.js';
+import { formatNumber, LABELS, labelBadge, MATCH_STATUSES, parseWaterfall, sentence, waterfallTable } from '../format.js';
 
 const PAGE_SIZE = 50;
+const RETRY_MS = 300;
 const FILTER_LABELS = LABELS.filter((label) => label !== 'empty');
 
 export class ResultsPanel {
@@ -16,6 +17,10 @@ export class ResultsPanel {
     this.app = app;
     this.jobId = jobId;
     this.active = false;
+    /** The result version the rows should come from (0: the merge). */
+    this.wantedVersion = 0;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retry = undefined;
     /** Cursors of the pages shown so far (null: the first page), so "Previous page" can go back. @type {(string | null)[]} */
     this.cursors = [null];
     /** @type {string | null} */
@@ -76,6 +81,24 @@ export class ResultsPanel {
     );
   }
 
+  /**
+   * Shows the first page again once the result's version `version` is written (a review decision makes a new version;
+   * the merger writes it a moment later, so the page asks again until the rows come from it).
+   * @param {number} version
+   */
+  reload(version) {
+    this.wantedVersion = version;
+    if (!this.active) return;
+    this.cursors = [null];
+    void this.load(null);
+  }
+
+  /** Stops asking for a version not written yet (the page is left). */
+  dispose() {
+    clearTimeout(this.retry);
+    this.active = false;
+  }
+
   /** Shows the panel and its first page, once. */
   activate() {
     if (this.active) return;
@@ -113,6 +136,8 @@ export class ResultsPanel {
       const page = await this.app.api.rows(this.jobId, { status: this.status.value, label: this.label.value, limit: PAGE_SIZE, after });
       this.next = page.next;
       this.render(page);
+      clearTimeout(this.retry);
+      if ((page.version ?? 0) < this.wantedVersion && after === null) this.retry = setTimeout(() => void this.load(null), RETRY_MS);
       const first = (this.cursors.length - 1) * PAGE_SIZE + 1;
       this.message.textContent = page.rows.length
         ? `Showing ${formatNumber(page.rows.length)} row${page.rows.length === 1 ? '' : 's'} (page ${this.cursors.length}, results ${formatNumber(first)} to ${formatNumber(first + page.rows.length - 1)}${this.filterWords()}).`
@@ -181,11 +206,18 @@ export function displayColumns(columns) {
   const fields = columns
     .filter((name, index) => name.endsWith('_status') && name !== 'match_status' && at(name) === index && at(`${name.slice(0, -7)}_latest`) > index)
     .map((name) => name.slice(0, -7));
-  const taken = new Set([at('match_status'), at('match_method'), ...fields.flatMap((field) => [at(`${field}_status`), at(`${field}_latest`)])]);
+  const taken = new Set([
+    at('match_status'),
+    at('match_method'),
+    at('match_reason'),
+    ...fields.flatMap((field) => [at(`${field}_status`), at(`${field}_latest`)]),
+  ]);
   /** @type {DisplayColumn[]} */
   const display = [];
   if (at('match_status') >= 0) display.push({ header: 'match status', cell: (values) => statusCell(values[at('match_status')] ?? '') });
   if (at('match_method') >= 0) display.push({ header: 'method', cell: (values) => values[at('match_method')] ?? '' });
+  if (at('match_reason') >= 0)
+    display.push({ header: 'why', className: 'reason-cell', cell: (values) => reasonCell(values[at('match_reason')] ?? '') });
   for (const field of fields) {
     display.push({
       header: field.replace(/_/g, ' '),
@@ -206,4 +238,14 @@ export function displayColumns(columns) {
 /** @param {string} value */
 function statusCell(value) {
   return MATCH_STATUSES.includes(value) ? h('span', { class: `badge status-${value}`, text: value }) : value;
+}
+
+/**
+ * The match reason: its first clause, and the weight of every field behind a disclosure (a waterfall table).
+ * @param {string} reason
+ */
+function reasonCell(reason) {
+  const waterfall = parseWaterfall(reason);
+  if (!waterfall) return reason;
+  return h('details', { class: 'why' }, h('summary', { text: waterfall.verdict }), waterfallTable(waterfall));
 }

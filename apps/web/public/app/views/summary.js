@@ -49,6 +49,7 @@ export class SummaryPanel {
       ...entry('by similar names (fuzzy)', 'fuzzy', formatNumber(methods.fuzzy)),
       ...entry('by nickname', 'nickname', formatNumber(methods.nickname)),
       ...entry('Unmatched', 'unmatched', formatNumber(rows.unmatched)),
+      ...(job.review ? entry('of which in review', 'review', formatNumber(job.review.pending)) : []),
       ...entry('Invalid', 'invalid', formatNumber(rows.invalid)),
     );
     this.download.hidden = job.status !== 'completed';
