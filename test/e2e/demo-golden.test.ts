@@ -47,4 +47,35 @@ describe('the demo book', () => {
       invalid: statuses.filter((s) => s === 'invalid').length,
     });
   });
+
+  it("takes the job's own thresholds: rows below the match threshold wait in review, and bad thresholds are refused", async () => {
+    const out = join(work, 'strict.csv');
+    const run = await runCli([
+      'enrich',
+      BOOK,
+      '--directory',
+      DIRECTORY,
+      '--out',
+      out,
+      '--data-dir',
+      join(work, 'strict-data'),
+      '--match-threshold',
+      '0.99999999',
+      '--review-threshold',
+      '0.01',
+    ]).done;
+    expect(run.code).toBe(0);
+    const statuses = (parse(readFileSync(out)) as string[][]).slice(1).map((row) => row[12]);
+    const inReview = statuses.filter((status) => status === 'review').length;
+    const golden = (parse(readFileSync(GOLDEN)) as string[][]).slice(1).map((row) => row[12]);
+    // Stricter than the default: more rows wait for a person than in the golden result.
+    expect(inReview).toBeGreaterThan(golden.filter((status) => status === 'review').length);
+    expect(run.stdout).toContain(`(${inReview} of them in the review queue`);
+
+    const refused = await runCli(['enrich', BOOK, '--out', join(work, 'no.csv'), '--match-threshold', '0.5', '--review-threshold', '0.6']).done;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refinery: --review-threshold (0.6) must not be above --match-threshold (0.5)');
+    const notProbability = await runCli(['enrich', BOOK, '--out', join(work, 'no.csv'), '--match-threshold', '1']).done;
+    expect(notProbability.stderr).toContain('refinery: --match-threshold must be a probability strictly between 0 and 1, got "1"');
+  });
 });

@@ -39,7 +39,7 @@ export class ApiClient {
   ) {}
 
   async createUploadJob(
-    body: { filename: string; chunkRows?: number },
+    body: { filename: string; chunkRows?: number; thresholds?: { match?: number; review?: number } },
     idempotencyKey?: string,
   ): Promise<{ jobId: string; status: string; upload: UploadTarget | null }> {
     return this.json('POST', '/jobs', JSON.stringify(body), {

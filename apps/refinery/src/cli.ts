@@ -127,6 +127,18 @@ interface EnrichCommandOptions {
   providers?: string;
   api?: string;
   token?: string;
+  matchThreshold?: number;
+  reviewThreshold?: number;
+}
+
+/** A probability strictly between 0 and 1, for a threshold option. */
+function probability(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !(number > 0 && number < 1))
+      throw new InputError(`${flag} must be a probability strictly between 0 and 1, got "${value}"`);
+    return number;
+  };
 }
 
 /** Where `refinery enrich` runs its job: a deployment's API (--api), else every service on this machine. */
@@ -172,12 +184,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--providers <file>', PROVIDERS_OPTION)
     .option('--api <url>', "a deployment's API to run the job on (`refinery dev`, `refinery emulate`, an AWS stage) instead of this machine")
     .option('--token <token>', 'the API token, with --api (default: $REFINERY_TOKEN)')
+    .option('--match-threshold <p>', 'match probability at or above which a row is matched (default 0.9)', probability('--match-threshold'))
+    .option(
+      '--review-threshold <p>',
+      'match probability at or above which a row goes to the review queue (default 0.5)',
+      probability('--review-threshold'),
+    )
     .action(async (input: string, options: EnrichCommandOptions) => {
+      if (options.matchThreshold !== undefined && options.reviewThreshold !== undefined && options.reviewThreshold > options.matchThreshold) {
+        throw new InputError(`--review-threshold (${options.reviewThreshold}) must not be above --match-threshold (${options.matchThreshold})`);
+      }
+      const thresholds = {
+        ...(options.matchThreshold !== undefined ? { match: options.matchThreshold } : {}),
+        ...(options.reviewThreshold !== undefined ? { review: options.reviewThreshold } : {}),
+      };
       const summary = await enrich({
         input,
         out: options.out,
         target: enrichTarget(options),
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+        ...(Object.keys(thresholds).length > 0 ? { thresholds } : {}),
         stderr: process.stderr,
       });
       if (summary.status === 'failed') {

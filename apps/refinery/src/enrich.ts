@@ -13,6 +13,8 @@ export interface EnrichOptions {
   /** Where the job runs: every service on this machine, or a deployment's API. */
   readonly target: LocalTarget | ApiTarget;
   readonly chunkRows?: number;
+  /** The job's match and review thresholds (docs/matching.md); the defaults when absent. */
+  readonly thresholds?: { readonly match?: number; readonly review?: number };
   readonly stderr: NodeJS.WriteStream;
   readonly pollMs?: number;
 }
@@ -91,8 +93,16 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
       directory: target.kind === 'local' ? target.directory : null,
       providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
       chunkRows: options.chunkRows ?? null,
+      thresholds: options.thresholds ?? null,
     });
-    const created = await client.createUploadJob({ filename: basename(input), ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}) }, key);
+    const created = await client.createUploadJob(
+      {
+        filename: basename(input),
+        ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+        ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      },
+      key,
+    );
     if (created.upload) await client.upload(created.upload, input);
     const job = await watch(client, created.jobId, options);
     const seconds = (Date.now() - started) / 1000;
@@ -128,12 +138,15 @@ async function idempotencyKey(parts: {
   directory: string | null;
   providers: string | null;
   chunkRows: number | null;
+  thresholds: { readonly match?: number; readonly review?: number } | null;
 }): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`input\u0000${await contentDigest(parts.input)}\u0000`);
   hash.update(`directory\u0000${parts.directory === null ? "the deployment's" : await contentDigest(parts.directory)}\u0000`);
   hash.update(`providers\u0000${parts.providers ?? 'directory only'}\u0000`);
   hash.update(`chunkRows\u0000${parts.chunkRows ?? 'default'}`);
+  // Unchanged when absent, so a job started before thresholds existed is still resumed.
+  if (parts.thresholds) hash.update(`\u0000thresholds\u0000${parts.thresholds.match ?? 'default'}\u0000${parts.thresholds.review ?? 'default'}`);
   return `enrich-${hash.digest('hex')}`;
 }
 
