@@ -294,6 +294,7 @@ describe('the web page', () => {
     expect(await firstName.locator('td').nth(2).textContent()).toMatch(/[+−]\d+\.\d$/);
     const rowText = (await card.locator('#review-row').textContent()) ?? '';
     const row = Number(/Row (\d+)/.exec(rowText)?.[1]);
+    await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'review', false);
     // The preview, filtered to the rows in review, shows this one.
     await page.getByLabel('Match status').selectOption('review');
