@@ -117,9 +117,16 @@ export function detailKeys(person: ComparableContact): number[] {
   return keys;
 }
 
-// The full-name key of a contact whose first and last name were entered the other way round.
-export function swappedNameKey(person: ComparableContact): number | undefined {
-  return person.first === '' || person.lastCompact === '' ? undefined : fullNameKey(person.lastCompact, person.first.replace(/ /g, ''));
+// The full-name keys of a contact whose first and last name were entered the other way round: its last name
+// is the person's first name (whole, and its first word: "lila holly" is filed under both) and its first name
+// the person's surname.
+export function swappedNameKeys(person: ComparableContact): number[] {
+  if (person.first === '' || person.lastCompact === '') return [];
+  const surname = person.first.replace(/ /g, '');
+  const keys = [fullNameKey(person.last, surname)];
+  const space = person.last.indexOf(' ');
+  if (space > 0) keys.push(fullNameKey(person.last.slice(0, space), surname));
+  return keys;
 }
 
 export function nameKeys(person: ComparableContact): number[] {

@@ -18,7 +18,7 @@ import {
   nameKeys,
   phoneKey,
   phoneticKey,
-  swappedNameKey,
+  swappedNameKeys,
 } from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 
@@ -184,9 +184,8 @@ export class DirectoryIndex {
     if (subject.lastCompact === '' || subject.first === '') {
       return keys;
     }
-    const swapped = swappedNameKey(subject);
-    if (swapped !== undefined) {
-      keys.push({ key: swapped, broad: false });
+    for (const key of swappedNameKeys(subject)) {
+      keys.push({ key, broad: false });
     }
     for (const first of new Set([subject.first, subject.firstToken, ...variants])) {
       keys.push({ key: fullNameKey(first, subject.lastCompact), broad: false });

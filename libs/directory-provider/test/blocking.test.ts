@@ -38,6 +38,7 @@ const others = [
   person('n4', { first_name: 'Alan', last_name: 'Nguyen', city: 'Hobart', state: 'TAS', postcode: '7000', birth_date: '1990-12-12' }),
   person('n5', { first_name: 'Jane', last_name: 'Burke', city: 'Denver', state: 'CO', postcode: '80202' }),
   person('n6', { first_name: 'John', last_name: 'Brook', city: 'Boston', state: 'MA', postcode: '02134' }),
+  person('lila', { first_name: 'Lila Holly', last_name: 'Brown', city: 'Austin', state: 'TX', postcode: '78701', birth_date: '1988-03-04' }),
 ];
 
 const provider = DirectoryProvider.fromRecords([alice, john, ...others], { nicknames });
@@ -45,6 +46,13 @@ const provider = DirectoryProvider.fromRecords([alice, john, ...others], { nickn
 function idsFor(fields: ContactFields): string[] {
   return provider.candidatesFor(standardizeContact(fields)).map((candidate) => candidate.id);
 }
+
+describe('blocking a two-word first name entered in the last name field', () => {
+  it('finds "Brown, Lila Holly" under the person filed as Lila Holly Brown (the whole first name, and its first word)', () => {
+    expect(idsFor({ first_name: 'Brown', last_name: 'Lila Holly', city: 'Austin' })).toContain('lila');
+    expect(idsFor({ first_name: 'Brown', last_name: 'Lila', city: 'Austin' })).toContain('lila');
+  });
+});
 
 describe('blocking without both names', () => {
   it('finds a row missing its first name by birth date and postcode, or surname and postcode', () => {

@@ -1,4 +1,5 @@
 import { type CanonicalField, type ContactFields, comparableValue, hasValue } from '@refinery/contacts';
+import { phoneticCode } from './soundex';
 import type { Candidate } from './types';
 
 export const CORROBORATING_FIELDS = ['company', 'street', 'city+state', 'postcode', 'birth_date', 'title'] as const;
@@ -15,6 +16,10 @@ export interface ComparableContact {
   last: string;
   // Without spaces: "garcia lopez" and "garcialopez" are one surname.
   lastCompact: string;
+  // The first name without spaces (for the swapped-names test) and the sounds of the first given name and the surname.
+  firstCompact: string;
+  firstTokenSound: string;
+  lastSound: string;
   email: string | undefined;
   phone: string | undefined;
   corroborating: Readonly<Record<CorroboratingField, string | undefined>>;
@@ -60,12 +65,17 @@ function build(fields: ContactFields): ComparableContact {
   const space = first.indexOf(' ');
   const street = comparable(fields, 'street');
   const { number: streetNumber, name: streetName } = splitStreet(street);
+  const firstToken = space < 0 ? first : first.slice(0, space);
+  const lastCompact = last.includes(' ') ? last.replace(/ /g, '') : last;
   return {
     fields,
     first,
-    firstToken: space < 0 ? first : first.slice(0, space),
+    firstToken,
     last,
-    lastCompact: last.includes(' ') ? last.replace(/ /g, '') : last,
+    lastCompact,
+    firstCompact: space < 0 ? first : first.replace(/ /g, ''),
+    firstTokenSound: firstToken.length >= 3 ? phoneticCode(firstToken) : '',
+    lastSound: lastCompact.length >= 3 ? phoneticCode(lastCompact) : '',
     email: comparable(fields, 'email'),
     phone: comparable(fields, 'phone'),
     corroborating: {
@@ -111,6 +121,7 @@ class PreparedCandidate implements Candidate {
   readonly id: string;
   readonly fields: ContactFields;
   declare readonly updatedAt?: string;
+  declare readonly confidence?: number;
   readonly #comparable: ComparableContact;
 
   constructor(candidate: Candidate) {
@@ -118,6 +129,9 @@ class PreparedCandidate implements Candidate {
     this.fields = candidate.fields;
     if (candidate.updatedAt !== undefined) {
       this.updatedAt = candidate.updatedAt;
+    }
+    if (candidate.confidence !== undefined) {
+      this.confidence = candidate.confidence;
     }
     // Built directly, not through the cache: a directory holds its people for good anyway.
     this.#comparable = build(candidate.fields);

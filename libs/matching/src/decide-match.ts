@@ -2,7 +2,7 @@ import type { ContactFields } from '@refinery/contacts';
 import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
 import { explainDecision, type ScoredCandidate } from './explain';
 import { compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
-import { type LinkageModel, priorModel, ScoringModel } from './linkage/model';
+import { type LinkageModel, type PairScore, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
 import type { Candidate, MatchDecision, MatchMethod, NicknameLookup } from './types';
 
@@ -54,13 +54,18 @@ export function scoreCandidates(
   const scored = candidates.map((candidate) => {
     const comparable = comparableCandidate(candidate);
     const vector = compareRecords(subject, comparable, candidate, lookup);
-    return { candidate, comparable, levels: vector.levels, score: scoring.score(vector, subject), probability: 0 };
+    const weight = scoring.weightFor(vector.levels, subject);
+    return { candidate, comparable, levels: vector.levels, vector, weight, score: undefined as unknown as PairScore, probability: 0 };
   });
   // Relative to the best weight, so 2^weight never overflows.
-  const top = scored.reduce((max, entry) => Math.max(max, entry.score.weight), Number.NEGATIVE_INFINITY);
+  const top = scored.reduce((max, entry) => Math.max(max, entry.weight), Number.NEGATIVE_INFINITY);
   const none = 2 ** -top;
-  const total = scored.reduce((sum, entry) => sum + 2 ** (entry.score.weight - top), none);
-  for (const entry of scored) entry.probability = 2 ** (entry.score.weight - top) / total;
+  const total = scored.reduce((sum, entry) => sum + 2 ** (entry.weight - top), none);
+  for (const entry of scored) entry.probability = 2 ** (entry.weight - top) / total;
+  scored.sort((a, b) => b.probability - a.probability);
+  scored.forEach((entry, rank) => {
+    entry.score = rank < 2 ? scoring.score(entry.vector, subject) : ({ weight: entry.weight } as PairScore);
+  });
   return scored.sort((a, b) => b.probability - a.probability);
 }
 

@@ -28,7 +28,7 @@ function probability(value: number): string {
 export function describeWeights(score: PairScore): string {
   const parts = [`prior ${signed(score.prior)}`];
   for (const part of score.contributions) parts.push(`${part.comparison} ${part.level} ${signed(part.weight)}`);
-  if (score.nested > 0.05) parts.push(`places nest ${signed(-score.nested)}`);
+  if (score.nested > 0.05) parts.push(`places nest (one town, one street) ${signed(-score.nested)}`);
   if (score.capped > 0) parts.push(`household evidence capped ${signed(-score.capped)}`);
   if (score.changedTogether > 0.05) parts.push(`changes counted once ${signed(score.changedTogether)}`);
   if (score.namesSwapped) parts.push('first and last name swapped');

@@ -222,7 +222,7 @@ describe('how agreements add up', () => {
 
   it('says so in the reason', () => {
     const decision = decideMatch(contact({ first_name: 'Ann', last_name: 'Cox', ...place }), [person], nicknames);
-    expect(decision.reason).toMatch(/places nest -\d+\.\d/);
+    expect(decision.reason).toMatch(/places nest \(one town, one street\) -\d+\.\d/);
   });
 
   it('counts the disagreements of details that change together at 0.15 beyond the strongest of each group', () => {

@@ -157,17 +157,30 @@ describe('parseLinkageModel', () => {
 
   it('refuses what is not a model, naming the origin', () => {
     expect(() => parseLinkageModel(JSON.stringify({ ...learnt, version: 2 }), 'job j1 model')).toThrow(
-      'job j1 model is not a linkage model (version 1)',
+      'job j1 model is not a linkage model: version 2, not 1',
     );
     expect(() => parseLinkageModel(JSON.stringify({ ...learnt, matchRate: '0.5' }), 'job j1 model')).toThrow(/not a linkage model/);
+    // Values that would make every probability NaN, or every candidate a match, are refused too.
+    expect(() => parseLinkageModel(JSON.stringify({ ...learnt, matchRate: 2 }), 'job j1 model')).toThrow(
+      'job j1 model is not a linkage model: matchRate must be a number strictly between 0 and 1',
+    );
+    expect(() => parseLinkageModel(JSON.stringify({ ...learnt, population: -5 }), 'job j1 model')).toThrow(
+      'job j1 model is not a linkage model: population must be a number of at least 1',
+    );
+    expect(() => parseLinkageModel('null', 'job j1 model')).toThrow('job j1 model is not a linkage model: not an object');
+    expect(() => parseLinkageModel('{ nope', 'job j1 model')).toThrow(/^job j1 model is not a linkage model: not JSON/);
   });
 
   it('refuses a comparison with the wrong number of levels or none, naming it', () => {
     const short = { ...learnt, comparisons: { ...learnt.comparisons, birth_date: { m: [0.5, 0.5], u: [0.5, 0.5] } } };
-    expect(() => parseLinkageModel(JSON.stringify(short), 'job j1 model')).toThrow('job j1 model: comparison birth_date needs 6 levels');
+    expect(() => parseLinkageModel(JSON.stringify(short), 'job j1 model')).toThrow(
+      'job j1 model is not a linkage model: comparison birth_date needs m and u: 6 probabilities each',
+    );
+    const strings = { ...learnt, comparisons: { ...learnt.comparisons, state: { m: ['a', 'b'], u: [0.1, 0.9] } } };
+    expect(() => parseLinkageModel(JSON.stringify(strings), 'job j1 model')).toThrow('comparison state needs m and u: 2 probabilities each');
     const { title: _title, ...withoutTitle } = learnt.comparisons;
     expect(() => parseLinkageModel(JSON.stringify({ ...learnt, comparisons: withoutTitle }), 'job j1 model')).toThrow(
-      'job j1 model: comparison title needs 2 levels',
+      'job j1 model is not a linkage model: comparison title needs m and u: 2 probabilities each',
     );
   });
 });

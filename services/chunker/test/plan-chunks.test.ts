@@ -118,8 +118,8 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         sample: { range: { start: dataStart, end: file.length }, rows: { first: 0, count: 5 } },
       },
     });
-    for (const event of events.slice(0, 3))
-      expect((event.data as { sample?: unknown }).sample).toEqual((events[0]?.data as { sample?: unknown }).sample);
+    const firstSample = (events[0]?.data as { sample?: unknown } | undefined)?.sample;
+    for (const event of events.slice(0, 3)) expect((event.data as { sample?: unknown }).sample).toEqual(firstSample);
     expect(events.map((event) => event.metadata.eventId)).toEqual([
       deriveEventId(CAUSE.eventId, 'chunk.planned.v1', 0),
       deriveEventId(CAUSE.eventId, 'chunk.planned.v1', 1),

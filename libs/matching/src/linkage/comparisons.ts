@@ -2,7 +2,6 @@ import { type ComparableContact, lastNameWords } from '../comparable-contact';
 import { withinOneEdit } from '../edit-distance';
 import { areCounterparts, areNicknames, isCompoundOf, isInitialOf } from '../name-relations';
 import { jaroWinklerFolded } from '../similarity';
-import { phoneticCode } from '../soundex';
 import type { Candidate, NicknameLookup } from '../types';
 
 // The comparison vector of the Fellegi-Sunter model: for each field, which level of agreement a pair
@@ -20,6 +19,9 @@ export interface LevelPrior {
   // rare among true matches, however many look-alikes a book holds; unbounded, EM would take them for
   // matches and learn that disagreement is normal.
   readonly maxM?: number;
+  // The least u may learn: a book of a thousand rows rarely holds two people of one name, so it cannot see how
+  // common a name is among the provider's millions; an exact name never weighs more than half its prior u allows.
+  readonly minU?: number;
 }
 
 export type ComparisonName =
@@ -59,6 +61,11 @@ function levels(...entries: ([string, number, number] | [string, number, number,
   return entries.map(([label, m, u, maxM]) => ({ label, m, u, ...(maxM === undefined ? {} : { maxM }) }));
 }
 
+// An exact name's level, with the floor of its u (see minU).
+function exactName(m: number, u: number): LevelPrior {
+  return { label: 'exact', m, u, minU: u / 2 };
+}
+
 // Priors: what a contact book with stale fields and typing errors typically shows (m) and what two
 // random people share (u). They decide alone when a job has too few pairs to learn from.
 export const COMPARISONS: readonly ComparisonSpec[] = [
@@ -66,29 +73,33 @@ export const COMPARISONS: readonly ComparisonSpec[] = [
     name: 'first_name',
     shared: false,
     frequencyOf: (person) => person.first || undefined,
-    levels: levels(
-      ['exact', 0.82, 0.006],
-      ['nickname', 0.05, 0.002],
-      ['similar', 0.05, 0.004],
-      ['one typing slip', 0.04, 0.01],
-      ['sounds alike', 0.01, 0.005],
-      ['initial', 0.02, 0.05],
-      ['counterpart (like Paul and Paula)', 0.0005, 0.01, 0.002],
-      ['different', 0.0195, 0.918, 0.02],
-    ),
+    levels: [
+      exactName(0.82, 0.006),
+      ...levels(
+        ['nickname', 0.05, 0.002],
+        ['similar', 0.05, 0.004],
+        ['one typing slip', 0.04, 0.01],
+        ['sounds alike', 0.01, 0.005],
+        ['initial', 0.02, 0.05],
+        ['counterpart (like Paul and Paula)', 0.0005, 0.01, 0.002],
+        ['different', 0.0195, 0.918, 0.02],
+      ),
+    ],
   },
   {
     name: 'last_name',
     shared: true,
     frequencyOf: (person) => person.lastCompact || undefined,
-    levels: levels(
-      ['exact', 0.86, 0.003],
-      ['compound (one part of the other)', 0.03, 0.0005],
-      ['similar', 0.04, 0.003],
-      ['one typing slip', 0.03, 0.01],
-      ['sounds alike', 0.01, 0.005],
-      ['different', 0.03, 0.9785],
-    ),
+    levels: [
+      exactName(0.86, 0.003),
+      ...levels(
+        ['compound (one part of the other)', 0.03, 0.0005],
+        ['similar', 0.04, 0.003],
+        ['one typing slip', 0.03, 0.01],
+        ['sounds alike', 0.01, 0.005],
+        ['different', 0.03, 0.9785],
+      ),
+    ],
   },
   {
     name: 'birth_date',
@@ -167,6 +178,8 @@ export const COMPARISON_COUNT = COMPARISONS.length;
 export const FIRST_NAME = 0;
 // From this level on (counterpart, different) the first names are two names.
 export const FIRST_NAME_COUNTERPART = 6;
+// From this level on (one typing slip and worse) a first name no longer tells household members apart.
+export const FIRST_NAME_SLIP = 3;
 export const LAST_NAME = 1;
 const LAST_NAME_DIFFERENT = 5;
 const BIRTH_DATE = 2;
@@ -183,7 +196,11 @@ const PROVIDER = 12;
 
 // First names: exact (or one side adds a middle name), nickname, similar (Jaro-Winkler >= 0.92),
 // one typing slip (>= 0.85 or one edit), sounds alike (Terry / Teri), initial, counterpart, different.
-function firstNameLevel(a: string, aToken: string, b: string, bToken: string, nicknames: NicknameLookup): number {
+function firstNameLevel(x: ComparableContact, y: ComparableContact, nicknames: NicknameLookup): number {
+  const a = x.first;
+  const aToken = x.firstToken;
+  const b = y.first;
+  const bToken = y.firstToken;
   if (a === '' || b === '') return NULL_LEVEL;
   const oneSideHasMiddleName = (a !== aToken) !== (b !== bToken);
   if (a === b || (oneSideHasMiddleName && aToken === bToken)) return 0;
@@ -193,7 +210,7 @@ function firstNameLevel(a: string, aToken: string, b: string, bToken: string, ni
   const similarity = oneSideHasMiddleName ? Math.max(jaroWinklerFolded(a, b), jaroWinklerFolded(aToken, bToken)) : jaroWinklerFolded(a, b);
   if (similarity >= 0.92) return 2;
   if (similarity >= 0.85 || (Math.min(a.length, b.length) >= 3 && withinOneEdit(a, b))) return 3;
-  if (Math.min(aToken.length, bToken.length) >= 3 && phoneticCode(aToken) === phoneticCode(bToken)) return 4;
+  if (Math.min(aToken.length, bToken.length) >= 3 && x.firstTokenSound === y.firstTokenSound) return 4;
   return 7;
 }
 
@@ -208,8 +225,7 @@ function lastNameLevel(a: ComparableContact, b: ComparableContact): number {
     if (isCompoundOf(aWords, bWords) || isCompoundOf(bWords, aWords)) return 1;
   }
   const level = textLevel(a.lastCompact, b.lastCompact, 2);
-  if (level === 4 && Math.min(a.lastCompact.length, b.lastCompact.length) >= 3 && phoneticCode(a.lastCompact) === phoneticCode(b.lastCompact))
-    return 4;
+  if (level === 4 && Math.min(a.lastCompact.length, b.lastCompact.length) >= 3 && a.lastSound === b.lastSound) return 4;
   return level === 4 ? 5 : level;
 }
 
@@ -292,14 +308,13 @@ export interface ComparisonVector {
 }
 
 // exact (0) or similar (2) when one name is the other one typed in the other field, else undefined.
-function crossedLevel(a: string, b: string): number | undefined {
-  const compact = a.replace(/ /g, '');
+function crossedLevel(compact: string, b: string): number | undefined {
   if (compact === b) return 0;
   return jaroWinklerFolded(compact, b) >= 0.92 ? 2 : undefined;
 }
 
 function nameLevels(a: ComparableContact, b: ComparableContact, nicknames: NicknameLookup): [number, number, boolean] {
-  const first = firstNameLevel(a.first, a.firstToken, b.first, b.firstToken, nicknames);
+  const first = firstNameLevel(a, b, nicknames);
   const last = lastNameLevel(a, b);
   // Only a pair whose names disagree straight is tried crossed: Smith John / John Smith.
   if (
@@ -309,8 +324,8 @@ function nameLevels(a: ComparableContact, b: ComparableContact, nicknames: Nickn
     b.first !== '' &&
     b.lastCompact !== ''
   ) {
-    const crossedFirst = crossedLevel(a.first, b.lastCompact);
-    const crossedLast = crossedLevel(a.lastCompact, b.first.replace(/ /g, ''));
+    const crossedFirst = crossedLevel(a.firstCompact, b.lastCompact);
+    const crossedLast = crossedFirst === undefined ? undefined : crossedLevel(a.lastCompact, b.firstCompact);
     if (crossedFirst !== undefined && crossedLast !== undefined && crossedFirst + crossedLast < Math.min(first, 3) + Math.min(last, 3)) {
       return [crossedFirst, crossedLast, true];
     }

@@ -71,7 +71,21 @@ function bounded(m: number[], levels: readonly LevelPrior[]): number[] {
   return result.map((value, level) => (levels[level]?.maxM === undefined ? value + (excess * value) / free : value));
 }
 
-// u from pairs that are almost surely two different people: each row against another row's candidates.
+// Levels with a minU keep at least that; the other levels give it up in proportion.
+function floored(u: number[], levels: readonly LevelPrior[]): number[] {
+  let added = 0;
+  const raised = u.map((value, level) => {
+    const min = levels[level]?.minU;
+    if (min === undefined || value >= min) return value;
+    added += min - value;
+    return min;
+  });
+  if (added === 0) return raised;
+  const rest = raised.reduce((sum, value, level) => (levels[level]?.minU === undefined ? sum + value : sum), 0);
+  return raised.map((value, level) => (levels[level]?.minU === undefined ? value - (added * value) / rest : value));
+}
+
+// u from pairs that are almost surely two different people: each row against other rows of the book.
 function estimateU(
   rows: readonly SampleRow[],
   nicknames: NicknameLookup,
@@ -81,22 +95,23 @@ function estimateU(
   const totals = new Float64Array(COMPARISONS.length);
   let pairs = 0;
   const n = rows.length;
-  for (let offset = 1; offset < n && pairs < MAX_RANDOM_PAIRS; offset += Math.max(1, Math.floor(n / 7))) {
+  // Two rows of the book are two people (unless the provider answers both with one person: then they are left out),
+  // drawn from the same population as the provider's: what they share by chance is u. Not the candidates: a provider hands out people that look
+  // like the row asked about, and how many it hands out would change u.
+  for (let offset = 1; offset < n && pairs < MAX_RANDOM_PAIRS; offset += 1) {
     for (let index = 0; index < n && pairs < MAX_RANDOM_PAIRS; index += 1) {
       const row = rows[index] as SampleRow;
       const other = rows[(index + offset) % n] as SampleRow;
-      const own = new Set(row.candidates.map((candidate) => candidate.id));
-      const contact = comparableContact(row.contact);
-      for (const candidate of other.candidates) {
-        if (own.has(candidate.id)) continue;
-        const { levels } = compareRecords(contact, comparableCandidate(candidate), candidate, nicknames);
-        levels.forEach((level, comparison) => {
-          if (level === NULL_LEVEL) return;
-          (counts[comparison] as Float64Array)[level] = ((counts[comparison] as Float64Array)[level] ?? 0) + 1;
-          totals[comparison] = (totals[comparison] ?? 0) + 1;
-        });
-        pairs += 1;
-      }
+      // Two rows the provider answers with the same person may be that person twice (a book's duplicates).
+      if (row.candidates.some((mine) => other.candidates.some((theirs) => theirs.id === mine.id))) continue;
+      const candidate = { id: '', fields: other.contact };
+      const { levels } = compareRecords(comparableContact(row.contact), comparableContact(other.contact), candidate, nicknames);
+      levels.forEach((level, comparison) => {
+        if (level === NULL_LEVEL) return;
+        (counts[comparison] as Float64Array)[level] = ((counts[comparison] as Float64Array)[level] ?? 0) + 1;
+        totals[comparison] = (totals[comparison] ?? 0) + 1;
+      });
+      pairs += 1;
     }
   }
   const u = {} as Record<ComparisonName, number[]>;
@@ -104,7 +119,9 @@ function estimateU(
     const priorU = prior.comparisons[spec.name].u;
     // The provider's confidence is about the row it was asked for: crossed with another row it says nothing.
     u[spec.name] =
-      spec.name === 'provider' ? [...priorU] : smoothed(counts[comparison] as Float64Array, totals[comparison] ?? 0, priorU, U_PRIOR_PAIRS, 1e-7);
+      spec.name === 'provider'
+        ? [...priorU]
+        : floored(smoothed(counts[comparison] as Float64Array, totals[comparison] ?? 0, priorU, U_PRIOR_PAIRS, 1e-7), spec.levels);
   });
   return { u, pairs };
 }
@@ -221,7 +238,10 @@ export function estimateModel(rows: readonly SampleRow[], options: EstimateOptio
     // Rows without a candidate count too: their person is, as far as anyone can tell, not there.
     const matchRate = Math.min(
       0.99,
-      Math.max(0.01, (expectedMatches + MATCH_RATE_PRIOR_ROWS * start.matchRate) / (rows.length + MATCH_RATE_PRIOR_ROWS)),
+      Math.max(
+        0.01,
+        (expectedMatches + accepted + MATCH_RATE_PRIOR_ROWS * start.matchRate) / (rows.length + labelled.length + MATCH_RATE_PRIOR_ROWS),
+      ),
     );
     change = Math.max(change, Math.abs(matchRate - model.matchRate));
     model = { ...model, matchRate, comparisons: next };

@@ -1,5 +1,5 @@
 import type { ComparableContact } from '../comparable-contact';
-import { COMPARISONS, type ComparisonName, type ComparisonVector, FIRST_NAME, FIRST_NAME_COUNTERPART, NULL_LEVEL } from './comparisons';
+import { COMPARISONS, type ComparisonName, type ComparisonVector, FIRST_NAME, FIRST_NAME_SLIP, NULL_LEVEL } from './comparisons';
 
 // A Fellegi-Sunter model: per comparison, P(level | same person) = m and P(level | different people) = u;
 // a pair's match weight is log2(prior odds) + the sum of log2(m / u) over its comparisons. Stored as JSON
@@ -55,20 +55,28 @@ export function priorModel(): LinkageModel {
 
 // What a stored model must look like; anything else is refused rather than half-used.
 export function parseLinkageModel(json: string, origin: string): LinkageModel {
-  const parsed = JSON.parse(json) as Partial<LinkageModel>;
-  if (
-    parsed.version !== 1 ||
-    typeof parsed.matchRate !== 'number' ||
-    typeof parsed.population !== 'number' ||
-    typeof parsed.comparisons !== 'object' ||
-    parsed.comparisons === null
-  ) {
-    throw new Error(`${origin} is not a linkage model (version 1)`);
+  const refuse = (why: string): never => {
+    throw new Error(`${origin} is not a linkage model: ${why}`);
+  };
+  let parsed: Partial<LinkageModel>;
+  try {
+    parsed = JSON.parse(json) as Partial<LinkageModel>;
+  } catch (error) {
+    return refuse(`not JSON (${(error as Error).message})`);
   }
+  if (typeof parsed !== 'object' || parsed === null) return refuse('not an object');
+  if (parsed.version !== 1) refuse(`version ${String(parsed.version)}, not 1`);
+  if (typeof parsed.matchRate !== 'number' || !(parsed.matchRate > 0 && parsed.matchRate < 1))
+    refuse('matchRate must be a number strictly between 0 and 1');
+  if (typeof parsed.population !== 'number' || !Number.isFinite(parsed.population) || parsed.population < 1)
+    refuse('population must be a number of at least 1');
+  if (typeof parsed.comparisons !== 'object' || parsed.comparisons === null) return refuse('no comparisons');
+  const probabilities = (values: unknown, length: number): boolean =>
+    Array.isArray(values) && values.length === length && values.every((value) => typeof value === 'number' && value >= 0 && value <= 1);
   for (const spec of COMPARISONS) {
-    const comparison = parsed.comparisons[spec.name];
-    if (comparison === undefined || comparison.m.length !== spec.levels.length || comparison.u.length !== spec.levels.length) {
-      throw new Error(`${origin}: comparison ${spec.name} needs ${spec.levels.length} levels`);
+    const comparison = (parsed.comparisons as Record<string, { m?: unknown; u?: unknown } | null | undefined>)[spec.name];
+    if (!comparison || !probabilities(comparison.m, spec.levels.length) || !probabilities(comparison.u, spec.levels.length)) {
+      refuse(`comparison ${spec.name} needs m and u: ${spec.levels.length} probabilities each`);
     }
   }
   return { ...priorModel(), ...parsed } as LinkageModel;
@@ -90,7 +98,8 @@ export interface PairScore {
   readonly capped: number;
   // How many bits of disagreement were forgiven because the fields change together (a move).
   readonly changedTogether: number;
-  // How many bits of place agreement were not counted because places nest (postcode, city, state).
+  // How many bits of place agreement were not counted because places nest (postcode, city, state; a street
+  // name agreeing in another town).
   readonly nested: number;
   readonly namesSwapped: boolean;
   readonly missing: readonly ComparisonName[];
@@ -143,6 +152,11 @@ export class ScoringModel {
     return { weight, prior: this.priorWeight, contributions, capped, changedTogether, nested, namesSwapped: vector.namesSwapped, missing };
   }
 
+  // The weight with the frequency adjustment, without the parts (for candidates that are not explained).
+  weightFor(levels: Int8Array, contact: ComparableContact): number {
+    return this.combine(levels, contact, undefined, undefined).weight;
+  }
+
   // Only the weight, for EM's many passes (no frequency adjustment: it is learnt without one).
   weightOf(levels: Int8Array): number {
     return this.combine(levels, undefined, undefined, undefined).weight;
@@ -161,6 +175,8 @@ export class ScoringModel {
     const strongestChange = { address: 0, job: 0, 'contact details': 0 };
     let strongestPlace = 0;
     let placeAgreement = 0;
+    let placeDisagrees = false;
+    let streetAgreement = 0;
     let groupDisagreement = 0;
     for (let comparison = 0; comparison < levels.length; comparison += 1) {
       const level = levels[comparison] ?? NULL_LEVEL;
@@ -172,6 +188,8 @@ export class ScoringModel {
       const weight = contact === undefined ? (this.weights[comparison]?.[level] ?? 0) : this.levelWeight(comparison, level, contact);
       contributions?.push({ comparison: spec.name, level: spec.levels[level]?.label ?? String(level), weight });
       if (weight < 0 && spec.changesWith !== undefined) groupDisagreement += weight;
+      if (weight < 0 && spec.nestedPlace === true) placeDisagrees = true;
+      if (weight > 0 && (spec.name === 'street_name' || spec.name === 'street_number')) streetAgreement += weight;
       if (weight > 0 && spec.nestedPlace === true) {
         placeAgreement += weight;
         strongestPlace = Math.max(strongestPlace, weight);
@@ -180,13 +198,17 @@ export class ScoringModel {
       else if (weight < 0 && spec.changesWith !== undefined) strongestChange[spec.changesWith] = Math.min(strongestChange[spec.changesWith], weight);
       else total += weight;
     }
-    // Only a first name that does not tell the person apart (different, a counterpart, or missing) leaves the household as the only evidence: then it counts as one household, not as one
-    // person. With the first name agreeing, the shared fields say what they say.
-    // Places: the strongest agreement only (see nestedPlace).
-    const nested = placeAgreement - strongestPlace;
+    // Places: the strongest agreement only (see nestedPlace). A street nests in its town too: the same street
+    // name and number in another town (no place agrees, one differs) is a coincidence, not an address.
+    const otherTown = placeAgreement === 0 && placeDisagrees ? streetAgreement : 0;
+    const nested = placeAgreement - strongestPlace + otherTown;
     sharedAgreement -= nested;
+    // Only a first name that does not tell the person apart (one slip away, sounding alike, an initial, a
+    // counterpart, different, or missing: Jon and Jan, Hayden and Jayden, J. and Jane live together too) leaves
+    // the household as the only evidence: then it counts as one household, not as one person. With the first
+    // name agreeing, the shared fields say what they say.
     const firstName = levels[FIRST_NAME] ?? NULL_LEVEL;
-    const capped = firstName === NULL_LEVEL || firstName >= FIRST_NAME_COUNTERPART ? Math.max(0, sharedAgreement - this.householdCap) : 0;
+    const capped = firstName === NULL_LEVEL || firstName >= FIRST_NAME_SLIP ? Math.max(0, sharedAgreement - this.householdCap) : 0;
     // The strongest disagreement of each group counts in full, the rest at CHANGED_TOGETHER_RATE.
     const strongest = strongestChange.address + strongestChange.job + strongestChange['contact details'];
     const groups = strongest + CHANGED_TOGETHER_RATE * (groupDisagreement - strongest);
