@@ -12,7 +12,7 @@ import {
   type SampleRow,
   ScoringModel,
 } from '@refinery/matching';
-import { ProviderBatchError } from '@refinery/providers';
+import { isProviderUnavailable, ProviderBatchError } from '@refinery/providers';
 import type { StoredNicknames } from './nickname-store';
 import type { ProviderAnswers } from './provider-answers';
 
@@ -67,7 +67,7 @@ export async function* matchRows(records: AsyncIterable<string[]>, options: Matc
   if (batch.length) yield* decideBatch(batch, decider);
 }
 
-export type LearnOptions = Pick<MatchRowsOptions, 'firstRow' | 'columns' | 'providers' | 'nicknames' | 'defaultRegion' | 'answers'>;
+export type LearnOptions = Pick<MatchRowsOptions, 'firstRow' | 'columns' | 'providers' | 'nicknames' | 'defaultRegion' | 'answers' | 'batchSize'>;
 
 /**
  * Learns the job's model from its first LINKAGE_SAMPLE_ROWS rows (whichever chunk asks first: every chunk reads the same
@@ -82,11 +82,25 @@ export async function learnJobModel(records: AsyncIterable<string[]>, options: L
     row += 1;
     if (rows.length >= LINKAGE_SAMPLE_ROWS) break;
   }
-  const valid = rows.filter((pending) => pending.invalidReason === undefined);
   const provider = options.providers[0] as ContactProvider;
-  const lists = valid.length === 0 ? [] : await candidatesFrom(provider, valid, options.answers);
-  await prefetchNames(valid, lists, options);
-  const sample: SampleRow[] = valid.map((pending, i) => ({ contact: pending.contact, candidates: lists[i] ?? [] }));
+  const sample: SampleRow[] = [];
+  const valid = rows.filter((pending) => pending.invalidReason === undefined);
+  for (let start = 0; start < valid.length; start += options.batchSize) {
+    const batch = valid.slice(start, start + options.batchSize);
+    let lists: Candidate[][];
+    try {
+      lists = await candidatesFrom(provider, batch, options.answers);
+    } catch (error) {
+      // An outage waits for the provider (the chunk comes back); a batch the provider refuses is left out of the
+      // sample: its rows fail in the chunk that holds them, not in every chunk that learns the model.
+      if (isProviderUnavailable(error)) throw error;
+      continue;
+    }
+    await prefetchNames(batch, lists, options);
+    batch.forEach((pending, i) => {
+      sample.push({ contact: pending.contact, candidates: lists[i] ?? [] });
+    });
+  }
   return estimateModel(sample, {
     nicknames: options.nicknames,
     ...(provider.population === undefined ? {} : { population: provider.population }),

@@ -46,6 +46,7 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
             providers,
             nicknames,
             defaultRegion: deps.config.defaultRegion,
+            batchSize: deps.config.lookupBatchSize,
             // Answers about another chunk's rows are not this chunk's progress.
             answers: ownRows ? answers : new ProviderAnswers(),
           });
