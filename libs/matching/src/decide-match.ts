@@ -51,21 +51,29 @@ export function scoreCandidates(
   scoring: ScoringModel,
 ): ScoredCandidate[] {
   const lookup = rememberingLookups(nicknames);
-  const scored = candidates.map((candidate) => {
+  const scored = candidates.map((candidate): ScoredCandidate => {
     const comparable = comparableCandidate(candidate);
     const vector = compareRecords(subject, comparable, candidate, lookup);
-    const weight = scoring.weightFor(vector.levels, subject);
-    return { candidate, comparable, levels: vector.levels, vector, weight, score: undefined as unknown as PairScore, probability: 0 };
+    let explained: PairScore | undefined;
+    return {
+      candidate,
+      comparable,
+      levels: vector.levels,
+      weight: scoring.weightFor(vector.levels, subject),
+      // Every contribution, spelled out only when asked for (the best two candidates' reasons): it costs more than the
+      // weight alone.
+      get score(): PairScore {
+        explained ??= scoring.score(vector, subject);
+        return explained;
+      },
+      probability: 0,
+    };
   });
   // Relative to the best weight, so 2^weight never overflows.
   const top = scored.reduce((max, entry) => Math.max(max, entry.weight), Number.NEGATIVE_INFINITY);
   const none = 2 ** -top;
   const total = scored.reduce((sum, entry) => sum + 2 ** (entry.weight - top), none);
   for (const entry of scored) entry.probability = 2 ** (entry.weight - top) / total;
-  scored.sort((a, b) => b.probability - a.probability);
-  scored.forEach((entry, rank) => {
-    entry.score = rank < 2 ? scoring.score(entry.vector, subject) : ({ weight: entry.weight } as PairScore);
-  });
   return scored.sort((a, b) => b.probability - a.probability);
 }
 

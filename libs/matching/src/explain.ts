@@ -7,7 +7,9 @@ export interface ScoredCandidate {
   candidate: Candidate;
   comparable: ComparableContact;
   levels: Int8Array;
-  score: PairScore;
+  // The pair's match weight (prior included), and the same with every contribution (computed when first read).
+  weight: number;
+  readonly score: PairScore;
   // Among the row's candidates (see scoreCandidates).
   probability: number;
 }
