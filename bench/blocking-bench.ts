@@ -18,6 +18,7 @@ import { type CanonicalField, type ColumnMapping, type ContactFields, fieldsFrom
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { BOOK_KINDS, type BookKind, CONTACT_FIELDS, writeDataset } from '@refinery/synthetic-data';
 import { parse } from 'csv-parse/sync';
+import { bookKinds, wholeNumber, wholeNumbers } from './lib/args';
 
 export interface BlockingOptions {
   rows: number;
@@ -67,24 +68,14 @@ function parseArgs(argv: readonly string[]): BlockingOptions {
     errors: 10,
     outDir: resolve(__dirname, 'out'),
   };
-  const number = (flag: string, value: string | undefined): number => {
-    const parsed = Number((value ?? '').replace(/_/g, ''));
-    if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${flag} takes a whole number, got "${value ?? ''}"`);
-    return parsed;
-  };
   for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
+    const flag = argv[i] ?? '';
     const value = argv[i + 1];
-    if (flag === '--rows') options.rows = number(flag, value);
-    else if (flag === '--directory-size') options.directorySize = number(flag, value);
-    else if (flag === '--seeds') options.seeds = (value ?? '').split(',').map((seed) => number(flag, seed));
-    else if (flag === '--books') {
-      const names = (value ?? '').split(',').map((name) => name.trim());
-      if (names.some((name) => !(BOOK_KINDS as readonly string[]).includes(name))) {
-        throw new Error(`--books takes ${BOOK_KINDS.join(', ')} separated by commas, got "${value ?? ''}"`);
-      }
-      options.books = [...new Set(names as BookKind[])];
-    } else if (flag === '--errors') options.errors = number(flag, value);
+    if (flag === '--rows') options.rows = wholeNumber(flag, value);
+    else if (flag === '--directory-size') options.directorySize = wholeNumber(flag, value);
+    else if (flag === '--seeds') options.seeds = wholeNumbers(flag, value);
+    else if (flag === '--books') options.books = bookKinds(flag, value);
+    else if (flag === '--errors') options.errors = wholeNumber(flag, value);
     else if (flag === '--out') options.outDir = resolve(value ?? '');
     else throw new Error(`unknown option ${flag} (options: --rows, --directory-size, --seeds, --books, --errors, --out)`);
   }

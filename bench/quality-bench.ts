@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BOOK_KINDS, type BookKind, writeDataset } from '@refinery/synthetic-data';
 import { runEnrich } from './enrich-bench';
+import { bookKinds, wholeNumber, wholeNumbers } from './lib/args';
 import { type QualityReport, scoreResult } from './lib/quality-score';
 
 /** The score of one book: which seed and kind of book it was, and how the pipeline did on it. */
@@ -43,26 +44,15 @@ function parseArgs(argv: readonly string[]): QualityOptions {
     outDir: resolve(__dirname, 'out'),
     errors: 20,
   };
-  const books = (value: string | undefined): BookKind[] => {
-    const names = (value ?? '').split(',').map((name) => name.trim());
-    const unknown = names.filter((name) => !(BOOK_KINDS as readonly string[]).includes(name));
-    if (unknown.length > 0 || names.length === 0) throw new Error(`--books takes ${BOOK_KINDS.join(', ')} separated by commas, got "${value ?? ''}"`);
-    return [...new Set(names as BookKind[])];
-  };
-  const number = (flag: string, value: string | undefined): number => {
-    const parsed = Number((value ?? '').replace(/_/g, ''));
-    if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`${flag} takes a whole number, got "${value ?? ''}"`);
-    return parsed;
-  };
   for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
+    const flag = argv[i] ?? '';
     const value = argv[i + 1];
-    if (flag === '--rows') options.rows = number(flag, value);
-    else if (flag === '--directory-size') options.directorySize = number(flag, value);
-    else if (flag === '--seeds') options.seeds = (value ?? '').split(',').map((seed) => number(flag, seed));
-    else if (flag === '--books') options.books = books(value);
-    else if (flag === '--chunk-rows') options.chunkRows = number(flag, value);
-    else if (flag === '--errors') options.errors = number(flag, value);
+    if (flag === '--rows') options.rows = wholeNumber(flag, value);
+    else if (flag === '--directory-size') options.directorySize = wholeNumber(flag, value);
+    else if (flag === '--seeds') options.seeds = wholeNumbers(flag, value);
+    else if (flag === '--books') options.books = bookKinds(flag, value);
+    else if (flag === '--chunk-rows') options.chunkRows = wholeNumber(flag, value);
+    else if (flag === '--errors') options.errors = wholeNumber(flag, value);
     else if (flag === '--out') options.outDir = resolve(value ?? '');
     else throw new Error(`unknown option ${flag} (options: --rows, --directory-size, --seeds, --books, --chunk-rows, --errors, --out)`);
   }

@@ -14,8 +14,9 @@ import { type ContactFields, fieldsFromRecord, mapColumns, standardizeContact, v
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { DEFAULT_THRESHOLDS, decideMatch, estimateModel, type LinkageModel, priorModel, ScoringModel } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { writeDataset } from '@refinery/synthetic-data';
+import { type BookKind, writeDataset } from '@refinery/synthetic-data';
 import { parse } from 'csv-parse/sync';
+import { bookKinds, wholeNumber } from './lib/args';
 
 interface SweepOptions {
   rows: number;
@@ -23,7 +24,7 @@ interface SweepOptions {
   seed: number;
   sample: number;
   errors: number;
-  book: string;
+  book: BookKind;
   dataset?: string;
 }
 
@@ -33,12 +34,9 @@ function parseArgs(argv: readonly string[]): SweepOptions {
   for (let i = 0; i < argv.length; i += 2) {
     const [flag = '', value = ''] = [argv[i], argv[i + 1]];
     if (flag === '--dataset') options.dataset = resolve(value);
-    else if (flag === '--book') options.book = value;
-    else if (flag in numbers) {
-      const number = Number(value.replace(/_/g, ''));
-      if (!Number.isSafeInteger(number) || number < 0) throw new Error(`${flag} takes a whole number, got "${value}"`);
-      options[numbers[flag as keyof typeof numbers]] = number;
-    } else throw new Error(`unknown option ${flag} (options: --dataset, --rows, --directory-size, --seed, --book, --sample, --errors)`);
+    else if (flag === '--book') [options.book] = bookKinds(flag, value) as [BookKind];
+    else if (flag in numbers) options[numbers[flag as keyof typeof numbers]] = wholeNumber(flag, value);
+    else throw new Error(`unknown option ${flag} (options: --dataset, --rows, --directory-size, --seed, --book, --sample, --errors)`);
   }
   return options;
 }
@@ -56,7 +54,7 @@ async function main(options: SweepOptions): Promise<void> {
   const dir = options.dataset ?? join(__dirname, 'out', `sweep-${options.book}-${options.rows}-dir-${options.directorySize}-seed-${options.seed}`);
   if (options.dataset === undefined) {
     const dataset = { seed: options.seed, directorySize: options.directorySize, bookSize: options.rows, dir };
-    await writeDataset(options.book === 'crm' ? dataset : ({ ...dataset, book: options.book } as typeof dataset));
+    await writeDataset({ ...dataset, book: options.book });
   } else if (!existsSync(join(dir, 'truth.csv'))) throw new Error(`${dir} has no truth.csv: pass a directory written by npm run bench:quality`);
   const [header = [], ...records] = parse(readFileSync(join(dir, 'contacts.csv')), { bom: true, relax_column_count: true }) as string[][];
   const truth = parse(readFileSync(join(dir, 'truth.csv')), { columns: true, bom: true }) as Record<string, string>[];
