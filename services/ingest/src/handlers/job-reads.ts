@@ -107,7 +107,7 @@ async function resultVersion(deps: IngestDeps, state: JobState, request: ApiRequ
 }
 
 /** The result of a completed job, or the 409 that says why there is none. */
-function completedResult(state: JobState) {
+export function completedResult(state: JobState): ObjectRefData {
   if (state.status === 'failed') {
     throw new HttpError(409, 'job_failed', `the job failed, so there is no result: ${state.error?.reason ?? 'unknown reason'}`);
   }

@@ -1,7 +1,7 @@
 // The review queue's routes: `GET /jobs/{id}/review` (a page of the rows in review, with the candidate proposed and the
 // weight of every field) and `POST /jobs/{id}/review/{row}` (a person's decision: accept or reject).
 import type { ReviewItem } from '@refinery/chunk-records';
-import { createEvent, type DomainEvent, deriveEventId, type ObjectRefData, reviewDecidedV1, toPublishEntry } from '@refinery/events';
+import { createEvent, type DomainEvent, deriveEventId, reviewDecidedV1, toPublishEntry } from '@refinery/events';
 import { estimateModel, type LabelledPair } from '@refinery/matching';
 import type { PublishEntry } from '@refinery/ports';
 import { type ApiRequest, type ApiResponse, HttpError, json, parseJsonBody } from '@refinery/runtime';
@@ -19,6 +19,7 @@ import {
   rescorer,
   reviewPage,
 } from '../domain/review-queue';
+import { completedResult } from './job-reads';
 
 export const DEFAULT_REVIEW_LIMIT = 20;
 export const MAX_REVIEW_LIMIT = 100;
@@ -27,11 +28,6 @@ const VERSION_CLAIM_ATTEMPTS = 5;
 
 const decisionSchema = z.object({ decision: z.enum(['accept', 'reject']) });
 const NO_NICKNAMES = { variantsOf: () => new Set<string>() };
-
-function merged(state: JobState): ObjectRefData {
-  if (!state.result) throw new Error(`job ${state.jobId} is completed without a result`);
-  return state.result;
-}
 
 // A recorded event as the bus takes it again (same id, same data: its consumers recognise it).
 function historyEntry(entry: HistoryEvent): PublishEntry {
@@ -154,7 +150,7 @@ export async function decideReviewRow(deps: IngestDeps, jobs: Jobs, request: Api
     if (!repeated && !(await jobs.history.append(event))) continue;
     // Every decision the result has not caught up with goes out again with this one: a decision recorded but never
     // published (a publish that failed after the append) would otherwise hold back every version after it.
-    const written = (await latestResultVersion(deps.objects, merged(found.state), found.state.review, found.state.tenantId, jobId)).version;
+    const written = (await latestResultVersion(deps.objects, completedResult(found.state), found.state.review, found.state.tenantId, jobId)).version;
     const unwritten = found.history.filter(
       (entry) => entry.type === reviewDecidedV1.type && (entry.data as { version: number }).version > written && entry.id !== event.metadata.eventId,
     );
