@@ -96,6 +96,28 @@ describe('ingest HTTP API', () => {
       expect(await harness.ports.objects.head(FIRST_JOB_INPUT)).toBeUndefined();
     });
 
+    it("takes the job's match and review thresholds from the query string", async () => {
+      const answer = await postCsv(harness, CONTACTS, { query: { matchThreshold: '0.99', reviewThreshold: '0.6' } });
+
+      expect(answer.status).toBe(202);
+      expect(harness.ports.publisher.ofType('job.created.v1').map((event) => event.data.options)).toEqual([
+        { thresholds: { match: 0.99, review: 0.6 } },
+      ]);
+    });
+
+    it.each([
+      [{ matchThreshold: '1' }, 'matchThreshold must be a probability strictly between 0 and 1, got "1"'],
+      [{ reviewThreshold: 'half' }, 'reviewThreshold must be a probability strictly between 0 and 1, got "half"'],
+      [{ matchThreshold: '0.5', reviewThreshold: '0.6' }, 'the review threshold must not be above the match threshold'],
+    ])('refuses thresholds %p with 400 invalid_option and creates nothing', async (query, message) => {
+      const answer = await postCsv(harness, CONTACTS, { query });
+
+      expect(answer.status).toBe(400);
+      expect(answer.json.error.code).toBe('invalid_option');
+      expect(answer.json.error.message).toContain(message);
+      expect(harness.ports.publisher.entries).toEqual([]);
+    });
+
     it('accepts application/csv with a charset parameter as CSV', async () => {
       const answer = await postCsv(harness, CONTACTS, { headers: { 'content-type': 'application/csv; charset=utf-8' } });
 
