@@ -10,8 +10,6 @@ import { ReviewPanel } from './review.js';
 import { SummaryPanel } from './summary.js';
 
 const POLL_MS = 2000;
-// How often the poller looks whether POLL_MS have passed since the job was last asked for.
-const POLL_CHECK_MS = 250;
 
 /** @typedef {import('../api.js').JobView} JobView */
 
@@ -108,11 +106,7 @@ export function jobView(app, jobId) {
     message.after(h('p', {}, h('a', { href: '#/jobs', text: 'See your jobs' })));
   }
 
-  /** When the job was last asked for (ms), so polls keep POLL_MS apart however long the first answer took. */
-  let lastAsked = 0;
-
   async function load() {
-    lastAsked = Date.now();
     try {
       const job = await app.api.job(jobId);
       if (!disposed) show(app.store.put(job));
@@ -129,14 +123,17 @@ export function jobView(app, jobId) {
   const unsubscribe = app.store.subscribe((job) => {
     if (job.jobId === jobId && shown && !disposed) show(job);
   });
-  // While the socket is down, ask for the job every 2 s (until it is finished), counted from the last time it was
-  // asked for: a first answer that came late is not followed by a poll too soon.
-  const poller = setInterval(() => {
-    if (Date.now() - lastAsked < POLL_MS) return;
-    if (shown && !app.socket.connected && shown.status !== 'completed' && shown.status !== 'failed') void load();
-  }, POLL_CHECK_MS);
+  // While the socket is down, ask for the job every 2 s (until it is finished), from its first answer on: a first
+  // answer that came late is not followed by a poll too soon.
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let poller;
   app.socket.watch(jobId);
-  void load();
+  void load().finally(() => {
+    if (disposed) return;
+    poller = setInterval(() => {
+      if (shown && !app.socket.connected && shown.status !== 'completed' && shown.status !== 'failed') void load();
+    }, POLL_MS);
+  });
 
   const node = h(
     'section',
