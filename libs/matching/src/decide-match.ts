@@ -1,7 +1,7 @@
 import type { ContactFields } from '@refinery/contacts';
 import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
 import { explainDecision, type ScoredCandidate } from './explain';
-import { compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
+import { type ComparisonVector, compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
 import { type LinkageModel, type PairScore, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
 import type { Candidate, MatchDecision, MatchMethod, NicknameLookup } from './types';
@@ -12,19 +12,53 @@ export interface DecideOptions {
   thresholds?: Partial<MatchThresholds>;
 }
 
-// The contact's first name is looked up once per candidate; remember the answers for this decision.
+// Names are looked up once per candidate, and a book and a directory repeat the same few thousand first names: the
+// answers are kept per nickname table (names arrive folded, so each name is one entry), up to a bound.
+const REMEMBERED_NAMES = 50_000;
+const rememberedByTable = new WeakMap<NicknameLookup, NicknameLookup>();
+
 function rememberingLookups(nicknames: NicknameLookup): NicknameLookup {
-  const remembered = new Map<string, ReadonlySet<string>>();
-  return {
-    variantsOf(name: string): ReadonlySet<string> {
-      let variants = remembered.get(name);
-      if (variants === undefined) {
-        variants = nicknames.variantsOf(name);
-        remembered.set(name, variants);
-      }
-      return variants;
-    },
-  };
+  let remembering = rememberedByTable.get(nicknames);
+  if (remembering === undefined) {
+    const remembered = new Map<string, ReadonlySet<string>>();
+    remembering = {
+      variantsOf(name: string): ReadonlySet<string> {
+        let variants = remembered.get(name);
+        if (variants === undefined) {
+          variants = nicknames.variantsOf(name);
+          if (remembered.size >= REMEMBERED_NAMES) remembered.clear();
+          remembered.set(name, variants);
+        }
+        return variants;
+      },
+    };
+    rememberedByTable.set(nicknames, remembering);
+  }
+  return remembering;
+}
+
+class Scored implements ScoredCandidate {
+  readonly levels: Int8Array;
+  probability = 0;
+  #explained: PairScore | undefined;
+
+  constructor(
+    readonly candidate: Candidate,
+    readonly comparable: ComparableContact,
+    private readonly vector: ComparisonVector,
+    readonly weight: number,
+    private readonly scoring: ScoringModel,
+    private readonly subject: ComparableContact,
+  ) {
+    this.levels = vector.levels;
+  }
+
+  // Every contribution, spelled out only when asked for (the best two candidates' reasons): it costs more than the
+  // weight alone.
+  get score(): PairScore {
+    this.#explained ??= this.scoring.score(this.vector, this.subject);
+    return this.#explained;
+  }
 }
 
 let priorScoring: ScoringModel | undefined;
@@ -51,23 +85,10 @@ export function scoreCandidates(
   scoring: ScoringModel,
 ): ScoredCandidate[] {
   const lookup = rememberingLookups(nicknames);
-  const scored = candidates.map((candidate): ScoredCandidate => {
+  const scored = candidates.map((candidate) => {
     const comparable = comparableCandidate(candidate);
     const vector = compareRecords(subject, comparable, candidate, lookup);
-    let explained: PairScore | undefined;
-    return {
-      candidate,
-      comparable,
-      levels: vector.levels,
-      weight: scoring.weightFor(vector.levels, subject),
-      // Every contribution, spelled out only when asked for (the best two candidates' reasons): it costs more than the
-      // weight alone.
-      get score(): PairScore {
-        explained ??= scoring.score(vector, subject);
-        return explained;
-      },
-      probability: 0,
-    };
+    return new Scored(candidate, comparable, vector, scoring.weightFor(vector.levels, subject), scoring, subject);
   });
   // Relative to the best weight, so 2^weight never overflows.
   const top = scored.reduce((max, entry) => Math.max(max, entry.weight), Number.NEGATIVE_INFINITY);

@@ -17,6 +17,17 @@ const COUNTERPART_PAIRS: ReadonlySet<string> = new Set([
 ]);
 
 export function areCounterparts(first: string, second: string): boolean {
+  // Every counterpart below shares its first three letters and has four or more: most pairs a matcher sees do
+  // not, and leave here without building a key or a slice.
+  if (
+    first.length < 4 ||
+    second.length < 4 ||
+    first.charCodeAt(0) !== second.charCodeAt(0) ||
+    first.charCodeAt(1) !== second.charCodeAt(1) ||
+    first.charCodeAt(2) !== second.charCodeAt(2)
+  ) {
+    return false;
+  }
   if (COUNTERPART_PAIRS.has(first < second ? `${first}|${second}` : `${second}|${first}`)) {
     return true;
   }

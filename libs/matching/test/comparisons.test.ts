@@ -11,6 +11,7 @@ import {
   ScoringModel,
   scoreCandidates,
 } from '@refinery/matching';
+import { birthDateLevel, postcodeLevel } from '../src/linkage/comparisons';
 import { candidate, contact, nicknames } from './fixtures';
 
 // The label of the level each comparison reaches for a book row against a provider's record (fields missing on
@@ -48,6 +49,10 @@ describe('first names', () => {
     ['J.', 'John', 'initial'],
     ['Paul', 'Paula', 'counterpart (like Paul and Paula)'],
     ['Daniel', 'Danielle', 'counterpart (like Paul and Paula)'],
+    ['Carl', 'Carol', 'counterpart (like Paul and Paula)'],
+    ['George', 'Georgia', 'counterpart (like Paul and Paula)'],
+    ['Mario', 'Maria', 'counterpart (like Paul and Paula)'],
+    ['Jessie', 'Jesse', 'counterpart (like Paul and Paula)'],
     ['Mark', 'Susan', 'different'],
   ])('%s against %s is %s', (book, record, level) => {
     expect(levelOf('first_name', { first_name: book, last_name: 'Cox' }, { first_name: record, last_name: 'Cox' })).toBe(level);
@@ -272,5 +277,54 @@ describe('how agreements add up', () => {
     expect(score.weight).toBeCloseTo(expected, 9);
     expect(score.changedTogether).toBeCloseTo(forgiven, 9);
     expect(decideMatch(book, [moved], nicknames).reason).toMatch(/changes counted once \+\d+\.\d/);
+  });
+});
+
+// The date and postcode levels compare in place (no slices, no regular expressions) for speed; this reference is
+// the straightforward reading of each level, kept here to hold them to it.
+describe('date and postcode levels against their plain definitions', () => {
+  const stripped = (text: string): string => text.replace(/-/g, '');
+  function swappedReference(a: string, b: string): boolean {
+    const [x, y] = [stripped(a), stripped(b)];
+    if (x.length !== y.length) return false;
+    let first = 0;
+    while (first < x.length && x[first] === y[first]) first += 1;
+    return first < x.length - 1 && x[first] === y[first + 1] && x[first + 1] === y[first] && x.slice(first + 2) === y.slice(first + 2);
+  }
+  const oneOff = (a: string, b: string): boolean => a.length === b.length && [...a].filter((char, index) => char !== b[index]).length === 1;
+  function dateReference(a: string, b: string): number {
+    if (a === b) return 0;
+    if (oneOff(a, b)) return 1;
+    const sameYear = a.slice(0, 4) === b.slice(0, 4);
+    if (sameYear && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) return 2;
+    if (swappedReference(a, b)) return 3;
+    return sameYear ? 4 : 5;
+  }
+  const postcodeReference = (a: string, b: string): number => (a === b ? 0 : oneOff(a, b) || swappedReference(a, b) ? 1 : 2);
+
+  it('agree on 20,000 random pairs of dates, near dates and postcodes with and without dashes', () => {
+    let state = 11;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    const digit = (): string => String(Math.floor(random() * 3));
+    const date = (): string => `19${digit()}${digit()}-0${digit()}-1${digit()}`;
+    const nudge = (text: string): string => {
+      const chars = [...text];
+      const at = Math.floor(random() * chars.length);
+      if (random() < 0.5 && at + 1 < chars.length) [chars[at], chars[at + 1]] = [chars[at + 1] as string, chars[at] as string];
+      else chars[at] = digit();
+      return random() < 0.2 ? chars.join('').replace('-', '') : chars.join('');
+    };
+    for (let pair = 0; pair < 20_000; pair += 1) {
+      const a = random() < 0.5 ? date() : Array.from({ length: 1 + Math.floor(random() * 6) }, digit).join('');
+      const b = random() < 0.6 ? nudge(a) : date();
+      if (birthDateLevel(a, b) !== dateReference(a, b)) expect([a, b, birthDateLevel(a, b)]).toEqual([a, b, dateReference(a, b)]);
+      if (postcodeLevel(a, b) !== postcodeReference(a, b)) expect([a, b, postcodeLevel(a, b)]).toEqual([a, b, postcodeReference(a, b)]);
+    }
+    expect(birthDateLevel('1984-03-12', '1948-03-12')).toBe(3);
+    expect(birthDateLevel('1984-03-12', '1984-12-03')).toBe(2);
+    expect(postcodeLevel('2134', '2143')).toBe(1);
   });
 });

@@ -250,23 +250,57 @@ function differInOnePlace(a: string, b: string): boolean {
   return differences === 1;
 }
 
-// Adjacent digits swapped (1984-03-12 / 1948-03-12), ignoring the dashes.
+const DASH = 45;
+
+// The index of the first character at or after `from` that is not a dash (the length when none is left).
+function skipDashes(text: string, from: number): number {
+  let index = from;
+  while (index < text.length && text.charCodeAt(index) === DASH) index += 1;
+  return index;
+}
+
+// Adjacent digits swapped (1984-03-12 / 1948-03-12), ignoring the dashes. In place: the matcher asks this of most
+// candidates whose birth date differs.
 function adjacentDigitsSwapped(a: string, b: string): boolean {
-  const x = a.replace(/-/g, '');
-  const y = b.replace(/-/g, '');
-  if (x.length !== y.length) return false;
-  let first = 0;
-  while (first < x.length && x[first] === y[first]) first += 1;
-  return first < x.length - 1 && x[first] === y[first + 1] && x[first + 1] === y[first] && x.slice(first + 2) === y.slice(first + 2);
+  let i = skipDashes(a, 0);
+  let j = skipDashes(b, 0);
+  while (i < a.length && j < b.length && a.charCodeAt(i) === b.charCodeAt(j)) {
+    i = skipDashes(a, i + 1);
+    j = skipDashes(b, j + 1);
+  }
+  if (i >= a.length || j >= b.length) return false;
+  const aNext = skipDashes(a, i + 1);
+  const bNext = skipDashes(b, j + 1);
+  if (aNext >= a.length || bNext >= b.length) return false;
+  if (a.charCodeAt(i) !== b.charCodeAt(bNext) || a.charCodeAt(aNext) !== b.charCodeAt(j)) return false;
+  // The rest, dashes ignored, is the same.
+  i = skipDashes(a, aNext + 1);
+  j = skipDashes(b, bNext + 1);
+  while (i < a.length && j < b.length && a.charCodeAt(i) === b.charCodeAt(j)) {
+    i = skipDashes(a, i + 1);
+    j = skipDashes(b, j + 1);
+  }
+  return i >= a.length && j >= b.length;
+}
+
+// a.slice(aStart, aStart + length) === b.slice(bStart, bStart + length), without the slices.
+function sameSlice(a: string, aStart: number, b: string, bStart: number, length: number): boolean {
+  const aLength = Math.max(0, Math.min(a.length, aStart + length) - aStart);
+  const bLength = Math.max(0, Math.min(b.length, bStart + length) - bStart);
+  if (aLength !== bLength) return false;
+  for (let offset = 0; offset < aLength; offset += 1) {
+    if (a.charCodeAt(aStart + offset) !== b.charCodeAt(bStart + offset)) return false;
+  }
+  return true;
 }
 
 // Dates are ISO (YYYY-MM-DD) once comparable.
-function birthDateLevel(a: string | undefined, b: string | undefined): number {
+export function birthDateLevel(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return NULL_LEVEL;
   if (a === b) return 0;
   if (differInOnePlace(a, b)) return 1;
-  const sameYear = a.slice(0, 4) === b.slice(0, 4);
-  if (sameYear && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) return 2;
+  const sameYear = sameSlice(a, 0, b, 0, 4);
+  if (sameYear && sameSlice(a, 5, b, 8, 2) && sameSlice(a, 8, b, 5, 2)) return 2;
   if (adjacentDigitsSwapped(a, b)) return 3;
   return sameYear ? 4 : 5;
 }
@@ -288,7 +322,7 @@ function phoneLevel(a: string | undefined, b: string | undefined): number {
   return a.length >= 7 && b.length >= 7 && a.slice(-7) === b.slice(-7) ? 1 : 2;
 }
 
-function postcodeLevel(a: string | undefined, b: string | undefined): number {
+export function postcodeLevel(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return NULL_LEVEL;
   if (a === b) return 0;
   return differInOnePlace(a, b) || adjacentDigitsSwapped(a, b) ? 1 : 2;

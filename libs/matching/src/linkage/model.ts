@@ -172,7 +172,10 @@ export class ScoringModel {
   ): { weight: number; capped: number; changedTogether: number; nested: number } {
     let total = this.priorWeight;
     let sharedAgreement = 0;
-    const strongestChange = { address: 0, job: 0, 'contact details': 0 };
+    // The strongest disagreement of each group that changes together (address, job, contact details).
+    let strongestAddressChange = 0;
+    let strongestJobChange = 0;
+    let strongestContactChange = 0;
     let strongestPlace = 0;
     let placeAgreement = 0;
     let placeDisagrees = false;
@@ -195,7 +198,9 @@ export class ScoringModel {
         strongestPlace = Math.max(strongestPlace, weight);
         sharedAgreement += weight;
       } else if (weight > 0 && spec.shared) sharedAgreement += weight;
-      else if (weight < 0 && spec.changesWith !== undefined) strongestChange[spec.changesWith] = Math.min(strongestChange[spec.changesWith], weight);
+      else if (weight < 0 && spec.changesWith === 'address') strongestAddressChange = Math.min(strongestAddressChange, weight);
+      else if (weight < 0 && spec.changesWith === 'job') strongestJobChange = Math.min(strongestJobChange, weight);
+      else if (weight < 0 && spec.changesWith === 'contact details') strongestContactChange = Math.min(strongestContactChange, weight);
       else total += weight;
     }
     // Places: the strongest agreement only (see nestedPlace). A street nests in its town too: the same street
@@ -210,7 +215,7 @@ export class ScoringModel {
     const firstName = levels[FIRST_NAME] ?? NULL_LEVEL;
     const capped = firstName === NULL_LEVEL || firstName >= FIRST_NAME_SLIP ? Math.max(0, sharedAgreement - this.householdCap) : 0;
     // The strongest disagreement of each group counts in full, the rest at CHANGED_TOGETHER_RATE.
-    const strongest = strongestChange.address + strongestChange.job + strongestChange['contact details'];
+    const strongest = strongestAddressChange + strongestJobChange + strongestContactChange;
     const groups = strongest + CHANGED_TOGETHER_RATE * (groupDisagreement - strongest);
     return { weight: total + sharedAgreement - capped + groups, capped, changedTogether: groups - groupDisagreement, nested };
   }
