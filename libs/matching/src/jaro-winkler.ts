@@ -64,3 +64,39 @@ export function jaroWinklerSimilarity(first: string, second: string): number {
   }
   return similarity;
 }
+
+// How often each code unit (by its low byte) occurs in the first string, for the bound below; left all zero.
+const counts = new Int32Array(256);
+
+// The Jaro-Winkler similarity when it is at least `floor`, else some number below `floor`: callers that only
+// compare the result with thresholds of `floor` and up get the answer they would get from jaroWinklerSimilarity.
+// Most pairs a matcher compares are two different names, streets or employers; a cheap upper bound — characters
+// in common regardless of position (at least as many as Jaro's matches, so never an underestimate; two code
+// units sharing a low byte only raise it), no transpositions, Winkler's boost for the actual common prefix —
+// rules them out without the full comparison.
+export function jaroWinklerAtLeast(first: string, second: string, floor: number): number {
+  const firstLength = first.length;
+  const secondLength = second.length;
+  if (firstLength === 0 || secondLength === 0) return 0;
+  if (first === second) return 1;
+  for (let i = 0; i < firstLength; i += 1) {
+    const bucket = first.charCodeAt(i) & 0xff;
+    counts[bucket] = (counts[bucket] as number) + 1;
+  }
+  let common = 0;
+  for (let j = 0; j < secondLength; j += 1) {
+    const bucket = second.charCodeAt(j) & 0xff;
+    const count = counts[bucket] as number;
+    if (count > 0) {
+      counts[bucket] = count - 1;
+      common += 1;
+    }
+  }
+  for (let i = 0; i < firstLength; i += 1) counts[first.charCodeAt(i) & 0xff] = 0;
+  const jaroBound = (common / firstLength + common / secondLength + 1) / 3;
+  let prefix = 0;
+  while (prefix < 4 && prefix < firstLength && prefix < secondLength && first.charCodeAt(prefix) === second.charCodeAt(prefix)) prefix += 1;
+  // Winkler's boost grows with the Jaro similarity, so the bound's boost bounds it; a hair of slack covers rounding.
+  const bound = jaroBound + prefix * 0.1 * (1 - jaroBound);
+  return bound < floor - 1e-9 ? bound : jaroWinklerSimilarity(first, second);
+}

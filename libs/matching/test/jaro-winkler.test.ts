@@ -1,6 +1,6 @@
 import { jaroWinkler } from '@refinery/matching';
 import packageDistance from 'jaro-winkler';
-import { jaroWinklerSimilarity } from '../src/jaro-winkler';
+import { jaroWinklerAtLeast, jaroWinklerSimilarity } from '../src/jaro-winkler';
 
 describe('jaroWinkler', () => {
   it('scores equal names 1 and unrelated names low', () => {
@@ -81,6 +81,46 @@ describe('jaroWinklerSimilarity against the jaro-winkler package', () => {
       const second = random() < 0.3 ? first.slice(1) + first.slice(0, 1) : word();
       const [ours, theirs] = [jaroWinklerSimilarity(first, second), packageDistance(first, second)];
       if (ours !== theirs) expect([first, second, ours]).toEqual([first, second, theirs]);
+    }
+  });
+});
+
+describe('jaroWinklerAtLeast', () => {
+  it('answers every threshold from its floor up as the full similarity does, on 20,000 random pairs', () => {
+    let state = 3;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    // Names, streets and employers: a realistic alphabet, and near copies so that both sides of each floor occur.
+    const word = (): string => Array.from({ length: 1 + Math.floor(random() * 20) }, () => 'aeinorst lcdhm'[Math.floor(random() * 14)]).join('');
+    const nearCopy = (text: string): string => {
+      const at = Math.floor(random() * text.length);
+      return random() < 0.5 ? text.slice(0, at) + text.slice(at + 1) : `${text.slice(0, at)}x${text.slice(at)}`;
+    };
+    let ruledOut = 0;
+    for (let pair = 0; pair < 20_000; pair += 1) {
+      const first = word();
+      const second = random() < 0.5 ? nearCopy(first) : word();
+      const exact = jaroWinklerSimilarity(first, second);
+      for (const floor of [0.85, 0.9, 0.92]) {
+        const bounded = jaroWinklerAtLeast(first, second, floor);
+        if (exact >= floor ? bounded !== exact : bounded >= floor) expect([first, second, floor, bounded]).toEqual([first, second, floor, exact]);
+        if (bounded !== exact) ruledOut += 1;
+      }
+    }
+    // The point of it: most unlike pairs never reach the full comparison.
+    expect(ruledOut).toBeGreaterThan(10_000);
+  });
+
+  it('counts characters outside Latin-1 by their low byte without losing any (an overestimate, never an underestimate)', () => {
+    // 'Ā' (U+0100) and the NUL share a low byte with each other; 'ā' (U+0101) and 'ȁ' (U+0201) too.
+    for (const [first, second] of [
+      ['āāāā', 'ȁȁȁȁ'],
+      ['zoë', 'zoe'],
+      ['Ā\u0000b', '\u0000Āb'],
+    ] as const) {
+      expect(jaroWinklerAtLeast(first, second, 0.85) >= 0.85).toBe(jaroWinklerSimilarity(first, second) >= 0.85);
     }
   });
 });

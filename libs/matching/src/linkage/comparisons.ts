@@ -1,7 +1,7 @@
 import { type ComparableContact, lastNameWords } from '../comparable-contact';
-import { withinOneEdit } from '../edit-distance';
+import { sameFrom, withinOneEdit } from '../edit-distance';
+import { jaroWinklerAtLeast } from '../jaro-winkler';
 import { areCounterparts, areNicknames, isCompoundOf, isInitialOf } from '../name-relations';
-import { jaroWinklerFolded } from '../similarity';
 import type { Candidate, NicknameLookup } from '../types';
 
 // The comparison vector of the Fellegi-Sunter model: for each field, which level of agreement a pair
@@ -196,7 +196,7 @@ const PROVIDER = 12;
 
 // First names: exact (or one side adds a middle name), nickname, similar (Jaro-Winkler >= 0.92),
 // one typing slip (>= 0.85 or one edit), sounds alike (Terry / Teri), initial, counterpart, different.
-function firstNameLevel(x: ComparableContact, y: ComparableContact, nicknames: NicknameLookup): number {
+export function firstNameLevel(x: ComparableContact, y: ComparableContact, nicknames: NicknameLookup): number {
   const a = x.first;
   const aToken = x.firstToken;
   const b = y.first;
@@ -207,7 +207,10 @@ function firstNameLevel(x: ComparableContact, y: ComparableContact, nicknames: N
   if (areNicknames(a, b, nicknames) || (oneSideHasMiddleName && areNicknames(aToken, bToken, nicknames))) return 1;
   if (areCounterparts(aToken, bToken)) return 6;
   if (isInitialOf(a, b) || isInitialOf(b, a)) return 5;
-  const similarity = oneSideHasMiddleName ? Math.max(jaroWinklerFolded(a, b), jaroWinklerFolded(aToken, bToken)) : jaroWinklerFolded(a, b);
+  // Only the bands from 0.85 up matter below.
+  const similarity = oneSideHasMiddleName
+    ? Math.max(jaroWinklerAtLeast(a, b, 0.85), jaroWinklerAtLeast(aToken, bToken, 0.85))
+    : jaroWinklerAtLeast(a, b, 0.85);
   if (similarity >= 0.92) return 2;
   if (similarity >= 0.85 || (Math.min(a.length, b.length) >= 3 && withinOneEdit(a, b))) return 3;
   if (Math.min(aToken.length, bToken.length) >= 3 && x.firstTokenSound === y.firstTokenSound) return 4;
@@ -215,7 +218,7 @@ function firstNameLevel(x: ComparableContact, y: ComparableContact, nicknames: N
 }
 
 // Last names: exact, compound ("Garcia" of "Garcia Lopez"), similar, one typing slip, sounds alike, different.
-function lastNameLevel(a: ComparableContact, b: ComparableContact): number {
+export function lastNameLevel(a: ComparableContact, b: ComparableContact): number {
   if (a.lastCompact === '' || b.lastCompact === '') return NULL_LEVEL;
   if (a.lastCompact === b.lastCompact) return 0;
   const compound = a.lastCompact !== a.last || b.lastCompact !== b.last;
@@ -231,7 +234,7 @@ function lastNameLevel(a: ComparableContact, b: ComparableContact): number {
 
 // Similar (Jaro-Winkler >= 0.92) is `similarLevel`, one typing slip or >= 0.85 the next, else the one after.
 function textLevel(a: string, b: string, similarLevel: number): number {
-  const similarity = jaroWinklerFolded(a, b);
+  const similarity = jaroWinklerAtLeast(a, b, 0.85);
   if (similarity >= 0.92) return similarLevel;
   if (similarity >= 0.85 || (Math.min(a.length, b.length) >= 3 && withinOneEdit(a, b))) return similarLevel + 1;
   return similarLevel + 2;
@@ -305,21 +308,21 @@ export function birthDateLevel(a: string | undefined, b: string | undefined): nu
   return sameYear ? 4 : 5;
 }
 
-function exactLevel(a: string | undefined, b: string | undefined): number {
+export function exactLevel(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return NULL_LEVEL;
   return a === b ? 0 : 1;
 }
 
-function similarTextLevel(a: string | undefined, b: string | undefined, threshold: number): number {
+export function similarTextLevel(a: string | undefined, b: string | undefined, threshold: number): number {
   if (a === undefined || b === undefined) return NULL_LEVEL;
   if (a === b) return 0;
-  return jaroWinklerFolded(a, b) >= threshold || (Math.min(a.length, b.length) >= 4 && withinOneEdit(a, b)) ? 1 : 2;
+  return jaroWinklerAtLeast(a, b, threshold) >= threshold || (Math.min(a.length, b.length) >= 4 && withinOneEdit(a, b)) ? 1 : 2;
 }
 
-function phoneLevel(a: string | undefined, b: string | undefined): number {
+export function phoneLevel(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return NULL_LEVEL;
   if (a === b) return 0;
-  return a.length >= 7 && b.length >= 7 && a.slice(-7) === b.slice(-7) ? 1 : 2;
+  return a.length >= 7 && b.length >= 7 && sameFrom(a, a.length - 7, b, b.length - 7) ? 1 : 2;
 }
 
 export function postcodeLevel(a: string | undefined, b: string | undefined): number {
@@ -344,10 +347,10 @@ export interface ComparisonVector {
 // exact (0) or similar (2) when one name is the other one typed in the other field, else undefined.
 function crossedLevel(compact: string, b: string): number | undefined {
   if (compact === b) return 0;
-  return jaroWinklerFolded(compact, b) >= 0.92 ? 2 : undefined;
+  return jaroWinklerAtLeast(compact, b, 0.92) >= 0.92 ? 2 : undefined;
 }
 
-function nameLevels(a: ComparableContact, b: ComparableContact, nicknames: NicknameLookup): [number, number, boolean] {
+export function nameLevels(a: ComparableContact, b: ComparableContact, nicknames: NicknameLookup): [number, number, boolean] {
   const first = firstNameLevel(a, b, nicknames);
   const last = lastNameLevel(a, b);
   // Only a pair whose names disagree straight is tried crossed: Smith John / John Smith.
