@@ -13,6 +13,8 @@ export interface ComparableContact {
   first: string;
   // The first given name of a multi-word first name ("mary" of "mary ann").
   firstToken: string;
+  // first !== firstToken, asked of every candidate: a flag, so the strings need not be read.
+  firstHasMoreNames: boolean;
   last: string;
   // Without spaces: "garcia lopez" and "garcialopez" are one surname.
   lastCompact: string;
@@ -71,6 +73,7 @@ function build(fields: ContactFields): ComparableContact {
     fields,
     first,
     firstToken,
+    firstHasMoreNames: firstToken !== first,
     last,
     lastCompact,
     firstCompact: space < 0 ? first : first.replace(/ /g, ''),
@@ -94,7 +97,9 @@ function build(fields: ContactFields): ComparableContact {
 }
 
 export function displayName(contact: ComparableContact): string {
-  return [contact.fields.first_name, contact.fields.last_name].filter(hasValue).join(' ');
+  const { first_name: first, last_name: last } = contact.fields;
+  if (!hasValue(first)) return hasValue(last) ? last : '';
+  return hasValue(last) ? `${first} ${last}` : first;
 }
 
 export function lastNameWords(contact: ComparableContact): string[] {

@@ -202,7 +202,7 @@ export function firstNameLevel(x: ComparableContact, y: ComparableContact, nickn
   const b = y.first;
   const bToken = y.firstToken;
   if (a === '' || b === '') return NULL_LEVEL;
-  const oneSideHasMiddleName = (a !== aToken) !== (b !== bToken);
+  const oneSideHasMiddleName = x.firstHasMoreNames !== y.firstHasMoreNames;
   if (a === b || (oneSideHasMiddleName && aToken === bToken)) return 0;
   if (areNicknames(a, b, nicknames) || (oneSideHasMiddleName && areNicknames(aToken, bToken, nicknames))) return 1;
   if (areCounterparts(aToken, bToken)) return 6;

@@ -115,6 +115,9 @@ export class ScoringModel {
   private readonly weights: Float64Array[];
   private readonly exactM: Float64Array;
   private readonly exactU: Float64Array;
+  // Per comparison, the learnt value frequencies as a Map: a look-up per candidate, and a value named like an
+  // object's own property (a first name "constructor") is only a value.
+  private readonly frequencies: (ReadonlyMap<string, number> | undefined)[];
   readonly priorWeight: number;
   readonly householdCap: number;
 
@@ -125,6 +128,10 @@ export class ScoringModel {
     });
     this.exactM = Float64Array.from(COMPARISONS, (spec) => model.comparisons[spec.name].m[0] ?? 0);
     this.exactU = Float64Array.from(COMPARISONS, (spec) => model.comparisons[spec.name].u[0] ?? 0);
+    this.frequencies = COMPARISONS.map((spec) => {
+      const table = spec.frequencyOf === undefined ? undefined : model.frequencies[spec.name];
+      return table === undefined ? undefined : new Map(Object.entries(table));
+    });
     this.priorWeight = priorWeightOf(model.matchRate, model.population);
     this.householdCap = Math.log2(Math.max(HOUSEHOLD_SIZE * 2, model.population) / HOUSEHOLD_SIZE);
   }
@@ -134,11 +141,11 @@ export class ScoringModel {
   levelWeight(comparison: number, level: number, contact: ComparableContact): number {
     const base = this.weights[comparison]?.[level] ?? 0;
     if (level !== 0) return base;
-    const spec = COMPARISONS[comparison];
-    const table = spec?.frequencyOf === undefined ? undefined : this.model.frequencies[spec.name];
-    if (table === undefined || spec?.frequencyOf === undefined) return base;
-    const value = spec.frequencyOf(contact);
-    const frequency = value === undefined ? undefined : table[value];
+    const table = this.frequencies[comparison];
+    const frequencyOf = COMPARISONS[comparison]?.frequencyOf;
+    if (table === undefined || frequencyOf === undefined) return base;
+    const value = frequencyOf(contact);
+    const frequency = value === undefined ? undefined : table.get(value);
     const u = this.exactU[comparison] ?? 0;
     if (frequency === undefined || frequency <= u) return base;
     return Math.log2(Math.max(this.exactM[comparison] ?? 0, WEIGHT_FLOOR) / frequency);
