@@ -54,9 +54,7 @@ function comparable(fields: ContactFields, field: CanonicalField): string | unde
   return result === '' ? undefined : result;
 }
 
-function cityAndState(fields: ContactFields): string | undefined {
-  const city = comparable(fields, 'city');
-  const state = comparable(fields, 'state');
+function cityAndState(city: string | undefined, state: string | undefined): string | undefined {
   // A city alone is weak (there are many Springfields); with its state it places a person.
   return city !== undefined && state !== undefined ? `${city}|${state}` : undefined;
 }
@@ -69,6 +67,8 @@ function build(fields: ContactFields): ComparableContact {
   const { number: streetNumber, name: streetName } = splitStreet(street);
   const firstToken = space < 0 ? first : first.slice(0, space);
   const lastCompact = last.includes(' ') ? last.replace(/ /g, '') : last;
+  const city = comparable(fields, 'city');
+  const state = comparable(fields, 'state');
   return {
     fields,
     first,
@@ -84,15 +84,15 @@ function build(fields: ContactFields): ComparableContact {
     corroborating: {
       company: comparable(fields, 'company'),
       street,
-      'city+state': cityAndState(fields),
+      'city+state': cityAndState(city, state),
       postcode: comparable(fields, 'postcode'),
       birth_date: comparable(fields, 'birth_date'),
       title: comparable(fields, 'title'),
     },
     streetNumber,
     streetName,
-    city: comparable(fields, 'city'),
-    state: comparable(fields, 'state'),
+    city,
+    state,
   };
 }
 
