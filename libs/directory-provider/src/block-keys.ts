@@ -98,10 +98,11 @@ export function detailKeys(person: ComparableContact): number[] {
   const keys: number[] = [];
   const birthDate = person.corroborating.birth_date;
   const postcode = person.corroborating.postcode;
+  const lastSoundex = person.lastCompact === '' ? '' : soundex(person.lastCompact);
   if (birthDate !== undefined) {
     if (person.first !== '') keys.push(keyHash('fb', person.first, birthDate));
     if (postcode !== undefined) keys.push(keyHash('bp', birthDate, postcode));
-    if (person.lastCompact !== '') keys.push(keyHash('sb', soundex(person.lastCompact), birthDate));
+    if (person.lastCompact !== '') keys.push(keyHash('sb', lastSoundex, birthDate));
   }
   if (postcode !== undefined) {
     if (person.lastCompact !== '') keys.push(keyHash('lp', person.lastCompact, postcode));
@@ -112,7 +113,7 @@ export function detailKeys(person: ComparableContact): number[] {
   }
   if (person.first !== '' && person.lastCompact !== '') {
     // Both names misspelt, each still sounding the same (Catherine Thomson / Kathryn Thompson).
-    keys.push(keyHash('ss', soundex(person.first), soundex(person.lastCompact)));
+    keys.push(keyHash('ss', soundex(person.first), lastSoundex));
   }
   return keys;
 }
@@ -122,7 +123,7 @@ export function detailKeys(person: ComparableContact): number[] {
 // the person's surname.
 export function swappedNameKeys(person: ComparableContact): number[] {
   if (person.first === '' || person.lastCompact === '') return [];
-  const surname = person.first.replace(/ /g, '');
+  const surname = person.firstCompact;
   const keys = [fullNameKey(person.last, surname)];
   const space = person.last.indexOf(' ');
   if (space > 0) keys.push(fullNameKey(person.last.slice(0, space), surname));
