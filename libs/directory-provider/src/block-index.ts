@@ -5,6 +5,7 @@
 const RADIX_BITS = 15;
 const RADIX = 1 << RADIX_BITS;
 const EMPTY = -1;
+const SLOT_WIDTH = 3;
 
 function grow(array: Int32Array): Int32Array {
   const grown = new Int32Array(array.length * 2);
@@ -40,9 +41,9 @@ export class BlockIndex {
   private people: Int32Array = new Int32Array(1 << 16);
   private pairCount = 0;
   private sealed = true;
-  private slotKeys: Int32Array = new Int32Array(0);
-  private slotStarts: Int32Array = new Int32Array(0);
-  private slotEnds: Int32Array = new Int32Array(0);
+  // The open-addressing table, a slot being three numbers side by side — key, start, end — so a look-up reads one
+  // place in memory, not three (the table of a large directory is far bigger than the processor's caches).
+  private slots: Int32Array = new Int32Array(0);
   private members: Int32Array = new Int32Array(0);
 
   // keyHash: a non-negative 30-bit hash.
@@ -59,17 +60,31 @@ export class BlockIndex {
 
   // The people filed under a key: membersArray()[start .. end), in the order they were added.
   range(keyHash: number): { start: number; end: number } | undefined {
+    const at = this.find(keyHash);
+    return at === EMPTY ? undefined : { start: this.slots[at + 1] ?? 0, end: this.slots[at + 2] ?? 0 };
+  }
+
+  // The same without an object per look-up: where the key's slot starts in slots() (its start at + 1, its end
+  // at + 2), or -1 when nobody is filed under it.
+  find(keyHash: number): number {
     this.seal();
-    const mask = this.slotKeys.length - 1;
+    const slots = this.slots;
+    const mask = slots.length / SLOT_WIDTH - 1;
     for (let slot = keyHash & mask; ; slot = (slot + 1) & mask) {
-      const stored = this.slotKeys[slot] ?? EMPTY;
+      const at = slot * SLOT_WIDTH;
+      const stored = slots[at] ?? EMPTY;
       if (stored === EMPTY) {
-        return undefined;
+        return EMPTY;
       }
       if (stored === keyHash) {
-        return { start: this.slotStarts[slot] ?? 0, end: this.slotEnds[slot] ?? 0 };
+        return at;
       }
     }
+  }
+
+  slotsArray(): Int32Array {
+    this.seal();
+    return this.slots;
   }
 
   membersArray(): Int32Array {
@@ -94,9 +109,8 @@ export class BlockIndex {
     while (size < distinctKeys * 2) {
       size *= 2;
     }
-    const slotKeys = new Int32Array(size).fill(EMPTY);
-    const slotStarts = new Int32Array(size);
-    const slotEnds = new Int32Array(size);
+    const slots = new Int32Array(size * SLOT_WIDTH);
+    for (let at = 0; at < slots.length; at += SLOT_WIDTH) slots[at] = EMPTY;
     const mask = size - 1;
     let start = 0;
     while (start < count) {
@@ -106,17 +120,15 @@ export class BlockIndex {
         end += 1;
       }
       let slot = key & mask;
-      while (slotKeys[slot] !== EMPTY) {
+      while (slots[slot * SLOT_WIDTH] !== EMPTY) {
         slot = (slot + 1) & mask;
       }
-      slotKeys[slot] = key;
-      slotStarts[slot] = start;
-      slotEnds[slot] = end;
+      slots[slot * SLOT_WIDTH] = key;
+      slots[slot * SLOT_WIDTH + 1] = start;
+      slots[slot * SLOT_WIDTH + 2] = end;
       start = end;
     }
-    this.slotKeys = slotKeys;
-    this.slotStarts = slotStarts;
-    this.slotEnds = slotEnds;
+    this.slots = slots;
     this.members = people;
     this.sealed = true;
   }
