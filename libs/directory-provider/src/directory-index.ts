@@ -81,6 +81,7 @@ export class DirectoryIndex {
   private readonly topScores: number[] = [];
   private readonly nicknamesByFirstName = new Map<string, { variants: ReadonlySet<string>; hashes: Int32Array }>();
   // What the fetching pass of a look-up read, kept so that the compiler cannot drop the reads.
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written only, on purpose (see the fetching pass)
   private touched = 0;
 
   constructor(private readonly options: DirectoryIndexOptions) {}

@@ -62,6 +62,7 @@ class Scored implements ScoredCandidate {
 }
 
 // What the fetching pass read, kept so that the compiler cannot drop the reads.
+// biome-ignore lint/correctness/noUnusedVariables: written only, on purpose (see the fetching pass in scoreCandidates)
 let touched = 0;
 
 let priorScoring: ScoringModel | undefined;
