@@ -32,6 +32,14 @@ export interface DirectoryIndexOptions {
   maxBucketScan: number;
 }
 
+// What a contact's first name looks up, the same for every contact of that name.
+interface KnownFirstName {
+  // The nickname variants' hashes, for the ranking.
+  hashes: Int32Array;
+  // The name, its first word and its nickname variants, each once: the full-name keys' first names.
+  spellings: readonly string[];
+}
+
 interface LookupKey {
   key: number;
   // Broad keys (surname, phonetic, one-letter-off) may be skipped when their block is huge.
@@ -79,7 +87,7 @@ export class DirectoryIndex {
   private readonly subjectPrint = new Int32Array(STRIDE);
   private readonly topIndexes: number[] = [];
   private readonly topScores: number[] = [];
-  private readonly nicknamesByFirstName = new Map<string, { variants: ReadonlySet<string>; hashes: Int32Array }>();
+  private readonly nicknamesByFirstName = new Map<string, KnownFirstName>();
   // What the fetching pass of a look-up read, kept so that the compiler cannot drop the reads.
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written only, on purpose (see the fetching pass)
   private touched = 0;
@@ -129,14 +137,14 @@ export class DirectoryIndex {
 
   candidatesFor(contact: ContactFields): Candidate[] {
     const subject = comparableContact(contact);
-    const { variants, hashes: variantHashes } = this.nicknamesOf(subject);
+    const { spellings, hashes: variantHashes } = this.nicknamesOf(subject);
     writeFingerprint(subject, this.subjectPrint, 0);
     const generation = this.nextGeneration();
     this.topIndexes.length = 0;
     this.topScores.length = 0;
     const members = this.blocks.membersArray();
     const slots = this.blocks.slotsArray();
-    for (const { key, broad } of this.lookupKeys(subject, variants)) {
+    for (const { key, broad } of this.lookupKeys(subject, spellings)) {
       const at = this.blocks.find(key);
       if (at < 0) {
         continue;
@@ -175,11 +183,11 @@ export class DirectoryIndex {
   }
 
   // A first name's variants and their hashes depend on the name alone; books repeat the same few thousand names.
-  private nicknamesOf(subject: ComparableContact): { variants: ReadonlySet<string>; hashes: Int32Array } {
+  private nicknamesOf(subject: ComparableContact): KnownFirstName {
     let known = this.nicknamesByFirstName.get(subject.first);
     if (known === undefined) {
       const variants = this.variantsOf(subject);
-      known = { variants, hashes: Int32Array.from(variants, hashText) };
+      known = { hashes: Int32Array.from(variants, hashText), spellings: [...new Set([subject.first, subject.firstToken, ...variants])] };
       if (this.nicknamesByFirstName.size >= REMEMBERED_FIRST_NAMES) this.nicknamesByFirstName.clear();
       this.nicknamesByFirstName.set(subject.first, known);
     }
@@ -197,7 +205,7 @@ export class DirectoryIndex {
     return new Set([...variants, ...this.options.nicknames.variantsOf(subject.firstToken)]);
   }
 
-  private lookupKeys(subject: ComparableContact, variants: ReadonlySet<string>): LookupKey[] {
+  private lookupKeys(subject: ComparableContact, spellings: readonly string[]): LookupKey[] {
     const keys: LookupKey[] = [];
     if (subject.email !== undefined) {
       keys.push({ key: emailKey(subject.email), broad: false });
@@ -216,7 +224,7 @@ export class DirectoryIndex {
     for (const key of swappedNameKeys(subject)) {
       keys.push({ key, broad: false });
     }
-    for (const first of new Set([subject.first, subject.firstToken, ...variants])) {
+    for (const first of spellings) {
       keys.push({ key: fullNameKey(first, subject.lastCompact), broad: false });
     }
     for (const key of lastNameKeys(subject)) {

@@ -1,6 +1,7 @@
 import type { ContactFields } from '@refinery/contacts';
 import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
 import { explainDecision, type ScoredCandidate } from './explain';
+import { roundToDigits } from './fixed-decimals';
 import { type ComparisonVector, compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
 import { type LinkageModel, type PairScore, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
@@ -122,7 +123,7 @@ export function decideMatch(
   if (best === undefined) {
     return { status: 'unmatched', score: 0, reason: explainDecision(subject, undefined, undefined, 'unmatched', thresholds) };
   }
-  const score = Number(best.probability.toFixed(6));
+  const score = roundToDigits(best.probability, 6);
   if (best.probability >= thresholds.match) {
     return {
       status: 'matched',

@@ -1,4 +1,5 @@
 import { type ComparableContact, displayName } from './comparable-contact';
+import { toFixedDigits } from './fixed-decimals';
 import type { PairScore } from './linkage/model';
 import type { MatchThresholds } from './thresholds';
 import type { Candidate } from './types';
@@ -14,26 +15,14 @@ export interface ScoredCandidate {
   probability: number;
 }
 
-// bits.toFixed(1), spelled out: an explanation holds a dozen weights and toFixed is slow. Where the second decimal
-// is a near tie, floating point decides the rounding, so toFixed itself answers.
-export function oneDecimal(value: number): string {
-  const scaled = value * 10;
-  if (!(Math.abs(scaled) < 1e15) || Math.abs(Math.abs(scaled - Math.trunc(scaled)) - 0.5) < 1e-6) return value.toFixed(1);
-  const rounded = Math.round(scaled);
-  // toFixed keeps the sign of a negative number that rounds to zero ("-0.0"), not of -0 itself.
-  const negative = rounded < 0 || (rounded === 0 && value < 0);
-  const tenths = Math.abs(rounded);
-  return `${negative ? '-' : ''}${Math.floor(tenths / 10)}.${tenths % 10}`;
-}
-
 function signed(bits: number): string {
-  const fixed = oneDecimal(bits);
+  const fixed = toFixedDigits(bits, 1);
   return bits >= 0 && !fixed.startsWith('-') ? `+${fixed}` : fixed === '-0.0' ? '+0.0' : fixed;
 }
 
 function probability(value: number): string {
   // Four decimals tell 0.9990 from 0.9999; never round a non-certainty to 1.
-  const fixed = value.toFixed(4);
+  const fixed = toFixedDigits(value, 4);
   return fixed === '1.0000' && value < 1 ? '0.9999' : fixed;
 }
 
