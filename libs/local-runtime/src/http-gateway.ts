@@ -139,9 +139,11 @@ export class LocalHttpGateway {
         continue;
       }
       const pathParameters: Record<string, string> = {};
-      route.parameters.forEach((name, i) => {
-        pathParameters[name] = decodeURIComponent(match[i + 1] as string);
-      });
+      for (const [i, name] of route.parameters.entries()) {
+        const decoded = decodePathSegment(match[i + 1] as string);
+        if (decoded === undefined) return sendMalformedPath(response, url.pathname);
+        pathParameters[name] = decoded;
+      }
       const body = await readBody(request, MAX_API_BODY_BYTES);
       if (body === 'too-large') {
         return sendJson(response, 413, {
@@ -165,7 +167,12 @@ export class LocalHttpGateway {
   /** Presigned object requests: the local counterpart of S3 answering a presigned URL. */
   private async handleObject(objects: LocalObjectStore, request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const [, , bucket, ...keyParts] = url.pathname.split('/');
-    const ref: ObjectRef = { bucket: bucket ?? '', key: keyParts.map(decodeURIComponent).join('/') };
+    const keySegments = keyParts.map(decodePathSegment);
+    if (keySegments.some((segment) => segment === undefined)) {
+      request.resume();
+      return sendXmlError(response, 400, 'InvalidURI', 'Could not parse the specified URI: it has a malformed %-escape.');
+    }
+    const ref: ObjectRef = { bucket: bucket ?? '', key: keySegments.join('/') };
     const method = request.method ?? 'GET';
     if (method !== 'PUT' && method !== 'GET') return sendXmlError(response, 405, 'MethodNotAllowed', `${method} is not allowed`);
     const verdict = objects.verifyPresigned(method, ref, url.searchParams, {
@@ -208,6 +215,28 @@ export class LocalHttpGateway {
       throw error;
     }
   }
+}
+
+/** A path segment with its %-escapes decoded, or undefined when one is malformed (`%E0%A4%A`, `%zz`, a lone `%`). */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path whose %-escapes do not decode names nothing: 400 before anything else (authentication included) looks at it,
+ * instead of the 500 of an exception thrown while routing.
+ */
+function sendMalformedPath(response: ServerResponse, path: string): void {
+  sendJson(response, 400, {
+    error: {
+      code: 'malformed_path',
+      message: `the path ${JSON.stringify(path.slice(0, 200))} has a malformed %-escape (each % must start a UTF-8 byte as %XX)`,
+    },
+  });
 }
 
 function compileRoute(route: GatewayRoute): CompiledRoute {

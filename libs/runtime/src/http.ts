@@ -34,6 +34,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Headers of the answer besides the JSON body's, e.g. `retry-after` of a 429 or a 503. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -44,7 +46,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 export function errorResponse(error: HttpError): ApiResponse {
-  const headers: Record<string, string> = error.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  const headers: Record<string, string> = { ...(error.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {}), ...error.headers };
   return json(
     error.statusCode,
     { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } },

@@ -15,6 +15,9 @@ const api = createHttpApi({
     'GET /teapot': async () => {
       throw new HttpError(418, 'teapot', 'short and stout', { spout: true });
     },
+    'GET /busy': async () => {
+      throw new HttpError(429, 'too_many_jobs', 'slow down', undefined, { 'retry-after': '7' });
+    },
     'GET /public': { public: true, handler: async (request) => json(200, { tenant: request.tenantId }) },
   },
 });
@@ -41,6 +44,13 @@ describe('createHttpApi', () => {
     expect(missing.headers['www-authenticate']).toBe('Bearer');
     const wrong = await call({ routeKey: 'GET /things/{id}', pathParameters: { id: '7' }, token: 'token-acme-12345' });
     expect(wrong).toMatchObject({ status: 401, body: { error: { message: 'the bearer token is not valid' } } });
+  });
+
+  it("answers an HttpError's own headers beside its JSON body (Retry-After of a 429)", async () => {
+    const answer = await call({ routeKey: 'GET /busy', token: 'token-acme-1234' });
+    expect(answer).toMatchObject({ status: 429, body: { error: { code: 'too_many_jobs', message: 'slow down' } } });
+    expect(answer.headers['retry-after']).toBe('7');
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
   it('lets public routes through without a token', async () => {
