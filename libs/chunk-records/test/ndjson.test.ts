@@ -20,6 +20,33 @@ describe('NDJSON rows', () => {
   it('names the line that is not JSON', async () => {
     await expect(collect(fromNdjson(Readable.from(['{"a":1}\n', '\n', '{oops}\n'])))).rejects.toThrow('NDJSON line 3 is not valid JSON');
   });
+
+  it('parses a last line without a line feed, split across chunks', async () => {
+    expect(await collect(fromNdjson(Readable.from(['{"a":', '1}\n{"b"', Buffer.from(':"Zo\u00eb"}')])))).toEqual([{ a: 1 }, { b: 'Zoë' }]);
+  });
+
+  // A complexity check, not a speed target: reading a line 16 times as long must take about 16 times as long. The old
+  // reader appended each 64 KB chunk to one pending string and searched it again, so a 16 MB line cost ~170 times a
+  // 1 MB line (2/4/8/16 MB: 133/395/1,575/6,090 ms).
+  it('reads a long line in time linear in its length', async () => {
+    const lineOf = (bytes: number): Buffer => Buffer.from(`{"note":"${'x'.repeat(bytes)}"}\n`);
+    const fastestRead = async (line: Buffer): Promise<number> => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 3; run++) {
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < line.length; at += 65_536) chunks.push(line.subarray(at, at + 65_536));
+        const started = process.hrtime.bigint();
+        const rows = await collect(fromNdjson<{ note: string }>(Readable.from(chunks)));
+        best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+        expect(rows[0]?.note.length).toBe(line.length - 12);
+      }
+      return best;
+    };
+    const small = await fastestRead(lineOf(1024 * 1024));
+    const large = await fastestRead(lineOf(16 * 1024 * 1024));
+    // 16x the input; 40x leaves room for a noisy machine, far below the quadratic ~170x (and ~256x in theory).
+    expect(large / Math.max(small, 1)).toBeLessThan(40);
+  }, 60_000);
 });
 
 describe('result columns', () => {
