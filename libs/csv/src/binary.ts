@@ -6,31 +6,48 @@ const SIGNATURES: readonly { bytes: readonly number[]; name: string }[] = [
   { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'a PDF document' },
   { bytes: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
   { bytes: [0xff, 0xd8, 0xff], name: 'a JPEG image' },
-  { bytes: [0xff, 0xfe], name: 'UTF-16 text (save it as UTF-8)' },
-  { bytes: [0xfe, 0xff], name: 'UTF-16 text (save it as UTF-8)' },
 ];
 const SAMPLE_BYTES = 8192;
-// Text files have almost no control characters besides TAB, LF and CR; binary formats are full of them.
+// Text files have almost no control characters besides TAB, LF and CR; binary formats are full of them. One stray
+// NUL in a name is a bad character in one row (that row is reported invalid), not evidence the file is binary.
 const MAX_CONTROL_SHARE = 0.1;
+// U+FFFD in UTF-8: what binary bytes become once something decoded them as text (a browser sending a file's head).
+const REPLACEMENT = [0xef, 0xbf, 0xbd] as const;
 
-/** Why `head` is not text, or undefined when it looks like text. */
+/**
+ * Why `head` is not text, or undefined when it looks like text. Decided on the share of control bytes (NUL
+ * included) and replacement characters (U+FFFD) in the first 8 KiB, never on one byte. UTF-16 with a byte order mark is text (see utf16ByteOrder):
+ * check for it before calling this.
+ */
 export function binaryReason(head: Buffer): string | undefined {
   for (const signature of SIGNATURES) {
     if (signature.bytes.every((byte, i) => head[i] === byte)) {
       return `looks like ${signature.name} (starts with bytes ${hex(signature.bytes)})`;
     }
   }
-  const nul = head.indexOf(0);
-  if (nul !== -1) return `NUL byte at byte offset ${nul} (binary data or UTF-16 text)`;
   const sample = head.subarray(0, SAMPLE_BYTES);
   let controls = 0;
-  for (const byte of sample) {
+  let nulsAtEven = 0;
+  let nulsAtOdd = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const byte = sample[i] as number;
+    if (byte === 0) {
+      if (i % 2 === 0) nulsAtEven++;
+      else nulsAtOdd++;
+    }
     if (isControl(byte)) controls++;
+    else if (byte === REPLACEMENT[0] && sample[i + 1] === REPLACEMENT[1] && sample[i + 2] === REPLACEMENT[2]) controls++;
   }
-  if (controls > sample.length * MAX_CONTROL_SHARE) {
-    return `${Math.round((100 * controls) / sample.length)}% of the first ${sample.length} bytes are control characters`;
+  if (controls <= sample.length * MAX_CONTROL_SHARE) return undefined;
+  const nuls = nulsAtEven + nulsAtOdd;
+  // ASCII text in UTF-16 has a NUL in every other byte, all on the same side.
+  if (nuls >= sample.length * 0.3 && Math.min(nulsAtEven, nulsAtOdd) <= nuls * 0.05) {
+    return (
+      'looks like UTF-16 text without a byte order mark (every other byte is NUL): save it as UTF-8, or as UTF-16 ' +
+      `with its byte order mark (Excel's "Unicode Text" does)`
+    );
   }
-  return undefined;
+  return `${Math.round((100 * controls) / sample.length)}% of the first ${sample.length} bytes are control characters, NUL bytes or undecodable characters (binary data)`;
 }
 
 function isControl(byte: number): boolean {

@@ -2,9 +2,11 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { binaryReason } from './binary';
 import { countLineFeeds, DELIMITERS, delimiterByte, LF } from './bytes';
 import { detectEncoding } from './decode';
+import { type CsvLimits, DEFAULT_CSV_LIMITS, formatByteSize } from './limits';
 import { finishRecord, parserOptions } from './parser-options';
 import { RecordScanner } from './scan';
 import type { CsvFormat, Delimiter, Encoding, SniffFailureCode, SniffResult } from './types';
+import { utf16ByteOrder } from './utf16';
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // Records after the header used to break delimiter ties.
@@ -23,11 +25,17 @@ interface HeaderCandidate {
 /**
  * Inspects the first bytes of a file (`complete: true` says `head` is the whole file): skips a UTF-8 BOM
  * and leading blank lines, takes the first non-blank record as the header, detects the delimiter and the
- * encoding. Pass at least a few KiB (64 KiB is a good size) so the header and a few records fit.
+ * encoding. The header must keep within `limits` (maxRowBytes, maxColumns; DEFAULT_CSV_LIMITS when not given):
+ * pass `headerProbeBytes(limits)` bytes (or the whole file) so a header within them is found and one over them is
+ * told as such. UTF-16 is refused here (`utf-16`): transcode it to UTF-8 first (transcodeUtf16ToUtf8).
  */
-export function sniffCsv(head: Buffer, options: { complete?: boolean } = {}): SniffResult {
+export function sniffCsv(head: Buffer, options: { complete?: boolean; limits?: Pick<CsvLimits, 'maxRowBytes' | 'maxColumns'> } = {}): SniffResult {
   const complete = options.complete ?? false;
+  const limits = options.limits ?? DEFAULT_CSV_LIMITS;
   if (head.length === 0) return failure('empty', 'the file is empty (0 bytes)');
+  const utf16 = utf16ByteOrder(head);
+  if (utf16 !== undefined)
+    return failure('utf-16', `${utf16.toUpperCase()} text (it starts with a byte order mark): transcode it to UTF-8 before reading it`);
   const notCsv = binaryReason(head);
   if (notCsv !== undefined) return failure('binary', `not a CSV file: ${notCsv}`);
 
@@ -48,9 +56,13 @@ export function sniffCsv(head: Buffer, options: { complete?: boolean } = {}): Sn
   const chosen = pickDelimiter(candidates);
   const format: CsvFormat = { delimiter: chosen.delimiter, encoding, hasBom };
 
+  const rowLimit = `the ${formatByteSize(limits.maxRowBytes)} limit for a record`;
   if (chosen.end === undefined || chosen.lineAfter === undefined) {
     const quote = chosen.openQuote;
     const quoteNote = quote === undefined ? '' : `; a quoted field opened at line ${quote.line} (byte ${quote.offset}) is still open`;
+    if (head.length - headerStart > limits.maxRowBytes) {
+      return failure('header-too-long', `the header record starting at line ${headerLine} is longer than ${rowLimit}${quoteNote}`);
+    }
     if (!complete) {
       return failure(
         'header-too-long',
@@ -63,6 +75,18 @@ export function sniffCsv(head: Buffer, options: { complete?: boolean } = {}): Sn
     );
   }
 
+  if (chosen.end - headerStart > limits.maxRowBytes) {
+    return failure(
+      'header-too-long',
+      `the header record starting at line ${headerLine} takes ${formatByteSize(chosen.end - headerStart)}, over ${rowLimit}`,
+    );
+  }
+  if (chosen.fieldCount > limits.maxColumns) {
+    return failure(
+      'too-many-columns',
+      `the header record at line ${headerLine} names ${chosen.fieldCount.toLocaleString('en')} columns, over the limit of ${limits.maxColumns.toLocaleString('en')} columns`,
+    );
+  }
   const columns = parseRecords(head.subarray(headerStart, chosen.end), format)[0]?.map(cleanHeaderCell) ?? [];
   if (columns.every((column) => column === '')) {
     return failure('no-header', `the header record at line ${headerLine} has only empty cells: the first non-blank line must name the columns`);

@@ -17,7 +17,11 @@ export interface CsvHeader {
   dataStartLine: number;
 }
 
-export type SniffFailureCode = 'empty' | 'binary' | 'no-header' | 'unterminated-quote' | 'header-too-long';
+/**
+ * `header-too-long` and `too-many-columns`: the header is over the limits (CsvLimits), or not within the bytes given;
+ * `utf-16`: UTF-16 text, to be transcoded to UTF-8 before it is read.
+ */
+export type SniffFailureCode = 'empty' | 'binary' | 'utf-16' | 'no-header' | 'unterminated-quote' | 'header-too-long' | 'too-many-columns';
 
 export type SniffResult = { ok: true; header: CsvHeader } | { ok: false; code: SniffFailureCode; reason: string };
 

@@ -1,7 +1,7 @@
 import { parse as parseSync } from 'csv-parse/sync';
 import type { ChunkPlan, Delimiter } from '../src/index';
-import { CsvFormatError, sniffCsv } from '../src/index';
-import { format, lineAt, parseRange, pick, plan, prng, randomInt, randomSizes, referenceRecords } from './helpers';
+import { CsvFormatError, DEFAULT_CSV_LIMITS, readCsvRows, sniffCsv } from '../src/index';
+import { collect, format, lineAt, parseRange, pick, pieces, plan, prng, randomInt, randomSizes, referenceRecords } from './helpers';
 
 // Hundreds of files each; a busy CI machine can take several times the usual few seconds.
 const PROPERTY_TIMEOUT_MS = 60_000;
@@ -102,6 +102,17 @@ async function expectAgreement(
   let nextRow = 0;
   for (const [index, chunk] of chunks.entries()) {
     const records = await parseRange(file, chunk, csvFormat, randomSizes(random));
+    // The row reader (with its limits, which these small rows keep within) reads the same cells from the same range;
+    // the only problem it may see is a NUL some cells hold.
+    const rows = await collect(
+      readCsvRows(pieces(file.subarray(chunk.start, chunk.end), randomSizes(random)), csvFormat, {
+        limits: DEFAULT_CSV_LIMITS,
+        firstLine: chunk.firstLine,
+      }),
+    );
+    expect(rows.map((row) => row.cells)).toEqual(records);
+    for (const row of rows)
+      expect(row.problem === undefined || (row.problem.kind === 'nul-character' && row.cells.join('').includes('\0'))).toBe(true);
     expect(chunk.index).toBe(index);
     expect(chunk.start).toBe(nextStart);
     expect(chunk.firstRow).toBe(nextRow);
@@ -129,6 +140,8 @@ async function expectSameFailure(file: Buffer, delimiter: Delimiter, dataStart: 
   const failure = plan(file, format(delimiter), { dataStart, dataStartLine, chunkRows: 3 }, randomSizes(random));
   await expect(failure).rejects.toBeInstanceOf(CsvFormatError);
   await expect(failure).rejects.toMatchObject({ code: 'unterminated-quote' });
+  const rows = collect(readCsvRows(pieces(file.subarray(dataStart), randomSizes(random)), format(delimiter), { limits: DEFAULT_CSV_LIMITS }));
+  await expect(rows).rejects.toMatchObject({ code: 'unterminated-quote' });
 }
 
 describe('planner and parser agree with csv-parse on random files', () => {

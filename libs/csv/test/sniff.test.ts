@@ -151,16 +151,76 @@ describe('sniffCsv: failures', () => {
     expect(result.reason).toContain(name);
   });
 
-  test('binary: NUL bytes, with their offset', () => {
-    const result = failure(sniffCsv(Buffer.concat([Buffer.from('name,email\nBob,'), Buffer.alloc(4)]), { complete: true }));
-    expect(result).toEqual({ code: 'binary', reason: 'not a CSV file: NUL byte at byte offset 15 (binary data or UTF-16 text)' });
+  test('one stray NUL byte in a name is no reason to refuse the file (its row is reported, not the file)', () => {
+    const file = Buffer.from('name,email\nBo\u0000b,b@example.com\nAnn,a@example.com\n');
+    expect(header(sniffCsv(file, { complete: true })).columns).toEqual(['name', 'email']);
+  });
+
+  test('binary: a share of NUL bytes', () => {
+    const result = failure(sniffCsv(Buffer.concat([Buffer.from('name,email\nBob,'), Buffer.alloc(40, 0)]), { complete: true }));
+    expect(result).toEqual({
+      code: 'binary',
+      reason: 'not a CSV file: 73% of the first 55 bytes are control characters, NUL bytes or undecodable characters (binary data)',
+    });
   });
 
   test('binary: mostly control characters', () => {
     const bytes = Buffer.from(Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 0x41 : 1 + (i % 8))));
     const result = failure(sniffCsv(bytes, { complete: true }));
     expect(result.code).toBe('binary');
-    expect(result.reason).toMatch(/^not a CSV file: \d+% of the first 200 bytes are control characters$/);
+    expect(result.reason).toMatch(
+      /^not a CSV file: \d+% of the first 200 bytes are control characters, NUL bytes or undecodable characters \(binary data\)$/,
+    );
+  });
+
+  test('binary: an image decoded as text by a browser (its bytes turned into U+FFFD) is still binary', () => {
+    const random = Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 256);
+    const asText = Buffer.from(new TextDecoder().decode(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, ...random])), 'utf8');
+    expect(failure(sniffCsv(asText)).reason).toContain('undecodable characters (binary data)');
+  });
+
+  test('UTF-16 without a byte order mark is told as such', () => {
+    const result = failure(sniffCsv(Buffer.from('name\temail\nBob\tb@example.com\n', 'utf16le'), { complete: true }));
+    expect(result.code).toBe('binary');
+    expect(result.reason).toContain('UTF-16 text without a byte order mark');
+  });
+
+  test.each([
+    ['LE', [0xff, 0xfe]],
+    ['BE', [0xfe, 0xff]],
+  ])('UTF-16%s with its byte order mark is left to be transcoded', (order, mark) => {
+    const result = failure(sniffCsv(Buffer.from([...mark, 0x41, 0x00]), { complete: true }));
+    expect(result).toEqual({
+      code: 'utf-16',
+      reason: `UTF-16${order} text (it starts with a byte order mark): transcode it to UTF-8 before reading it`,
+    });
+  });
+
+  test('too many columns: the count and the limit', () => {
+    const columns = Array.from({ length: 1001 }, (_, i) => `c${i}`).join(',');
+    const result = failure(sniffCsv(Buffer.from(`${columns}\n`), { complete: true }));
+    expect(result).toEqual({ code: 'too-many-columns', reason: 'the header record at line 1 names 1,001 columns, over the limit of 1,000 columns' });
+    expect(
+      header(sniffCsv(Buffer.from(`${columns}\n`), { complete: true, limits: { maxRowBytes: 1024 * 1024, maxColumns: 1001 } })).columns,
+    ).toHaveLength(1001);
+  });
+
+  test('header over the record limit: complete or not, terminated or not', () => {
+    const limits = { maxRowBytes: 1024, maxColumns: 1000 };
+    const long = `${'column,'.repeat(200)}last`;
+    expect(failure(sniffCsv(Buffer.from(long), { complete: false, limits }))).toEqual({
+      code: 'header-too-long',
+      reason: 'the header record starting at line 1 is longer than the 1 KiB limit for a record',
+    });
+    expect(failure(sniffCsv(Buffer.from(long), { complete: true, limits })).reason).toBe(
+      'the header record starting at line 1 takes 1.4 KiB, over the 1 KiB limit for a record',
+    );
+    expect(failure(sniffCsv(Buffer.from(`${long}\nBob\n`), { complete: true, limits }))).toEqual({
+      code: 'header-too-long',
+      reason: 'the header record starting at line 1 takes 1.4 KiB, over the 1 KiB limit for a record',
+    });
+    // With the default limits, 4 MB without a line feed is refused however many of its bytes are given.
+    expect(failure(sniffCsv(Buffer.alloc(4 * 1024 * 1024, 'a'), { complete: true })).code).toBe('header-too-long');
   });
 
   test('header too long: no terminator within an incomplete head', () => {
