@@ -13,11 +13,11 @@ async function refusal(service: string, env: Record<string, string>): Promise<st
 
 describe('Lambda settings', () => {
   it.each([
-    ['ingest', ['EVENT_BUS_NAME', 'JOBS_TABLE', 'REFINERY_API_TOKENS', 'UPLOADS_BUCKET']],
+    ['ingest', ['EVENT_BUS_NAME', 'JOBS_TABLE', 'KEY_ENCRYPTION_KEY', 'REFINERY_API_TOKENS', 'UPLOADS_BUCKET']],
     ['matcher', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME', 'NICKNAMES_TABLE']],
     ['labeler', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME']],
     ['merger', ['EVENT_BUS_NAME', 'LEDGER_TABLE', 'RESULTS_BUCKET']],
-    ['notifier', ['EVENT_BUS_NAME', 'REFINERY_API_TOKENS', 'SUBSCRIPTIONS_TABLE', 'WEBSOCKET_ENDPOINT']],
+    ['notifier', ['EVENT_BUS_NAME', 'KEY_ENCRYPTION_KEY', 'REFINERY_API_TOKENS', 'SUBSCRIPTIONS_TABLE', 'WEBSOCKET_ENDPOINT']],
     ['chunker', ['EVENT_BUS_NAME', 'PLANS_TABLE']],
     ['mailchimp-sync', ['EVENT_BUS_NAME', 'IMPORTS_BUCKET', 'KEY_ENCRYPTION_KEY', 'LIMITS_TABLE', 'REFINERY_API_TOKENS', 'STATE_TABLE']],
   ] as const)('%s names every missing setting, all at once', async (service, settings) => {
@@ -43,7 +43,12 @@ describe('Lambda settings', () => {
   });
 
   it("gives the notifier's WebSocket function and progress subscription the Management API of WEBSOCKET_ENDPOINT", async () => {
-    const settings = { EVENT_BUS_NAME: 'bus', SUBSCRIPTIONS_TABLE: 'subscriptions', REFINERY_API_TOKENS: 'acme:token-acme-0001' };
+    const settings = {
+      EVENT_BUS_NAME: 'bus',
+      SUBSCRIPTIONS_TABLE: 'subscriptions',
+      REFINERY_API_TOKENS: 'acme:token-acme-0001',
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    };
     expect(await refusal('notifier', { ...settings, WEBSOCKET_ENDPOINT: 'wss://abc.execute-api.us-east-1.amazonaws.com/dev' })).toContain(
       'WEBSOCKET_ENDPOINT: the https URL of the WebSocket API stage',
     );

@@ -83,10 +83,12 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const provider = typeof options.directory === 'string' ? await DirectoryProvider.fromFile(options.directory) : options.directory;
     const platform = localPlatform(runtime, { logger });
     const settings = options.settings ?? {};
+    // One key-encryption key seals every stored secret: Mailchimp keys, webhook sources' and subscriptions' secrets.
+    const keyEncryptionKey = [localKeyEncryptionKey(options.dataDir)];
     const nicknames = runtime.table(localResourceName('matcher', 'nicknames'));
     await seedNicknames(nicknames, loadBundledNicknames(), NICKNAMES_CSV_PATH);
     const services = [
-      await composeService(ingestService, platform, { settings: { apiTokens: tokens.registry, ...settings.ingest } }),
+      await composeService(ingestService, platform, { settings: { apiTokens: tokens.registry, keyEncryptionKey, ...settings.ingest } }),
       await composeService(chunkerService, platform, { settings: { ...settings.chunker } }),
       await composeService(matcherService, platform, {
         settings: { ...settings.matcher },
@@ -96,11 +98,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       await composeService(mergerService, platform),
       // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the
       // gateway serves at /socket on the API's port.
-      await composeService(notifierService, platform, { settings: { apiTokens: tokens.registry, ...settings.notifier }, given: { allowHttp: true } }),
+      await composeService(notifierService, platform, {
+        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...settings.notifier },
+        given: { allowHttp: true },
+      }),
       await composeService(mailchimpSyncService, platform, {
         settings: {
           apiTokens: tokens.registry,
-          keyEncryptionKey: [localKeyEncryptionKey(options.dataDir)],
+          keyEncryptionKey,
           ...(process.env.MAILCHIMP_BASE_URL ? { mailchimpBaseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
           ...settings.mailchimpSync,
         },

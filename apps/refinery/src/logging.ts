@@ -1,13 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '@refinery/local-runtime';
 import type { Logger } from '@refinery/runtime';
 import pino from 'pino';
 
 /** Where a data dir's logs go: DATA_DIR/logs/refinery.log, JSON lines, appended across runs. */
 function logFile(dataDir: string): pino.DestinationStream {
+  // The data dir and its logs are the user's alone (docs/local-mode.md), whatever the umask.
+  ensurePrivateDir(dataDir);
   const dir = join(dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  return pino.destination({ dest: join(dir, 'refinery.log'), append: true, sync: true });
+  ensurePrivateDir(dir);
+  const file = join(dir, 'refinery.log');
+  ensurePrivateFile(file);
+  return pino.destination({ dest: file, append: true, sync: true });
 }
 
 /** `refinery enrich`: logs to the data dir's log file only, keeping the terminal for the progress bar and summary. */

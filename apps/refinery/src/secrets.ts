@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The key that encrypts stored Mailchimp API keys on the local mode: $REFINERY_KEY_ENCRYPTION_KEY (base64 of 32
+ * The key that encrypts stored secrets (Mailchimp API keys, webhook sources' and subscriptions' signing secrets) on the local mode: $REFINERY_KEY_ENCRYPTION_KEY (base64 of 32
  * bytes), else a random one kept in the data dir (mode 0600) so stored keys stay readable across restarts.
  */
 export function localKeyEncryptionKey(dataDir: string): Buffer {

@@ -40,10 +40,12 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'refinery-sockets-'));
   runtime = await LocalRuntime.open({ dataDir });
   gateway = new LocalHttpGateway(runtime);
-  const url = await gateway.listen(0);
+  await gateway.listen(0);
+  // The Management API has a listener of its own (never the API's port).
+  const managementUrl = await gateway.listenManagement();
   received = new Map();
   client = new ApiGatewayManagementApiClient({
-    endpoint: url,
+    endpoint: managementUrl,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
     maxAttempts: 1,

@@ -113,6 +113,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     // The gateway's port is needed in the functions' environment (their Management API): fixed before they start.
     const port = options.port || (await freePort());
     gateway.url = `http://127.0.0.1:${port}`;
+    // The Management API has a loopback port of its own: the API's port (its users) never serves it.
+    const managementPort = await freePort();
+    const managementUrl = `http://127.0.0.1:${managementPort}`;
     for (const stack of stacks) {
       const bundles = new Map<string, string>();
       for (const fn of functionsOf(stack.template)) {
@@ -134,8 +137,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           AWS_SECRET_ACCESS_KEY: 'emulator',
           ...options.environment?.(fn.name),
         };
-        // moto has no API Gateway v2: the WebSocket API's Management API is this gateway's.
-        if (environment.WEBSOCKET_ENDPOINT !== undefined) environment.WEBSOCKET_ENDPOINT = gateway.url;
+        // moto has no API Gateway v2: the WebSocket API's Management API is this gateway's (on its management port).
+        if (environment.WEBSOCKET_ENDPOINT !== undefined) environment.WEBSOCKET_ENDPOINT = managementUrl;
         const logFile = join(dataDir, 'logs', `${fn.name}.log`);
         const lambda = new LambdaFunction({
           name: fn.name,
@@ -198,6 +201,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const server = new LocalHttpGateway({ routes, ...(socketApi ? { socketApi } : {}), connections }, { logger });
     await server.listen(port);
     stops.push(() => server.close());
+    await server.listenManagement(managementPort);
     for (const source of sources) source.start();
     stops.push(async () => {
       await Promise.all(sources.map((source) => source.stop()));

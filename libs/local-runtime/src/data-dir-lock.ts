@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateFile, PRIVATE_FILE_MODE } from './private-files';
 
 /**
  * One runtime per data dir: its pollers assume that no other process holds the queues' in-flight messages (that is
@@ -21,6 +22,8 @@ export class DataDirLock {
   static acquire(dataDir: string): DataDirLock {
     const path = join(dataDir, 'refinery.lock');
     const pidPath = `${path}.pid`;
+    // Owner-only like the rest of the data dir (SQLite gives its journal the same mode).
+    ensurePrivateFile(path);
     // timeout 0: a held lock answers SQLITE_BUSY at once instead of after a wait.
     const db = new Database(path, { timeout: 0 });
     try {
@@ -32,7 +35,7 @@ export class DataDirLock {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
       throw new Error(`data dir ${dataDir} is in use by ${holderOf(pidPath)}; stop it or choose another --data-dir`);
     }
-    writeFileSync(pidPath, `${process.pid}\n`);
+    writeFileSync(pidPath, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
     return new DataDirLock(db, pidPath);
   }
 

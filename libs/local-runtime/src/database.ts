@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from './private-files';
 
 export type SqliteDatabase = Database.Database;
 export type Statement = Database.Statement<unknown[]>;
@@ -64,11 +64,19 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function openDatabase(path: string): SqliteDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    // Owner-only before SQLite opens it: SQLite creates the -wal and -shm files with the database file's mode.
+    ensurePrivateDir(dirname(path));
+    ensurePrivateFile(path);
+    for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(`${path}${suffix}`);
+  }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Deleted rows are overwritten with zeros, not just unlinked: an erased job's contact data must not linger in free
+  // pages of the file (or of the write-ahead log, which LocalRuntime truncates after an erasure).
+  db.pragma('secure_delete = ON');
   // Several processes may open one data dir (the CLI and a test reading it): wait for the write lock, don't fail.
   db.pragma('busy_timeout = 10000');
   migrate(db);

@@ -67,11 +67,14 @@ export type ExtraRequestHandler = (request: IncomingMessage, response: ServerRes
 /**
  * The local stand-in for API Gateway HTTP APIs and S3 presigned URLs: routes requests to the services' handlers as
  * payload-v2 events (route keys from their declarations), and serves presigned PUT/GET at /_objects/BUCKET/KEY. The
- * WebSocket API of the service that declares one is served on the same port at /socket, and its Management API at
- * /@connections/{id} (see LocalSocketGateway).
+ * WebSocket API of the service that declares one is served on the same port at /socket. Its Management API
+ * (`/@connections/{id}`, see LocalSocketGateway) is never served on this port, whose clients are the API's users: on
+ * AWS it needs IAM credentials. The local services post to sockets in process; only a caller that runs functions out
+ * of process (the AWS emulator, the adapter's tests) asks for it, on a listener of its own (listenManagement).
  */
 export class LocalHttpGateway {
   private server: Server | undefined;
+  private managementServer: Server | undefined;
   private readonly routes: CompiledRoute[] = [];
   private readonly logger: Logger;
   private readonly extraHandlers: ExtraRequestHandler[] = [];
@@ -112,12 +115,45 @@ export class LocalHttpGateway {
     return url;
   }
 
+  /**
+   * Serves the WebSocket API's Management API (`POST|GET|DELETE /@connections/{id}`, nothing else) on its own port,
+   * bound to 127.0.0.1 only: for functions that run out of process and post through the SDK (WEBSOCKET_ENDPOINT). Its URL.
+   */
+  async listenManagement(port = 0): Promise<string> {
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://local');
+      this.sockets
+        .handleRequest(request, response, url)
+        .then((handled) => {
+          if (!handled) {
+            request.resume();
+            sendJson(response, 404, { message: `no route for ${request.method ?? 'GET'} ${url.pathname}` });
+          }
+        })
+        .catch((error: unknown) => {
+          this.logger.error({ err: error }, 'management API error');
+          if (!response.headersSent) sendJson(response, 500, { message: 'internal error' });
+          else response.destroy();
+        });
+    });
+    this.managementServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
   async close(): Promise<void> {
     const server = this.server;
-    if (!server) return;
+    const management = this.managementServer;
+    if (!server && !management) return;
     await this.sockets.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const listener of [server, management]) {
+      if (!listener) continue;
+      listener.closeAllConnections();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -127,7 +163,6 @@ export class LocalHttpGateway {
     if (answerPreflight(request, response, cors)) return;
     setCorsHeaders(request, response, cors);
     if (url.pathname.startsWith('/_objects/') && this.apis.objects) return this.handleObject(this.apis.objects, request, response, url);
-    if (await this.sockets.handleRequest(request, response, url)) return;
     for (const extra of this.extraHandlers) if (await extra(request, response)) return;
     const method = request.method ?? 'GET';
     let allowed = false;

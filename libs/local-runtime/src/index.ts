@@ -11,6 +11,7 @@ export * from './local-queues-port';
 export * from './local-runtime';
 export * from './local-socket-connections';
 export * from './local-table';
+export * from './private-files';
 export * from './queue-poller';
 export * from './schedule-runner';
 export * from './socket-gateway';

@@ -15,6 +15,7 @@ import {
   type PutOptions,
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 
 export interface LocalObjectStoreOptions {
   /** Folder that holds one sub-folder per bucket. */
@@ -60,7 +61,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async put(ref: ObjectRef, body: ObjectBody, options: PutOptions = {}): Promise<ObjectInfo> {
     const path = this.pathOf(ref);
-    await fs.mkdir(this.tmpDir(), { recursive: true });
+    await fs.mkdir(this.tmpDir(), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(this.tmpDir(), randomUUID());
     const hash = createHash('md5');
     let size = 0;
@@ -76,9 +77,9 @@ export class LocalObjectStore implements ObjectStore {
             yield buffer;
           }
         },
-        createWriteStream(tmp),
+        createWriteStream(tmp, { mode: PRIVATE_FILE_MODE }),
       );
-      await fs.mkdir(dirname(path), { recursive: true });
+      await fs.mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
       if (options.ifNoneMatch === '*') {
         // link() fails when the target exists: an atomic create-if-absent, like S3's If-None-Match: *.
         try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectInfo, ObjectRef, PublishEntry } from '@refinery/ports';
 import {
@@ -18,6 +18,7 @@ import { LocalObjectStore } from './local-object-store';
 import { type DeadLetteredMessage, LocalQueues } from './local-queues';
 import { LocalSocketConnections } from './local-socket-connections';
 import { LocalTable } from './local-table';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { QueuePoller } from './queue-poller';
 import { ScheduleRunner } from './schedule-runner';
 
@@ -80,7 +81,7 @@ export class LocalRuntime {
   }
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-    mkdirSync(options.dataDir, { recursive: true });
+    ensurePrivateDir(options.dataDir);
     const lock = DataDirLock.acquire(options.dataDir);
     try {
       const db = openDatabase(join(options.dataDir, 'refinery.db'));
@@ -244,6 +245,6 @@ export class LocalRuntime {
 function readOrCreateSecret(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const secret = randomBytes(32).toString('hex');
-  writeFileSync(path, secret, { mode: 0o600 });
+  writeFileSync(path, secret, { mode: PRIVATE_FILE_MODE });
   return secret;
 }

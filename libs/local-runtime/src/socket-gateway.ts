@@ -10,7 +10,10 @@ import { type LocalSocketConnections, SocketMessageTooLargeError } from './local
 
 /** Where the local WebSocket API is served, on the HTTP API's port. */
 export const LOCAL_SOCKET_PATH = '/socket';
-/** Where its Management API is served (API Gateway's paths: POST/GET/DELETE /@connections/{connectionId}). */
+/**
+ * Where its Management API is served (API Gateway's paths: POST/GET/DELETE /@connections/{connectionId}), on the
+ * gateway's separate management listener only (LocalHttpGateway.listenManagement), never on the API's port.
+ */
 export const LOCAL_CONNECTIONS_PATH = '/@connections/';
 const STAGE = 'local';
 /** The Management API answers `application/json` (no charset), as API Gateway's does. */
@@ -58,8 +61,9 @@ export function socketApiOf(services: Iterable<RunnableService>): SocketApi | un
  *   `{"message":"Internal server error",...}`; a message no route takes, its `{"message":"Forbidden",...}`.
  * - When a socket closes, `$disconnect` runs; closing the gateway closes every socket (1001) and waits for those.
  * - `POST|GET|DELETE /@connections/{id}` answer as the Management API does (410 GoneException for an unknown or
- *   closed connection), so the AWS adapter can be tested against it with the real SDK client. Requests from other
- *   machines are refused (the real API needs IAM credentials).
+ *   closed connection), so the AWS adapter can be tested against it with the real SDK client. The real API needs IAM
+ *   credentials: this one is served only on a listener of its own bound to 127.0.0.1, never on the API's port, and
+ *   still refuses requests from other machines.
  */
 export class LocalSocketGateway {
   private readonly api: SocketApi | undefined;

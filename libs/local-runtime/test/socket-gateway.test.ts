@@ -4,7 +4,8 @@ import WebSocket from 'ws';
 import { LocalHttpGateway, LocalRuntime } from '../src';
 import { tempDir } from './helpers';
 
-// The local WebSocket API at /socket and its Management API at /@connections/{id}, with a real `ws` client.
+// The local WebSocket API at /socket and its Management API at /@connections/{id} (on its own loopback listener, never
+// on the API's port), with a real `ws` client.
 
 const chat = defineService({
   name: 'chat',
@@ -215,13 +216,47 @@ describe('LocalHttpGateway: WebSocket API at /socket', () => {
 });
 
 describe('LocalHttpGateway: Management API at /@connections/{id}', () => {
+  let managementUrl: string;
+  beforeEach(async () => {
+    managementUrl = await gateway.listenManagement();
+  });
+
   async function connected(): Promise<{ client: WebSocket; connectionId: string }> {
     const client = await open({ headers: { Authorization: `Bearer ${TOKEN}`, 'User-Agent': 'jest-ws' } });
     const connect = ofType('CONNECT').at(-1) as WebSocketEvent;
     return { client, connectionId: connect.requestContext.connectionId };
   }
 
-  const connectionUrl = (connectionId: string) => `${url}/@connections/${encodeURIComponent(connectionId)}`;
+  const connectionUrl = (connectionId: string) => `${managementUrl}/@connections/${encodeURIComponent(connectionId)}`;
+
+  it("is not served on the API's port: a forged POST or DELETE there is refused, and the socket stays open and gets nothing", async () => {
+    const { client, connectionId } = await connected();
+    const received: string[] = [];
+    client.on('message', (data: Buffer) => received.push(data.toString('utf8')));
+    let closed = false;
+    client.on('close', () => {
+      closed = true;
+    });
+    const onApiPort = `${url}/@connections/${encodeURIComponent(connectionId)}`;
+
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const response = await fetch(onApiPort, { method, ...(method === 'POST' ? { body: '{"type":"forged"}' } : {}) });
+      expect({ method, status: response.status }).toEqual({ method, status: 404 });
+    }
+
+    // The socket is still there and still works: the next message it gets is the real one, not the forged one.
+    const message = nextMessage(client);
+    expect((await fetch(connectionUrl(connectionId), { method: 'POST', body: '{"type":"real"}' })).status).toBe(200);
+    expect(await message).toEqual({ type: 'real' });
+    expect(received).toEqual(['{"type":"real"}']);
+    expect(closed).toBe(false);
+    expect(client.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('listens on 127.0.0.1 only, and serves nothing but the Management API', async () => {
+    expect(new URL(managementUrl).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${managementUrl}/jobs`)).status).toBe(404);
+  });
 
   it('posts to a connection, describes it, and deletes it', async () => {
     const { client, connectionId } = await connected();

@@ -7,5 +7,6 @@ export * from './http';
 export * from './logger';
 export * from './object-created';
 export * from './retry-backoff';
+export * from './secret-sealer';
 export * from './service';
 export * from './sqs';

@@ -1,5 +1,5 @@
 import type { ObjectStore, Table } from '@refinery/ports';
-import { type CommonDeps, settingDefaults, type TokenRegistry } from '@refinery/runtime';
+import { type CommonDeps, type SecretSealer, settingDefaults, type TokenRegistry } from '@refinery/runtime';
 import { CONTACT_MATCH_HEADROOM_MS, ingest, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
 
 export { CONTACT_MATCH_HEADROOM_MS, INGEST_HTTP_TIMEOUT_SECONDS, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
@@ -58,6 +58,8 @@ export interface IngestDeps extends CommonDeps {
   /** The jobs table: job histories and idempotency keys. */
   readonly jobs: Table;
   readonly tokens: TokenRegistry;
+  /** Seals the webhook sources' signing secrets before they are stored (the key-encryption key ring). */
+  readonly secrets: SecretSealer;
   /** Waits (the progress publisher waits for a job's publishing slot); default: a real timer. Tests pass a fake one. */
   readonly sleep?: (ms: number) => Promise<void>;
 }

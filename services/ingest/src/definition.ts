@@ -1,5 +1,5 @@
 import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 import { parseInputKey } from './input-key';
 
@@ -54,6 +54,8 @@ export const ingest = defineService({
   },
   settings: {
     apiTokens: apiTokensSetting,
+    // Seals the webhook sources' signing secrets in the jobs table.
+    keyEncryptionKey: keyEncryptionKeySetting,
     uploadUrlTtlSeconds: setting(z.coerce.number().int().min(60).max(604_800), { description: 'lifetime of presigned upload URLs', default: 3600 }),
     resultUrlTtlSeconds: setting(z.coerce.number().int().min(60).max(604_800), { description: 'lifetime of presigned result URLs', default: 900 }),
     contactMatchDeadlineMs: setting(

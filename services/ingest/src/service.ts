@@ -1,4 +1,4 @@
-import { implementService, type ServiceParts } from '@refinery/runtime';
+import { implementService, SecretSealer, type ServiceParts } from '@refinery/runtime';
 import { checkIngestConfig, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from './config';
 import { ingest } from './definition';
 import { createApiHandler } from './handlers/api';
@@ -31,6 +31,7 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
     },
     jobs: context.tables.jobs,
     tokens: settings.apiTokens,
+    secrets: new SecretSealer(settings.keyEncryptionKey),
     ...(given.sleep ? { sleep: given.sleep } : {}),
   });
 });

@@ -1,6 +1,6 @@
 import { awsClients, awsPlatform } from '@refinery/aws-runtime';
 import { formatCsvRecord, parseCsvRecords, sniffCsv, withoutFormulaGuard } from '@refinery/csv';
-import { composeService, TokenRegistry } from '@refinery/runtime';
+import { composeService, SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts } from '@refinery/test-support';
 import { SINGLE_CONTACT_COLUMNS, singleContactCsv } from '../src/domain/single-contact';
 import { DEFAULT_INGEST_CONFIG, ingestHandlers, ingestService } from '../src/service';
@@ -413,6 +413,7 @@ describe('the contact-match deadline setting', () => {
           objects: ports.objects,
           jobs: ports.table('ingest-jobs'),
           tokens: TokenRegistry.parse('acme:token-acme-123'),
+          secrets: new SecretSealer(Buffer.alloc(32, 7)),
         });
       expect(() => start(25_001)).toThrow(
         'invalid ingest configuration: contactMatchDeadlineMs must be an integer from 1 to 25000 ' +
@@ -426,7 +427,13 @@ describe('the contact-match deadline setting', () => {
   });
 
   it('reads CONTACT_MATCH_DEADLINE_MS at cold start, refusing more than the API function allows', async () => {
-    const env = { EVENT_BUS_NAME: 'bus', UPLOADS_BUCKET: 'uploads', JOBS_TABLE: 'jobs', REFINERY_API_TOKENS: 'acme:token-acme-123' };
+    const env = {
+      EVENT_BUS_NAME: 'bus',
+      UPLOADS_BUCKET: 'uploads',
+      JOBS_TABLE: 'jobs',
+      REFINERY_API_TOKENS: 'acme:token-acme-123',
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
     const clients = awsClients();
 
     const lambda = (environment: Record<string, string>) => composeService(ingestService, awsPlatform(environment, clients));

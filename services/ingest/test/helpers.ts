@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobViewData } from '@refinery/events';
-import { TokenRegistry } from '@refinery/runtime';
+import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import {
   type ApiEventInput,
   apiEvent,
@@ -18,6 +18,8 @@ import { DEFAULT_INGEST_CONFIG, type IngestConfig, ingestHandlers } from '../src
 export const UPLOADS_BUCKET = 'ingest-uploads';
 export const ACME_TOKEN = 'token-acme-123';
 export const GLOBEX_TOKEN = 'token-globex-456';
+/** The key-encryption key the harness seals webhook secrets with. */
+export const KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7);
 /** The first id `sequentialIds()` hands out: the job the fixtures in test/fixtures talk about. */
 export const FIRST_JOB_ID = 'job_TEST000001';
 /** Where that job's input is kept: the uploads bucket, under the tenant and the job. */
@@ -79,6 +81,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
+    secrets: new SecretSealer(KEY_ENCRYPTION_KEY),
     sleep: fakeSleep(ports.clock, sleeps),
   });
   const subscription = (name: 'uploads' | 'history') => {

@@ -1,5 +1,5 @@
 import { jobCompletedV1, mailchimpImportRequestedV1, mailchimpPageRequestedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** mailchimp-sync: audiences imported page by page under Mailchimp's per-key connection limit, results written back. */
@@ -22,21 +22,7 @@ export const mailchimpSync = defineService({
   },
   settings: {
     apiTokens: apiTokensSetting,
-    keyEncryptionKey: setting(
-      z
-        .string()
-        .transform((value) => value.split(',').map((key) => key.trim()))
-        .refine(
-          (keys) => keys.every((key) => Buffer.from(key, 'base64').length === 32),
-          'base64 of 32 random bytes (openssl rand -base64 32), or several of them comma-separated, the newest first',
-        )
-        .transform((keys): Buffer[] => keys.map((key) => Buffer.from(key, 'base64'))),
-      {
-        description:
-          'encrypts the stored Mailchimp API keys: base64 of 32 random bytes (during a rotation "new,old": the first encrypts, any decrypts)',
-        secret: true,
-      },
-    ),
+    keyEncryptionKey: keyEncryptionKeySetting,
     mailchimpBaseUrl: setting(z.url().or(z.literal('')), {
       description: "overrides the data-centre URL of each key (a proxy); '' for Mailchimp itself",
       default: '',

@@ -1,5 +1,5 @@
 import type { SocketConnections, Table } from '@refinery/ports';
-import { type CommonDeps, settingDefaults, type TokenRegistry } from '@refinery/runtime';
+import { type CommonDeps, type SecretSealer, settingDefaults, type TokenRegistry } from '@refinery/runtime';
 import { notifier } from './definition';
 
 export interface NotifierConfig {
@@ -26,4 +26,6 @@ export interface NotifierDeps extends CommonDeps {
   /** The connections of notifier's WebSocket API (API Gateway's Management API; the local gateway's sockets). */
   readonly sockets: SocketConnections;
   readonly tokens: TokenRegistry;
+  /** Seals the subscriptions' signing secrets before they are stored (the key-encryption key ring). */
+  readonly secrets: SecretSealer;
 }

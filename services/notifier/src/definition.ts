@@ -1,5 +1,5 @@
 import { jobCompletedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, setting } from '@refinery/runtime';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** The notifier: signed webhooks to each tenant's subscriptions, and live job progress over a WebSocket API. */
@@ -16,6 +16,8 @@ export const notifier = defineService({
   },
   settings: {
     apiTokens: apiTokensSetting,
+    // Seals the subscriptions' signing secrets in the subscriptions table.
+    keyEncryptionKey: keyEncryptionKeySetting,
     webhookRetryDelaysMs: setting(
       z
         .string()

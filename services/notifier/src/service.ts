@@ -1,4 +1,4 @@
-import { implementService, type ServiceParts } from '@refinery/runtime';
+import { implementService, SecretSealer, type ServiceParts } from '@refinery/runtime';
 import type { NotifierDeps } from './config';
 import { notifier } from './definition';
 import { createApiHandler } from './handlers/api';
@@ -26,6 +26,7 @@ export const notifierService = implementService(notifier, (context, given: { rea
     },
     subscriptions: context.tables.subscriptions,
     tokens: context.settings.apiTokens,
+    secrets: new SecretSealer(context.settings.keyEncryptionKey),
   }),
 );
 

@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { EventMetadata } from '@refinery/events';
 import type { SocketConnections } from '@refinery/ports';
-import { TokenRegistry } from '@refinery/runtime';
+import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { type ApiEventInput, apiEvent, readFixture, TestClock, type TestPorts, testContext } from '@refinery/test-support';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DEFAULT_NOTIFIER_CONFIG, type NotifierConfig, notifierHandlers } from '../src/service';
 
 export const ACME_TOKEN = 'acme-token-0123456789';
 export const GLOBEX_TOKEN = 'globex-token-0123456789';
+/** The key-encryption key the notifier under test seals signing secrets with. */
+export const KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7);
 
 export interface Fixture {
   detail: { metadata: EventMetadata; data: Record<string, unknown> };
@@ -75,6 +77,7 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
         [GLOBEX_TOKEN, 'globex'],
       ]),
     ),
+    secrets: new SecretSealer(KEY_ENCRYPTION_KEY),
     sockets,
   });
   const http = service.http;

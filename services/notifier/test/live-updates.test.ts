@@ -1,6 +1,6 @@
 import { createEvent, type JobViewData, jobProgressedV1 } from '@refinery/events';
 import type { Item, ItemKey, Table } from '@refinery/ports';
-import { describeFailedMessage, TokenRegistry } from '@refinery/runtime';
+import { describeFailedMessage, SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { JobViewStore } from '../src/domain/job-views';
 import { CONNECTION_LIFETIME_SECONDS } from '../src/domain/socket-connections';
@@ -277,6 +277,7 @@ describe('notifier: job.progressed.v1 pushes', () => {
       config: DEFAULT_NOTIFIER_CONFIG,
       subscriptions: { ...methodsOf(table), get: async () => Promise.reject(new Error('table unavailable')) },
       tokens: new TokenRegistry(new Map([[ACME_TOKEN, 'acme']])),
+      secrets: new SecretSealer(Buffer.alloc(32, 7)),
       sockets,
     });
     const maxReceiveCount = declaration.subscriptions.progress.queue.maxReceiveCount;

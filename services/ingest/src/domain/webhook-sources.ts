@@ -2,15 +2,18 @@
 // an opaque id minted for it (`src_...`): the id is the webhook URL's last segment, which is how a request that carries
 // no bearer token finds its tenant and the secret to check its signature with. Two items per source:
 //
-//   webhook-source#<id>       / source          { id, tenantId, name, secret, createdAt }  (the webhook's lookup)
-//   webhook-sources#<tenant>  / name#<name>     { id, name, createdAt }                    (the tenant's list; one per name)
+//   webhook-source#<id>       / source          { id, tenantId, name, sealedSecret, createdAt }  (the webhook's lookup)
+//   webhook-sources#<tenant>  / name#<name>     { id, name, createdAt }                          (the tenant's list; one per name)
 //
 // (The table's other partitions are `job#<jobId>`, `idempotency#<tenant>` and `seen#<sourceId>`, the webhook ids seen.)
 //
-// The secret is kept as it was shown, once, to the tenant: verifying an HMAC needs the key itself, so it cannot be
-// hashed. The table is encrypted at rest (SSE, which test/infrastructure requires of every table); the secret is never
-// logged, and never returned again (the list leaves it out).
-import { type Clock, ConditionFailedError, type IdGenerator, queryAll, type Table } from '@refinery/ports';
+// Verifying an HMAC needs the key itself, so the secret cannot be hashed: it is sealed (AES-256-GCM with the
+// key-encryption key, bound to the source and its tenant) before it is stored, so neither the table (SSE on AWS) nor
+// the local refinery.db holds it in clear. Sources stored before that hold `secret` in clear: they are read as they
+// are and sealed on that first read, as is a secret sealed with an older key of the ring. The secret is never logged,
+// and never returned again (the list leaves it out).
+import { type Clock, ConditionFailedError, type IdGenerator, type Item, queryAll, type Table } from '@refinery/ports';
+import type { SecretSealer } from '@refinery/runtime';
 import { generateWebhookSecret } from '@refinery/webhooks-in';
 
 export interface WebhookSource {
@@ -41,11 +44,13 @@ export function webhookPath(sourceId: string): string {
 
 const sourceKey = (id: string) => ({ pk: `webhook-source#${id}`, sk: 'source' });
 const nameKey = (tenantId: string, name: string) => ({ pk: `webhook-sources#${tenantId}`, sk: `name#${name}` });
+/** What a sealed secret is bound to: copied onto another source or tenant, it does not open. */
+const sealedFor = (id: string, tenantId: string) => `webhook-source#${id}#${tenantId}`;
 
 export class WebhookSources {
   constructor(
     private readonly table: Table,
-    private readonly deps: { readonly ids: IdGenerator; readonly clock: Clock },
+    private readonly deps: { readonly ids: IdGenerator; readonly clock: Clock; readonly secrets: SecretSealer },
   ) {}
 
   /**
@@ -61,7 +66,7 @@ export class WebhookSources {
       secret: generateWebhookSecret(),
       createdAt: this.deps.clock.now().toISOString(),
     };
-    await this.table.put({ ...sourceKey(source.id), ...source }, { condition: { kind: 'itemNotExists' } });
+    await this.table.put(this.sourceItem(source), { condition: { kind: 'itemNotExists' } });
     try {
       await this.table.put(
         { ...nameKey(tenantId, name), id: source.id, name, createdAt: source.createdAt },
@@ -84,17 +89,37 @@ export class WebhookSources {
     return sources;
   }
 
-  /** The source a webhook URL names, with its tenant and secret. */
+  /**
+   * The source a webhook URL names, with its tenant and secret. A secret stored in clear (before secrets were sealed)
+   * or sealed with an older key is sealed again with the newest, unless the source was deleted meanwhile.
+   */
   async get(id: string): Promise<WebhookSource | undefined> {
     const item = await this.table.get(sourceKey(id));
     if (!item) return undefined;
-    return {
-      id: item.id as string,
-      tenantId: item.tenantId as string,
-      name: item.name as string,
-      secret: item.secret as string,
-      createdAt: item.createdAt as string,
-    };
+    const tenantId = item.tenantId as string;
+    const { secret, reseal } = this.secretOf(item, id, tenantId);
+    const source: WebhookSource = { id, tenantId, name: item.name as string, secret, createdAt: item.createdAt as string };
+    if (reseal) {
+      await this.table.put(this.sourceItem(source), { condition: { kind: 'itemExists' } }).catch((error: unknown) => {
+        if (!(error instanceof ConditionFailedError)) throw error; // deleted meanwhile: nothing to seal
+      });
+    }
+    return source;
+  }
+
+  /** The stored form of a source: its secret sealed, never in clear. */
+  private sourceItem(source: WebhookSource): Item {
+    const { secret, ...rest } = source;
+    return { ...sourceKey(source.id), ...rest, sealedSecret: this.deps.secrets.seal(secret, sealedFor(source.id, source.tenantId)) };
+  }
+
+  private secretOf(item: Item, id: string, tenantId: string): { secret: string; reseal: boolean } {
+    if (typeof item.sealedSecret === 'string') {
+      const opened = this.deps.secrets.open(item.sealedSecret, sealedFor(id, tenantId));
+      return { secret: opened.plaintext, reseal: opened.stale };
+    }
+    if (typeof item.secret === 'string') return { secret: item.secret, reseal: true };
+    throw new Error(`webhook source ${id} has no secret stored`);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type Item, queryAll, type Table } from '@refinery/ports';
+import { ConditionFailedError, type Item, queryAll, type Table } from '@refinery/ports';
+import type { SecretSealer } from '@refinery/runtime';
 
 export const NOTIFIABLE_EVENT_TYPES = ['job.completed.v1', 'job.failed.v1'] as const;
 export type NotifiableEventType = (typeof NOTIFIABLE_EVENT_TYPES)[number];
@@ -36,29 +37,78 @@ const tenantPk = (tenantId: string): string => `tenant#${tenantId}`;
 const subscriptionSk = (id: string): string => `subscription#${id}`;
 // The table's keys are storage details: they never leave the store (the API would show them to users).
 const withoutKeys = <T>({ pk: _pk, sk: _sk, ...rest }: Item): T => rest as unknown as T;
+/** What a subscription's sealed secret is bound to: copied onto another subscription or tenant, it does not open. */
+const sealedFor = (tenantId: string, id: string): string => `${tenantPk(tenantId)}/${subscriptionSk(id)}`;
 
-/** Subscriptions per tenant, the record of what was delivered (for idempotency) and every attempt. */
+/**
+ * Subscriptions per tenant, the record of what was delivered (for idempotency) and every attempt.
+ *
+ * Signing needs the secret itself, so it cannot be hashed: it is stored sealed (`sealedSecret`, AES-256-GCM with the
+ * key-encryption key, bound to the tenant and subscription), never in clear. Subscriptions stored before that hold
+ * `secret` in clear: they are read as they are and sealed on that first read, as is a secret sealed with an older key
+ * of the ring.
+ */
 export class SubscriptionStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly secrets: SecretSealer,
+  ) {}
 
   async create(subscription: Subscription): Promise<void> {
-    await this.table.put(
-      { pk: tenantPk(subscription.tenantId), sk: subscriptionSk(subscription.id), ...subscription, eventTypes: [...subscription.eventTypes] },
-      { condition: { kind: 'itemNotExists' } },
-    );
+    await this.table.put(this.stored(subscription), { condition: { kind: 'itemNotExists' } });
   }
 
   async list(tenantId: string): Promise<Subscription[]> {
     const subscriptions: Subscription[] = [];
     for await (const item of queryAll(this.table, tenantPk(tenantId), { beginsWith: 'subscription#' })) {
-      subscriptions.push(withoutKeys<Subscription>(item));
+      subscriptions.push(await this.opened(item));
     }
     return subscriptions;
   }
 
   async get(tenantId: string, id: string): Promise<Subscription | undefined> {
     const item = await this.table.get({ pk: tenantPk(tenantId), sk: subscriptionSk(id) });
-    return item && withoutKeys<Subscription>(item);
+    return item && (await this.opened(item));
+  }
+
+  /** The stored form of a subscription: its secret sealed. */
+  private stored(subscription: Subscription): Item {
+    const { secret, ...rest } = subscription;
+    return {
+      pk: tenantPk(subscription.tenantId),
+      sk: subscriptionSk(subscription.id),
+      ...rest,
+      eventTypes: [...subscription.eventTypes],
+      sealedSecret: this.secrets.seal(secret, sealedFor(subscription.tenantId, subscription.id)),
+    };
+  }
+
+  /** The subscription with its secret opened; one in clear or sealed with an older key is sealed again (if it still exists). */
+  private async opened(item: Item): Promise<Subscription> {
+    const {
+      sealedSecret,
+      secret: clearSecret,
+      ...rest
+    } = withoutKeys<Omit<Subscription, 'secret'> & { sealedSecret?: unknown; secret?: unknown }>(item);
+    let secret: string;
+    let reseal: boolean;
+    if (typeof sealedSecret === 'string') {
+      const opened = this.secrets.open(sealedSecret, sealedFor(rest.tenantId, rest.id));
+      secret = opened.plaintext;
+      reseal = opened.stale;
+    } else if (typeof clearSecret === 'string') {
+      secret = clearSecret;
+      reseal = true;
+    } else {
+      throw new Error(`subscription ${rest.id} of tenant ${rest.tenantId} has no secret stored`);
+    }
+    const subscription: Subscription = { ...rest, secret };
+    if (reseal) {
+      await this.table.put(this.stored(subscription), { condition: { kind: 'itemExists' } }).catch((error: unknown) => {
+        if (!(error instanceof ConditionFailedError)) throw error; // deleted meanwhile: nothing to seal
+      });
+    }
+    return subscription;
   }
 
   async delete(tenantId: string, id: string): Promise<void> {

@@ -7,7 +7,7 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The webhook subscriptions API: create (the signing secret is shown once), list, delete, and see deliveries. */
 export function createApiHandler(deps: NotifierDeps): HttpApi {
-  const store = new SubscriptionStore(deps.subscriptions);
+  const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
   const createSchema = z.object({
     url: z.url().refine((value) => {
       // Checks run on, even after z.url() has failed: an unparsable value must be a 400, not a thrown TypeError.

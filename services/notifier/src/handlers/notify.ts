@@ -39,7 +39,7 @@ export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs
  * brings it back later (subscriptions already served are skipped: delivery is recorded per event and subscription).
  */
 export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
-  const store = new SubscriptionStore(deps.subscriptions);
+  const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
   return createEventSubscriptionHandler({
     subscription: notifier.subscriptions.jobs,
     publisher: deps.publisher,
