@@ -2,6 +2,8 @@ import { type ColumnMapping, MATCHABLE_FIELDS } from './fields';
 
 export type UsabilityCheck = { ok: true } | { ok: false; reason: string };
 
+const HEADERS_SHOWN = 20;
+
 export function checkUsable(mapping: readonly ColumnMapping[]): UsabilityCheck {
   const mapped = new Set(mapping.map((column) => column.field));
   // The columns could hold something to match on (see validateContact): an e-mail or a phone, a name and
@@ -13,7 +15,14 @@ export function checkUsable(mapping: readonly ColumnMapping[]): UsabilityCheck {
   if ((hasName && hasOtherField) || hasIdentifier || hasBirthDateAndPlace) {
     return { ok: true };
   }
-  const found = mapping.length === 0 ? 'no headers' : mapping.map((column) => `"${column.name}"`).join(', ');
+  // A few names and the count, never a whole header: one of 200,000 columns must not make a reason of megabytes.
+  const shown = mapping.slice(0, HEADERS_SHOWN).map((column) => `"${column.name.length > 60 ? `${column.name.slice(0, 60)}…` : column.name}"`);
+  const found =
+    mapping.length === 0
+      ? 'no headers'
+      : mapping.length > HEADERS_SHOWN
+        ? `${mapping.length.toLocaleString('en')} columns (${shown.join(', ')}, …)`
+        : shown.join(', ');
   return {
     ok: false,
     reason:

@@ -343,6 +343,14 @@ describe('checkUsable', () => {
     });
   });
 
+  it('names the first 20 headers and the count when there are more, whatever the header', () => {
+    const headers = Array.from({ length: 200_000 }, (_, i) => `column ${i}`);
+    const result = checkUsable(mapColumns(headers));
+    if (result.ok) throw new Error('expected unusable');
+    expect(result.reason).toMatch(/^no usable header: found 200,000 columns \("column 0", "column 1", .*"column 19", …\); need /);
+    expect(result.reason.length).toBeLessThan(1000);
+  });
+
   it('accepts one name column with another field, an identifier alone, or a birth date and an address', () => {
     expect(checkUsable(mapColumns(['First Name', 'Email']))).toEqual({ ok: true });
     expect(checkUsable(mapColumns(['surname', 'date_of_birth']))).toEqual({ ok: true });

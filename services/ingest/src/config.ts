@@ -23,6 +23,10 @@ export interface IngestConfig {
   readonly progressIntervalMs: number;
   /** A job in the pipeline whose history has not grown for this long is failed by the sweep schedule. */
   readonly stuckJobMinutes: number;
+  /** The most bytes one CSV record may take; a header longer is refused (libs/csv CsvLimits). */
+  readonly maxRowBytes: number;
+  /** The most columns a CSV header may name. */
+  readonly maxColumns: number;
 }
 
 const defaults = settingDefaults(ingest);
@@ -33,6 +37,8 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
   contactMatchDeadlineMs: defaults.contactMatchDeadlineMs,
   progressIntervalMs: defaults.progressIntervalMs,
   stuckJobMinutes: defaults.stuckJobMinutes,
+  maxRowBytes: defaults.maxRowBytes,
+  maxColumns: defaults.maxColumns,
 };
 
 /** Refuses, at start-up, a configuration the API function cannot honour. */

@@ -1,5 +1,6 @@
 import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
+import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { z } from 'zod';
 import { parseInputKey } from './input-key';
 
@@ -78,6 +79,23 @@ export const ingest = defineService({
     progressIntervalMs: setting(z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS), {
       description: 'the shortest time between two job.progressed.v1 of one job (the latest state is always published)',
       default: 250,
+    }),
+    // The CSV limits (libs/csv CsvLimits): ingest refuses a header over them, inline (400) or uploaded (the job fails).
+    // The chunker and the matcher declare the same settings; give them the same values.
+    maxRowBytes: setting(
+      z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024),
+      {
+        description: 'the most bytes one CSV record may take, the header included (a data row over it is an invalid row)',
+        default: DEFAULT_CSV_LIMITS.maxRowBytes,
+      },
+    ),
+    maxColumns: setting(z.coerce.number().int().min(2).max(100_000), {
+      description: 'the most columns a CSV header may name; a file with more is refused',
+      default: DEFAULT_CSV_LIMITS.maxColumns,
     }),
   },
   subscriptions: {

@@ -28,6 +28,8 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
       contactMatchDeadlineMs: settings.contactMatchDeadlineMs,
       progressIntervalMs: settings.progressIntervalMs,
       stuckJobMinutes: settings.stuckJobMinutes,
+      maxRowBytes: settings.maxRowBytes,
+      maxColumns: settings.maxColumns,
     },
     jobs: context.tables.jobs,
     tokens: settings.apiTokens,

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { headerProbeBytes, transcodeUtf16ToUtf8, type Utf16Encoding, utf16ByteOrder } from '@refinery/csv';
 import { createEvent, deriveEventId, type JobOptionsData, jobCreatedV1, jobSubmittedV1, type ObjectRefData, toPublishEntry } from '@refinery/events';
 import { ConditionFailedError } from '@refinery/ports';
 import { NonRetryableError } from '@refinery/runtime';
 import { type IngestDeps, inputKey } from '../config';
-import { INSPECT_BYTES, inspectUpload } from './inspect-upload';
+import { utf8InputKey } from '../input-key';
+import { inspectFile } from './inspect-upload';
 import { type HistoryEvent, JobHistory } from './job-history';
 import { JobProgress } from './job-progress';
 import { foldJobState, type JobState } from './job-state';
@@ -125,11 +128,23 @@ export class Jobs {
     if (state.submitted) return 'already-submitted';
     const created = history.find((event) => event.type === 'job.created.v1') as HistoryEvent;
     const createdData = created.data as { filename: string; input: ObjectRefData; options: JobOptionsData };
-    const info = await this.deps.objects.head(createdData.input);
-    if (!info) return 'no-input';
-    const head = await this.deps.objects.getBuffer(createdData.input, { start: 0, end: Math.min(INSPECT_BYTES, info.sizeBytes) });
-    const verdict = inspectUpload(head, {
-      complete: info.sizeBytes <= INSPECT_BYTES,
+    const uploaded = await this.deps.objects.head(createdData.input);
+    if (!uploaded) return 'no-input';
+    const limits = { maxRowBytes: this.deps.config.maxRowBytes, maxColumns: this.deps.config.maxColumns };
+    const probe = headerProbeBytes(limits);
+    const headOf = (ref: ObjectRefData, size: number) =>
+      size === 0 ? Promise.resolve(Buffer.alloc(0)) : this.deps.objects.getBuffer(ref, { start: 0, end: Math.min(probe, size) });
+    let input = createdData.input;
+    let sizeBytes = uploaded.sizeBytes;
+    let head = await headOf(input, sizeBytes);
+    const byteOrder = utf16ByteOrder(head);
+    if (byteOrder !== undefined) {
+      ({ input, sizeBytes } = await this.transcodeInput(input, byteOrder));
+      head = await headOf(input, sizeBytes);
+    }
+    const verdict = inspectFile(head, {
+      complete: sizeBytes <= probe,
+      limits,
       ...(createdData.options.columnMapping ? { columnMapping: createdData.options.columnMapping } : {}),
     });
     if (!verdict.ok) throw new NonRetryableError(`the uploaded file cannot be used: ${verdict.message}`);
@@ -143,12 +158,24 @@ export class Jobs {
         causationId: created.metadata.eventId,
         occurredAt: this.deps.clock.now().toISOString(),
       },
-      data: { filename: createdData.filename, input: { ...createdData.input, sizeBytes: info.sizeBytes }, options: createdData.options },
+      data: { filename: createdData.filename, input: { ...input, sizeBytes }, options: createdData.options },
     });
     // Publish before recording: the history is what says "already submitted", so recording first would let a failed
     // publish lose the event for good. A retry after a failed append republishes the same (derived) event id.
     await this.deps.publisher.publish([toPublishEntry(event)]);
     await this.history.append(event);
     return 'submitted';
+  }
+
+  /**
+   * A UTF-16 input (its byte order mark says which; Excel's "Unicode Text") as the pipeline reads inputs, UTF-8:
+   * transcoded, streaming, beside it (the same bytes every time, so a retry rewrites the same object).
+   */
+  private async transcodeInput(input: ObjectRefData, byteOrder: Utf16Encoding): Promise<{ input: ObjectRefData; sizeBytes: number }> {
+    const transcoded = { bucket: input.bucket, key: utf8InputKey(input.key) };
+    const info = await this.deps.objects.put(transcoded, Readable.from(transcodeUtf16ToUtf8(await this.deps.objects.get(input), byteOrder)), {
+      contentType: 'text/csv; charset=utf-8',
+    });
+    return { input: transcoded, sizeBytes: info.sizeBytes };
   }
 }

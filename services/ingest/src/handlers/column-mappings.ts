@@ -19,6 +19,7 @@ export async function previewColumnMapping(request: ApiRequest): Promise<ApiResp
   const preview = previewMapping(Buffer.from(head, 'utf8'), { complete, ...(columnMapping ? { columnMapping } : {}) });
   if (!preview.ok) {
     if (preview.kind === 'not-csv') throw new HttpError(415, 'not_csv', preview.message);
+    if (preview.kind === 'over-limit') throw new HttpError(400, 'csv_limit_exceeded', preview.message);
     throw new HttpError(422, 'unusable_header', preview.message);
   }
   return json(200, {

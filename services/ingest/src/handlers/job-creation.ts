@@ -6,7 +6,7 @@ import type { JobOptionsData } from '@refinery/events';
 import { ObjectExistsError } from '@refinery/ports';
 import { type ApiRequest, HttpError, NonRetryableError } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
-import { inspectUpload } from '../domain/inspect-upload';
+import { inspectFile } from '../domain/inspect-upload';
 import type { JobState } from '../domain/job-state';
 import { IdempotencyConflictError, type IdempotentClaim, type Jobs, type NewJob } from '../domain/jobs';
 
@@ -38,9 +38,15 @@ export async function acceptInlineCsv(
   request: ApiRequest,
   input: InlineCsv,
 ): Promise<{ jobId: string; state: JobState }> {
-  const verdict = inspectUpload(input.csv, { complete: true });
+  // The same check, with the same limits, as an uploaded file gets when its job is submitted (Jobs.submit).
+  const verdict = inspectFile(input.csv, {
+    complete: true,
+    limits: { maxRowBytes: deps.config.maxRowBytes, maxColumns: deps.config.maxColumns },
+    ...(input.options.columnMapping ? { columnMapping: input.options.columnMapping } : {}),
+  });
   if (!verdict.ok) {
     if (verdict.kind === 'not-csv') throw new HttpError(415, 'not_csv', verdict.message);
+    if (verdict.kind === 'over-limit') throw new HttpError(400, 'csv_limit_exceeded', verdict.message);
     throw new HttpError(422, 'unusable_header', verdict.message, verdict.details);
   }
   const { filename, options } = input;
