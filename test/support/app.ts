@@ -21,7 +21,7 @@ export async function startTestApp(options: Partial<LocalAppOptions> & Pick<Loca
     port: 0,
     apiTokens: TEST_TOKENS,
     ...options,
-    settings: { notifier: { webhookRetryDelaysMs: [20, 20], webhookTimeoutMs: 2000 }, ...options.settings },
+    settings: { notifier: { webhookTimeoutMs: 2000 }, ...options.settings },
   });
   return {
     app,

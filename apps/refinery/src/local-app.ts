@@ -58,9 +58,14 @@ export interface LocalApp {
 
 /**
  * Handlers per queue on this machine (the local runtime's default is 2). Audience pages wait on Mailchimp, not on the
- * CPU: enough of them run at once that Mailchimp's 10 connections per key (the limiter's job) are the bound.
+ * CPU: enough of them run at once that Mailchimp's 10 connections per key (the limiter's job) are the bound. Webhook
+ * deliveries wait on receivers: a hanging receiver holds at most its subscription's limit of workers (one by default)
+ * for one timeout, so a few spare ones keep every other tenant's webhooks going meanwhile.
  */
-const LOCAL_CONCURRENCY: Readonly<Record<string, number>> = { [subscriptionQueueNames('mailchimp-sync', 'pages').queue]: 24 };
+const LOCAL_CONCURRENCY: Readonly<Record<string, number>> = {
+  [subscriptionQueueNames('mailchimp-sync', 'pages').queue]: 24,
+  [subscriptionQueueNames('notifier', 'jobs').queue]: 6,
+};
 
 function localConcurrency(option: LocalAppOptions['concurrency']): number | Readonly<Record<string, number>> {
   if (typeof option === 'number') return option;

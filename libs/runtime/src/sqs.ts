@@ -69,6 +69,11 @@ export interface SubscriptionHandlerOptions<T> {
    * every message it was given fails. Failed messages are reported in `batchItemFailures`, so they come back.
    */
   readonly afterBatch?: (handled: readonly HandledMessage<T>[], context: { readonly logger: Logger }) => Promise<readonly string[] | undefined>;
+  /**
+   * Messages of one batch handled at once, at most (default 1: one after another). For work that waits on others
+   * (webhook receivers), so that one slow message does not hold up the rest of its batch — other tenants' messages.
+   */
+  readonly concurrency?: number;
 }
 
 /** A message of the batch that was handled without error. */
@@ -84,10 +89,16 @@ export interface HandledMessage<T> {
  * - a NonRetryableError is reported once as `stage.failed.v1` (retryable: false) and the message is done;
  * - on the last allowed delivery (receiveCount >= maxReceiveCount) a failure is reported as `stage.failed.v1`
  *   (retryable: true) before the queue moves the message to the dead-letter queue, so the job can end `failed`.
- * Messages of one batch run one after another: batches are small and order keeps logs readable.
+ * Messages of one batch run one after another (batches are small and order keeps logs readable), or up to
+ * `concurrency` at once; either way each message succeeds or fails on its own.
  */
 export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SubscriptionBinding {
   const { queue } = options.subscription;
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(
+      `${options.subscription.service}'s ${options.subscription.name} subscription: concurrency must be a whole number from 1, got ${concurrency}`,
+    );
   const handler = async (event: SQSEvent, context: Context): Promise<SubscriptionBatchResponse> => {
     const retries: BatchItemRetry[] = [];
     const retry = (record: SQSRecord, error: unknown) =>
@@ -102,11 +113,12 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
       });
     const handled: (HandledMessage<T> & { record: SQSRecord })[] = [];
     const deadline = deadlineOf(context);
-    for (const record of event.Records) {
-      const outcome = await processRecord(options, record, context, deadline);
+    const outcomes = await mapBounded(event.Records, concurrency, (record) => processRecord(options, record, context, deadline));
+    event.Records.forEach((record, index) => {
+      const outcome = outcomes[index] as RecordOutcome<T>;
       if (!outcome.ok) retry(record, outcome.error);
       else if (outcome.handled) handled.push({ messageId: record.messageId, message: outcome.message, record });
-    }
+    });
     if (options.afterBatch && handled.length > 0) {
       const logger = options.logger.child({ subscription: options.subscription.name, awsRequestId: context.awsRequestId });
       let failed: readonly string[];
@@ -126,6 +138,21 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
     return { batchItemFailures: retries.map(({ itemIdentifier }) => ({ itemIdentifier })), retries };
   };
   return { handler };
+}
+
+/** `work` over every item, at most `limit` at once; results in the items' order. Rejects as soon as one rejects. */
+export async function mapBounded<I, O>(items: readonly I[], limit: number, work: (item: I) => Promise<O>): Promise<O[]> {
+  const results: O[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as I);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 type RecordOutcome<T> =

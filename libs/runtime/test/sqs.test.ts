@@ -158,6 +158,56 @@ describe('createEventSubscriptionHandler', () => {
     expect(publisher.entries).toEqual([]);
   });
 
+  describe('concurrency', () => {
+    // Each message waits until `gate` opens or until 2 s pass; the first message of the batch is the slow one.
+    function gatedHandler(concurrency: number | undefined) {
+      const started: string[] = [];
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const { handler } = createEventSubscriptionHandler({
+        subscription: ingest.subscriptions.history,
+        publisher: new RecordingPublisher(),
+        logger: silentLogger,
+        ...(concurrency ? { concurrency } : {}),
+        handle: async (event, { messageId }) => {
+          started.push(messageId);
+          if (messageId === 'message-1') {
+            await Promise.race([gate, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+            throw new Error('the slow receiver timed out');
+          }
+          if (event.type === 'job.submitted.v1') throw new Error('temporary');
+          if (started.length === 4) open();
+        },
+      });
+      return { handler, started };
+    }
+    const batch = () => sqsEvent([eventBridgeBody(planned), eventBridgeBody(planned), eventBridgeBody(submitted), eventBridgeBody(planned)]);
+
+    it('handles messages of a batch at once, up to `concurrency`: a slow message does not hold up the others, and each fails on its own', async () => {
+      const { handler, started } = gatedHandler(4);
+      const began = Date.now();
+      const response = await handler(batch(), testContext());
+      // The fourth message opened the gate: all four ran while the first still waited.
+      expect(Date.now() - began).toBeLessThan(1_500);
+      expect(started).toEqual(['message-1', 'message-2', 'message-3', 'message-4']);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-3' }]);
+    });
+
+    it('handles them one after another by default', async () => {
+      const { handler } = gatedHandler(undefined);
+      const began = Date.now();
+      const response = await handler(batch(), testContext());
+      expect(Date.now() - began).toBeGreaterThanOrEqual(1_900);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-3' }]);
+    });
+
+    it('refuses a concurrency that is not a whole number from 1', () => {
+      expect(() => gatedHandler(0.5)).toThrow("ingest's history subscription: concurrency must be a whole number from 1, got 0.5");
+    });
+  });
+
   describe('afterBatch', () => {
     function batchHandler(afterBatch: (ids: string[]) => Promise<readonly string[] | undefined>) {
       const seen: string[][] = [];

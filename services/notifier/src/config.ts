@@ -3,19 +3,38 @@ import { type CommonDeps, type SecretSealer, settingDefaults, type TokenRegistry
 import { notifier } from './definition';
 
 export interface NotifierConfig {
-  /** Pauses between delivery attempts inside one invocation; after the last, the queue retries the message later. */
-  readonly retryDelaysMs: readonly number[];
-  /** How long one delivery may take before it counts as failed. */
+  /** Connecting to a receiver may take this long. */
+  readonly connectTimeoutMs: number;
+  /** One delivery attempt, connecting to the end of the answer, may take this long before it counts as failed. */
   readonly deliveryTimeoutMs: number;
+  /** Deliveries in flight to one subscription at once, across every invocation (kept in the subscriptions table). */
+  readonly concurrencyPerSubscription: number;
+  /** How long a delivery waits for one of its subscription's slots before it is left to the queue to retry. */
+  readonly slotWaitMs: number;
+  /** Consecutive failed attempts that open a subscription's circuit. */
+  readonly circuitFailures: number;
+  /** How long an open circuit skips the subscription's deliveries. */
+  readonly circuitCooldownMs: number;
   /** Allow plain-http webhook URLs to any host (the local mode). Otherwise only https, or http to localhost. */
   readonly allowHttp: boolean;
 }
 
 const defaults = settingDefaults(notifier);
 
+/**
+ * A delivery waits at most this long for a slot of its subscription: long enough for a burst to a receiver that
+ * answers in a few hundred milliseconds to go through at once, short enough that a hanging receiver's queue costs the
+ * worker (and the other messages of its batch) little.
+ */
+export const SLOT_WAIT_MS = 1_000;
+
 export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
-  retryDelaysMs: defaults.webhookRetryDelaysMs,
+  connectTimeoutMs: defaults.webhookConnectTimeoutMs,
   deliveryTimeoutMs: defaults.webhookTimeoutMs,
+  concurrencyPerSubscription: defaults.webhookConcurrencyPerSubscription,
+  slotWaitMs: SLOT_WAIT_MS,
+  circuitFailures: defaults.webhookCircuitFailures,
+  circuitCooldownMs: defaults.webhookCircuitCooldownMs,
   allowHttp: false,
 };
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 export const notifier = defineService({
   name: 'notifier',
   description:
-    "Tells users about their jobs: signed webhooks (Standard Webhooks) to each tenant's subscriptions, retried with backoff, every attempt recorded; and live job progress over a WebSocket API.",
+    "Tells users about their jobs: signed webhooks (Standard Webhooks) to each tenant's subscriptions, retried with backoff, every attempt recorded, a slow or failing receiver isolated by short timeouts, a circuit and a concurrency limit per subscription; and live job progress over a WebSocket API.",
   tables: {
     subscriptions: {
       description: 'Webhook subscriptions, deliveries and attempts; open WebSocket connections and the latest view of each job.',
@@ -18,14 +18,26 @@ export const notifier = defineService({
     apiTokens: apiTokensSetting,
     // Seals the subscriptions' signing secrets in the subscriptions table.
     keyEncryptionKey: keyEncryptionKeySetting,
-    webhookRetryDelaysMs: setting(
-      z
-        .string()
-        .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,15000')
-        .transform((value) => value.split(',').map(Number)),
-      { description: 'pauses between delivery attempts inside one invocation, comma-separated', default: '1000,5000,15000' },
-    ),
-    webhookTimeoutMs: setting(z.coerce.number().int().min(100).max(60_000), { description: 'how long one delivery may take', default: 10_000 }),
+    webhookConnectTimeoutMs: setting(z.coerce.number().int().min(100).max(30_000), {
+      description: 'how long connecting to a webhook receiver (TCP, and TLS for https) may take',
+      default: 3_000,
+    }),
+    webhookTimeoutMs: setting(z.coerce.number().int().min(100).max(30_000), {
+      description: 'how long one delivery attempt may take in all, from connecting to the end of the answer',
+      default: 5_000,
+    }),
+    webhookConcurrencyPerSubscription: setting(z.coerce.number().int().min(1).max(10), {
+      description: 'deliveries in flight to one subscription at once, across all invocations; more wait up to a second, then the queue retries them',
+      default: 1,
+    }),
+    webhookCircuitFailures: setting(z.coerce.number().int().min(1).max(100), {
+      description: "consecutive failed attempts that open a subscription's circuit (its deliveries are skipped and retried later)",
+      default: 5,
+    }),
+    webhookCircuitCooldownMs: setting(z.coerce.number().int().min(1_000).max(3_600_000), {
+      description: "how long an open circuit skips a subscription's deliveries before one is tried again",
+      default: 60_000,
+    }),
   },
   subscriptions: {
     jobs: {

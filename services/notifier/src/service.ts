@@ -1,5 +1,5 @@
 import { implementService, SecretSealer, type ServiceParts } from '@refinery/runtime';
-import type { NotifierDeps } from './config';
+import { type NotifierDeps, SLOT_WAIT_MS } from './config';
 import { notifier } from './definition';
 import { createApiHandler } from './handlers/api';
 import { createNotifyHandler } from './handlers/notify';
@@ -20,8 +20,12 @@ export const notifierService = implementService(notifier, (context, given: { rea
   notifierHandlers({
     ...context,
     config: {
-      retryDelaysMs: context.settings.webhookRetryDelaysMs,
+      connectTimeoutMs: context.settings.webhookConnectTimeoutMs,
       deliveryTimeoutMs: context.settings.webhookTimeoutMs,
+      concurrencyPerSubscription: context.settings.webhookConcurrencyPerSubscription,
+      slotWaitMs: SLOT_WAIT_MS,
+      circuitFailures: context.settings.webhookCircuitFailures,
+      circuitCooldownMs: context.settings.webhookCircuitCooldownMs,
       allowHttp: given.allowHttp ?? false,
     },
     subscriptions: context.tables.subscriptions,

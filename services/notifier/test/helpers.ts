@@ -69,7 +69,7 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
     clock,
     ids: ports.ids,
     logger: ports.logger,
-    config: { ...DEFAULT_NOTIFIER_CONFIG, retryDelaysMs: [10, 10], ...config },
+    config: { ...DEFAULT_NOTIFIER_CONFIG, ...config },
     subscriptions: ports.table('notifier-subscriptions'),
     tokens: new TokenRegistry(
       new Map([

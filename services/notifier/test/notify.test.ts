@@ -131,12 +131,16 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     expect(receiver.to('/hooks/failures').map((request) => JSON.parse(request.body).type)).toEqual(['job.failed.v1']);
   });
 
-  it('retries within the invocation: 500 then 200 is delivered on the retry, with the same webhook-id, and both attempts are recorded', async () => {
+  it('makes one attempt per delivery of the message: a 500 fails it for the queue to retry, the retry succeeds with the same webhook-id, and both attempts are recorded', async () => {
     const notifier = createNotifier(ports);
     const subscription = await subscribe(notifier, '/hooks/flaky');
     receiver.respond('/hooks/flaky', [500, 200]);
 
-    const response = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
+    const first = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    // No second try inside the invocation: the queue's backoff brings the message back.
+    expect(receiver.to('/hooks/flaky')).toHaveLength(1);
+    const response = await notifier.jobs(sqsEvent([body(COMPLETED)], { receiveCount: 2 }), testContext());
 
     expect(response.batchItemFailures).toEqual([]);
     const requests = receiver.to('/hooks/flaky');
@@ -182,7 +186,7 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     ]);
   });
 
-  it('reports the message in batchItemFailures when every attempt fails, after 1 + retryDelaysMs.length attempts', async () => {
+  it('reports the message in batchItemFailures after one failed attempt, with the backoff of the queue', async () => {
     const notifier = createNotifier(ports);
     const subscription = await subscribe(notifier, '/hooks/down');
     receiver.respond('/hooks/down', [500]);
@@ -190,13 +194,10 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     const response = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
-    expect(receiver.to('/hooks/down')).toHaveLength(3);
+    expect(response.retries[0]?.delaySeconds).toBeGreaterThanOrEqual(10);
+    expect(receiver.to('/hooks/down')).toHaveLength(1);
     const recorded = await attempts(notifier, subscription.id);
-    expect(recorded.map((attempt) => [attempt.attempt, attempt.ok, attempt.statusCode])).toEqual([
-      [3, false, 500],
-      [2, false, 500],
-      [1, false, 500],
-    ]);
+    expect(recorded.map((attempt) => [attempt.attempt, attempt.ok, attempt.statusCode])).toEqual([[1, false, 500]]);
   });
 
   it('fails only the messages whose delivery failed in a batch', async () => {
@@ -229,51 +230,26 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     const notifier = createNotifier(ports);
     const served = await subscribe(notifier, '/hooks/served');
     const failing = await subscribe(notifier, '/hooks/failing');
-    receiver.respond('/hooks/failing', [500, 500, 500, 200]);
+    receiver.respond('/hooks/failing', [500, 200]);
 
     const first = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
     expect(receiver.to('/hooks/served')).toHaveLength(1);
-    expect(receiver.to('/hooks/failing')).toHaveLength(3);
+    expect(receiver.to('/hooks/failing')).toHaveLength(1);
 
     const second = await notifier.jobs(sqsEvent([body(COMPLETED)], { receiveCount: 2 }), testContext());
 
     expect(second.batchItemFailures).toEqual([]);
     expect(receiver.to('/hooks/served')).toHaveLength(1);
-    expect(receiver.to('/hooks/failing')).toHaveLength(4);
-    // Attempt numbers go on across deliveries of the message: (receiveCount - 1) x 3 + 1.
-    expect((await attempts(notifier, failing.id))[0]).toMatchObject({ attempt: 4, ok: true, statusCode: 200 });
+    expect(receiver.to('/hooks/failing')).toHaveLength(2);
+    // An attempt's number is the delivery of the message it was made in.
+    expect((await attempts(notifier, failing.id))[0]).toMatchObject({ attempt: 2, ok: true, statusCode: 200 });
     expect(await attempts(notifier, served.id)).toHaveLength(1);
 
     // And once everyone is served, a further redelivery calls no one.
     const third = await notifier.jobs(sqsEvent([body(COMPLETED)], { receiveCount: 3 }), testContext());
     expect(third.batchItemFailures).toEqual([]);
-    expect(receiver.requests).toHaveLength(5);
-  });
-
-  it('does not retry a 400 from the receiver within the invocation (the message still fails, for the queue to retry later)', async () => {
-    const notifier = createNotifier(ports);
-    const subscription = await subscribe(notifier, '/hooks/strict');
-    receiver.respond('/hooks/strict', [400]);
-
-    const response = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
-
-    expect(receiver.to('/hooks/strict')).toHaveLength(1);
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
-    expect(await attempts(notifier, subscription.id)).toEqual([
-      expect.objectContaining({ attempt: 1, ok: false, statusCode: 400, error: 'HTTP 400' }),
-    ]);
-  });
-
-  it('does retry 429 (too many requests) within the invocation', async () => {
-    const notifier = createNotifier(ports);
-    await subscribe(notifier, '/hooks/busy');
-    receiver.respond('/hooks/busy', [429, 200]);
-
-    const response = await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext());
-
-    expect(response.batchItemFailures).toEqual([]);
-    expect(receiver.to('/hooks/busy')).toHaveLength(2);
+    expect(receiver.requests).toHaveLength(3);
   });
 
   it('reports a delivery that never succeeds as stage.failed.v1 on the last attempt (maxReceiveCount from service.json)', async () => {

@@ -1,5 +1,6 @@
 import { deriveEventId } from '@refinery/events';
 import { Webhook } from 'standardwebhooks';
+import { Agent } from 'undici';
 import type { Subscription } from './subscriptions';
 
 export interface WebhookMessage {
@@ -20,8 +21,30 @@ export interface AttemptResult {
   readonly durationMs: number;
 }
 
-/** One signed POST (https://www.standardwebhooks.com): webhook-id, webhook-timestamp, webhook-signature headers. */
-export async function postWebhook(subscription: Subscription, message: WebhookMessage, timeoutMs: number): Promise<AttemptResult> {
+export interface DeliveryTimeouts {
+  /** Connecting to the receiver (TCP, and TLS for https) may take this long. */
+  readonly connectTimeoutMs: number;
+  /** The whole attempt, connecting to the last byte of the answer, may take this long. */
+  readonly timeoutMs: number;
+}
+
+/** One connection pool per connect timeout: the timeout is the pool's, and pools are kept for keep-alive. */
+const pools = new Map<number, Agent>();
+function poolFor(connectTimeoutMs: number): Agent {
+  let pool = pools.get(connectTimeoutMs);
+  if (!pool) {
+    pool = new Agent({ connect: { timeout: connectTimeoutMs } });
+    pools.set(connectTimeoutMs, pool);
+  }
+  return pool;
+}
+
+/**
+ * One signed POST (https://www.standardwebhooks.com): webhook-id, webhook-timestamp, webhook-signature headers. Short
+ * timeouts: a receiver that accepts and never answers costs one attempt of `timeoutMs`, never a worker's minute.
+ */
+export async function postWebhook(subscription: Subscription, message: WebhookMessage, timeouts: DeliveryTimeouts): Promise<AttemptResult> {
+  const { connectTimeoutMs, timeoutMs } = timeouts;
   const signature = new Webhook(subscription.secret).sign(message.id, message.timestamp, message.body);
   const started = Date.now();
   try {
@@ -37,18 +60,26 @@ export async function postWebhook(subscription: Subscription, message: WebhookMe
       body: message.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.arrayBuffer().catch(() => undefined);
+      dispatcher: poolFor(connectTimeoutMs),
+    } as RequestInit);
+    // Only the status counts: the body is dropped unread, so a receiver cannot make us hold a large answer.
+    await response.body?.cancel().catch(() => undefined);
     const ok = response.status >= 200 && response.status < 300;
     return { ok, statusCode: response.status, error: ok ? null : `HTTP ${response.status}`, durationMs: Date.now() - started };
   } catch (error) {
-    const reason =
-      error instanceof Error ? (error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : describeFetchError(error)) : String(error);
-    return { ok: false, statusCode: null, error: reason, durationMs: Date.now() - started };
+    return { ok: false, statusCode: null, error: failureReason(error, timeouts), durationMs: Date.now() - started };
   }
 }
 
-function describeFetchError(error: Error): string {
-  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${error.message}: ${cause.code}` : (cause?.message ?? error.message);
+/** Why an attempt got no answer. Read by shape, not instanceof: under Jest, fetch's errors come from another realm. */
+function failureReason(error: unknown, { connectTimeoutMs, timeoutMs }: DeliveryTimeouts): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  // undici's ConnectTimeoutError; when fetch's own undici is not the pool's, it hands the error on as a plain Error.
+  if (cause?.code === 'UND_ERR_CONNECT_TIMEOUT' || (typeof cause?.message === 'string' && cause.message.startsWith('ConnectTimeoutError')))
+    return `could not connect within ${connectTimeoutMs} ms`;
+  const text = typeof message === 'string' ? message : String(error);
+  if (typeof cause?.code === 'string') return `${text}: ${cause.code}`;
+  return typeof cause?.message === 'string' ? cause.message : text;
 }

@@ -1,8 +1,10 @@
 import { type DecodedEvent, jobCompletedV1 } from '@refinery/events';
-import { createEventSubscriptionHandler, type EventOf, type SubscriptionBinding } from '@refinery/runtime';
+import { LimiterAbortedError, TableKeyedLimiter } from '@refinery/keyed-limiter';
+import { createEventSubscriptionHandler, type EventOf, mapBounded, type SubscriptionBinding } from '@refinery/runtime';
 import type { NotifierDeps } from '../config';
 import { notifier } from '../definition';
-import { postWebhook, webhookMessage } from '../domain/deliver';
+import { SubscriptionCircuits } from '../domain/circuit';
+import { type AttemptResult, postWebhook, webhookMessage } from '../domain/deliver';
 import { type NotifiableEventType, type Subscription, SubscriptionStore } from '../domain/subscriptions';
 
 /** What subscribers receive: the event type, when, and the job's outcome (never internal object locations). */
@@ -34,69 +36,121 @@ export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs
 }
 
 /**
- * job.completed.v1 / job.failed.v1 -> a signed webhook to each of the tenant's subscriptions for that type. Each
- * subscription is retried with backoff inside the invocation; what still fails makes the message fail, and the queue
- * brings it back later (subscriptions already served are skipped: delivery is recorded per event and subscription).
+ * job.completed.v1 / job.failed.v1 -> a signed webhook to each of the tenant's subscriptions for that type: one attempt
+ * per subscription per delivery of the message, never a sleep inside the invocation. What fails (or is skipped: an
+ * open circuit, the subscription's concurrency limit reached) makes the message fail, and the queue brings it back after
+ * its backoff; subscriptions already served are skipped then (delivery is recorded per event and subscription), so one
+ * subscriber's failure never delivers twice to another.
+ *
+ * Isolation: the messages of a batch (often several tenants') and the subscriptions of a message are delivered at
+ * once, each attempt bounded by short connect and response timeouts; at most `concurrencyPerSubscription` attempts are
+ * in flight to one subscription across every invocation; a subscription whose attempts keep failing has its circuit
+ * opened, and its deliveries are skipped without a request until the cool-down ends. A hanging receiver thus holds at
+ * most that many workers for one timeout each, and none while its circuit is open.
  */
 export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
   const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
+  const { config } = deps;
+  const circuits = new SubscriptionCircuits(deps.subscriptions, { failuresToOpen: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
+  const slots = new TableKeyedLimiter({ table: deps.subscriptions, limit: config.concurrencyPerSubscription, logger: deps.logger });
+  const timeouts = { connectTimeoutMs: config.connectTimeoutMs, timeoutMs: config.deliveryTimeoutMs };
+
+  const deliver = async (subscription: Subscription, event: DecodedEvent, payload: unknown, receiveCount: number): Promise<Outcome> => {
+    const { eventId } = event.metadata;
+    if (await store.wasDelivered(eventId, subscription.id)) return { kind: 'done' };
+    const record = (at: Date, result: AttemptResult) =>
+      store.recordAttempt({
+        subscriptionId: subscription.id,
+        eventId,
+        eventType: event.type,
+        jobId: event.metadata.jobId,
+        attempt: receiveCount,
+        at: at.toISOString(),
+        ...result,
+      });
+    const skipped = async (reason: string): Promise<void> => {
+      await record(deps.clock.now(), { ok: false, statusCode: null, error: `skipped: ${reason}`, durationMs: 0 });
+    };
+
+    const circuit = await circuits.view(subscription.id, deps.clock.now());
+    if (circuit.open) {
+      const reason = `endpoint circuit open until ${circuit.until.toISOString()} (${circuit.consecutiveFailures} consecutive failures, the last: ${circuit.lastError ?? 'unknown'})`;
+      await skipped(reason);
+      return { kind: 'deferred', reason, until: circuit.until };
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await slots.run(
+        `webhook-subscription:${subscription.id}`,
+        async () => {
+          const now = deps.clock.now();
+          const result = await postWebhook(subscription, webhookMessage(subscription, eventId, payload, now), timeouts);
+          await record(now, result);
+          if (result.ok) {
+            await store.markDelivered(eventId, subscription.id, now.toISOString());
+            await circuits.succeeded(subscription.id, circuit);
+            return { kind: 'done' } as const;
+          }
+          const after = await circuits.failed(subscription.id, deps.clock.now(), result.error ?? 'failed');
+          return { kind: 'failed', reason: result.error ?? 'failed', ...(after.open ? { circuitOpenedUntil: after.until } : {}) } as const;
+        },
+        { signal: AbortSignal.timeout(config.slotWaitMs) },
+      );
+    } catch (error) {
+      if (!(error instanceof LimiterAbortedError)) throw error;
+      const reason = `${config.concurrencyPerSubscription} ${config.concurrencyPerSubscription === 1 ? 'delivery' : 'deliveries'} to this subscription already in flight (its limit), none finished within ${config.slotWaitMs} ms`;
+      await skipped(reason);
+      return { kind: 'deferred', reason };
+    }
+    return outcome;
+  };
+
   return createEventSubscriptionHandler({
     subscription: notifier.subscriptions.jobs,
     publisher: deps.publisher,
     logger: deps.logger,
+    // A batch holds several tenants' events: each is handled on its own, so a slow receiver holds up no other.
+    concurrency: notifier.subscriptions.jobs.queue.batchSize,
     handle: async (event, { logger, receiveCount }) => {
       const payload = webhookPayload(event);
       const subscriptions = (await store.list(event.metadata.tenantId)).filter((s) => s.eventTypes.includes(event.type as NotifiableEventType));
-      const failed: string[] = [];
-      for (const subscription of subscriptions) {
-        if (await store.wasDelivered(event.metadata.eventId, subscription.id)) continue;
-        const delivered = await deliverWithRetries(deps, store, subscription, event, payload, receiveCount);
-        if (!delivered) failed.push(subscription.id);
-      }
-      if (failed.length) throw new Error(`webhook delivery failed for subscription(s) ${failed.join(', ')}; the queue will retry`);
+      const outcomes = await mapBounded(subscriptions, SUBSCRIPTIONS_AT_ONCE, (subscription) => deliver(subscription, event, payload, receiveCount));
+      const pending = subscriptions.flatMap((subscription, index) => {
+        const outcome = outcomes[index] as Outcome;
+        return outcome.kind === 'done' ? [] : [{ subscription, outcome }];
+      });
+      if (pending.length > 0) throw new DeliveriesPending(pending, deps.clock.now());
       logger.info({ type: event.type, subscriptions: subscriptions.length }, 'notifications delivered');
     },
   });
 }
 
-async function deliverWithRetries(
-  deps: NotifierDeps,
-  store: SubscriptionStore,
-  subscription: Subscription,
-  event: DecodedEvent,
-  payload: unknown,
-  receiveCount: number,
-): Promise<boolean> {
-  const delays = deps.config.retryDelaysMs;
-  for (let i = 0; i <= delays.length; i += 1) {
-    if (i > 0) await sleep(withJitter(delays[i - 1] as number));
-    const now = deps.clock.now();
-    const message = webhookMessage(subscription, event.metadata.eventId, payload, now);
-    const result = await postWebhook(subscription, message, deps.config.deliveryTimeoutMs);
-    await store.recordAttempt({
-      subscriptionId: subscription.id,
-      eventId: event.metadata.eventId,
-      eventType: event.type,
-      jobId: event.metadata.jobId,
-      attempt: (receiveCount - 1) * (delays.length + 1) + i + 1,
-      at: now.toISOString(),
-      ...result,
+/** Subscriptions of one message delivered at once, at most (each also within its own concurrency limit). */
+const SUBSCRIPTIONS_AT_ONCE = 8;
+
+type Outcome =
+  | { readonly kind: 'done' }
+  /** Attempted and failed; the attempt may have opened the circuit. */
+  | { readonly kind: 'failed'; readonly reason: string; readonly circuitOpenedUntil?: Date }
+  /** Not attempted: the circuit is open (until then), or the subscription's concurrency limit was reached. */
+  | { readonly kind: 'deferred'; readonly reason: string; readonly until?: Date };
+
+/**
+ * Some subscriptions of the message are not served yet: the queue retries the message. When every one of them waits
+ * for an open circuit, the retry waits for the earliest cool-down to end (retryAfterMs); otherwise the queue's backoff.
+ */
+export class DeliveriesPending extends Error {
+  override readonly name = 'DeliveriesPending';
+  readonly retryAfterMs: number | undefined;
+
+  constructor(pending: readonly { subscription: Subscription; outcome: Outcome }[], now: Date) {
+    super(
+      `webhook delivery pending for ${pending.map(({ subscription, outcome }) => `subscription ${subscription.id} (${'reason' in outcome ? outcome.reason : ''})`).join(', ')}; the queue will retry`,
+    );
+    const waits = pending.map(({ outcome }) => {
+      const until = outcome.kind === 'deferred' ? outcome.until : outcome.kind === 'failed' ? outcome.circuitOpenedUntil : undefined;
+      return until ? until.getTime() - now.getTime() : undefined;
     });
-    if (result.ok) {
-      await store.markDelivered(event.metadata.eventId, subscription.id, now.toISOString());
-      return true;
-    }
-    // A 4xx other than 408/429 will not get better by asking again right away.
-    if (result.statusCode !== null && result.statusCode >= 400 && result.statusCode < 500 && ![408, 429].includes(result.statusCode)) return false;
+    this.retryAfterMs = waits.every((wait) => wait !== undefined) ? Math.max(0, Math.min(...waits)) : undefined;
   }
-  return false;
-}
-
-/** Full jitter around the nominal delay (50-100 %), so many retries do not fire in step. */
-function withJitter(delayMs: number): number {
-  return Math.round(delayMs * (0.5 + Math.random() * 0.5));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
