@@ -40,7 +40,7 @@ export function formatByteSize(bytes: number): string {
   for (const [size, unit] of units) {
     if (bytes >= size) {
       const value = bytes / size;
-      return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+      return `${value.toFixed(1).replace(/\.0$/, '')} ${unit}`;
     }
   }
   return `${bytes.toLocaleString('en')} bytes`;

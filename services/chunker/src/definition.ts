@@ -1,5 +1,6 @@
 import { chunkMatchedV1, jobSubmittedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
+import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { z } from 'zod';
 
 /** The chunker: each submitted CSV planned as byte ranges on record boundaries, released a window at a time. */
@@ -27,6 +28,23 @@ export const chunker = defineService({
       description: 'chunks of one job released to the matcher at a time',
       default: 8,
     }),
+    // The CSV limits on the header (libs/csv CsvLimits), as ingest checks them: give both the same values.
+    maxRowBytes: setting(
+      z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024),
+      {
+        description: 'the most bytes one CSV record may take, the header included (the header is looked for within it)',
+        default: DEFAULT_CSV_LIMITS.maxRowBytes,
+      },
+    ),
+    maxColumns: setting(z.coerce.number().int().min(2).max(100_000), {
+      description: 'the most columns a CSV header may name; a file with more fails',
+      default: DEFAULT_CSV_LIMITS.maxColumns,
+    }),
+    retentionDays: retentionDaysSetting,
   },
   subscriptions: {
     jobs: {

@@ -377,6 +377,18 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         `the file is not valid CSV: the data ends inside a quoted field opened at line 3 (byte ${unterminated.indexOf('"starts here')}): unterminated quote`,
       ],
       ['an empty file', Buffer.alloc(0), { chunkRows: 2 }, 'the file is not a usable CSV: the file is empty (0 bytes)'],
+      [
+        'a header of more columns than the limit (maxColumns)',
+        Buffer.from(`First Name,Email,${Array.from({ length: 1000 }, (_, i) => `c${i}`).join(',')}\nBob,b@example.com\n`),
+        { chunkRows: 2 },
+        'the file is not a usable CSV: the header record at line 1 names 1,002 columns, over the limit of 1,000 columns',
+      ],
+      [
+        'a header longer than the record limit (maxRowBytes), 4 MB without a line feed',
+        Buffer.alloc(4 * 1024 * 1024, 'a'),
+        { chunkRows: 2 },
+        'the file is not a usable CSV: the header record starting at line 1 is longer than the 1 MiB limit for a record',
+      ],
     ];
 
     it.each(cases)('%s', async (_name, file, options, reason) => {

@@ -1,3 +1,4 @@
+import type { CsvLimits } from '@refinery/csv';
 import type { ContactProvider } from '@refinery/matching';
 import type { ObjectStore, Table } from '@refinery/ports';
 import { type CommonDeps, settingDefaults } from '@refinery/runtime';
@@ -10,6 +11,8 @@ export interface MatcherConfig {
   readonly defaultRegion: string;
   /** Rows sent to the provider per look-up call. */
   readonly lookupBatchSize: number;
+  /** What a data row may hold (libs/csv CsvLimits): a row over the limits is an invalid row with the reason. */
+  readonly limits: Pick<CsvLimits, 'maxFieldBytes' | 'maxRowBytes'>;
 }
 
 const defaults = settingDefaults(matcher);
@@ -17,6 +20,7 @@ const defaults = settingDefaults(matcher);
 export const DEFAULT_MATCHER_CONFIG: Omit<MatcherConfig, 'chunksBucket'> = {
   defaultRegion: defaults.defaultRegion,
   lookupBatchSize: defaults.lookupBatchSize,
+  limits: { maxFieldBytes: defaults.maxFieldBytes, maxRowBytes: defaults.maxRowBytes },
 };
 
 export interface MatcherDeps extends CommonDeps {

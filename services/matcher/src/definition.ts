@@ -1,6 +1,7 @@
 import { chunkPlannedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
 import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
+import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { z } from 'zod';
 
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
@@ -40,6 +41,30 @@ export const matcher = defineService({
       default: 'US',
     }),
     lookupBatchSize: setting(z.coerce.number().int().min(1).max(10_000), { description: 'rows sent to a provider per look-up call', default: 200 }),
+    // The CSV limits (libs/csv CsvLimits) on data rows: a row over them is an invalid row with the reason, never a
+    // failed chunk. Give maxRowBytes the value ingest and the chunker have.
+    maxRowBytes: setting(
+      z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024),
+      {
+        description: 'the most bytes one CSV record may take; a row over it is invalid and its values are not copied',
+        default: DEFAULT_CSV_LIMITS.maxRowBytes,
+      },
+    ),
+    maxFieldBytes: setting(
+      z.coerce
+        .number()
+        .int()
+        .min(256)
+        .max(64 * 1024 * 1024),
+      {
+        description: 'the most bytes one CSV value may hold (at most maxRowBytes); a row with a longer one is invalid and that value left empty',
+        default: DEFAULT_CSV_LIMITS.maxFieldBytes,
+      },
+    ),
     providers: setting(z.string(), { description: 'the provider chain, JSON (docs/matching.md)', default: JSON.stringify(DEFAULT_PROVIDER_CHAIN) }),
     pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '', secret: true }),
   },

@@ -2,6 +2,7 @@ import { DirectoryProvider } from '@refinery/directory-provider';
 import type { ContactProvider } from '@refinery/matching';
 import { buildProviderChain, parseProviderChain } from '@refinery/providers';
 import { implementService, type ServiceContext, type ServiceParts } from '@refinery/runtime';
+import { checkCsvLimits, DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import type { MatcherDeps } from './config';
 import { matcher } from './definition';
 import { loadNicknameTable } from './domain/nickname-store';
@@ -23,6 +24,11 @@ export const matcherService = implementService(matcher, async (context, given: {
       chunksBucket: context.buckets.chunks,
       defaultRegion: context.settings.defaultRegion,
       lookupBatchSize: context.settings.lookupBatchSize,
+      limits: checkCsvLimits({
+        maxRowBytes: context.settings.maxRowBytes,
+        maxFieldBytes: context.settings.maxFieldBytes,
+        maxColumns: DEFAULT_CSV_LIMITS.maxColumns,
+      }),
     },
     providers: given.providers ?? (await providersFromSettings(context)),
     nicknames: context.tables.nicknames,

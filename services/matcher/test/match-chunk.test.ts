@@ -218,6 +218,37 @@ describe('matcher chunks: chunk.planned.v1', () => {
     expect(asked).toEqual(['Robert Paulson', 'Bob Paulson', 'Zebediah Quillfeather', 'Alice undefined']);
   });
 
+  it('makes a row over the CSV limits or with a NUL invalid, naming line, column and limit; the other rows are matched', async () => {
+    const lines = [
+      'Robert,Paulson,Robert.Paulson@Example.COM,Paper Street Soap,Wilmington,ok',
+      `Tyler,Durden,tyler@example.net,,,"${'n'.repeat(3 * 1024 * 1024)}"`,
+      `Marla,Singer,marla@example.org,,,${'m'.repeat(300 * 1024)}`,
+      'Bo\u0000b,Jones,bob@example.com,,,',
+    ];
+    const data = `${lines.join('\n')}\n`;
+    const input = { ...planned().detail.data.input, key: 'tenants/acme/jobs/job_LIMITS/input.csv' };
+    await ports.objects.put(input, `${HEADER}${data}`, { contentType: 'text/csv' });
+    const handler = await matcher();
+    const body = plannedBody((event) => {
+      event.detail.data.input = input;
+      event.detail.data.range = { start: HEADER.length, end: HEADER.length + Buffer.byteLength(data) };
+      event.detail.data.rows = { first: 0, count: 4, firstLine: 2 };
+      delete event.detail.data.sample;
+    });
+    expect((await handler(sqsEvent([body]), testContext())).batchItemFailures).toEqual([]);
+
+    const rows = await readMatchedRows();
+    expect(rows.map((row) => [row.status, row.status === 'invalid' ? row.reason : ''])).toEqual([
+      ['matched', ''],
+      ['invalid', 'the record at line 3 takes 3 MiB, over the 1 MiB limit for a row (reached in column 6 ("Notes")); its values are not copied'],
+      ['invalid', 'column 6 ("Notes") at line 4 holds 300 KiB, over the 256 KiB limit for a value; that value is left empty'],
+      ['invalid', 'column 1 ("First Name") at line 5 contains a NUL character (byte 0x00), which text never holds'],
+    ]);
+    expect(rows[1]?.cells).toEqual([]);
+    expect(rows[2]?.cells).toEqual(['Marla', 'Singer', 'marla@example.org', '', '', '']);
+    expect(ports.publisher.ofType('chunk.matched.v1')[0]?.data.counts).toMatchObject({ matched: 1, invalid: 3 });
+  });
+
   it('publishes chunk.matched.v1 pointing at the rows, with counts that add up to them', async () => {
     const handler = await matcher();
     await handler(sqsEvent([plannedBody()]), testContext());

@@ -1,11 +1,8 @@
 import { type ColumnMapping, checkUsable, mapColumns } from '@refinery/contacts';
-import { type ChunkPlan, CsvFormatError, type CsvHeader, planChunks, sniffCsv } from '@refinery/csv';
+import { type ChunkPlan, CsvFormatError, type CsvHeader, type CsvLimits, headerProbeBytes, planChunks, sniffCsv } from '@refinery/csv';
 import type { JobOptionsData, ObjectRefData } from '@refinery/events';
 import type { ObjectStore } from '@refinery/ports';
 import { NonRetryableError } from '@refinery/runtime';
-
-/** Bytes read to find the format and header; a header longer than this is refused as not a contact book. */
-export const HEADER_PROBE_BYTES = 256 * 1024;
 
 export interface JobPlan {
   readonly header: CsvHeader;
@@ -23,11 +20,12 @@ export async function planJob(
   objects: ObjectStore,
   input: ObjectRefData & { sizeBytes: number },
   options: JobOptionsData,
-  limits: { chunkRows: number; maxChunkBytes: number },
+  limits: { chunkRows: number; maxChunkBytes: number } & Pick<CsvLimits, 'maxRowBytes' | 'maxColumns'>,
 ): Promise<JobPlan> {
-  const probeEnd = Math.min(HEADER_PROBE_BYTES, input.sizeBytes);
+  // The header is looked for within the record limit, as ingest did before submitting (a header over it is refused).
+  const probeEnd = Math.min(headerProbeBytes(limits), input.sizeBytes);
   const head = input.sizeBytes === 0 ? Buffer.alloc(0) : await objects.getBuffer(input, { start: 0, end: probeEnd });
-  const sniffed = sniffCsv(head, { complete: probeEnd === input.sizeBytes });
+  const sniffed = sniffCsv(head, { complete: probeEnd === input.sizeBytes, limits });
   if (!sniffed.ok) throw new NonRetryableError(`the file is not a usable CSV: ${sniffed.reason}`);
   const { header } = sniffed;
   const columns = mapColumns(header.columns, options.columnMapping);

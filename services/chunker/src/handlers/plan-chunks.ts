@@ -38,7 +38,12 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       const { input, options } = event.data;
       const { jobId } = event.metadata;
       const chunkRows = options.chunkRows ?? deps.config.defaultChunkRows;
-      const plan = await planJob(deps.objects, input, options, { chunkRows, maxChunkBytes: deps.config.maxChunkBytes });
+      const plan = await planJob(deps.objects, input, options, {
+        chunkRows,
+        maxChunkBytes: deps.config.maxChunkBytes,
+        maxRowBytes: deps.config.maxRowBytes,
+        maxColumns: deps.config.maxColumns,
+      });
       const format = plan.header.format;
       const columns = plan.columns.map((column) => ({ index: column.index, name: column.name, field: column.field }));
       const now = (): string => deps.clock.now().toISOString();

@@ -1,5 +1,6 @@
 import type { MatchedRow } from '@refinery/chunk-records';
 import { type ColumnMapping, type ContactFields, fieldsFromRecord, standardizeContact, validateContact } from '@refinery/contacts';
+import { type CsvLimits, type CsvRow, describeRowProblem } from '@refinery/csv';
 import { countRowOutcome, LINKAGE_SAMPLE_ROWS, type MatchCountsData } from '@refinery/events';
 import {
   type Candidate,
@@ -26,6 +27,8 @@ interface PendingRow {
 export interface MatchRowsOptions {
   readonly firstRow: number;
   readonly columns: readonly ColumnMapping[];
+  /** The limits the rows were read with (readCsvRows), named in the reasons of rows over them. */
+  readonly limits: Pick<CsvLimits, 'maxFieldBytes' | 'maxRowBytes'>;
   /** Asked in order: each provider only for the rows the ones before it could not match. Never empty. */
   readonly providers: readonly ContactProvider[];
   readonly nicknames: StoredNicknames;
@@ -51,13 +54,13 @@ interface Decider {
  * never failures of the chunk. A provider outage (ProviderUnavailableError) ends the generator with that error once
  * the answers received are in `answers`, for the caller to keep.
  */
-export async function* matchRows(records: AsyncIterable<string[]>, options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
+export async function* matchRows(records: AsyncIterable<CsvRow>, options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
   if (options.providers.length === 0) throw new Error('matchRows needs at least one provider');
   const decider: Decider = { options, scoring: new ScoringModel(options.model) };
   let batch: PendingRow[] = [];
   let row = options.firstRow;
-  for await (const cells of records) {
-    batch.push(prepareRow(row, cells, options));
+  for await (const record of records) {
+    batch.push(prepareRow(row, record, options));
     row += 1;
     if (batch.length >= options.batchSize) {
       yield* decideBatch(batch, decider);
@@ -67,18 +70,21 @@ export async function* matchRows(records: AsyncIterable<string[]>, options: Matc
   if (batch.length) yield* decideBatch(batch, decider);
 }
 
-export type LearnOptions = Pick<MatchRowsOptions, 'firstRow' | 'columns' | 'providers' | 'nicknames' | 'defaultRegion' | 'answers' | 'batchSize'>;
+export type LearnOptions = Pick<
+  MatchRowsOptions,
+  'firstRow' | 'columns' | 'limits' | 'providers' | 'nicknames' | 'defaultRegion' | 'answers' | 'batchSize'
+>;
 
 /**
  * Learns the job's model from its first LINKAGE_SAMPLE_ROWS rows (whichever chunk asks first: every chunk reads the same
  * rows, so the model is the same whichever learns it) with the first provider's candidates. Reading stops after the
  * sample, however large the range.
  */
-export async function learnJobModel(records: AsyncIterable<string[]>, options: LearnOptions): Promise<LinkageModel> {
+export async function learnJobModel(records: AsyncIterable<CsvRow>, options: LearnOptions): Promise<LinkageModel> {
   const rows: PendingRow[] = [];
   let row = options.firstRow;
-  for await (const cells of records) {
-    rows.push(prepareRow(row, cells, options));
+  for await (const record of records) {
+    rows.push(prepareRow(row, record, options));
     row += 1;
     if (rows.length >= LINKAGE_SAMPLE_ROWS) break;
   }
@@ -118,8 +124,15 @@ async function prefetchNames(
   ]);
 }
 
-function prepareRow(row: number, cells: string[], options: Pick<MatchRowsOptions, 'columns' | 'defaultRegion'>): PendingRow {
+function prepareRow(row: number, record: CsvRow, options: Pick<MatchRowsOptions, 'columns' | 'defaultRegion' | 'limits'>): PendingRow {
+  const { cells, problem } = record;
   const contact = standardizeContact(fieldsFromRecord(cells, options.columns), { defaultRegion: options.defaultRegion });
+  if (problem !== undefined) {
+    // Too large, or not text: the reader has kept what could be kept; the row says why it is not matched.
+    const names: string[] = [];
+    for (const column of options.columns) names[column.index] = column.name;
+    return { row, cells, contact, invalidReason: describeRowProblem(problem, { line: record.line, columns: names }, options.limits) };
+  }
   const width = options.columns.length;
   const extra = cells.slice(width).filter((cell) => cell.trim() !== '');
   if (extra.length > 0) {

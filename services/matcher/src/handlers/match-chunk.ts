@@ -1,5 +1,5 @@
 import { toNdjson } from '@refinery/chunk-records';
-import { parseCsvRecords } from '@refinery/csv';
+import { readCsvRows } from '@refinery/csv';
 import { chunkMatchedV1, createEvent, deriveEventId, emptyMatchCounts, followUpMetadata, toPublishEntry } from '@refinery/events';
 import { isProviderUnavailable } from '@refinery/providers';
 import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
@@ -40,9 +40,10 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
           // The job's first rows (an older event without them: this chunk's own), whichever chunk gets here first.
           const from = sample ?? { range, rows };
           const ownRows = from.rows.first === rows.first;
-          model = await learnJobModel(parseCsvRecords(await deps.objects.get(input, from.range), format), {
+          model = await learnJobModel(readCsvRows(await deps.objects.get(input, from.range), format, { limits: deps.config.limits }), {
             firstRow: from.rows.first,
             columns,
+            limits: deps.config.limits,
             providers,
             nicknames,
             defaultRegion: deps.config.defaultRegion,
@@ -53,9 +54,11 @@ export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding 
           await jobModel.save(model);
           logger.info({ chunk: chunk.index, trainedOn: model.trainedOn, matchRate: model.matchRate }, "learnt the job's linkage model");
         }
-        const matched = matchRows(parseCsvRecords(await deps.objects.get(input, range), format), {
+        const records = readCsvRows(await deps.objects.get(input, range), format, { limits: deps.config.limits, firstLine: rows.firstLine });
+        const matched = matchRows(records, {
           firstRow: rows.first,
           columns,
+          limits: deps.config.limits,
           providers,
           answers,
           nicknames,
