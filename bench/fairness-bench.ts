@@ -172,7 +172,7 @@ async function withApp<T>(options: FairnessOptions, directoryPath: string, name:
 }
 
 async function submitFile(app: LocalApp, client: ApiClient, path: string, chunkRows: number): Promise<JobWatch> {
-  const created = await client.createUploadJob({ filename: 'contacts.csv', chunkRows });
+  const created = await client.createUploadJob({ filename: 'contacts.csv', sizeBytes: statSync(path).size, chunkRows });
   if (!created.upload) throw new Error('no upload target');
   await client.upload(created.upload, path);
   return new JobWatch(app, created.jobId);

@@ -85,7 +85,7 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
   afterAll(() => emulator?.stop());
 
   it('enriches the demo book uploaded to a presigned S3 URL into the same result as the local mode', async () => {
-    const created = await acme.createUploadJob({ filename: 'contacts.csv', chunkRows: 40 });
+    const created = await acme.createUploadJob({ filename: 'contacts.csv', sizeBytes: BOOK.length, chunkRows: 40 });
     const { upload } = created;
     if (!upload) throw new Error('no upload URL');
     expect(new URL(upload.url).origin).toBe(emulator.aws.endpoint);

@@ -52,7 +52,7 @@ it('keeps the data dir 0700 and every file in it 0600 with a permissive umask (0
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: '{"source":"hubspot"}',
       });
-      const upload = await client.createUploadJob({ filename: 'book.csv' });
+      const upload = await client.createUploadJob({ filename: 'book.csv', sizeBytes: Buffer.byteLength(BOOK) });
       await fetch(upload.upload!.url, { method: upload.upload!.method, headers: upload.upload!.headers, body: BOOK });
       expect((await waitForJob(client, upload.jobId)).status).toBe('completed');
 

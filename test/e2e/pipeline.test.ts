@@ -115,14 +115,18 @@ describe('the pipeline on the embedded runtime', () => {
   });
 
   it('takes uploads through a presigned URL and starts the job when the file lands', async () => {
-    const created = await t.acme.createUploadJob({ filename: 'upload.csv' });
+    const body = `${HEADER}\nChen,Wei,wei.chen@example.org,,,x\n`;
+    const created = await t.acme.createUploadJob({ filename: 'upload.csv', sizeBytes: Buffer.byteLength(body) });
     expect(created.upload).toMatchObject({ method: 'PUT' });
     expect((await t.acme.job(created.jobId)).status).toBe('accepted');
-    const put = await fetch(created.upload!.url, {
+    // The URL is signed for the size declared: a larger body is refused before anything is stored.
+    const tooLarge = await fetch(created.upload!.url, {
       method: 'PUT',
-      headers: created.upload!.headers,
-      body: `${HEADER}\nChen,Wei,wei.chen@example.org,,,x\n`,
+      headers: { ...created.upload!.headers, 'content-length': String(body.length + 1) },
+      body: `${body}x`,
     });
+    expect(tooLarge.status).toBe(403);
+    const put = await fetch(created.upload!.url, { method: 'PUT', headers: created.upload!.headers, body });
     expect(put.status).toBe(200);
     expect(await waitForJob(t.acme, created.jobId)).toMatchObject({ status: 'completed', rows: { matched: 1 } });
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -351,9 +351,9 @@ describe('the web page', () => {
   });
 
   it('shows why a job failed, in words, and which rows', async () => {
-    const created = await test.acme.createUploadJob({ filename: 'notes.csv' });
     const file = join(work, 'notes.csv');
     writeFileSync(file, 'id,notes\n1,call back\n');
+    const created = await test.acme.createUploadJob({ filename: 'notes.csv', sizeBytes: statSync(file).size });
     await test.acme.upload(created.upload!, file);
     expect((await waitForJob(test.acme, created.jobId)).status).toBe('failed');
     await acmePage.goto(`${test.app.url}/#/jobs/${created.jobId}`);
@@ -441,7 +441,7 @@ describe('the web page', () => {
     await page.goto(`${test.app.url}/`);
     await signIn(page, ACME);
     await expectText(page.locator('#connection'), 'Live updates: off (checking every 2 s)');
-    const created = await test.acme.createUploadJob({ filename: 'polled.csv' });
+    const created = await test.acme.createUploadJob({ filename: 'polled.csv', sizeBytes: 100 });
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === `/jobs/${created.jobId}`) sent.push(request);
     });

@@ -39,7 +39,8 @@ export class ApiClient {
   ) {}
 
   async createUploadJob(
-    body: { filename: string; chunkRows?: number; thresholds?: { match?: number; review?: number } },
+    /** `sizeBytes`: the file's size; the upload URL takes a body of exactly that many bytes. */
+    body: { filename: string; sizeBytes: number; chunkRows?: number; thresholds?: { match?: number; review?: number } },
     idempotencyKey?: string,
   ): Promise<{ jobId: string; status: string; upload: UploadTarget | null }> {
     return this.json('POST', '/jobs', JSON.stringify(body), {

@@ -98,6 +98,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
     const created = await client.createUploadJob(
       {
         filename: basename(input),
+      sizeBytes: (await fs.stat(input)).size,
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
         ...(options.thresholds ? { thresholds: options.thresholds } : {}),
       },

@@ -11,6 +11,7 @@ import {
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,
+  type PresignPutOptions,
   type PutOptions,
 } from '@refinery/ports';
 import { isInvalidRange, isMissingObject, isPreconditionFailed } from './s3-errors';
@@ -102,12 +103,13 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   }
 
-  async presignPut(ref: ObjectRef, options: { expiresInSeconds: number; contentType?: string; ifNoneMatch?: '*' }): Promise<PresignedRequest> {
+  async presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest> {
     const command = new PutObjectCommand({
       Bucket: ref.bucket,
       Key: ref.key,
       ...(options.contentType ? { ContentType: options.contentType } : {}),
       ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
+      ...(options.contentLength !== undefined ? { ContentLength: options.contentLength } : {}),
     });
     // With the SDK's default checksums, the URL would carry the CRC32 of the empty body there is at signing time, which
     // S3 may hold against the real upload. Presigned uploads do not support those checksums anyway: leave them out.
@@ -124,6 +126,9 @@ export class S3ObjectStore implements ObjectStore {
     const headers: Record<string, string> = {};
     if (options.contentType) headers['content-type'] = options.contentType;
     if (options.ifNoneMatch) headers['if-none-match'] = options.ifNoneMatch;
+    // The presigner leaves content-length unsigned unless asked (signableHeaders): signed, S3 refuses a body of any
+    // other length with 403 SignatureDoesNotMatch, so the URL cannot store more than the size declared.
+    if (options.contentLength !== undefined) headers['content-length'] = String(options.contentLength);
     // Signing these headers binds them: S3 refuses the URL with another content type or without If-None-Match.
     return this.presign('PUT', command, options.expiresInSeconds, headers, new Set(Object.keys(headers)));
   }

@@ -197,6 +197,11 @@ describe('S3ObjectStore (what the contract cannot show)', () => {
     expect(signedAt).toBeGreaterThanOrEqual(before);
     expect(Date.parse(put.expiresAt)).toBe(signedAt + 300_000);
 
+    // A size declared is signed too: S3 then refuses a body of any other length (403 SignatureDoesNotMatch).
+    const sized = await store.presignPut({ bucket, key: 'sized.csv' }, { expiresInSeconds: 300, contentType: 'text/csv', contentLength: 1234 });
+    expect(new URL(sized.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(['content-length', 'content-type', 'host']);
+    expect(sized.headers).toEqual({ 'content-type': 'text/csv', 'content-length': '1234' });
+
     const open = await store.presignPut({ bucket, key: 'open.csv' }, { expiresInSeconds: 60 });
     expect(new URL(open.url).searchParams.get('X-Amz-SignedHeaders')).toBe('host');
 

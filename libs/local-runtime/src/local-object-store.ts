@@ -12,6 +12,7 @@ import {
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,
+  type PresignPutOptions,
   type PutOptions,
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
@@ -36,6 +37,8 @@ export interface PresignConditions {
   readonly contentType?: string | undefined;
   readonly ifNoneMatch?: '*' | undefined;
   readonly downloadName?: string | undefined;
+  /** The exact body length a presigned PUT accepts. */
+  readonly contentLength?: number | undefined;
 }
 
 interface ObjectRow {
@@ -158,8 +161,12 @@ export class LocalObjectStore implements ObjectStore {
     this.options.db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?').run(ref.bucket, ref.key);
   }
 
-  async presignPut(ref: ObjectRef, options: { expiresInSeconds: number; contentType?: string; ifNoneMatch?: '*' }): Promise<PresignedRequest> {
-    return this.presign('PUT', ref, options.expiresInSeconds, { contentType: options.contentType, ifNoneMatch: options.ifNoneMatch });
+  async presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest> {
+    return this.presign('PUT', ref, options.expiresInSeconds, {
+      contentType: options.contentType,
+      ifNoneMatch: options.ifNoneMatch,
+      contentLength: options.contentLength,
+    });
   }
 
   async presignGet(ref: ObjectRef, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest> {
@@ -175,14 +182,16 @@ export class LocalObjectStore implements ObjectStore {
     method: string,
     ref: ObjectRef,
     query: URLSearchParams,
-    headers: { contentType?: string; ifNoneMatch?: string },
+    headers: { contentType?: string; ifNoneMatch?: string; contentLength?: string; transferEncoding?: string },
   ): { ok: false; reason: string } | { ok: true; conditions: PresignConditions } {
     const expires = Number(query.get('X-Refinery-Expires'));
     const signature = query.get('X-Refinery-Signature') ?? '';
+    const signedLength = query.get('X-Refinery-Content-Length');
     const conditions: PresignConditions = {
       contentType: query.get('X-Refinery-Content-Type') ?? undefined,
       ifNoneMatch: query.get('X-Refinery-If-None-Match') === '*' ? '*' : undefined,
       downloadName: query.get('X-Refinery-Download-Name') ?? undefined,
+      contentLength: signedLength === null ? undefined : Number(signedLength),
     };
     if (!Number.isFinite(expires) || !signature) return { ok: false, reason: 'the URL is not a presigned URL' };
     const expected = this.signature(method, ref, expires, conditions);
@@ -193,6 +202,14 @@ export class LocalObjectStore implements ObjectStore {
       return { ok: false, reason: `the Content-Type must be ${conditions.contentType}` };
     }
     if (conditions.ifNoneMatch && headers.ifNoneMatch !== '*') return { ok: false, reason: 'the If-None-Match: * header is required' };
+    // As S3 with a signed content-length: the body must be exactly the size signed, declared up front (Node's parser
+    // then reads that many bytes and no more), never chunked.
+    if (conditions.contentLength !== undefined && (headers.contentLength !== String(conditions.contentLength) || headers.transferEncoding)) {
+      return {
+        ok: false,
+        reason: `the body must be exactly ${conditions.contentLength} bytes, sent with Content-Length: ${conditions.contentLength}`,
+      };
+    }
     return { ok: true, conditions };
   }
 
@@ -203,11 +220,13 @@ export class LocalObjectStore implements ObjectStore {
     if (conditions.contentType) query.set('X-Refinery-Content-Type', conditions.contentType);
     if (conditions.ifNoneMatch) query.set('X-Refinery-If-None-Match', conditions.ifNoneMatch);
     if (conditions.downloadName) query.set('X-Refinery-Download-Name', conditions.downloadName);
+    if (conditions.contentLength !== undefined) query.set('X-Refinery-Content-Length', String(conditions.contentLength));
     query.set('X-Refinery-Signature', this.signature(method, ref, expires, conditions).toString('hex'));
     const path = ref.key.split('/').map(encodeURIComponent).join('/');
     const headers: Record<string, string> = {};
     if (conditions.contentType) headers['content-type'] = conditions.contentType;
     if (conditions.ifNoneMatch) headers['if-none-match'] = conditions.ifNoneMatch;
+    if (conditions.contentLength !== undefined) headers['content-length'] = String(conditions.contentLength);
     return {
       url: `${this.options.publicBaseUrl()}/_objects/${ref.bucket}/${path}?${query}`,
       method,
@@ -227,6 +246,7 @@ export class LocalObjectStore implements ObjectStore {
           conditions.contentType ?? '',
           conditions.ifNoneMatch ?? '',
           conditions.downloadName ?? '',
+          conditions.contentLength === undefined ? '' : String(conditions.contentLength),
         ].join('\n'),
       )
       .digest();

@@ -67,3 +67,44 @@ describe('malformed %-escapes on the local gateway', () => {
     expect(await answer.text()).toContain('<Code>InvalidURI</Code>');
   });
 });
+
+describe('presigned PUTs signed for a size', () => {
+  const ref = { bucket: 'uploads', key: 'tenants/acme/jobs/j1/input.csv' };
+  const BODY = 'email\nada@example.com\n';
+
+  it('refuse a body of another size, or one sent without a length, before storing any of it', async () => {
+    const put = await runtime.objects.presignPut(ref, { expiresInSeconds: 300, contentType: 'text/csv', contentLength: Buffer.byteLength(BODY) });
+
+    const larger = await fetch(put.url, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: `${BODY}x`.repeat(1000) });
+    expect(larger.status).toBe(403);
+    expect(await larger.text()).toContain(`the body must be exactly ${Buffer.byteLength(BODY)} bytes`);
+    const chunked = await fetch(put.url, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(BODY));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(403);
+    expect(await runtime.objects.head(ref)).toBeUndefined();
+
+    const exact = await fetch(put.url, { method: 'PUT', headers: put.headers, body: BODY });
+    expect(exact.status).toBe(200);
+    expect((await runtime.objects.getBuffer(ref)).toString()).toBe(BODY);
+  });
+
+  it('cannot have its size changed in the URL: the size is part of the signature', async () => {
+    const put = await runtime.objects.presignPut(ref, { expiresInSeconds: 300, contentLength: 4 });
+    const url = new URL(put.url);
+    url.searchParams.set('X-Refinery-Content-Length', '300000000');
+
+    const answer = await fetch(url, { method: 'PUT', headers: { 'content-length': '8' }, body: 'a,b\nc,d\n' });
+
+    expect(answer.status).toBe(403);
+    expect(await answer.text()).toContain('the signature does not match');
+  });
+});

@@ -248,6 +248,13 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
         expect(fetched.body.toString()).toBe('name,email\nAda,ada@example.com\n');
       });
 
+      it('names the Content-Length to send when the URL is signed for a size, and takes a body of that size', async () => {
+        const put = await store.presignPut(ref('sized.csv'), { expiresInSeconds: 300, contentType: 'text/csv', ifNoneMatch: '*', contentLength: 4 });
+        expect(put.headers).toEqual({ 'content-type': 'text/csv', 'if-none-match': '*', 'content-length': '4' });
+        expect((await subject.fetchPresigned(put, 'a,b\n')).status).toBe(200);
+        expect((await store.getBuffer(ref('sized.csv'))).toString()).toBe('a,b\n');
+      });
+
       it('needs no headers when the PUT binds none', async () => {
         const put = await store.presignPut(ref('free.bin'), { expiresInSeconds: 60 });
         expect(put.headers).toEqual({});

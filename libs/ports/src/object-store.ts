@@ -37,6 +37,14 @@ export interface PresignedRequest {
   readonly expiresAt: string;
 }
 
+export interface PresignPutOptions {
+  readonly expiresInSeconds: number;
+  readonly contentType?: string;
+  readonly ifNoneMatch?: '*';
+  /** The exact size of the body the URL accepts, in bytes. */
+  readonly contentLength?: number;
+}
+
 export interface ObjectStore {
   /**
    * Writes an object. Streams are written in parts (multipart upload on S3) and the object appears only once the
@@ -51,9 +59,11 @@ export interface ObjectStore {
   delete(ref: ObjectRef): Promise<void>;
   /**
    * A URL that lets a client without credentials PUT this object until it expires. With `ifNoneMatch: '*'` the URL
-   * only creates: once the object exists, another PUT is refused (412), so an input never changes under a job.
+   * only creates: once the object exists, another PUT is refused (412), so an input never changes under a job. With
+   * `contentLength` the URL takes a body of exactly that many bytes (the `content-length` header is signed), so a client
+   * cannot store more than it declared: storage refuses any other length (403) or a body without a length.
    */
-  presignPut(ref: ObjectRef, options: { expiresInSeconds: number; contentType?: string; ifNoneMatch?: '*' }): Promise<PresignedRequest>;
+  presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest>;
   /** A URL that lets a client without credentials GET this object until it expires. */
   presignGet(ref: ObjectRef, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest>;
 }

@@ -1,6 +1,6 @@
+import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { chunkMatchedV1, jobSubmittedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
-import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { z } from 'zod';
 
 /** The chunker: each submitted CSV planned as byte ranges on record boundaries, released a window at a time. */
@@ -44,7 +44,6 @@ export const chunker = defineService({
       description: 'the most columns a CSV header may name; a file with more fails',
       default: DEFAULT_CSV_LIMITS.maxColumns,
     }),
-    retentionDays: retentionDaysSetting,
   },
   subscriptions: {
     jobs: {

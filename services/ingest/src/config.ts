@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { ObjectStore, Table } from '@refinery/ports';
 import { type CommonDeps, type SecretSealer, settingDefaults, type TokenRegistry } from '@refinery/runtime';
 import { CONTACT_MATCH_HEADROOM_MS, ingest, MAX_PROGRESS_INTERVAL_MS, maxContactMatchDeadlineMs } from './definition';
@@ -27,11 +28,24 @@ export interface IngestConfig {
   readonly maxRowBytes: number;
   /** The most columns a CSV header may name. */
   readonly maxColumns: number;
+  /** The largest input: presigned upload URLs are signed for the size declared, which may not exceed this. */
+  readonly maxUploadBytes: number;
+  /** A tenant's jobs created and not yet ended; one more is refused (429). */
+  readonly maxJobsInFlight: number;
+  /** Jobs a tenant may create per clock minute; more are refused (429). */
+  readonly maxJobsPerMinute: number;
+  /** A tenant's CRM webhook sources. */
+  readonly maxWebhookSources: number;
+  /** A job still waiting for its upload this long after its creation is failed by the sweep schedule. */
+  readonly uploadExpiryMinutes: number;
+  /** The HMAC key of the `GET /jobs/{id}/rows` cursors (at least 32 bytes): see deriveCursorSigningKey. */
+  readonly cursorSigningKey: Buffer;
 }
 
 const defaults = settingDefaults(ingest);
 
-export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
+/** Every setting with a default (the bucket and the cursor key are each deployment's own). */
+export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket' | 'cursorSigningKey'> = {
   uploadUrlTtlSeconds: defaults.uploadUrlTtlSeconds,
   resultUrlTtlSeconds: defaults.resultUrlTtlSeconds,
   contactMatchDeadlineMs: defaults.contactMatchDeadlineMs,
@@ -39,7 +53,23 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket'> = {
   stuckJobMinutes: defaults.stuckJobMinutes,
   maxRowBytes: defaults.maxRowBytes,
   maxColumns: defaults.maxColumns,
+  maxUploadBytes: defaults.maxUploadBytes,
+  maxJobsInFlight: defaults.maxJobsInFlight,
+  maxJobsPerMinute: defaults.maxJobsPerMinute,
+  maxWebhookSources: defaults.maxWebhookSources,
+  uploadExpiryMinutes: defaults.uploadExpiryMinutes,
 };
+
+/**
+ * The key that signs rows cursors, derived (HKDF-SHA256, its own label) from the stage's newest key-encryption key: no
+ * other secret to deploy, and a key used for nothing but cursors. Rotating the key-encryption key invalidates the cursors
+ * handed out before (a 400: the client pages again from the start); they are short-lived anyway.
+ */
+export function deriveCursorSigningKey(keyEncryptionKeys: readonly Buffer[]): Buffer {
+  const [newest] = keyEncryptionKeys;
+  if (!newest) throw new Error('invalid ingest configuration: no key-encryption key to derive the rows cursor key from');
+  return Buffer.from(hkdfSync('sha256', newest, Buffer.alloc(0), 'refinery ingest rows cursor v1', 32));
+}
 
 /** Refuses, at start-up, a configuration the API function cannot honour. */
 export function checkIngestConfig(config: IngestConfig, httpTimeoutSeconds: number): void {
@@ -55,6 +85,16 @@ export function checkIngestConfig(config: IngestConfig, httpTimeoutSeconds: numb
     throw new Error(
       `invalid ingest configuration: progressIntervalMs must be an integer from 0 to ${MAX_PROGRESS_INTERVAL_MS}, got ${config.progressIntervalMs}`,
     );
+  }
+  // A job must not expire while its upload URL still works: the upload would land on a failed job.
+  if (config.uploadExpiryMinutes * 60 < config.uploadUrlTtlSeconds) {
+    throw new Error(
+      `invalid ingest configuration: uploadExpiryMinutes (${config.uploadExpiryMinutes}) must be at least the upload URL lifetime ` +
+        `(uploadUrlTtlSeconds ${config.uploadUrlTtlSeconds} = ${Math.ceil(config.uploadUrlTtlSeconds / 60)} minutes)`,
+    );
+  }
+  if (config.cursorSigningKey.length < 32) {
+    throw new Error(`invalid ingest configuration: cursorSigningKey must be at least 32 bytes, got ${config.cursorSigningKey.length}`);
   }
 }
 

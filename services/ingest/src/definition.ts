@@ -76,6 +76,29 @@ export const ingest = defineService({
         'how long a job in the pipeline may go without any progress in its history before the sweep schedule fails it, naming what it was waiting for',
       default: 120,
     }),
+    maxUploadBytes: setting(z.coerce.number().int().min(1).max(5_000_000_000), {
+      description:
+        'the largest input file: POST /jobs asks for its size (sizeBytes) and the presigned upload URL is signed for exactly that many bytes, so storage refuses any other body',
+      default: 209_715_200,
+    }),
+    maxJobsInFlight: setting(z.coerce.number().int().min(1).max(10_000), {
+      description: "a tenant's jobs created and not yet completed or failed; one more is refused with 429 and Retry-After",
+      default: 10,
+    }),
+    maxJobsPerMinute: setting(z.coerce.number().int().min(1).max(100_000), {
+      description:
+        'jobs a tenant may create per clock minute (POST /jobs, POST /contacts/match, CRM webhooks); more are refused with 429 and Retry-After',
+      default: 30,
+    }),
+    maxWebhookSources: setting(z.coerce.number().int().min(1).max(1_000), {
+      description: "a tenant's CRM webhook sources (POST /webhook-sources); one more is refused with 409",
+      default: 20,
+    }),
+    uploadExpiryMinutes: setting(z.coerce.number().int().min(1).max(43_200), {
+      description:
+        'how long a job waits for its presigned upload before the sweep schedule fails it (its upload never arrived); at least the upload URL lifetime',
+      default: 1_440,
+    }),
     progressIntervalMs: setting(z.coerce.number().int().min(0).max(MAX_PROGRESS_INTERVAL_MS), {
       description: 'the shortest time between two job.progressed.v1 of one job (the latest state is always published)',
       default: 250,

@@ -1,5 +1,5 @@
 import { implementService, SecretSealer, type ServiceParts } from '@refinery/runtime';
-import { checkIngestConfig, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from './config';
+import { checkIngestConfig, deriveCursorSigningKey, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from './config';
 import { ingest } from './definition';
 import { createApiHandler } from './handlers/api';
 import { createHistoryHandler } from './handlers/history';
@@ -30,6 +30,12 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
       stuckJobMinutes: settings.stuckJobMinutes,
       maxRowBytes: settings.maxRowBytes,
       maxColumns: settings.maxColumns,
+      maxUploadBytes: settings.maxUploadBytes,
+      maxJobsInFlight: settings.maxJobsInFlight,
+      maxJobsPerMinute: settings.maxJobsPerMinute,
+      maxWebhookSources: settings.maxWebhookSources,
+      uploadExpiryMinutes: settings.uploadExpiryMinutes,
+      cursorSigningKey: deriveCursorSigningKey(settings.keyEncryptionKey),
     },
     jobs: context.tables.jobs,
     tokens: settings.apiTokens,

@@ -222,7 +222,7 @@ describe('ingest HTTP API', () => {
     });
 
     it('answers 400 invalid_body naming the field when the JSON has no filename', async () => {
-      const answer = await postJson(harness, { chunkRows: 100 });
+      const answer = await postJson(harness, { sizeBytes: 120, chunkRows: 100 });
 
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual({
@@ -232,7 +232,7 @@ describe('ingest HTTP API', () => {
     });
 
     it('answers 400 invalid_body for a JSON chunkRows out of range', async () => {
-      const answer = await postJson(harness, { filename: 'contacts.csv', chunkRows: 0 });
+      const answer = await postJson(harness, { sizeBytes: 120, filename: 'contacts.csv', chunkRows: 0 });
 
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual({ error: { code: 'invalid_body', message: '✖ Too small: expected number to be >=1\n  → at chunkRows' } });
@@ -243,7 +243,7 @@ describe('ingest HTTP API', () => {
   describe('POST /jobs with JSON { filename }: a presigned upload', () => {
     it('answers 201 with a create-only PUT URL for the input that the object store accepts', async () => {
       const before = Date.now();
-      const answer = await postJson(harness, { filename: 'customers.csv', chunkRows: 500 });
+      const answer = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv', chunkRows: 500 });
 
       expect(answer.status).toBe(201);
       expect(answer.headers.location).toBe(`/jobs/${FIRST_JOB_ID}`);
@@ -253,7 +253,8 @@ describe('ingest HTTP API', () => {
         upload: {
           url: expect.any(String),
           method: 'PUT',
-          headers: { 'content-type': 'text/csv', 'if-none-match': '*' },
+          // The size declared is signed into the URL: storage takes a body of exactly that many bytes.
+          headers: { 'content-type': 'text/csv', 'if-none-match': '*', 'content-length': '120' },
           expiresAt: expect.any(String),
         },
       });
@@ -261,13 +262,27 @@ describe('ingest HTTP API', () => {
       const parsed = new URL(url);
       expect(parsed.pathname).toBe(`/_objects/${UPLOADS_BUCKET}/tenants/acme/jobs/${FIRST_JOB_ID}/input.csv`);
       expect(
-        harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, { contentType: 'text/csv', ifNoneMatch: '*' }),
+        harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, {
+          contentType: 'text/csv',
+          ifNoneMatch: '*',
+          contentLength: '120',
+        }),
       ).toEqual({
         ok: true,
-        conditions: { contentType: 'text/csv', ifNoneMatch: '*', downloadName: undefined },
+        conditions: { contentType: 'text/csv', ifNoneMatch: '*', downloadName: undefined, contentLength: 120 },
       });
+      // A body of any other size is refused before a byte of it is stored.
+      expect(
+        harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, {
+          contentType: 'text/csv',
+          ifNoneMatch: '*',
+          contentLength: '300000000',
+        }),
+      ).toEqual({ ok: false, reason: 'the body must be exactly 120 bytes, sent with Content-Length: 120' });
       // Create-only: a PUT without If-None-Match: * (which could replace the input under the job) is refused.
-      expect(harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, { contentType: 'text/csv' })).toEqual({
+      expect(
+        harness.ports.objects.verifyPresigned('PUT', FIRST_JOB_INPUT, parsed.searchParams, { contentType: 'text/csv', contentLength: '120' }),
+      ).toEqual({
         ok: false,
         reason: 'the If-None-Match: * header is required',
       });
@@ -285,6 +300,7 @@ describe('ingest HTTP API', () => {
     it('records an explicit column mapping in the job options', async () => {
       const answer = await postJson(harness, {
         filename: 'kunden.csv',
+        sizeBytes: 120,
         columnMapping: { Vorname: 'first_name', Nachname: 'last_name', Notizen: null },
       });
 
@@ -315,8 +331,8 @@ describe('ingest HTTP API', () => {
     });
 
     it('answers 200 with the same job for a replayed JSON request, and a fresh upload URL while the file is missing', async () => {
-      const first = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
-      const second = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
+      const first = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
+      const second = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
 
       expect(first.status).toBe(201);
       expect(second.status).toBe(200);
@@ -331,7 +347,7 @@ describe('ingest HTTP API', () => {
         headers: key,
       });
       const changedOptions = await postCsv(harness, CONTACTS, { headers: key, query: { chunkRows: '10' } });
-      const changedKind = await postJson(harness, { filename: 'upload.csv' }, { headers: key });
+      const changedKind = await postJson(harness, { sizeBytes: 120, filename: 'upload.csv' }, { headers: key });
 
       expect(first.status).toBe(202);
       for (const answer of [changedBody, changedOptions, changedKind]) {
@@ -380,10 +396,10 @@ describe('ingest HTTP API', () => {
     });
 
     it('submits a presigned job on replay when the file was PUT but no notification submitted it', async () => {
-      const first = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
+      const first = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
       await harness.ports.objects.put(FIRST_JOB_INPUT, CONTACTS, { contentType: 'text/csv', ifNoneMatch: '*' });
 
-      const retry = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
+      const retry = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
 
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual({ jobId: first.json.jobId, status: 'accepted', upload: null });
@@ -397,10 +413,10 @@ describe('ingest HTTP API', () => {
     });
 
     it('answers a replay whose uploaded file is not a CSV with the job as it stands, leaving the failure to the uploads subscription', async () => {
-      const first = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
+      const first = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
       await harness.ports.objects.put(FIRST_JOB_INPUT, PNG_BYTES, { ifNoneMatch: '*' });
 
-      const retry = await postJson(harness, { filename: 'customers.csv' }, { headers: key });
+      const retry = await postJson(harness, { sizeBytes: 120, filename: 'customers.csv' }, { headers: key });
 
       expect(retry.status).toBe(200);
       expect(retry.json).toEqual({ jobId: first.json.jobId, status: 'accepted', upload: null });

@@ -409,7 +409,7 @@ describe('the contact-match deadline setting', () => {
           clock: ports.clock,
           ids: ports.ids,
           logger: ports.logger,
-          config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, contactMatchDeadlineMs },
+          config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: Buffer.alloc(32, 7), contactMatchDeadlineMs },
           objects: ports.objects,
           jobs: ports.table('ingest-jobs'),
           tokens: TokenRegistry.parse('acme:token-acme-123'),

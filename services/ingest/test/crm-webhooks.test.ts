@@ -264,7 +264,10 @@ describe('POST /webhooks/{source}', () => {
 
     it('finishes the job when the first delivery failed after claiming the id, and makes it once', async () => {
       harness.ports.publisher.failWith = new Error('the bus is down');
-      expect((await deliver(harness, source)).status).toBe(500);
+      // 503 with Retry-After: the sender retries (nothing of the job was recorded, so the retry creates it).
+      const failed = await deliver(harness, source);
+      expect(failed.status).toBe(503);
+      expect(failed.headers['retry-after']).toBe('5');
       harness.ports.publisher.failWith = undefined;
 
       const retry = await deliver(harness, source, { timestamp: NOW_SECONDS + 30 });

@@ -18,6 +18,8 @@ import { DEFAULT_INGEST_CONFIG, type IngestConfig, ingestHandlers } from '../src
 export const UPLOADS_BUCKET = 'ingest-uploads';
 export const ACME_TOKEN = 'token-acme-123';
 export const GLOBEX_TOKEN = 'token-globex-456';
+/** The key the harness signs rows cursors with. */
+export const CURSOR_SIGNING_KEY = Buffer.alloc(32, 7);
 /** The key-encryption key the harness seals webhook secrets with. */
 export const KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7);
 /** The first id `sequentialIds()` hands out: the job the fixtures in test/fixtures talk about. */
@@ -77,7 +79,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
-    config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, ...config },
+    config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: CURSOR_SIGNING_KEY, ...config },
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),

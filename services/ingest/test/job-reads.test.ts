@@ -1,9 +1,10 @@
 import { CANONICAL_FIELDS } from '@refinery/contacts';
 import { formatCsvRecord } from '@refinery/csv';
-import { ROWS_SCAN_LIMIT } from '../src/domain/result-rows';
+import { encodeRowsCursor, ROWS_SCAN_LIMIT } from '../src/domain/result-rows';
 import {
   ACME_TOKEN,
   type ApiAnswer,
+  CURSOR_SIGNING_KEY,
   createHarness,
   FIRST_JOB_ID,
   fixture,
@@ -363,6 +364,37 @@ describe('ingest HTTP API: reading jobs', () => {
         expect(answer.status).toBe(400);
         expect(answer.json.error.code).toBe(code);
       }
+    });
+
+    it('refuses with 400 a cursor that was forged, altered, or signed for another job, version or key', async () => {
+      await completedJob();
+      const next = (await rows({ limit: '1' })).json.next as string;
+      expect((await rows({ limit: '1', after: next })).json.rows.map((row: { row: number }) => row.row)).toEqual([2]);
+      const [payload, mac] = next.split('.') as [string, string];
+      const offset = Number(Buffer.from(payload, 'base64url').toString().split(':')[1]);
+      const scope = { key: CURSOR_SIGNING_KEY, jobId: FIRST_JOB_ID, version: 0 };
+
+      const forged = [
+        // The unsigned form cursors had before, pointing inside the first data row: cells would be misaligned.
+        Buffer.from(`2:${offset + 3}`).toString('base64url'),
+        // A signed cursor whose offset was moved, keeping its signature.
+        `${Buffer.from(`2:${offset + 3}`).toString('base64url')}.${mac}`,
+        // Well formed and signed, but for another job, another version, or with another key.
+        encodeRowsCursor({ row: 2, offset }, { ...scope, jobId: 'job_OTHER' }),
+        encodeRowsCursor({ row: 2, offset }, { ...scope, version: 1 }),
+        encodeRowsCursor({ row: 2, offset }, { ...scope, key: Buffer.alloc(32, 8) }),
+        `${next}.x`,
+      ];
+      for (const after of forged) {
+        const answer = await rows({ after });
+        expect(answer.status).toBe(400);
+        expect(answer.json.error).toEqual({
+          code: 'invalid_cursor',
+          message: 'after is not a cursor this API handed out for this job and result version (use the `next` of a page)',
+        });
+      }
+      // The same cursor, signed as this API signs it, is read.
+      expect((await rows({ after: encodeRowsCursor({ row: 2, offset }, scope) })).status).toBe(200);
     });
   });
 });

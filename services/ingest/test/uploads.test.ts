@@ -26,7 +26,10 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
   afterEach(() => harness.ports.cleanup());
 
   /** A presigned-upload job, and the client's PUT of its file. */
-  async function uploadedJob(file: Buffer, body: Record<string, unknown> = { filename: 'customers.csv', chunkRows: 500 }): Promise<void> {
+  async function uploadedJob(
+    file: Buffer,
+    body: Record<string, unknown> = { filename: 'customers.csv', sizeBytes: 120, chunkRows: 500 },
+  ): Promise<void> {
     const created = await postJson(harness, body);
     expect(created.json.jobId).toBe(FIRST_JOB_ID);
     await harness.ports.objects.put(FIRST_JOB_INPUT, file, { contentType: 'text/csv', ifNoneMatch: '*' });
@@ -132,6 +135,7 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
   it("checks the header with the job's explicit column mapping", async () => {
     await uploadedJob(sampleFile('mapped-by-option.csv'), {
       filename: 'kunden.csv',
+      sizeBytes: 120,
       columnMapping: { Vorname: 'first_name', Nachname: 'last_name' },
     });
 

@@ -1,7 +1,7 @@
+import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { chunkPlannedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
 import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
-import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { z } from 'zod';
 
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */

@@ -1,8 +1,8 @@
+import { checkCsvLimits, DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { ContactProvider } from '@refinery/matching';
 import { buildProviderChain, parseProviderChain } from '@refinery/providers';
 import { implementService, type ServiceContext, type ServiceParts } from '@refinery/runtime';
-import { checkCsvLimits, DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import type { MatcherDeps } from './config';
 import { matcher } from './definition';
 import { loadNicknameTable } from './domain/nickname-store';

@@ -15,6 +15,8 @@ export interface NotifierConfig {
   readonly circuitFailures: number;
   /** How long an open circuit skips the subscription's deliveries. */
   readonly circuitCooldownMs: number;
+  /** A tenant's webhook subscriptions at most. */
+  readonly maxSubscriptions: number;
   /** Allow plain-http webhook URLs to any host (the local mode). Otherwise only https, or http to localhost. */
   readonly allowHttp: boolean;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
   slotWaitMs: SLOT_WAIT_MS,
   circuitFailures: defaults.webhookCircuitFailures,
   circuitCooldownMs: defaults.webhookCircuitCooldownMs,
+  maxSubscriptions: defaults.maxSubscriptions,
   allowHttp: false,
 };
 

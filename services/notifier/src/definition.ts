@@ -38,6 +38,10 @@ export const notifier = defineService({
       description: "how long an open circuit skips a subscription's deliveries before one is tried again",
       default: 60_000,
     }),
+    maxSubscriptions: setting(z.coerce.number().int().min(1).max(1_000), {
+      description: "a tenant's webhook subscriptions (POST /subscriptions); one more is refused with 409",
+      default: 20,
+    }),
   },
   subscriptions: {
     jobs: {

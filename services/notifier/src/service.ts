@@ -26,6 +26,7 @@ export const notifierService = implementService(notifier, (context, given: { rea
       slotWaitMs: SLOT_WAIT_MS,
       circuitFailures: context.settings.webhookCircuitFailures,
       circuitCooldownMs: context.settings.webhookCircuitCooldownMs,
+      maxSubscriptions: context.settings.maxSubscriptions,
       allowHttp: given.allowHttp ?? false,
     },
     subscriptions: context.tables.subscriptions,

@@ -142,7 +142,8 @@ export function createApi({ baseUrl, notifierBaseUrl = baseUrl, token, onUnautho
      */
     previewMapping: (input) => request('POST', '/column-mappings/preview', { body: input }),
     /**
-     * @param {{ filename: string, columnMapping?: Record<string, string | null> }} input
+     * `sizeBytes`: the file's size; the upload URL is signed for exactly that many bytes.
+     * @param {{ filename: string, sizeBytes: number, columnMapping?: Record<string, string | null> }} input
      * @returns {Promise<{ jobId: string, status: string, upload: UploadTarget | null }>}
      */
     createUploadJob: (input) => request('POST', '/jobs', { body: input }),
@@ -172,7 +173,8 @@ export function uploadFile(target, file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(target.method || 'PUT', target.url);
-    for (const [name, value] of Object.entries(target.headers ?? {})) xhr.setRequestHeader(name, value);
+    // Content-Length is the browser's to send (the file's size, which the URL is signed for); it may not be set here.
+    for (const [name, value] of Object.entries(target.headers ?? {})) if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
     });

@@ -1,6 +1,8 @@
 import { type DomainEvent, EVENT_TYPES, type EventMetadata } from '@refinery/events';
 import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
 import { ActiveJobs } from './active-jobs';
+import { AwaitingUploads } from './awaiting-uploads';
+import { releaseInFlight } from './tenant-quotas';
 
 /** One event of a job's history, as stored and as `GET /jobs/{id}/events` shows it. */
 export interface HistoryEvent {
@@ -21,17 +23,30 @@ const PIPELINE_ORDER = new Map<string, number>(EVENT_TYPES.map((type, index) => 
  */
 export class JobHistory {
   readonly active: ActiveJobs;
+  /** The jobs waiting for their presigned upload (job.created.v1 to job.submitted.v1), which expire. */
+  readonly awaitingUploads: AwaitingUploads;
 
   constructor(private readonly table: Table) {
     this.active = new ActiveJobs(table);
+    this.awaitingUploads = new AwaitingUploads(table);
   }
 
   /** Appends an event; returns false when it was already there. */
   async append(event: DomainEvent): Promise<boolean> {
     const added = await this.store(event);
     // Whether or not it was new: a retry after a crash between the two writes must still make the second.
-    if (event.type === 'job.submitted.v1') await this.active.add(event.metadata.jobId, event.metadata.tenantId, event.metadata.occurredAt);
-    else if (event.type === 'job.completed.v1' || event.type === 'job.failed.v1') await this.active.remove(event.metadata.jobId);
+    const { jobId, tenantId, occurredAt } = event.metadata;
+    if (event.type === 'job.created.v1' && (event.data as { upload?: string }).upload === 'presigned') {
+      await this.awaitingUploads.add(jobId, tenantId, occurredAt);
+    } else if (event.type === 'job.submitted.v1') {
+      await this.active.add(jobId, tenantId, occurredAt);
+      await this.awaitingUploads.remove(jobId);
+    } else if (event.type === 'job.completed.v1' || event.type === 'job.failed.v1') {
+      await this.active.remove(jobId);
+      await this.awaitingUploads.remove(jobId);
+      // Its place among the tenant's jobs in flight is free again.
+      await releaseInFlight(this.table, tenantId, jobId);
+    }
     return added;
   }
 

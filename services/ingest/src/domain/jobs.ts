@@ -4,13 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { headerProbeBytes, transcodeUtf16ToUtf8, type Utf16Encoding, utf16ByteOrder } from '@refinery/csv';
 import { createEvent, deriveEventId, type JobOptionsData, jobCreatedV1, jobSubmittedV1, type ObjectRefData, toPublishEntry } from '@refinery/events';
 import { ConditionFailedError } from '@refinery/ports';
-import { NonRetryableError } from '@refinery/runtime';
+import { NonRetryableError, stageFailureEntry } from '@refinery/runtime';
 import { type IngestDeps, inputKey } from '../config';
 import { utf8InputKey } from '../input-key';
 import { inspectFile } from './inspect-upload';
 import { type HistoryEvent, JobHistory } from './job-history';
 import { JobProgress } from './job-progress';
 import { foldJobState, type JobState } from './job-state';
+import { TenantQuotas } from './tenant-quotas';
 
 export interface NewJob {
   readonly tenantId: string;
@@ -32,8 +33,20 @@ export class Jobs {
   /** `job.progressed.v1` and the per-tenant job summaries. */
   readonly progress: JobProgress;
 
+  /** The tenant's jobs in flight and created per minute (checked before a job is created). */
+  readonly quotas: TenantQuotas;
+
   constructor(private readonly deps: IngestDeps) {
     this.history = new JobHistory(deps.jobs);
+    this.quotas = new TenantQuotas({
+      table: deps.jobs,
+      limits: deps.config,
+      jobStatus: async (jobId) => {
+        const state = foldJobState(jobId, await this.history.load(jobId));
+        if (!state) return 'missing';
+        return state.status === 'completed' || state.status === 'failed' ? 'ended' : 'running';
+      },
+    });
     this.progress = new JobProgress({
       table: deps.jobs,
       history: this.history,
@@ -73,13 +86,41 @@ export class Jobs {
     return { kind: 'replay', jobId: existing.jobId as string };
   }
 
+  /** Frees an Idempotency-Key claimed by a request whose job could not be created, so a retry creates it afresh. */
+  async releaseIdempotencyKey(tenantId: string, key: string): Promise<void> {
+    await this.deps.jobs.delete({ pk: `idempotency#${tenantId}`, sk: createHash('sha256').update(key).digest('hex') });
+  }
+
+  /**
+   * A job whose creation failed part-way (see handlers/job-creation.ts `withoutOrphan`): failed with the reason when it
+   * was recorded (returns true), otherwise its place among the tenant's jobs in flight is given back (false).
+   */
+  async abandon(tenantId: string, jobId: string, reason: string): Promise<boolean> {
+    const found = await this.state(jobId);
+    const created = found?.history.find((event) => event.type === 'job.created.v1');
+    if (!found || !created) {
+      await this.quotas.release(tenantId, jobId);
+      return false;
+    }
+    const where = { service: 'ingest', subscription: 'api' };
+    await this.deps.publisher.publish([
+      stageFailureEntry(where, { metadata: created.metadata, eventType: created.type }, { reason, retryable: false, attempts: 1 }),
+    ]);
+    return true;
+  }
+
   /**
    * Publishes and records `job.created.v1`. Publishing first: if recording fails, the retry (same Idempotency-Key)
    * finds no history and publishes the same event id again, so the event is never lost; the request answers only
    * after both, so the job is readable as soon as its creator hears of it. Its first `job.progressed.v1` follows at
    * once (and starts the job's summary, which `GET /jobs` lists).
    */
-  async create(jobId: string, job: NewJob): Promise<void> {
+  /** The time of the clock ingest runs on (a job's creation time is read once, for its quota and its event). */
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
+  async create(jobId: string, job: NewJob, at: Date = this.deps.clock.now()): Promise<void> {
     const event = createEvent(jobCreatedV1, {
       service: 'ingest',
       metadata: {
@@ -88,7 +129,7 @@ export class Jobs {
         jobId,
         correlationId: job.requestId,
         causationId: job.requestId,
-        occurredAt: this.deps.clock.now().toISOString(),
+        occurredAt: at.toISOString(),
       },
       data: { filename: job.filename, upload: job.upload, input: this.inputRef(job.tenantId, jobId), options: job.options },
     });

@@ -2,6 +2,7 @@
 // where the previous one stopped (the cursor holds the byte offset of the next row, so no page re-reads the rows
 // before it) and reads at most ROWS_SCAN_LIMIT rows, whatever the filters: a page may hold fewer rows than asked for,
 // even none, and still have a next page.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
 import { parseCsvRecords, planChunks, withoutFormulaGuard } from '@refinery/csv';
 import type { ObjectRefData } from '@refinery/events';
@@ -40,15 +41,45 @@ export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
 }
 
-export function encodeRowsCursor(cursor: RowsCursor): string {
-  return Buffer.from(`${cursor.row}:${cursor.offset}`, 'utf8').toString('base64url');
+/**
+ * What a cursor is signed for: the job and the result version it pages through. A cursor of another job, or of another
+ * version of the same job (whose rows sit at other offsets), does not verify.
+ */
+export interface CursorScope {
+  readonly key: Buffer;
+  readonly jobId: string;
+  readonly version: number;
 }
 
-export function decodeRowsCursor(text: string): RowsCursor {
-  const match = /^(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+/** Signature bytes kept (HMAC-SHA256 truncated to 128 bits: forging one is still a 2^128 guess). */
+const CURSOR_MAC_BYTES = 16;
+
+function cursorMac(payload: string, scope: CursorScope): Buffer {
+  return createHmac('sha256', scope.key).update(`rows-cursor\n${scope.jobId}\n${scope.version}\n${payload}`).digest().subarray(0, CURSOR_MAC_BYTES);
+}
+
+/**
+ * `<row:offset, base64url>.<HMAC, base64url>`: the cursor says where the next page starts, and is signed so that only
+ * a cursor this API handed out is read. A forged or altered offset would start a page in the middle of a record (cells
+ * misaligned) or past the file.
+ */
+export function encodeRowsCursor(cursor: RowsCursor, scope: CursorScope): string {
+  const payload = `${cursor.row}:${cursor.offset}`;
+  return `${Buffer.from(payload, 'utf8').toString('base64url')}.${cursorMac(payload, scope).toString('base64url')}`;
+}
+
+export function decodeRowsCursor(text: string, scope: CursorScope): RowsCursor {
+  const refused = new InvalidCursorError('after is not a cursor this API handed out for this job and result version (use the `next` of a page)');
+  const [encoded, mac, ...rest] = text.split('.');
+  if (!encoded || !mac || rest.length > 0 || text.length > 200) throw refused;
+  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
+  const given = Buffer.from(mac, 'base64url');
+  const expected = cursorMac(payload, scope);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
+  const match = /^(\d{1,15}):(\d{1,15})$/.exec(payload);
   const row = Number(match?.[1]);
   const offset = Number(match?.[2]);
-  if (!match || row < 1) throw new InvalidCursorError('after is not a cursor this API handed out (use the `next` of a page)');
+  if (!match || row < 1) throw refused;
   return { row, offset };
 }
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type JobOptionsData, mappedFieldSchema, matchThresholdsSchema } from '@refinery/events';
+import { type JobOptionsData, matchThresholdsSchema } from '@refinery/events';
 import { type ApiRequest, type ApiResponse, createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
 import type { IngestDeps } from '../config';
 import { publicJobView } from '../domain/job-state';
 import { Jobs } from '../domain/jobs';
-import { previewColumnMapping } from './column-mappings';
+import { checkColumnMappingSize, columnMappingSchema, previewColumnMapping } from './column-mappings';
 import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
-import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable } from './job-creation';
+import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable, withoutOrphan } from './job-creation';
 import { listJobs, resultOf, rowsOf } from './job-reads';
 import { decideReviewRow, reviewQueueOf } from './review';
 
@@ -17,12 +17,22 @@ const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-ex
 const chunkRowsSchema = z.coerce.number().int().min(1).max(100_000);
 const filenameSchema = z.string().trim().min(1).max(255);
 
-const createUploadSchema = z.object({
-  filename: filenameSchema,
-  chunkRows: chunkRowsSchema.optional(),
-  columnMapping: z.record(z.string(), mappedFieldSchema.nullable()).optional(),
-  thresholds: matchThresholdsSchema.optional(),
-});
+/** The upload's size is declared up front: the presigned URL is signed for exactly that many bytes. */
+const sizeBytesSchema = (maxUploadBytes: number) =>
+  z
+    .number({ error: 'sizeBytes is required: the size in bytes of the file you will upload (the upload URL takes exactly that many)' })
+    .int('sizeBytes must be a whole number of bytes')
+    .min(1, 'sizeBytes must be at least 1: the file is empty')
+    .max(maxUploadBytes, `sizeBytes must be at most ${maxUploadBytes} (maxUploadBytes): the file is too large`);
+
+const createUploadSchema = (maxUploadBytes: number) =>
+  z.object({
+    filename: filenameSchema,
+    sizeBytes: sizeBytesSchema(maxUploadBytes),
+    chunkRows: chunkRowsSchema.optional(),
+    columnMapping: columnMappingSchema.optional(),
+    thresholds: matchThresholdsSchema.optional(),
+  });
 
 /** The jobs HTTP API (API Gateway HTTP API, payload v2). */
 export function createApiHandler(deps: IngestDeps): HttpApi {
@@ -86,23 +96,33 @@ async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
 
 /** `POST /jobs` with JSON `{ filename }`: the job waits for its file at a presigned upload URL. */
 async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Promise<ApiResponse> {
-  const parsed = createUploadSchema.safeParse(parseJsonBody(request));
+  const body = parseJsonBody(request);
+  if (typeof body === 'object' && body !== null && 'columnMapping' in body) checkColumnMappingSize(body.columnMapping);
+  const parsed = createUploadSchema(deps.config.maxUploadBytes).safeParse(body);
   if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
-  const { filename, ...rest } = parsed.data;
+  const { filename, sizeBytes, ...rest } = parsed.data;
   const options: JobOptionsData = {
     ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}),
     ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}),
     ...(rest.thresholds ? { thresholds: rest.thresholds } : {}),
   };
-  const fingerprint = createHash('sha256').update(JSON.stringify({ filename, options })).digest('hex');
+  const fingerprint = createHash('sha256').update(JSON.stringify({ filename, sizeBytes, options })).digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
-  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });
-  const inputRef = jobs.inputRef(request.tenantId, claim.jobId);
-  const waitingForFile = !state.submitted && !(await deps.objects.head(inputRef));
-  if (!state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
-  const upload = waitingForFile
-    ? await deps.objects.presignPut(inputRef, { expiresInSeconds: deps.config.uploadUrlTtlSeconds, contentType: 'text/csv', ifNoneMatch: '*' })
-    : null;
+  const { state, upload } = await withoutOrphan(jobs, request, claim.jobId, { releaseIdempotencyKey: true }, async () => {
+    const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });
+    const inputRef = jobs.inputRef(request.tenantId, claim.jobId);
+    const waitingForFile = !state.submitted && !(await deps.objects.head(inputRef));
+    if (!state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
+    const upload = waitingForFile
+      ? await deps.objects.presignPut(inputRef, {
+          expiresInSeconds: deps.config.uploadUrlTtlSeconds,
+          contentType: 'text/csv',
+          ifNoneMatch: '*',
+          contentLength: sizeBytes,
+        })
+      : null;
+    return { state, upload };
+  });
   return json(
     claim.kind === 'new' ? 201 : 200,
     {

@@ -37,8 +37,24 @@ export function createWebhookRoutes(deps: IngestDeps, jobs: Jobs): Record<string
     'POST /webhook-sources': async (request) => {
       const parsed = createSourceSchema.safeParse(parseJsonBody(request));
       if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
+      const limit = deps.config.maxWebhookSources;
+      const tooMany = (count: number) =>
+        new HttpError(
+          409,
+          'too_many_webhook_sources',
+          `this tenant has ${count} webhook sources, the most it may have (maxWebhookSources ${limit}); delete one first (DELETE /webhook-sources/{source})`,
+        );
+      const before = (await sources.list(request.tenantId)).length;
+      if (before >= limit) throw tooMany(before);
       try {
         const source = await sources.create(request.tenantId, parsed.data.source);
+        // Checked again after the write: of requests racing for the last place, a source that finds itself over the
+        // limit takes itself back, so a tenant never holds more than the limit (racers may all lose, never all win).
+        const after = (await sources.list(request.tenantId)).length;
+        if (after > limit) {
+          await sources.delete(request.tenantId, source.name);
+          throw tooMany(after - 1);
+        }
         request.logger.info({ webhookSource: source.name, sourceId: source.id }, 'webhook source created');
         // The secret is in this answer and nowhere else, ever again.
         return json(201, { ...view(source), secret: source.secret }, { location: `/webhook-sources/${source.name}`, 'cache-control': 'no-store' });

@@ -9,6 +9,7 @@ import type { IngestDeps } from '../config';
 import { inspectFile } from '../domain/inspect-upload';
 import type { JobState } from '../domain/job-state';
 import { IdempotencyConflictError, type IdempotentClaim, type Jobs, type NewJob } from '../domain/jobs';
+import { QuotaExceededError } from '../domain/tenant-quotas';
 
 export interface InlineCsv {
   /** The whole file. */
@@ -51,22 +52,66 @@ export async function acceptInlineCsv(
   }
   const { filename, options } = input;
   const claim = input.claim ?? (await claimJobId(jobs, request, inlineCsvFingerprint(input), deps));
-  const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
-  if (!state.submitted) {
-    let stored = false;
-    try {
-      // Create-only: an input, once stored, never changes under a job. The upload notification submits the job.
-      await deps.objects.put(jobs.inputRef(request.tenantId, claim.jobId), input.csv, { contentType: 'text/csv', ifNoneMatch: '*' });
-      stored = true;
-    } catch (error) {
-      if (!(error instanceof ObjectExistsError)) throw error;
-      // A retry after the file was stored but before the job was submitted: submit it ourselves.
-      await submitIfUsable(jobs, claim.jobId);
+  return withoutOrphan(jobs, request, claim.jobId, { releaseIdempotencyKey: input.claim === undefined }, async () => {
+    const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'body', options });
+    if (!state.submitted) {
+      let stored = false;
+      try {
+        // Create-only: an input, once stored, never changes under a job. The upload notification submits the job.
+        await deps.objects.put(jobs.inputRef(request.tenantId, claim.jobId), input.csv, { contentType: 'text/csv', ifNoneMatch: '*' });
+        stored = true;
+      } catch (error) {
+        if (!(error instanceof ObjectExistsError)) throw error;
+        // A retry after the file was stored but before the job was submitted: submit it ourselves.
+        await submitIfUsable(jobs, claim.jobId);
+      }
+      if (stored && input.submit === 'at-once') await submitIfUsable(jobs, claim.jobId);
     }
-    if (stored && input.submit === 'at-once') await submitIfUsable(jobs, claim.jobId);
+    // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
+    return { jobId: claim.jobId, state };
+  });
+}
+
+/** How long a client told "storage is unavailable" should wait before trying again. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Runs the steps that create a job and store (or presign) its input. When storage fails on the way, no job is left
+ * `accepted` forever: a job already recorded is failed with the reason (stage.failed.v1 from the API; the merger ends
+ * it and frees its place among the tenant's jobs in flight), one not recorded yet gives its place back, the
+ * Idempotency-Key is freed so that the client's retry creates the job afresh, and the answer is 503 with Retry-After.
+ * (Should even that clean-up fail, the sweep expires a job whose input never arrived.)
+ */
+export async function withoutOrphan<T>(
+  jobs: Jobs,
+  request: ApiRequest,
+  jobId: string,
+  options: { releaseIdempotencyKey: boolean },
+  steps: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await steps();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    request.logger.error({ err: error, jobId }, 'creating a job failed: storage');
+    let failedJob = false;
+    try {
+      failedJob = await jobs.abandon(request.tenantId, jobId, `its input could not be stored (request ${request.requestId}): create the job again`);
+      const key = request.headers['idempotency-key'];
+      if (options.releaseIdempotencyKey && key) await jobs.releaseIdempotencyKey(request.tenantId, key);
+    } catch (cleanUp) {
+      request.logger.error({ err: cleanUp, jobId }, 'could not clean up after a failed job creation; the sweep expires it');
+    }
+    throw new HttpError(
+      503,
+      'storage_unavailable',
+      `the job could not be created: storage is unavailable at the moment (request ${request.requestId}). ` +
+        `${failedJob ? `Job ${jobId} was recorded and is failed with that reason; ` : 'No job was created; '}` +
+        `try again in ${STORAGE_RETRY_AFTER_SECONDS} seconds (with the same Idempotency-Key it is safe)`,
+      failedJob ? { jobId, status: 'failed' } : undefined,
+      { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) },
+    );
   }
-  // Storing or submitting the input never changes the status (a submitted job is still `accepted`).
-  return { jobId: claim.jobId, state };
 }
 
 /** What an Idempotency-Key is checked against: the same key must come back with the same file and options. */
@@ -84,10 +129,30 @@ function inlineCsvFingerprint(input: InlineCsv): string {
 export async function ensureJob(jobs: Jobs, claim: { kind: 'new' | 'replay'; jobId: string }, job: NewJob): Promise<JobState> {
   const existing = claim.kind === 'replay' ? await jobs.state(claim.jobId) : undefined;
   if (existing) return existing.state;
-  await jobs.create(claim.jobId, job);
+  const at = jobs.now();
+  await admit(jobs, job.tenantId, claim.jobId, at);
+  await jobs.create(claim.jobId, job, at);
   const created = await jobs.state(claim.jobId);
   if (!created) throw new Error(`job ${claim.jobId} has no history right after it was created`);
   return created.state;
+}
+
+/** A new job counts against the tenant's quotas: over one, 429 with Retry-After and which quota. */
+async function admit(jobs: Jobs, tenantId: string, jobId: string, at: Date): Promise<void> {
+  try {
+    await jobs.quotas.admit(tenantId, jobId, at);
+  } catch (error) {
+    if (!(error instanceof QuotaExceededError)) throw error;
+    throw new HttpError(
+      429,
+      'too_many_jobs',
+      error.message,
+      { quota: error.quota, retryAfterSeconds: error.retryAfterSeconds },
+      {
+        'retry-after': String(error.retryAfterSeconds),
+      },
+    );
+  }
 }
 
 export async function claimJobId(jobs: Jobs, request: ApiRequest, fingerprint: string, deps: IngestDeps) {

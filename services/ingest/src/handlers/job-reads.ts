@@ -58,7 +58,8 @@ export async function rowsOf(deps: IngestDeps, state: JobState, request: ApiRequ
   const label = enumOption(request, 'label', FIELD_LABELS);
   const limit = limitOf(request);
   try {
-    const after = request.query.after === undefined ? undefined : decodeRowsCursor(request.query.after);
+    const scope = { key: deps.config.cursorSigningKey, jobId: state.jobId, version };
+    const after = request.query.after === undefined ? undefined : decodeRowsCursor(request.query.after, scope);
     const page = await readResultRows(deps.objects, result, {
       limit,
       ...(status ? { status } : {}),
@@ -68,7 +69,7 @@ export async function rowsOf(deps: IngestDeps, state: JobState, request: ApiRequ
     // `version`: the result version read; a page after this one asks for the same (?version=) so its cursor fits.
     return json(
       200,
-      { columns: page.columns, rows: page.rows, next: page.next && encodeRowsCursor(page.next), version },
+      { columns: page.columns, rows: page.rows, next: page.next && encodeRowsCursor(page.next, scope), version },
       { 'cache-control': 'no-store' },
     );
   } catch (error) {

@@ -1,12 +1,23 @@
 import type { ScheduledHandler } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
+import { expireAwaitingUploads } from '../domain/awaiting-uploads';
+import { JobHistory } from '../domain/job-history';
 import { StuckJobs } from '../domain/stuck-jobs';
 
-/** Every few minutes (the declared schedule): fails the jobs that have not moved for stuckJobMinutes. */
+/**
+ * Every few minutes (the declared schedule): fails the jobs that have not moved for stuckJobMinutes, and those whose
+ * upload has not arrived uploadExpiryMinutes after their creation.
+ */
 export function createSweepHandler(deps: IngestDeps): ScheduledHandler {
   const stuck = new StuckJobs({ table: deps.jobs, clock: deps.clock, publisher: deps.publisher, logger: deps.logger });
+  const history = new JobHistory(deps.jobs);
   return async () => {
     const outcome = await stuck.sweep(deps.config.stuckJobMinutes * 60_000);
     deps.logger.info(outcome, 'swept for stuck jobs');
+    const expiry = await expireAwaitingUploads(
+      { table: deps.jobs, clock: deps.clock, publisher: deps.publisher, logger: deps.logger, loadHistory: (jobId) => history.load(jobId) },
+      deps.config.uploadExpiryMinutes * 60_000,
+    );
+    deps.logger.info(expiry, 'swept for jobs whose upload never arrived');
   };
 }

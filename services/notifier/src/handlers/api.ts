@@ -30,6 +30,15 @@ export function createApiHandler(deps: NotifierDeps): HttpApi {
       'POST /subscriptions': async (request) => {
         const parsed = createSchema.safeParse(parseJsonBody(request));
         if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
+        const limit = deps.config.maxSubscriptions;
+        const tooMany = (count: number) =>
+          new HttpError(
+            409,
+            'too_many_subscriptions',
+            `this tenant has ${count} subscriptions, the most it may have (maxSubscriptions ${limit}); delete one first (DELETE /subscriptions/{id})`,
+          );
+        const before = (await store.list(request.tenantId)).length;
+        if (before >= limit) throw tooMany(before);
         const subscription: Subscription = {
           id: deps.ids.newId('sub'),
           tenantId: request.tenantId,
@@ -40,6 +49,13 @@ export function createApiHandler(deps: NotifierDeps): HttpApi {
           createdAt: deps.clock.now().toISOString(),
         };
         await store.create(subscription);
+        // Checked again after the write: of requests racing for the last place, one that finds itself over the limit
+        // takes itself back, so a tenant never holds more than the limit.
+        const after = (await store.list(request.tenantId)).length;
+        if (after > limit) {
+          await store.delete(request.tenantId, subscription.id);
+          throw tooMany(after - 1);
+        }
         return json(201, { ...publicView(subscription), secret: subscription.secret }, { location: `/subscriptions/${subscription.id}` });
       },
       'GET /subscriptions': async (request) => json(200, { subscriptions: (await store.list(request.tenantId)).map(publicView) }),

@@ -116,7 +116,7 @@ export function uploadView(app) {
     progressBox.hidden = false;
     progressText.textContent = 'Creating the job…';
     try {
-      const created = await app.api.createUploadJob({ filename: file.name, columnMapping: editor.mapping() });
+      const created = await app.api.createUploadJob({ filename: file.name, sizeBytes: file.size, columnMapping: editor.mapping() });
       if (created.upload) {
         progressText.textContent = 'Uploading… 0 %';
         await uploadFile(created.upload, file, (fraction) => {
