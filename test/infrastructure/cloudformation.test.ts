@@ -128,6 +128,8 @@ const REDRIVE_WINDOW_DAYS = 14;
 const DLQ_RETENTION_SECONDS = REDRIVE_WINDOW_DAYS * 24 * 3600;
 const SQS_DEFAULT_RETENTION_SECONDS = 4 * 24 * 3600;
 const LOG_RETENTION_DAYS = 30;
+/** How long jobs' data is kept (libs/runtime DEFAULT_RETENTION_DAYS): every per-job object and item is gone by then. */
+const RETENTION_DAYS = 30;
 
 interface OwnResources {
   /** Bucket logical id -> object expiry in days (undefined: objects are kept). */
@@ -144,7 +146,7 @@ const objectsOf = (bucket: string) => `arn:\${AWS::Partition}:s3:::${bucket}/*`;
 
 const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   ingest: {
-    buckets: { UploadsBucket: undefined },
+    buckets: { UploadsBucket: RETENTION_DAYS },
     tables: ['JobsTable'],
     // The merger's results bucket, by the merger's own naming (compose cannot pass it: a cycle).
     reads: ({ templateOf }) => [objectsOf(mergerResultsBucketName(templateOf))],
@@ -174,7 +176,7 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
     reads: ({ state }) => [objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))],
   },
   merger: {
-    buckets: { ResultsBucket: 30 },
+    buckets: { ResultsBucket: RETENTION_DAYS },
     tables: ['LedgerTable'],
     // The labeled chunks it merges, and the matcher's job models it keeps beside a review queue.
     reads: ({ state }) => [objectsOf(outputOf(state, 'labeler', 'ChunksBucketName')), objectsOf(outputOf(state, 'matcher', 'ChunksBucketName'))],
@@ -182,7 +184,7 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   notifier: { buckets: {}, tables: ['SubscriptionsTable'], reads: () => [] },
   // The merger's results (the write-back reads a completed job's result file), by the merger's own naming.
   'mailchimp-sync': {
-    buckets: { ImportsBucket: 30 },
+    buckets: { ImportsBucket: RETENTION_DAYS },
     tables: ['StateTable', 'LimitsTable'],
     reads: ({ templateOf }) => [objectsOf(mergerResultsBucketName(templateOf))],
   },
@@ -547,11 +549,49 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       if (id === 'ServerlessDeploymentBucket') continue;
       expect(properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       const rules = asList((properties.LifecycleConfiguration as Json | undefined)?.Rules) as Json[];
-      const expiry = rules.filter((rule) => rule.ExpirationInDays !== undefined).map((rule) => rule.ExpirationInDays);
+      // A deploy parameter's value (retentionDays) is resolved as a string; CloudFormation reads it as the integer.
+      const expiry = rules.filter((rule) => rule.ExpirationInDays !== undefined).map((rule) => Number(rule.ExpirationInDays));
       expect({ bucket: id, expiry }).toEqual({ bucket: id, expiry: own.buckets[id] === undefined ? [] : [own.buckets[id]] });
       // Retention agrees: whatever a redrive (a dead-lettered message) or a replay (an archived event) reads outlives it.
       for (const days of expiry) expect(Number(days) * 24 * 3600).toBeGreaterThan(DLQ_RETENTION_SECONDS);
       expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    }
+  });
+
+  test("lets no job's data outlive the retention period: objects under tenants/ expire, tables holding job items expire them", () => {
+    for (const [id, resource] of ofType(template, 'AWS::S3::Bucket')) {
+      if (id === 'ServerlessDeploymentBucket') continue;
+      const rules = asList((resource.Properties?.LifecycleConfiguration as Json | undefined)?.Rules) as Json[];
+      // Every bucket a service owns holds jobs' objects (keys tenants/<tenant>/jobs/<job>/): they expire within it.
+      const expiring = rules.filter(
+        (rule) =>
+          rule.Status === 'Enabled' &&
+          Number(rule.ExpirationInDays) <= RETENTION_DAYS &&
+          (rule.Prefix === undefined || 'tenants/'.startsWith(String(rule.Prefix))),
+      );
+      expect({ bucket: id, expiring: expiring.length }).toEqual({ bucket: id, expiring: 1 });
+    }
+    // The tables that keep items of jobs let DynamoDB delete them (expiresAt, epoch seconds); the others hold no job item
+    // (matcher's nicknames; mailchimp-sync's import state, erased with the job, and its connection leases).
+    const jobTables: Readonly<Record<ServiceName, readonly string[]>> = {
+      ingest: ['JobsTable'],
+      chunker: ['PlansTable'],
+      matcher: [],
+      labeler: [],
+      merger: ['LedgerTable'],
+      notifier: ['SubscriptionsTable'],
+      'mailchimp-sync': [],
+    };
+    for (const id of jobTables[name]) {
+      expect({ table: id, ttl: propertiesOf(template, id, 'AWS::DynamoDB::Table').TimeToLiveSpecification }).toEqual({
+        table: id,
+        ttl: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    }
+    // Queues keep a message at most the redrive window (14 days), less than the retention period.
+    for (const [id, resource] of ofType(template, 'AWS::SQS::Queue')) {
+      const seconds = Number(resource.Properties?.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_SECONDS);
+      expect({ queue: id, keptWithinRetention: seconds <= RETENTION_DAYS * 86_400 }).toEqual({ queue: id, keptWithinRetention: true });
     }
   });
 
@@ -811,6 +851,8 @@ describe('services/platform, packaged', () => {
     expect(archives).toHaveLength(1);
     const archive = (archives[0] as [string, Resource])[1].Properties ?? {};
     expect(archive).toMatchObject({ SourceArn: getAtt(busId, 'Arn'), RetentionDays: REDRIVE_WINDOW_DAYS });
+    // Archived events (a review decision carries a contact) are gone before a job's retention period ends.
+    expect(Number(archive.RetentionDays)).toBeLessThanOrEqual(RETENTION_DAYS);
     expect(archive).not.toHaveProperty('EventPattern'); // everything
     expect(template.Outputs).toMatchObject({
       EventBusName: { Value: getAtt(busId, 'Name') },

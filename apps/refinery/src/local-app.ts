@@ -9,6 +9,7 @@ import type { ContactProvider } from '@refinery/matching';
 import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
 import { type notifier, notifierService } from '@refinery/notifier';
+import type { Clock } from '@refinery/ports';
 import { composeService, type Logger, type SettingsOf, silentLogger, subscriptionQueueNames } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
 import { localKeyEncryptionKey } from './secrets';
@@ -46,6 +47,10 @@ export interface LocalAppOptions {
   readonly concurrency?: number | Readonly<Record<string, number>>;
   /** Fault injection for tests: deliver every message this many times. */
   readonly duplicateDeliveries?: number;
+  /** Days a job's data is kept before the retention schedule erases it (every service's retentionDays); default 30. */
+  readonly retentionDays?: number;
+  /** The services' clock (tests move it past the retention period); default: the system's. */
+  readonly clock?: Clock;
 }
 
 export interface LocalApp {
@@ -86,21 +91,25 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     if (options.duplicateDeliveries) runtime.queues.duplicateDeliveries = options.duplicateDeliveries;
     const tokens = resolveTokens(options.apiTokens, options.dataDir);
     const provider = typeof options.directory === 'string' ? await DirectoryProvider.fromFile(options.directory) : options.directory;
-    const platform = localPlatform(runtime, { logger });
+    const platform = localPlatform(runtime, { logger, ...(options.clock ? { clock: options.clock } : {}) });
     const settings = options.settings ?? {};
+    // One retention period for every service that keeps or erases jobs' data.
+    const retention = options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays };
     // One key-encryption key seals every stored secret: Mailchimp keys, webhook sources' and subscriptions' secrets.
     const keyEncryptionKey = [localKeyEncryptionKey(options.dataDir)];
     const nicknames = runtime.table(localResourceName('matcher', 'nicknames'));
     await seedNicknames(nicknames, loadBundledNicknames(), NICKNAMES_CSV_PATH);
     const services = [
-      await composeService(ingestService, platform, { settings: { apiTokens: tokens.registry, keyEncryptionKey, ...settings.ingest } }),
-      await composeService(chunkerService, platform, { settings: { ...settings.chunker } }),
+      await composeService(ingestService, platform, {
+        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...retention, ...settings.ingest },
+      }),
+      await composeService(chunkerService, platform, { settings: { ...retention, ...settings.chunker } }),
       await composeService(matcherService, platform, {
         settings: { ...settings.matcher },
         given: { providers: options.providers?.(provider) ?? [provider] },
       }),
       await composeService(labelerService, platform),
-      await composeService(mergerService, platform),
+      await composeService(mergerService, platform, { settings: retention }),
       // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the
       // gateway serves at /socket on the API's port.
       await composeService(notifierService, platform, {
@@ -111,6 +120,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         settings: {
           apiTokens: tokens.registry,
           keyEncryptionKey,
+          ...retention,
           ...(process.env.MAILCHIMP_BASE_URL ? { mailchimpBaseUrl: process.env.MAILCHIMP_BASE_URL } : {}),
           ...settings.mailchimpSync,
         },

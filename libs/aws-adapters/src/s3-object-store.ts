@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
@@ -101,6 +109,25 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(ref: ObjectRef): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  }
+
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      // Always the first page: the keys listed before are deleted, so the next list starts where they were.
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000 }));
+      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+      if (keys.length === 0) return deleted;
+      const result = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw new Error(
+          `deleting ${failed.length} of ${keys.length} objects under s3://${bucket}/${prefix} failed: ${first?.Key}: ${first?.Code} ${first?.Message ?? ''}`.trim(),
+        );
+      }
+      deleted += keys.length;
+    }
   }
 
   async presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest> {

@@ -387,6 +387,56 @@ export const mailchimpWritebackCompletedV1 = defineEventType({
   },
 });
 
+/**
+ * The services that hold data of a job (objects, table items): each handles `job-erasure.requested.v1` by erasing its
+ * own and answers `job-data.erased.v1`; the erasure is done when every one of them has answered.
+ */
+export const JOB_DATA_HOLDERS = ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'notifier', 'mailchimp-sync'] as const;
+export type JobDataHolder = (typeof JOB_DATA_HOLDERS)[number];
+
+export const jobErasureRequestedV1 = defineEventType({
+  type: 'job-erasure.requested.v1',
+  producer: 'ingest',
+  description:
+    "A job's data is to be erased: its owner asked (`DELETE /jobs/{id}`) or it is older than the retention period. Every " +
+    'service that holds data of the job (JOB_DATA_HOLDERS) deletes its objects under `tenants/<tenant>/jobs/<job>/` and ' +
+    'its items of the job, then publishes `job-data.erased.v1`. Carries no personal data.',
+  data: z.object({
+    reason: z.enum(['request', 'retention']).describe("'request': the tenant asked; 'retention': the job is older than the retention period."),
+    requestedAt: z.iso.datetime({ offset: true }),
+  }),
+  example: { reason: 'request', requestedAt: '2026-11-28T12:00:00.000Z' },
+});
+
+export const jobDataErasedV1 = defineEventType({
+  type: 'job-data.erased.v1',
+  producer: [...JOB_DATA_HOLDERS],
+  description:
+    'One service erased everything it held of a job (in answer to `job-erasure.requested.v1`): how many objects and items ' +
+    'it deleted. ingest counts these answers; when every holder has answered, the erasure is complete.',
+  data: z.object({
+    service: z.enum(JOB_DATA_HOLDERS),
+    objects: z.number().int().min(0).describe('Objects deleted.'),
+    items: z.number().int().min(0).describe('Table items deleted.'),
+  }),
+  example: { service: 'merger', objects: 4, items: 7 },
+});
+
+export const jobErasureCompletedV1 = defineEventType({
+  type: 'job-erasure.completed.v1',
+  producer: 'ingest',
+  description:
+    "Every service that held data of the job has erased it (`GET /jobs/{id}/erasure` says `erased`). The local mode's " +
+    "event log drops the job's events on it; on AWS the event archive lets them expire (its retention is shorter than " +
+    "the jobs').",
+  data: z.object({
+    reason: z.enum(['request', 'retention']),
+    requestedAt: z.iso.datetime({ offset: true }),
+    services: z.array(z.enum(JOB_DATA_HOLDERS)),
+  }),
+  example: { reason: 'request', requestedAt: '2026-11-28T12:00:00.000Z', services: [...JOB_DATA_HOLDERS] },
+});
+
 /** Every event type we publish, in pipeline order. */
 export const EVENT_TYPES = [
   jobCreatedV1,
@@ -404,6 +454,9 @@ export const EVENT_TYPES = [
   mailchimpPageRequestedV1,
   mailchimpMemberChangedV1,
   mailchimpWritebackCompletedV1,
+  jobErasureRequestedV1,
+  jobDataErasedV1,
+  jobErasureCompletedV1,
 ] as const satisfies readonly EventType[];
 
 export type KnownEventType = (typeof EVENT_TYPES)[number];

@@ -29,6 +29,7 @@ export const MAX_ENTRY_BYTES = 256 * 1024;
  */
 export class LocalEventBus implements EventPublisher {
   private readonly rules = new Map<string, LocalRule>();
+  private readonly listeners: ((events: readonly LoggedEvent[]) => void)[] = [];
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -49,13 +50,18 @@ export class LocalEventBus implements EventPublisher {
     this.publishSync(entries);
   }
 
+  /** Calls `listener` with what each publishSync logged, once it is committed (the platform's own reactions to events). */
+  onPublished(listener: (events: readonly LoggedEvent[]) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Synchronous publish, usable inside another SQLite transaction (e.g. the queue's dead-letter move). */
   publishSync(entries: readonly PublishEntry[]): LoggedEvent[] {
     const prepared = entries.map((entry) => this.toEvent(entry));
     const insert = this.db.prepare(
       `INSERT INTO events (id, source, detail_type, time, tenant_id, job_id, event_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       const routed = new Map<string, string[]>();
       const logged = prepared.map(({ event, metadata }): LoggedEvent => {
         const body = JSON.stringify(event);
@@ -81,6 +87,9 @@ export class LocalEventBus implements EventPublisher {
       for (const [queue, bodies] of routed) this.queues.send(queue, bodies);
       return logged;
     })();
+    // Not inside an enclosing transaction (a dead-letter move publishes from one): the listeners may checkpoint.
+    if (!this.db.inTransaction) for (const listener of this.listeners) listener(result);
+    return result;
   }
 
   /** The event log, oldest first; optionally one job's events only. */

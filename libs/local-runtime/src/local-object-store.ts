@@ -161,6 +161,22 @@ export class LocalObjectStore implements ObjectStore {
     this.options.db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?').run(ref.bucket, ref.key);
   }
 
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    // The files are the truth (a crash may leave a file without its metadata row): walk the folder the prefix names.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const root = folder === '' ? dirname(this.pathOf({ bucket, key: 'any' })) : this.pathOf({ bucket, key: folder });
+    let deleted = 0;
+    for (const key of await listKeys(root, folder)) {
+      if (!key.startsWith(prefix)) continue;
+      await this.delete({ bucket, key });
+      deleted += 1;
+    }
+    // Rows of objects whose file is already gone, and the folders left empty.
+    this.options.db.prepare('DELETE FROM objects WHERE bucket = ? AND substr(key, 1, ?) = ?').run(bucket, prefix.length, prefix);
+    if (folder !== '' && prefix.endsWith('/')) await fs.rm(root, { recursive: true, force: true });
+    return deleted;
+  }
+
   async presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest> {
     return this.presign('PUT', ref, options.expiresInSeconds, {
       contentType: options.contentType,
@@ -269,4 +285,19 @@ export class LocalObjectStore implements ObjectStore {
     }
     return join(this.options.root, ref.bucket, ...segments);
   }
+}
+
+/** Every object key under a folder of a bucket (`folder` is its key prefix, without the trailing '/'). */
+async function listKeys(path: string, folder: string): Promise<string[]> {
+  const entries = await fs.readdir(path, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+  const keys: string[] = [];
+  for (const entry of entries) {
+    const key = folder === '' ? entry.name : `${folder}/${entry.name}`;
+    if (entry.isDirectory()) keys.push(...(await listKeys(join(path, entry.name), key)));
+    else if (entry.isFile()) keys.push(key);
+  }
+  return keys;
 }

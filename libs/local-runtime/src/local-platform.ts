@@ -1,4 +1,4 @@
-import { systemClock, ulidIds } from '@refinery/ports';
+import { type Clock, systemClock, ulidIds } from '@refinery/ports';
 import {
   type Logger,
   type Platform,
@@ -20,7 +20,7 @@ export function localResourceName(service: string, resource: string): string {
  * named `<service>-<name>`, and settings from what the caller gives or else their declared defaults (the local mode
  * reads no environment variables for them: what runs here is what the command line says).
  */
-export function localPlatform(runtime: LocalRuntime, options: { readonly logger?: Logger } = {}): Platform {
+export function localPlatform(runtime: LocalRuntime, options: { readonly logger?: Logger; readonly clock?: Clock } = {}): Platform {
   const logger = options.logger ?? silentLogger;
   return {
     context<D extends ServiceDeclaration>(declaration: D, given: Partial<SettingsOf<D>>): ServiceContext<D> {
@@ -29,7 +29,7 @@ export function localPlatform(runtime: LocalRuntime, options: { readonly logger?
       const service = declaration.name;
       return {
         publisher: runtime.bus,
-        clock: systemClock,
+        clock: options.clock ?? systemClock,
         ids: ulidIds,
         logger: logger.child({ service }),
         objects: runtime.objects,

@@ -78,6 +78,9 @@ export class LocalRuntime {
       onObjectCreated: (ref, info) => this.objectCreated(ref, info),
     });
     this.queues.onDeadLetter((message) => this.deadLettered(message));
+    this.bus.onPublished((events) => {
+      for (const event of events) if (event.detailType === ERASURE_COMPLETED) this.purgeErasedJob(event.event);
+    });
   }
 
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -195,6 +198,30 @@ export class LocalRuntime {
     return true;
   }
 
+  /**
+   * A job's erasure is complete (every service erased its part): what the platform itself kept of it goes too — its
+   * events in the event log (the stand-in for EventBridge's archive) and any message about it still in a queue (a
+   * dead-lettered review decision holds a contact), except the erasure's own messages, which carry nothing personal
+   * and are being handled. Then the write-ahead log is checkpointed and truncated, so no copy of a deleted page stays
+   * in it (secure_delete zeroes the deleted rows in the database file itself).
+   */
+  private purgeErasedJob(event: Record<string, unknown>): void {
+    const jobId = (event.detail as { metadata?: { jobId?: unknown } } | undefined)?.metadata?.jobId;
+    if (typeof jobId !== 'string' || jobId === '') return;
+    const purged = this.db.transaction(() => {
+      const events = this.db.prepare('DELETE FROM events WHERE job_id = ?').run(jobId).changes;
+      const messages = this.db
+        .prepare(
+          `DELETE FROM messages WHERE json_valid(body) AND json_extract(body, '$.detail.metadata.jobId') = ?
+             AND json_extract(body, '$."detail-type"') NOT IN (${ERASURE_EVENT_TYPES.map(() => '?').join(', ')})`,
+        )
+        .run(jobId, ...ERASURE_EVENT_TYPES).changes;
+      return { events, messages };
+    })();
+    const [checkpoint] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    this.logger.info({ jobId, ...purged, walBusy: checkpoint?.busy ?? 0 }, "erased job's events purged from the local event log");
+  }
+
   private concurrencyOf(queue: string): number {
     const setting = this.options.concurrency;
     if (typeof setting === 'number') return setting;
@@ -241,6 +268,11 @@ export class LocalRuntime {
     if (report) this.bus.publishSync([report]);
   }
 }
+
+/** The event that says a job's erasure is complete (libs/events: job-erasure.completed.v1). */
+const ERASURE_COMPLETED = 'job-erasure.completed.v1';
+/** The erasure's own events: no personal data, and their messages are being handled while the purge runs. */
+const ERASURE_EVENT_TYPES = ['job-erasure.requested.v1', 'job-data.erased.v1', ERASURE_COMPLETED];
 
 function readOrCreateSecret(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();

@@ -227,6 +227,25 @@ export function describeObjectStoreContract(name: string, setup: () => Promise<O
         await expect(store.getBuffer(ref('gone'))).rejects.toBeInstanceOf(ObjectNotFoundError);
         await expect(store.delete(ref('gone'))).resolves.toBeUndefined();
       });
+
+      it(
+        'deletes every object under a prefix, more than a page of them, and nothing beside it',
+        async () => {
+          const job = 'tenants/t1/jobs/j1/';
+          const keys = [`${job}input.csv`, ...Array.from({ length: 1005 }, (_, i) => `${job}matched/${String(i).padStart(9, '0')}.ndjson`)];
+          for (let start = 0; start < keys.length; start += 50) {
+            await Promise.all(keys.slice(start, start + 50).map((key) => store.put(ref(key), 'x')));
+          }
+          const kept = ['tenants/t1/jobs/j10/input.csv', 'tenants/t1/jobs/j2/input.csv', 'tenants/t2/jobs/j1/input.csv'];
+          for (const key of kept) await store.put(ref(key), 'kept');
+
+          expect(await store.deletePrefix(subject.bucket, job)).toBe(keys.length);
+          for (const key of [keys[0], keys[1], keys[1004]] as string[]) expect(await store.head(ref(key))).toBeUndefined();
+          for (const key of kept) expect((await store.getBuffer(ref(key))).toString()).toBe('kept');
+          expect(await store.deletePrefix(subject.bucket, job)).toBe(0);
+        },
+        LONG_TEST_MS,
+      );
     });
 
     describe('presigned URLs over HTTP', () => {

@@ -58,6 +58,12 @@ export interface ObjectStore {
   head(ref: ObjectRef): Promise<ObjectInfo | undefined>;
   delete(ref: ObjectRef): Promise<void>;
   /**
+   * Deletes every object of the bucket whose key starts with `prefix` (a job's `tenants/<tenant>/jobs/<job>/`) and
+   * returns how many it deleted. Works in pages (S3: ListObjectsV2 and DeleteObjects, 1,000 keys at a time), so a
+   * job of any size is erased without holding its keys in memory; a retry after a failure deletes what is left.
+   */
+  deletePrefix(bucket: string, prefix: string): Promise<number>;
+  /**
    * A URL that lets a client without credentials PUT this object until it expires. With `ifNoneMatch: '*'` the URL
    * only creates: once the object exists, another PUT is refused (412), so an input never changes under a job. With
    * `contentLength` the URL takes a body of exactly that many bytes (the `content-length` header is signed), so a client

@@ -92,3 +92,23 @@ export async function* queryAll(table: Table, pk: string, options: Omit<QueryOpt
     after = page.lastKey;
   } while (after !== undefined);
 }
+
+/** Items deleted at once by deletePartition: DynamoDB's write capacity is on demand, the Lambda's sockets are not. */
+const PARTITION_DELETES_IN_FLIGHT = 16;
+
+/**
+ * Deletes every item of a partition (optionally only those whose sort key begins with `beginsWith`), a page at a time,
+ * and returns how many it deleted. A retry after a failure deletes what is left.
+ */
+export async function deletePartition(table: Table, pk: string, options: { beginsWith?: string } = {}): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    // Always the first page: what was deleted is gone, so no cursor is needed (nor valid once its item is deleted).
+    const page = await table.query(pk, { ...(options.beginsWith ? { beginsWith: options.beginsWith } : {}), limit: 100 });
+    if (page.items.length === 0) return deleted;
+    for (let start = 0; start < page.items.length; start += PARTITION_DELETES_IN_FLIGHT) {
+      await Promise.all(page.items.slice(start, start + PARTITION_DELETES_IN_FLIGHT).map((item) => table.delete({ pk: item.pk, sk: item.sk })));
+    }
+    deleted += page.items.length;
+  }
+}

@@ -67,14 +67,36 @@ export type SubscriptionInput = EventSubscriptionInput | ObjectCreatedSubscripti
  */
 export const REDRIVE_WINDOW_DAYS = 14;
 
+/** How long a job's data (objects, items, history) is kept before it is erased, unless its owner erases it sooner. */
+export const DEFAULT_RETENTION_DAYS = 30;
+const MAX_RETENTION_DAYS = 3650;
+
+/**
+ * The retention period of jobs' data, in days: a setting of every service that owns buckets of jobs' objects (their
+ * lifecycle rules expire objects under `tenants/` after it) or erases jobs past it. At least REDRIVE_WINDOW_DAYS + 1, so
+ * that nothing a redrive or a replay reads is gone before the dead-letter queues and the event archive let go of it.
+ */
+export const retentionDaysSetting = setting(
+  z.coerce
+    .number()
+    .int()
+    .min(REDRIVE_WINDOW_DAYS + 1)
+    .max(MAX_RETENTION_DAYS),
+  {
+    description: `days a job's data (uploads, chunks, results, review data, history, delivery records) is kept before it is erased (${REDRIVE_WINDOW_DAYS + 1} to ${MAX_RETENTION_DAYS})`,
+    default: DEFAULT_RETENTION_DAYS,
+  },
+);
+
 export interface BucketDeclaration {
   /** What it holds and who reads it (the stack output's description). */
   readonly description: string;
   /**
    * Objects expire this many days after they are written (scratch space handed between services); absent: kept. At
-   * least REDRIVE_WINDOW_DAYS + 1.
+   * least REDRIVE_WINDOW_DAYS + 1. `'retentionDays'`: jobs' objects (keys under `tenants/`) expire after the service's
+   * `retentionDays` setting (a deploy parameter), which the service must declare.
    */
-  readonly expireAfterDays?: number;
+  readonly expireAfterDays?: number | 'retentionDays';
   /** Browsers PUT objects straight to presigned URLs, from the origin in this deploy parameter (CORS). */
   readonly browserUploads?: { readonly originParam: string; readonly defaultOrigin: string; readonly description: string };
 }
@@ -272,7 +294,10 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
     }
   }
   for (const [name, bucket] of Object.entries(buckets)) {
-    if (bucket.expireAfterDays !== undefined && bucket.expireAfterDays < REDRIVE_WINDOW_DAYS + 1) {
+    if (bucket.expireAfterDays === 'retentionDays') {
+      if (!('retentionDays' in settings))
+        problems.push(`bucket "${name}" expires objects after retentionDays, a setting the service does not declare`);
+    } else if (bucket.expireAfterDays !== undefined && bucket.expireAfterDays < REDRIVE_WINDOW_DAYS + 1) {
       problems.push(
         `bucket "${name}" expires objects after ${bucket.expireAfterDays} days: a redrive or replay may need them for ${REDRIVE_WINDOW_DAYS} days (at least ${REDRIVE_WINDOW_DAYS + 1})`,
       );

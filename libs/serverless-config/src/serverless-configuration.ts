@@ -42,6 +42,8 @@ export const DEAD_LETTER_INBOX_MAX_AGE_SECONDS = 600;
  * the subscription's dead-letter inbox (its maximum: 24 hours, 185 attempts).
  */
 export const EVENT_DELIVERY_RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
+/** Where jobs' objects live in every bucket: `tenants/<tenant>/jobs/<job>/...`. */
+const JOB_DATA_PREFIX = 'tenants/';
 /** Incomplete multipart uploads are aborted after this many days in every bucket. */
 const ABORT_INCOMPLETE_UPLOADS_DAYS = 1;
 /** The plugin that refuses a stage name that would not fit every resource name (plugins/). */
@@ -342,18 +344,27 @@ function bucketResource(service: string, name: string, bucket: BucketDeclaration
         : {}),
       LifecycleConfiguration: {
         Rules: [
-          bucket.expireAfterDays === undefined
+          bucket.expireAfterDays === 'retentionDays'
             ? {
-                Id: 'abort-incomplete-multipart-uploads',
+                // Jobs' objects (every key under tenants/) expire after the retention period, like the jobs' items.
+                Id: 'expire-job-data',
                 Status: 'Enabled',
+                Prefix: JOB_DATA_PREFIX,
+                ExpirationInDays: param('retentionDays'),
                 AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
               }
-            : {
-                Id: 'expire-objects',
-                Status: 'Enabled',
-                ExpirationInDays: bucket.expireAfterDays,
-                AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
-              },
+            : bucket.expireAfterDays === undefined
+              ? {
+                  Id: 'abort-incomplete-multipart-uploads',
+                  Status: 'Enabled',
+                  AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+                }
+              : {
+                  Id: 'expire-objects',
+                  Status: 'Enabled',
+                  ExpirationInDays: bucket.expireAfterDays,
+                  AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+                },
         ],
       },
     },

@@ -1,6 +1,6 @@
 import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
-import { chunkMatchedV1, jobSubmittedV1 } from '@refinery/events';
-import { defineService, setting } from '@refinery/runtime';
+import { chunkMatchedV1, jobErasureRequestedV1, jobSubmittedV1 } from '@refinery/events';
+import { defineService, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** The chunker: each submitted CSV planned as byte ranges on record boundaries, released a window at a time. */
@@ -9,7 +9,8 @@ export const chunker = defineService({
   description:
     "Streams each submitted CSV once, detects its format and header, plans chunks as byte ranges on record boundaries, and releases each job's chunks a window at a time.",
   tables: {
-    plans: { description: 'Every planned chunk of each job (its chunk.planned.v1), released a window at a time.' },
+    // Every item is a job's and carries expiresAt (the retention period after the job was planned).
+    plans: { description: 'Every planned chunk of each job (its chunk.planned.v1), released a window at a time.', timeToLiveAttribute: 'expiresAt' },
   },
   reads: {
     uploads: { description: 'job inputs uploaded to ingest', bucketParam: 'uploadsBucket' },
@@ -44,6 +45,7 @@ export const chunker = defineService({
       description: 'the most columns a CSV header may name; a file with more fails',
       default: DEFAULT_CSV_LIMITS.maxColumns,
     }),
+    retentionDays: retentionDaysSetting,
   },
   subscriptions: {
     jobs: {
@@ -58,6 +60,16 @@ export const chunker = defineService({
       redriveNote: "a redriven message releases the job's next chunk",
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1): delete the job's stored plan (its planned chunks), then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
     },
   },
 });

@@ -3,4 +3,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { chunkerService } from './service';
 
-export const { jobs, progress } = lambdaHandlers(chunkerService);
+export const { jobs, progress, erasure } = lambdaHandlers(chunkerService);

@@ -1,6 +1,7 @@
 import { implementService, type ServiceParts } from '@refinery/runtime';
 import type { ChunkerDeps } from './config';
 import { chunker } from './definition';
+import { createEraseHandler } from './handlers/erase';
 import { createPlanChunksHandler } from './handlers/plan-chunks';
 import { createReleaseChunksHandler } from './handlers/release-chunks';
 
@@ -10,7 +11,9 @@ export function chunkerHandlers(deps: ChunkerDeps): ServiceParts<typeof chunker>
   if (!Number.isInteger(deps.config.chunkWindow) || deps.config.chunkWindow < 1) {
     throw new Error(`the chunker's chunkWindow must be a positive integer, got ${deps.config.chunkWindow}`);
   }
-  return { subscriptions: { jobs: createPlanChunksHandler(deps), progress: createReleaseChunksHandler(deps) } };
+  return {
+    subscriptions: { jobs: createPlanChunksHandler(deps), progress: createReleaseChunksHandler(deps), erasure: createEraseHandler(deps) },
+  };
 }
 
 export const chunkerService = implementService(chunker, (context) =>

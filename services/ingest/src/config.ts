@@ -24,6 +24,8 @@ export interface IngestConfig {
   readonly progressIntervalMs: number;
   /** A job in the pipeline whose history has not grown for this long is failed by the sweep schedule. */
   readonly stuckJobMinutes: number;
+  /** Days a job's data is kept: the retention schedule erases older jobs, and ingest's job items expire then. */
+  readonly retentionDays: number;
   /** The most bytes one CSV record may take; a header longer is refused (libs/csv CsvLimits). */
   readonly maxRowBytes: number;
   /** The most columns a CSV header may name. */
@@ -51,6 +53,7 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket' | 'cursor
   contactMatchDeadlineMs: defaults.contactMatchDeadlineMs,
   progressIntervalMs: defaults.progressIntervalMs,
   stuckJobMinutes: defaults.stuckJobMinutes,
+  retentionDays: defaults.retentionDays,
   maxRowBytes: defaults.maxRowBytes,
   maxColumns: defaults.maxColumns,
   maxUploadBytes: defaults.maxUploadBytes,

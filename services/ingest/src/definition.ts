@@ -1,6 +1,17 @@
-import { chunkLabeledV1, jobCompletedV1, jobCreatedV1, jobFailedV1, jobPlannedV1, jobSubmittedV1, stageFailedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
 import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
+import {
+  chunkLabeledV1,
+  JOB_DATA_HOLDERS,
+  jobCompletedV1,
+  jobCreatedV1,
+  jobDataErasedV1,
+  jobErasureRequestedV1,
+  jobFailedV1,
+  jobPlannedV1,
+  jobSubmittedV1,
+  stageFailedV1,
+} from '@refinery/events';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 import { parseInputKey } from './input-key';
 
@@ -31,6 +42,7 @@ export const ingest = defineService({
   buckets: {
     uploads: {
       description: 'Bucket of job inputs (read by reference by the chunker and the matcher).',
+      expireAfterDays: 'retentionDays',
       // The web page PUTs inputs straight to presigned URLs.
       browserUploads: {
         originParam: 'webOrigin',
@@ -43,7 +55,8 @@ export const ingest = defineService({
   tables: {
     jobs: {
       description: 'Job histories, summaries and idempotency keys; webhook sources and the webhook ids seen.',
-      // Webhook ids seen carry expiresAt (7 days on); job histories and idempotency keys have none and stay.
+      // Webhook ids seen carry expiresAt (7 days on); so do job histories, erasure records and retention items (the
+      // retention period on). Job summaries and idempotency keys have none: a job's erasure deletes them.
       timeToLiveAttribute: 'expiresAt',
     },
   },
@@ -55,6 +68,7 @@ export const ingest = defineService({
   },
   settings: {
     apiTokens: apiTokensSetting,
+    retentionDays: retentionDaysSetting,
     // Seals the webhook sources' signing secrets in the jobs table.
     keyEncryptionKey: keyEncryptionKeySetting,
     uploadUrlTtlSeconds: setting(z.coerce.number().int().min(60).max(604_800), { description: 'lifetime of presigned upload URLs', default: 3600 }),
@@ -137,6 +151,25 @@ export const ingest = defineService({
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
     },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1, ingest's own): delete its upload, history, summary and Idempotency-Key, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
+    },
+    erasures: {
+      description: "Each service's answer to an erasure (job-data.erased.v1): recorded; the last one completes it (job-erasure.completed.v1).",
+      events: [jobDataErasedV1],
+      from: [...JOB_DATA_HOLDERS],
+      reportsStageFailures: false,
+      redriveNote: "records the service's part of the erasure as done",
+      queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 30, memorySizeMb: 256 },
+    },
   },
   schedules: {
     sweep: {
@@ -145,9 +178,16 @@ export const ingest = defineService({
       everyMinutes: 5,
       function: { timeoutSeconds: 120, memorySizeMb: 512 },
     },
+    retention: {
+      description: 'Requests the erasure (job-erasure.requested.v1) of every job created more than retentionDays ago.',
+      everyMinutes: 60,
+      function: { timeoutSeconds: 300, memorySizeMb: 512 },
+    },
   },
   http: {
     routes: [
+      'DELETE /jobs/{id}',
+      'GET /jobs/{id}/erasure',
       'POST /jobs',
       'GET /jobs',
       'GET /jobs/{id}',

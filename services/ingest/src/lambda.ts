@@ -3,4 +3,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { ingestService } from './service';
 
-export const { uploads, history, sweep, api } = lambdaHandlers(ingestService);
+export const { uploads, history, erasure, erasures, sweep, retention, api } = lambdaHandlers(ingestService);

@@ -1,7 +1,9 @@
 import { implementService, SecretSealer, type ServiceParts } from '@refinery/runtime';
 import { checkIngestConfig, deriveCursorSigningKey, INGEST_HTTP_TIMEOUT_SECONDS, type IngestDeps } from './config';
 import { ingest } from './definition';
+import { Jobs } from './domain/jobs';
 import { createApiHandler } from './handlers/api';
+import { createEraseHandler, createErasuresHandler, createRetentionHandler } from './handlers/erasure';
 import { createHistoryHandler } from './handlers/history';
 import { createSweepHandler } from './handlers/sweep';
 import { createUploadsHandler } from './handlers/uploads';
@@ -10,8 +12,13 @@ import { createUploadsHandler } from './handlers/uploads';
 export function ingestHandlers(deps: IngestDeps): ServiceParts<typeof ingest> {
   checkIngestConfig(deps.config, INGEST_HTTP_TIMEOUT_SECONDS);
   return {
-    subscriptions: { uploads: createUploadsHandler(deps), history: createHistoryHandler(deps) },
-    schedules: { sweep: createSweepHandler(deps) },
+    subscriptions: {
+      uploads: createUploadsHandler(deps),
+      history: createHistoryHandler(deps),
+      erasure: createEraseHandler(deps, new Jobs(deps)),
+      erasures: createErasuresHandler(deps),
+    },
+    schedules: { sweep: createSweepHandler(deps), retention: createRetentionHandler(deps) },
     http: createApiHandler(deps),
   };
 }
@@ -30,6 +37,7 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
       stuckJobMinutes: settings.stuckJobMinutes,
       maxRowBytes: settings.maxRowBytes,
       maxColumns: settings.maxColumns,
+      retentionDays: settings.retentionDays,
       maxUploadBytes: settings.maxUploadBytes,
       maxJobsInFlight: settings.maxJobsInFlight,
       maxJobsPerMinute: settings.maxJobsPerMinute,

@@ -1,4 +1,4 @@
-import { chunkMatchedV1 } from '@refinery/events';
+import { chunkMatchedV1, jobErasureRequestedV1 } from '@refinery/events';
 import { defineService, REDRIVE_WINDOW_DAYS } from '@refinery/runtime';
 
 /** The labeler: every field of every matched row labeled confirmed, old, new, unverified or empty. */
@@ -18,6 +18,15 @@ export const labeler = defineService({
       events: [chunkMatchedV1],
       queue: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, batchSize: 1 },
       function: { timeoutSeconds: 120, memorySizeMb: 1024 },
+    },
+    erasure: {
+      description: "A job's data is to be erased (job-erasure.requested.v1): delete the job's labeled chunks, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
     },
   },
 });

@@ -3,4 +3,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { labelerService } from './service';
 
-export const { chunks } = lambdaHandlers(labelerService);
+export const { chunks, erasure } = lambdaHandlers(labelerService);

@@ -1,5 +1,5 @@
-import { jobCompletedV1, mailchimpImportRequestedV1, mailchimpPageRequestedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
+import { jobCompletedV1, jobErasureRequestedV1, mailchimpImportRequestedV1, mailchimpPageRequestedV1 } from '@refinery/events';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** mailchimp-sync: audiences imported page by page under Mailchimp's per-key connection limit, results written back. */
@@ -10,7 +10,7 @@ export const mailchimpSync = defineService({
   buckets: {
     imports: {
       description: 'Bucket of audience files and single-contact webhook files (chunker and matcher read them).',
-      expireAfterDays: 30,
+      expireAfterDays: 'retentionDays',
     },
   },
   tables: {
@@ -27,6 +27,7 @@ export const mailchimpSync = defineService({
       description: "overrides the data-centre URL of each key (a proxy); '' for Mailchimp itself",
       default: '',
     }),
+    retentionDays: retentionDaysSetting,
     mailchimpMaxConnections: setting(z.coerce.number().int().min(1).max(10), {
       description: 'concurrent requests per API key across every job, tenant and container (Mailchimp allows 10)',
       default: 10,
@@ -51,6 +52,16 @@ export const mailchimpSync = defineService({
       events: [jobCompletedV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },
+    },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1): delete its audience pages and file, webhook contact file and write-back report, and its import's state, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
     },
   },
   http: {

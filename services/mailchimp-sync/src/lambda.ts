@@ -4,4 +4,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { mailchimpSyncService } from './service';
 
-export const { imports, pages, writeback, api } = lambdaHandlers(mailchimpSyncService);
+export const { imports, pages, writeback, erasure, api } = lambdaHandlers(mailchimpSyncService);

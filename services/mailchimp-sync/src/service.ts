@@ -5,6 +5,7 @@ import { DEFAULT_MAILCHIMP_SYNC_CONFIG, type MailchimpSyncDeps, type MailchimpSy
 import { mailchimpSync } from './definition';
 import { KeyVault } from './domain/key-vault';
 import { createApiHandler } from './handlers/api';
+import { createEraseHandler } from './handlers/erase';
 import { createFetchPageHandler } from './handlers/fetch-page';
 import { createPlanImportHandler } from './handlers/plan-import';
 import { createWriteBackHandler } from './handlers/write-back';
@@ -12,7 +13,12 @@ import { createWriteBackHandler } from './handlers/write-back';
 /** mailchimp-sync's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function mailchimpSyncHandlers(deps: MailchimpSyncDeps): ServiceParts<typeof mailchimpSync> {
   return {
-    subscriptions: { imports: createPlanImportHandler(deps), pages: createFetchPageHandler(deps), writeback: createWriteBackHandler(deps) },
+    subscriptions: {
+      imports: createPlanImportHandler(deps),
+      pages: createFetchPageHandler(deps),
+      writeback: createWriteBackHandler(deps),
+      erasure: createEraseHandler(deps),
+    },
     http: createApiHandler(deps),
   };
 }

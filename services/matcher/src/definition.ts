@@ -1,5 +1,5 @@
 import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
-import { chunkPlannedV1 } from '@refinery/events';
+import { chunkPlannedV1, jobErasureRequestedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
 import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
 import { z } from 'zod';
@@ -74,6 +74,16 @@ export const matcher = defineService({
       events: [chunkPlannedV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
       function: { timeoutSeconds: 900, memorySizeMb: 2048 },
+    },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1): delete the job's matched chunks, kept provider answers and linkage model, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
     },
   },
 });

@@ -5,4 +5,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { matcherService } from './service';
 
-export const { chunks } = lambdaHandlers(matcherService);
+export const { chunks, erasure } = lambdaHandlers(matcherService);

@@ -6,11 +6,12 @@ import { implementService, type ServiceContext, type ServiceParts } from '@refin
 import type { MatcherDeps } from './config';
 import { matcher } from './definition';
 import { loadNicknameTable } from './domain/nickname-store';
+import { createEraseHandler } from './handlers/erase';
 import { createMatchChunkHandler } from './handlers/match-chunk';
 
 /** The matcher's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function matcherHandlers(deps: MatcherDeps): ServiceParts<typeof matcher> {
-  return { subscriptions: { chunks: createMatchChunkHandler(deps) } };
+  return { subscriptions: { chunks: createMatchChunkHandler(deps), erasure: createEraseHandler(deps) } };
 }
 
 /**

@@ -4,6 +4,8 @@ import type { CommonDeps } from '@refinery/runtime';
 export interface MergerConfig {
   /** Bucket for result files (users download them through presigned URLs from ingest). */
   readonly resultsBucket: string;
+  /** Days the ledger's items of a job live (their expiresAt); default DEFAULT_RETENTION_DAYS. */
+  readonly retentionDays?: number;
 }
 
 export interface MergerDeps extends CommonDeps {

@@ -1,5 +1,5 @@
-import { chunkLabeledV1, jobPlannedV1, reviewDecidedV1, stageFailedV1 } from '@refinery/events';
-import { defineService } from '@refinery/runtime';
+import { chunkLabeledV1, jobErasureRequestedV1, jobPlannedV1, reviewDecidedV1, stageFailedV1 } from '@refinery/events';
+import { defineService, retentionDaysSetting } from '@refinery/runtime';
 
 /** The merger: each chunk's completion recorded once, a finished job merged in row order, failed jobs ended. */
 export const merger = defineService({
@@ -7,10 +7,14 @@ export const merger = defineService({
   description:
     "Records each chunk's completion once, merges a finished job's chunks in row order into one result CSV (and its review queue), writes a new version of it per review decision, and decides when a job has failed.",
   buckets: {
-    results: { description: 'Bucket of result files (ingest presigns downloads from it).', expireAfterDays: 30 },
+    results: { description: 'Bucket of result files (ingest presigns downloads from it).', expireAfterDays: 'retentionDays' },
   },
   tables: {
-    ledger: { description: 'Job plans, chunk completions, completion shards and outcomes.' },
+    // Every item is a job's and carries expiresAt (the retention period after it was written).
+    ledger: { description: 'Job plans, chunk completions, completion shards and outcomes.', timeToLiveAttribute: 'expiresAt' },
+  },
+  settings: {
+    retentionDays: retentionDaysSetting,
   },
   reads: {
     labeledChunks: { description: "the labeler's chunks, named by chunk.labeled.v1", bucketParam: 'labelerChunksBucket' },
@@ -41,6 +45,16 @@ export const merger = defineService({
       from: ['ingest', 'chunker', 'matcher', 'labeler', 'merger', 'mailchimp-sync', 'operator'],
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1): delete the job's result files (every version), review queue and its model, and ledger items, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 900, memorySizeMb: 512 },
     },
   },
 });

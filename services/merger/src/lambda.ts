@@ -3,4 +3,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { mergerService } from './service';
 
-export const { progress, reviews, failures } = lambdaHandlers(mergerService);
+export const { progress, reviews, failures, erasure } = lambdaHandlers(mergerService);

@@ -1,4 +1,4 @@
-import { jobCompletedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
+import { jobCompletedV1, jobErasureRequestedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
 import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
@@ -58,6 +58,16 @@ export const notifier = defineService({
       redriveNote: 'live updates only; later snapshots supersede them',
       queue: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 30, memorySizeMb: 512 },
+    },
+    erasure: {
+      description:
+        "A job's data is to be erased (job-erasure.requested.v1): delete the job's webhook delivery records and attempts, and its latest view, then answer job-data.erased.v1.",
+      events: [jobErasureRequestedV1],
+      // Erasing never fails a job (its owner asked for it to go, or it expired): retried, then dead-lettered for an operator.
+      reportsStageFailures: false,
+      redriveNote: "erases what is left of the job's data and answers job-data.erased.v1",
+      queue: { visibilityTimeoutSeconds: 540, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 90, memorySizeMb: 512 },
     },
   },
   http: {

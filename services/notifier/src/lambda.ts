@@ -3,4 +3,4 @@
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { notifierService } from './service';
 
-export const { jobs, progress, api, socket } = lambdaHandlers(notifierService);
+export const { jobs, progress, erasure, api, socket } = lambdaHandlers(notifierService);

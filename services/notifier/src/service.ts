@@ -2,6 +2,7 @@ import { implementService, SecretSealer, type ServiceParts } from '@refinery/run
 import { type NotifierDeps, SLOT_WAIT_MS } from './config';
 import { notifier } from './definition';
 import { createApiHandler } from './handlers/api';
+import { createEraseHandler } from './handlers/erase';
 import { createNotifyHandler } from './handlers/notify';
 import { createProgressHandler } from './handlers/progress';
 import { createSocketHandler } from './handlers/socket';
@@ -9,7 +10,7 @@ import { createSocketHandler } from './handlers/socket';
 /** The notifier's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function notifierHandlers(deps: NotifierDeps): ServiceParts<typeof notifier> {
   return {
-    subscriptions: { jobs: createNotifyHandler(deps), progress: createProgressHandler(deps) },
+    subscriptions: { jobs: createNotifyHandler(deps), progress: createProgressHandler(deps), erasure: createEraseHandler(deps) },
     http: createApiHandler(deps),
     websocket: createSocketHandler(deps),
   };

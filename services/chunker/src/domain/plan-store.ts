@@ -5,7 +5,7 @@ import type { Item, ItemKey, Table } from '@refinery/ports';
 // the job was planned (derived event id included), and the job's window. Items are written before any chunk is
 // published and never change afterwards except by the same job.submitted.v1 planning the same job again (same ids).
 //
-//   { pk: 'job#<jobId>', sk: 'chunk#<9-digit index>', event: '<the chunk.planned.v1 as JSON>', window: 8 }
+//   { pk: 'job#<jobId>', sk: 'chunk#<9-digit index>', event: '<the chunk.planned.v1 as JSON>', window: 8, expiresAt }
 
 export function plannedChunkKey(jobId: string, index: number): ItemKey {
   return { pk: `job#${jobId}`, sk: `chunk#${String(index).padStart(9, '0')}` };
@@ -18,8 +18,9 @@ export interface StoredChunk {
   readonly window: number;
 }
 
-export function plannedChunkItem(jobId: string, event: DomainEvent<typeof chunkPlannedV1>, window: number): Item {
-  return { ...plannedChunkKey(jobId, event.data.chunk.index), event: JSON.stringify(event), window };
+/** `expiresAt`: epoch seconds after which DynamoDB deletes the item (the retention period), even if no erasure runs. */
+export function plannedChunkItem(jobId: string, event: DomainEvent<typeof chunkPlannedV1>, window: number, expiresAt: number): Item {
+  return { ...plannedChunkKey(jobId, event.data.chunk.index), event: JSON.stringify(event), window, expiresAt };
 }
 
 /** A stored chunk of a job's plan, or undefined when the job has no stored plan (or no such chunk). */

@@ -84,9 +84,10 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
 
       // 1. The whole plan, stored (events built a slice at a time: memory holds one slice, not every event).
       const released: DomainEvent[] = [];
+      const expiresAt = Math.floor(deps.clock.now().getTime() / 1000) + deps.config.retentionDays * 86_400;
       for (let start = 0; start < plan.chunks.length; start += STORE_BATCH) {
         const events = plan.chunks.slice(start, start + STORE_BATCH).map(plannedEvent);
-        await deps.plans.batchPut(events.map((planned) => plannedChunkItem(jobId, planned, window)));
+        await deps.plans.batchPut(events.map((planned) => plannedChunkItem(jobId, planned, window, expiresAt)));
         released.push(...events.filter((planned) => planned.data.chunk.index < window));
       }
       // 2. The first window of chunks, released.

@@ -2,6 +2,7 @@ import { type DomainEvent, EVENT_TYPES, type EventMetadata } from '@refinery/eve
 import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
 import { ActiveJobs } from './active-jobs';
 import { AwaitingUploads } from './awaiting-uploads';
+import type { JobErasure } from './job-erasure';
 import { releaseInFlight } from './tenant-quotas';
 
 /** One event of a job's history, as stored and as `GET /jobs/{id}/events` shows it. */
@@ -26,14 +27,29 @@ export class JobHistory {
   /** The jobs waiting for their presigned upload (job.created.v1 to job.submitted.v1), which expire. */
   readonly awaitingUploads: AwaitingUploads;
 
-  constructor(private readonly table: Table) {
+  /**
+   * @param erasure given: each event item carries `expiresAt` (the retention period on), each job is remembered by its
+   * creation day for the retention schedule, and an erased job's late events are dropped instead of recreating it.
+   */
+  constructor(
+    private readonly table: Table,
+    private readonly erasure?: JobErasure,
+  ) {
     this.active = new ActiveJobs(table);
     this.awaitingUploads = new AwaitingUploads(table);
   }
 
+  /** The partition of a job's history (every item of it: erasing the job deletes the partition). */
+  partitionOf(jobId: string): string {
+    return partitionOf(jobId);
+  }
+
   /** Appends an event; returns false when it was already there. */
   async append(event: DomainEvent): Promise<boolean> {
+    if (await this.erasure?.isErased(event.metadata.jobId)) return false;
     const added = await this.store(event);
+    if (event.type === 'job.created.v1')
+      await this.erasure?.rememberCreated(event.metadata.tenantId, event.metadata.jobId, event.metadata.occurredAt);
     // Whether or not it was new: a retry after a crash between the two writes must still make the second.
     const { jobId, tenantId, occurredAt } = event.metadata;
     if (event.type === 'job.created.v1' && (event.data as { upload?: string }).upload === 'presigned') {
@@ -60,6 +76,7 @@ export class JobHistory {
           occurredAt: event.metadata.occurredAt,
           metadata: { ...event.metadata },
           data: event.data as never,
+          ...(this.erasure ? { expiresAt: this.erasure.expiresAt(new Date(event.metadata.occurredAt)) } : {}),
         },
         { condition: { kind: 'itemNotExists' } },
       );

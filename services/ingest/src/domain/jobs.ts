@@ -8,6 +8,7 @@ import { NonRetryableError, stageFailureEntry } from '@refinery/runtime';
 import { type IngestDeps, inputKey } from '../config';
 import { utf8InputKey } from '../input-key';
 import { inspectFile } from './inspect-upload';
+import { JobErasure } from './job-erasure';
 import { type HistoryEvent, JobHistory } from './job-history';
 import { JobProgress } from './job-progress';
 import { foldJobState, type JobState } from './job-state';
@@ -23,6 +24,9 @@ export interface NewJob {
 
 export type IdempotentClaim = { readonly kind: 'new'; readonly jobId: string } | { readonly kind: 'replay'; readonly jobId: string };
 
+/** The item in a job's partition that names its Idempotency-Key item. */
+const IDEMPOTENCY_POINTER_SK = 'idempotency-key';
+
 export class IdempotencyConflictError extends Error {
   override readonly name = 'IdempotencyConflictError';
 }
@@ -37,7 +41,10 @@ export class Jobs {
   readonly quotas: TenantQuotas;
 
   constructor(private readonly deps: IngestDeps) {
-    this.history = new JobHistory(deps.jobs);
+    this.history = new JobHistory(
+      deps.jobs,
+      new JobErasure({ table: deps.jobs, publisher: deps.publisher, clock: deps.clock, retentionDays: deps.config.retentionDays }),
+    );
     this.quotas = new TenantQuotas({
       table: deps.jobs,
       limits: deps.config,
@@ -74,6 +81,8 @@ export class Jobs {
         { ...itemKey, jobId, fingerprint, createdAt: this.deps.clock.now().toISOString() },
         { condition: { kind: 'itemNotExists' } },
       );
+      // Where the key is, from the job: erasing the job deletes its key too (the same request then makes a new job).
+      await this.deps.jobs.put({ pk: this.history.partitionOf(jobId), sk: IDEMPOTENCY_POINTER_SK, keyPk: itemKey.pk, keySk: itemKey.sk });
       return { kind: 'new', jobId };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -84,6 +93,12 @@ export class Jobs {
       throw new IdempotencyConflictError('this Idempotency-Key was used with a different request');
     }
     return { kind: 'replay', jobId: existing.jobId as string };
+  }
+
+  /** The Idempotency-Key item that names the job, if it was created with one. */
+  async idempotencyKeyOf(jobId: string): Promise<{ pk: string; sk: string } | undefined> {
+    const pointer = await this.deps.jobs.get({ pk: this.history.partitionOf(jobId), sk: IDEMPOTENCY_POINTER_SK });
+    return typeof pointer?.keyPk === 'string' && typeof pointer.keySk === 'string' ? { pk: pointer.keyPk, sk: pointer.keySk } : undefined;
   }
 
   /** Frees an Idempotency-Key claimed by a request whose job could not be created, so a retry creates it afresh. */

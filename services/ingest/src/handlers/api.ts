@@ -8,6 +8,7 @@ import { Jobs } from '../domain/jobs';
 import { checkColumnMappingSize, columnMappingSchema, previewColumnMapping } from './column-mappings';
 import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
+import { jobErasureStatus, requestJobErasure } from './erasure';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable, withoutOrphan } from './job-creation';
 import { listJobs, resultOf, rowsOf } from './job-reads';
 import { decideReviewRow, reviewQueueOf } from './review';
@@ -47,6 +48,8 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
       ...createWebhookRoutes(deps, jobs),
       'GET /jobs': (request) => listJobs(jobs, request),
       'POST /column-mappings/preview': previewColumnMapping,
+      'DELETE /jobs/{id}': (request) => requestJobErasure(deps, jobs, request),
+      'GET /jobs/{id}/erasure': (request) => jobErasureStatus(deps, request),
       'GET /jobs/{id}': async (request) => {
         const { state } = await findJob(jobs, request);
         return json(200, publicJobView(state));

@@ -8,6 +8,7 @@ import {
 import type { IngestDeps } from '../config';
 import { ingest } from '../definition';
 import { Jobs } from '../domain/jobs';
+import { jobErasure } from './erasure';
 
 /**
  * An input landed in the uploads bucket: check it and submit its job (once, however often S3 tells us), then publish
@@ -16,6 +17,7 @@ import { Jobs } from '../domain/jobs';
  */
 export function createUploadsHandler(deps: IngestDeps): SubscriptionBinding {
   const jobs = new Jobs(deps);
+  const erasure = jobErasure(deps);
   const submitted = new WeakSet<ObjectCreatedNotice>();
   return createSubscriptionHandler({
     subscription: ingest.subscriptions.uploads,
@@ -26,6 +28,12 @@ export function createUploadsHandler(deps: IngestDeps): SubscriptionBinding {
     handle: async (notice, { logger }) => {
       if (notice.bucket !== deps.config.uploadsBucket || !notice.job) {
         logger.warn({ bucket: notice.bucket, key: notice.key }, 'ignoring an object that is not a job input');
+        return;
+      }
+      if (await erasure.isErased(notice.job.jobId)) {
+        // Uploaded to a URL handed out before the job was erased: the file goes too.
+        await deps.objects.delete({ bucket: notice.bucket, key: notice.key });
+        logger.info({ jobId: notice.job.jobId }, 'upload of an erased job deleted');
         return;
       }
       const outcome = await jobs.submit(notice.job.jobId);

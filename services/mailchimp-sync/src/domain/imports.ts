@@ -14,8 +14,10 @@ export interface ImportRecord {
   readonly pages?: number;
 }
 
-const importKey = (jobId: string) => ({ pk: `import#${jobId}`, sk: 'import' });
-const pagesKey = (jobId: string) => ({ pk: `import#${jobId}`, sk: 'pages-done' });
+/** Every state item of an import is in its job's partition (the write-back's progress too): erased together. */
+export const IMPORT_PARTITION_PREFIX = 'import#';
+const importKey = (jobId: string) => ({ pk: `${IMPORT_PARTITION_PREFIX}${jobId}`, sk: 'import' });
+const pagesKey = (jobId: string) => ({ pk: `${IMPORT_PARTITION_PREFIX}${jobId}`, sk: 'pages-done' });
 
 /** Imports and their page progress, in the service's table. */
 export class Imports {

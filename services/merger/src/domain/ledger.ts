@@ -1,5 +1,6 @@
 import type { ColumnData, MatchCountsData, ObjectRefData } from '@refinery/events';
-import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
+import { type Clock, ConditionFailedError, deletePartition, queryAll, systemClock, type Table } from '@refinery/ports';
+import { DEFAULT_RETENTION_DAYS } from '@refinery/runtime';
 
 /**
  * Chunks per completion shard. A job's chunks are split into contiguous shards; each shard item holds the SET of its
@@ -41,10 +42,27 @@ function shardSize(shard: number, chunks: number): number {
 }
 
 export class Ledger {
-  constructor(private readonly table: Table) {}
+  /**
+   * @param clock and `retentionDays`: every item written carries `expiresAt` (epoch seconds), the retention period
+   * after it was written, so DynamoDB deletes a job's ledger even if its erasure never ran.
+   */
+  constructor(
+    private readonly table: Table,
+    private readonly clock: Clock = systemClock,
+    private readonly retentionDays: number = DEFAULT_RETENTION_DAYS,
+  ) {}
+
+  private expiresAt(): number {
+    return Math.floor(this.clock.now().getTime() / 1000) + this.retentionDays * 86_400;
+  }
+
+  /** Deletes every item of the job (its erasure); returns how many. */
+  async erase(jobId: string): Promise<number> {
+    return deletePartition(this.table, pk(jobId));
+  }
 
   async recordPlan(jobId: string, plan: JobPlanRecord): Promise<void> {
-    await this.table.put({ pk: pk(jobId), sk: 'plan', ...plan, columns: plan.columns.map((c) => ({ ...c })) });
+    await this.table.put({ pk: pk(jobId), sk: 'plan', ...plan, columns: plan.columns.map((c) => ({ ...c })), expiresAt: this.expiresAt() });
   }
 
   async plan(jobId: string): Promise<JobPlanRecord | undefined> {
@@ -65,11 +83,18 @@ export class Ledger {
       rows: { ...chunk.rows },
       counts: { ...chunk.counts, byMethod: { ...chunk.counts.byMethod } },
       ...(chunk.model ? { model: { ...chunk.model } } : {}),
+      expiresAt: this.expiresAt(),
     });
     const shard = Math.floor(chunk.index / CHUNKS_PER_SHARD);
-    const updated = await this.table.update({ pk: pk(jobId), sk: shardSk(shard) }, { addToSet: { done: [String(chunk.index)] } });
+    const updated = await this.table.update(
+      { pk: pk(jobId), sk: shardSk(shard) },
+      { addToSet: { done: [String(chunk.index)] }, set: { expiresAt: this.expiresAt() } },
+    );
     if ((updated.done as string[]).length < shardSize(shard, totalChunks)) return false;
-    const shards = await this.table.update({ pk: pk(jobId), sk: 'shards' }, { addToSet: { full: [String(shard)] } });
+    const shards = await this.table.update(
+      { pk: pk(jobId), sk: 'shards' },
+      { addToSet: { full: [String(shard)] }, set: { expiresAt: this.expiresAt() } },
+    );
     return (shards.full as string[]).length >= shardCount(totalChunks);
   }
 
@@ -93,7 +118,7 @@ export class Ledger {
 
   async recordCompleted(jobId: string, eventId: string): Promise<void> {
     // Completion wins over an earlier failure: a failed chunk that was redriven and finished completes the job.
-    await this.table.put({ pk: pk(jobId), sk: 'outcome', status: 'completed', eventId });
+    await this.table.put({ pk: pk(jobId), sk: 'outcome', status: 'completed', eventId, expiresAt: this.expiresAt() });
   }
 
   /**
@@ -103,7 +128,7 @@ export class Ledger {
   async recordFailed(jobId: string, reason: string, causeEventId: string): Promise<Outcome> {
     const outcome: Outcome = { status: 'failed', reason, causeEventId };
     try {
-      await this.table.put({ pk: pk(jobId), sk: 'outcome', ...outcome }, { condition: { kind: 'itemNotExists' } });
+      await this.table.put({ pk: pk(jobId), sk: 'outcome', ...outcome, expiresAt: this.expiresAt() }, { condition: { kind: 'itemNotExists' } });
       return outcome;
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;

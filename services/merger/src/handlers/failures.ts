@@ -9,7 +9,7 @@ import { Ledger } from '../domain/ledger';
  * already completed stays completed; later failures of the same job are in its history but do not repeat job.failed.
  */
 export function createFailuresHandler(deps: MergerDeps): SubscriptionBinding {
-  const ledger = new Ledger(deps.ledger);
+  const ledger = new Ledger(deps.ledger, deps.clock, deps.config.retentionDays);
   return createEventSubscriptionHandler({
     subscription: merger.subscriptions.failures,
     publisher: deps.publisher,

@@ -12,7 +12,7 @@ import { keepReviewModel, mergeResult } from '../domain/merge-result';
  * always sees both (DynamoDB reads here are strongly consistent).
  */
 export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
-  const ledger = new Ledger(deps.ledger);
+  const ledger = new Ledger(deps.ledger, deps.clock, deps.config.retentionDays);
   return createEventSubscriptionHandler({
     subscription: merger.subscriptions.progress,
     publisher: deps.publisher,

@@ -11,7 +11,7 @@ import { reviseResult } from '../domain/revise-result';
  * written and is done.
  */
 export function createReviewsHandler(deps: MergerDeps): SubscriptionBinding {
-  const ledger = new Ledger(deps.ledger);
+  const ledger = new Ledger(deps.ledger, deps.clock, deps.config.retentionDays);
   return createEventSubscriptionHandler({
     subscription: merger.subscriptions.reviews,
     publisher: deps.publisher,
