@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_INGEST_CONFIG, type StuckJobs } from '@refinery/ingest';
+import { DataDirFaultError, describeStorageFault, storageFaultAdvice } from '@refinery/local-runtime';
 import type { ContactProvider } from '@refinery/matching';
 import type { Queues } from '@refinery/ports';
 import { buildProviderChain, type ProviderChainConfig, parseProviderChain } from '@refinery/providers';
@@ -21,6 +22,11 @@ import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
 
 const DEFAULT_DATA_DIR = '.refinery';
+/**
+ * The exit status of a command stopped by a full or read-only data dir: sysexits' EX_TEMPFAIL ("a temporary failure;
+ * the user is invited to retry"). Nothing is lost: the same command run again resumes the job.
+ */
+export const EXIT_STORAGE_FAULT = 75;
 /** What ingest's sweep waits by default before it fails a job (its stuckJobMinutes setting). */
 const DEFAULT_STUCK_JOB_MINUTES = DEFAULT_INGEST_CONFIG.stuckJobMinutes;
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -236,6 +242,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       const tokenLine = app.tokens.localTokenFile
         ? `token (tenant local): ${app.tokens.clientToken}${app.tokens.generated ? ' (new, saved in ' : ' (from '}${app.tokens.localTokenFile})`
         : 'tokens: from REFINERY_API_TOKENS';
+      // A full or read-only data dir pauses the work and resumes it by itself: the operator hears of both here (the log
+      // has the same, once), and GET /jobs/{id} shows the pause on each job.
+      let saidPaused = false;
+      app.runtime.storage.onChange((fault, repeated) => {
+        // A fault back soon after a resume (a probe fitted, a larger write did not) is the same pause: said once.
+        if (fault && !repeated && !saidPaused) {
+          saidPaused = true;
+          process.stderr.write(
+            `refinery dev: ${describeStorageFault(fault.kind, fault.code, fault.dataDir)}; ${storageFaultAdvice(fault.kind, 'paused')}\n`,
+          );
+        }
+        if (!fault && saidPaused) {
+          saidPaused = false;
+          process.stderr.write(`refinery dev: the data dir ${dataDir} takes writes again; work resumed\n`);
+        }
+      });
       process.stderr.write(
         `refinery dev: listening on ${app.url}\nweb page: ${app.url}/\nlive updates: ${app.url.replace(/^http/, 'ws')}/socket\n${tokenLine}\ndata dir: ${dataDir}\n`,
       );
@@ -383,6 +405,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof InputError || error instanceof OperatorError) {
       process.stderr.write(`refinery: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof DataDirFaultError) {
+      process.stderr.write(`refinery: ${describeStorageFault(error.kind, error.code, error.dataDir)}; ${storageFaultAdvice(error.kind, 'rerun')}\n`);
+      return EXIT_STORAGE_FAULT;
     }
     throw error;
   }

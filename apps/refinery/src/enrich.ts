@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import type { DataDirFaultError } from '@refinery/local-runtime';
 import type { ContactProvider } from '@refinery/matching';
 import type { Logger } from '@refinery/runtime';
 import { SingleBar } from 'cli-progress';
 import { ApiClient, type JobView } from './api-client';
-import { startLocalApp } from './local-app';
+import { type LocalApp, startLocalApp } from './local-app';
 
 export interface EnrichOptions {
   readonly input: string;
@@ -83,39 +84,70 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
     void (app?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
+  // A full or read-only data dir stops the command at once, saying so (the job resumes when it is run again); the
+  // runtime has paused its work and spent no retry on it.
+  let stopFault: (fault: DataDirFaultError) => void = () => undefined;
+  const faulted = new Promise<never>((_resolve, reject) => {
+    stopFault = reject;
+  });
+  faulted.catch(() => undefined);
+  const stopListening = app?.runtime.storage.onChange((fault) => {
+    if (fault) stopFault(fault.error);
+  });
+  const stopping = new AbortController();
+  const running = run(app, options, { input, out, started }, stopping.signal);
+  // Settled here or, when a fault stops the command first, ignored: the watch loop ends with the abort.
+  running.catch(() => undefined);
   try {
-    const client = app
-      ? new ApiClient(app.url, app.tokens.clientToken)
-      : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
-    const key = await idempotencyKey({
-      input,
-      // A deployment's providers are its own: only what this command chooses is part of the key.
-      directory: target.kind === 'local' ? target.directory : null,
-      providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
-      chunkRows: options.chunkRows ?? null,
-      thresholds: options.thresholds ?? null,
-    });
-    const created = await client.createUploadJob(
-      {
-        filename: basename(input),
-      sizeBytes: (await fs.stat(input)).size,
-        ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
-        ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-      },
-      key,
-    );
-    if (created.upload) await client.upload(created.upload, input);
-    const job = await watch(client, created.jobId, options);
-    const seconds = (Date.now() - started) / 1000;
-    if (job.status === 'failed') {
-      return { jobId: job.jobId, status: 'failed', rows: job.rows, seconds, reason: job.error?.reason ?? 'unknown reason' };
-    }
-    await client.downloadResult(job.jobId, out);
-    return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, byMethod: job.byMethod };
+    return await Promise.race([running, faulted]);
+  } catch (error) {
+    // Whatever failed while the data dir could not be written (a 503 from the upload, a refused write) failed for that.
+    throw app?.runtime.storage.fault?.error ?? error;
   } finally {
+    stopping.abort();
+    stopListening?.();
     process.off('SIGINT', interrupt);
     await app?.close();
   }
+}
+
+/** Creates (or finds) the job, uploads the file when it never landed, waits for the outcome, downloads the result. */
+async function run(
+  app: LocalApp | undefined,
+  options: EnrichOptions,
+  paths: { input: string; out: string; started: number },
+  signal: AbortSignal,
+): Promise<EnrichSummary> {
+  const { target } = options;
+  const { input, out, started } = paths;
+  const client = app
+    ? new ApiClient(app.url, app.tokens.clientToken)
+    : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
+  const key = await idempotencyKey({
+    input,
+    // A deployment's providers are its own: only what this command chooses is part of the key.
+    directory: target.kind === 'local' ? target.directory : null,
+    providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
+    chunkRows: options.chunkRows ?? null,
+    thresholds: options.thresholds ?? null,
+  });
+  const created = await client.createUploadJob(
+    {
+      filename: basename(input),
+      sizeBytes: (await fs.stat(input)).size,
+      ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
+      ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+    },
+    key,
+  );
+  if (created.upload) await client.upload(created.upload, input);
+  const job = await watch(client, created.jobId, options, signal);
+  const seconds = (Date.now() - started) / 1000;
+  if (job.status === 'failed') {
+    return { jobId: job.jobId, status: 'failed', rows: job.rows, seconds, reason: job.error?.reason ?? 'unknown reason' };
+  }
+  await client.downloadResult(job.jobId, out);
+  return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, byMethod: job.byMethod };
 }
 
 async function checkPaths(input: string, out: string): Promise<void> {
@@ -157,15 +189,21 @@ async function contentDigest(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function watch(client: ApiClient, jobId: string, options: EnrichOptions): Promise<JobView> {
+async function watch(client: ApiClient, jobId: string, options: EnrichOptions, signal: AbortSignal): Promise<JobView> {
   const interactive = options.stderr.isTTY === true;
   const bar = interactive
     ? new SingleBar({ format: 'enriching [{bar}] {percentage}% | {value}/{total} rows | {status}', hideCursor: true, stream: options.stderr })
     : undefined;
   let barStarted = false;
   let lastReported = -1;
+  let pausedSaid = false;
   for (;;) {
+    signal.throwIfAborted();
     const job = await client.job(jobId);
+    // A deployment whose storage cannot be written pauses the job and resumes it by itself: say so, once, and wait.
+    if (job.paused && !pausedSaid) options.stderr.write(`${interactive ? '\n' : ''}enriching: paused: ${job.paused.reason}\n`);
+    else if (!job.paused && pausedSaid) options.stderr.write(`${interactive ? '\n' : ''}enriching: resumed\n`);
+    pausedSaid = job.paused !== undefined;
     const total = Math.max(job.rows.total, job.rows.done);
     if (bar) {
       if (!barStarted) {

@@ -102,6 +102,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const services = [
       await composeService(ingestService, platform, {
         settings: { apiTokens: tokens.registry, keyEncryptionKey, ...retention, ...settings.ingest },
+        // GET /jobs/{id} tells why nothing moves while the data dir is full or read-only.
+        given: { workPaused: () => workPause(runtime) },
       }),
       await composeService(chunkerService, platform, { settings: { ...retention, ...settings.chunker } }),
       await composeService(matcherService, platform, {
@@ -155,4 +157,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     await runtime.close();
     throw error;
   }
+}
+
+/** The runtime's pause, as ingest shows it on a job: what is wrong with the data dir and what to do, since when. */
+function workPause(runtime: LocalRuntime): { reason: string; since: Date } | undefined {
+  const fault = runtime.storage.fault;
+  return fault ? { reason: fault.error.message, since: fault.since } : undefined;
 }

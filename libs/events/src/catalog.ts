@@ -277,6 +277,17 @@ export const jobViewSchema = z
       })
       .optional()
       .describe("The job's review queue, once completed with rows in it (GET /jobs/{id}/review)."),
+    paused: z
+      .object({
+        reason: z.string().describe('What is wrong, where, and what to do (e.g. no space left in the data dir: free space there).'),
+        since: z.string().describe('When work stopped (ISO 8601).'),
+      })
+      .optional()
+      .describe(
+        'Work on the job is paused by a fault of the machine, not of the job: on the local mode, its data dir is full or ' +
+          'cannot be written. Nothing is lost, no retry is spent, and work resumes by itself once writes succeed again. ' +
+          'Absent otherwise (and on a completed or failed job).',
+      ),
     version: z
       .number()
       .int()

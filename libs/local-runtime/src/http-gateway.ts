@@ -12,6 +12,7 @@ import type { LocalObjectStore } from './local-object-store';
 import { LocalRuntime } from './local-runtime';
 import type { LocalSocketConnections } from './local-socket-connections';
 import { LocalSocketGateway, type SocketApi, socketApiOf } from './socket-gateway';
+import { DataDirFaultError } from './storage-health';
 
 /**
  * Lambda's synchronous invocation payload limit is 6 MB; with base64 that leaves about 4.5 MB of request body.
@@ -234,6 +235,11 @@ export class LocalHttpGateway {
         if (error instanceof ObjectExistsError) {
           request.resume();
           return sendXmlError(response, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        }
+        // A full or read-only data dir: S3's "try again later", with what is wrong and what to do.
+        if (error instanceof DataDirFaultError) {
+          request.resume();
+          return sendXmlError(response, 503, 'ServiceUnavailable', error.message);
         }
         throw error;
       }

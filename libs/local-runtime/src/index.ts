@@ -15,3 +15,4 @@ export * from './private-files';
 export * from './queue-poller';
 export * from './schedule-runner';
 export * from './socket-gateway';
+export * from './storage-health';

@@ -3,6 +3,7 @@ import { type EventPattern, matchesEventPattern, validateEventPattern } from '@r
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
 import type { LocalQueues } from './local-queues';
+import type { StorageHealth } from './storage-health';
 
 export interface LocalRule {
   readonly name: string;
@@ -34,7 +35,13 @@ export class LocalEventBus implements EventPublisher {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly queues: LocalQueues,
-    private readonly options: { account?: string; region?: string; clock?: () => Date } = {},
+    private readonly options: {
+      account?: string;
+      region?: string;
+      clock?: () => Date;
+      /** Hears of publishes that fail on a full or read-only data dir (and turns their error into a DataDirFaultError). */
+      storage?: StorageHealth;
+    } = {},
   ) {}
 
   putRule(rule: LocalRule): void {
@@ -47,7 +54,8 @@ export class LocalEventBus implements EventPublisher {
   }
 
   async publish(entries: readonly PublishEntry[]): Promise<void> {
-    this.publishSync(entries);
+    if (this.options.storage) this.options.storage.guard(() => this.publishSync(entries));
+    else this.publishSync(entries);
   }
 
   /** Calls `listener` with what each publishSync logged, once it is committed (the platform's own reactions to events). */

@@ -17,6 +17,7 @@ import {
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
+import type { StorageHealth } from './storage-health';
 
 export interface LocalObjectStoreOptions {
   /** Folder that holds one sub-folder per bucket. */
@@ -31,6 +32,8 @@ export interface LocalObjectStoreOptions {
    * Because it runs before the writer hears "done", a writer that saw success knows the notification is published.
    */
   readonly onObjectCreated?: (ref: ObjectRef, info: ObjectInfo) => void;
+  /** Hears of writes that fail on a full or read-only data dir (and turns their error into a DataDirFaultError). */
+  readonly storage?: StorageHealth;
 }
 
 export interface PresignConditions {
@@ -63,6 +66,14 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async put(ref: ObjectRef, body: ObjectBody, options: PutOptions = {}): Promise<ObjectInfo> {
+    try {
+      return await this.write(ref, body, options);
+    } catch (error) {
+      throw this.options.storage?.report(error, this.options.root) ?? error;
+    }
+  }
+
+  private async write(ref: ObjectRef, body: ObjectBody, options: PutOptions): Promise<ObjectInfo> {
     const path = this.pathOf(ref);
     await fs.mkdir(this.tmpDir(), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = join(this.tmpDir(), randomUUID());
@@ -105,14 +116,22 @@ export class LocalObjectStore implements ObjectStore {
       lastModified: new Date(),
       ...(options.contentType ? { contentType: options.contentType } : {}),
     };
-    this.options.db
-      .prepare(
-        `INSERT INTO objects (bucket, key, size, etag, content_type, last_modified) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
-           content_type = excluded.content_type, last_modified = excluded.last_modified`,
-      )
-      .run(ref.bucket, ref.key, info.sizeBytes, info.etag, info.contentType ?? null, info.lastModified.getTime());
-    this.options.onObjectCreated?.(ref, info);
+    try {
+      this.options.db
+        .prepare(
+          `INSERT INTO objects (bucket, key, size, etag, content_type, last_modified) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
+             content_type = excluded.content_type, last_modified = excluded.last_modified`,
+        )
+        .run(ref.bucket, ref.key, info.sizeBytes, info.etag, info.contentType ?? null, info.lastModified.getTime());
+      this.options.onObjectCreated?.(ref, info);
+    } catch (error) {
+      // The file is in place but its Object Created event could not be published (a full disk fails the SQLite write
+      // too). A create-only object must then not stay: its writer will try again, and would find it there — with no
+      // event ever sent for it (an upload whose job never starts).
+      if (options.ifNoneMatch === '*') await fs.rm(path, { force: true }).catch(() => undefined);
+      throw error;
+    }
     return info;
   }
 

@@ -204,6 +204,20 @@ export class LocalQueues {
     return changed;
   }
 
+  /**
+   * Returns a received message to its queue as if this receive had not happened: its receive count goes back down and
+   * it is visible again after `delayMs`. For deliveries that failed on a fault of the machine (a full disk), which must
+   * not bring the message closer to its dead-letter queue. A stale receipt handle returns nothing.
+   */
+  giveBack(receiptHandle: string, delayMs = 0): boolean {
+    return (
+      this.sql('UPDATE messages SET receive_count = MAX(receive_count - 1, 0), visible_at = ?, receipt_handle = NULL WHERE receipt_handle = ?').run(
+        this.clock() + delayMs,
+        receiptHandle,
+      ).changes === 1
+    );
+  }
+
   /** How long a receive hides a message of this queue, unless it says otherwise. */
   visibilityTimeoutMs(queue: string): number {
     return this.requireQueue(queue).visibility_timeout_ms;

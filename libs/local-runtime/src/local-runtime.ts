@@ -21,6 +21,7 @@ import { LocalTable } from './local-table';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { QueuePoller } from './queue-poller';
 import { ScheduleRunner } from './schedule-runner';
+import { DataDirFaultError, explainWriteError, probeWritable, StorageHealth, storageFaultOf } from './storage-health';
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -32,6 +33,11 @@ export interface LocalRuntimeOptions {
   readonly idlePollMs?: number;
   /** Overrides every schedule's declared interval (tests); 0 turns the timers off (runs only by `runSchedule`). */
   readonly scheduleIntervalMs?: number;
+  /**
+   * How soon a paused runtime (full or read-only data dir) tries to write again: `firstMs` (default 1 s), doubled
+   * after every failed try up to `maxMs` (default 30 s).
+   */
+  readonly storageRetryMs?: { readonly firstMs?: number; readonly maxMs?: number };
 }
 
 export interface RegisteredSubscription {
@@ -50,6 +56,8 @@ export class LocalRuntime {
   readonly queues: LocalQueues;
   readonly bus: LocalEventBus;
   readonly objects: LocalObjectStore;
+  /** Whether the data dir takes writes: every write path reports to it, and work pauses while it does not. */
+  readonly storage: StorageHealth;
   /** The connections of the WebSocket API the HTTP gateway serves at /socket (for the service that declares one). */
   readonly sockets = new LocalSocketConnections();
   readonly services = new Map<string, RunnableService>();
@@ -68,14 +76,22 @@ export class LocalRuntime {
     private readonly lock: DataDirLock,
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.storage = new StorageHealth({
+      dataDir: options.dataDir,
+      logger: this.logger,
+      probe: () => probeDataDir(options.dataDir, db),
+      ...(options.storageRetryMs?.firstMs !== undefined ? { firstRetryMs: options.storageRetryMs.firstMs } : {}),
+      ...(options.storageRetryMs?.maxMs !== undefined ? { maxRetryMs: options.storageRetryMs.maxMs } : {}),
+    });
     this.queues = new LocalQueues(db);
-    this.bus = new LocalEventBus(db, this.queues);
+    this.bus = new LocalEventBus(db, this.queues, { storage: this.storage });
     this.objects = new LocalObjectStore({
       root: join(options.dataDir, 'objects'),
       db,
       signingSecret: readOrCreateSecret(join(options.dataDir, 'signing-secret')),
       publicBaseUrl: () => this.baseUrl,
       onObjectCreated: (ref, info) => this.objectCreated(ref, info),
+      storage: this.storage,
     });
     this.queues.onDeadLetter((message) => this.deadLettered(message));
     this.bus.onPublished((events) => {
@@ -83,8 +99,19 @@ export class LocalRuntime {
     });
   }
 
+  /**
+   * Opens the data dir. One that cannot be written (read-only, no permission, no space at all) is refused at once with a
+   * DataDirFaultError that says so and what to do, not with whatever SQLite makes of it.
+   */
   static async open(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-    ensurePrivateDir(options.dataDir);
+    try {
+      ensurePrivateDir(options.dataDir);
+      probeWritable(options.dataDir, STARTUP_PROBE_BYTES);
+    } catch (error) {
+      const fault = storageFaultOf(explainWriteError(error, options.dataDir));
+      if (fault) throw new DataDirFaultError(fault.kind, fault.code, options.dataDir, { cause: error });
+      throw error;
+    }
     const lock = DataDirLock.acquire(options.dataDir);
     try {
       const db = openDatabase(join(options.dataDir, 'refinery.db'));
@@ -96,6 +123,8 @@ export class LocalRuntime {
       return runtime;
     } catch (error) {
       lock.release();
+      const fault = storageFaultOf(explainWriteError(error, options.dataDir));
+      if (fault) throw new DataDirFaultError(fault.kind, fault.code, options.dataDir, { cause: error });
       throw error;
     }
   }
@@ -103,7 +132,7 @@ export class LocalRuntime {
   table(name: string): LocalTable {
     let table = this.tables.get(name);
     if (!table) {
-      table = new LocalTable(this.db, name);
+      table = new LocalTable(this.db, name, this.storage);
       this.tables.set(name, table);
     }
     return table;
@@ -144,6 +173,7 @@ export class LocalRuntime {
           concurrency: this.concurrencyOf(queue),
           functionTimeoutMs: subscription.function.timeoutSeconds * 1000,
           logger: this.logger,
+          storage: this.storage,
           ...(this.options.idlePollMs ? { idlePollMs: this.options.idlePollMs } : {}),
         }),
       );
@@ -157,6 +187,7 @@ export class LocalRuntime {
           intervalMs: this.options.scheduleIntervalMs ?? schedule.everyMinutes * 60_000,
           functionTimeoutMs: schedule.function.timeoutSeconds * 1000,
           logger: this.logger,
+          storage: this.storage,
         }),
       );
     }
@@ -183,6 +214,7 @@ export class LocalRuntime {
   }
 
   async close(): Promise<void> {
+    this.storage.stop();
     await this.stop();
     this.db.close();
     this.lock.release();
@@ -267,6 +299,20 @@ export class LocalRuntime {
     this.logger.warn({ queue: message.sourceQueue, reported: report !== undefined }, 'message moved to the dead-letter queue');
     if (report) this.bus.publishSync([report]);
   }
+}
+
+/** Bytes a data dir must take at start-up: enough to tell a read-only or completely full one at once. */
+const STARTUP_PROBE_BYTES = 4096;
+
+/** Whether the data dir takes writes again: a file in each place objects go, and a SQLite write transaction. */
+function probeDataDir(dataDir: string, db: SqliteDatabase): void {
+  probeWritable(dataDir);
+  // Inserting and deleting a row in one transaction still writes its pages: SQLite says SQLITE_FULL or SQLITE_READONLY
+  // when it cannot.
+  db.transaction(() => {
+    db.prepare("INSERT OR REPLACE INTO items (tbl, pk, sk, body) VALUES ('.write-probe', 'probe', 'probe', '{}')").run();
+    db.prepare("DELETE FROM items WHERE tbl = '.write-probe'").run();
+  }).immediate();
 }
 
 /** The event that says a job's erasure is complete (libs/events: job-erasure.completed.v1). */

@@ -12,6 +12,7 @@ import {
   type Table,
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
+import type { StorageHealth } from './storage-health';
 
 /** DynamoDB returns at most 1 MB per query page; we page by item count, which is what callers rely on. */
 const DEFAULT_PAGE_ITEMS = 1000;
@@ -24,6 +25,8 @@ export class LocalTable implements Table {
   constructor(
     private readonly db: SqliteDatabase,
     readonly name: string,
+    /** Hears of writes that fail on a full or read-only data dir (and turns their error into a DataDirFaultError). */
+    private readonly storage?: StorageHealth,
   ) {}
 
   async get(key: ItemKey): Promise<Item | undefined> {
@@ -31,15 +34,21 @@ export class LocalTable implements Table {
   }
 
   async put(item: Item, options: { condition?: Condition } = {}): Promise<void> {
-    this.db
-      .transaction(() => {
-        if (options.condition) this.check(item, this.read(item), options.condition);
-        this.write(item);
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          if (options.condition) this.check(item, this.read(item), options.condition);
+          this.write(item);
+        })
+        .immediate(),
+    );
   }
 
   async update(key: ItemKey, update: ItemUpdate, options: { condition?: Condition } = {}): Promise<Item> {
+    return this.writing(() => this.updateNow(key, update, options));
+  }
+
+  private updateNow(key: ItemKey, update: ItemUpdate, options: { condition?: Condition }): Item {
     return this.db
       .transaction(() => {
         const existing = this.read(key);
@@ -69,20 +78,29 @@ export class LocalTable implements Table {
   }
 
   async batchPut(items: readonly Item[]): Promise<void> {
-    this.db
-      .transaction(() => {
-        for (const item of items) this.write(item);
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          for (const item of items) this.write(item);
+        })
+        .immediate(),
+    );
   }
 
   async delete(key: ItemKey, options: { condition?: Condition } = {}): Promise<void> {
-    this.db
-      .transaction(() => {
-        if (options.condition) this.check(key, this.read(key), options.condition);
-        this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
-      })
-      .immediate();
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          if (options.condition) this.check(key, this.read(key), options.condition);
+          this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
+        })
+        .immediate(),
+    );
+  }
+
+  /** A write transaction whose storage faults (SQLITE_FULL, SQLITE_READONLY) are reported and thrown as such. */
+  private writing<T>(transaction: () => T): T {
+    return this.storage ? this.storage.guard(transaction) : transaction();
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<QueryPage> {

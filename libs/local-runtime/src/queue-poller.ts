@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { LOCAL_REGION, lambdaContext, localQueueArn, toSqsEvent } from './lambda-shapes';
 import type { LocalQueues } from './local-queues';
+import type { StorageHealth } from './storage-health';
 
 /** A subscription's handler: failed messages, and (from our subscriptions) the backoff of each. */
 export type BatchHandler = (
@@ -21,6 +22,11 @@ export interface QueuePollerOptions {
   readonly logger: Logger;
   /** Longest sleep between polls of an idle queue; a send wakes the poller at once. */
   readonly idlePollMs?: number;
+  /**
+   * The data dir's health: while it cannot be written (full, read-only) the poller receives nothing, and a delivery
+   * that failed on such a fault is given back to its queue without counting against maxReceiveCount.
+   */
+  readonly storage?: StorageHealth;
 }
 
 /**
@@ -28,6 +34,10 @@ export interface QueuePollerOptions {
  * the handler reports in `batchItemFailures` (or all of them, when the invocation throws) stay in the queue and come
  * back after their backoff when the handler gives one (never later than the queue's visibility timeout: tests shorten
  * it), after the visibility timeout otherwise; the others are deleted.
+ *
+ * A fault of the machine is not a fault of the message: while the data dir cannot be written, the poller holds its
+ * queue (receives nothing) until writes succeed again, and the messages of a batch that failed during such a fault are
+ * given back uncounted, so a full disk never walks messages into the dead-letter queue.
  */
 export class QueuePoller {
   private running = false;
@@ -68,7 +78,21 @@ export class QueuePoller {
 
   private async work(): Promise<void> {
     while (this.running) {
-      const messages = this.queues.receive(this.options.queue, this.options.batchSize);
+      const { storage } = this.options;
+      if (storage?.fault) {
+        await Promise.race([storage.whenWritable(), this.sleep(60_000)]);
+        continue;
+      }
+      let messages: ReturnType<LocalQueues['receive']>;
+      try {
+        messages = this.queues.receive(this.options.queue, this.options.batchSize);
+      } catch (error) {
+        // Receiving writes (the receive count): a full or read-only data dir pauses every poller; anything else is
+        // logged and tried again after a pause rather than ending this worker.
+        if (!storage?.report(error)) this.options.logger.error({ err: error, queue: this.options.queue }, 'receive failed; polling again shortly');
+        await this.sleep();
+        continue;
+      }
       if (messages.length === 0) {
         await this.sleep();
         continue;
@@ -88,6 +112,8 @@ export class QueuePoller {
     const { functionName, functionTimeoutMs, handler, logger } = this.options;
     let failed = new Set<string>();
     let delays = new Map<string, number>();
+    const { storage } = this.options;
+    const faultsBefore = storage?.faultsReported ?? 0;
     try {
       const response = await handler(
         toSqsEvent(messages, { queueArn: localQueueArn(this.options.queue), region: LOCAL_REGION }),
@@ -96,23 +122,33 @@ export class QueuePoller {
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       delays = new Map((response?.retries ?? []).map((retry) => [retry.itemIdentifier, retry.delaySeconds * 1000]));
     } catch (error) {
-      logger.error({ err: error, functionName }, 'invocation failed; the whole batch returns to the queue');
+      if (!storage?.report(error)) logger.error({ err: error, functionName }, 'invocation failed; the whole batch returns to the queue');
       failed = new Set(messages.map((message) => message.id));
     }
-    const visibilityMs = this.queues.visibilityTimeoutMs(this.options.queue);
-    for (const message of messages) {
-      if (!failed.has(message.id)) this.queues.delete(message.receiptHandle);
-      else {
-        const delayMs = delays.get(message.id);
-        if (delayMs !== undefined) this.queues.changeVisibility(message.receiptHandle, Math.min(delayMs, visibilityMs));
+    // Failures while the data dir could not be written are the machine's, whatever the handler made of them.
+    const machineFault = storage !== undefined && (storage.faultsReported !== faultsBefore || storage.fault !== undefined);
+    try {
+      const visibilityMs = this.queues.visibilityTimeoutMs(this.options.queue);
+      for (const message of messages) {
+        if (!failed.has(message.id)) this.queues.delete(message.receiptHandle);
+        else if (machineFault) this.queues.giveBack(message.receiptHandle);
+        else {
+          const delayMs = delays.get(message.id);
+          if (delayMs !== undefined) this.queues.changeVisibility(message.receiptHandle, Math.min(delayMs, visibilityMs));
+        }
       }
+    } catch (error) {
+      // A delete or give-back that could not be written: the message comes back after its visibility timeout, and
+      // handlers are idempotent. Only a storage fault is expected here; anything else is said.
+      if (!storage?.report(error))
+        logger.error({ err: error, functionName }, 'could not settle the batch; its messages come back after their visibility timeout');
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(longestMs?: number): Promise<void> {
     const idle = this.options.idlePollMs ?? 1000;
-    const next = this.queues.nextVisibleIn(this.options.queue);
-    const delay = Math.max(5, Math.min(idle, next ?? idle));
+    const next = longestMs === undefined ? this.queues.nextVisibleIn(this.options.queue) : longestMs;
+    const delay = Math.max(5, Math.min(longestMs ?? idle, next ?? idle));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = this.wakeUp.filter((fn) => fn !== done);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger, ScheduledHandler } from '@refinery/runtime';
 import type { ScheduledEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT, LOCAL_REGION, lambdaContext } from './lambda-shapes';
+import type { StorageHealth } from './storage-health';
 
 export interface ScheduleRunnerOptions {
   readonly functionName: string;
@@ -9,6 +10,8 @@ export interface ScheduleRunnerOptions {
   readonly intervalMs: number;
   readonly functionTimeoutMs: number;
   readonly logger: Logger;
+  /** The data dir's health: no run while it cannot be written (a sweep must not fail jobs that a full disk paused). */
+  readonly storage?: StorageHealth;
 }
 
 /**
@@ -37,6 +40,10 @@ export class ScheduleRunner {
   /** One run now (unless one is running): what the timer does, and what tests call. */
   async runOnce(): Promise<void> {
     if (this.running) return;
+    if (this.options.storage?.fault) {
+      this.options.logger.debug({ functionName: this.options.functionName }, 'scheduled run skipped: the data dir cannot be written');
+      return;
+    }
     const event: ScheduledEvent = {
       version: '0',
       id: randomUUID(),

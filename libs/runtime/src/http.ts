@@ -1,8 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { TokenRegistry } from './auth';
+import { machineFaultOf } from './errors';
 import type { Logger } from './logger';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
+
+/** Retry-After of a 503 answered while the machine's storage is full or read-only: a person has to act first. */
+export const MACHINE_FAULT_RETRY_AFTER_SECONDS = 30;
 export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResponse>;
 
 /** An HTTP API's function, with the route keys it answers (checked against the service's declared routes). */
@@ -97,6 +101,15 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       if (error instanceof HttpError) {
         if (error.statusCode >= 500) logger.error({ err: error }, 'request failed');
         return errorResponse(error);
+      }
+      // The machine's storage is full or read-only (the platform logs that once): say so — the message names the place
+      // and what to do — and when to try again, instead of an opaque 500.
+      const fault = machineFaultOf(error);
+      if (fault) {
+        logger.warn({ err: error, machineFault: true }, 'request failed on a fault of the machine');
+        return errorResponse(
+          new HttpError(503, 'storage_unavailable', fault.message, undefined, { 'retry-after': String(MACHINE_FAULT_RETRY_AFTER_SECONDS) }),
+        );
       }
       logger.error({ err: error }, 'request failed');
       return errorResponse(new HttpError(500, 'internal', `internal error; quote request id ${requestId}`));

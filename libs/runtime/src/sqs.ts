@@ -10,7 +10,7 @@ import {
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventOf, EventSubscription, SubscriptionIdentity } from './declaration';
-import { errorMessage, NonRetryableError } from './errors';
+import { errorMessage, isMachineFault, NonRetryableError } from './errors';
 import type { Logger } from './logger';
 import { type BatchItemRetry, retryAfterMsOf, retryDelaySeconds } from './retry-backoff';
 
@@ -204,6 +204,12 @@ async function processRecord<T>(
     await options.handle(message, { messageId: record.messageId, receiveCount, logger: log, deadline });
     return { ok: true, handled: true, message };
   } catch (error) {
+    // A fault of the machine (a full disk) is the platform's to report, once: the message is not at fault, its
+    // delivery is given back to it (so it is never a last attempt) and work pauses until the fault is gone.
+    if (isMachineFault(error)) {
+      log.warn({ err: error, machineFault: true }, 'message processing paused by a fault of the machine; it will be retried');
+      return { ok: false, error };
+    }
     const permanent = error instanceof NonRetryableError;
     const lastAttempt = receiveCount >= options.subscription.queue.maxReceiveCount;
     log.error({ err: error, permanent, lastAttempt }, 'message processing failed');

@@ -6,3 +6,4 @@ export * from './http';
 export * from './nock';
 export * from './ports';
 export * from './standard-webhooks';
+export * from './tmpfs';

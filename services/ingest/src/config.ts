@@ -111,6 +111,17 @@ export interface IngestDeps extends CommonDeps {
   readonly secrets: SecretSealer;
   /** Waits (the progress publisher waits for a job's publishing slot); default: a real timer. Tests pass a fake one. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Why the platform's work is paused now, if it is: a fault of the machine (the local mode's data dir is full or
+   * cannot be written), which `GET /jobs/{id}` shows on every job still in the pipeline. Absent on AWS.
+   */
+  readonly workPaused?: () => WorkPause | undefined;
+}
+
+/** A pause of every job's work by a fault of the machine: what is wrong and what to do, and since when. */
+export interface WorkPause {
+  readonly reason: string;
+  readonly since: Date;
 }
 
 export { inputKey, parseInputKey } from './input-key';

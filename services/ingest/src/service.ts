@@ -23,8 +23,11 @@ export function ingestHandlers(deps: IngestDeps): ServiceParts<typeof ingest> {
   };
 }
 
-/** `sleep`: how the progress publisher waits for a job's publishing slot (tests pass a fake clock's). */
-export const ingestService = implementService(ingest, (context, given: Pick<IngestDeps, 'sleep'>) => {
+/**
+ * `sleep`: how the progress publisher waits for a job's publishing slot (tests pass a fake clock's); `workPaused`: the
+ * platform's pause, if it has one (the local mode's full or read-only data dir).
+ */
+export const ingestService = implementService(ingest, (context, given: Pick<IngestDeps, 'sleep' | 'workPaused'>) => {
   const { settings } = context;
   return ingestHandlers({
     ...context,
@@ -49,6 +52,7 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
     tokens: settings.apiTokens,
     secrets: new SecretSealer(settings.keyEncryptionKey),
     ...(given.sleep ? { sleep: given.sleep } : {}),
+    ...(given.workPaused ? { workPaused: given.workPaused } : {}),
   });
 });
 

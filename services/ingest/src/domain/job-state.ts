@@ -184,8 +184,12 @@ export function reviewFigures(review: ReviewState): { total: number; pending: nu
   return { total: review.count, pending: review.count - accepted - rejected, accepted, rejected, version: review.version };
 }
 
-/** The public view of a job: what `GET /jobs/{id}` answers and `job.progressed.v1` carries. */
-export function publicJobView(state: JobState): JobViewData {
+/**
+ * The public view of a job: what `GET /jobs/{id}` answers and `job.progressed.v1` carries. `pause`: the platform's
+ * work is paused by a fault of the machine (a full data dir), shown on a job still in the pipeline.
+ */
+export function publicJobView(state: JobState, pause?: { readonly reason: string; readonly since: Date }): JobViewData {
+  const inPipeline = state.status !== 'completed' && state.status !== 'failed';
   return {
     jobId: state.jobId,
     status: state.status,
@@ -198,6 +202,7 @@ export function publicJobView(state: JobState): JobViewData {
     error: state.error,
     version: state.version,
     ...(state.review ? { review: reviewFigures(state.review) } : {}),
+    ...(pause && inPipeline ? { paused: { reason: pause.reason, since: pause.since.toISOString() } } : {}),
   };
 }
 

@@ -52,7 +52,7 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
       'GET /jobs/{id}/erasure': (request) => jobErasureStatus(deps, request),
       'GET /jobs/{id}': async (request) => {
         const { state } = await findJob(jobs, request);
-        return json(200, publicJobView(state));
+        return json(200, publicJobView(state, deps.workPaused?.()));
       },
       'GET /jobs/{id}/events': async (request) => {
         const { history } = await findJob(jobs, request);
