@@ -9,6 +9,8 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!(fauxqs)/)'];
 // fauxqs (the SQS/S3 emulator) exports only an `import` condition, which CommonJS resolution does not see.
 const moduleNameMapper = { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' };
+// Tests are local testing: their receivers and fakes listen on 127.0.0.1 (REFINERY_ALLOW_PRIVATE_DESTINATIONS=1).
+const setupFiles = ['<rootDir>/test/support/local-testing-env.js'];
 
 module.exports = {
   // exit-watchdog fails a run that cannot exit by itself (something a test opened is still open) instead of hanging.
@@ -20,6 +22,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      setupFiles,
       testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/apps/*/test/**/*.test.ts'],
     },
     {
@@ -28,6 +31,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      setupFiles,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
   ],

@@ -10,6 +10,7 @@ import { DynamoTable } from '@refinery/aws-adapters';
 import { type Emulator, type ShortTimeouts, startEmulator } from '@refinery/aws-emulator';
 import { seedNicknames } from '@refinery/matcher';
 import { loadBundledNicknames } from '@refinery/nicknames';
+import { ALLOW_PRIVATE_DESTINATIONS_ENV } from '@refinery/outbound';
 import { type Logger, secretParameterName } from '@refinery/runtime';
 
 /** The stage `npm run package` builds (scripts/package-services.sh): account and region are moto's. */
@@ -82,6 +83,9 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
     ...(options.shortTimeouts ? { shortTimeouts: SHORT_TIMEOUTS } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     environment: (functionName) => ({
+      // The emulator runs on this machine: local testing's allowance (receivers and fakes on 127.0.0.1) reaches every
+      // function when the shell that starts it has it. A deployed stage never gets it.
+      ...(process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] ? { [ALLOW_PRIVATE_DESTINATIONS_ENV]: process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] } : {}),
       ...(options.shortTimeouts && functionName.startsWith(`refinery-ingest-${PACKAGED_STAGE}-`)
         ? { STUCK_JOB_MINUTES: String(SHORT_STUCK_JOB_MINUTES) }
         : {}),

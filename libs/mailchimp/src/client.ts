@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { fetchPublic, isDestinationRefused } from '@refinery/outbound';
 import { baseUrlFor, basicAuthorization } from './api-key';
 import { MailchimpBatchTimeoutError, type MailchimpProblem, MailchimpRequestError, MailchimpResponseError } from './errors';
 import { readTar } from './tar';
@@ -163,8 +164,8 @@ export interface MailchimpClientOptions {
   readonly requestTimeoutMs?: number;
   /** Largest decompressed results archive accepted. Default 512 MiB. */
   readonly maxResultsBytes?: number;
-  /** Defaults to the global fetch, looked up at call time. */
-  readonly fetch?: typeof fetch;
+  /** Default: `fetchPublic` (@refinery/outbound: public addresses only, checked at each connection; the global fetch looked up at call time). */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 interface Answer {
@@ -237,7 +238,7 @@ export class MailchimpClient {
   private readonly maxRetryAfterMs: number;
   private readonly requestTimeoutMs: number;
   private readonly maxResultsBytes: number;
-  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly fetchImpl: MailchimpClientOptions['fetch'];
 
   constructor(options: MailchimpClientOptions) {
     this.baseUrl = baseUrlFor(options.apiKey, options.baseUrl);
@@ -408,8 +409,10 @@ export class MailchimpClient {
       let problem: MailchimpProblem | undefined;
       let retryable: boolean;
       let retryAfterMs: number | undefined;
+      // A destination refused (a base URL or results URL that is not public) stays refused: no retry.
+      const refused = 'networkError' in outcome && isDestinationRefused(outcome.networkError);
       if ('networkError' in outcome) {
-        retryable = options.idempotent;
+        retryable = options.idempotent && !refused;
       } else {
         const { answer } = outcome;
         if (answer.status >= 200 && answer.status < 300) return answer;
@@ -428,9 +431,12 @@ export class MailchimpClient {
           path: label,
           status,
           problem: this.redact(
-            problem ?? ('networkError' in outcome ? { title: 'Network error', detail: describe(outcome.networkError) } : undefined),
+            problem ??
+              ('networkError' in outcome
+                ? { title: refused ? 'Destination refused' : 'Network error', detail: describe(outcome.networkError) }
+                : undefined),
           ),
-          retryable: 'networkError' in outcome || status === 429 || status === 403 || status >= 500,
+          retryable: ('networkError' in outcome && !refused) || status === 429 || status === 403 || status >= 500,
           attempts: attempt,
           cause: 'networkError' in outcome ? outcome.networkError : undefined,
         });
@@ -447,7 +453,8 @@ export class MailchimpClient {
     }
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      const response = await (this.fetchImpl ?? globalThis.fetch)(url, {
+      // Only public addresses, checked at each connection (fetchPublic); redirects are not followed.
+      const response = await (this.fetchImpl ?? fetchPublic)(url, {
         method,
         headers,
         body: options.body,

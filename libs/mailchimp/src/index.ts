@@ -1,4 +1,4 @@
-export { baseUrlFor, basicAuthorization, dataCenterOf } from './api-key';
+export { baseUrlFor, basicAuthorization, checkMailchimpBaseUrl, dataCenterOf } from './api-key';
 export {
   isThrottling,
   type ListMembersOptions,

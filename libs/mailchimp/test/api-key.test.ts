@@ -1,4 +1,5 @@
-import { baseUrlFor, basicAuthorization, dataCenterOf, subscriberHash } from '../src';
+import { ALLOW_PRIVATE_DESTINATIONS_ENV } from '@refinery/outbound';
+import { baseUrlFor, basicAuthorization, checkMailchimpBaseUrl, dataCenterOf, subscriberHash } from '../src';
 
 describe('API key', () => {
   it('takes the data centre from the suffix after the last dash', () => {
@@ -19,9 +20,28 @@ describe('API key', () => {
   });
 
   it('prefers the override, without a trailing slash, even for a key without data centre', () => {
-    expect(baseUrlFor('abc123-us6', 'http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000');
-    expect(baseUrlFor('no-dc-here-', 'http://localhost:1')).toBe('http://localhost:1');
+    expect(baseUrlFor('abc123-us6', 'https://mailchimp-proxy.example.com:8443/')).toBe('https://mailchimp-proxy.example.com:8443');
+    expect(baseUrlFor('no-dc-here-', 'http://proxy.example.com')).toBe('http://proxy.example.com');
     expect(baseUrlFor('abc123-us6', '')).toBe('https://us6.api.mailchimp.com');
+  });
+
+  describe('an override that is not a public destination', () => {
+    const saved = process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+    afterEach(() => {
+      if (saved === undefined) delete process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+      else process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] = saved;
+    });
+
+    it(`is refused, unless ${ALLOW_PRIVATE_DESTINATIONS_ENV}=1 (a local fake Mailchimp)`, () => {
+      delete process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+      expect(() => checkMailchimpBaseUrl('http://127.0.0.1:4000/')).toThrow(
+        'Mailchimp base URL override (MAILCHIMP_BASE_URL) is refused: destination refused: 127.0.0.1 is a loopback address',
+      );
+      expect(() => baseUrlFor('abc123-us6', 'http://[::ffff:10.0.0.1]/')).toThrow('IPv4-mapped IPv6 form of a private address');
+      process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] = '1';
+      expect(baseUrlFor('abc123-us6', 'http://127.0.0.1:4000/')).toBe('http://127.0.0.1:4000');
+      expect(() => baseUrlFor('abc123-us6', 'http://u:p@127.0.0.1:4000/')).toThrow('the URL has credentials');
+    });
   });
 
   it('authenticates as anystring:<key>, and hashes emails like Mailchimp', () => {

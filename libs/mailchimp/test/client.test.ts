@@ -1,3 +1,4 @@
+import { ALLOW_PRIVATE_DESTINATIONS_ENV } from '@refinery/outbound';
 import { buildTarGz, useNock } from '@refinery/test-support';
 import nock from 'nock';
 import {
@@ -95,10 +96,29 @@ describe('MailchimpClient.listMembers', () => {
   });
 
   it('uses the base URL override instead of the data centre', async () => {
-    const scope = nock('http://127.0.0.1:9999').get(MEMBERS).query(true).reply(200, page(0));
-    const { client } = setup({ baseUrl: 'http://127.0.0.1:9999/' });
+    const scope = nock('https://mailchimp-proxy.example.com:8443').get(MEMBERS).query(true).reply(200, page(0));
+    const { client } = setup({ baseUrl: 'https://mailchimp-proxy.example.com:8443/' });
     await expect(client.listMembers('list1', { offset: 0, count: 1 })).resolves.toEqual({ members: [], totalItems: 0 });
     expect(scope.isDone()).toBe(true);
+  });
+
+  describe(`without ${ALLOW_PRIVATE_DESTINATIONS_ENV} (as on AWS)`, () => {
+    const saved = process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+    beforeEach(() => {
+      delete process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+    });
+    afterEach(() => {
+      if (saved !== undefined) process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] = saved;
+    });
+
+    it.each([
+      ['http://10.0.0.1:9999/', '10.0.0.1 is a private address'],
+      ['http://169.254.169.254/', '169.254.169.254 is a cloud instance-metadata address'],
+      ['http://localhost:9999/', 'localhost is a loopback host name'],
+      ['https://anystring:key@proxy.example.com/', 'the URL has credentials'],
+    ])('refuses the base URL override %s when the client is made', (baseUrl, reason) => {
+      expect(() => setup({ baseUrl })).toThrow(`Mailchimp base URL override (MAILCHIMP_BASE_URL) is refused: destination refused: ${reason}`);
+    });
   });
 
   it.each([[MAX_PAGE_SIZE + 1], [0], [1.5]])('rejects count %p before any request', async (count) => {
@@ -362,6 +382,19 @@ describe('MailchimpClient batches', () => {
       { operation_id: 'tags-aaa', status_code: 204, response: null },
     ]);
     expect(gate.keys).toEqual([]); // storage download: not one of the key's API connections
+  });
+
+  it('refuses, at once and without retrying, a results URL that is not public (it comes from the answer, not from us)', async () => {
+    const { client, clock } = setup();
+    const refused = client.batchResults({ id: 'b', status: 'finished', response_body_url: 'http://169.254.169.254/latest/meta-data/iam/' });
+    await expect(refused).rejects.toBeInstanceOf(MailchimpRequestError);
+    await expect(refused).rejects.toMatchObject({
+      retryable: false,
+      attempts: 1,
+      title: 'Destination refused',
+      detail: expect.stringContaining('169.254.169.254 is a cloud instance-metadata address'),
+    });
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('retries a failed results download and refuses an unfinished batch', async () => {

@@ -130,5 +130,5 @@ function addressRefusal(address: string, subject: string): DestinationRefusedErr
 }
 
 function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+  return /^(?!uni)[aeiou]/i.test(word) ? 'an' : 'a';
 }

@@ -1,3 +1,5 @@
+import { checkDestinationUrl, isDestinationRefused } from '@refinery/outbound';
+
 // Checks for provider configuration, run in constructors: a bad setting fails when the service starts, with a
 // message naming the setting and what is wrong, instead of as a failed chunk hours later.
 
@@ -35,6 +37,14 @@ export function requireHttpUrl(owner: string, setting: string, value: string): U
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`${owner}: ${setting} must be an http(s) URL (got ${describeValue(url.protocol)})`);
+  }
+  // Only public destinations, no credentials in the URL (they would be logged); what a host name resolves to is
+  // checked again at every connection.
+  try {
+    checkDestinationUrl(url);
+  } catch (error) {
+    if (!isDestinationRefused(error)) throw error;
+    throw new Error(`${owner}: ${setting} is refused: ${error.message}`);
   }
   return url;
 }

@@ -1,3 +1,4 @@
+import { fetchPublic, isDestinationRefused } from '@refinery/outbound';
 import { type ProviderCallSettings, resolveCallSettings } from './call-settings';
 import { CircuitBreaker } from './circuit-breaker';
 import { type Clock, withRealClock } from './clock';
@@ -150,8 +151,9 @@ export class ProviderHttpClient {
     // Covers the body too: a provider that sends headers and then stalls is as unavailable as a silent one.
     const signal = AbortSignal.timeout(this.settings.timeoutMs);
     try {
-      // Looked up per call, not captured at construction, so whatever patches the global (nock) is honoured.
-      const response = await globalThis.fetch(url, {
+      // Only public addresses, checked at each connection; redirects are not followed. fetchPublic looks the global
+      // fetch up per call, so whatever patches it (nock) is honoured.
+      const response = await fetchPublic(url, {
         method,
         headers: { accept: 'application/json', ...request.headers },
         ...(request.body === undefined ? {} : { body: request.body }),
@@ -160,6 +162,10 @@ export class ProviderHttpClient {
       const body = await response.text();
       return { kind: 'answer', answer: { status: response.status, headers: response.headers, body } };
     } catch (error) {
+      if (isDestinationRefused(error)) {
+        // Where the provider's name points now is not allowed: asking again cannot help, so no retry and no circuit.
+        throw new ProviderRequestError(this.provider, 0, `${this.provider} was not asked ${method} ${url.pathname}: ${error.message}`);
+      }
       if (signal.aborted) {
         return { kind: 'failed', reason: `a timeout after ${this.settings.timeoutMs} ms`, cause: error };
       }

@@ -17,7 +17,11 @@ export interface NotifierConfig {
   readonly circuitCooldownMs: number;
   /** A tenant's webhook subscriptions at most. */
   readonly maxSubscriptions: number;
-  /** Allow plain-http webhook URLs to any host (the local mode). Otherwise only https, or http to localhost. */
+  /**
+   * Allow plain-http webhook URLs (the local mode). Otherwise (AWS) only https; plain http only to a non-public
+   * destination while REFINERY_ALLOW_PRIVATE_DESTINATIONS=1 (tests on the emulator). Either way only public addresses
+   * unless that variable is set (@refinery/outbound).
+   */
   readonly allowHttp: boolean;
 }
 

@@ -1,3 +1,4 @@
+import { ALLOW_PRIVATE_DESTINATIONS_ENV } from '@refinery/outbound';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
 import { ACME_TOKEN, createNotifier, GLOBEX_TOKEN } from './helpers';
 
@@ -47,16 +48,71 @@ describe('notifier API: POST /subscriptions', () => {
     expect(first.json!.secret).not.toBe(second.json!.secret);
   });
 
-  it('accepts plain http to a local host', async () => {
-    const { api } = createNotifier(ports);
+  describe('destinations (issue 14: webhook URLs must not reach internal addresses)', () => {
+    const saved = process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+    beforeEach(() => {
+      delete process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env[ALLOW_PRIVATE_DESTINATIONS_ENV];
+      else process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] = saved;
+    });
 
-    for (const url of ['http://localhost:4000/hook', 'http://127.0.0.1:4000/hook', 'http://[::1]:4000/hook']) {
-      expect((await api(post(ACME_TOKEN, { url }))).statusCode).toBe(201);
-    }
+    it.each([
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a cloud instance-metadata address'],
+      ['https://10.0.0.1/hook', '10.0.0.1 is a private address'],
+      ['https://[::ffff:169.254.169.254]/', '[::ffff:a9fe:a9fe] is a cloud instance-metadata address'],
+      ['https://2130706433/', '127.0.0.1 is a loopback address'],
+      ['https://0x7f.1/', '127.0.0.1 is a loopback address'],
+      ['https://metadata.google.internal/computeMetadata/v1/', 'metadata.google.internal is a cloud instance-metadata host name'],
+      ['https://user:pass@127.0.0.1:1/', 'the URL has credentials'],
+      ['https://user:s3cr3t@hooks.example.com/', 'the URL has credentials'],
+      ['https://localhost:4000/hook', 'localhost is a loopback host name'],
+      ['https://[::1]:4000/hook', '[::1] is a loopback address'],
+      ['https://192.168.1.20/hook', '192.168.1.20 is a private address'],
+      ['https://[fd00::5]/hook', '[fd00::5] is a unique-local address'],
+      ['ftp://hooks.example.com/', 'scheme ftp: is not allowed'],
+    ])('answers 400 with the reason for %s, and stores nothing', async (url, reason) => {
+      const { api } = createNotifier(ports, { allowHttp: true });
+
+      const response = await api(post(ACME_TOKEN, { url }));
+
+      expect(response.statusCode).toBe(400);
+      const error = response.json!.error as { code: string; message: string };
+      expect(error.code).toBe('invalid_body');
+      expect(error.message).toContain(`destination refused: ${reason}`);
+      expect(error.message).not.toContain('s3cr3t');
+      expect((await api({ routeKey: 'GET /subscriptions', token: ACME_TOKEN })).json).toEqual({ subscriptions: [] });
+    });
+
+    it('refuses plain http on AWS, to a local host too; the local mode allows it to public hosts', async () => {
+      const aws = createNotifier(ports);
+      for (const url of ['http://hooks.example.com/refinery', 'http://localhost:4000/hook', 'http://127.0.0.1:4000/hook', 'http://[::1]:4000/hook']) {
+        expect((await aws.api(post(ACME_TOKEN, { url }))).statusCode).toBe(400);
+      }
+      const local = createNotifier(ports, { allowHttp: true });
+      expect((await local.api(post(ACME_TOKEN, { url: 'http://hooks.example.com/refinery' }))).statusCode).toBe(201);
+      expect((await local.api(post(ACME_TOKEN, { url: 'http://127.0.0.1:4000/hook' }))).statusCode).toBe(400);
+    });
+
+    it(`accepts local receivers with ${ALLOW_PRIVATE_DESTINATIONS_ENV}=1 (tests, a developer's machine), but never credentials or metadata`, async () => {
+      process.env[ALLOW_PRIVATE_DESTINATIONS_ENV] = '1';
+      const { api } = createNotifier(ports);
+
+      for (const url of ['http://localhost:4000/hook', 'http://127.0.0.1:4000/hook', 'http://[::1]:4000/hook', 'https://10.0.0.1/hook']) {
+        expect((await api(post(ACME_TOKEN, { url }))).statusCode).toBe(201);
+      }
+      for (const url of ['http://user:pass@127.0.0.1:1/', 'http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/']) {
+        expect((await api(post(ACME_TOKEN, { url }))).statusCode).toBe(400);
+      }
+      // Plain http to a public host stays refused on AWS.
+      expect((await api(post(ACME_TOKEN, { url: 'http://hooks.example.com/x' }))).statusCode).toBe(400);
+    });
   });
 
   it.each([
-    ['a non-https URL to a non-local host', { url: 'http://hooks.example.com/refinery' }, 'https'],
+    ['a non-https URL', { url: 'http://hooks.example.com/refinery' }, 'plain http to hooks.example.com is not allowed; use https'],
+    ['a URL over 2,048 characters', { url: `https://hooks.example.com/${'x'.repeat(2048)}` }, 'url'],
     ['a URL that is not a URL', { url: 'not a url' }, 'url'],
     ['no URL', { description: 'x' }, 'url'],
     ['an unknown event type', { url: 'https://hooks.example.com/x', eventTypes: ['job.created.v1'] }, 'eventTypes'],

@@ -1,6 +1,6 @@
 import { deriveEventId } from '@refinery/events';
+import { fetchPublic } from '@refinery/outbound';
 import { Webhook } from 'standardwebhooks';
-import { Agent } from 'undici';
 import type { Subscription } from './subscriptions';
 
 export interface WebhookMessage {
@@ -28,17 +28,6 @@ export interface DeliveryTimeouts {
   readonly timeoutMs: number;
 }
 
-/** One connection pool per connect timeout: the timeout is the pool's, and pools are kept for keep-alive. */
-const pools = new Map<number, Agent>();
-function poolFor(connectTimeoutMs: number): Agent {
-  let pool = pools.get(connectTimeoutMs);
-  if (!pool) {
-    pool = new Agent({ connect: { timeout: connectTimeoutMs } });
-    pools.set(connectTimeoutMs, pool);
-  }
-  return pool;
-}
-
 /**
  * One signed POST (https://www.standardwebhooks.com): webhook-id, webhook-timestamp, webhook-signature headers. Short
  * timeouts: a receiver that accepts and never answers costs one attempt of `timeoutMs`, never a worker's minute.
@@ -48,20 +37,25 @@ export async function postWebhook(subscription: Subscription, message: WebhookMe
   const signature = new Webhook(subscription.secret).sign(message.id, message.timestamp, message.body);
   const started = Date.now();
   try {
-    const response = await fetch(subscription.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'ContactRefinery-Webhooks/1',
-        'webhook-id': message.id,
-        'webhook-timestamp': String(Math.floor(message.timestamp.getTime() / 1000)),
-        'webhook-signature': signature,
+    // Only public addresses, checked at each connection against what the host resolves to then (a refusal connects
+    // nowhere, so the recorded attempt says nothing of the ports behind it); one pool per connect timeout, kept warm.
+    const response = await fetchPublic(
+      subscription.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'ContactRefinery-Webhooks/1',
+          'webhook-id': message.id,
+          'webhook-timestamp': String(Math.floor(message.timestamp.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        body: message.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
       },
-      body: message.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-      dispatcher: poolFor(connectTimeoutMs),
-    } as RequestInit);
+      { connectTimeoutMs },
+    );
     // Only the status counts: the body is dropped unread, so a receiver cannot make us hold a large answer.
     await response.body?.cancel().catch(() => undefined);
     const ok = response.status >= 200 && response.status < 300;

@@ -1,20 +1,26 @@
+import { checkDestinationUrl, isDestinationRefused } from '@refinery/outbound';
 import { createHttpApi, type HttpApi, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
 import type { NotifierDeps } from '../config';
 import { NOTIFIABLE_EVENT_TYPES, newSigningSecret, type Subscription, SubscriptionStore } from '../domain/subscriptions';
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** The webhook subscriptions API: create (the signing secret is shown once), list, delete, and see deliveries. */
 export function createApiHandler(deps: NotifierDeps): HttpApi {
   const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
   const createSchema = z.object({
-    url: z.url().refine((value) => {
-      // Checks run on, even after z.url() has failed: an unparsable value must be a 400, not a thrown TypeError.
-      if (!URL.canParse(value)) return false;
-      const url = new URL(value);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && (deps.config.allowHttp || LOCAL_HOSTS.has(url.hostname)));
-    }, 'must be an https URL (http only to localhost)'),
+    // Only public destinations (no loopback, private, link-local or metadata address, no credentials in the URL); https
+    // only on AWS. Delivery checks again at each connection, against what the host name resolves to then.
+    url: z
+      .string()
+      .max(2048)
+      .superRefine((value, context) => {
+        try {
+          checkDestinationUrl(value, { httpsOnly: !deps.config.allowHttp });
+        } catch (error) {
+          if (!isDestinationRefused(error)) throw error;
+          context.addIssue({ code: 'custom', message: error.message });
+        }
+      }),
     eventTypes: z
       .array(z.enum(NOTIFIABLE_EVENT_TYPES))
       .min(1)
