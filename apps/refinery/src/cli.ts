@@ -20,6 +20,7 @@ import { type EnrichOptions, enrich, formatSummary, InputError, type ProviderCha
 import { formatStuckJobs, openStuckJobs, stuckJobView } from './jobs';
 import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
+import { serveUntilSignalled } from './shutdown';
 
 const DEFAULT_DATA_DIR = '.refinery';
 /**
@@ -261,15 +262,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(
         `refinery dev: listening on ${app.url}\nweb page: ${app.url}/\nlive updates: ${app.url.replace(/^http/, 'ws')}/socket\n${tokenLine}\ndata dir: ${dataDir}\n`,
       );
-      await new Promise<void>((resolveStop) => {
-        const stop = (): void => {
-          process.stderr.write('refinery dev: stopping\n');
-          resolveStop();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await app.close();
+      await serveUntilSignalled('refinery dev', () => app.close(), { stderr: process.stderr });
     });
 
   program
