@@ -138,12 +138,15 @@ function errorLines(dataDir: string): string[] {
     const dev = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', dataset.directoryPath], {
       env: { REFINERY_API_TOKENS: '' },
     });
+    let devOutput = '';
+    let client: CliRun | undefined;
+    dev.child.stderr?.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
     try {
       const started = await waitForStderr(dev, /token \(tenant local\): \S+/);
       const token = /token \(tenant local\): (\S+)/.exec(started)?.[1] as string;
       const url = `http://127.0.0.1:${port}`;
       const out = join(work, 'dev.csv');
-      const client = runCli(['enrich', dataset.bookPath, '--out', out, '--api', url, '--token', token, '--chunk-rows', '500']);
+      client = runCli(['enrich', dataset.bookPath, '--out', out, '--api', url, '--token', token, '--chunk-rows', '500']);
       const said = await waitForStderr(dev, /refinery dev: no space left in the data dir/);
       expect(said).toContain(`refinery dev: no space left in the data dir ${dataDir} (`);
       expect(said).toMatch(/free space there: work is paused, nothing is lost, and it resumes by itself once it can write\n/);
@@ -163,11 +166,17 @@ function errorLines(dataDir: string): string[] {
 
       remount(mount, 'size=64m');
       await waitForStderr(dev, /refinery dev: the data dir .* takes writes again; work resumed/);
-      const finished = await client.done;
+      const finished = await Promise.race([
+        client.done,
+        new Promise<never>((_resolve, reject) =>
+          setTimeout(() => reject(new Error(`the job did not finish after the resume; refinery dev said:\n${devOutput}`)), 120_000),
+        ),
+      ]);
       expect(finished.code).toBe(0);
       expect(finished.stderr).toContain('enriching: resumed');
       expect(readFileSync(out).equals(baseline)).toBe(true);
     } finally {
+      client?.child.kill('SIGTERM');
       dev.child.kill('SIGTERM');
       await dev.done;
     }

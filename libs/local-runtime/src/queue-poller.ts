@@ -45,6 +45,11 @@ export class QueuePoller {
   private wakeUp: (() => void)[] = [];
   private unsubscribe: (() => void) | undefined;
   private inFlight = 0;
+  /**
+   * Deletes and give-backs that could not be written during a storage fault: done as soon as writes succeed again, so
+   * a message does not wait out its visibility timeout (up to 90 minutes) before the job can go on.
+   */
+  private unsettled: { receiptHandle: string; settle: 'delete' | 'giveBack' }[] = [];
 
   constructor(
     private readonly queues: LocalQueues,
@@ -83,6 +88,7 @@ export class QueuePoller {
         await Promise.race([storage.whenWritable(), this.sleep(60_000)]);
         continue;
       }
+      if (this.unsettled.length > 0 && !this.settleLeftovers()) continue;
       let messages: ReturnType<LocalQueues['receive']>;
       try {
         messages = this.queues.receive(this.options.queue, this.options.batchSize);
@@ -127,22 +133,40 @@ export class QueuePoller {
     }
     // Failures while the data dir could not be written are the machine's, whatever the handler made of them.
     const machineFault = storage !== undefined && (storage.faultsReported !== faultsBefore || storage.fault !== undefined);
-    try {
-      const visibilityMs = this.queues.visibilityTimeoutMs(this.options.queue);
-      for (const message of messages) {
-        if (!failed.has(message.id)) this.queues.delete(message.receiptHandle);
-        else if (machineFault) this.queues.giveBack(message.receiptHandle);
+    const visibilityMs = this.queues.visibilityTimeoutMs(this.options.queue);
+    for (const message of messages) {
+      const settle = !failed.has(message.id) ? 'delete' : machineFault ? 'giveBack' : undefined;
+      try {
+        if (settle) this.queues[settle](message.receiptHandle);
         else {
           const delayMs = delays.get(message.id);
           if (delayMs !== undefined) this.queues.changeVisibility(message.receiptHandle, Math.min(delayMs, visibilityMs));
         }
+      } catch (error) {
+        // A delete or give-back that could not be written (the disk is full): done again once writes succeed. Anything
+        // else is said; the message comes back after its visibility timeout (handlers are idempotent).
+        if (settle && storage?.report(error)) this.unsettled.push({ receiptHandle: message.receiptHandle, settle });
+        else logger.error({ err: error, functionName }, 'could not settle a message; it comes back after its visibility timeout');
       }
-    } catch (error) {
-      // A delete or give-back that could not be written: the message comes back after its visibility timeout, and
-      // handlers are idempotent. Only a storage fault is expected here; anything else is said.
-      if (!storage?.report(error))
-        logger.error({ err: error, functionName }, 'could not settle the batch; its messages come back after their visibility timeout');
     }
+  }
+
+  /** Retries the deletes and give-backs a storage fault left undone; false when writes fail again (paused again). */
+  private settleLeftovers(): boolean {
+    while (this.unsettled.length > 0) {
+      const next = this.unsettled[0] as { receiptHandle: string; settle: 'delete' | 'giveBack' };
+      try {
+        this.queues[next.settle](next.receiptHandle);
+      } catch (error) {
+        if (this.options.storage?.report(error)) return false;
+        this.options.logger.error(
+          { err: error, queue: this.options.queue },
+          'could not settle a message; it comes back after its visibility timeout',
+        );
+      }
+      this.unsettled.shift();
+    }
+    return true;
   }
 
   private sleep(longestMs?: number): Promise<void> {
