@@ -5,6 +5,7 @@ import { composeService, createEventSubscriptionHandler, defineService, implemen
 import { mountTmpfs, remount, TMPFS_UNAVAILABLE, unmount } from '@refinery/test-support';
 import pino from 'pino';
 import { openDatabase } from '../src/database';
+import { LocalObjectStore } from '../src/local-object-store';
 import { localPlatform } from '../src/local-platform';
 import { LocalQueues } from '../src/local-queues';
 import { LocalRuntime } from '../src/local-runtime';
@@ -93,6 +94,30 @@ describe('LocalQueues.giveBack', () => {
     // Without the give-backs it would have been dead-lettered on the second receive.
     expect(queues.peek('work-dlq')).toHaveLength(0);
     db.close();
+  });
+});
+
+describe('LocalObjectStore during a storage fault', () => {
+  it('takes a create-only object back when its Object Created event could not be written, so the writer can try again', async () => {
+    const dir = tempDir('refinery-storage-');
+    const db = openDatabase(':memory:');
+    let eventWritable = false;
+    const store = new LocalObjectStore({
+      root: dir.path,
+      db,
+      signingSecret: 'secret',
+      publicBaseUrl: () => 'http://127.0.0.1',
+      onObjectCreated: () => {
+        if (!eventWritable) throw fsError('SQLITE_FULL');
+      },
+    });
+    const ref = { bucket: 'ingest-uploads', key: 'tenants/acme/jobs/job_1/input.csv' };
+    await expect(store.put(ref, 'a,b\n1,2\n', { ifNoneMatch: '*' })).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    expect(await store.head(ref)).toBeUndefined();
+    eventWritable = true;
+    await expect(store.put(ref, 'a,b\n1,2\n', { ifNoneMatch: '*' })).resolves.toMatchObject({ sizeBytes: 8 });
+    db.close();
+    dir.cleanup();
   });
 });
 
