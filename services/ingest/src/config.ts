@@ -26,10 +26,6 @@ export interface IngestConfig {
   readonly stuckJobMinutes: number;
   /** Days a job's data is kept: the retention schedule erases older jobs, and ingest's job items expire then. */
   readonly retentionDays: number;
-  /** The most bytes one CSV record may take; a header longer is refused (libs/csv CsvLimits). */
-  readonly maxRowBytes: number;
-  /** The most columns a CSV header may name. */
-  readonly maxColumns: number;
   /** The largest input: presigned upload URLs are signed for the size declared, which may not exceed this. */
   readonly maxUploadBytes: number;
   /** A tenant's jobs created and not yet ended; one more is refused (429). */
@@ -42,6 +38,10 @@ export interface IngestConfig {
   readonly uploadExpiryMinutes: number;
   /** The HMAC key of the `GET /jobs/{id}/rows` cursors (at least 32 bytes): see deriveCursorSigningKey. */
   readonly cursorSigningKey: Buffer;
+  /** The most bytes one CSV record may take; a header longer is refused (libs/csv CsvLimits). */
+  readonly maxRowBytes: number;
+  /** The most columns a CSV header may name. */
+  readonly maxColumns: number;
 }
 
 const defaults = settingDefaults(ingest);
@@ -54,13 +54,13 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket' | 'cursor
   progressIntervalMs: defaults.progressIntervalMs,
   stuckJobMinutes: defaults.stuckJobMinutes,
   retentionDays: defaults.retentionDays,
-  maxRowBytes: defaults.maxRowBytes,
-  maxColumns: defaults.maxColumns,
   maxUploadBytes: defaults.maxUploadBytes,
   maxJobsInFlight: defaults.maxJobsInFlight,
   maxJobsPerMinute: defaults.maxJobsPerMinute,
   maxWebhookSources: defaults.maxWebhookSources,
   uploadExpiryMinutes: defaults.uploadExpiryMinutes,
+  maxRowBytes: defaults.maxRowBytes,
+  maxColumns: defaults.maxColumns,
 };
 
 /**
