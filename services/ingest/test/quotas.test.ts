@@ -1,5 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { testContext } from '@refinery/test-support';
+import { eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
 import type { ScheduledEvent } from 'aws-lambda';
 import { ACME_TOKEN, createHarness, FIRST_JOB_ID, fixture, GLOBEX_TOKEN, getJob, type IngestHarness, postCsv, postJson, sampleFile } from './helpers';
 
@@ -60,6 +60,24 @@ describe('jobs in flight per tenant', () => {
     await harness.history([fixture('job-planned.json'), fixture('stage-failed.json'), fixture('job-failed.json')]);
 
     expect((await postCsv(harness, CONTACTS)).status).toBe(202);
+  });
+
+  it('gives the place of a job erased while waiting for its upload back at once, and forgets it for the expiry', async () => {
+    const harness = harnessWith({ maxJobsInFlight: 1 });
+    const waiting = await postJson(harness, { filename: 'b.csv', sizeBytes: 100 });
+    expect(waiting.status).toBe(201);
+    expect((await postCsv(harness, CONTACTS)).status).toBe(429);
+
+    const jobId = waiting.json.jobId as string;
+    expect((await harness.http({ routeKey: 'DELETE /jobs/{id}', pathParameters: { id: jobId }, token: ACME_TOKEN })).status).toBe(202);
+    const requested = harness.ports.publisher.entries.filter((entry) => entry.detailType === 'job-erasure.requested.v1');
+    expect(requested).toHaveLength(1);
+    const erase = harness.service.subscriptions.erasure;
+    expect((await erase.handler(sqsEvent(requested.map((entry) => eventBridgeBody(entry))), testContext())).batchItemFailures).toEqual([]);
+
+    // Without the release the place stays taken until a later admission finds the job gone (five minutes on).
+    expect((await postCsv(harness, CONTACTS)).status).toBe(202);
+    expect(await harness.ports.table('ingest-jobs').get({ pk: 'awaiting-upload', sk: jobId })).toBeUndefined();
   });
 
   it('counts a job retried with its Idempotency-Key once', async () => {

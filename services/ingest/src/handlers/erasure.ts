@@ -11,9 +11,11 @@ import {
 } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { ingest } from '../definition';
+import { AwaitingUploads } from '../domain/awaiting-uploads';
 import { JobErasure } from '../domain/job-erasure';
 import { summaryKey } from '../domain/job-progress';
 import type { Jobs } from '../domain/jobs';
+import { releaseInFlight } from '../domain/tenant-quotas';
 
 /** Jobs whose erasure one run of the retention schedule requests at most (the rest on the next run). */
 const RETENTION_BATCH = 500;
@@ -78,6 +80,10 @@ export function createEraseHandler(deps: IngestDeps, jobs: Jobs): SubscriptionBi
         items += 1;
       }
       await jobs.history.active.remove(jobId);
+      // A job erased while waiting for its upload never ends in its history (an erased job's late events are dropped):
+      // its place in the uploads' expiry list and among the tenant's jobs in flight is given back here.
+      await new AwaitingUploads(deps.jobs).remove(jobId);
+      await releaseInFlight(deps.jobs, tenantId, jobId);
       await deps.jobs.delete(summaryKey(tenantId, jobId));
       items += await deletePartition(deps.jobs, jobs.history.partitionOf(jobId));
       await deps.publisher.publish([jobDataErasedEntry('ingest', event, { objects, items }, deps.clock.now())]);
