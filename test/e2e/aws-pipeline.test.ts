@@ -4,6 +4,7 @@ import { ApiClient } from '@refinery/cli';
 import { emulate, type RefineryEmulator } from '@refinery/cli/src/emulate';
 import WebSocket from 'ws';
 import { REPO_ROOT } from '../support/cli';
+import { BOUND_MS, isolationScenario, startReceivers } from '../support/webhook-isolation';
 
 // The whole pipeline as deployed: every packaged stack in moto's CloudFormation, every function run from its packaged
 // bundle with Lambda's semantics (refinery emulate), EventBridge rules delivering to the stacks' queues, S3 sending
@@ -187,6 +188,18 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
     } finally {
       await acmeSocket.close();
       await globexSocket.close();
+    }
+  });
+
+  // Last: it leaves acme subscribed to a receiver that never answers (test/support/webhook-isolation.ts).
+  it(`delays no tenant's webhooks behind another's hanging receiver: each arrives within ${BOUND_MS} ms of its job completing`, async () => {
+    const receivers = await startReceivers();
+    try {
+      const latencies = await isolationScenario(acme, globex, receivers);
+      for (const latency of latencies) expect(latency).toBeLessThan(BOUND_MS);
+      expect(receivers.hung).toBeGreaterThan(0);
+    } finally {
+      await receivers.stop();
     }
   });
 });

@@ -85,6 +85,10 @@ describe('refinery dlq on AWS', () => {
 
   it('finds the queues of a stage by name, shows what was dead-lettered and moves it back', async () => {
     const sqs = new SQSClient(emulators.clientConfig('sqs'));
+    // The labeler's other subscription, as its stack has it: `dlq list` reads every queue of the service.
+    for (const name of ['refinery-labeler-staging-erasure', 'refinery-labeler-staging-erasure-dlq']) {
+      await sqs.send(new CreateQueueCommand({ QueueName: name }));
+    }
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'refinery-labeler-staging-chunks-dlq' }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
     const queue = await sqs.send(

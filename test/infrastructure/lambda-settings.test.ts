@@ -70,19 +70,19 @@ describe('Lambda settings', () => {
   it('starts with valid settings and defaults the optional ones', async () => {
     const running = await composeOnAws('chunker', { EVENT_BUS_NAME: 'bus', PLANS_TABLE: 'plans' });
     expect(running.declaration.name).toBe('chunker');
-    expect(Object.keys(running.subscriptions)).toEqual(['jobs', 'progress']);
+    expect(Object.keys(running.subscriptions)).toEqual(['jobs', 'progress', 'erasure']);
   });
 });
 
 describe('Lambda entry points (src/lambda.ts)', () => {
   it.each([
-    ['ingest', ['api', 'history', 'sweep', 'uploads']],
-    ['chunker', ['jobs', 'progress']],
-    ['matcher', ['chunks']],
-    ['labeler', ['chunks']],
-    ['merger', ['failures', 'progress', 'reviews']],
-    ['notifier', ['api', 'jobs', 'progress', 'socket']],
-    ['mailchimp-sync', ['api', 'imports', 'pages', 'writeback']],
+    ['ingest', ['api', 'erasure', 'erasures', 'history', 'retention', 'sweep', 'uploads']],
+    ['chunker', ['erasure', 'jobs', 'progress']],
+    ['matcher', ['chunks', 'erasure']],
+    ['labeler', ['chunks', 'erasure']],
+    ['merger', ['erasure', 'failures', 'progress', 'reviews']],
+    ['notifier', ['api', 'erasure', 'jobs', 'progress', 'socket']],
+    ['mailchimp-sync', ['api', 'erasure', 'imports', 'pages', 'writeback']],
   ])("%s exports one handler per function, named as the generated configuration's handlers", (service, functions) => {
     // Loading builds nothing (no AWS_LAMBDA_FUNCTION_NAME here): the service is composed at the first invocation.
     const exported = require(`@refinery/${service}/src/lambda`) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Logger, MachineFaultError, silentLogger } from '@refinery/runtime';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 
 /** What is wrong with the data dir: no room left to write, or no right to write at all. */
 export type StorageFaultKind = 'full' | 'read-only';
@@ -272,8 +273,9 @@ export function probeWritable(dataDir: string, bytes = PROBE_BYTES): void {
   for (const dir of [dataDir, join(dataDir, 'objects', '.tmp')]) {
     const path = join(dir, `.write-probe-${process.pid}`);
     try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path, block);
+      // Private like everything in the data dir: the probe may be the first to create objects/.tmp.
+      mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      writeFileSync(path, block, { mode: PRIVATE_FILE_MODE });
     } catch (error) {
       throw explainWriteError(error, dir);
     } finally {
