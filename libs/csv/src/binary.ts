@@ -7,6 +7,22 @@ const SIGNATURES: readonly { bytes: readonly number[]; name: string }[] = [
   { bytes: [0x89, 0x50, 0x4e, 0x47], name: 'a PNG image' },
   { bytes: [0xff, 0xd8, 0xff], name: 'a JPEG image' },
 ];
+// The same signatures as they arrive from the web page, which sends a file's head as text decoded as Windows-1252
+// when it is not UTF-8 (apps/web read-head.js), re-encoded here as UTF-8: 0x89 became U+2030 "‰", 0x8B U+2039.
+// Browsers decode by the WHATWG table, which differs from Latin-1 in 0x80-0x9F, so that range is spelled out (and
+// Latin-1's reading kept too, for clients that decode that way).
+const WINDOWS_1252_80_9F = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c,
+  0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+const asText = (bytes: readonly number[], table: (byte: number) => number): number[] => [
+  ...Buffer.from(String.fromCodePoint(...bytes.map(table)), 'utf8'),
+];
+const DECODED_SIGNATURES = SIGNATURES.flatMap(({ bytes, name }) =>
+  [asText(bytes, (byte) => (byte >= 0x80 && byte <= 0x9f ? (WINDOWS_1252_80_9F[byte - 0x80] as number) : byte)), asText(bytes, (byte) => byte)].map(
+    (decoded) => ({ bytes: decoded, original: bytes, name }),
+  ),
+);
 const SAMPLE_BYTES = 8192;
 // Text files have almost no control characters besides TAB, LF and CR; binary formats are full of them. One stray
 // NUL in a name is a bad character in one row (that row is reported invalid), not evidence the file is binary.
@@ -23,6 +39,11 @@ export function binaryReason(head: Buffer): string | undefined {
   for (const signature of SIGNATURES) {
     if (signature.bytes.every((byte, i) => head[i] === byte)) {
       return `looks like ${signature.name} (starts with bytes ${hex(signature.bytes)})`;
+    }
+  }
+  for (const signature of DECODED_SIGNATURES) {
+    if (signature.bytes.every((byte, i) => head[i] === byte)) {
+      return `looks like ${signature.name} (starts with bytes ${hex(signature.original)})`;
     }
   }
   const sample = head.subarray(0, SAMPLE_BYTES);

@@ -179,6 +179,18 @@ describe('sniffCsv: failures', () => {
     expect(failure(sniffCsv(asText)).reason).toContain('undecodable characters (binary data)');
   });
 
+  test.each([
+    ['a PNG image', '\u2030PNG\r\n\u001a\n'],
+    ['a PNG image', '\u0089PNG\r\n\u001a\n'],
+    ['a legacy Office document', '\u00d0\u00cf\u0011\u00e0\u00a1\u00b1\u001a\u00e1'],
+    ['a gzip archive', '\u001f\u2039\b\u0000'],
+    ['a JPEG image', '\u00ff\u00d8\u00ff\u00e0'],
+  ])('binary: %s whose head the web page sent as text (decoded as Windows-1252, as browsers do) is still named', (name, start) => {
+    // Text-like bytes after the signature: the share of control characters alone would not tell.
+    const asText = Buffer.from(`${start}${'a,b,c\n'.repeat(200)}`, 'utf8');
+    expect(failure(sniffCsv(asText, { complete: true })).reason).toContain(`looks like ${name}`);
+  });
+
   test('UTF-16 without a byte order mark is told as such', () => {
     const result = failure(sniffCsv(Buffer.from('name\temail\nBob\tb@example.com\n', 'utf16le'), { complete: true }));
     expect(result.code).toBe('binary');
