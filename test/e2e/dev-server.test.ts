@@ -102,6 +102,51 @@ describe('refinery dev', () => {
     }
   });
 
+  it("takes services' settings with --setting (a tenant quota here), and refuses a bad one naming what is wrong", async () => {
+    const directory = join(work, 'directory.csv');
+    const port = await freePort();
+    const run = runCli(
+      ['dev', '--port', String(port), '--data-dir', join(work, 'data-settings'), '--directory', directory, '--setting', 'ingest.maxJobsPerMinute=1'],
+      { env: { REFINERY_API_TOKENS: 'acme:acme-token-0001' } },
+    );
+    try {
+      await waitForOutput(run, /listening on/);
+      const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
+      await client.submitCsv(BOOK);
+      const refused = await client.request('POST', '/jobs', BOOK, { 'content-type': 'text/csv' });
+      expect(refused.status).toBe(429);
+      expect(await refused.text()).toContain('maxJobsPerMinute 1');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.done;
+    }
+    const bad = await runCli([
+      'dev',
+      '--port',
+      String(port),
+      '--data-dir',
+      join(work, 'data-settings'),
+      '--directory',
+      directory,
+      '--setting',
+      'ingest.maxJobsPerMinute=lots',
+    ]).done;
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--setting ingest\.maxJobsPerMinute=lots: .*number/);
+    const unknown = await runCli([
+      'dev',
+      '--port',
+      String(port),
+      '--data-dir',
+      join(work, 'data-settings'),
+      '--directory',
+      directory,
+      '--setting',
+      'ingest.nope=1',
+    ]).done;
+    expect(unknown.stderr).toContain('ingest has no setting "nope" (it has: ');
+  });
+
   it('refuses a second process on the same data dir with a clear message', async () => {
     const directory = join(work, 'directory.csv');
     const dataDir = join(work, 'data-lock');

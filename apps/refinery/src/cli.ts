@@ -20,6 +20,7 @@ import { type EnrichOptions, enrich, formatSummary, InputError, type ProviderCha
 import { formatStuckJobs, openStuckJobs, stuckJobView } from './jobs';
 import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
+import { collectSetting, settingsFromOptions } from './setting-options';
 import { serveUntilSignalled } from './shutdown';
 
 const DEFAULT_DATA_DIR = '.refinery';
@@ -229,12 +230,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--data-dir <dir>', 'durable local state (queues, tables, objects)', DEFAULT_DATA_DIR)
     .option('--directory <file>', 'the directory provider CSV (default: $REFINERY_DIRECTORY or examples/directory.csv)')
     .option('--providers <file>', PROVIDERS_OPTION)
-    .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string }) => {
+    .option(
+      '--setting <service.name=value>',
+      "a service's setting, as a deployment sets it (repeatable; e.g. ingest.maxJobsInFlight=20: docs/deploy.md lists them)",
+      collectSetting,
+      [],
+    )
+    .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string; setting: string[] }) => {
       const dataDir = resolve(options.dataDir);
       const providers = resolveProviders(options.providers);
+      const settings = settingsFromOptions(options.setting);
       const app = await startLocalApp({
         dataDir,
         directory: resolveDirectory(options.directory),
+        settings,
         ...(providers ? { providers: providers.build } : {}),
         port: options.port,
         logger: serverLogger(dataDir),
