@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ApiClient } from '@refinery/cli';
 import { emulate, type RefineryEmulator } from '@refinery/cli/src/emulate';
 import WebSocket from 'ws';
@@ -189,6 +191,51 @@ describe('the pipeline as deployed (packaged stacks and bundles on moto)', () =>
       await acmeSocket.close();
       await globexSocket.close();
     }
+  });
+
+  it("erases the demo job in every service that holds its data: DELETE /jobs/{id}, then nothing of it in any bucket or table but the erasure's record", async () => {
+    const s3 = new S3Client({ ...emulator.aws.clientConfig, forcePathStyle: true });
+    const dynamodb = new DynamoDBClient(emulator.aws.clientConfig);
+    const prefix = `tenants/acme/jobs/${demoJobId}/`;
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name as string) ?? [];
+    const objectsUnderPrefix = async (): Promise<string[]> => {
+      const keys: string[] = [];
+      for (const bucket of buckets) {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+        keys.push(...(listed.Contents ?? []).map((object) => `${bucket}/${object.Key}`));
+      }
+      return keys;
+    };
+    const itemsNamingTheJob = async (): Promise<string[]> => {
+      const found: string[] = [];
+      for (const table of (await dynamodb.send(new ListTablesCommand({}))).TableNames ?? []) {
+        for (const item of (await dynamodb.send(new ScanCommand({ TableName: table }))).Items ?? []) {
+          if (JSON.stringify(item).includes(demoJobId)) found.push(`${table}: ${JSON.stringify(item).slice(0, 120)}`);
+        }
+      }
+      return found;
+    };
+    // Before: the upload, the chunks of two stages, the results and the history all hold the job.
+    const before = await objectsUnderPrefix();
+    expect(new Set(before.map((key) => key.split('/')[0])).size).toBeGreaterThanOrEqual(4);
+    expect((await itemsNamingTheJob()).length).toBeGreaterThan(10);
+
+    const erase = await acme.request('DELETE', `/jobs/${demoJobId}`);
+    expect(erase.status).toBe(202);
+    expect(erase.headers.get('location')).toBe(`/jobs/${demoJobId}/erasure`);
+    let status: { status?: string } = {};
+    for (const deadline = Date.now() + 90_000; status.status !== 'erased' && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await (await acme.request('GET', `/jobs/${demoJobId}/erasure`)).json()) as { status?: string };
+    }
+    expect(status.status).toBe('erased');
+
+    expect(await objectsUnderPrefix()).toEqual([]);
+    const left = await itemsNamingTheJob();
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^refinery-ingest-\S+: .*erasure#/);
+    expect((await acme.request('GET', `/jobs/${demoJobId}`)).status).toBe(404);
+    expect((await globex.request('DELETE', `/jobs/${demoJobId}`)).status).toBe(404);
   });
 
   // Last: it leaves acme subscribed to a receiver that never answers (test/support/webhook-isolation.ts).

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { parse as parseSync } from 'csv-parse/sync';
 import { asBuffer, delimiterByte } from './bytes';
 import { type CsvLimits, formatByteSize } from './limits';
@@ -6,6 +7,7 @@ import { RecordScanner } from './scan';
 import type { CsvFormat } from './types';
 
 const QUOTE = 0x22;
+const REPLACEMENT_CHARACTER = '\uFFFD';
 
 /** Why a row cannot be used as it is; `column` is 0-based. */
 export type RowProblem =
@@ -14,7 +16,9 @@ export type RowProblem =
   /** A value is over `maxFieldBytes`: that value is left empty, the others are kept. */
   | { readonly kind: 'field-too-large'; readonly bytes: number; readonly column: number }
   /** A value holds a NUL character, which no text has: the value is kept as it is. */
-  | { readonly kind: 'nul-character'; readonly column: number };
+  | { readonly kind: 'nul-character'; readonly column: number }
+  /** A value of a UTF-8 file holds bytes that are not UTF-8 (read as U+FFFD): the value is kept as it reads. */
+  | { readonly kind: 'not-utf-8'; readonly column: number };
 
 export interface CsvRow {
   readonly cells: string[];
@@ -144,13 +148,16 @@ class RowReader {
       throw new Error(`the record scanner found ${lines.length} records from line ${lines[0]} but csv-parse read ${records.length}`);
     }
     const mayHoldNul = bytes.includes(0);
+    // A file is read as UTF-8 when its start is; a byte further on that is not UTF-8 reads as U+FFFD. Only then (one
+    // pass over the batch) is a U+FFFD in a value a decoding error rather than a character the file really holds.
+    const mayHoldBadBytes = this.format.encoding === 'utf-8' && !isUtf8(bytes);
     records.forEach((record, i) => {
       const cells = finishRecord(record, this.format);
-      this.ready.push(this.checkFields(cells, lines[i] as number, mayHoldNul));
+      this.ready.push(this.checkFields(cells, lines[i] as number, mayHoldNul, mayHoldBadBytes));
     });
   }
 
-  private checkFields(cells: string[], line: number, mayHoldNul: boolean): CsvRow {
+  private checkFields(cells: string[], line: number, mayHoldNul: boolean, mayHoldBadBytes: boolean): CsvRow {
     const max = this.limits.maxFieldBytes;
     let problem: RowProblem | undefined;
     for (let column = 0; column < cells.length; column++) {
@@ -168,6 +175,10 @@ class RowReader {
       } else if (problem === undefined && mayHoldNul && cell.includes('\0')) {
         problem = { kind: 'nul-character', column };
       }
+    }
+    if (problem === undefined && mayHoldBadBytes) {
+      const column = cells.findIndex((cell) => cell.includes(REPLACEMENT_CHARACTER));
+      if (column >= 0) problem = { kind: 'not-utf-8', column };
     }
     return problem === undefined ? { cells, line } : { cells, line, problem };
   }
@@ -218,6 +229,8 @@ export function describeRowProblem(
       return `${column} at line ${where.line} holds ${formatByteSize(problem.bytes)}, over the ${formatByteSize(limits.maxFieldBytes)} limit for a value; that value is left empty`;
     case 'nul-character':
       return `${column} at line ${where.line} contains a NUL character (byte 0x00), which text never holds`;
+    case 'not-utf-8':
+      return `${column} at line ${where.line} holds bytes that are not UTF-8 (the file is read as UTF-8, as its start is); save the file as UTF-8`;
   }
 }
 

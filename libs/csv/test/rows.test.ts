@@ -52,6 +52,19 @@ describe('readCsvRows', () => {
     expect(read[1]).toEqual({ cells: ['Bo\u0000b', 'b@x.io'], line: 3, problem: { kind: 'nul-character', column: 0 } });
   });
 
+  it('bytes that are not UTF-8 in a UTF-8 file make their row a problem; a U+FFFD the file really holds does not', async () => {
+    const read = await rows(Buffer.concat([Buffer.from('Ann,a@x.io\nB'), Buffer.from([0xe9]), Buffer.from('b,b@x.io\nZo\uFFFD,z@x.io\n')]));
+    expect(read[0]).toEqual({ cells: ['Ann', 'a@x.io'], line: 2 });
+    expect(read[1]).toEqual({ cells: ['B\uFFFDb', 'b@x.io'], line: 3, problem: { kind: 'not-utf-8', column: 0 } });
+    // The third row's U+FFFD is encoded right (EF BF BD), but it shares the batch with a bad byte: flagged too.
+    expect(read[2]?.problem).toEqual({ kind: 'not-utf-8', column: 0 });
+    const clean = await rows(Buffer.from('Ann,a@x.io\nZo\uFFFD,z@x.io\n'));
+    expect(clean[1]).toEqual({ cells: ['Zo\uFFFD', 'z@x.io'], line: 3 });
+    expect(describeRowProblem({ kind: 'not-utf-8', column: 0 }, { line: 3, columns: ['name'] }, { maxFieldBytes: 1, maxRowBytes: 1 })).toBe(
+      'column 1 ("name") at line 3 holds bytes that are not UTF-8 (the file is read as UTF-8, as its start is); save the file as UTF-8',
+    );
+  });
+
   it('throws unterminated-quote when the data ends inside quotes', async () => {
     await expect(rows('Ann,"open\n')).rejects.toBeInstanceOf(CsvFormatError);
   });
