@@ -115,7 +115,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the
       // gateway serves at /socket on the API's port.
       await composeService(notifierService, platform, {
-        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...settings.notifier },
+        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...retention, ...settings.notifier },
         given: { allowHttp: true },
       }),
       await composeService(mailchimpSyncService, platform, {

@@ -17,6 +17,8 @@ export interface NotifierConfig {
   readonly circuitCooldownMs: number;
   /** A tenant's webhook subscriptions at most. */
   readonly maxSubscriptions: number;
+  /** Days a delivery marker or attempt is kept (the table's TTL removes it then), as every job's data. */
+  readonly retentionDays: number;
   /**
    * Allow plain-http webhook URLs (the local mode). Otherwise (AWS) only https; plain http only to a non-public
    * destination while REFINERY_ALLOW_PRIVATE_DESTINATIONS=1 (tests on the emulator). Either way only public addresses
@@ -42,6 +44,7 @@ export const DEFAULT_NOTIFIER_CONFIG: NotifierConfig = {
   circuitFailures: defaults.webhookCircuitFailures,
   circuitCooldownMs: defaults.webhookCircuitCooldownMs,
   maxSubscriptions: defaults.maxSubscriptions,
+  retentionDays: defaults.retentionDays,
   allowHttp: false,
 };
 

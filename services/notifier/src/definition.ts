@@ -1,5 +1,5 @@
 import { jobCompletedV1, jobErasureRequestedV1, jobFailedV1, jobProgressedV1 } from '@refinery/events';
-import { apiTokensSetting, defineService, keyEncryptionKeySetting, setting } from '@refinery/runtime';
+import { apiTokensSetting, defineService, keyEncryptionKeySetting, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** The notifier: signed webhooks to each tenant's subscriptions, and live job progress over a WebSocket API. */
@@ -10,7 +10,8 @@ export const notifier = defineService({
   tables: {
     subscriptions: {
       description: 'Webhook subscriptions, deliveries and attempts; open WebSocket connections and the latest view of each job.',
-      // WebSocket connections carry expiresAt (API Gateway closes them after 2 hours).
+      // WebSocket connections carry expiresAt (API Gateway closes them after 2 hours); delivery markers and attempts
+      // too (retentionDays after they were written).
       timeToLiveAttribute: 'expiresAt',
     },
   },
@@ -18,6 +19,7 @@ export const notifier = defineService({
     apiTokens: apiTokensSetting,
     // Seals the subscriptions' signing secrets in the subscriptions table.
     keyEncryptionKey: keyEncryptionKeySetting,
+    retentionDays: retentionDaysSetting,
     webhookConnectTimeoutMs: setting(z.coerce.number().int().min(100).max(30_000), {
       description: 'how long connecting to a webhook receiver (TCP, and TLS for https) may take',
       default: 3_000,

@@ -28,6 +28,7 @@ export const notifierService = implementService(notifier, (context, given: { rea
       circuitFailures: context.settings.webhookCircuitFailures,
       circuitCooldownMs: context.settings.webhookCircuitCooldownMs,
       maxSubscriptions: context.settings.maxSubscriptions,
+      retentionDays: context.settings.retentionDays,
       allowHttp: given.allowHttp ?? false,
     },
     subscriptions: context.tables.subscriptions,

@@ -71,6 +71,23 @@ describe('notifier jobs: job.completed.v1 / job.failed.v1 webhooks', () => {
     expect(request!.body).not.toMatch(/"bucket"|"key"/);
   });
 
+  it("keeps the delivery's marker and attempt for the retention period (the table's TTL), without showing expiresAt", async () => {
+    const notifier = createNotifier(ports);
+    const subscription = await subscribe(notifier, '/hooks/acme');
+    expect((await notifier.jobs(sqsEvent([body(COMPLETED)]), testContext())).batchItemFailures).toEqual([]);
+
+    const table = ports.table('notifier-subscriptions');
+    const { eventId } = fixture(COMPLETED).detail.metadata;
+    const marker = await table.get({ pk: `delivery#${eventId}`, sk: subscription.id });
+    const [attempt] = (await table.query(`attempts#${subscription.id}`)).items;
+    const thirtyDays = 30 * 86_400;
+    expect(marker?.expiresAt).toBe(Math.floor(Date.parse(String(marker?.at)) / 1000) + thirtyDays);
+    expect(attempt?.expiresAt).toBe(Math.floor(Date.parse(String(attempt?.at)) / 1000) + thirtyDays);
+    const [shown] = await attempts(notifier, subscription.id);
+    expect(shown).toMatchObject({ ok: true });
+    expect(shown).not.toHaveProperty('expiresAt');
+  });
+
   it('rejects a tampered body or a wrong secret (the signature really covers the body)', async () => {
     const notifier = createNotifier(ports);
     const subscription = await subscribe(notifier, '/hooks/acme');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionFailedError, type Item, queryAll, type Table } from '@refinery/ports';
-import type { SecretSealer } from '@refinery/runtime';
+import { DEFAULT_RETENTION_DAYS, type SecretSealer } from '@refinery/runtime';
 
 export const NOTIFIABLE_EVENT_TYPES = ['job.completed.v1', 'job.failed.v1'] as const;
 export type NotifiableEventType = (typeof NOTIFIABLE_EVENT_TYPES)[number];
@@ -49,10 +49,19 @@ const sealedFor = (tenantId: string, id: string): string => `${tenantPk(tenantId
  * of the ring.
  */
 export class SubscriptionStore {
+  /**
+   * @param retentionDays delivery markers and attempts carry `expiresAt` (epoch seconds) this many days after they were
+   * written: the table's TTL removes them with the rest of a job's data.
+   */
   constructor(
     private readonly table: Table,
     private readonly secrets: SecretSealer,
+    private readonly retentionDays: number = DEFAULT_RETENTION_DAYS,
   ) {}
+
+  private expiresAt(at: string): number {
+    return Math.floor(Date.parse(at) / 1000) + this.retentionDays * 86_400;
+  }
 
   async create(subscription: Subscription): Promise<void> {
     await this.table.put(this.stored(subscription), { condition: { kind: 'itemNotExists' } });
@@ -120,7 +129,7 @@ export class SubscriptionStore {
   }
 
   async markDelivered(eventId: string, subscriptionId: string, at: string): Promise<void> {
-    await this.table.put({ pk: `delivery#${eventId}`, sk: subscriptionId, at });
+    await this.table.put({ pk: `delivery#${eventId}`, sk: subscriptionId, at, expiresAt: this.expiresAt(at) });
   }
 
   async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
@@ -128,12 +137,14 @@ export class SubscriptionStore {
       pk: `attempts#${attempt.subscriptionId}`,
       sk: `${attempt.at}#${attempt.eventId}#${String(attempt.attempt).padStart(3, '0')}`,
       ...attempt,
+      expiresAt: this.expiresAt(attempt.at),
     });
   }
 
   /** Attempts of a subscription, newest first. */
   async attempts(subscriptionId: string, limit = 100): Promise<DeliveryAttempt[]> {
     const page = await this.table.query(`attempts#${subscriptionId}`, { reverse: true, limit });
-    return page.items.map((item) => withoutKeys<DeliveryAttempt>(item));
+    // expiresAt is the table's bookkeeping, not part of an attempt.
+    return page.items.map(({ expiresAt: _expiresAt, ...item }) => withoutKeys<DeliveryAttempt>(item as Item));
   }
 }

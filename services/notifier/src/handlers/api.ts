@@ -6,7 +6,7 @@ import { NOTIFIABLE_EVENT_TYPES, newSigningSecret, type Subscription, Subscripti
 
 /** The webhook subscriptions API: create (the signing secret is shown once), list, delete, and see deliveries. */
 export function createApiHandler(deps: NotifierDeps): HttpApi {
-  const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
+  const store = new SubscriptionStore(deps.subscriptions, deps.secrets, deps.config.retentionDays);
   const createSchema = z.object({
     // Only public destinations (no loopback, private, link-local or metadata address, no credentials in the URL); https
     // only on AWS. Delivery checks again at each connection, against what the host name resolves to then.

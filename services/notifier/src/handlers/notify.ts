@@ -49,7 +49,7 @@ export function webhookPayload(event: EventOf<typeof notifier.subscriptions.jobs
  * most that many workers for one timeout each, and none while its circuit is open.
  */
 export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
-  const store = new SubscriptionStore(deps.subscriptions, deps.secrets);
+  const store = new SubscriptionStore(deps.subscriptions, deps.secrets, deps.config.retentionDays);
   const { config } = deps;
   const circuits = new SubscriptionCircuits(deps.subscriptions, { failuresToOpen: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
   const slots = new TableKeyedLimiter({ table: deps.subscriptions, limit: config.concurrencyPerSubscription, logger: deps.logger });
