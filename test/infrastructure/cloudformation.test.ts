@@ -162,7 +162,7 @@ const OWN: Readonly<Record<ServiceName, OwnResources>> = {
   },
   matcher: {
     buckets: { ChunksBucket: REDRIVE_WINDOW_DAYS + 1 },
-    tables: ['NicknamesTable'],
+    tables: ['NicknamesTable', 'ProviderLimitsTable'],
     // Job inputs, and the one directory object the operator names.
     reads: ({ state, environment }) => [
       objectsOf(outputOf(state, 'ingest', 'UploadsBucketName')),
@@ -572,7 +572,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       expect({ bucket: id, expiring: expiring.length }).toEqual({ bucket: id, expiring: 1 });
     }
     // The tables that keep items of jobs let DynamoDB delete them (expiresAt, epoch seconds); the others hold no job item
-    // (matcher's nicknames; mailchimp-sync's import state, erased with the job, and its connection leases).
+    // (matcher's nicknames and provider send schedules; mailchimp-sync's import state, erased with the job, and its connection leases).
     const jobTables: Readonly<Record<ServiceName, readonly string[]>> = {
       ingest: ['JobsTable'],
       chunker: ['PlansTable'],

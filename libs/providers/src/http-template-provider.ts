@@ -1,5 +1,6 @@
 import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, isCanonicalField, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import type { Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
 import { describeValue, requireText } from './config-checks';
@@ -34,6 +35,8 @@ export interface HttpTemplateProviderConfig {
   maxCandidates?: number;
   settings?: Partial<ProviderCallSettings>;
   clock?: Partial<Clock>;
+  // The table the provider's rate is shared through (ProviderHttpClientOptions.rateTable).
+  rateTable?: Table;
   random?: () => number;
 }
 
@@ -100,6 +103,7 @@ export class HttpTemplateProvider implements ContactProvider {
       provider: name,
       ...(config.settings === undefined ? {} : { settings: config.settings }),
       ...(config.clock === undefined ? {} : { clock: config.clock }),
+      ...(config.rateTable === undefined ? {} : { rateTable: config.rateTable }),
       ...(config.random === undefined ? {} : { random: config.random }),
       secrets: headerSecrets(config.headers ?? {}),
     });

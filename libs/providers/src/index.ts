@@ -34,3 +34,5 @@ export { RateLimiter } from './rate-limiter';
 export { parseRetryAfter, retryAfterFromHeaders } from './retry-after';
 export type { BackoffSettings } from './retry-policy';
 export { backoffDelayMs, isRetryableStatus, retryDelayMs } from './retry-policy';
+export type { SharedRateLimitOptions } from './shared-rate-limit';
+export { SHARED_RATE_PARTITION_PREFIX, SharedRateLimit } from './shared-rate-limit';

@@ -1,5 +1,6 @@
 import { type CanonicalField, type ContactFields, hasValue, parseBirthDate, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import type { Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
 import { describeValue, requireHttpUrl, requireSecret } from './config-checks';
@@ -21,6 +22,8 @@ export interface PeopleDataLabsOptions {
   settings?: Partial<ProviderCallSettings>;
   clock?: Partial<Clock>;
   random?: () => number;
+  // The table the provider's rate is shared through (ProviderHttpClientOptions.rateTable).
+  rateTable?: Table;
 }
 
 // Our canonical field -> the Person Enrichment API's query parameter. No title: the API does not match on it.
@@ -164,6 +167,7 @@ export class PeopleDataLabsProvider implements ContactProvider {
       provider: PEOPLE_DATA_LABS,
       ...(options.settings === undefined ? {} : { settings: options.settings }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.rateTable === undefined ? {} : { rateTable: options.rateTable }),
       ...(options.random === undefined ? {} : { random: options.random }),
       secrets: [this.apiKey],
       retryAfter: retryAfterForPdl,

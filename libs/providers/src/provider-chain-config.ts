@@ -1,4 +1,5 @@
 import type { ContactProvider } from '@refinery/matching';
+import type { Table } from '@refinery/ports';
 import { z } from 'zod';
 import { DEFAULT_PROVIDER_CALL_SETTINGS, type ProviderCallSettings } from './call-settings';
 import { HttpTemplateProvider } from './http-template-provider';
@@ -55,6 +56,9 @@ export interface ProviderChainContext {
   /** The in-memory directory provider, for `{ "type": "directory" }`. */
   readonly directory: () => ContactProvider;
   readonly env: Readonly<Record<string, string | undefined>>;
+  // Where the HTTP providers' rates are shared by every process that builds the chain with it (the matcher's
+  // providerLimits table); without it each process keeps its own rate.
+  readonly rateTable?: Table;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -101,6 +105,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
           apiKey: fromEnv(context.env, provider.apiKeyEnv, `${where}.apiKeyEnv`),
           ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }),
           ...(provider.minLikelihood === undefined ? {} : { minLikelihood: provider.minLikelihood }),
+          ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
         });
       case 'http': {
@@ -115,6 +120,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
                 ),
               }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
+          ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
         } as ConstructorParameters<typeof HttpTemplateProvider>[0]);
       }
       default:

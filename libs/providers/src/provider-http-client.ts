@@ -1,4 +1,5 @@
 import { fetchPublic, isDestinationRefused } from '@refinery/outbound';
+import type { Table } from '@refinery/ports';
 import { type ProviderCallSettings, resolveCallSettings } from './call-settings';
 import { CircuitBreaker } from './circuit-breaker';
 import { type Clock, withRealClock } from './clock';
@@ -6,6 +7,7 @@ import { isProviderUnavailable, ProviderRequestError, ProviderResponseError, Pro
 import { RateLimiter } from './rate-limiter';
 import { retryAfterFromHeaders } from './retry-after';
 import { isRetryableStatus, retryDelayMs } from './retry-policy';
+import { SharedRateLimit } from './shared-rate-limit';
 
 export interface ProviderHttpClientOptions {
   // Names the provider in every error.
@@ -20,6 +22,9 @@ export interface ProviderHttpClientOptions {
   retryAfter?: (response: { status: number; headers: Headers }, nowMs: number) => number | undefined;
   // A clearer message for a refused request (say, "API key rejected" for 401), or undefined for the generic one.
   describeRefusal?: (status: number) => string | undefined;
+  // A table every client of this provider reaches (every matcher container): requestsPerSecond then holds for all of
+  // them together, not per process, and a Retry-After pauses them all. Without it the rate is this process's alone.
+  rateTable?: Table;
 }
 
 export interface ProviderHttpRequest {
@@ -52,6 +57,7 @@ export class ProviderHttpClient {
   private readonly random: () => number;
   private readonly secrets: readonly string[];
   readonly limiter: RateLimiter;
+  readonly sharedRate: SharedRateLimit | undefined;
   readonly breaker: CircuitBreaker;
 
   constructor(options: ProviderHttpClientOptions) {
@@ -66,6 +72,15 @@ export class ProviderHttpClient {
       maxConcurrent: this.settings.maxConcurrent,
       clock: this.clock,
     });
+    this.sharedRate =
+      options.rateTable === undefined
+        ? undefined
+        : new SharedRateLimit({
+            table: options.rateTable,
+            key: options.provider,
+            requestsPerSecond: this.settings.requestsPerSecond,
+            clock: this.clock,
+          });
     this.breaker = new CircuitBreaker({
       provider: options.provider,
       failureThreshold: this.settings.circuitFailureThreshold,
@@ -103,6 +118,7 @@ export class ProviderHttpClient {
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.limiter.run(async () => {
         this.breaker.throwIfOpen();
+        await this.sharedRate?.take();
         return this.attemptOnce(url, method, request);
       });
       let failure: Extract<Attempt, { kind: 'failed' }>;
@@ -140,6 +156,7 @@ export class ProviderHttpClient {
       }
       if (failure.retryAfterMs !== undefined) {
         this.limiter.pauseFor(failure.retryAfterMs);
+        await this.sharedRate?.pauseUntil(this.clock.now() + failure.retryAfterMs);
       }
       // Other calls may have opened the circuit while this one was failing: stop now rather than add load.
       this.breaker.throwIfOpen();

@@ -14,6 +14,9 @@ export const matcher = defineService({
   },
   tables: {
     nicknames: { description: 'The nickname table (npm run seed:nicknames), loaded at cold start.' },
+    providerLimits: {
+      description: "Each HTTP provider's send schedule, shared by every matcher container so that together they keep its requestsPerSecond.",
+    },
   },
   reads: {
     uploads: { description: 'job inputs uploaded to ingest', bucketParam: 'uploadsBucket' },

@@ -53,6 +53,8 @@ async function providersFromSettings(context: ServiceContext<typeof matcher>): P
     directory: () => directory as DirectoryProvider,
     // Only the provider secrets the deployment sets: a chain cannot name any other variable of the function's environment.
     env: settings.pdlApiKey ? { PDL_API_KEY: settings.pdlApiKey } : {},
+    // Every container reaches this table, so a provider's requestsPerSecond holds for all of them together.
+    rateTable: context.tables.providerLimits,
   });
 }
 
