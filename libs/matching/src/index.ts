@@ -17,4 +17,4 @@ export { jaroWinkler } from './similarity';
 export { phoneticCode, soundex } from './soundex';
 export type { MatchThresholds } from './thresholds';
 export { checkThresholds, DEFAULT_THRESHOLDS } from './thresholds';
-export type { Candidate, ContactProvider, MatchDecision, MatchMethod, NicknameLookup } from './types';
+export type { Candidate, ContactProvider, FindCandidatesOptions, MatchDecision, MatchMethod, NicknameLookup } from './types';

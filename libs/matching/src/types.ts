@@ -10,6 +10,12 @@ export interface Candidate {
   confidence?: number;
 }
 
+export interface FindCandidatesOptions {
+  // When the caller must have its answer (epoch ms, the invocation's deadline): a provider that would have to wait
+  // past it (a Retry-After) gives up at once, saying how long to wait, rather than sleep into the caller's timeout.
+  readonly deadline?: number;
+}
+
 export interface ContactProvider {
   readonly name: string;
   // True when asking again costs nothing (an in-memory directory); the matcher keeps the answers of
@@ -19,7 +25,7 @@ export interface ContactProvider {
   readonly population?: number;
   // One candidate list per contact, in the same order. Contacts are standardized. Lists are short
   // (the provider blocks) and best first.
-  findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]>;
+  findCandidates(contacts: readonly ContactFields[], options?: FindCandidatesOptions): Promise<Candidate[][]>;
 }
 
 export interface NicknameLookup {

@@ -1,5 +1,5 @@
 import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, isCanonicalField, standardizeContact } from '@refinery/contacts';
-import type { Candidate, ContactProvider } from '@refinery/matching';
+import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
 import type { Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
@@ -109,8 +109,8 @@ export class HttpTemplateProvider implements ContactProvider {
     });
   }
 
-  async findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]> {
-    return findEachContact(this.name, contacts, (contact) => this.lookUp(contact));
+  async findCandidates(contacts: readonly ContactFields[], options: FindCandidatesOptions = {}): Promise<Candidate[][]> {
+    return findEachContact(this.name, contacts, (contact) => this.lookUp(contact, options.deadline));
   }
 
   // The URL asked for this contact, or undefined when no template fits it.
@@ -119,7 +119,7 @@ export class HttpTemplateProvider implements ContactProvider {
     return template === undefined ? undefined : expandUrlTemplate(template, contact);
   }
 
-  private async lookUp(contact: ContactFields): Promise<Candidate[]> {
+  private async lookUp(contact: ContactFields, deadline: number | undefined): Promise<Candidate[]> {
     const url = this.urlFor(contact);
     if (url === undefined) {
       return [];
@@ -129,6 +129,7 @@ export class HttpTemplateProvider implements ContactProvider {
       method: 'GET',
       ...(this.config.headers === undefined ? {} : { headers: this.config.headers }),
       answerStatuses: [404],
+      ...(deadline === undefined ? {} : { deadline }),
     });
     if (answer.status === 404) {
       return [];

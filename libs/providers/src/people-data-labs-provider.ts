@@ -1,5 +1,5 @@
 import { type CanonicalField, type ContactFields, hasValue, parseBirthDate, standardizeContact } from '@refinery/contacts';
-import type { Candidate, ContactProvider } from '@refinery/matching';
+import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
 import type { Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
@@ -175,11 +175,11 @@ export class PeopleDataLabsProvider implements ContactProvider {
     });
   }
 
-  async findCandidates(contacts: readonly ContactFields[]): Promise<Candidate[][]> {
-    return findEachContact(this.name, contacts, (contact) => this.enrich(contact));
+  async findCandidates(contacts: readonly ContactFields[], options: FindCandidatesOptions = {}): Promise<Candidate[][]> {
+    return findEachContact(this.name, contacts, (contact) => this.enrich(contact, options.deadline));
   }
 
-  private async enrich(contact: ContactFields): Promise<Candidate[]> {
+  private async enrich(contact: ContactFields, deadline: number | undefined): Promise<Candidate[]> {
     if (!hasEnoughToAsk(contact)) {
       return [];
     }
@@ -187,6 +187,7 @@ export class PeopleDataLabsProvider implements ContactProvider {
     url.search = enrichmentQuery(contact, this.minLikelihood).toString();
     const answer = await this.client.request({
       url,
+      ...(deadline === undefined ? {} : { deadline }),
       // In a header, not the api_key query parameter, so the key never sits in a URL that might be logged.
       headers: { 'X-Api-Key': this.apiKey },
       answerStatuses: [404],

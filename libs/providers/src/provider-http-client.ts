@@ -34,6 +34,10 @@ export interface ProviderHttpRequest {
   body?: string;
   // Statuses besides 2xx that are answers rather than failures, e.g. 404 "no such person".
   answerStatuses?: readonly number[];
+  // When the caller must have its answer (epoch ms): a wait before a retry that would end past it (a Retry-After
+  // longer than the time left) is not sat out; the request fails at once with ProviderUnavailableError carrying
+  // retryAfterMs, so the queue brings the work back when the provider said.
+  deadline?: number;
 }
 
 export interface ProviderHttpAnswer {
@@ -154,13 +158,22 @@ export class ProviderHttpClient {
           options,
         );
       }
+      const delayMs = retryDelayMs(attempt, failure.retryAfterMs, this.settings, this.random);
+      if (request.deadline !== undefined && this.clock.now() + delayMs >= request.deadline) {
+        throw new ProviderUnavailableError(
+          this.provider,
+          `${this.provider} is unavailable for now: retrying ${what} (${failure.reason}) means waiting ${Math.ceil(delayMs)} ms, ` +
+            `more than the ${Math.max(0, request.deadline - this.clock.now())} ms left before the caller's deadline`,
+          { retryAfterMs: failure.retryAfterMs ?? delayMs, cause: failure.cause },
+        );
+      }
       if (failure.retryAfterMs !== undefined) {
         this.limiter.pauseFor(failure.retryAfterMs);
         await this.sharedRate?.pauseUntil(this.clock.now() + failure.retryAfterMs);
       }
       // Other calls may have opened the circuit while this one was failing: stop now rather than add load.
       this.breaker.throwIfOpen();
-      await this.clock.sleep(retryDelayMs(attempt, failure.retryAfterMs, this.settings, this.random));
+      await this.clock.sleep(delayMs);
     }
   }
 

@@ -35,7 +35,7 @@ async function withinDeadline(
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(outOfTime()), left);
   });
-  const call = provider.findCandidates(contacts);
+  const call = provider.findCandidates(contacts, { deadline });
   // Abandoned at the deadline, the call may still fail later: that must not be an unhandled rejection.
   call.catch(() => undefined);
   try {
