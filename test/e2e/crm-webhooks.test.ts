@@ -110,7 +110,7 @@ describe('signed CRM webhooks on the local app', () => {
     // The same webhook-id again (the CRM retrying): the same job, and no second one.
     const again = await send({ id: 'msg_first_contact' });
     expect(again).toEqual({ status: 200, body: { jobId, duplicate: true } });
-    const events = (await (await t.acme.request('GET', `/jobs/${jobId}/events`)).json()) as { type: string }[];
+    const { events } = (await (await t.acme.request('GET', `/jobs/${jobId}/events`)).json()) as { events: { type: string }[] };
     expect(events.filter((event) => event.type === 'job.created.v1')).toHaveLength(1);
   });
 

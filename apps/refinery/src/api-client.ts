@@ -14,6 +14,12 @@ export interface HistoryEntry {
   readonly data: Record<string, unknown>;
 }
 
+/** One page of `GET /jobs/{id}/events`: `nextCursor` is null on the last page. */
+export interface EventsPage {
+  readonly events: HistoryEntry[];
+  readonly nextCursor: string | null;
+}
+
 export interface UploadTarget {
   readonly url: string;
   readonly method: string;
@@ -80,8 +86,17 @@ export class ApiClient {
     return this.json('GET', `/jobs/${encodeURIComponent(jobId)}`);
   }
 
-  events(jobId: string): Promise<HistoryEntry[]> {
-    return this.json('GET', `/jobs/${encodeURIComponent(jobId)}/events`);
+  /** The job's whole history, oldest first: every page of `GET /jobs/{id}/events`, following `nextCursor`. */
+  async events(jobId: string): Promise<HistoryEntry[]> {
+    const events: HistoryEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
+      const page: EventsPage = await this.json('GET', `/jobs/${encodeURIComponent(jobId)}/events?${query}`);
+      events.push(...page.events);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return events;
   }
 
   /**

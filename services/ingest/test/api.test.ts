@@ -70,7 +70,7 @@ describe('ingest HTTP API', () => {
 
       const history = await getJob(harness, FIRST_JOB_ID, '/events');
       expect(history.status).toBe(200);
-      expect(history.json).toEqual([
+      expect(history.json.events).toEqual([
         { id: created?.metadata.eventId, type: 'job.created.v1', occurredAt: '2026-11-28T12:00:00.000Z', data: created?.data },
       ]);
     });
@@ -327,7 +327,7 @@ describe('ingest HTTP API', () => {
       expect(second.headers.location).toBe(first.headers.location);
       expect(harness.publishedTypes()).toEqual(['job.created.v1', 'job.submitted.v1']);
       const history = await getJob(harness, FIRST_JOB_ID, '/events');
-      expect(history.json.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
+      expect(history.json.events.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
     });
 
     it('answers 200 with the same job for a replayed JSON request, and a fresh upload URL while the file is missing', async () => {
@@ -535,7 +535,7 @@ describe('ingest HTTP API', () => {
       const answer = await getJob(harness, FIRST_JOB_ID, '/events');
 
       expect(answer.status).toBe(200);
-      const events = answer.json as { id: string; type: string; occurredAt: string; data: unknown }[];
+      const events = answer.json.events as { id: string; type: string; occurredAt: string; data: unknown }[];
       expect(events.map((event) => [event.type, event.occurredAt])).toEqual([
         ['job.created.v1', '2026-11-28T12:00:00.000Z'],
         ['job.submitted.v1', '2026-11-28T12:00:00.001Z'],
@@ -552,6 +552,83 @@ describe('ingest HTTP API', () => {
         data: completed.detail.data,
       });
       expect(Object.keys(events[0] ?? {}).sort()).toEqual(['data', 'id', 'occurredAt', 'type']);
+    });
+
+    /** `count` chunk.labeled.v1 events of the first job, a millisecond apart, as EventBridge would deliver them. */
+    function labeledEvents(count: number): string[] {
+      const template = JSON.parse(fixture('chunk-labeled-0.json'));
+      return Array.from({ length: count }, (_, index) => {
+        const event = structuredClone(template);
+        event.detail.metadata.eventId = `labeled-${String(index).padStart(5, '0')}`;
+        event.detail.metadata.occurredAt = new Date(Date.parse('2026-11-28T12:01:00.000Z') + index).toISOString();
+        event.detail.data.chunk = { index, count };
+        event.detail.data.rows = { first: index * 3, count: 3 };
+        return JSON.stringify(event);
+      });
+    }
+
+    async function readAllPages(limit?: string): Promise<{ pages: number; ids: string[] }> {
+      const ids: string[] = [];
+      let pages = 0;
+      let cursor: string | null | undefined;
+      do {
+        const query: Record<string, string> = { ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) };
+        const answer = await harness.http({ routeKey: 'GET /jobs/{id}/events', pathParameters: { id: FIRST_JOB_ID }, token: ACME_TOKEN, query });
+        expect(answer.status).toBe(200);
+        pages += 1;
+        ids.push(...answer.json.events.map((event: { id: string }) => event.id));
+        cursor = answer.json.nextCursor;
+      } while (cursor);
+      return { pages, ids };
+    }
+
+    it('pages a long history in order, each page one query of at most `limit` events, each event once', async () => {
+      await postCsv(harness, CONTACTS);
+      const events = labeledEvents(2_500);
+      // Delivered newest first, in batches, and each batch twice (at-least-once delivery).
+      for (let end = events.length; end > 0; end -= 500) {
+        const batch = events.slice(Math.max(0, end - 500), end).reverse();
+        await harness.history(batch);
+        await harness.history(batch.slice(0, 50), { receiveCount: 2 });
+      }
+      const created = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events[0].id;
+      const expected = [created, ...Array.from({ length: 2_500 }, (_, index) => `labeled-${String(index).padStart(5, '0')}`)];
+
+      const byDefault = await readAllPages();
+      expect(byDefault.pages).toBe(26); // 100 a page by default: 2,501 events
+      expect(byDefault.ids).toEqual(expected);
+      const byThousand = await readAllPages('1000');
+      expect(byThousand.pages).toBe(3);
+      expect(byThousand.ids).toEqual(expected);
+    });
+
+    it('refuses a limit above 1,000, and a cursor it did not hand out, of another job or of another tenant', async () => {
+      await postCsv(harness, CONTACTS);
+      await harness.history(labeledEvents(3));
+      const route = { routeKey: 'GET /jobs/{id}/events', pathParameters: { id: FIRST_JOB_ID } } as const;
+      expect((await harness.http({ ...route, token: ACME_TOKEN, query: { limit: '1001' } })).status).toBe(400);
+      const first = await harness.http({ ...route, token: ACME_TOKEN, query: { limit: '2' } });
+      const cursor = first.json.nextCursor as string;
+      expect(first.json.events).toHaveLength(2);
+
+      const [payload, mac] = cursor.split('.') as [string, string];
+      const sortKey = Buffer.from(payload, 'base64url').toString('utf8');
+      const forged = `${Buffer.from(sortKey.replace(/#.*/, '#'), 'utf8').toString('base64url')}.${mac}`;
+      for (const bad of [forged, `${Buffer.from('at#', 'utf8').toString('base64url')}`, 'not-a-cursor', `${cursor}x`]) {
+        const answer = await harness.http({ ...route, token: ACME_TOKEN, query: { cursor: bad } });
+        expect(answer.status).toBe(400);
+        expect(answer.json.error.code).toBe('invalid_cursor');
+      }
+      // Signed for this tenant and job: another job's route does not take it, nor does another tenant.
+      const otherJob = await harness.http({ ...route, pathParameters: { id: 'job_OTHER' }, token: ACME_TOKEN, query: { cursor } });
+      expect(otherJob.status).toBe(400);
+      const stranger = await harness.http({ ...route, token: GLOBEX_TOKEN, query: { cursor } });
+      expect(stranger.status).toBe(400);
+      expect((await harness.http({ ...route, token: GLOBEX_TOKEN })).status).toBe(404);
+      // The owner goes on where the page stopped.
+      const next = await harness.http({ ...route, token: ACME_TOKEN, query: { cursor } });
+      expect(next.json.events.map((event: { id: string }) => event.id)).toEqual(['labeled-00001', 'labeled-00002']);
+      expect(next.json.nextCursor).toBeNull();
     });
   });
 

@@ -52,7 +52,7 @@ describe('ingest history subscription and the job state fold', () => {
   }
 
   async function historyTypes(harness: IngestHarness): Promise<string[]> {
-    return (await getJob(harness, FIRST_JOB_ID, '/events')).json.map((event: { type: string }) => event.type);
+    return (await getJob(harness, FIRST_JOB_ID, '/events')).json.events.map((event: { type: string }) => event.type);
   }
 
   afterEach(() => {
@@ -67,10 +67,38 @@ describe('ingest history subscription and the job state fold', () => {
 
     expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
     const planned = JSON.parse(PLANNED).detail;
-    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json;
+    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events;
     expect(stored).toEqual({ id: planned.metadata.eventId, type: 'job.planned.v1', occurredAt: planned.metadata.occurredAt, data: planned.data });
     // Appending publishes no pipeline event (only the job's progress: job-progress.test.ts).
     expect(harness.publishedTypes()).toEqual(['job.created.v1']);
+  });
+
+  it('keeps a re-created event (same id, later occurredAt) once, at its first place in history', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED]);
+    const recreated = JSON.parse(PLANNED);
+    recreated.detail.metadata.occurredAt = '2026-11-28T13:00:00.000Z';
+    await harness.history([JSON.stringify(recreated), LABELED_0]);
+
+    const events = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events;
+    expect(events.map((event: { type: string; occurredAt: string }) => [event.type, event.occurredAt])).toEqual([
+      ['job.created.v1', '2026-11-28T12:00:00.000Z'],
+      ['job.planned.v1', JSON.parse(PLANNED).detail.metadata.occurredAt],
+      ['chunk.labeled.v1', '2026-11-28T12:01:00.000Z'],
+    ]);
+  });
+
+  it('writes an event left half-stored (its id marked, the event itself missing after a crash) when it is delivered again', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED]);
+    const table = harness.ports.table('ingest-jobs');
+    const stored = (await table.query(`job#${FIRST_JOB_ID}`, { beginsWith: 'at#' })).items.find((item) => item.type === 'job.planned.v1');
+    if (!stored) throw new Error('job.planned.v1 was not stored');
+    await table.delete({ pk: stored.pk, sk: stored.sk });
+    expect(await historyTypes(harness)).toEqual(['job.created.v1']);
+
+    await harness.history([PLANNED], { receiveCount: 2 });
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
   });
 
   it('folds the history: accepted -> running (job.planned) -> progress per labeled chunk -> completed', async () => {
@@ -202,7 +230,7 @@ describe('ingest history subscription and the job state fold', () => {
 
     expect(await harness.history([JSON.stringify(withExtra)])).toMatchObject({ batchItemFailures: [] });
 
-    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json;
+    const [, stored] = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events;
     expect(stored.data).toEqual(JSON.parse(PLANNED).detail.data);
     expect(await view(harness)).toMatchObject({ status: 'running', rows: { total: 5 } });
   });

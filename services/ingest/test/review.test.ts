@@ -163,7 +163,7 @@ describe('ingest: the review queue', () => {
   const rowsOf = (answer: ApiAnswer) => answer.json.items.map((item: { row: number }) => item.row);
   const decisions = () => harness.ports.publisher.ofType('review.decided.v1');
   async function historyDecisions(): Promise<{ id: string; data: { row: number; decision: string; version: number } }[]> {
-    const events = (await getJob(harness, FIRST_JOB_ID, '/events')).json as { id: string; type: string; data: never }[];
+    const events = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events as { id: string; type: string; data: never }[];
     return events.filter((event) => event.type === 'review.decided.v1').map(({ id, data }) => ({ id, data }));
   }
 

@@ -65,7 +65,7 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
       data: { filename: 'customers.csv', input: { ...FIRST_JOB_INPUT, sizeBytes: CONTACTS.length }, options: { chunkRows: 500 } },
     });
     const history = await getJob(harness, FIRST_JOB_ID, '/events');
-    expect(history.json.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
+    expect(history.json.events.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
     // Submitted is not yet running: the status stays accepted until the chunker plans the job.
     expect((await getJob(harness, FIRST_JOB_ID)).json.status).toBe('accepted');
   });
@@ -88,7 +88,7 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
 
     expect(harness.publishedTypes()).toEqual(['job.created.v1', 'job.submitted.v1']);
     const history = await getJob(harness, FIRST_JOB_ID, '/events');
-    expect(history.json.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
+    expect(history.json.events.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
   });
 
   it('fails the stage for good (stage.failed.v1, retryable false) when the upload is not a CSV, and does not retry it', async () => {
@@ -210,6 +210,6 @@ describe('ingest uploads subscription (S3 "Object Created" via EventBridge)', ()
     expect(harness.publishedTypes()).toEqual(['job.created.v1', 'job.submitted.v1']);
     expect(harness.ports.publisher.ofType('job.submitted.v1')[0]?.metadata.eventId).toBe(deriveEventId(FIRST_JOB_ID, 'job.submitted.v1'));
     const history = await getJob(harness, FIRST_JOB_ID, '/events');
-    expect(history.json.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
+    expect(history.json.events.map((event: { type: string }) => event.type)).toEqual(['job.created.v1', 'job.submitted.v1']);
   });
 });

@@ -101,8 +101,25 @@ export function createApi({ baseUrl, notifierBaseUrl = baseUrl, token, onUnautho
     },
     /** @param {string} jobId @returns {Promise<JobView>} */
     job: (jobId) => request('GET', `/jobs/${id(jobId)}`),
-    /** @param {string} jobId @returns {Promise<HistoryEntry[]>} */
-    events: (jobId) => request('GET', `/jobs/${id(jobId)}/events`),
+    /**
+     * The job's whole history, oldest first: every page of `/events`, following `nextCursor`.
+     * @param {string} jobId @returns {Promise<HistoryEntry[]>}
+     */
+    events: async (jobId) => {
+      /** @type {HistoryEntry[]} */
+      const events = [];
+      /** @type {string | null} */
+      let cursor = null;
+      do {
+        const query = new URLSearchParams({ limit: '1000' });
+        if (cursor) query.set('cursor', cursor);
+        /** @type {{ events: HistoryEntry[], nextCursor: string | null }} */
+        const page = await request('GET', `/jobs/${id(jobId)}/events?${query}`);
+        events.push(...page.events);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return events;
+    },
     /**
      * @param {string} jobId
      * @param {{ status?: string, label?: string, limit?: number, after?: string | null }} filters

@@ -1,5 +1,5 @@
 import { type DomainEvent, EVENT_TYPES, type EventMetadata } from '@refinery/events';
-import { ConditionFailedError, queryAll, type Table } from '@refinery/ports';
+import { ConditionFailedError, type Item, queryAll, type Table } from '@refinery/ports';
 import { ActiveJobs } from './active-jobs';
 import { AwaitingUploads } from './awaiting-uploads';
 import type { JobErasure } from './job-erasure';
@@ -17,8 +17,8 @@ export interface HistoryEvent {
 const PIPELINE_ORDER = new Map<string, number>(EVENT_TYPES.map((type, index) => [type.type, index]));
 
 /**
- * The event store of jobs: each job's history is a partition, one item per event keyed by its eventId, so appending
- * the same event twice (at-least-once delivery) stores it once. The history, not a status column, is the truth:
+ * The event store of jobs: each job's history is a partition, one item per event in history order plus a marker per
+ * eventId, so appending the same event twice (at-least-once delivery) stores it once (see store()). The history, not a status column, is the truth:
  * a job's state is always a fold of it (see job-state.ts). It also keeps the list of jobs in the pipeline (from
  * job.submitted.v1 to job.completed.v1 or job.failed.v1), which the sweeper watches for jobs that stopped moving.
  */
@@ -66,41 +66,82 @@ export class JobHistory {
     return added;
   }
 
+  /**
+   * Two items per event: a marker keyed by the event id (the conditional put that makes a redelivered event count
+   * once) that names the event's place in history order, and the event itself at that place (`at#<occurredAt>#<pipeline
+   * order>#<eventId>`), so a page of the history is one query in sort-key order. The place is taken from the first
+   * delivery: a producer that re-creates the same event (same derived id) later stamps a later occurredAt, and would
+   * otherwise store it twice. A crash between the two puts is repaired by the next delivery, which finds the marker and
+   * writes the event where the marker says.
+   */
   private async store(event: DomainEvent): Promise<boolean> {
+    const pk = partitionOf(event.metadata.jobId);
+    const expiry = this.erasure ? { expiresAt: this.erasure.expiresAt(new Date(event.metadata.occurredAt)) } : {};
+    let at = historyKey(event);
+    let added = true;
+    try {
+      await this.table.put({ pk, sk: `event#${event.metadata.eventId}`, at, ...expiry }, { condition: { kind: 'itemNotExists' } });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      added = false;
+      const marker = await this.table.get({ pk, sk: `event#${event.metadata.eventId}` });
+      at = typeof marker?.at === 'string' ? marker.at : at;
+    }
     try {
       await this.table.put(
         {
-          pk: partitionOf(event.metadata.jobId),
-          sk: `event#${event.metadata.eventId}`,
+          pk,
+          sk: at,
           type: event.type,
           occurredAt: event.metadata.occurredAt,
           metadata: { ...event.metadata },
           data: event.data as never,
-          ...(this.erasure ? { expiresAt: this.erasure.expiresAt(new Date(event.metadata.occurredAt)) } : {}),
+          ...expiry,
         },
         { condition: { kind: 'itemNotExists' } },
       );
-      return true;
     } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
+      if (!(error instanceof ConditionFailedError)) throw error; // already written by an earlier delivery: keep it
     }
+    return added;
   }
 
   /** The job's events, oldest first (ties broken by pipeline order); empty when the job is unknown. */
   async load(jobId: string): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
-    for await (const item of queryAll(this.table, partitionOf(jobId), { beginsWith: 'event#' })) {
-      const metadata = item.metadata as unknown as EventMetadata;
-      events.push({ id: metadata.eventId, type: item.type as string, occurredAt: item.occurredAt as string, metadata, data: item.data });
-    }
-    return events.sort(
-      (a, b) =>
-        Date.parse(a.occurredAt) - Date.parse(b.occurredAt) ||
-        (PIPELINE_ORDER.get(a.type) ?? 99) - (PIPELINE_ORDER.get(b.type) ?? 99) ||
-        a.id.localeCompare(b.id),
-    );
+    for await (const item of queryAll(this.table, partitionOf(jobId), { beginsWith: HISTORY_PREFIX })) events.push(historyEvent(item));
+    return events;
   }
+
+  /**
+   * One page of the job's events in history order, read as one query of at most `limit` items: `after` is the
+   * `lastKey` of the page before. `lastKey` is absent on the last page.
+   */
+  async page(jobId: string, options: { limit: number; after?: string }): Promise<{ events: HistoryEvent[]; lastKey?: string }> {
+    if (options.after !== undefined && !options.after.startsWith(HISTORY_PREFIX)) throw new Error(`${options.after} is no history key`);
+    const page = await this.table.query(partitionOf(jobId), {
+      beginsWith: HISTORY_PREFIX,
+      limit: options.limit,
+      ...(options.after !== undefined ? { after: options.after } : {}),
+    });
+    return { events: page.items.map(historyEvent), ...(page.lastKey !== undefined ? { lastKey: page.lastKey } : {}) };
+  }
+}
+
+const HISTORY_PREFIX = 'at#';
+
+/**
+ * Where an event sits in its job's history: by the time it occurred (canonical ISO 8601, which sorts as time does),
+ * then by its type's place in the pipeline (events of the same millisecond), then by id.
+ */
+function historyKey(event: DomainEvent): string {
+  const order = String(PIPELINE_ORDER.get(event.type) ?? 99).padStart(2, '0');
+  return `${HISTORY_PREFIX}${new Date(event.metadata.occurredAt).toISOString()}#${order}#${event.metadata.eventId}`;
+}
+
+function historyEvent(item: Item): HistoryEvent {
+  const metadata = item.metadata as unknown as EventMetadata;
+  return { id: metadata.eventId, type: item.type as string, occurredAt: item.occurredAt as string, metadata, data: item.data };
 }
 
 function partitionOf(jobId: string): string {

@@ -54,8 +54,25 @@ export interface CursorScope {
 /** Signature bytes kept (HMAC-SHA256 truncated to 128 bits: forging one is still a 2^128 guess). */
 const CURSOR_MAC_BYTES = 16;
 
-function cursorMac(payload: string, scope: CursorScope): Buffer {
-  return createHmac('sha256', scope.key).update(`rows-cursor\n${scope.jobId}\n${scope.version}\n${payload}`).digest().subarray(0, CURSOR_MAC_BYTES);
+/** `purpose` keeps one kind of cursor from verifying as another (a rows cursor is no history cursor). */
+function cursorMac(payload: string, scope: CursorScope, purpose = 'rows-cursor'): Buffer {
+  return createHmac('sha256', scope.key).update(`${purpose}\n${scope.jobId}\n${scope.version}\n${payload}`).digest().subarray(0, CURSOR_MAC_BYTES);
+}
+
+/** `<payload, base64url>.<HMAC, base64url>`: an opaque cursor that only this API can have handed out for `scope`. */
+export function signCursor(payload: string, scope: CursorScope, purpose: string): string {
+  return `${Buffer.from(payload, 'utf8').toString('base64url')}.${cursorMac(payload, scope, purpose).toString('base64url')}`;
+}
+
+/** The payload of a cursor made by signCursor for the same scope and purpose; InvalidCursorError otherwise. */
+export function verifyCursor(text: string, scope: CursorScope, purpose: string, refused: InvalidCursorError, maxLength = 200): string {
+  const [encoded, mac, ...rest] = text.split('.');
+  if (!encoded || !mac || rest.length > 0 || text.length > maxLength) throw refused;
+  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
+  const given = Buffer.from(mac, 'base64url');
+  const expected = cursorMac(payload, scope, purpose);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
+  return payload;
 }
 
 /**
@@ -64,18 +81,12 @@ function cursorMac(payload: string, scope: CursorScope): Buffer {
  * misaligned) or past the file.
  */
 export function encodeRowsCursor(cursor: RowsCursor, scope: CursorScope): string {
-  const payload = `${cursor.row}:${cursor.offset}`;
-  return `${Buffer.from(payload, 'utf8').toString('base64url')}.${cursorMac(payload, scope).toString('base64url')}`;
+  return signCursor(`${cursor.row}:${cursor.offset}`, scope, 'rows-cursor');
 }
 
 export function decodeRowsCursor(text: string, scope: CursorScope): RowsCursor {
   const refused = new InvalidCursorError('after is not a cursor this API handed out for this job and result version (use the `next` of a page)');
-  const [encoded, mac, ...rest] = text.split('.');
-  if (!encoded || !mac || rest.length > 0 || text.length > 200) throw refused;
-  const payload = Buffer.from(encoded, 'base64url').toString('utf8');
-  const given = Buffer.from(mac, 'base64url');
-  const expected = cursorMac(payload, scope);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
+  const payload = verifyCursor(text, scope, 'rows-cursor', refused);
   const match = /^(\d{1,15}):(\d{1,15})$/.exec(payload);
   const row = Number(match?.[1]);
   const offset = Number(match?.[2]);

@@ -10,7 +10,7 @@ import { createContactMatchRoute } from './contact-match';
 import { createWebhookRoutes } from './crm-webhooks';
 import { jobErasureStatus, requestJobErasure } from './erasure';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable, withoutOrphan } from './job-creation';
-import { listJobs, resultOf, rowsOf } from './job-reads';
+import { eventsOf, listJobs, resultOf, rowsOf } from './job-reads';
 import { decideReviewRow, reviewQueueOf } from './review';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
@@ -54,13 +54,7 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
         const { state } = await findJob(jobs, request);
         return json(200, publicJobView(state, deps.workPaused?.()));
       },
-      'GET /jobs/{id}/events': async (request) => {
-        const { history } = await findJob(jobs, request);
-        return json(
-          200,
-          history.map((event) => ({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })),
-        );
-      },
+      'GET /jobs/{id}/events': (request) => eventsOf(deps, jobs, request),
       'GET /jobs/{id}/result': async (request) => resultOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/rows': async (request) => rowsOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/review': async (request) => reviewQueueOf(deps, await findJob(jobs, request), request),

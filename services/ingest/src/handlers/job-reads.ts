@@ -8,7 +8,17 @@ import { z } from 'zod';
 import type { IngestDeps } from '../config';
 import type { JobState } from '../domain/job-state';
 import type { Jobs } from '../domain/jobs';
-import { decodeRowsCursor, encodeRowsCursor, FIELD_LABELS, InvalidCursorError, MATCH_STATUSES, readResultRows } from '../domain/result-rows';
+import {
+  type CursorScope,
+  decodeRowsCursor,
+  encodeRowsCursor,
+  FIELD_LABELS,
+  InvalidCursorError,
+  MATCH_STATUSES,
+  readResultRows,
+  signCursor,
+  verifyCursor,
+} from '../domain/result-rows';
 import { latestResultVersion } from '../domain/review-queue';
 
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -16,14 +26,53 @@ export const MAX_PAGE_LIMIT = 100;
 
 const limitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT);
 
-function limitOf(request: ApiRequest): number {
+export const DEFAULT_EVENTS_LIMIT = 100;
+export const MAX_EVENTS_LIMIT = 1_000;
+
+function limitOf(request: ApiRequest, defaultLimit = DEFAULT_PAGE_LIMIT, max = MAX_PAGE_LIMIT): number {
   const asked = request.query.limit;
-  if (asked === undefined) return DEFAULT_PAGE_LIMIT;
-  const parsed = limitSchema.safeParse(asked);
+  if (asked === undefined) return defaultLimit;
+  const parsed = (max === MAX_PAGE_LIMIT ? limitSchema : z.coerce.number().int().min(1).max(max)).safeParse(asked);
   if (!parsed.success || asked.trim() === '') {
-    throw new HttpError(400, 'invalid_option', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got "${asked}"`);
+    throw new HttpError(400, 'invalid_option', `limit must be an integer from 1 to ${max}, got "${asked}"`);
   }
   return parsed.data;
+}
+
+/**
+ * `GET /jobs/{id}/events?limit=&cursor=`: a page of the job's history, oldest first, read as one query of the history
+ * partition (no page grows with the job). `nextCursor` (null on the last page) is signed for the tenant and the job:
+ * it holds the sort key the next page starts after. The tenant is checked on the page's own events, so no read of the
+ * whole history is needed; another tenant's job answers 404 like a missing one.
+ */
+export async function eventsOf(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Promise<ApiResponse> {
+  const jobId = request.pathParameters.id ?? '';
+  const limit = limitOf(request, DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT);
+  const scope: CursorScope = { key: deps.config.cursorSigningKey, jobId: `${request.tenantId}/${jobId}`, version: 0 };
+  const refused = new InvalidCursorError('cursor is not one this API handed out for this job (use the `nextCursor` of a page)');
+  let after: string | undefined;
+  if (request.query.cursor !== undefined) {
+    try {
+      after = verifyCursor(request.query.cursor, scope, 'events-cursor', refused, 1_000);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new HttpError(400, 'invalid_cursor', error.message);
+      throw error;
+    }
+  }
+  const page = await jobs.history.page(jobId, { limit, ...(after !== undefined ? { after } : {}) });
+  const [first] = page.events;
+  // Another tenant's job answers exactly like a missing one: ids are not confirmed to strangers.
+  if ((first === undefined && after === undefined) || (first !== undefined && first.metadata.tenantId !== request.tenantId)) {
+    throw new HttpError(404, 'not_found', `no job ${jobId}`);
+  }
+  return json(
+    200,
+    {
+      events: page.events.map((event) => ({ id: event.id, type: event.type, occurredAt: event.occurredAt, data: event.data })),
+      nextCursor: page.lastKey === undefined ? null : signCursor(page.lastKey, scope, 'events-cursor'),
+    },
+    { 'cache-control': 'no-store' },
+  );
 }
 
 /** `GET /jobs?limit=&after=`: the tenant's jobs, newest first, from their summaries (see domain/job-progress.ts). */
