@@ -24,15 +24,13 @@ import { latestResultVersion } from '../domain/review-queue';
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
 
-const limitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT);
-
 export const DEFAULT_EVENTS_LIMIT = 100;
 export const MAX_EVENTS_LIMIT = 1_000;
 
 function limitOf(request: ApiRequest, defaultLimit = DEFAULT_PAGE_LIMIT, max = MAX_PAGE_LIMIT): number {
   const asked = request.query.limit;
   if (asked === undefined) return defaultLimit;
-  const parsed = (max === MAX_PAGE_LIMIT ? limitSchema : z.coerce.number().int().min(1).max(max)).safeParse(asked);
+  const parsed = z.coerce.number().int().min(1).max(max).safeParse(asked);
   if (!parsed.success || asked.trim() === '') {
     throw new HttpError(400, 'invalid_option', `limit must be an integer from 1 to ${max}, got "${asked}"`);
   }
