@@ -101,6 +101,53 @@ describe('ingest history subscription and the job state fold', () => {
     expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
   });
 
+  it('reads a history stored by the earlier format (each event whole under its id) after an upgrade, and keeps adding to it', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED, LABELED_0]);
+    const before = { view: await view(harness), events: (await getJob(harness, FIRST_JOB_ID, '/events')).json.events };
+    // Rewrite the job's partition as the earlier version stored it: no places, no format item.
+    const table = harness.ports.table('ingest-jobs');
+    const pk = `job#${FIRST_JOB_ID}`;
+    for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
+      const { sk, ...event } = item;
+      await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
+      await table.delete({ pk, sk });
+    }
+    await table.delete({ pk, sk: 'format' });
+    expect((await table.query(pk, { beginsWith: 'at#' })).items).toEqual([]);
+
+    expect(await view(harness)).toEqual(before.view);
+    expect((await getJob(harness, FIRST_JOB_ID, '/events')).json.events).toEqual(before.events);
+    // Upgraded once: the places are written, the job marked, a redelivery still counts once, a new event is added.
+    expect((await table.query(pk, { beginsWith: 'at#' })).items).toHaveLength(3);
+    expect(await table.get({ pk, sk: 'format' })).toMatchObject({ version: 2 });
+    await harness.history([PLANNED, LABELED_1], { receiveCount: 2 });
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1', 'chunk.labeled.v1', 'chunk.labeled.v1']);
+  });
+
+  it('reads an earlier-format history that a delivery reached before any read (a redelivered event keeps its first place)', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED]);
+    const table = harness.ports.table('ingest-jobs');
+    const pk = `job#${FIRST_JOB_ID}`;
+    for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
+      const { sk, ...event } = item;
+      await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
+      await table.delete({ pk, sk });
+    }
+    await table.delete({ pk, sk: 'format' });
+    const recreated = JSON.parse(PLANNED);
+    recreated.detail.metadata.occurredAt = '2026-11-28T13:00:00.000Z';
+    await harness.history([JSON.stringify(recreated), LABELED_0]);
+
+    const events = (await getJob(harness, FIRST_JOB_ID, '/events')).json.events;
+    expect(events.map((event: { type: string; occurredAt: string }) => [event.type, event.occurredAt])).toEqual([
+      ['job.created.v1', '2026-11-28T12:00:00.000Z'],
+      ['job.planned.v1', JSON.parse(PLANNED).detail.metadata.occurredAt],
+      ['chunk.labeled.v1', '2026-11-28T12:01:00.000Z'],
+    ]);
+  });
+
   it('folds the history: accepted -> running (job.planned) -> progress per labeled chunk -> completed', async () => {
     const harness = await jobHarness();
     expect(await view(harness)).toEqual(ACCEPTED_VIEW);

@@ -85,8 +85,12 @@ export class JobHistory {
       if (!(error instanceof ConditionFailedError)) throw error;
       added = false;
       const marker = await this.table.get({ pk, sk: `event#${event.metadata.eventId}` });
+      // Stored whole by the earlier format: the job's first read puts it in its place (upgradeEarlierFormat).
+      if (marker && isLegacyEvent(marker)) return false;
       at = typeof marker?.at === 'string' ? marker.at : at;
     }
+    // A job created in this format is marked as such, so its first read need not look for events of the earlier one.
+    if (added && event.type === 'job.created.v1') await this.table.put({ pk, sk: FORMAT_SK, version: HISTORY_FORMAT, ...expiry });
     try {
       await this.table.put(
         {
@@ -108,6 +112,7 @@ export class JobHistory {
 
   /** The job's events, oldest first (ties broken by pipeline order); empty when the job is unknown. */
   async load(jobId: string): Promise<HistoryEvent[]> {
+    await this.upgradeEarlierFormat(jobId);
     const events: HistoryEvent[] = [];
     for await (const item of queryAll(this.table, partitionOf(jobId), { beginsWith: HISTORY_PREFIX })) events.push(historyEvent(item));
     return events;
@@ -119,6 +124,7 @@ export class JobHistory {
    */
   async page(jobId: string, options: { limit: number; after?: string }): Promise<{ events: HistoryEvent[]; lastKey?: string }> {
     if (options.after !== undefined && !options.after.startsWith(HISTORY_PREFIX)) throw new Error(`${options.after} is no history key`);
+    if (options.after === undefined) await this.upgradeEarlierFormat(jobId);
     const page = await this.table.query(partitionOf(jobId), {
       beginsWith: HISTORY_PREFIX,
       limit: options.limit,
@@ -126,9 +132,53 @@ export class JobHistory {
     });
     return { events: page.items.map(historyEvent), ...(page.lastKey !== undefined ? { lastKey: page.lastKey } : {}) };
   }
+
+  /**
+   * Histories written before events were paged kept each event whole under its id (`event#<eventId>`, no place).
+   * Read once per job that lacks the format item: each such event is written at its place in history order, its
+   * marker rewritten to name that place, then the job is marked. Data dirs (and tables) from an earlier version keep
+   * every job's history across the upgrade; a job created since is marked at creation and costs one get.
+   */
+  private async upgradeEarlierFormat(jobId: string): Promise<void> {
+    const pk = partitionOf(jobId);
+    if (await this.table.get({ pk, sk: FORMAT_SK })) return;
+    let events = 0;
+    let expiresAt: number | undefined;
+    for await (const item of queryAll(this.table, pk, { beginsWith: 'event#' })) {
+      events += 1;
+      if (!isLegacyEvent(item)) continue;
+      const event = legacyEvent(item);
+      const at = historyKey(event);
+      const expiry = typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {};
+      expiresAt = typeof item.expiresAt === 'number' ? Math.max(expiresAt ?? 0, item.expiresAt) : expiresAt;
+      try {
+        await this.table.put(
+          { pk, sk: at, type: item.type, occurredAt: item.occurredAt, metadata: item.metadata, data: item.data, ...expiry },
+          { condition: { kind: 'itemNotExists' } },
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+      await this.table.put({ pk, sk: item.sk, at, ...expiry });
+    }
+    // An unknown job (no events) is left unmarked: nothing is written for a job that does not exist.
+    if (events > 0) await this.table.put({ pk, sk: FORMAT_SK, version: HISTORY_FORMAT, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+  }
 }
 
 const HISTORY_PREFIX = 'at#';
+/** The item that says a job's history is stored as this code stores it (see upgradeEarlierFormat). */
+const FORMAT_SK = 'format';
+const HISTORY_FORMAT = 2;
+
+/** An event stored whole under its id by the earlier format (a marker of this one holds only `at`). */
+function isLegacyEvent(item: Item): boolean {
+  return typeof item.type === 'string' && typeof item.occurredAt === 'string' && typeof item.metadata === 'object' && item.metadata !== null;
+}
+
+function legacyEvent(item: Item): DomainEvent {
+  return { type: item.type as string, metadata: item.metadata as unknown as EventMetadata, data: item.data } as DomainEvent;
+}
 
 /**
  * Where an event sits in its job's history: by the time it occurred (canonical ISO 8601, which sorts as time does),
