@@ -91,9 +91,11 @@ describe('Mailchimp audience import', () => {
     }
 
     // Fetching is bound by the limit alone: (requests / 10) rounds of one page latency. The last request is answered
-    // one latency after it starts; serial fetching would take 58 latencies (9.7x the bound). Measured here: 1.8-2.0x —
+    // one latency after it starts; serial fetching would take 58 latencies (9.7x the bound). Measured here: 1.8-2.0x
+    // on an idle machine, up to 3.0x during `npm test` with the emulator suites running beside it on the other core —
     // the rest is this one Node thread parsing and storing pages while the first job is already being matched. The
-    // bound below leaves room for a loaded CI machine and still fails anything close to serial.
+    // bound below leaves room for that and still fails anything close to serial (the in-flight count above shows the
+    // concurrency itself).
     const requests = fake.requestCount(API_KEY);
     expect(requests).toBe(expectedRequests);
     const lowerBoundMs = Math.ceil(requests / 10) * PAGE_LATENCY_MS;
@@ -102,7 +104,7 @@ describe('Mailchimp audience import', () => {
       `mailchimp import: ${requests} requests, max in flight ${fake.maxInFlight(API_KEY)}, fetch ${fetchMs} ms (lower bound ${lowerBoundMs} ms), ` +
         `both jobs completed after ${Date.now() - started} ms\n`,
     );
-    expect(fetchMs).toBeLessThan(lowerBoundMs * 3);
+    expect(fetchMs).toBeLessThan(lowerBoundMs * 6);
   });
 
   it('keeps every member once when members are added and removed while the audience is paged', async () => {
