@@ -14,7 +14,7 @@ async function refusal(service: string, env: Record<string, string>): Promise<st
 describe('Lambda settings', () => {
   it.each([
     ['ingest', ['EVENT_BUS_NAME', 'JOBS_TABLE', 'KEY_ENCRYPTION_KEY', 'REFINERY_API_TOKENS', 'UPLOADS_BUCKET']],
-    ['matcher', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME', 'NICKNAMES_TABLE']],
+    ['matcher', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME', 'NICKNAMES_TABLE', 'PROVIDER_LIMITS_TABLE']],
     ['labeler', ['CHUNKS_BUCKET', 'EVENT_BUS_NAME']],
     ['merger', ['EVENT_BUS_NAME', 'LEDGER_TABLE', 'RESULTS_BUCKET']],
     ['notifier', ['EVENT_BUS_NAME', 'KEY_ENCRYPTION_KEY', 'REFINERY_API_TOKENS', 'SUBSCRIPTIONS_TABLE', 'WEBSOCKET_ENDPOINT']],
@@ -58,7 +58,7 @@ describe('Lambda settings', () => {
   });
 
   it('tells the matcher it needs the directory when its provider chain uses it', async () => {
-    const settings = { EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'chunks', NICKNAMES_TABLE: 'nicknames' };
+    const settings = { EVENT_BUS_NAME: 'bus', CHUNKS_BUCKET: 'chunks', NICKNAMES_TABLE: 'nicknames', PROVIDER_LIMITS_TABLE: 'provider-limits' };
     expect(await refusal('matcher', settings)).toBe(
       'invalid configuration: PROVIDERS uses the directory, so DIRECTORY_BUCKET and DIRECTORY_KEY must name its CSV',
     );
