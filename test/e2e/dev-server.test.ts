@@ -1,35 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@refinery/aws-emulator';
 import { ApiClient } from '@refinery/cli';
 import { waitForJob } from '../support/app';
-import { type CliRun, REFINERY_BIN, REPO_ROOT, runCli } from '../support/cli';
+import { REFINERY_BIN, REPO_ROOT, runCli, waitForStderr } from '../support/cli';
 
 jest.setTimeout(90_000);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), timeoutMs);
-    run.child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-  });
-}
 
 const BOOK = 'First Name,Last Name,Email\nRobert,Smith,robert.smith@example.com\nNo,Body,nobody@example.com\n';
 const DIRECTORY_CSV = [
@@ -49,7 +27,7 @@ describe('refinery dev', () => {
     const env = { REFINERY_API_TOKENS: '' };
     const run = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], { env });
     try {
-      const output = await waitForOutput(run, /token \(tenant local\): \S+/);
+      const output = await waitForStderr(run, /token \(tenant local\): \S+/);
       expect(output).toContain(`listening on http://127.0.0.1:${port}`);
       expect(output).toContain(`web page: http://127.0.0.1:${port}/`);
       expect(output).toContain(`live updates: ws://127.0.0.1:${port}/socket`);
@@ -75,7 +53,7 @@ describe('refinery dev', () => {
     // The same data dir keeps the same token, and the finished job is still there.
     const again = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], { env });
     try {
-      const output = await waitForOutput(again, /token \(tenant local\)/);
+      const output = await waitForStderr(again, /token \(tenant local\)/);
       expect(output).toContain(`(from ${join(dataDir, 'token')})`);
     } finally {
       again.child.kill('SIGTERM');
@@ -90,7 +68,7 @@ describe('refinery dev', () => {
       env: { REFINERY_API_TOKENS: 'acme:acme-token-0001' },
     });
     try {
-      const output = await waitForOutput(run, /tokens: from REFINERY_API_TOKENS/);
+      const output = await waitForStderr(run, /tokens: from REFINERY_API_TOKENS/);
       expect(output).not.toContain('acme-token-0001');
       const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
       const { jobId } = await client.submitCsv(BOOK);
@@ -110,7 +88,7 @@ describe('refinery dev', () => {
       { env: { REFINERY_API_TOKENS: 'acme:acme-token-0001' } },
     );
     try {
-      await waitForOutput(run, /listening on/);
+      await waitForStderr(run, /listening on/);
       const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
       await client.submitCsv(BOOK);
       const refused = await client.request('POST', '/jobs', BOOK, { 'content-type': 'text/csv' });
@@ -152,7 +130,7 @@ describe('refinery dev', () => {
     const dataDir = join(work, 'data-lock');
     const first = runCli(['dev', '--port', String(await freePort()), '--data-dir', dataDir, '--directory', directory]);
     try {
-      await waitForOutput(first, /listening on/);
+      await waitForStderr(first, /listening on/);
       const second = await runCli(['dev', '--port', String(await freePort()), '--data-dir', dataDir, '--directory', directory]).done;
       expect(second.code).not.toBe(0);
       expect(second.stderr).toContain(`data dir ${dataDir} is in use by process ${first.child.pid}`);
@@ -209,7 +187,7 @@ describe('refinery dev', () => {
       const port = await freePort();
       const next = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory]);
       try {
-        const started = await Promise.race([waitForOutput(next, /listening on/), next.done.then((done) => Promise.reject(new Error(done.stderr)))]);
+        const started = await Promise.race([waitForStderr(next, /listening on/), next.done.then((done) => Promise.reject(new Error(done.stderr)))]);
         expect(started).toContain(`listening on http://127.0.0.1:${port}`);
       } finally {
         next.child.kill('SIGTERM');
@@ -229,7 +207,7 @@ describe('refinery dev', () => {
       env: { REFINERY_API_TOKENS: 'acme:acme-token-0001', LOG_LEVEL: 'info' },
     });
     try {
-      await waitForOutput(run, /listening on/);
+      await waitForStderr(run, /listening on/);
       const client = new ApiClient(`http://127.0.0.1:${port}`, 'acme-token-0001');
       const { jobId } = await client.submitCsv(BOOK);
       await waitForJob(client, jobId);

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@refinery/aws-emulator';
 import { writeDataset } from '@refinery/synthetic-data';
 import { mountTmpfs, remount, TMPFS_UNAVAILABLE, unmount } from '@refinery/test-support';
-import { type CliRun, runCli } from '../support/cli';
+import { type CliRun, runCli, waitForStderr } from '../support/cli';
 
 // A full disk or a read-only data dir, on a real small file system: the command says so at once with what to do, no
 // message's retries are spent (nothing is dead-lettered), and once space is back the job resumes — by running the same
@@ -17,30 +17,6 @@ const SMALL_FS_KB = 8 * 1024;
 
 const skip = TMPFS_UNAVAILABLE !== undefined;
 if (skip) process.stdout.write(`disk-full.test.ts: skipped: ${TMPFS_UNAVAILABLE}\n`);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function waitForStderr(run: CliRun, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        run.child.stderr?.off('data', onData);
-        resolve(seen);
-      }
-    };
-    run.child.stderr?.on('data', onData);
-  });
-}
 
 /** Dead-lettered messages of every subscription of a data dir, as `refinery dlq list` counts them. */
 async function deadLettered(dataDir: string): Promise<number> {
@@ -142,16 +118,16 @@ function errorLines(dataDir: string): string[] {
     let client: CliRun | undefined;
     dev.child.stderr?.on('data', (chunk: Buffer) => (devOutput += chunk.toString()));
     try {
-      const started = await waitForStderr(dev, /token \(tenant local\): \S+/);
+      const started = await waitForStderr(dev, /token \(tenant local\): \S+/, 60_000);
       const token = /token \(tenant local\): (\S+)/.exec(started)?.[1] as string;
       const url = `http://127.0.0.1:${port}`;
       const out = join(work, 'dev.csv');
       client = runCli(['enrich', dataset.bookPath, '--out', out, '--api', url, '--token', token, '--chunk-rows', '500']);
-      const said = await waitForStderr(dev, /refinery dev: no space left in the data dir/);
+      const said = await waitForStderr(dev, /refinery dev: no space left in the data dir/, 60_000);
       expect(said).toContain(`refinery dev: no space left in the data dir ${dataDir} (`);
       expect(said).toMatch(/free space there: work is paused, nothing is lost, and it resumes by itself once it can write\n/);
       // The client hears of the pause from the job's state, and waits.
-      await waitForStderr(client, /enriching: paused: no space left in the data dir/);
+      await waitForStderr(client, /enriching: paused: no space left in the data dir/, 60_000);
       const jobs = (await (await fetch(`${url}/jobs`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
         jobs: { jobId: string }[];
       };
@@ -165,7 +141,7 @@ function errorLines(dataDir: string): string[] {
       expect(await deadLettered(dataDir)).toBe(0);
 
       remount(mount, 'size=64m');
-      await waitForStderr(dev, /refinery dev: the data dir .* takes writes again; work resumed/);
+      await waitForStderr(dev, /refinery dev: the data dir .* takes writes again; work resumed/, 60_000);
       const finished = await Promise.race([
         client.done,
         new Promise<never>((_resolve, reject) =>

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@refinery/aws-emulator';
-import { type CliRun, REPO_ROOT, runCli } from '../support/cli';
+import { type CliRun, REPO_ROOT, runCli, waitForStderr } from '../support/cli';
 
 // What a user does: `refinery emulate` (AWS in a box: the packaged stacks on moto, the bundles run as Lambda runs
 // them), then `refinery enrich --api` against it, as against any deployment. The demo book gives the local mode's
@@ -11,21 +11,6 @@ import { type CliRun, REPO_ROOT, runCli } from '../support/cli';
 jest.setTimeout(180_000);
 
 const GOLDEN = readFileSync(join(REPO_ROOT, 'test', 'golden', 'demo-result.csv'), 'utf8');
-
-async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 120_000): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), timeoutMs);
-    run.child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-    void run.done.then((done) => reject(new Error(`refinery emulate ended (${done.code}): ${done.stderr}`)));
-  });
-}
 
 describe('refinery emulate, then refinery enrich --api', () => {
   const work = mkdtempSync(join(tmpdir(), 'refinery-emulate-'));
@@ -39,7 +24,7 @@ describe('refinery emulate, then refinery enrich --api', () => {
   it("deploys, serves, and enriches the demo book into the local mode's result; stops cleanly", async () => {
     const [port, awsPort] = [await freePort(), await freePort()];
     emulator = runCli(['emulate', '--port', String(port), '--aws-port', String(awsPort), '--data-dir', join(work, 'emulator')]);
-    const output = await waitForOutput(emulator, /token \(tenant (\S+)\): (\S+)/);
+    const output = await waitForStderr(emulator, /token \(tenant (\S+)\): (\S+)/, 120_000);
     expect(output).toContain(`listening on http://127.0.0.1:${port}`);
     expect(output).toContain(`AWS (moto): http://127.0.0.1:${awsPort}`);
     const [, , token] = /token \(tenant (\S+)\): (\S+)/.exec(output) as RegExpExecArray;

@@ -1,35 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@refinery/aws-emulator';
 import { ApiClient } from '@refinery/cli';
 import { waitForJob } from '../support/app';
-import { type CliRun, runCli } from '../support/cli';
+import { runCli, waitForStderr } from '../support/cli';
 
 jest.setTimeout(120_000);
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${seen}`)), timeoutMs);
-    run.child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    });
-  });
-}
 
 const DIRECTORY_CSV = [
   'id,first_name,last_name,email,phone,company,title,street,city,state,postcode,country,birth_date,updated_at',
@@ -76,7 +54,7 @@ describe('refinery dev: SIGTERM', () => {
     const busy = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory, '--providers', providers], { env });
     let jobId: string;
     try {
-      await waitForOutput(busy, /token \(tenant local\): \S+/);
+      await waitForStderr(busy, /token \(tenant local\): \S+/);
       const client = new ApiClient(`http://127.0.0.1:${port}`, readFileSync(join(dataDir, 'token'), 'utf8').trim());
       ({ jobId } = await client.submitCsv(BOOK));
       const deadline = Date.now() + 30_000;
@@ -100,7 +78,7 @@ describe('refinery dev: SIGTERM', () => {
     // The next start (the directory alone this time) takes the chunk that was in flight back at once and finishes it.
     const again = runCli(['dev', '--port', String(port), '--data-dir', dataDir, '--directory', directory], { env });
     try {
-      await waitForOutput(again, /token \(tenant local\)/);
+      await waitForStderr(again, /token \(tenant local\)/);
       const client = new ApiClient(`http://127.0.0.1:${port}`, readFileSync(join(dataDir, 'token'), 'utf8').trim());
       expect(await waitForJob(client, jobId, 60_000)).toMatchObject({ status: 'completed', rows: { total: 51, matched: 1, unmatched: 50 } });
     } finally {

@@ -25,3 +25,27 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   });
   return { child, done };
 }
+
+/**
+ * What the command writes to stderr from now on, once it matches `pattern` (a server's "listening on", a message it
+ * must print). Rejects when `timeoutMs` passes or the command ends first, with what it wrote.
+ */
+export function waitForStderr(run: CliRun, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: () => void): void => {
+      clearTimeout(timer);
+      run.child.stderr?.off('data', onData);
+      outcome();
+    };
+    const timer = setTimeout(() => settle(() => reject(new Error(`no ${pattern} in: ${seen}`))), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) settle(() => resolve(seen));
+    };
+    run.child.stderr?.on('data', onData);
+    void run.done.then((done) =>
+      settle(() => reject(new Error(`the command ended (${done.code ?? done.signal}) before ${pattern}: ${done.stderr}`))),
+    );
+  });
+}
