@@ -59,6 +59,19 @@ describe('ingest history subscription and the job state fold', () => {
     for (const harness of harnesses.splice(0)) harness.ports.cleanup();
   });
 
+  /** Rewrites the job's partition as the earlier version stored it: each event whole under its id, no places, no format item. */
+  async function storeAsEarlierFormat(harness: IngestHarness) {
+    const table = harness.ports.table('ingest-jobs');
+    const pk = `job#${FIRST_JOB_ID}`;
+    for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
+      const { sk, ...event } = item;
+      await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
+      await table.delete({ pk, sk });
+    }
+    await table.delete({ pk, sk: 'format' });
+    return { table, pk };
+  }
+
   it('appends an event once however often it is delivered (same batch, or again later)', async () => {
     const harness = await jobHarness();
 
@@ -105,15 +118,7 @@ describe('ingest history subscription and the job state fold', () => {
     const harness = await jobHarness();
     await harness.history([PLANNED, LABELED_0]);
     const before = { view: await view(harness), events: (await getJob(harness, FIRST_JOB_ID, '/events')).json.events };
-    // Rewrite the job's partition as the earlier version stored it: no places, no format item.
-    const table = harness.ports.table('ingest-jobs');
-    const pk = `job#${FIRST_JOB_ID}`;
-    for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
-      const { sk, ...event } = item;
-      await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
-      await table.delete({ pk, sk });
-    }
-    await table.delete({ pk, sk: 'format' });
+    const { table, pk } = await storeAsEarlierFormat(harness);
     expect((await table.query(pk, { beginsWith: 'at#' })).items).toEqual([]);
 
     expect(await view(harness)).toEqual(before.view);
@@ -128,14 +133,7 @@ describe('ingest history subscription and the job state fold', () => {
   it('reads an earlier-format history that a delivery reached before any read (a redelivered event keeps its first place)', async () => {
     const harness = await jobHarness();
     await harness.history([PLANNED]);
-    const table = harness.ports.table('ingest-jobs');
-    const pk = `job#${FIRST_JOB_ID}`;
-    for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
-      const { sk, ...event } = item;
-      await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
-      await table.delete({ pk, sk });
-    }
-    await table.delete({ pk, sk: 'format' });
+    await storeAsEarlierFormat(harness);
     const recreated = JSON.parse(PLANNED);
     recreated.detail.metadata.occurredAt = '2026-11-28T13:00:00.000Z';
     await harness.history([JSON.stringify(recreated), LABELED_0]);
