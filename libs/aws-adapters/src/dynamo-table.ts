@@ -7,25 +7,33 @@ import {
   type NativeAttributeValue,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type Condition,
   ConditionFailedError,
+  checkTransaction,
   type Item,
   type ItemKey,
   ItemTooLargeError,
   type ItemUpdate,
+  keyOfWrite,
   MAX_ITEM_BYTES,
   type QueryOptions,
   type QueryPage,
   type Table,
+  type TransactWrite,
 } from '@refinery/ports';
 import { ExpressionBuilder } from './dynamo-expressions';
 import { applyUpdateForEstimate, estimateItemBytes } from './dynamo-item-size';
 
 export interface BatchRetryOptions {
-  /** BatchWriteItem calls per group of 25 before giving up on items DynamoDB keeps returning unprocessed. */
+  /**
+   * BatchWriteItem calls per group of 25 before giving up on items DynamoDB keeps returning unprocessed; for
+   * transactions, TransactWriteItems calls before giving up on a transaction that keeps conflicting with others.
+   */
   readonly maxAttempts: number;
   /** First backoff; doubled on every retry (with jitter), capped at 5 s. */
   readonly baseDelayMs: number;
@@ -35,11 +43,14 @@ export interface DynamoTableOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly batchRetry?: BatchRetryOptions;
+  /** Retries of a transaction cancelled by a conflict with a concurrent one (TransactionConflict). */
+  readonly transactRetry?: BatchRetryOptions;
 }
 
 /** BatchWriteItem's limit of requests per call. */
 export const BATCH_WRITE_LIMIT = 25;
 const DEFAULT_BATCH_RETRY: BatchRetryOptions = { maxAttempts: 8, baseDelayMs: 50 };
+const DEFAULT_TRANSACT_RETRY: BatchRetryOptions = { maxAttempts: 10, baseDelayMs: 20 };
 const MAX_BACKOFF_MS = 5_000;
 
 type NativeItem = Record<string, NativeAttributeValue>;
@@ -53,11 +64,13 @@ export class DynamoTable implements Table {
   private readonly documents: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly batchRetry: BatchRetryOptions;
+  private readonly transactRetry: BatchRetryOptions;
 
   constructor(options: DynamoTableOptions) {
     this.documents = DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } });
     this.tableName = options.tableName;
     this.batchRetry = options.batchRetry ?? DEFAULT_BATCH_RETRY;
+    this.transactRetry = options.transactRetry ?? DEFAULT_TRANSACT_RETRY;
   }
 
   async get(key: ItemKey): Promise<Item | undefined> {
@@ -150,6 +163,73 @@ export class DynamoTable implements Table {
     }
   }
 
+  /**
+   * TransactWriteItems. A cancelled transaction says why per write (CancellationReasons): a failed condition becomes
+   * ConditionFailedError naming that write; a conflict with a concurrent transaction is retried with backoff, since
+   * nothing was written.
+   */
+  async transact(writes: readonly TransactWrite[]): Promise<void> {
+    checkTransaction(this.tableName, writes);
+    if (writes.length === 0) return;
+    for (const write of writes) {
+      checkKey(this.tableName, keyOfWrite(write));
+      if (write.kind === 'put') {
+        const size = estimateItemBytes(write.item);
+        if (size > MAX_ITEM_BYTES) throw new ItemTooLargeError(keyOfWrite(write), size);
+      }
+    }
+    const items = writes.map((write) => this.transactItem(write));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons) throw error;
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) throw new ConditionFailedError(keyOfWrite(writes[failed] as TransactWrite), failed);
+        const tooLarge = reasons.findIndex((reason) => reason.Code === 'ValidationError' && /item size/i.test(reason.Message ?? ''));
+        if (tooLarge >= 0) throw new ItemTooLargeError(keyOfWrite(writes[tooLarge] as TransactWrite), MAX_ITEM_BYTES + 1);
+        if (!reasons.some((reason) => reason.Code === 'TransactionConflict')) throw error;
+        if (attempt >= this.transactRetry.maxAttempts) {
+          throw new Error(
+            `transaction on ${this.tableName} (${writes.length} writes, first on ${writes[0] ? JSON.stringify(keyOfWrite(writes[0])) : '-'}) still conflicted with concurrent transactions after ${attempt} attempts; it can be repeated`,
+            { cause: error },
+          );
+        }
+        await sleep(backoffMs(this.transactRetry.baseDelayMs, attempt));
+      }
+    }
+  }
+
+  private transactItem(write: TransactWrite): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+    const expressions = new ExpressionBuilder();
+    const condition = write.condition ? expressions.condition(write.condition) : undefined;
+    const conditional = condition ? { ConditionExpression: condition } : {};
+    switch (write.kind) {
+      case 'put':
+        return { Put: { TableName: this.tableName, Item: write.item, ...conditional, ...expressions.attributes() } };
+      case 'update': {
+        const updateExpression = expressions.update(write.update) as string; // checkTransaction refused empty updates
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: keyOf(write.key),
+            UpdateExpression: updateExpression,
+            ...conditional,
+            ...expressions.attributes(),
+          },
+        };
+      }
+      case 'delete':
+        return { Delete: { TableName: this.tableName, Key: keyOf(write.key), ...conditional, ...expressions.attributes() } };
+      case 'conditionCheck':
+        return {
+          ConditionCheck: { TableName: this.tableName, Key: keyOf(write.key), ConditionExpression: condition as string, ...expressions.attributes() },
+        };
+    }
+  }
+
   async query(pk: string, options: QueryOptions = {}): Promise<QueryPage> {
     const reverse = options.reverse === true;
     const prefix = options.beginsWith === '' ? undefined : options.beginsWith;
@@ -205,6 +285,12 @@ export class DynamoTable implements Table {
       }
     }
   }
+}
+
+/** The reasons of a cancelled transaction, one per write, or undefined when the error is something else. */
+function cancellationReasons(error: unknown): { Code?: string; Message?: string }[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return (error as { CancellationReasons?: { Code?: string; Message?: string }[] }).CancellationReasons;
 }
 
 function keyOf(key: ItemKey): ItemKey {

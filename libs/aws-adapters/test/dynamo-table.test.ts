@@ -188,4 +188,59 @@ describe('DynamoTable (what the contract cannot show)', () => {
     expect(page).toEqual({ items: itemsOf(3), lastKey: 's#002' });
     expect(await table.query('p', { limit: 3, after: page.lastKey })).toEqual({ items: [] });
   });
+
+  describe('transact: what DynamoDB answers under contention (dynalite has no transactions: a stand-in answers)', () => {
+    /** A table whose TransactWriteItems calls are answered by `answer` (call number from 1), recording each input. */
+    function transactingTable(answer: (call: number) => Error | undefined, transactRetry = { maxAttempts: 4, baseDelayMs: 1 }) {
+      const client = new DynamoDBClient(emulators.clientConfig('dynamodb'));
+      const inputs: Record<string, unknown>[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+          inputs.push(args.input as Record<string, unknown>);
+          const error = answer(inputs.length);
+          if (error) throw error;
+          return { output: { $metadata: {} }, response: {} };
+        },
+        { step: 'initialize', name: 'answerTransactions' },
+      );
+      return { table: new DynamoTable({ client, tableName: 'transactions', transactRetry }), inputs };
+    }
+    const cancelled = (...codes: string[]) =>
+      Object.assign(new Error('Transaction cancelled'), {
+        name: 'TransactionCanceledException',
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      });
+    const writes = [
+      { kind: 'put', item: { pk: 'job#1', sk: 'event#e1', at: 'x' }, condition: { kind: 'itemNotExists' } },
+      { kind: 'update', key: { pk: 'job#1', sk: 'state' }, update: { increment: { version: 1 } } },
+    ] as const;
+
+    it('sends one TransactWriteItems with a condition per write, and retries a conflict until it goes through', async () => {
+      const { table, inputs } = transactingTable((call) => (call < 3 ? cancelled('None', 'TransactionConflict') : undefined));
+      await table.transact(writes);
+      expect(inputs).toHaveLength(3);
+      expect(inputs[2]).toEqual(inputs[0]);
+      const items = inputs[0]?.TransactItems as Record<string, Record<string, unknown>>[];
+      expect(items[0]?.Put).toMatchObject({ TableName: 'transactions', Item: writes[0].item, ConditionExpression: 'attribute_not_exists(#n0)' });
+      expect(items[1]?.Update).toMatchObject({ TableName: 'transactions', Key: { pk: 'job#1', sk: 'state' }, UpdateExpression: 'ADD #n0 :v0' });
+    });
+
+    it('gives up on a conflict that outlasts its retries, with what to do', async () => {
+      const { table, inputs } = transactingTable(() => cancelled('TransactionConflict', 'None'));
+      await expect(table.transact(writes)).rejects.toThrow(/still conflicted with concurrent transactions after 4 attempts; it can be repeated/);
+      expect(inputs).toHaveLength(4);
+    });
+
+    it('names the write whose condition failed, and does not retry it', async () => {
+      const { table, inputs } = transactingTable(() => cancelled('ConditionalCheckFailed', 'None'));
+      await expect(table.transact(writes)).rejects.toMatchObject({ name: 'ConditionFailedError', key: { pk: 'job#1', sk: 'event#e1' }, index: 0 });
+      expect(inputs).toHaveLength(1);
+    });
+
+    it('passes other failures on as they are', async () => {
+      const { table } = transactingTable(() => Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+      await expect(table.transact(writes)).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    });
+  });
 });

@@ -2,14 +2,17 @@ import {
   type AttributeValue,
   type Condition,
   ConditionFailedError,
+  checkTransaction,
   type Item,
   type ItemKey,
   ItemTooLargeError,
   type ItemUpdate,
+  keyOfWrite,
   MAX_ITEM_BYTES,
   type QueryOptions,
   type QueryPage,
   type Table,
+  type TransactWrite,
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
 import type { StorageHealth } from './storage-health';
@@ -53,28 +56,58 @@ export class LocalTable implements Table {
       .transaction(() => {
         const existing = this.read(key);
         if (options.condition) this.check(key, existing, options.condition);
-        const next: Record<string, AttributeValue | undefined> = { ...(existing ?? {}), pk: key.pk, sk: key.sk };
-        for (const [attribute, value] of Object.entries(update.set ?? {})) next[attribute] = value;
-        for (const [attribute, delta] of Object.entries(update.increment ?? {})) {
-          const current = next[attribute];
-          if (current !== undefined && typeof current !== 'number') {
-            throw new Error(`cannot increment ${attribute} of ${key.pk} / ${key.sk}: it is not a number`);
-          }
-          next[attribute] = (current ?? 0) + delta;
-        }
-        for (const [attribute, members] of Object.entries(update.addToSet ?? {})) {
-          const current = next[attribute];
-          if (current !== undefined && !Array.isArray(current)) {
-            throw new Error(`cannot add to set ${attribute} of ${key.pk} / ${key.sk}: it is not a set`);
-          }
-          next[attribute] = [...new Set([...((current as string[] | undefined) ?? []), ...members])].sort();
-        }
-        for (const attribute of update.remove ?? []) delete next[attribute];
-        const item = next as Item;
+        const item = this.updated(key, existing, update);
         this.write(item);
         return item;
       })
       .immediate();
+  }
+
+  /** The item as `update` leaves it. */
+  private updated(key: ItemKey, existing: Item | undefined, update: ItemUpdate): Item {
+    const next: Record<string, AttributeValue | undefined> = { ...(existing ?? {}), pk: key.pk, sk: key.sk };
+    for (const [attribute, value] of Object.entries(update.set ?? {})) next[attribute] = value;
+    for (const [attribute, delta] of Object.entries(update.increment ?? {})) {
+      const current = next[attribute];
+      if (current !== undefined && typeof current !== 'number') {
+        throw new Error(`cannot increment ${attribute} of ${key.pk} / ${key.sk}: it is not a number`);
+      }
+      next[attribute] = (current ?? 0) + delta;
+    }
+    for (const [attribute, members] of Object.entries(update.addToSet ?? {})) {
+      const current = next[attribute];
+      if (current !== undefined && !Array.isArray(current)) {
+        throw new Error(`cannot add to set ${attribute} of ${key.pk} / ${key.sk}: it is not a set`);
+      }
+      next[attribute] = [...new Set([...((current as string[] | undefined) ?? []), ...members])].sort();
+    }
+    for (const attribute of update.remove ?? []) delete next[attribute];
+    return next as Item;
+  }
+
+  /**
+   * One IMMEDIATE SQLite transaction: every condition is checked against the items as they were before it (as
+   * DynamoDB does; no two writes share a key, so none sees another's effect), then every write is made. Any failure
+   * rolls back all of it.
+   */
+  async transact(writes: readonly TransactWrite[]): Promise<void> {
+    checkTransaction(this.name, writes);
+    if (writes.length === 0) return;
+    this.writing(() =>
+      this.db
+        .transaction(() => {
+          const existing = writes.map((write) => this.read(keyOfWrite(write)));
+          writes.forEach((write, index) => {
+            if (write.condition && !conditionHolds(existing[index], write.condition)) throw new ConditionFailedError(keyOfWrite(write), index);
+          });
+          writes.forEach((write, index) => {
+            if (write.kind === 'put') this.write(write.item);
+            else if (write.kind === 'update') this.write(this.updated(write.key, existing[index], write.update));
+            else if (write.kind === 'delete') this.remove(write.key);
+          });
+        })
+        .immediate(),
+    );
   }
 
   async batchPut(items: readonly Item[]): Promise<void> {
@@ -92,7 +125,7 @@ export class LocalTable implements Table {
       this.db
         .transaction(() => {
           if (options.condition) this.check(key, this.read(key), options.condition);
-          this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
+          this.remove(key);
         })
         .immediate(),
     );
@@ -142,6 +175,10 @@ export class LocalTable implements Table {
     this.db
       .prepare('INSERT INTO items (tbl, pk, sk, body) VALUES (?, ?, ?, ?) ON CONFLICT (tbl, pk, sk) DO UPDATE SET body = excluded.body')
       .run(this.name, item.pk, item.sk, body);
+  }
+
+  private remove(key: ItemKey): void {
+    this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
   }
 
   private check(key: ItemKey, existing: Item | undefined, condition: Condition): void {

@@ -5,9 +5,11 @@ import {
   type ItemKey,
   ItemTooLargeError,
   MAX_ITEM_BYTES,
+  MAX_TRANSACT_WRITES,
   type QueryOptions,
   queryAll,
   type Table,
+  type TransactWrite,
 } from '@refinery/ports';
 
 export interface TableContractSubject {
@@ -16,8 +18,15 @@ export interface TableContractSubject {
   cleanup(): Promise<void>;
 }
 
+export interface TableContractOptions {
+  /** Why this subject cannot run the transaction part (it then runs elsewhere: describeTransactContract). */
+  readonly withoutTransactions?: string;
+}
+
 /** What both tables (SQLite, DynamoDB) must do alike. */
-export function describeTableContract(name: string, setup: () => Promise<TableContractSubject>): void {
+export function describeTableContract(name: string, setup: () => Promise<TableContractSubject>, options: TableContractOptions = {}): void {
+  if (options.withoutTransactions) describe.skip(`Table contract: ${name}: transact (${options.withoutTransactions})`, () => it.todo('transact'));
+  else describeTransactContract(name, setup);
   describe(`Table contract: ${name}`, () => {
     let subject: TableContractSubject;
     let table: Table;
@@ -362,6 +371,116 @@ export function describeTableContract(name: string, setup: () => Promise<TableCo
         await table.put({ ...key, blob: 'x'.repeat(300 * 1024) });
         expect((await table.get(key))?.blob).toHaveLength(300 * 1024);
       });
+    });
+  });
+}
+
+/** transact: all or nothing, the failed write named (for subjects whose emulator has transactions; see the header). */
+export function describeTransactContract(name: string, setup: () => Promise<TableContractSubject>): void {
+  describe(`Table contract: ${name}: transact`, () => {
+    let subject: TableContractSubject;
+    let table: Table;
+    beforeEach(async () => {
+      subject = await setup();
+      table = subject.table;
+    });
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    const a = { pk: 'job#1', sk: 'a' };
+    const b = { pk: 'job#1', sk: 'b' };
+    const c = { pk: 'job#2', sk: 'c' };
+
+    it('makes every kind of write together, across partitions', async () => {
+      await table.put({ ...b, n: 1, gone: true });
+      await table.put({ ...c, doomed: true });
+      await table.transact([
+        { kind: 'put', item: { ...a, text: 'Zoë', list: [1, { deep: null }] }, condition: { kind: 'itemNotExists' } },
+        { kind: 'update', key: b, update: { increment: { n: 2 }, set: { status: 'done' }, addToSet: { tags: ['y', 'x'] }, remove: ['gone'] } },
+        { kind: 'delete', key: c, condition: { kind: 'attributeEquals', attribute: 'doomed', value: true } },
+        { kind: 'conditionCheck', key: { pk: 'job#3', sk: 'lock' }, condition: { kind: 'itemNotExists' } },
+      ]);
+      expect(await table.get(a)).toEqual({ ...a, text: 'Zoë', list: [1, { deep: null }] });
+      expect(await table.get(b)).toEqual({ ...b, n: 3, status: 'done', tags: ['x', 'y'] });
+      expect(await table.get(c)).toBeUndefined();
+      expect(await table.get({ pk: 'job#3', sk: 'lock' })).toBeUndefined();
+    });
+
+    it('writes nothing when one condition fails, and names that write by key and index', async () => {
+      await table.put({ ...b, n: 1 });
+      const failed = await table
+        .transact([
+          { kind: 'put', item: { ...a, v: 1 } },
+          { kind: 'update', key: c, update: { increment: { n: 1 } } },
+          { kind: 'update', key: b, update: { increment: { n: 1 } }, condition: { kind: 'attributeEquals', attribute: 'n', value: 2 } },
+        ])
+        .catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(ConditionFailedError);
+      expect(failed).toMatchObject({ key: b, index: 2 });
+      expect(await table.get(a)).toBeUndefined();
+      expect(await table.get(b)).toEqual({ ...b, n: 1 });
+      expect(await table.get(c)).toBeUndefined();
+    });
+
+    it('fails on a condition check alone, and a redelivered marker makes the whole transaction a no-op', async () => {
+      const record = (n: number): TransactWrite[] => [
+        { kind: 'put', item: { pk: 'job#1', sk: 'event#e1' }, condition: { kind: 'itemNotExists' } },
+        { kind: 'update', key: { pk: 'job#1', sk: 'state' }, update: { increment: { events: n } } },
+      ];
+      await table.transact(record(1));
+      await expect(table.transact(record(1))).rejects.toMatchObject({ name: 'ConditionFailedError', key: { pk: 'job#1', sk: 'event#e1' }, index: 0 });
+      expect(await table.get({ pk: 'job#1', sk: 'state' })).toEqual({ pk: 'job#1', sk: 'state', events: 1 });
+      await expect(
+        table.transact([
+          { kind: 'put', item: { ...c, v: 1 } },
+          { kind: 'conditionCheck', key: { pk: 'job#1', sk: 'state' }, condition: { kind: 'attributeEquals', attribute: 'events', value: 5 } },
+        ]),
+      ).rejects.toMatchObject({ name: 'ConditionFailedError', index: 1 });
+      expect(await table.get(c)).toBeUndefined();
+    });
+
+    it('checks every condition against the items as they were before the transaction', async () => {
+      await table.put({ ...a, v: 1 });
+      await table.transact([
+        { kind: 'delete', key: a, condition: { kind: 'itemExists' } },
+        { kind: 'put', item: { ...b, v: 2 }, condition: { kind: 'anyOf', conditions: [{ kind: 'itemNotExists' }] } },
+      ]);
+      expect(await table.get(a)).toBeUndefined();
+      expect(await table.get(b)).toEqual({ ...b, v: 2 });
+    });
+
+    it(`takes ${MAX_TRANSACT_WRITES} writes; refuses more, two writes on one key, and an empty update, writing nothing`, async () => {
+      const puts = (count: number): TransactWrite[] =>
+        Array.from({ length: count }, (_, i) => ({ kind: 'put', item: { pk: 'many', sk: `item#${String(i).padStart(3, '0')}`, i } }) as const);
+      await table.transact(puts(MAX_TRANSACT_WRITES));
+      expect(await collect(table, 'many')).toHaveLength(MAX_TRANSACT_WRITES);
+
+      await expect(table.transact([...puts(MAX_TRANSACT_WRITES), { kind: 'put', item: { ...a } }])).rejects.toThrow(/at most 100 writes, got 101/);
+      await expect(
+        table.transact([
+          { kind: 'put', item: { ...a, v: 1 } },
+          { kind: 'update', key: a, update: { set: { v: 2 } } },
+        ]),
+      ).rejects.toThrow(/writes 0 and 1 .* both on job#1 \/ a/);
+      await expect(
+        table.transact([
+          { kind: 'put', item: { ...b } },
+          { kind: 'update', key: a, update: {} },
+        ]),
+      ).rejects.toThrow(/write 1 .* nothing to set/);
+      expect(await table.get(a)).toBeUndefined();
+      expect(await table.get(b)).toBeUndefined();
+      await expect(table.transact([])).resolves.toBeUndefined();
+    });
+
+    it('refuses an oversized item and writes nothing', async () => {
+      const refused = table.transact([
+        { kind: 'put', item: { ...a, v: 1 } },
+        { kind: 'put', item: { ...b, big: 'x'.repeat(410 * 1024) } },
+      ]);
+      await expect(refused).rejects.toMatchObject({ name: 'ItemTooLargeError', key: b });
+      expect(await table.get(a)).toBeUndefined();
     });
   });
 }

@@ -1,6 +1,7 @@
 // Shaped after DynamoDB so the AWS adapter stays thin: items with a partition key and a sort key, conditional writes,
-// atomic counters and set additions, queries of one partition in sort-key order. No transactions: designs rely on
-// conditional writes and idempotent updates (dynalite has no TransactWriteItems, no TTL, no Streams).
+// atomic counters and set additions, queries of one partition in sort-key order, and all-or-nothing transactions of up
+// to 100 writes (DynamoDB's TransactWriteItems). dynalite has no TransactWriteItems (nor TTL, nor Streams): the
+// transaction contract runs against moto instead.
 
 export type AttributeValue = string | number | boolean | null | readonly AttributeValue[] | { readonly [k: string]: AttributeValue };
 
@@ -49,6 +50,17 @@ export interface QueryPage {
   readonly lastKey?: string;
 }
 
+/** TransactWriteItems' limit of writes per transaction. */
+export const MAX_TRANSACT_WRITES = 100;
+
+/** One write of a transaction; its condition, when given, must hold for the whole transaction to be written. */
+export type TransactWrite =
+  | { readonly kind: 'put'; readonly item: Item; readonly condition?: Condition }
+  | { readonly kind: 'update'; readonly key: ItemKey; readonly update: ItemUpdate; readonly condition?: Condition }
+  | { readonly kind: 'delete'; readonly key: ItemKey; readonly condition?: Condition }
+  /** Writes nothing: only its condition counts. */
+  | { readonly kind: 'conditionCheck'; readonly key: ItemKey; readonly condition: Condition };
+
 export interface Table {
   /** Strongly consistent read. */
   get(key: ItemKey): Promise<Item | undefined>;
@@ -62,15 +74,63 @@ export interface Table {
    * unprocessed items). Not atomic as a whole: callers must be able to repeat it.
    */
   batchPut(items: readonly Item[]): Promise<void>;
+  /**
+   * All of the writes or none (DynamoDB TransactWriteItems): at most MAX_TRANSACT_WRITES, no two on the same key. When a
+   * condition fails, nothing is written and ConditionFailedError names that write's key and index. Conflicts with
+   * concurrent transactions are retried by the adapter; a conflict that outlasts its retries throws.
+   */
+  transact(writes: readonly TransactWrite[]): Promise<void>;
   /** One page of a partition, in sort-key order. */
   query(pk: string, options?: QueryOptions): Promise<QueryPage>;
 }
 
 export class ConditionFailedError extends Error {
   override readonly name = 'ConditionFailedError';
-  constructor(readonly key: ItemKey) {
-    super(`condition failed for ${key.pk} / ${key.sk}`);
+  /** @param index in a transaction: the position of the write whose condition failed. */
+  constructor(
+    readonly key: ItemKey,
+    readonly index?: number,
+  ) {
+    super(`condition failed for ${key.pk} / ${key.sk}${index === undefined ? '' : ` (write ${index} of the transaction)`}`);
   }
+}
+
+/** The key a transaction's write touches. */
+export function keyOfWrite(write: TransactWrite): ItemKey {
+  const key = write.kind === 'put' ? write.item : write.key;
+  return { pk: key.pk, sk: key.sk };
+}
+
+/**
+ * Refuses what TransactWriteItems refuses, in every adapter alike and before anything is written: more than
+ * MAX_TRANSACT_WRITES writes, two writes on one key, an update that changes nothing.
+ */
+export function checkTransaction(tableName: string, writes: readonly TransactWrite[]): void {
+  if (writes.length > MAX_TRANSACT_WRITES) {
+    throw new Error(`table ${tableName}: a transaction holds at most ${MAX_TRANSACT_WRITES} writes, got ${writes.length}`);
+  }
+  const seen = new Map<string, number>();
+  writes.forEach((write, index) => {
+    const key = keyOfWrite(write);
+    const id = JSON.stringify([key.pk, key.sk]);
+    const earlier = seen.get(id);
+    if (earlier !== undefined) {
+      throw new Error(`table ${tableName}: writes ${earlier} and ${index} of a transaction are both on ${key.pk} / ${key.sk} (one write per item)`);
+    }
+    seen.set(id, index);
+    if (write.kind === 'update' && isEmptyUpdate(write.update)) {
+      throw new Error(`table ${tableName}: write ${index} of a transaction updates ${key.pk} / ${key.sk} with nothing to set, add or remove`);
+    }
+  });
+}
+
+function isEmptyUpdate(update: ItemUpdate): boolean {
+  return (
+    Object.keys(update.set ?? {}).length === 0 &&
+    Object.keys(update.increment ?? {}).length === 0 &&
+    Object.values(update.addToSet ?? {}).every((members) => members.length === 0) &&
+    (update.remove ?? []).length === 0
+  );
 }
 
 export class ItemTooLargeError extends Error {

@@ -1,5 +1,5 @@
 import { chunkLabeledV1, createEvent, deriveEventId, type JobViewData, jobCreatedV1, jobPlannedV1 } from '@refinery/events';
-import type { Condition, EventPublisher, Item, ItemKey, ItemUpdate, PublishEntry, QueryOptions, Table } from '@refinery/ports';
+import type { Condition, EventPublisher, Item, ItemKey, ItemUpdate, PublishEntry, QueryOptions, Table, TransactWrite } from '@refinery/ports';
 import { silentLogger } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
@@ -266,6 +266,9 @@ class ClaimHookTable implements Table {
   }
   batchPut(items: readonly Item[]) {
     return this.inner.batchPut(items);
+  }
+  transact(writes: readonly TransactWrite[]) {
+    return this.inner.transact(writes);
   }
   query(pk: string, options?: QueryOptions) {
     return this.inner.query(pk, options);

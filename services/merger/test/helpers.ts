@@ -3,7 +3,7 @@ import type { LabeledRow } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS, type CanonicalField } from '@refinery/contacts';
 import type { EventMetadata } from '@refinery/events';
 import type { FieldLabel } from '@refinery/labeling';
-import type { Condition, Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table } from '@refinery/ports';
+import type { Condition, Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table, TransactWrite } from '@refinery/ports';
 import { readFixture, type TestPorts } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
 import { mergerHandlers } from '../src/service';
@@ -176,6 +176,14 @@ export class CrashBeforeRecordingCompletion implements Table {
 
   delete(key: ItemKey, options?: { condition?: Condition }): Promise<void> {
     return this.inner.delete(key, options);
+  }
+
+  async transact(writes: readonly TransactWrite[]): Promise<void> {
+    if (this.armed && writes.some((write) => write.kind === 'put' && write.item.status === 'completed')) {
+      this.armed = false;
+      throw new Error('function timed out');
+    }
+    return this.inner.transact(writes);
   }
 
   query(pk: string, options?: QueryOptions): Promise<QueryPage> {

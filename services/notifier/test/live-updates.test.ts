@@ -30,6 +30,7 @@ function methodsOf(table: Table): Table {
     update: (key, update, options) => table.update(key, update, options),
     delete: (key, options) => table.delete(key, options),
     batchPut: (items) => table.batchPut(items),
+    transact: (writes) => table.transact(writes),
     query: (pk, options) => table.query(pk, options),
   };
 }
