@@ -292,7 +292,7 @@ export const jobViewSchema = z
       .number()
       .int()
       .min(1)
-      .describe("How many distinct events the job's history held when this view was folded: a larger version is a newer state."),
+      .describe("How many distinct events the job's history held when this view was read: a larger version is a newer state."),
   })
   .describe("A job's public state.");
 

@@ -33,7 +33,7 @@ const COMPLETED_VIEW = {
   version: 5,
 };
 
-describe('ingest history subscription and the job state fold', () => {
+describe('ingest history subscription and the job state', () => {
   const harnesses: IngestHarness[] = [];
 
   /** A fresh ingest with job_TEST000001 created by acme from contacts.csv. */
@@ -59,10 +59,19 @@ describe('ingest history subscription and the job state fold', () => {
     for (const harness of harnesses.splice(0)) harness.ports.cleanup();
   });
 
-  /** Rewrites the job's partition as the earlier version stored it: each event whole under its id, no places, no format item. */
-  async function storeAsEarlierFormat(harness: IngestHarness) {
+  /** Deletes what the versions before job summaries did not write: the summary, its chunk and decision items. */
+  async function dropSummary(harness: IngestHarness) {
     const table = harness.ports.table('ingest-jobs');
     const pk = `job#${FIRST_JOB_ID}`;
+    for (const item of (await table.query(pk)).items) {
+      if (/^(state$|chunk#|decision#)/.test(item.sk)) await table.delete({ pk, sk: item.sk });
+    }
+    return { table, pk };
+  }
+
+  /** Rewrites the job's partition as the earlier version stored it: each event whole under its id, no places, no format item. */
+  async function storeAsEarlierFormat(harness: IngestHarness) {
+    const { table, pk } = await dropSummary(harness);
     for (const item of (await table.query(pk, { beginsWith: 'at#' })).items) {
       const { sk, ...event } = item;
       await table.put({ ...event, pk, sk: `event#${(item.metadata as { eventId: string }).eventId}` });
@@ -101,17 +110,37 @@ describe('ingest history subscription and the job state fold', () => {
     ]);
   });
 
-  it('writes an event left half-stored (its id marked, the event itself missing after a crash) when it is delivered again', async () => {
+  it('writes an event the previous version left half-stored (its id marked, the event missing after a crash) when it is delivered again', async () => {
     const harness = await jobHarness();
     await harness.history([PLANNED]);
-    const table = harness.ports.table('ingest-jobs');
-    const stored = (await table.query(`job#${FIRST_JOB_ID}`, { beginsWith: 'at#' })).items.find((item) => item.type === 'job.planned.v1');
+    // The previous version wrote the marker, then the event, and no summary: it could stop between the two.
+    const { table, pk } = await dropSummary(harness);
+    const stored = (await table.query(pk, { beginsWith: 'at#' })).items.find((item) => item.type === 'job.planned.v1');
     if (!stored) throw new Error('job.planned.v1 was not stored');
     await table.delete({ pk: stored.pk, sk: stored.sk });
     expect(await historyTypes(harness)).toEqual(['job.created.v1']);
+    expect(await view(harness)).toEqual(ACCEPTED_VIEW);
 
     await harness.history([PLANNED], { receiveCount: 2 });
     expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1']);
+    expect(await view(harness)).toMatchObject({ status: 'running', rows: { total: 5 }, chunks: { total: 2 }, version: 2 });
+    await harness.history([PLANNED], { receiveCount: 3 });
+    expect(await view(harness)).toMatchObject({ version: 2 });
+  });
+
+  it('reads a job recorded before job summaries (its history, no summary) as before, builds the summary once, then adds to it', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED, LABELED_0, RELABELED_0]);
+    const before = await view(harness);
+    const { table, pk } = await dropSummary(harness);
+    expect(await table.get({ pk, sk: 'state' })).toBeUndefined();
+
+    expect(await view(harness)).toEqual(before);
+    expect(await table.get({ pk, sk: 'state' })).toMatchObject({ version: 4 }); // created, planned, two events of chunk 0;
+    expect((await table.query(pk, { beginsWith: 'chunk#' })).items).toHaveLength(1);
+    // Redeliveries of what it held count nothing; new events count once.
+    await harness.history([LABELED_0, PLANNED, LABELED_1, COMPLETED], { receiveCount: 2 });
+    expect(await view(harness)).toEqual({ ...COMPLETED_VIEW, version: 6 }); // the relabel is an event of its own
   });
 
   it('reads a history stored by the earlier format (each event whole under its id) after an upgrade, and keeps adding to it', async () => {

@@ -4,8 +4,9 @@ import { silentLogger } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
 import { JobProgress, summaryKey } from '../src/domain/job-progress';
-import { foldJobState, publicJobView } from '../src/domain/job-state';
+import { publicJobView } from '../src/domain/job-state';
 import { createHarness, FIRST_JOB_ID, fakeSleep, fixture, getJob, type IngestHarness, postCsv, sampleFile } from './helpers';
+import { foldJobState } from './reference-fold';
 
 const CONTACTS = sampleFile('contacts.csv');
 const INTERVAL_MS = 250;

@@ -4,8 +4,7 @@
 // owner hears of it), which also frees their place in the tenant's jobs in flight.
 import { type Clock, type EventPublisher, queryAll, type Table } from '@refinery/ports';
 import { type Logger, stageFailureEntry } from '@refinery/runtime';
-import type { HistoryEvent } from './job-history';
-import { foldJobState } from './job-state';
+import type { CurrentJob } from './job-history';
 
 /** One partition lists them, beside the jobs in the pipeline (`active-jobs`). */
 const PARTITION = 'awaiting-upload';
@@ -38,7 +37,8 @@ export interface UploadExpiryDeps {
   readonly clock: Clock;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
-  readonly loadHistory: (jobId: string) => Promise<HistoryEvent[]>;
+  /** The job as its summary shows it (JobHistory.current). */
+  readonly currentJob: (jobId: string) => Promise<CurrentJob | undefined>;
 }
 
 /**
@@ -52,9 +52,9 @@ export async function expireAwaitingUploads(deps: UploadExpiryDeps, expiryMs: nu
   for await (const job of awaiting.list()) {
     const waitedMs = now - Date.parse(job.since);
     if (waitedMs < expiryMs) continue;
-    const history = await deps.loadHistory(job.jobId);
-    const state = foldJobState(job.jobId, history);
-    const created = history.find((event) => event.type === 'job.created.v1');
+    const current = await deps.currentJob(job.jobId);
+    const state = current?.state;
+    const created = current?.created;
     if (!state || !created || state.submitted || state.status === 'completed' || state.status === 'failed') {
       await awaiting.remove(job.jobId); // its upload arrived or it ended: a history write raced the listing
       continue;

@@ -6,19 +6,19 @@
 //   1. reads the summary (after its events are recorded): `claims` is then c;
 //   2. if the slot was claimed less than an interval ago, waits until it frees (at most one interval) and reads again;
 //      if `claims` moved past c meanwhile, someone claimed the slot after our events were recorded, and that claimer
-//      folds the history after claiming, so its view includes them: done;
+//      reads the job's state after claiming, so its view includes them: done;
 //   3. claims the slot: compare-and-swap `claims` c -> c+1 with `lastPublishedAt` now. Losing the swap means, again,
 //      that someone claimed after our events were recorded: done;
-//   4. the claimer folds the history, publishes the view (unless the summary already holds that version) and writes it
-//      to the summary, provided nobody claimed since (a later claimer folded later, so its view is at least as new:
-//      the summary's version never goes down).
+//   4. the claimer reads the job's state (one get of the summary its events are recorded with, job-history.ts),
+//      publishes the view (unless the summary already holds that version) and writes it to the summary, provided nobody
+//      claimed since (a later claimer read later, so its view is at least as new: the summary's version never goes down).
 // So a job publishes at most once per interval, and the latest state is always published, within about an interval.
 // Correctness does not depend on clocks agreeing: only the claim counter decides; clocks only set the pace.
 import { createEvent, deriveEventId, type JobViewData, jobProgressedV1, jobViewSchema, toPublishEntry } from '@refinery/events';
 import { type AttributeValue, type Clock, ConditionFailedError, type EventPublisher, type Item, type ItemKey, type Table } from '@refinery/ports';
 import type { Logger } from '@refinery/runtime';
 import type { HistoryEvent, JobHistory } from './job-history';
-import { foldJobState, publicJobView } from './job-state';
+import { publicJobView, stateOf, summarize } from './job-state';
 
 export interface JobProgressDeps {
   readonly table: Table;
@@ -69,7 +69,8 @@ export class JobProgress {
     const { tenantId, jobId } = created.metadata;
     const key = summaryKey(tenantId, jobId);
     if (await this.deps.table.get(key)) return;
-    const state = foldJobState(jobId, [created]);
+    // Its state as its creation alone makes it (at the creation's place in history: the only one there is).
+    const state = stateOf(jobId, summarize([{ at: '', event: created }]).summary);
     if (!state) throw new Error(`job ${jobId}: the event given as its creation is a ${created.type}`);
     const view = publicJobView(state);
     // Published as the job is created: at the creation's instant.
@@ -176,9 +177,9 @@ export class JobProgress {
   }
 
   private async publishAsClaimer(tenantId: string, jobId: string, claim: number, claimed: Item, claimedAt: number): Promise<ProgressOutcome> {
-    const history = await this.deps.history.load(jobId);
-    const state = foldJobState(jobId, history);
-    if (!state) return 'unchanged'; // job.created.v1 not recorded yet: its own handler publishes it
+    const current = await this.deps.history.current(jobId);
+    if (!current) return 'unchanged'; // job.created.v1 not recorded yet: its own handler publishes it
+    const { state } = current;
     if (state.tenantId !== tenantId) {
       this.deps.logger.warn({ jobId, tenantId, owner: state.tenantId }, 'events name a tenant that does not own the job; not published');
       return 'unchanged';
@@ -186,9 +187,7 @@ export class JobProgress {
     const view = publicJobView(state);
     const stored = typeof claimed.version === 'number' ? claimed.version : 0;
     if (view.version <= stored) return 'unchanged';
-    const created = history.find((event) => event.type === 'job.created.v1') as HistoryEvent;
-    const latest = history[history.length - 1] as HistoryEvent;
-    await this.publish(view, created, latest.id, claimedAt);
+    await this.publish(view, current.created, current.last.id, claimedAt);
     try {
       await this.deps.table.update(
         summaryKey(tenantId, jobId),
@@ -198,7 +197,7 @@ export class JobProgress {
         },
       );
     } catch (error) {
-      // Someone claimed the slot since: it folded later, so its view is at least as new as this one.
+      // Someone claimed the slot since: it read later, so its view is at least as new as this one.
       if (!(error instanceof ConditionFailedError)) throw error;
     }
     return 'published';

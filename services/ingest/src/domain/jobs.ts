@@ -9,9 +9,8 @@ import { type IngestDeps, inputKey } from '../config';
 import { utf8InputKey } from '../input-key';
 import { inspectFile } from './inspect-upload';
 import { JobErasure } from './job-erasure';
-import { type HistoryEvent, JobHistory } from './job-history';
+import { type CurrentJob, JobHistory } from './job-history';
 import { JobProgress } from './job-progress';
-import { foldJobState, type JobState } from './job-state';
 import { TenantQuotas } from './tenant-quotas';
 
 export interface NewJob {
@@ -49,9 +48,9 @@ export class Jobs {
       table: deps.jobs,
       limits: deps.config,
       jobStatus: async (jobId) => {
-        const state = foldJobState(jobId, await this.history.load(jobId));
-        if (!state) return 'missing';
-        return state.status === 'completed' || state.status === 'failed' ? 'ended' : 'running';
+        const current = await this.history.current(jobId);
+        if (!current) return 'missing';
+        return current.state.status === 'completed' || current.state.status === 'failed' ? 'ended' : 'running';
       },
     });
     this.progress = new JobProgress({
@@ -112,7 +111,7 @@ export class Jobs {
    */
   async abandon(tenantId: string, jobId: string, reason: string): Promise<boolean> {
     const found = await this.state(jobId);
-    const created = found?.history.find((event) => event.type === 'job.created.v1');
+    const created = found?.created;
     if (!found || !created) {
       await this.quotas.release(tenantId, jobId);
       return false;
@@ -160,14 +159,13 @@ export class Jobs {
     }
   }
 
-  async state(jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {
-    const history = await this.history.load(jobId);
-    const state = foldJobState(jobId, history);
-    return state ? { state, history } : undefined;
+  /** The job as its summary shows it: one read, whatever the length of its history. */
+  async state(jobId: string): Promise<CurrentJob | undefined> {
+    return this.history.current(jobId);
   }
 
   /** The job as the given tenant may see it: another tenant's job is as good as missing. */
-  async stateFor(tenantId: string, jobId: string): Promise<{ state: JobState; history: HistoryEvent[] } | undefined> {
+  async stateFor(tenantId: string, jobId: string): Promise<CurrentJob | undefined> {
     const found = await this.state(jobId);
     return found && found.state.tenantId === tenantId ? found : undefined;
   }
@@ -180,9 +178,8 @@ export class Jobs {
   async submit(jobId: string): Promise<'submitted' | 'already-submitted' | 'no-input'> {
     const found = await this.state(jobId);
     if (!found) throw new Error(`job ${jobId} has no history yet`);
-    const { state, history } = found;
+    const { state, created } = found;
     if (state.submitted) return 'already-submitted';
-    const created = history.find((event) => event.type === 'job.created.v1') as HistoryEvent;
     const createdData = created.data as { filename: string; input: ObjectRefData; options: JobOptionsData };
     const uploaded = await this.deps.objects.head(createdData.input);
     if (!uploaded) return 'no-input';

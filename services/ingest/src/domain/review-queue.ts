@@ -5,7 +5,7 @@ import { fromNdjson, type ReviewItem, resultRef, reviewModelRef } from '@refiner
 import type { ObjectRefData } from '@refinery/events';
 import { type LinkageModel, parseLinkageModel, probabilityOfWeight, ScoringModel } from '@refinery/matching';
 import { ObjectNotFoundError, type ObjectStore } from '@refinery/ports';
-import type { ReviewDecisionKind, ReviewState } from './job-state';
+import type { ReviewDecisionKind, ReviewState, RowDecision } from './job-state';
 
 export const REVIEW_FILTERS = ['pending', 'decided', 'all'] as const;
 export type ReviewFilter = (typeof REVIEW_FILTERS)[number];
@@ -39,13 +39,13 @@ export async function readReviewItems(objects: ObjectStore, ref: ObjectRefData):
 /** One page of the queue, filtered by decision, rows after `after`. */
 export function reviewPage(
   items: readonly ReviewItem[],
-  review: ReviewState,
+  decisions: ReadonlyMap<number, RowDecision>,
   query: { filter: ReviewFilter; limit: number; after?: number; rescore?: (item: ReviewItem) => number | undefined },
 ): ReviewPage {
   const page: ReviewEntry[] = [];
   for (const item of items) {
     if (query.after !== undefined && item.row <= query.after) continue;
-    const decided = review.decisions.get(item.row);
+    const decided = decisions.get(item.row);
     if (query.filter === 'pending' && decided) continue;
     if (query.filter === 'decided' && !decided) continue;
     if (page.length === query.limit) return { items: page, next: page[page.length - 1]?.row ?? null };

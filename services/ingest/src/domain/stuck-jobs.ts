@@ -1,14 +1,14 @@
 import type { Clock, EventPublisher, PublishEntry, Table } from '@refinery/ports';
 import { type FailureSubject, type Logger, stageFailureEntry } from '@refinery/runtime';
 import type { ActiveJob, ActiveJobs } from './active-jobs';
-import { type HistoryEvent, JobHistory } from './job-history';
+import { type CurrentJob, JobHistory } from './job-history';
 import { summaryKey } from './job-progress';
-import { foldJobState, type JobStatus } from './job-state';
+import type { CountedChunk, JobStatus } from './job-state';
 
 // The backstop of "no job is left running": whatever the cause (an event lost between services, a merger that cannot
 // start, a bug), a job in the pipeline with nothing recorded in its history for the stuck period is failed, with what
 // it was waiting for and the rows concerned. Only the listed jobs whose summary shows no recent activity have their
-// history read.
+// state read (one get), and only the stuck ones their counted chunks (to name those missing).
 
 /** Who fails a stuck job: ingest's `sweep` schedule, or an operator (`refinery jobs fail`). */
 export const SWEEPER = { service: 'ingest', subscription: 'sweep' } as const;
@@ -54,8 +54,8 @@ export class StuckJobs {
       const summary = await this.deps.table.get(summaryKey(job.tenantId, job.jobId));
       const lastPublishedAt = typeof summary?.lastPublishedAt === 'number' ? summary.lastPublishedAt : 0;
       if (now - Math.max(lastPublishedAt, Date.parse(job.since)) < stuckAfterMs) continue;
-      const history = await this.history.load(job.jobId);
-      const found = describeStuck(job, history, lastPublishedAt, now);
+      const current = await this.history.current(job.jobId);
+      const found = current && (await this.describe(job, current, lastPublishedAt, now));
       if (found === 'ended') {
         await this.active.remove(job.jobId);
         continue;
@@ -88,17 +88,24 @@ export class StuckJobs {
 
   /** An operator fails a job, with their reason. Refuses a job that is unknown or already has its outcome. */
   async failByOperator(jobId: string, reason: string): Promise<PublishEntry> {
-    const history = await this.history.load(jobId);
-    const state = foldJobState(jobId, history);
-    if (!state) throw new Error(`there is no job ${jobId}`);
+    const current = await this.history.current(jobId);
+    if (!current) throw new Error(`there is no job ${jobId}`);
+    const { state } = current;
     if (state.status === 'completed' || state.status === 'failed') {
       throw new Error(`job ${jobId} has already ${state.status} (at ${state.completedAt ?? 'an unknown time'}); there is nothing to fail`);
     }
-    const found = describeStuck({ jobId, tenantId: state.tenantId, since: state.createdAt }, history, 0, this.deps.clock.now().getTime());
-    if (!found || found === 'ended') throw new Error(`job ${jobId} cannot be failed: its history has no job.created.v1`);
+    const found = await this.describe({ jobId, tenantId: state.tenantId, since: state.createdAt }, current, 0, this.deps.clock.now().getTime());
+    if (found === 'ended') throw new Error(`job ${jobId} cannot be failed: it has ended`);
     const entry = stageFailureEntry(OPERATOR, found.subject, { reason: `failed by an operator: ${reason}`, retryable: false, attempts: 1 });
     await this.deps.publisher.publish([entry]);
     return entry;
+  }
+
+  /** A job that has not ended, described from its summary; its counted chunks are read only when it has some. */
+  private async describe(job: Pick<ActiveJob, 'jobId' | 'tenantId' | 'since'>, current: CurrentJob, lastPublishedAt: number, now: number) {
+    if (current.state.status === 'completed' || current.state.status === 'failed') return 'ended' as const;
+    const labeled = current.state.chunks.done > 0 ? await this.history.countedChunks(job.jobId) : [];
+    return describeStuck(job, current, labeled, lastPublishedAt, now);
   }
 }
 
@@ -117,19 +124,18 @@ export function stuckFailure(job: StuckJob, stuckAfterMs: number): PublishEntry 
 
 type Range = { first: number; count: number };
 
-function describeStuck(job: Pick<ActiveJob, 'jobId' | 'tenantId' | 'since'>, history: readonly HistoryEvent[], lastPublishedAt: number, now: number) {
-  const state = foldJobState(job.jobId, history);
-  if (!state) return undefined;
-  if (state.status === 'completed' || state.status === 'failed') return 'ended' as const;
-  const created = history.find((event) => event.type === 'job.created.v1') as HistoryEvent;
-  const last = history[history.length - 1] as HistoryEvent;
-  const lastProgress = Math.max(lastPublishedAt, Date.parse(job.since), ...history.map((event) => Date.parse(event.occurredAt)));
-  const labeled = history
-    .filter((event) => event.type === 'chunk.labeled.v1')
-    .map((event) => event.data as { chunk: { index: number }; rows: Range });
-  const planned = history.some((event) => event.type === 'job.planned.v1');
+function describeStuck(
+  job: Pick<ActiveJob, 'jobId' | 'tenantId' | 'since'>,
+  current: CurrentJob,
+  labeled: readonly CountedChunk[],
+  lastPublishedAt: number,
+  now: number,
+) {
+  const { state, created, last, planned } = current;
+  // The latest event in history order is the latest in time (history is ordered by occurredAt first).
+  const lastProgress = Math.max(lastPublishedAt, Date.parse(job.since), Date.parse(last.occurredAt));
   const totalChunks = state.chunks.total;
-  const done = new Set(labeled.map((entry) => entry.chunk.index));
+  const done = new Set(labeled.map((entry) => entry.index));
   const missingChunks = [...Array(totalChunks).keys()].filter((index) => !done.has(index));
   const gaps = planned
     ? complement(

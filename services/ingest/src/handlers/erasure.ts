@@ -71,8 +71,7 @@ export function createEraseHandler(deps: IngestDeps, jobs: Jobs): SubscriptionBi
       const { tenantId, jobId } = event.metadata;
       const objects = await deps.objects.deletePrefix(deps.config.uploadsBucket, jobObjectPrefix(tenantId, jobId));
       let items = 0;
-      const history = await jobs.history.load(jobId);
-      const created = history.find((entry) => entry.type === 'job.created.v1');
+      const created = (await jobs.history.summary(jobId))?.created?.event;
       if (created) await erasure.forgetCreated(jobId, created.occurredAt);
       const idempotency = await jobs.idempotencyKeyOf(jobId);
       if (idempotency) {

@@ -1,14 +1,13 @@
 // The review queue's routes: `GET /jobs/{id}/review` (a page of the rows in review, with the candidate proposed and the
 // weight of every field) and `POST /jobs/{id}/review/{row}` (a person's decision: accept or reject).
-import type { ReviewItem } from '@refinery/chunk-records';
 import { createEvent, type DomainEvent, deriveEventId, reviewDecidedV1, toPublishEntry } from '@refinery/events';
 import { estimateModel, type LabelledPair } from '@refinery/matching';
 import type { PublishEntry } from '@refinery/ports';
 import { type ApiRequest, type ApiResponse, HttpError, json, parseJsonBody } from '@refinery/runtime';
 import { z } from 'zod';
 import type { IngestDeps } from '../config';
-import type { HistoryEvent } from '../domain/job-history';
-import { type JobState, type ReviewState, reviewFigures } from '../domain/job-state';
+import { type CurrentJob, type HistoryEvent, JobHistory } from '../domain/job-history';
+import { type JobState, type ReviewState, type RowDecision, reviewFigures } from '../domain/job-state';
 import type { Jobs } from '../domain/jobs';
 import {
   latestResultVersion,
@@ -53,32 +52,18 @@ function intOption(request: ApiRequest, name: string, min: number, max: number):
   return value;
 }
 
-// The decisions of the job's history, latest per row, as labelled pairs for the job's model.
-function labelledPairs(history: readonly HistoryEvent[], review: ReviewState): LabelledPair[] {
-  const latest = new Map<number, LabelledPair>();
-  for (const event of history) {
-    if (event.type !== reviewDecidedV1.type) continue;
-    const data = event.data as { row: number; decision: 'accept' | 'reject'; version: number; candidateId: string } & Pick<
-      ReviewItem,
-      'contact' | 'candidate' | 'comparison'
-    >;
-    if (review.decisions.get(data.row)?.version !== data.version) continue;
-    latest.set(data.row, {
-      contact: data.contact,
-      candidate: { id: data.candidateId, fields: data.candidate },
-      same: data.decision === 'accept',
-      levels: data.comparison.levels,
-    });
-  }
-  return [...latest.values()];
+// The latest decision of each row, as labelled pairs for the job's model.
+function labelledPairs(decisions: ReadonlyMap<number, RowDecision>): LabelledPair[] {
+  return [...decisions.values()].map(({ pair, decision }) => ({
+    contact: pair.contact,
+    candidate: { id: pair.candidateId, fields: pair.candidate },
+    same: decision === 'accept',
+    levels: pair.levels,
+  }));
 }
 
 /** `GET /jobs/{id}/review?status=pending|decided|all&limit=&after=`. */
-export async function reviewQueueOf(
-  deps: IngestDeps,
-  found: { state: JobState; history: HistoryEvent[] },
-  request: ApiRequest,
-): Promise<ApiResponse> {
+export async function reviewQueueOf(deps: IngestDeps, found: CurrentJob, request: ApiRequest): Promise<ApiResponse> {
   const review = reviewOf(found.state);
   const asked = request.query.status ?? 'pending';
   if (!(REVIEW_FILTERS as readonly string[]).includes(asked)) {
@@ -87,11 +72,12 @@ export async function reviewQueueOf(
   const limit = intOption(request, 'limit', 1, MAX_REVIEW_LIMIT) ?? DEFAULT_REVIEW_LIMIT;
   const after = intOption(request, 'after', 0, Number.MAX_SAFE_INTEGER);
   const items = await readReviewItems(deps.objects, review.items);
+  const decisions = await new JobHistory(deps.jobs).decisions(found.state.jobId);
   // The job's model learns from the decisions made so far: the pairs still pending are scored again with it.
-  const labelled = labelledPairs(found.history, review);
+  const labelled = labelledPairs(decisions);
   const base = labelled.length > 0 ? await readReviewModel(deps.objects, found.state, review.items) : undefined;
   const taught = base && estimateModel([], { start: base, labelled, nicknames: NO_NICKNAMES });
-  const page = reviewPage(items, review, {
+  const page = reviewPage(items, decisions, {
     filter: asked as ReviewFilter,
     limit,
     ...(after !== undefined ? { after } : {}),
@@ -121,7 +107,7 @@ export async function decideReviewRow(deps: IngestDeps, jobs: Jobs, request: Api
     const items = await readReviewItems(deps.objects, review.items);
     const item = items.find((candidate) => candidate.row === row);
     if (!item) throw new HttpError(404, 'not_in_review', `row ${row} of job ${jobId} is not in its review queue`);
-    const earlier = review.decisions.get(row);
+    const earlier = await jobs.history.decision(jobId, row);
     const version = earlier && earlier.decision === decision ? earlier.version : review.version + 1;
     const event = createEvent(reviewDecidedV1, {
       service: 'ingest',
@@ -151,12 +137,22 @@ export async function decideReviewRow(deps: IngestDeps, jobs: Jobs, request: Api
     // Every decision the result has not caught up with goes out again with this one: a decision recorded but never
     // published (a publish that failed after the append) would otherwise hold back every version after it.
     const written = (await latestResultVersion(deps.objects, completedResult(found.state), found.state.review, found.state.tenantId, jobId)).version;
-    const unwritten = found.history.filter(
-      (entry) => entry.type === reviewDecidedV1.type && (entry.data as { version: number }).version > written && entry.id !== event.metadata.eventId,
-    );
+    const unwritten = await unwrittenDecisions(jobs, jobId, written, review.version, event.metadata.eventId);
     await deps.publisher.publish([...unwritten.map(historyEntry), toPublishEntry(event)]);
     if (!repeated) await jobs.progress.publishLatest(found.state.tenantId, jobId);
     return json(202, { row, decision, version }, { location: `/jobs/${jobId}/review` });
   }
   throw new HttpError(409, 'busy', `other decisions on job ${jobId} kept arriving at the same moment; send this one again`);
+}
+
+/** The recorded decisions of versions after `written` up to `latest` but the one given (each found by its derived id). */
+async function unwrittenDecisions(jobs: Jobs, jobId: string, written: number, latest: number, besides: string): Promise<HistoryEvent[]> {
+  const found: HistoryEvent[] = [];
+  for (let version = written + 1; version <= latest; version += 1) {
+    const eventId = deriveEventId(jobId, reviewDecidedV1.type, version);
+    if (eventId === besides) continue;
+    const event = await jobs.history.event(jobId, eventId);
+    if (event) found.push(event);
+  }
+  return found;
 }

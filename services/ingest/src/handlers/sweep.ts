@@ -15,7 +15,7 @@ export function createSweepHandler(deps: IngestDeps): ScheduledHandler {
     const outcome = await stuck.sweep(deps.config.stuckJobMinutes * 60_000);
     deps.logger.info(outcome, 'swept for stuck jobs');
     const expiry = await expireAwaitingUploads(
-      { table: deps.jobs, clock: deps.clock, publisher: deps.publisher, logger: deps.logger, loadHistory: (jobId) => history.load(jobId) },
+      { table: deps.jobs, clock: deps.clock, publisher: deps.publisher, logger: deps.logger, currentJob: (jobId) => history.current(jobId) },
       deps.config.uploadExpiryMinutes * 60_000,
     );
     deps.logger.info(expiry, 'swept for jobs whose upload never arrived');
