@@ -368,6 +368,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         MaximumBatchingWindowInSeconds: subscription.queue.maximumBatchingWindowSeconds,
         Enabled: true,
       });
+      // A declared maximum concurrency comes from its setting's deploy parameter (the matcher's: derived from its provider
+      // chain, docs/deploy.md); without one, as many invocations as Lambda scales to.
+      const concurrencySetting = subscription.queue.maximumConcurrencySetting;
+      const declared = concurrencySetting && (declaration.settings as Record<string, SettingDeclaration>)[concurrencySetting];
+      expect(mapping.ScalingConfig).toEqual(declared ? { MaximumConcurrency: Number(declared.default) } : undefined);
     });
 
     test("queues with its declared visibility timeout (at least 6 x the function's), then the reporter's inbox, then a 14-day DLQ", () => {

@@ -4,12 +4,13 @@ import { type ingest, ingestService } from '@refinery/ingest';
 import { labelerService } from '@refinery/labeler';
 import { LocalHttpGateway, LocalRuntime, localPlatform, localResourceName } from '@refinery/local-runtime';
 import { type MailchimpSyncTuning, type mailchimpSync, mailchimpSyncService } from '@refinery/mailchimp-sync';
-import { type matcher, matcherService, seedNicknames } from '@refinery/matcher';
+import { matcher, matcherService, seedNicknames } from '@refinery/matcher';
 import type { ContactProvider } from '@refinery/matching';
 import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
 import { type notifier, notifierService } from '@refinery/notifier';
 import type { Clock } from '@refinery/ports';
+import { DEFAULT_PROVIDER_CHAIN, type ProviderChainConfig, sizeProviderChain } from '@refinery/providers';
 import { composeService, type Logger, type SettingsOf, silentLogger, subscriptionQueueNames } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
 import { localKeyEncryptionKey } from './secrets';
@@ -33,6 +34,11 @@ export interface LocalAppOptions {
    * directory (see providersFromConfig). Default: the directory alone.
    */
   readonly providers?: (directory: ContactProvider) => readonly ContactProvider[];
+  /**
+   * The configuration `providers` was built from: it sizes the largest chunk (ingest's and the chunker's maxChunkRows,
+   * unless `settings` give them) as a deployment's does. Default: the directory alone.
+   */
+  readonly providerChain?: ProviderChainConfig;
   /** REFINERY_API_TOKENS-style spec; default: a token for tenant `local` kept in the data dir. */
   readonly apiTokens?: string;
   readonly port?: number;
@@ -77,14 +83,29 @@ function localConcurrency(option: LocalAppOptions['concurrency']): number | Read
   return { ...LOCAL_CONCURRENCY, ...option };
 }
 
+/** The local runtime's handlers per queue when nothing says otherwise. */
+const LOCAL_RUNTIME_DEFAULT_CONCURRENCY = 2;
+
+/**
+ * The largest chunk, as on AWS (docs/deploy.md, "Matcher concurrency and chunk size"): what one matcher invocation looks
+ * up within its timeout at the chain's rates, shared by the matcher's workers on this machine.
+ */
+function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Readonly<Record<string, number>>): number {
+  const matcherQueue = subscriptionQueueNames('matcher', 'chunks').queue;
+  const workers = typeof concurrency === 'number' ? concurrency : (concurrency[matcherQueue] ?? LOCAL_RUNTIME_DEFAULT_CONCURRENCY);
+  return sizeProviderChain(chain, { timeoutSeconds: matcher.subscriptions.chunks.function.timeoutSeconds, maximumConcurrency: workers }).maxChunkRows;
+}
+
 /** Every service on the local runtime, wired to local adapters, serving the HTTP API. */
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const concurrency = localConcurrency(options.concurrency);
+  const chunkRowsCap = { maxChunkRows: localMaxChunkRows(options.providerChain ?? DEFAULT_PROVIDER_CHAIN, concurrency) };
   const logger = options.logger ?? silentLogger;
   const runtime = await LocalRuntime.open({
     dataDir: options.dataDir,
     logger,
     ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
-    concurrency: localConcurrency(options.concurrency),
+    concurrency,
   });
   let gateway: LocalHttpGateway | undefined;
   try {
@@ -101,11 +122,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     await seedNicknames(nicknames, loadBundledNicknames(), NICKNAMES_CSV_PATH);
     const services = [
       await composeService(ingestService, platform, {
-        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...retention, ...settings.ingest },
+        settings: { apiTokens: tokens.registry, keyEncryptionKey, ...retention, ...chunkRowsCap, ...settings.ingest },
         // GET /jobs/{id} tells why nothing moves while the data dir is full or read-only.
         given: { workPaused: () => workPause(runtime) },
       }),
-      await composeService(chunkerService, platform, { settings: { ...retention, ...settings.chunker } }),
+      await composeService(chunkerService, platform, { settings: { ...retention, ...chunkRowsCap, ...settings.chunker } }),
       await composeService(matcherService, platform, {
         settings: { ...settings.matcher },
         given: { providers: options.providers?.(provider) ?? [provider] },

@@ -10,6 +10,9 @@ export interface ProviderCallSettings {
   maxAttempts: number;
   // Per attempt, from sending the request to reading the whole body.
   timeoutMs: number;
+  // What one request usually takes (not a limit): sizes the matcher's concurrency and the largest chunk
+  // (chain-sizing.ts), since one container can send at most maxConcurrent / latency requests a second.
+  latencyMs: number;
   // Exponential backoff with full jitter: before retry n, wait random(0, min(cap, base * 2^(n-1))).
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -27,6 +30,7 @@ export const DEFAULT_PROVIDER_CALL_SETTINGS: Readonly<ProviderCallSettings> = Ob
   maxConcurrent: 5,
   maxAttempts: 5,
   timeoutMs: 10_000,
+  latencyMs: 1_000,
   backoffBaseMs: 200,
   backoffCapMs: 20_000,
   // People Data Labs limits per fixed one-minute window: a 429 may ask for up to a minute.
@@ -45,6 +49,7 @@ const RULES: Readonly<Record<keyof ProviderCallSettings, Rule>> = {
   maxConcurrent: { min: 1, whole: true },
   maxAttempts: { min: 1, whole: true },
   timeoutMs: { min: 1, whole: false },
+  latencyMs: { min: 1, whole: false },
   backoffBaseMs: { min: 0, whole: false },
   backoffCapMs: { min: 0, whole: false },
   maxRetryAfterMs: { min: 0, whole: false },

@@ -1,5 +1,14 @@
 export type { ProviderCallSettings } from './call-settings';
 export { DEFAULT_PROVIDER_CALL_SETTINGS, resolveCallSettings } from './call-settings';
+export type { ChainSizing, ChainSizingOptions, RemoteProviderSizing } from './chain-sizing';
+export {
+  CHUNK_TIME_SHARE,
+  IN_MEMORY_CHAIN_CONCURRENCY,
+  MAX_CHUNK_ROWS,
+  MAX_MAXIMUM_CONCURRENCY,
+  MIN_MAXIMUM_CONCURRENCY,
+  sizeProviderChain,
+} from './chain-sizing';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
 export { CircuitBreaker } from './circuit-breaker';
 export type { Clock } from './clock';

@@ -51,6 +51,7 @@ describe('call settings', () => {
       maxConcurrent: 5,
       maxAttempts: 5,
       timeoutMs: 10_000,
+      latencyMs: 1_000,
       backoffBaseMs: 200,
       backoffCapMs: 20_000,
       maxRetryAfterMs: 60_000,

@@ -14,6 +14,11 @@ export interface QueueSettings {
   readonly maxReceiveCount: number;
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds?: number;
+  /**
+   * The setting (a deploy parameter) holding the event source's maximum concurrency (2 to 1,000): at most that many
+   * invocations of the function read the queue at once. Absent: as many as Lambda scales to.
+   */
+  readonly maximumConcurrencySetting?: string;
 }
 
 export interface FunctionSize {
@@ -197,7 +202,7 @@ export interface EventSubscription<Name extends string = string, Events extends 
   readonly events: Events;
   /** The services whose events of these types reach it. */
   readonly from: readonly string[];
-  readonly queue: Required<QueueSettings>;
+  readonly queue: QueueSettings & { readonly maximumBatchingWindowSeconds: number };
   readonly function: FunctionSize;
   readonly reportsStageFailures: boolean;
   readonly redriveNote?: string;
@@ -211,7 +216,7 @@ export interface ObjectCreatedSubscription<Name extends string = string> {
   readonly bucket: string;
   readonly keyPrefix?: string;
   readonly jobOf: (key: string) => JobRef | undefined;
-  readonly queue: Required<QueueSettings>;
+  readonly queue: QueueSettings & { readonly maximumBatchingWindowSeconds: number };
   readonly function: FunctionSize;
   readonly reportsStageFailures: true;
   readonly redriveNote?: string;
@@ -320,6 +325,8 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
       );
     const queue = { maximumBatchingWindowSeconds: 0, ...declared.queue };
     problems.push(...checkQueue(queue, declared.function, at));
+    if (queue.maximumConcurrencySetting !== undefined && !(queue.maximumConcurrencySetting in settings))
+      problems.push(`${at}: maximumConcurrencySetting names setting "${queue.maximumConcurrencySetting}", which is not declared`);
     if ('events' in declared) {
       if (declared.events.length === 0) problems.push(`${at} declares no event types`);
       const producers = new Set<string>();
@@ -403,7 +410,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
   } as unknown as ServiceDeclaration<I>;
 }
 
-function checkQueue(queue: Required<QueueSettings>, size: FunctionSize, at: string): string[] {
+function checkQueue(queue: QueueSettings & { maximumBatchingWindowSeconds: number }, size: FunctionSize, at: string): string[] {
   const problems: string[] = [];
   const within = (what: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max)

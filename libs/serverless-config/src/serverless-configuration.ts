@@ -145,6 +145,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
             arn: getAtt(`${logicalName(subscription.name)}Queue`, 'Arn'),
             batchSize: subscription.queue.batchSize,
             maximumBatchingWindow: subscription.queue.maximumBatchingWindowSeconds,
+            ...(subscription.queue.maximumConcurrencySetting ? { maximumConcurrency: param(subscription.queue.maximumConcurrencySetting) } : {}),
             functionResponseType: 'ReportBatchItemFailures',
           },
         },

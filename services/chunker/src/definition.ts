@@ -21,6 +21,13 @@ export const chunker = defineService({
       description: 'rows per chunk when the job does not say',
       default: 1000,
     }),
+    // The largest chunk the matcher finishes within its timeout at the providers' rate (docs/deploy.md, as ingest's):
+    // the default, and any job's chunkRows (mailchimp-sync's audiences too), is held to it.
+    maxChunkRows: setting(z.coerce.number().int().min(1).max(100_000), {
+      description:
+        "the most rows a chunk holds, whatever the job or defaultChunkRows say: what one matcher invocation looks up within its timeout at the providers' rate",
+      default: 100_000,
+    }),
     maxChunkBytes: setting(z.coerce.number().int().min(65_536), {
       description: 'a chunk also closes at this many bytes, so very wide rows cannot exhaust a matcher',
       default: 8 * 1024 * 1024,

@@ -313,6 +313,18 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
     ]);
   });
 
+  it.each([
+    ['the default chunk size', {}, { defaultChunkRows: 1000 }],
+    ["a job's chunkRows (an audience import asks for its page size)", { chunkRows: 1000 }, {}],
+  ])('holds %s to maxChunkRows, the chunk a matcher invocation finishes in time', async (_what, options, config) => {
+    start({ ...config, maxChunkRows: 2 });
+    await ports.objects.put(INPUT, sample('multiline-quoted.csv'));
+
+    await deliver([submittedBody({ options })]);
+
+    expect(plannedChunks().map((chunk) => chunk.rows.count)).toEqual([2, 2, 1]);
+  });
+
   it('closes a chunk early at maxChunkBytes, never splitting a row', async () => {
     // Rows of 41, 91, 70, 47 and 42 bytes: a chunk closes at the first row that takes it to 60 bytes or more.
     start({ maxChunkBytes: 60 });

@@ -1,8 +1,17 @@
 import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { chunkPlannedV1, jobErasureRequestedV1 } from '@refinery/events';
-import { DEFAULT_PROVIDER_CHAIN } from '@refinery/providers';
+import { DEFAULT_PROVIDER_CHAIN, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY, sizeProviderChain } from '@refinery/providers';
 import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
 import { z } from 'zod';
+
+/** The `chunks` function's timeout: the chunk-size limit is planned against it (sizeProviderChain). */
+export const MATCH_CHUNK_TIMEOUT_SECONDS = 900;
+
+/**
+ * The figures of the packaged provider chain (the `providers` setting's default): the default of the event source's
+ * maximum concurrency, and the largest chunk ingest and the chunker should allow (their `maxChunkRows`).
+ */
+export const PACKAGED_CHAIN_SIZING = sizeProviderChain(DEFAULT_PROVIDER_CHAIN, { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS });
 
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
 export const matcher = defineService({
@@ -69,14 +78,19 @@ export const matcher = defineService({
       },
     ),
     providers: setting(z.string(), { description: 'the provider chain, JSON (docs/matching.md)', default: JSON.stringify(DEFAULT_PROVIDER_CHAIN) }),
+    maximumConcurrency: setting(z.coerce.number().int().min(MIN_MAXIMUM_CONCURRENCY).max(MAX_MAXIMUM_CONCURRENCY), {
+      description:
+        "the most `chunks` invocations at once (the SQS event source's maximum concurrency), 2 to 1,000: enough containers to use the remote providers' requestsPerSecond, no more (docs/deploy.md)",
+      default: PACKAGED_CHAIN_SIZING.maximumConcurrency,
+    }),
     pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '', secret: true }),
   },
   subscriptions: {
     chunks: {
       description: 'A chunk is planned (chunk.planned.v1): match its rows.',
       events: [chunkPlannedV1],
-      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
-      function: { timeoutSeconds: 900, memorySizeMb: 2048 },
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'maximumConcurrency' },
+      function: { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS, memorySizeMb: 2048 },
     },
     erasure: {
       description:

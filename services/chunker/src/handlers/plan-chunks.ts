@@ -37,7 +37,8 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
     handle: async (event, { logger }) => {
       const { input, options } = event.data;
       const { jobId } = event.metadata;
-      const chunkRows = options.chunkRows ?? deps.config.defaultChunkRows;
+      // Ingest refuses a larger chunkRows; jobs from elsewhere (Mailchimp audiences) and the default are held to it.
+      const chunkRows = Math.min(options.chunkRows ?? deps.config.defaultChunkRows, deps.config.maxChunkRows);
       const plan = await planJob(deps.objects, input, options, {
         chunkRows,
         maxChunkBytes: deps.config.maxChunkBytes,
