@@ -3,7 +3,7 @@
 //   quota#<tenant> / in-flight          { jobs: { <jobId>: <admitted at> }, version }   (jobs created and not yet ended)
 //   quota#<tenant> / created#<minute>   { count, expiresAt }                            (jobs created in that clock minute)
 //
-// Correct under concurrency with conditional writes alone (the Table port has no transactions, no "less than"
+// Correct under concurrency with conditional writes alone (no transaction needed; the Table port has no "less than"
 // condition): each write is a compare-and-set on what was read (the in-flight item's `version`, the minute's `count`),
 // so two requests racing for the last slot cannot both win; the loser reads again. A job leaves the in-flight set when
 // its history records job.completed.v1 or job.failed.v1 (job-history.ts); a job admitted by a request that died before
