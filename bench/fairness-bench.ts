@@ -1,5 +1,5 @@
 // npm run bench:fairness [-- --big 200000 --small 1000 --window 8 --chunk-rows 1000 --directory-size 100000 --seed 1
-//                           --running-after 3 --out DIR]
+//                           --running-after 3 --out DIR] [--aws]
 //
 // Does a small job wait behind a big one? Generates a big and a small synthetic book (libs/synthetic-data, the same
 // directory for both), then, on the embedded runtime in this process (every service, one data dir, two tenants):
@@ -14,11 +14,20 @@
 // ratio, the big job's time, and how many of the big job's chunks were matched when the small job was submitted and
 // when it completed. --window sets the chunker's window (chunks of one job released to the matcher at a time);
 // --window 100000 effectively turns it off (every chunk is published at once, as before windows existed).
+//
+// --aws: the same on the AWS adapters — the packaged stacks on moto, every function run from its bundle (`refinery
+// emulate`, bench/lib/emulated-stage.ts), the window as the chunker's CHUNK_WINDOW. One stage for both steps (starting
+// one takes half a minute): the small job alone twice, then the big job and the small one beside it. The big job's
+// chunks are counted from its history as ingest records it, which on AWS holds chunk.labeled.v1 and not
+// chunk.matched.v1: there, "matched" in the report means labeled (before the small job's job.created.v1 and
+// job.completed.v1). The small job's timeline alone is printed too, to compare stage by stage. Smaller books suit it:
+// moto is slower than SQLite (docs/scale.md has the figures).
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiClient, type LocalApp, startLocalApp } from '@refinery/cli';
+import { ApiClient, type HistoryEntry, type LocalApp, startLocalApp } from '@refinery/cli';
 import { writeDataset } from '@refinery/synthetic-data';
+import { jobTimes, startBenchStage, submitBook, waitForJob } from './lib/emulated-stage';
 
 export interface FairnessOptions {
   big: number;
@@ -30,9 +39,12 @@ export interface FairnessOptions {
   /** The small job is submitted once this many of the big job's chunks are matched. */
   runningAfter: number;
   outDir: string;
+  /** On the emulated AWS stage instead of the embedded local mode. */
+  aws: boolean;
 }
 
 export interface FairnessResult {
+  readonly mode: 'local' | 'aws';
   readonly window: number;
   readonly smallAloneSeconds: number;
   /** The first run of the small job alone, in a cold process (for reference). */
@@ -61,6 +73,7 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
     seed: 1,
     runningAfter: 3,
     outDir: resolve(__dirname, 'out'),
+    aws: false,
   };
   const number = (flag: string, value: string | undefined, min: number): number => {
     const parsed = Number((value ?? '').replace(/_/g, ''));
@@ -70,7 +83,10 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (flag === '--big') options.big = number(flag, value, 1);
+    if (flag === '--aws') {
+      options.aws = true;
+      i -= 1; // a flag without a value
+    } else if (flag === '--big') options.big = number(flag, value, 1);
     else if (flag === '--small') options.small = number(flag, value, 1);
     else if (flag === '--window') options.window = number(flag, value, 1);
     else if (flag === '--chunk-rows') options.chunkRows = number(flag, value, 1);
@@ -187,6 +203,7 @@ export async function fairnessBench(
   const big = await book(options, options.big, log);
   const small = await book(options, options.small, log);
   const timeout = 30 * 60_000;
+  if (options.aws) return report(options, await fairnessOnAws(options, big.directoryPath, big.bookPath, small.bookPath, log), log);
 
   // 1. The small job alone, on a fresh data dir: a cold run, then the measured one.
   const alone = await withApp(options, big.directoryPath, 'alone', async (app) => {
@@ -218,35 +235,118 @@ export async function fairnessBench(
     return { small: smallJob.seconds, big: bigJob.seconds, bigChunks: bigJob.matched, atSubmit, atSmallDone, smallTimeline };
   });
 
-  const result: FairnessResult = {
-    window: options.window,
-    smallAloneSeconds: round(alone.warm),
-    smallAloneColdSeconds: round(alone.cold),
-    smallWithBigSeconds: round(together.small),
-    ratio: round(together.small / alone.warm),
-    bigSeconds: round(together.big),
-    bigChunks: together.bigChunks,
-    bigMatchedAtSubmit: together.atSubmit,
-    bigMatchedAtSmallDone: together.atSmallDone,
-    smallTimeline: together.smallTimeline,
-  };
+  return report(
+    options,
+    {
+      mode: 'local',
+      window: options.window,
+      smallAloneSeconds: round(alone.warm),
+      smallAloneColdSeconds: round(alone.cold),
+      smallWithBigSeconds: round(together.small),
+      ratio: round(together.small / alone.warm),
+      bigSeconds: round(together.big),
+      bigChunks: together.bigChunks,
+      bigMatchedAtSubmit: together.atSubmit,
+      bigMatchedAtSmallDone: together.atSmallDone,
+      smallTimeline: together.smallTimeline,
+    },
+    log,
+  );
+}
+
+/** Prints the small job's timeline and the table row; returns the result. */
+function report(options: FairnessOptions, result: FairnessResult, log: (line: string) => void): FairnessResult {
   log('');
   log('the small job beside the big one, event by event (seconds since its job.created; big chunks matched by then):');
   for (const step of result.smallTimeline)
     log(`  ${step.type.padEnd(18)} ${step.seconds.toFixed(2).padStart(7)} s  ${String(step.bigMatched).padStart(6)}`);
   log('');
   log(
-    `| window | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`,
+    `| mode | window | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`,
   );
-  log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   log(
-    `| ${options.window} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
+    `| ${result.mode} | ${options.window} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
       `${result.bigSeconds.toFixed(1)} s | ${result.bigMatchedAtSubmit} / ${result.bigMatchedAtSmallDone} |`,
   );
   return result;
 }
 
 const round = (value: number): number => Math.round(value * 100) / 100;
+
+/** The same measurement on the emulated AWS stage (see --aws above). */
+async function fairnessOnAws(
+  options: FairnessOptions,
+  directoryPath: string,
+  bigBook: string,
+  smallBook: string,
+  log: (line: string) => void,
+): Promise<FairnessResult> {
+  const timeout = 60 * 60_000;
+  log('starting the emulated AWS stage');
+  const stage = await startBenchStage({
+    directory: directoryPath,
+    apiTokens: API_TOKENS,
+    metered: false,
+    environment: { 'refinery-chunker-': { CHUNK_WINDOW: String(options.window) } },
+  });
+  try {
+    const acme = stage.client(TOKENS.acme);
+    const globex = stage.client(TOKENS.globex);
+    const runSmall = async (): Promise<{ jobId: string; events: HistoryEntry[] }> => {
+      const jobId = await submitBook(globex, smallBook, options.chunkRows);
+      await waitForJob(stage, TOKENS.globex, jobId, timeout, 2000);
+      return { jobId, events: await globex.events(jobId) };
+    };
+    // 1. The small job alone: a cold run, then the measured one.
+    const cold = await runSmall();
+    const warm = await runSmall();
+    const alone = { cold: jobTimes(cold.jobId, cold.events).jobSeconds, warm: jobTimes(warm.jobId, warm.events).jobSeconds };
+    log(`small job alone (${options.small} rows): ${alone.warm.toFixed(2)} s (cold first run ${alone.cold.toFixed(2)} s)`);
+    log('the small job alone, event by event (seconds since its job.created):');
+    const warmCreated = Date.parse((warm.events[0] as HistoryEntry).occurredAt);
+    for (const event of warm.events)
+      log(`  ${event.type.padEnd(18)} ${((Date.parse(event.occurredAt) - warmCreated) / 1000).toFixed(2).padStart(7)} s`);
+
+    // 2. The big job, then the small one once the big one is running (its chunks done, as GET /jobs/{id} says).
+    const bigJobId = await submitBook(acme, bigBook, options.chunkRows);
+    for (const deadline = Date.now() + timeout; (await acme.job(bigJobId)).chunks.done < options.runningAfter; ) {
+      if (Date.now() > deadline) throw new Error(`big job ${bigJobId}: fewer than ${options.runningAfter} chunks done after ${timeout / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const beside = await runSmall();
+    await waitForJob(stage, TOKENS.acme, bigJobId, timeout, 5000);
+    const bigEvents = await acme.events(bigJobId);
+    const matchedAt = bigEvents.filter((event) => event.type === 'chunk.labeled.v1').map((event) => Date.parse(event.occurredAt));
+    const matchedBy = (time: number) => matchedAt.filter((at) => at <= time).length;
+    const at = (event: HistoryEntry) => Date.parse(event.occurredAt);
+    const smallCreated = at(beside.events[0] as HistoryEntry);
+    const smallEnded = at(beside.events.find((event) => event.type === 'job.completed.v1') as HistoryEntry);
+    const besideSeconds = jobTimes(beside.jobId, beside.events).jobSeconds;
+    log(
+      `small job beside the big one: ${besideSeconds.toFixed(2)} s (submitted with ${matchedBy(smallCreated)} big chunks matched; done with ${matchedBy(smallEnded)})`,
+    );
+    return {
+      mode: 'aws',
+      window: options.window,
+      smallAloneSeconds: round(alone.warm),
+      smallAloneColdSeconds: round(alone.cold),
+      smallWithBigSeconds: round(besideSeconds),
+      ratio: round(besideSeconds / alone.warm),
+      bigSeconds: round(jobTimes(bigJobId, bigEvents).jobSeconds),
+      bigChunks: matchedAt.length,
+      bigMatchedAtSubmit: matchedBy(smallCreated),
+      bigMatchedAtSmallDone: matchedBy(smallEnded),
+      smallTimeline: beside.events.map((event) => ({
+        type: event.type,
+        seconds: round((at(event) - smallCreated) / 1000),
+        bigMatched: matchedBy(at(event)),
+      })),
+    };
+  } finally {
+    await stage.stop();
+  }
+}
 
 /** Every event of the small job in log order, with its time since job.created and the big job's chunks matched before it. */
 function timeline(app: LocalApp, bigJobId: string, smallJobId: string): FairnessResult['smallTimeline'] {

@@ -20,7 +20,7 @@ if [ $# -gt 0 ]; then
   exec npx jest "$@"
 fi
 
-SLOW=(test/e2e/aws-failures.test.ts test/e2e/aws-pipeline.test.ts test/e2e/emulate-cli.test.ts)
+SLOW=(test/e2e/aws-failures.test.ts test/e2e/aws-pipeline.test.ts test/e2e/emulate-cli.test.ts test/e2e/scale-bench.test.ts)
 slow_log="$(mktemp)"
 trap 'rm -f "$slow_log"' EXIT
 npx jest --runInBand "${SLOW[@]}" > "$slow_log" 2>&1 &

@@ -7,7 +7,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-l
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoTable } from '@refinery/aws-adapters';
-import { type Emulator, type ShortTimeouts, startEmulator } from '@refinery/aws-emulator';
+import { type Emulator, type EmulatorOptions, type ShortTimeouts, startEmulator } from '@refinery/aws-emulator';
 import { seedNicknames } from '@refinery/matcher';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { ALLOW_PRIVATE_DESTINATIONS_ENV } from '@refinery/outbound';
@@ -47,6 +47,8 @@ export interface EmulateOptions {
   readonly logger?: Logger;
   /** Told what the emulator is doing (packaging, deploying). */
   readonly progress?: (line: string) => void;
+  /** The emulator's observation hooks (the scale benchmark meters every AWS request and invocation with them). */
+  readonly observe?: Pick<EmulatorOptions, 'interpose' | 'onInvocation'>;
 }
 
 export interface RefineryEmulator extends Emulator {
@@ -82,6 +84,7 @@ export async function emulate(options: EmulateOptions): Promise<RefineryEmulator
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.shortTimeouts ? { shortTimeouts: SHORT_TIMEOUTS } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...options.observe,
     environment: (functionName) => ({
       // The emulator runs on this machine: local testing's allowance (receivers and fakes on 127.0.0.1) reaches every
       // function when the shell that starts it has it. A deployed stage never gets it.

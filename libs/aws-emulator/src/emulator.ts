@@ -39,6 +39,18 @@ export interface EmulatorOptions {
   readonly defaultConcurrency?: number;
   /** Runs after the stacks are deployed and before any function runs (seeding tables and objects). */
   readonly beforeStart?: (emulator: { readonly aws: MotoServer; readonly stacks: readonly DeployedStack[] }) => Promise<void>;
+  /**
+   * A server put between moto and every AWS client — the functions', the event source mappings', the deployment's,
+   * presigned URLs' — given moto, answering with the endpoint they use instead (a request meter: startMeteringProxy).
+   */
+  readonly interpose?: (moto: MotoServer) => Promise<{ readonly endpoint: string; stop(): Promise<void> }>;
+  /** Told of every function invocation once it ends (counting invocations and GB-seconds). */
+  readonly onInvocation?: (invocation: {
+    readonly functionName: string;
+    readonly memoryMb: number;
+    readonly kind: 'ok' | 'error' | 'timeout' | 'crash';
+    readonly durationMs: number;
+  }) => void;
   readonly logger?: Logger;
 }
 
@@ -72,8 +84,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const aws = await startMotoServer({ ...(options.awsPort ? { port: options.awsPort } : {}) });
-    stops.push(() => aws.stop());
+    const moto = await startMotoServer({ ...(options.awsPort ? { port: options.awsPort } : {}) });
+    stops.push(() => moto.stop());
+    let aws: MotoServer = moto;
+    if (options.interpose) {
+      const front = await options.interpose(moto);
+      stops.push(() => front.stop());
+      aws = {
+        ...moto,
+        endpoint: front.endpoint,
+        port: Number(new URL(front.endpoint).port),
+        clientConfig: { ...moto.clientConfig, endpoint: front.endpoint },
+      };
+    }
     const clients = {
       cloudFormation: new CloudFormationClient(aws.clientConfig),
       s3: new S3Client({ ...aws.clientConfig, forcePathStyle: true }),
@@ -150,6 +173,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           region: MOTO_REGION,
           account: MOTO_ACCOUNT,
           log: (line) => void appendFile(logFile, `${line}\n`),
+          ...(options.onInvocation
+            ? { onInvoked: (invocation) => options.onInvocation?.({ functionName: fn.name, memoryMb: fn.memoryMb, ...invocation }) }
+            : {}),
         });
         functions.set(fn.name, lambda);
         byLogicalId.set(`${stack.stackName}/${fn.logicalId}`, lambda);

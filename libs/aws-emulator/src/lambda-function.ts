@@ -18,6 +18,8 @@ export interface LambdaFunctionOptions {
   readonly environment: Readonly<Record<string, string>>;
   /** Execution environments running at once, at most (reserved concurrency; default 10). */
   readonly maxConcurrency?: number;
+  /** Told of every invocation once it ends: how it ended and how long the handler ran (for GB-seconds). */
+  readonly onInvoked?: (invocation: { readonly kind: 'ok' | 'error' | 'timeout' | 'crash'; readonly durationMs: number }) => void;
   /** Each line a container writes (its logs). */
   readonly log?: (line: string) => void;
   readonly region?: string;
@@ -71,7 +73,10 @@ export class LambdaFunction {
           error: { name: 'Runtime.InitTimeout', message: `${this.name} did not load within ${INIT_TIMEOUT_MS} ms` },
         };
       }
-      return await this.run<T>(container, event);
+      const started = performance.now();
+      const outcome = await this.run<T>(container, event);
+      this.options.onInvoked?.({ kind: outcome.ok ? 'ok' : outcome.kind, durationMs: performance.now() - started });
+      return outcome;
     } finally {
       container.busy = false;
       this.waiting.shift()?.();
