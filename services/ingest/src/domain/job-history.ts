@@ -291,7 +291,7 @@ export class JobHistory {
 
   /** The job's events, oldest first (ties broken by pipeline order); empty when the job is unknown. */
   async load(jobId: string): Promise<HistoryEvent[]> {
-    // Read whole only by `refinery jobs` tools and tests: every reader of a job's state reads its summary.
+    // Read whole only by tests (against the reference fold): every reader of a job's state reads its summary.
     await this.upgradeEarlierFormat(jobId);
     const events: HistoryEvent[] = [];
     for await (const item of queryAll(this.table, partitionOf(jobId), { beginsWith: HISTORY_PREFIX })) events.push(historyEvent(item));
