@@ -22,10 +22,15 @@ export interface MailchimpSyncConfig {
   /** How often and how long the write-back polls Mailchimp's batch status. */
   readonly batchPollMs: number;
   readonly batchTimeoutMs: number;
+  /** The most operations in one write-back batch: the write-back holds one batch in memory, whatever the result's size. */
+  readonly writeBackBatchOperations: number;
 }
 
 /** What the deployment does not set: how audiences are paged and how long the write-back waits for Mailchimp. */
-export type MailchimpSyncTuning = Pick<MailchimpSyncConfig, 'pageSize' | 'pageOverlap' | 'batchPollMs' | 'batchTimeoutMs'>;
+export type MailchimpSyncTuning = Pick<
+  MailchimpSyncConfig,
+  'pageSize' | 'pageOverlap' | 'batchPollMs' | 'batchTimeoutMs' | 'writeBackBatchOperations'
+>;
 
 export const DEFAULT_MAILCHIMP_SYNC_CONFIG: Omit<MailchimpSyncConfig, 'importsBucket'> = {
   pageSize: 1000,
@@ -33,6 +38,7 @@ export const DEFAULT_MAILCHIMP_SYNC_CONFIG: Omit<MailchimpSyncConfig, 'importsBu
   maxConnectionsPerKey: settingDefaults(mailchimpSync).mailchimpMaxConnections,
   batchPollMs: 5000,
   batchTimeoutMs: 600_000,
+  writeBackBatchOperations: 5_000,
 };
 
 export interface MailchimpSyncDeps extends CommonDeps {

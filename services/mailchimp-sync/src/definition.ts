@@ -48,7 +48,7 @@ export const mailchimpSync = defineService({
     },
     writeback: {
       description:
-        'A job completed (job.completed.v1): if it is an import with writeBack, write the results back to Mailchimp in one batch operation.',
+        'A job completed (job.completed.v1): if it is an import with writeBack, write the results back to Mailchimp in batch operations, one at a time.',
       events: [jobCompletedV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },

@@ -114,6 +114,7 @@ async function startImport(deps: MailchimpSyncDeps, imports: Imports, seen: Seen
     snapshotAt: now.toISOString(),
     filename: `mailchimp-${body.listId}.csv`,
     chunkRows: body.options?.chunkRows ?? deps.config.pageSize,
+    pageTracking: 'markers',
   };
   return announceImport(deps, jobId, await imports.record(jobId, record), request.requestId);
 }

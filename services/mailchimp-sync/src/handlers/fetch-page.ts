@@ -38,7 +38,7 @@ export function createFetchPageHandler(deps: MailchimpSyncDeps): SubscriptionBin
       );
       const lines = fetched.members.map((member) => `${JSON.stringify({ id: member.id, cells: audienceCells(member) } satisfies PageLine)}\n`);
       await deps.objects.put(jobObject(deps, tenantId, jobId, pageName(page.index)), lines.join(''), { contentType: 'application/x-ndjson' });
-      const done = await imports.markPageDone(jobId, page.index);
+      const done = await imports.markPageDone(record, jobId, page.index);
       logger.info({ page: page.index + 1, pages: page.count, members: fetched.members.length, done }, 'audience page fetched');
       if (done < page.count) return;
       // Every page is in (this delivery, or a concurrent one, may assemble: both write the same file and the same
@@ -61,8 +61,17 @@ export function createFetchPageHandler(deps: MailchimpSyncDeps): SubscriptionBin
 }
 
 /**
- * Concatenates the pages in order into the job's CSV, keeping each member once (pages overlap, and a member shifted by
- * a removal can appear in two). Memory holds the ids seen (about 40 bytes a member) and one page.
+ * Pages whose member ids the assembly remembers. A member id is unique in its audience (the MD5 hash of the lower-cased
+ * e-mail address, Mailchimp's `subscriber_hash`), and pages are slices of one order (opt-in time): a member appears
+ * again only in a page that overlaps its first one, the next one (pageOverlap), or, shifted by removals between two
+ * fetches, the one after. Further apart would take more removals during paging than the overlap catches anyway.
+ */
+const DEDUPLICATION_WINDOW_PAGES = 2;
+
+/**
+ * Concatenates the pages in order into the job's CSV as a stream, keeping each member once (pages overlap, and a
+ * member shifted by a removal can appear in two). Memory holds one page and the ids of the last
+ * DEDUPLICATION_WINDOW_PAGES pages, whatever the audience's size.
  */
 async function assembleAudience(
   deps: MailchimpSyncDeps,
@@ -72,23 +81,28 @@ async function assembleAudience(
   pages: number,
   target: ObjectRef,
 ): Promise<{ sizeBytes: number; members: number }> {
-  const seen = new Set<string>();
+  const recentPages: Set<string>[] = [];
+  let members = 0;
   async function* csv(): AsyncGenerator<string> {
     yield AUDIENCE_HEADER_LINE;
     for (let index = 0; index < pages; index += 1) {
       const text = (await deps.objects.getBuffer(jobObject(deps, tenantId, jobId, pageName(index)))).toString('utf8');
+      const ids = new Set<string>();
       let chunk = '';
       for (const line of text.split('\n')) {
         if (line === '') continue;
         const member = JSON.parse(line) as PageLine;
-        if (seen.has(member.id)) continue;
-        seen.add(member.id);
+        if (ids.has(member.id) || recentPages.some((page) => page.has(member.id))) continue;
+        ids.add(member.id);
+        members += 1;
         chunk += formatPlainCsvRecord(member.cells);
       }
+      recentPages.push(ids);
+      if (recentPages.length > DEDUPLICATION_WINDOW_PAGES) recentPages.shift();
       if (chunk) yield chunk;
     }
   }
   const info = await deps.objects.put(target, csv(), { contentType: 'text/csv; charset=utf-8' });
-  if (seen.size === 0) throw new NonRetryableError(`the Mailchimp audience ${record.listId} had no members left to import`);
-  return { sizeBytes: info.sizeBytes, members: seen.size };
+  if (members === 0) throw new NonRetryableError(`the Mailchimp audience ${record.listId} had no members left to import`);
+  return { sizeBytes: info.sizeBytes, members };
 }
