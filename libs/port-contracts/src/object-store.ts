@@ -332,7 +332,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** Deterministic, non-repeating-looking bytes, so a misplaced part or range cannot go unnoticed. */
-function patterned(size: number, seed = 1): Buffer {
+export function patterned(size: number, seed = 1): Buffer {
   const buffer = Buffer.alloc(size);
   let state = seed;
   for (let i = 0; i < size; i += 1) {
@@ -355,7 +355,7 @@ async function* failingAfter(data: Buffer): AsyncGenerator<Buffer> {
   throw new Error('upload interrupted');
 }
 
-function sha256(data: Buffer): string {
+export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

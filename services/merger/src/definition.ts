@@ -5,13 +5,13 @@ import { defineService, retentionDaysSetting } from '@refinery/runtime';
 export const merger = defineService({
   name: 'merger',
   description:
-    "Records each chunk's completion once, merges a finished job's chunks in row order into one result CSV (and its review queue), writes a new version of it per review decision, and decides when a job has failed.",
+    "Records each chunk's completion once, merges a job's chunks in row order, segment by segment, into one result CSV (and its review queue), writes a new version of it per review decision, and decides when a job has failed.",
   buckets: {
     results: { description: 'Bucket of result files (ingest presigns downloads from it).', expireAfterDays: 'retentionDays' },
   },
   tables: {
     // Every item is a job's and carries expiresAt (the retention period after it was written).
-    ledger: { description: 'Job plans, chunk completions, completion shards and outcomes.', timeToLiveAttribute: 'expiresAt' },
+    ledger: { description: 'Job plans, chunk completions, completion shards, merged segments and outcomes.', timeToLiveAttribute: 'expiresAt' },
   },
   settings: {
     retentionDays: retentionDaysSetting,
@@ -23,7 +23,8 @@ export const merger = defineService({
   },
   subscriptions: {
     progress: {
-      description: 'Totals of a job (job.planned.v1) and labeled chunks (chunk.labeled.v1): record them; merge when every chunk is in.',
+      description:
+        'Totals of a job (job.planned.v1) and labeled chunks (chunk.labeled.v1): record them; merge each segment of 50 chunks once it is in, and compose the result when every chunk is in.',
       events: [jobPlannedV1, chunkLabeledV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },

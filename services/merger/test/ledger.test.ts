@@ -1,5 +1,6 @@
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { CHUNKS_PER_SHARD, type ChunkRecord, Ledger, shardCount } from '../src/domain/ledger';
+import { CHUNKS_PER_SHARD, type ChunkRecord, chunksPerSegment, Ledger, segmentChunks, segmentCount, shardCount } from '../src/domain/ledger';
+import { shuffled } from './helpers';
 
 // More than two full shards and one more chunk: shard 0 and 1 hold 500 chunks each, shard 2 holds one.
 const TOTAL = 2 * CHUNKS_PER_SHARD + 1;
@@ -22,30 +23,13 @@ function record(index: number): ChunkRecord {
   };
 }
 
-/** A deterministic shuffle (mulberry32), so a failing order can be replayed. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let state = seed;
-  const random = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
-}
-
 const ascending = Array.from({ length: TOTAL }, (_, i) => i);
 
 /** Records chunks in the given order; returns the positions (in that order) at which recordChunk said "all in". */
 async function recordAll(ledger: Ledger, order: readonly number[]): Promise<number[]> {
   const allIn: number[] = [];
   for (const [position, index] of order.entries()) {
-    if (await ledger.recordChunk(JOB, TOTAL, record(index))) allIn.push(position);
+    if ((await ledger.recordChunk(JOB, TOTAL, record(index))).allIn) allIn.push(position);
   }
   return allIn;
 }
@@ -85,7 +69,7 @@ describe('Ledger completion shards', () => {
 
     expect(early).toEqual([]);
     expect(await ledger.allChunksRecorded(JOB, TOTAL)).toBe(false);
-    expect(await ledger.recordChunk(JOB, TOTAL, record(last))).toBe(true);
+    expect((await ledger.recordChunk(JOB, TOTAL, record(last))).allIn).toBe(true);
     expect(await ledger.allChunksRecorded(JOB, TOTAL)).toBe(true);
   });
 
@@ -103,7 +87,7 @@ describe('Ledger completion shards', () => {
     await recordAll(ledger, shuffled(ascending, 3));
 
     const indexes: number[] = [];
-    for await (const chunk of ledger.chunks(JOB)) indexes.push(chunk.index);
+    for await (const chunk of ledger.chunks(JOB, { first: 0, end: TOTAL })) indexes.push(chunk.index);
 
     expect(indexes).toEqual(ascending);
   });
@@ -112,5 +96,51 @@ describe('Ledger completion shards', () => {
     const ledger = new Ledger(ports.table('merger-ledger'));
     expect(await ledger.allChunksRecorded(JOB, 0)).toBe(true);
     expect(await ledger.allChunksRecorded(JOB, TOTAL)).toBe(false);
+  });
+
+  it('reads the chunk records of a range of chunks, across pages', async () => {
+    const ledger = new Ledger(ports.table('merger-ledger'));
+    await recordAll(ledger, shuffled(ascending, 4));
+
+    const indexes: number[] = [];
+    for await (const chunk of ledger.chunks(JOB, { first: 450, end: 700 })) indexes.push(chunk.index);
+
+    expect(indexes).toEqual(ascending.slice(450, 700));
+  });
+});
+
+describe('Ledger segments', () => {
+  it('cuts a job into segments of 50 chunks, larger ones past 250,000 chunks so a job has at most 5,000', () => {
+    expect(chunksPerSegment(3)).toBe(50);
+    expect(chunksPerSegment(250_000)).toBe(50);
+    expect(chunksPerSegment(250_001)).toBe(100);
+    expect(chunksPerSegment(1_000_000)).toBe(250);
+    expect(segmentCount(TOTAL)).toBe(21);
+    expect(segmentCount(0)).toBe(0);
+    expect(segmentChunks(20, TOTAL)).toEqual({ first: 1000, end: 1001 });
+    expect(segmentCount(1_000_000)).toBe(4_000);
+    // Every size divides the shard: a segment never spans two shards.
+    for (const total of [1, 250_001, 400_000, 1_000_000, 2_500_000]) expect(CHUNKS_PER_SHARD % chunksPerSegment(total)).toBe(0);
+  });
+
+  it.each([
+    ['ascending', ascending],
+    ['shuffled (seed 5)', shuffled(ascending, 5)],
+  ])('reports each segment complete on the chunk that completes it, and again on a repeat, in %s order', async (_name, order) => {
+    const ledger = new Ledger(ports.table('merger-ledger'));
+    const completedAt = new Map<number, number>();
+    const seen = new Set<number>();
+    for (const index of order) {
+      seen.add(index);
+      const { segmentComplete } = await ledger.recordChunk(JOB, TOTAL, record(index));
+      const segment = Math.floor(index / 50);
+      const { first, end } = segmentChunks(segment, TOTAL);
+      const segmentIn = Array.from({ length: end - first }, (_, i) => first + i).every((chunk) => seen.has(chunk));
+      // Reported exactly when every chunk of the chunk's own segment is in.
+      expect(segmentComplete).toBe(segmentIn ? segment : undefined);
+      if (segmentIn && !completedAt.has(segment)) completedAt.set(segment, index);
+    }
+    expect([...completedAt.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+    expect((await ledger.recordChunk(JOB, TOTAL, record(3))).segmentComplete).toBe(0);
   });
 });

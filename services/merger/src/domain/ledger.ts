@@ -10,6 +10,33 @@ import { DEFAULT_RETENTION_DAYS } from '@refinery/runtime';
  */
 export const CHUNKS_PER_SHARD = 500;
 
+/**
+ * Segments: contiguous runs of a job's chunks, each merged into an object of its own by the invocation whose chunk
+ * completes it (while the job still runs), and composed into the result at the end (ObjectStore.compose: server-side
+ * on S3). A segment lies within one shard (its size divides CHUNKS_PER_SHARD), so the shard's set, which recording a
+ * chunk returns anyway, tells whether the segment is complete: no extra write per chunk. 50 chunks of the default
+ * 1,000 rows are ~17 MB of CSV: above S3's 5 MiB smallest part, so composing copies it server-side, and a second or
+ * two of merging. A job of more than 250,000 chunks gets larger segments, so it has at most 5,000 of them (S3 allows
+ * 10,000 parts per object).
+ */
+const SEGMENT_SIZES = [50, 100, 125, 250, CHUNKS_PER_SHARD] as const;
+const MAX_SEGMENTS = 5_000;
+
+/** Chunks per segment of a job of `totalChunks` chunks (the same for every chunk of the job: it knows the total). */
+export function chunksPerSegment(totalChunks: number): number {
+  return SEGMENT_SIZES.find((size) => Math.ceil(totalChunks / size) <= MAX_SEGMENTS) ?? CHUNKS_PER_SHARD;
+}
+
+export function segmentCount(totalChunks: number): number {
+  return Math.ceil(totalChunks / chunksPerSegment(totalChunks));
+}
+
+/** The chunks [first, end) of segment `index`. */
+export function segmentChunks(index: number, totalChunks: number): { first: number; end: number } {
+  const size = chunksPerSegment(totalChunks);
+  return { first: index * size, end: Math.min((index + 1) * size, totalChunks) };
+}
+
 export interface JobPlanRecord {
   readonly tenantId: string;
   readonly correlationId: string;
@@ -27,11 +54,33 @@ export interface ChunkRecord {
   readonly model?: ObjectRefData;
 }
 
+/** A merged segment: where its rows and review items are, and their totals (summed when the job is composed). */
+export interface SegmentRecord {
+  readonly index: number;
+  readonly firstRow: number;
+  readonly rows: number;
+  readonly counts: MatchCountsData;
+  readonly data: ObjectRefData;
+  /** The segment's rows in review (NDJSON), when it has any. */
+  readonly review?: { readonly ref: ObjectRefData; readonly count: number };
+  /** The linkage model of the segment's first chunk that names one. */
+  readonly model?: ObjectRefData;
+}
+
+/** What recording a chunk tells its caller. */
+export interface ChunkRecorded {
+  /** The chunk's segment, when every chunk of it is recorded. */
+  readonly segmentComplete?: number;
+  /** Every chunk of the job is recorded, as far as this call can tell. */
+  readonly allIn: boolean;
+}
+
 export type Outcome = { status: 'completed'; eventId: string } | { status: 'failed'; reason: string; causeEventId: string };
 
 const pk = (jobId: string): string => `job#${jobId}`;
 const chunkSk = (index: number): string => `chunk#${String(index).padStart(9, '0')}`;
 const shardSk = (shard: number): string => `shard#${String(shard).padStart(6, '0')}`;
+const segmentSk = (segment: number): string => `segment#${String(segment).padStart(6, '0')}`;
 
 export function shardCount(chunks: number): number {
   return Math.ceil(chunks / CHUNKS_PER_SHARD);
@@ -71,10 +120,10 @@ export class Ledger {
   }
 
   /**
-   * Records a finished chunk and returns whether, as far as this call can tell, every chunk of the job is now in.
-   * Safe to call any number of times for the same chunk.
+   * Records a finished chunk and returns whether, as far as this call can tell, its segment and every chunk of the
+   * job are now in. Safe to call any number of times for the same chunk: a repeat reports the same.
    */
-  async recordChunk(jobId: string, totalChunks: number, chunk: ChunkRecord): Promise<boolean> {
+  async recordChunk(jobId: string, totalChunks: number, chunk: ChunkRecord): Promise<ChunkRecorded> {
     await this.table.put({
       pk: pk(jobId),
       sk: chunkSk(chunk.index),
@@ -90,12 +139,19 @@ export class Ledger {
       { pk: pk(jobId), sk: shardSk(shard) },
       { addToSet: { done: [String(chunk.index)] }, set: { expiresAt: this.expiresAt() } },
     );
-    if ((updated.done as string[]).length < shardSize(shard, totalChunks)) return false;
+    const done = updated.done as string[];
+    const segment = Math.floor(chunk.index / chunksPerSegment(totalChunks));
+    const { first, end } = segmentChunks(segment, totalChunks);
+    const inShard = new Set(done);
+    let segmentIn = true;
+    for (let index = first; index < end && segmentIn; index += 1) segmentIn = inShard.has(String(index));
+    const segmentComplete = segmentIn ? { segmentComplete: segment } : {};
+    if (done.length < shardSize(shard, totalChunks)) return { ...segmentComplete, allIn: false };
     const shards = await this.table.update(
       { pk: pk(jobId), sk: 'shards' },
       { addToSet: { full: [String(shard)] }, set: { expiresAt: this.expiresAt() } },
     );
-    return (shards.full as string[]).length >= shardCount(totalChunks);
+    return { ...segmentComplete, allIn: (shards.full as string[]).length >= shardCount(totalChunks) };
   }
 
   /** Whether every chunk is recorded (read side of recordChunk, for the job.planned path). */
@@ -105,10 +161,45 @@ export class Ledger {
     return ((shards?.full as string[] | undefined)?.length ?? 0) >= shardCount(totalChunks);
   }
 
-  /** Every chunk record of a job, in chunk (and so row) order, read page by page. */
-  chunks(jobId: string): AsyncGenerator<ChunkRecord> {
+  /** The chunk records of chunks [first, end) of a job, in chunk (and so row) order, read page by page. */
+  chunks(jobId: string, range: { first: number; end: number }): AsyncGenerator<ChunkRecord> {
     return (async function* (table: Table) {
-      for await (const item of queryAll(table, pk(jobId), { beginsWith: 'chunk#' })) yield item as unknown as ChunkRecord;
+      let after = range.first > 0 ? chunkSk(range.first - 1) : undefined;
+      do {
+        const page = await table.query(pk(jobId), { beginsWith: 'chunk#', ...(after ? { after } : {}), limit: 100 });
+        for (const item of page.items) {
+          const chunk = item as unknown as ChunkRecord;
+          if (chunk.index >= range.end) return;
+          yield chunk;
+        }
+        after = page.lastKey;
+      } while (after !== undefined);
+    })(this.table);
+  }
+
+  async recordSegment(jobId: string, segment: SegmentRecord): Promise<void> {
+    await this.table.put({
+      pk: pk(jobId),
+      sk: segmentSk(segment.index),
+      index: segment.index,
+      firstRow: segment.firstRow,
+      rows: segment.rows,
+      counts: { ...segment.counts, byMethod: { ...segment.counts.byMethod } },
+      data: { ...segment.data },
+      ...(segment.review ? { review: { ref: { ...segment.review.ref }, count: segment.review.count } } : {}),
+      ...(segment.model ? { model: { ...segment.model } } : {}),
+      expiresAt: this.expiresAt(),
+    });
+  }
+
+  async segment(jobId: string, index: number): Promise<SegmentRecord | undefined> {
+    return (await this.table.get({ pk: pk(jobId), sk: segmentSk(index) })) as unknown as SegmentRecord | undefined;
+  }
+
+  /** Every merged segment of a job, in segment (and so row) order, read page by page. */
+  segments(jobId: string): AsyncGenerator<SegmentRecord> {
+    return (async function* (table: Table) {
+      for await (const item of queryAll(table, pk(jobId), { beginsWith: 'segment#' })) yield item as unknown as SegmentRecord;
     })(this.table);
   }
 

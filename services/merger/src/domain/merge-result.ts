@@ -1,43 +1,58 @@
 import { fromNdjson, type LabeledRow, RESULT_COLUMNS, type ReviewItem, resultCells, toNdjson } from '@refinery/chunk-records';
 import { formatCsvRecord } from '@refinery/csv';
-import { countRowOutcome, emptyMatchCounts, type MatchCountsData } from '@refinery/events';
+import { countRowOutcome, emptyMatchCounts, jobObjectPrefix, type MatchCountsData, type ObjectRefData } from '@refinery/events';
 import { type ObjectInfo, ObjectNotFoundError, type ObjectRef, type ObjectStore } from '@refinery/ports';
-import type { ChunkRecord, JobPlanRecord } from './ledger';
+import { type ChunkRecord, type JobPlanRecord, type SegmentRecord, segmentCount } from './ledger';
 
 /** The rows merged, and how they came out. */
 export interface MergeTotals extends MatchCountsData {
   rows: number;
 }
 
+/** Where a job's segments and the result's header row are written: beside the result, under the job's prefix. */
+export function segmentRefs(bucket: string, tenantId: string, jobId: string, index: number): { data: ObjectRef; review: ObjectRef } {
+  const name = `${mergePrefix(tenantId, jobId)}segment-${String(index).padStart(6, '0')}`;
+  return { data: { bucket, key: `${name}.csv` }, review: { bucket, key: `${name}.review.ndjson` } };
+}
+
+export function mergePrefix(tenantId: string, jobId: string): string {
+  return `${jobObjectPrefix(tenantId, jobId)}merge/`;
+}
+
+const CSV = 'text/csv; charset=utf-8';
+const NDJSON = 'application/x-ndjson';
+
 /**
- * Streams every labeled chunk, in chunk order, into one CSV: the input header and cells (spreadsheet-safe) followed
- * by the result columns. Memory holds one chunk read buffer at a time, whatever the job's size. Checks as it goes
- * that rows arrive in order and without gaps; anything else means a corrupted chunk, and nothing is published.
+ * Streams the labeled rows of one segment's chunks, in chunk order, into the segment's CSV rows (cells
+ * spreadsheet-safe, then the result columns; no header) and its rows in review into the segment's review NDJSON.
+ * Memory holds one chunk read buffer and the segment's review items, whatever the job's size. Checks as it goes that
+ * the segment's chunks are all there and its rows in order without gaps; anything else means a corrupted chunk, and
+ * nothing is recorded. The rows must also follow the previous segment's: composeResult checks that.
  */
-export async function mergeResult(
+export async function mergeSegment(
   objects: ObjectStore,
-  plan: JobPlanRecord,
+  width: number,
+  segment: { index: number; first: number; end: number },
   chunks: AsyncIterable<ChunkRecord>,
-  target: ObjectRef,
-  reviewTarget: ObjectRef,
-): Promise<{ info: ObjectInfo; totals: MergeTotals; review?: { ref: ObjectRef; count: number }; model?: ObjectRef }> {
-  const totals: MergeTotals = { rows: 0, ...emptyMatchCounts() };
-  // The rows in review, for the job's review queue (a small share of a job: kept while merging).
+  refs: { data: ObjectRef; review: ObjectRef },
+): Promise<SegmentRecord> {
+  const counts = emptyMatchCounts();
   const reviewItems: ReviewItem[] = [];
-  let model: ObjectRef | undefined;
-  const width = plan.columns.length;
+  let model: ObjectRefData | undefined;
+  let firstRow: number | undefined;
+  let rows = 0;
+  let expectedChunk = segment.first;
   async function* lines(): AsyncGenerator<string> {
-    yield formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]);
-    let expectedChunk = 0;
     let buffer = '';
     for await (const chunk of chunks) {
       if (chunk.index !== expectedChunk) throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (found ${chunk.index + 1})`);
       expectedChunk += 1;
       model ??= chunk.model;
+      firstRow ??= chunk.rows.first;
       for await (const row of fromNdjson<LabeledRow>(await objects.get(chunk.result))) {
-        if (row.row !== totals.rows) throw new Error(`row ${totals.rows + 1} expected, chunk ${chunk.index + 1} has row ${row.row + 1}`);
-        totals.rows += 1;
-        countRowOutcome(totals, row);
+        if (row.row !== firstRow + rows) throw new Error(`row ${firstRow + rows + 1} expected, chunk ${chunk.index + 1} has row ${row.row + 1}`);
+        rows += 1;
+        countRowOutcome(counts, row);
         const item = reviewItemOf(row);
         if (item) reviewItems.push(item);
         buffer += formatCsvRecord(resultCells(row, width));
@@ -48,21 +63,71 @@ export async function mergeResult(
       }
     }
     if (buffer) yield buffer;
-    if (expectedChunk !== plan.chunks) throw new Error(`${plan.chunks} chunks planned but ${expectedChunk} recorded`);
-    if (totals.rows !== plan.rows) throw new Error(`${plan.rows} rows planned but ${totals.rows} merged`);
+    if (expectedChunk !== segment.end)
+      throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (segment ${segment.index + 1} ends at chunk ${segment.end})`);
   }
-  const info = await objects.put(target, lines(), { contentType: 'text/csv; charset=utf-8' });
-  if (reviewItems.length === 0) return { info, totals, ...(model ? { model } : {}) };
-  await objects.put(
-    reviewTarget,
-    toNdjson(
-      (async function* () {
-        yield* reviewItems;
-      })(),
-    ),
-    { contentType: 'application/x-ndjson' },
-  );
-  return { info, totals, review: { ref: reviewTarget, count: reviewItems.length }, ...(model ? { model } : {}) };
+  await objects.put(refs.data, lines(), { contentType: CSV });
+  if (reviewItems.length > 0) await objects.put(refs.review, toNdjson(reviewItems), { contentType: NDJSON });
+  return {
+    index: segment.index,
+    firstRow: firstRow ?? 0,
+    rows,
+    counts,
+    data: refs.data,
+    ...(reviewItems.length > 0 ? { review: { ref: refs.review, count: reviewItems.length } } : {}),
+    ...(model ? { model } : {}),
+  };
+}
+
+/**
+ * The job's result from its merged segments, in segment order: the header row (a small object of its own) and every
+ * segment's rows composed into one CSV, the segments' review items into one review queue, their totals summed. The
+ * store composes (server-side on S3), so this reads only the segments' ledger records, never their rows. Checks that
+ * every segment is there and that each one's rows follow the previous one's.
+ */
+export async function composeResult(
+  objects: ObjectStore,
+  plan: JobPlanRecord,
+  segments: AsyncIterable<SegmentRecord>,
+  refs: { header: ObjectRef; target: ObjectRef; review: ObjectRef },
+): Promise<{ info: ObjectInfo; totals: MergeTotals; review?: { ref: ObjectRef; count: number }; model?: ObjectRef }> {
+  const totals: MergeTotals = { rows: 0, ...emptyMatchCounts() };
+  const data: ObjectRef[] = [refs.header];
+  const reviews: ObjectRef[] = [];
+  let reviewCount = 0;
+  let model: ObjectRef | undefined;
+  let expectedSegment = 0;
+  for await (const segment of segments) {
+    if (segment.index !== expectedSegment) throw new Error(`segment ${expectedSegment + 1} is missing from the ledger (found ${segment.index + 1})`);
+    expectedSegment += 1;
+    if (segment.rows > 0 && segment.firstRow !== totals.rows) {
+      throw new Error(`row ${totals.rows + 1} expected, segment ${segment.index + 1} starts at row ${segment.firstRow + 1}`);
+    }
+    totals.rows += segment.rows;
+    addCounts(totals, segment.counts);
+    data.push(segment.data);
+    if (segment.review) {
+      reviews.push(segment.review.ref);
+      reviewCount += segment.review.count;
+    }
+    model ??= segment.model;
+  }
+  const expectedSegments = segmentCount(plan.chunks);
+  if (expectedSegment !== expectedSegments) throw new Error(`${expectedSegments} segments planned but ${expectedSegment} merged`);
+  if (totals.rows !== plan.rows) throw new Error(`${plan.rows} rows planned but ${totals.rows} merged`);
+  await objects.put(refs.header, formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]), { contentType: CSV });
+  const info = await objects.compose(refs.target, data, { contentType: CSV });
+  if (reviewCount === 0) return { info, totals, ...(model ? { model } : {}) };
+  await objects.compose(refs.review, reviews, { contentType: NDJSON });
+  return { info, totals, review: { ref: refs.review, count: reviewCount }, ...(model ? { model } : {}) };
+}
+
+function addCounts(totals: MatchCountsData, counts: MatchCountsData): void {
+  totals.matched += counts.matched;
+  totals.unmatched += counts.unmatched;
+  totals.invalid += counts.invalid;
+  if (counts.review) totals.review = (totals.review ?? 0) + counts.review;
+  for (const method of Object.keys(totals.byMethod) as (keyof MatchCountsData['byMethod'])[]) totals.byMethod[method] += counts.byMethod[method] ?? 0;
 }
 
 /** Copies the job's model beside its review queue, without the value frequencies (decisions are scored without them). */
@@ -86,7 +151,8 @@ export async function keepReviewModel(objects: ObjectStore, model: ObjectRef, ta
   return 'kept';
 }
 
-function reviewItemOf(row: LabeledRow): ReviewItem | undefined {
+/** The review queue's item of a row in review. */
+export function reviewItemOf(row: LabeledRow): ReviewItem | undefined {
   if (row.status !== 'review' || !row.review || !row.matchId || !row.method) return undefined;
   return { row: row.row, candidateId: row.matchId, method: row.method, score: row.score, reason: row.reason, ...row.review };
 }

@@ -3,13 +3,17 @@ import { createEvent, type DecodedEvent, deriveEventId, jobCompletedV1, jobPlann
 import { createEventSubscriptionHandler, type Logger, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';
-import { Ledger } from '../domain/ledger';
-import { keepReviewModel, mergeResult } from '../domain/merge-result';
+import { Ledger, type SegmentRecord, segmentChunks, segmentCount } from '../domain/ledger';
+import { composeResult, keepReviewModel, mergePrefix, mergeSegment, segmentRefs } from '../domain/merge-result';
 
 /**
- * job.planned.v1 and chunk.labeled.v1, in any order and any number of times: each is recorded, and whichever event
- * finds the plan and every chunk recorded merges the job. Both sides write before they read, so the last of them
- * always sees both (DynamoDB reads here are strongly consistent).
+ * job.planned.v1 and chunk.labeled.v1, in any order and any number of times: each is recorded. The chunk that
+ * completes a segment (a run of chunks, ledger.ts) merges that segment into an object of its own while the job still
+ * runs; whichever event finds the plan and every chunk recorded composes the job's result from its segments, merging
+ * first any segment not merged yet (one whose chunks all came in before the plan, one still being merged by another
+ * invocation, or, for a job recorded by the previous version, the segments of its chunks recorded before the upgrade).
+ * Both sides write before they read, so the last of them always sees both (DynamoDB reads here are strongly
+ * consistent).
  */
 export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
   const ledger = new Ledger(deps.ledger, deps.clock, deps.config.retentionDays);
@@ -30,11 +34,49 @@ export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
         if (await ledger.allChunksRecorded(jobId, event.data.chunks.total)) await complete(deps, ledger, event, logger);
       } else {
         const { chunk, rows, result, counts, model } = event.data;
-        const allIn = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts, ...(model ? { model } : {}) });
-        if (allIn) await complete(deps, ledger, event, logger);
+        const recorded = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts, ...(model ? { model } : {}) });
+        if (recorded.allIn) await complete(deps, ledger, event, logger);
+        else if (recorded.segmentComplete !== undefined)
+          await mergeSegmentOnce(deps, ledger, event.metadata, chunk.count, recorded.segmentComplete, logger);
       }
     },
   });
+}
+
+/**
+ * Merges a complete segment of the job unless it is merged already (a redelivery) or the plan, which says how wide the
+ * rows are, has not come yet (the job's completion then merges it).
+ */
+async function mergeSegmentOnce(
+  deps: MergerDeps,
+  ledger: Ledger,
+  metadata: { jobId: string; tenantId: string },
+  totalChunks: number,
+  index: number,
+  logger: Logger,
+): Promise<void> {
+  if (await ledger.segment(metadata.jobId, index)) return;
+  const plan = await ledger.plan(metadata.jobId);
+  if (!plan) return;
+  await mergeAndRecordSegment(deps, ledger, metadata, plan.columns.length, totalChunks, index, logger);
+}
+
+async function mergeAndRecordSegment(
+  deps: MergerDeps,
+  ledger: Ledger,
+  { jobId, tenantId }: { jobId: string; tenantId: string },
+  width: number,
+  totalChunks: number,
+  index: number,
+  logger: Logger,
+): Promise<SegmentRecord> {
+  const started = Date.now();
+  const range = segmentChunks(index, totalChunks);
+  const refs = segmentRefs(deps.config.resultsBucket, tenantId, jobId, index);
+  const segment = await mergeSegment(deps.objects, width, { index, ...range }, ledger.chunks(jobId, range), refs);
+  await ledger.recordSegment(jobId, segment);
+  logger.info({ segment: index, chunks: range, rows: segment.rows, ms: Date.now() - started }, 'segment merged');
+  return segment;
 }
 
 async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, logger: Logger): Promise<void> {
@@ -43,10 +85,23 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   if (!plan) return; // job.planned.v1 has not arrived yet; it will complete the job.
   const outcome = await ledger.outcome(jobId);
   if (outcome?.status === 'completed') return;
-  const target = resultRef(deps.config.resultsBucket, tenantId, jobId, 0);
+  const bucket = deps.config.resultsBucket;
+  const target = resultRef(bucket, tenantId, jobId, 0);
   const started = Date.now();
-  const reviewTarget = reviewQueueRef(deps.config.resultsBucket, tenantId, jobId);
-  const { info, totals, review, model } = await mergeResult(deps.objects, plan, ledger.chunks(jobId), target, reviewTarget);
+  const reviewTarget = reviewQueueRef(bucket, tenantId, jobId);
+  // The merged segments in order, with any not merged yet merged on the way.
+  const merge = (index: number) => mergeAndRecordSegment(deps, ledger, cause.metadata, plan.columns.length, plan.chunks, index, logger);
+  const segments = (async function* () {
+    let next = 0;
+    for await (const segment of ledger.segments(jobId)) {
+      for (; next < segment.index; next += 1) yield await merge(next);
+      yield segment;
+      next = segment.index + 1;
+    }
+    for (; next < segmentCount(plan.chunks); next += 1) yield await merge(next);
+  })();
+  const header = { bucket, key: `${mergePrefix(tenantId, jobId)}header.csv` };
+  const { info, totals, review, model } = await composeResult(deps.objects, plan, segments, { header, target, review: reviewTarget });
   // The review queue keeps the model its rows were matched with: decisions teach it (ingest scores pending rows again).
   if (review && model) {
     const kept = await keepReviewModel(deps.objects, model, reviewModelRef(deps.config.resultsBucket, tenantId, jobId));
@@ -81,4 +136,12 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   // Recorded after publishing: a crash in between merges and publishes again (the same event id), never loses it.
   await ledger.recordCompleted(jobId, eventId);
   logger.info({ rows: totals.rows, bytes: info.sizeBytes, ms: Date.now() - started }, 'job merged');
+  // The segments are in the result now. Only after the completion is recorded: until then a redelivery composes again.
+  // Best effort: what is left expires with the job's other objects.
+  await deps.objects.deletePrefix(bucket, mergePrefix(tenantId, jobId)).catch((error: unknown) => {
+    logger.warn(
+      { error: error instanceof Error ? error.message : String(error) },
+      "the job's merged segments could not be deleted; they expire with the job",
+    );
+  });
 }
