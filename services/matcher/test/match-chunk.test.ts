@@ -1,9 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MatchedRow } from '@refinery/chunk-records';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { type chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
+import { HttpTemplateProvider } from '@refinery/providers';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { DEFAULT_MATCHER_CONFIG, matcher as declaration, matcherHandlers, seedNicknames } from '../src/service';
 
@@ -385,5 +388,61 @@ describe('matcher chunks: chunk.planned.v1', () => {
     expect(events).toHaveLength(2);
     expect(events[1]!.metadata.eventId).toBe(events[0]!.metadata.eventId);
     expect(events[1]!.data).toEqual(events[0]!.data);
+  });
+});
+
+describe('matcher chunks: a provider answering 429 with Retry-After', () => {
+  // A real HTTP provider on 127.0.0.1: its first answer is 429 with the given Retry-After, every later one 200 with no
+  // candidates.
+  let server: Server | undefined;
+  const arrivals: number[] = [];
+
+  async function startProvider(retryAfterSeconds: number): Promise<HttpTemplateProvider> {
+    arrivals.length = 0;
+    server = createServer((request, response) => {
+      arrivals.push(Date.now());
+      request.resume();
+      if (arrivals.length === 1) response.writeHead(429, { 'retry-after': String(retryAfterSeconds) }).end('{"error":"slow down"}');
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    // random 0: a retry's backoff alone would be immediate, so any wait is the Retry-After's.
+    return new HttpTemplateProvider({
+      name: 'crm',
+      urlTemplate: [`http://127.0.0.1:${port}/people?email={email}`],
+      idField: 'id',
+      settings: { maxAttempts: 3 },
+      random: () => 0,
+    });
+  }
+
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  });
+
+  it('waits the Retry-After inside the invocation when it ends before the deadline, and matches the chunk', async () => {
+    const handler = await matcher({ providers: [DirectoryProvider.fromRecords(DIRECTORY), await startProvider(1)] });
+    const response = await handler(sqsEvent([plannedBody()]), testContext('matcher-chunks', 30_000));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(ports.publisher.ofType('chunk.matched.v1')).toHaveLength(1);
+    // The contact refused first was asked again a second later, in the same invocation.
+    expect(Math.max(...arrivals) - (arrivals[0] as number)).toBeGreaterThanOrEqual(990);
+  });
+
+  it("gives the message back at once, to come back after the Retry-After, when the wait would pass the invocation's deadline", async () => {
+    const handler = await matcher({ providers: [DirectoryProvider.fromRecords(DIRECTORY), await startProvider(20)] });
+    const started = Date.now();
+    const response = await handler(sqsEvent([plannedBody()]), testContext('matcher-chunks', 10_000));
+
+    // Not sat out (20 s is more than the 10 s timeout leaves), nor left to the queue's visibility timeout (90 min).
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    const [retry] = (response as { retries?: { delaySeconds: number }[] }).retries ?? [];
+    expect(retry?.delaySeconds).toBeGreaterThanOrEqual(20);
+    expect(retry?.delaySeconds).toBeLessThan(declaration.subscriptions.chunks.queue.visibilityTimeoutSeconds);
+    expect(ports.publisher.ofType('chunk.matched.v1')).toEqual([]);
   });
 });
