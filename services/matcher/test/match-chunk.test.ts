@@ -440,7 +440,8 @@ describe('matcher chunks: a provider answering 429 with Retry-After', () => {
     // Not sat out (20 s is more than the 10 s timeout leaves), nor left to the queue's visibility timeout (90 min).
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
-    const [retry] = (response as { retries?: { delaySeconds: number }[] }).retries ?? [];
+    // The delay the queue's message gets (ChangeMessageVisibility): the Retry-After at least.
+    const [retry] = response.retries;
     expect(retry?.delaySeconds).toBeGreaterThanOrEqual(20);
     expect(retry?.delaySeconds).toBeLessThan(declaration.subscriptions.chunks.queue.visibilityTimeoutSeconds);
     expect(ports.publisher.ofType('chunk.matched.v1')).toEqual([]);
