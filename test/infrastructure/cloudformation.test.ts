@@ -219,7 +219,7 @@ const SECRET_STAND_INS: Readonly<Record<string, string>> = {
   KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
 };
 
-const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'];
+const OWN_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'];
 /** Lambda's event source (receive, delete) and the failed messages' backoff (libs/runtime retry-backoff.ts). */
 const EVENT_SOURCE_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
 /** The dead-letter reporter of every service: small and quick; each inbox feeds it 10 at a time, 5 tries each. */

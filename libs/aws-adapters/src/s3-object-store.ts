@@ -7,11 +7,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  type UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   type ByteRange,
+  type CompletedPart,
+  type ComposeOptions,
   type ObjectBody,
   ObjectExistsError,
   type ObjectInfo,
@@ -19,10 +22,14 @@ import {
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,
+  type PresignPartOptions,
   type PresignPutOptions,
   type PutOptions,
+  type UploadedPartsPage,
 } from '@refinery/ports';
+import { composeS3Objects } from './s3-compose';
 import { isInvalidRange, isMissingObject, isPreconditionFailed } from './s3-errors';
+import { S3MultipartUploads } from './s3-multipart-upload';
 import { countingStream, readAll, toNodeReadable } from './s3-streams';
 
 export interface S3ObjectStoreOptions {
@@ -47,9 +54,13 @@ const BODY_CHECKSUM_HEADER = /^x-amz-(sdk-)?checksum-/i;
 export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly partSizeBytes: number;
+  private readonly multipart: S3MultipartUploads;
 
   constructor(options: S3ObjectStoreOptions) {
     this.client = options.client;
+    this.multipart = new S3MultipartUploads(this.client, (command, expires, headers, signable) =>
+      this.presign('PUT', withoutBodyChecksum(command), expires, headers, signable),
+    );
     this.partSizeBytes = options.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES;
     if (!Number.isInteger(this.partSizeBytes) || this.partSizeBytes < MIN_PART_SIZE_BYTES) {
       throw new RangeError(`partSizeBytes must be an integer of at least ${MIN_PART_SIZE_BYTES} (S3's minimum part size)`);
@@ -111,6 +122,10 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
   }
 
+  compose(target: ObjectRef, sources: readonly ObjectRef[], options?: ComposeOptions): Promise<ObjectInfo> {
+    return composeS3Objects(this.client, target, sources, options);
+  }
+
   async deletePrefix(bucket: string, prefix: string): Promise<number> {
     let deleted = 0;
     for (;;) {
@@ -138,24 +153,13 @@ export class S3ObjectStore implements ObjectStore {
       ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
       ...(options.contentLength !== undefined ? { ContentLength: options.contentLength } : {}),
     });
-    // With the SDK's default checksums, the URL would carry the CRC32 of the empty body there is at signing time, which
-    // S3 may hold against the real upload. Presigned uploads do not support those checksums anyway: leave them out.
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        for (const name of Object.keys(request.headers ?? {})) {
-          if (BODY_CHECKSUM_HEADER.test(name)) delete request.headers?.[name];
-        }
-        return next(args);
-      },
-      { step: 'build', priority: 'low', name: 'refineryPresignWithoutBodyChecksum' },
-    );
     const headers: Record<string, string> = {};
     if (options.contentType) headers['content-type'] = options.contentType;
     if (options.ifNoneMatch) headers['if-none-match'] = options.ifNoneMatch;
     // The presigner leaves content-length unsigned unless asked (signableHeaders): signed, S3 refuses a body of any
     // other length with 403 SignatureDoesNotMatch, so the URL cannot store more than the size declared.
     if (options.contentLength !== undefined) headers['content-length'] = String(options.contentLength);
+    withoutBodyChecksum(command);
     // Signing these headers binds them: S3 refuses the URL with another content type or without If-None-Match.
     return this.presign('PUT', command, options.expiresInSeconds, headers, new Set(Object.keys(headers)));
   }
@@ -169,16 +173,42 @@ export class S3ObjectStore implements ObjectStore {
     return this.presign('GET', command, options.expiresInSeconds, {}, new Set());
   }
 
+  async startMultipartUpload(ref: ObjectRef, options?: { contentType?: string }): Promise<string> {
+    return this.multipart.start(ref, options);
+  }
+
+  async presignUploadPart(ref: ObjectRef, uploadId: string, partNumber: number, options: PresignPartOptions): Promise<PresignedRequest> {
+    return this.multipart.presignPart(ref, uploadId, partNumber, options);
+  }
+
+  async listUploadedParts(ref: ObjectRef, uploadId: string, options?: { after?: number; limit?: number }): Promise<UploadedPartsPage> {
+    return this.multipart.listParts(ref, uploadId, options);
+  }
+
+  async completeMultipartUpload(
+    ref: ObjectRef,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    options?: { ifNoneMatch?: '*' },
+  ): Promise<ObjectInfo> {
+    return this.multipart.complete(ref, uploadId, parts, options);
+  }
+
+  async abortMultipartUpload(ref: ObjectRef, uploadId: string): Promise<void> {
+    return this.multipart.abort(ref, uploadId);
+  }
+
   private async presign(
     method: 'PUT' | 'GET',
-    command: PutObjectCommand | GetObjectCommand,
+    command: PutObjectCommand | GetObjectCommand | UploadPartCommand,
     expiresInSeconds: number,
     headers: Record<string, string>,
     signableHeaders: Set<string>,
   ): Promise<PresignedRequest> {
     // One signing time for the URL and for expiresAt, so the two agree to the second.
     const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const url = await getSignedUrl(this.client, command, { expiresIn: expiresInSeconds, signingDate, signableHeaders });
+    // getSignedUrl is generic over one command type; the three are signed alike.
+    const url = await getSignedUrl(this.client, command as PutObjectCommand, { expiresIn: expiresInSeconds, signingDate, signableHeaders });
     return { url, method, headers, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000).toISOString() };
   }
 
@@ -238,6 +268,25 @@ export class S3ObjectStore implements ObjectStore {
     if (info.sizeBytes === 0 && range.start === 0) return Readable.from([]);
     throw new RangeError(`invalid range ${range.start}-${range.end ?? ''} for ${ref.bucket}/${ref.key} of ${info.sizeBytes} bytes`);
   }
+}
+
+/**
+ * With the SDK's default checksums, the URL would carry the CRC32 of the empty body there is at signing time, which S3
+ * may hold against the real upload. Presigned uploads do not support those checksums anyway: leave them out.
+ */
+function withoutBodyChecksum<C extends PutObjectCommand | UploadPartCommand>(command: C): C {
+  // The middleware reads only the request's headers: the same for both commands' stacks.
+  (command.middlewareStack as PutObjectCommand['middlewareStack']).add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      for (const name of Object.keys(request.headers ?? {})) {
+        if (BODY_CHECKSUM_HEADER.test(name)) delete request.headers?.[name];
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 'refineryPresignWithoutBodyChecksum' },
+  );
+  return command;
 }
 
 function checkRange(ref: ObjectRef, range: ByteRange): void {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
+import { MultipartUploadNotFoundError, ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
 import { type HttpApiHandler, type Logger, silentLogger } from '@refinery/runtime';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { answerPreflight, HTTP_API_CORS, setCorsHeaders, UPLOADS_CORS } from './cors';
@@ -222,6 +222,9 @@ export class LocalHttpGateway {
       response.setHeader('connection', 'close');
       return sendXmlError(response, 403, 'AccessDenied', verdict.reason);
     }
+    const { uploadId, partNumber } = verdict.conditions;
+    if (method === 'PUT' && uploadId !== undefined && partNumber !== undefined)
+      return putPartOf(objects, request, response, ref, uploadId, partNumber);
     if (method === 'PUT') {
       const contentType = request.headers['content-type'];
       try {
@@ -261,6 +264,29 @@ export class LocalHttpGateway {
       if (error instanceof ObjectNotFoundError) return sendXmlError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
       throw error;
     }
+  }
+}
+
+/** A presigned part PUT: the part is stored aside, its ETag answered (a broken body stores nothing). */
+async function putPartOf(
+  objects: LocalObjectStore,
+  request: IncomingMessage,
+  response: ServerResponse,
+  ref: ObjectRef,
+  uploadId: string,
+  partNumber: number,
+): Promise<void> {
+  try {
+    const { etag } = await objects.uploadPart(ref, uploadId, partNumber, request);
+    response.writeHead(200, { etag, 'content-length': '0' });
+    response.end();
+  } catch (error) {
+    request.resume();
+    if (error instanceof MultipartUploadNotFoundError) {
+      return sendXmlError(response, 404, 'NoSuchUpload', 'The specified multipart upload does not exist: it may have been completed or aborted.');
+    }
+    if (error instanceof DataDirFaultError) return sendXmlError(response, 503, 'ServiceUnavailable', error.message);
+    throw error;
   }
 }
 

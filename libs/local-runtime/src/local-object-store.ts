@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type ByteRange,
+  type CompletedPart,
+  type ComposeOptions,
   type ObjectBody,
   ObjectExistsError,
   type ObjectInfo,
@@ -12,10 +14,13 @@ import {
   type ObjectRef,
   type ObjectStore,
   type PresignedRequest,
+  type PresignPartOptions,
   type PresignPutOptions,
   type PutOptions,
+  type UploadedPartsPage,
 } from '@refinery/ports';
 import type { SqliteDatabase } from './database';
+import { checkPartNumber, LocalMultipartUploads } from './local-multipart-uploads';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 import type { StorageHealth } from './storage-health';
 
@@ -42,6 +47,9 @@ export interface PresignConditions {
   readonly downloadName?: string | undefined;
   /** The exact body length a presigned PUT accepts. */
   readonly contentLength?: number | undefined;
+  /** A presigned PUT of one part of a multipart upload: the upload and the part number. */
+  readonly uploadId?: string | undefined;
+  readonly partNumber?: number | undefined;
 }
 
 interface ObjectRow {
@@ -58,7 +66,15 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * or not at all (the local counterpart of a multipart upload's CompleteMultipartUpload). Metadata lives in SQLite.
  */
 export class LocalObjectStore implements ObjectStore {
-  constructor(private readonly options: LocalObjectStoreOptions) {}
+  private readonly multipart: LocalMultipartUploads;
+
+  constructor(private readonly options: LocalObjectStoreOptions) {
+    this.multipart = new LocalMultipartUploads({
+      root: options.root,
+      checkRef: (ref) => this.pathOf(ref),
+      put: (ref, body, putOptions) => this.put(ref, body, putOptions),
+    });
+  }
 
   /** Removes temporary files left by writes that a crash interrupted. */
   async removeIncompleteWrites(): Promise<void> {
@@ -196,6 +212,19 @@ export class LocalObjectStore implements ObjectStore {
     return deleted;
   }
 
+  /** The sources streamed one after another into a new object, which `put` renames into place once complete. */
+  async compose(target: ObjectRef, sources: readonly ObjectRef[], options: ComposeOptions = {}): Promise<ObjectInfo> {
+    // Every source is checked first, so a missing one fails before anything is written.
+    for (const source of sources) {
+      if (!(await fs.stat(this.pathOf(source)).catch(() => undefined))) throw new ObjectNotFoundError(source);
+    }
+    const read = (ref: ObjectRef) => this.get(ref);
+    async function* concatenated(): AsyncGenerator<Buffer> {
+      for (const source of sources) yield* (await read(source)) as AsyncIterable<Buffer>;
+    }
+    return this.put(target, concatenated(), options.contentType ? { contentType: options.contentType } : {});
+  }
+
   async presignPut(ref: ObjectRef, options: PresignPutOptions): Promise<PresignedRequest> {
     return this.presign('PUT', ref, options.expiresInSeconds, {
       contentType: options.contentType,
@@ -206,6 +235,46 @@ export class LocalObjectStore implements ObjectStore {
 
   async presignGet(ref: ObjectRef, options: { expiresInSeconds: number; downloadName?: string }): Promise<PresignedRequest> {
     return this.presign('GET', ref, options.expiresInSeconds, { downloadName: options.downloadName });
+  }
+
+  async startMultipartUpload(ref: ObjectRef, options?: { contentType?: string }): Promise<string> {
+    return this.reportingStorage(() => this.multipart.start(ref, options));
+  }
+
+  async presignUploadPart(ref: ObjectRef, uploadId: string, partNumber: number, options: PresignPartOptions): Promise<PresignedRequest> {
+    checkPartNumber(partNumber);
+    return this.presign('PUT', ref, options.expiresInSeconds, { contentLength: options.contentLength, uploadId, partNumber });
+  }
+
+  /** Stores a part sent to a presigned part URL (the gateway calls this once verifyPresigned accepted the request). */
+  async uploadPart(ref: ObjectRef, uploadId: string, partNumber: number, body: Readable): Promise<{ etag: string; sizeBytes: number }> {
+    return this.reportingStorage(() => this.multipart.uploadPart(ref, uploadId, partNumber, body));
+  }
+
+  async listUploadedParts(ref: ObjectRef, uploadId: string, options?: { after?: number; limit?: number }): Promise<UploadedPartsPage> {
+    return this.multipart.listParts(ref, uploadId, options);
+  }
+
+  async completeMultipartUpload(
+    ref: ObjectRef,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    options?: { ifNoneMatch?: '*' },
+  ): Promise<ObjectInfo> {
+    return this.reportingStorage(() => this.multipart.complete(ref, uploadId, parts, options));
+  }
+
+  async abortMultipartUpload(ref: ObjectRef, uploadId: string): Promise<void> {
+    return this.multipart.abort(ref, uploadId);
+  }
+
+  /** A write that fails on a full or read-only data dir is reported (and its error becomes a DataDirFaultError). */
+  private async reportingStorage<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      throw this.options.storage?.report(error, this.options.root) ?? error;
+    }
   }
 
   /**
@@ -222,11 +291,14 @@ export class LocalObjectStore implements ObjectStore {
     const expires = Number(query.get('X-Refinery-Expires'));
     const signature = query.get('X-Refinery-Signature') ?? '';
     const signedLength = query.get('X-Refinery-Content-Length');
+    const partNumber = query.get('X-Refinery-Part-Number');
     const conditions: PresignConditions = {
       contentType: query.get('X-Refinery-Content-Type') ?? undefined,
       ifNoneMatch: query.get('X-Refinery-If-None-Match') === '*' ? '*' : undefined,
       downloadName: query.get('X-Refinery-Download-Name') ?? undefined,
       contentLength: signedLength === null ? undefined : Number(signedLength),
+      uploadId: query.get('X-Refinery-Upload-Id') ?? undefined,
+      partNumber: partNumber === null ? undefined : Number(partNumber),
     };
     if (!Number.isFinite(expires) || !signature) return { ok: false, reason: 'the URL is not a presigned URL' };
     const expected = this.signature(method, ref, expires, conditions);
@@ -256,6 +328,8 @@ export class LocalObjectStore implements ObjectStore {
     if (conditions.ifNoneMatch) query.set('X-Refinery-If-None-Match', conditions.ifNoneMatch);
     if (conditions.downloadName) query.set('X-Refinery-Download-Name', conditions.downloadName);
     if (conditions.contentLength !== undefined) query.set('X-Refinery-Content-Length', String(conditions.contentLength));
+    if (conditions.uploadId !== undefined) query.set('X-Refinery-Upload-Id', conditions.uploadId);
+    if (conditions.partNumber !== undefined) query.set('X-Refinery-Part-Number', String(conditions.partNumber));
     query.set('X-Refinery-Signature', this.signature(method, ref, expires, conditions).toString('hex'));
     const path = ref.key.split('/').map(encodeURIComponent).join('/');
     const headers: Record<string, string> = {};
@@ -271,20 +345,21 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   private signature(method: string, ref: ObjectRef, expires: number, conditions: PresignConditions): Buffer {
-    return createHmac('sha256', this.options.signingSecret)
-      .update(
-        [
-          method,
-          ref.bucket,
-          ref.key,
-          String(expires),
-          conditions.contentType ?? '',
-          conditions.ifNoneMatch ?? '',
-          conditions.downloadName ?? '',
-          conditions.contentLength === undefined ? '' : String(conditions.contentLength),
-        ].join('\n'),
-      )
-      .digest();
+    const signed = [
+      method,
+      ref.bucket,
+      ref.key,
+      String(expires),
+      conditions.contentType ?? '',
+      conditions.ifNoneMatch ?? '',
+      conditions.downloadName ?? '',
+      conditions.contentLength === undefined ? '' : String(conditions.contentLength),
+    ];
+    // Only part URLs sign these two, so the URLs of whole objects keep the signature they had before parts existed.
+    if (conditions.uploadId !== undefined || conditions.partNumber !== undefined) {
+      signed.push(conditions.uploadId ?? '', conditions.partNumber === undefined ? '' : String(conditions.partNumber));
+    }
+    return createHmac('sha256', this.options.signingSecret).update(signed.join('\n')).digest();
   }
 
   private tmpDir(): string {

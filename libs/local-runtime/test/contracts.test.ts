@@ -1,4 +1,6 @@
+import { describeMultipartUploadContract } from '@refinery/port-contracts/src/multipart-upload';
 import { describeObjectStoreContract, fetchPresignedOverHttp } from '@refinery/port-contracts/src/object-store';
+import { describeObjectStoreComposeContract } from '@refinery/port-contracts/src/object-store-compose';
 import { describeTableContract } from '@refinery/port-contracts/src/table';
 import { openDatabase } from '../src/database';
 import { LocalHttpGateway } from '../src/http-gateway';
@@ -9,7 +11,8 @@ import { tempDir } from './helpers';
 // The local family of the object-store and table contracts (libs/aws-adapters runs the same suites against emulators).
 // Presigned URLs are served the way the local mode serves them: by the runtime's HTTP gateway on a real port.
 
-describeObjectStoreContract('LocalObjectStore behind the local HTTP gateway', async () => {
+/** A LocalObjectStore whose presigned URLs the gateway serves, on a data dir of its own. */
+async function storeBehindGateway() {
   const dir = tempDir();
   const runtime = await LocalRuntime.open({ dataDir: dir.path });
   const gateway = new LocalHttpGateway(runtime);
@@ -24,7 +27,13 @@ describeObjectStoreContract('LocalObjectStore behind the local HTTP gateway', as
       dir.cleanup();
     },
   };
-});
+}
+
+describeObjectStoreContract('LocalObjectStore behind the local HTTP gateway', storeBehindGateway);
+
+describeMultipartUploadContract('LocalObjectStore behind the local HTTP gateway', storeBehindGateway);
+
+describeObjectStoreComposeContract('LocalObjectStore', storeBehindGateway);
 
 describeTableContract('LocalTable on SQLite', async () => {
   const db = openDatabase(':memory:');

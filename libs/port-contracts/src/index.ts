@@ -1,3 +1,4 @@
+export * from './multipart-upload';
 export * from './object-store';
 export * from './publisher';
 export * from './queues';

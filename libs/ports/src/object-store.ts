@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { MultipartUploadOperations } from './multipart-upload';
+import type { ObjectComposeOperations } from './object-compose';
 
 // Shaped after S3 so the AWS adapter stays thin: whole-object and streamed (multipart) writes, byte-range reads,
 // conditional create, presigned URLs. Keys are S3 keys ('/'-separated), buckets are logical names resolved by the adapter.
@@ -45,7 +47,8 @@ export interface PresignPutOptions {
   readonly contentLength?: number;
 }
 
-export interface ObjectStore {
+/** Multipart uploads by clients (multipart-upload.ts) and composing objects (object-compose.ts) are part of every object store. */
+export interface ObjectStore extends MultipartUploadOperations, ObjectComposeOperations {
   /**
    * Writes an object. Streams are written in parts (multipart upload on S3) and the object appears only once the
    * whole body is in: a reader never sees a half-written object, and a failed write leaves nothing behind.

@@ -61,7 +61,8 @@ const DYNAMODB_ITEM_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
 ];
-const OWN_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'];
+// ListMultipartUploadParts: ingest lists the parts of its clients' multipart uploads (ListParts) to resume and complete them.
+const OWN_OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
 
 /** `writeback` -> `Writeback`, `mailchimpImports` -> `MailchimpImports`: the start of its resources' logical ids. */
 export const logicalName = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

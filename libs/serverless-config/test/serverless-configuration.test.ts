@@ -286,7 +286,7 @@ describe('serverlessConfiguration', () => {
       {
         Sid: 'OwnObjects',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         Resource: { 'Fn::Sub': '${ResultsBucket.Arn}/*' },
       },
       { Sid: 'OwnBucketListing', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['ResultsBucket', 'Arn'] } },
