@@ -73,7 +73,8 @@ describe('the web page', () => {
     // Started side by side; whatever started is kept for afterAll to close even when the other failed (Promise.all
     // would drop it, and an app left running keeps Jest from exiting).
     const [app, chromium] = await Promise.allSettled([
-      startTestApp({ directory: 'examples/directory.csv', settings: { chunker: { defaultChunkRows: 10 } } }),
+      // Parts of 8 KiB: the page's multipart upload (on the other origin, below) sends the book in five parts.
+      startTestApp({ directory: 'examples/directory.csv', settings: { chunker: { defaultChunkRows: 10 }, ingest: { minUploadPartBytes: 8192 } } }),
       launchChromium(),
     ]);
     if (app.status === 'fulfilled') test = app.value;
@@ -527,7 +528,11 @@ describe('the web page', () => {
     // A static host on another port (another origin), serving the same files with a config.json naming the API's URL:
     // every API call, the presigned upload and the WebSocket are then cross-origin, as from CloudFront to API Gateway.
     const socketUrl = `${test.app.url.replace(/^http/, 'ws')}/socket`;
-    const pages = webAppHandler({ apiOrigins: [test.app.url], config: () => ({ apiBaseUrl: test.app.url, socketUrl }) });
+    // The book (33 KB) is over the threshold: it goes up in parts, each a cross-origin PUT whose ETag the page may read.
+    const pages = webAppHandler({
+      apiOrigins: [test.app.url],
+      config: () => ({ apiBaseUrl: test.app.url, socketUrl, multipartThresholdBytes: 4096 }),
+    });
     const host: Server = createServer((request, response) => {
       void pages(request, response).then((served) => {
         if (!served) response.writeHead(404).end();
@@ -538,6 +543,15 @@ describe('the web page', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const seen: string[] = [];
     context.on('request', (request: Request) => seen.push(request.url()));
+    // The first PUT of part 2 loses its connection: the page sends it again.
+    const partAttempts = new Map<number, number>();
+    await context.route(/X-Refinery-Part-Number=\d+/, async (route) => {
+      const partNumber = Number(/X-Refinery-Part-Number=(\d+)/.exec(route.request().url())?.[1]);
+      const attempt = (partAttempts.get(partNumber) ?? 0) + 1;
+      partAttempts.set(partNumber, attempt);
+      if (partNumber === 2 && attempt === 1) await route.abort('connectionreset');
+      else await route.continue();
+    });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -566,8 +580,18 @@ describe('the web page', () => {
           '/column-mappings/preview',
           expect.stringMatching(/^\/_objects\/.*\/input\.csv$/),
           expect.stringMatching(/^\/jobs\/job_[^/]+\/rows$/),
+          expect.stringMatching(/^\/jobs\/job_[^/]+\/upload\/part-urls$/),
+          expect.stringMatching(/^\/jobs\/job_[^/]+\/upload\/complete$/),
         ]),
       );
+      // Five parts, each sent once but part 2, sent again after its connection broke.
+      expect([...partAttempts.entries()].sort(([a], [b]) => a - b)).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 1],
+        [4, 1],
+        [5, 1],
+      ]);
       expect(seen.filter((url) => ![new URL(staticUrl).origin, apiOrigin].includes(new URL(url).origin))).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

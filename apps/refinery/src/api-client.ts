@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { JobViewData } from '@refinery/events';
+import type { MultipartUploadTarget } from './multipart-upload';
 
 /** What `GET /jobs/{id}` answers: the event catalog's job view (the same shape `job.progressed.v1` carries). */
 export type JobView = JobViewData;
@@ -26,6 +27,22 @@ export interface UploadTarget {
   readonly headers: Record<string, string>;
 }
 
+export interface UploadJobBody {
+  readonly filename: string;
+  readonly sizeBytes: number;
+  readonly chunkRows?: number;
+  readonly thresholds?: { match?: number; review?: number };
+  /** `multipart`: the answer's `upload` is a MultipartUploadTarget (see uploadInParts). */
+  readonly upload?: 'multipart' | undefined;
+}
+
+/** What `POST /jobs` with JSON answers: `upload` is null when the file is in place already (a replay). */
+export interface CreatedUploadJob<Target> {
+  readonly jobId: string;
+  readonly status: string;
+  readonly upload: Target | null;
+}
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -44,11 +61,11 @@ export class ApiClient {
     private readonly token: string,
   ) {}
 
-  async createUploadJob(
-    /** `sizeBytes`: the file's size; the upload URL takes a body of exactly that many bytes. */
-    body: { filename: string; sizeBytes: number; chunkRows?: number; thresholds?: { match?: number; review?: number } },
-    idempotencyKey?: string,
-  ): Promise<{ jobId: string; status: string; upload: UploadTarget | null }> {
+  /** `sizeBytes`: the file's size; the upload URL (or each part URL) takes a body of exactly that many bytes. */
+  createUploadJob(body: UploadJobBody & { upload: 'multipart' }, idempotencyKey?: string): Promise<CreatedUploadJob<MultipartUploadTarget>>;
+  createUploadJob(body: UploadJobBody & { upload?: undefined }, idempotencyKey?: string): Promise<CreatedUploadJob<UploadTarget>>;
+  createUploadJob(body: UploadJobBody, idempotencyKey?: string): Promise<CreatedUploadJob<UploadTarget | MultipartUploadTarget>>;
+  async createUploadJob(body: UploadJobBody, idempotencyKey?: string): Promise<CreatedUploadJob<UploadTarget | MultipartUploadTarget>> {
     return this.json('POST', '/jobs', JSON.stringify(body), {
       'content-type': 'application/json',
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
@@ -82,6 +99,11 @@ export class ApiClient {
     return 'uploaded';
   }
 
+  /** GET of an API path, its JSON answer (an ApiError for anything but 2xx). */
+  getJson<T>(path: string): Promise<T> {
+    return this.json('GET', path);
+  }
+
   job(jobId: string): Promise<JobView> {
     return this.json('GET', `/jobs/${encodeURIComponent(jobId)}`);
   }
@@ -106,7 +128,7 @@ export class ApiClient {
   async downloadResult(jobId: string, path: string): Promise<void> {
     const answer = await this.request('GET', `/jobs/${encodeURIComponent(jobId)}/result`, undefined, {}, 'manual');
     const location = answer.headers.get('location');
-    if (answer.status !== 302 || !location) throw await this.error(answer);
+    if (answer.status !== 302 || !location) throw await this.errorOf(answer);
     const url = new URL(location, this.baseUrl);
     const get = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const partial = `${path}.partial`;
@@ -137,7 +159,7 @@ export class ApiClient {
 
   private async json<T>(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<T> {
     const response = await this.request(method, path, body, headers);
-    if (!response.ok) throw await this.error(response);
+    if (!response.ok) throw await this.errorOf(response);
     return (await response.json()) as T;
   }
 
@@ -145,7 +167,8 @@ export class ApiClient {
     return { authorization: `Bearer ${this.token}` };
   }
 
-  private async error(response: Response): Promise<ApiError> {
+  /** The API's error answer as an ApiError (its code and message). */
+  async errorOf(response: Response): Promise<ApiError> {
     const text = await response.text();
     try {
       const { error } = JSON.parse(text) as { error: { code: string; message: string } };

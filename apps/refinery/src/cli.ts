@@ -77,6 +77,7 @@ function resolveProviders(option: string | undefined): ProviderChainOption | und
     build: (directory) => buildProviderChain(config, { directory: () => directory, env: process.env }),
     // The configuration as written (secrets stay \${NAME} references), keys sorted: the same chain, the same print.
     fingerprint: canonicalJson(config),
+    config,
   };
 }
 
@@ -137,6 +138,7 @@ interface EnrichCommandOptions {
   token?: string;
   matchThreshold?: number;
   reviewThreshold?: number;
+  multipartThreshold?: number;
 }
 
 /** A probability strictly between 0 and 1, for a threshold option. */
@@ -198,6 +200,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       'match probability at or above which a row goes to the review queue (default 0.5)',
       probability('--review-threshold'),
     )
+    .option(
+      '--multipart-threshold <bytes>',
+      'files of at least this many bytes go up in parts, a few at a time, each retried, resumed by running the same command again (default 67108864, 64 MiB)',
+      positiveInteger('--multipart-threshold', Number.MAX_SAFE_INTEGER),
+    )
     .action(async (input: string, options: EnrichCommandOptions) => {
       if (options.matchThreshold !== undefined && options.reviewThreshold !== undefined && options.reviewThreshold > options.matchThreshold) {
         throw new InputError(`--review-threshold (${options.reviewThreshold}) must not be above --match-threshold (${options.matchThreshold})`);
@@ -212,6 +219,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         target: enrichTarget(options),
         ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
         ...(Object.keys(thresholds).length > 0 ? { thresholds } : {}),
+        ...(options.multipartThreshold ? { multipartThresholdBytes: options.multipartThreshold } : {}),
         stderr: process.stderr,
       });
       if (summary.status === 'failed') {
@@ -244,7 +252,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         dataDir,
         directory: resolveDirectory(options.directory),
         settings,
-        ...(providers ? { providers: providers.build } : {}),
+        ...(providers ? { providers: providers.build, providerChain: providers.config } : {}),
         port: options.port,
         logger: serverLogger(dataDir),
         ...(process.env.REFINERY_API_TOKENS ? { apiTokens: process.env.REFINERY_API_TOKENS } : {}),

@@ -3,10 +3,12 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { DataDirFaultError } from '@refinery/local-runtime';
 import type { ContactProvider } from '@refinery/matching';
+import type { ProviderChainConfig } from '@refinery/providers';
 import type { Logger } from '@refinery/runtime';
 import { SingleBar } from 'cli-progress';
 import { ApiClient, type JobView } from './api-client';
 import { type LocalApp, startLocalApp } from './local-app';
+import { DEFAULT_MULTIPART_THRESHOLD_BYTES, uploadInParts } from './multipart-upload';
 
 export interface EnrichOptions {
   readonly input: string;
@@ -18,6 +20,8 @@ export interface EnrichOptions {
   readonly thresholds?: { readonly match?: number; readonly review?: number };
   readonly stderr: NodeJS.WriteStream;
   readonly pollMs?: number;
+  /** Files of at least this many bytes go up as a multipart upload (default DEFAULT_MULTIPART_THRESHOLD_BYTES, 64 MiB). */
+  readonly multipartThresholdBytes?: number;
 }
 
 /** Every service started in this process, on a data dir. */
@@ -42,6 +46,8 @@ export interface ProviderChainOption {
   readonly build: (directory: ContactProvider) => readonly ContactProvider[];
   /** Canonical JSON of the chain's configuration: a different chain is a different job. */
   readonly fingerprint: string;
+  /** The configuration itself: it sizes the largest chunk, as a deployment's chain does (local-app.ts). */
+  readonly config: ProviderChainConfig;
 }
 
 export interface EnrichSummary {
@@ -74,7 +80,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
       ? await startLocalApp({
           dataDir: target.dataDir,
           directory: target.directory,
-          ...(target.providers ? { providers: target.providers.build } : {}),
+          ...(target.providers ? { providers: target.providers.build, providerChain: target.providers.config } : {}),
           port: 0,
           logger: target.logger,
         })
@@ -123,8 +129,11 @@ async function run(
   const client = app
     ? new ApiClient(app.url, app.tokens.clientToken)
     : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
+  const sizeBytes = (await fs.stat(input)).size;
+  const multipart = sizeBytes >= (options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES);
   const key = await idempotencyKey({
     input,
+    multipart,
     // A deployment's providers are its own: only what this command chooses is part of the key.
     directory: target.kind === 'local' ? target.directory : null,
     providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
@@ -134,13 +143,24 @@ async function run(
   const created = await client.createUploadJob(
     {
       filename: basename(input),
-      sizeBytes: (await fs.stat(input)).size,
+      sizeBytes,
       ...(options.chunkRows ? { chunkRows: options.chunkRows } : {}),
       ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      ...(multipart ? { upload: 'multipart' as const } : {}),
     },
     key,
   );
-  if (created.upload) await client.upload(created.upload, input);
+  if (created.upload && 'kind' in created.upload) {
+    // A run after a broken one gets the same job and upload (same key) and sends only the parts storage lacks.
+    const parts = await uploadInParts(client, created.jobId, created.upload, input);
+    if (parts.resumed > 0) {
+      options.stderr.write(
+        `refinery: upload resumed: ${parts.resumed} of ${created.upload.partCount} parts were uploaded already, ${parts.sent} sent now\n`,
+      );
+    }
+  } else if (created.upload) {
+    await client.upload(created.upload, input);
+  }
   const job = await watch(client, created.jobId, options, signal);
   const seconds = (Date.now() - started) / 1000;
   if (job.status === 'failed') {
@@ -168,6 +188,7 @@ async function checkPaths(input: string, out: string): Promise<void> {
  */
 async function idempotencyKey(parts: {
   input: string;
+  multipart: boolean;
   directory: string | null;
   providers: string | null;
   chunkRows: number | null;
@@ -179,6 +200,8 @@ async function idempotencyKey(parts: {
   hash.update(`providers\u0000${parts.providers ?? 'directory only'}\u0000`);
   hash.update(`chunkRows\u0000${parts.chunkRows ?? 'default'}`);
   // Unchanged when absent, so a job started before thresholds existed is still resumed.
+  // Unchanged for a single upload, so a job started before multipart uploads existed is still resumed.
+  if (parts.multipart) hash.update('\u0000upload\u0000multipart');
   if (parts.thresholds) hash.update(`\u0000thresholds\u0000${parts.thresholds.match ?? 'default'}\u0000${parts.thresholds.review ?? 'default'}`);
   return `enrich-${hash.digest('hex')}`;
 }

@@ -14,6 +14,8 @@ export interface WebConfig {
   readonly notifierBaseUrl?: string;
   /** The WebSocket endpoint (`ws://HOST/socket` locally, `wss://...execute-api.../STAGE` on AWS). */
   readonly socketUrl: string;
+  /** Files at least this large are uploaded in parts (multipart); default 64 MiB. */
+  readonly multipartThresholdBytes?: number;
 }
 
 export interface WebAppOptions {

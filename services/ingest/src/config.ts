@@ -28,6 +28,10 @@ export interface IngestConfig {
   readonly retentionDays: number;
   /** The largest input: presigned upload URLs are signed for the size declared, which may not exceed this. */
   readonly maxUploadBytes: number;
+  /** The smallest part of a multipart upload but the last (S3: 5 MiB); larger files get larger parts (10,000 at most). */
+  readonly minUploadPartBytes: number;
+  /** The largest `chunkRows` a job may ask for: what one matcher invocation looks up in time at the providers' rate. */
+  readonly maxChunkRows: number;
   /** A tenant's jobs created and not yet ended; one more is refused (429). */
   readonly maxJobsInFlight: number;
   /** Jobs a tenant may create per clock minute; more are refused (429). */
@@ -55,6 +59,8 @@ export const DEFAULT_INGEST_CONFIG: Omit<IngestConfig, 'uploadsBucket' | 'cursor
   stuckJobMinutes: defaults.stuckJobMinutes,
   retentionDays: defaults.retentionDays,
   maxUploadBytes: defaults.maxUploadBytes,
+  minUploadPartBytes: defaults.minUploadPartBytes,
+  maxChunkRows: defaults.maxChunkRows,
   maxJobsInFlight: defaults.maxJobsInFlight,
   maxJobsPerMinute: defaults.maxJobsPerMinute,
   maxWebhookSources: defaults.maxWebhookSources,

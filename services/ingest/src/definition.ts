@@ -11,9 +11,13 @@ import {
   jobSubmittedV1,
   stageFailedV1,
 } from '@refinery/events';
+import { MULTIPART_MAX_PART_BYTES, MULTIPART_MIN_PART_BYTES } from '@refinery/ports';
 import { apiTokensSetting, defineService, keyEncryptionKeySetting, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 import { parseInputKey } from './input-key';
+
+/** S3's largest object: 5 TiB. */
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
 /** The API function's timeout, which bounds how long `POST /contacts/match` may wait. */
 export const INGEST_HTTP_TIMEOUT_SECONDS = 29;
@@ -90,10 +94,23 @@ export const ingest = defineService({
         'how long a job in the pipeline may go without any progress in its history before the sweep schedule fails it, naming what it was waiting for',
       default: 120,
     }),
-    maxUploadBytes: setting(z.coerce.number().int().min(1).max(5_000_000_000), {
+    // Up to S3's largest object (5 TiB); above 5 GiB (one PUT's limit) only as a multipart upload.
+    maxUploadBytes: setting(z.coerce.number().int().min(1).max(MAX_OBJECT_BYTES), {
       description:
-        'the largest input file: POST /jobs asks for its size (sizeBytes) and the presigned upload URL is signed for exactly that many bytes, so storage refuses any other body',
+        'the largest input file: POST /jobs asks for its size (sizeBytes) and the presigned upload URL (or each part URL) is signed for exactly that many bytes, so storage refuses any other body',
       default: 209_715_200,
+    }),
+    minUploadPartBytes: setting(z.coerce.number().int().min(1).max(MULTIPART_MAX_PART_BYTES), {
+      description:
+        'the part size of multipart uploads (POST /jobs with {"upload": "multipart"}) unless the file needs larger parts to fit in 10,000; S3 refuses parts under 5 MiB but the last, so lower only for the local mode',
+      default: MULTIPART_MIN_PART_BYTES,
+    }),
+    // The largest chunk the matcher finishes within its timeout at the providers' rate (the matcher's sizing of its
+    // provider chain, docs/deploy.md); the chunker declares the same setting. 100,000: the chunk size's own ceiling.
+    maxChunkRows: setting(z.coerce.number().int().min(1).max(100_000), {
+      description:
+        "the largest chunkRows a job may ask for: the rows one matcher invocation looks up within its timeout at the providers' rate; a job asking more is refused with 400",
+      default: 100_000,
     }),
     maxJobsInFlight: setting(z.coerce.number().int().min(1).max(10_000), {
       description: "a tenant's jobs created and not yet completed or failed; one more is refused with 429 and Retry-After",
@@ -192,6 +209,9 @@ export const ingest = defineService({
       'GET /jobs',
       'GET /jobs/{id}',
       'GET /jobs/{id}/events',
+      'GET /jobs/{id}/upload/part-urls',
+      'GET /jobs/{id}/upload/parts',
+      'POST /jobs/{id}/upload/complete',
       'GET /jobs/{id}/result',
       'GET /jobs/{id}/rows',
       'GET /jobs/{id}/review',

@@ -42,6 +42,8 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
       maxColumns: settings.maxColumns,
       retentionDays: settings.retentionDays,
       maxUploadBytes: settings.maxUploadBytes,
+      minUploadPartBytes: settings.minUploadPartBytes,
+      maxChunkRows: settings.maxChunkRows,
       maxJobsInFlight: settings.maxJobsInFlight,
       maxJobsPerMinute: settings.maxJobsPerMinute,
       maxWebhookSources: settings.maxWebhookSources,

@@ -96,6 +96,28 @@ describe('ingest HTTP API', () => {
       expect(await harness.ports.objects.head(FIRST_JOB_INPUT)).toBeUndefined();
     });
 
+    it('refuses a chunkRows over maxChunkRows (the chunk the matcher finishes in time) with 400 naming the limit and why, in the query or the JSON body', async () => {
+      await harness.ports.cleanup();
+      harness = createHarness({ maxChunkRows: 2_250 });
+      const message =
+        "chunkRows must be at most 2250 (maxChunkRows), got 2251: one matcher invocation looks up a chunk's rows at the data providers' rate " +
+        "limit and must finish within its function's timeout; ask for smaller chunks or leave chunkRows out";
+
+      const inline = await postCsv(harness, CONTACTS, { query: { chunkRows: '2251' } });
+      expect({ status: inline.status, json: inline.json }).toEqual({ status: 400, json: { error: { code: 'chunk_rows_over_limit', message } } });
+      const presigned = await postJson(harness, { sizeBytes: 120, filename: 'contacts.csv', chunkRows: 2_251 });
+      expect({ status: presigned.status, json: presigned.json }).toEqual({
+        status: 400,
+        json: { error: { code: 'chunk_rows_over_limit', message } },
+      });
+      expect(harness.ports.publisher.entries).toEqual([]);
+      expect(await harness.ports.objects.head(FIRST_JOB_INPUT)).toBeUndefined();
+
+      const atTheLimit = await postCsv(harness, CONTACTS, { query: { chunkRows: '2250' } });
+      expect(atTheLimit.status).toBe(202);
+      expect(harness.ports.publisher.ofType('job.created.v1').map((event) => event.data.options)).toEqual([{ chunkRows: 2_250 }]);
+    });
+
     it("takes the job's match and review thresholds from the query string", async () => {
       const answer = await postCsv(harness, CONTACTS, { query: { matchThreshold: '0.99', reviewThreshold: '0.6' } });
 

@@ -12,7 +12,7 @@ import {
   type TestPorts,
   testContext,
 } from '@refinery/test-support';
-import type { SQSBatchResponse } from 'aws-lambda';
+import type { ScheduledEvent, SQSBatchResponse } from 'aws-lambda';
 import { DEFAULT_INGEST_CONFIG, type IngestConfig, ingestHandlers } from '../src/service';
 
 export const UPLOADS_BUCKET = 'ingest-uploads';
@@ -28,6 +28,19 @@ export const FIRST_JOB_ID = 'job_TEST000001';
 export const FIRST_JOB_INPUT = { bucket: UPLOADS_BUCKET, key: `tenants/acme/jobs/${FIRST_JOB_ID}/input.csv` };
 
 const FIXTURES = join(__dirname, 'fixtures');
+
+/** What EventBridge Scheduler hands the `sweep` schedule. */
+export const SCHEDULED_EVENT: ScheduledEvent = {
+  version: '0',
+  id: 'run-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-28T13:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
 
 /** A JSON event fixture as the SQS message body EventBridge would deliver. */
 export function fixture(name: string): string {

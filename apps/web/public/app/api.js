@@ -18,6 +18,8 @@
  * @typedef {{ header: string, field: string | null, explicit: boolean }} PreviewColumn
  * @typedef {{ columns: PreviewColumn[], fields: string[], usable: boolean, problem: string | null }} MappingPreview
  * @typedef {{ url: string, method: string, headers: Record<string, string>, expiresAt?: string }} UploadTarget
+ * @typedef {{ kind: 'multipart', uploadId: string, sizeBytes: number, partSizeBytes: number, partCount: number, expiresAt: string }} MultipartTarget
+ * @typedef {{ partNumber: number, url: string, method: string, headers: Record<string, string> }} PartUrl
  * @typedef {{ columns: string[], rows: { row: number, values: string[] }[], next: string | null, version?: number }} RowsPage
  * @typedef {{ id: string, url: string, eventTypes: string[], description: string, createdAt: string, secret?: string }} Subscription
  */
@@ -159,11 +161,23 @@ export function createApi({ baseUrl, notifierBaseUrl = baseUrl, token, onUnautho
      */
     previewMapping: (input) => request('POST', '/column-mappings/preview', { body: input }),
     /**
-     * `sizeBytes`: the file's size; the upload URL is signed for exactly that many bytes.
-     * @param {{ filename: string, sizeBytes: number, columnMapping?: Record<string, string | null> }} input
-     * @returns {Promise<{ jobId: string, status: string, upload: UploadTarget | null }>}
+     * `sizeBytes`: the file's size; the upload URL is signed for exactly that many bytes. `upload: 'multipart'`: the
+     * file goes up in parts (uploadInParts); with an Idempotency-Key, asking again resumes the same upload.
+     * @param {{ filename: string, sizeBytes: number, columnMapping?: Record<string, string | null>, upload?: 'multipart' }} input
+     * @param {string} [idempotencyKey]
+     * @returns {Promise<{ jobId: string, status: string, upload: UploadTarget | MultipartTarget | null }>}
      */
-    createUploadJob: (input) => request('POST', '/jobs', { body: input }),
+    createUploadJob: (input, idempotencyKey) =>
+      request('POST', '/jobs', { body: input, ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}) }),
+    /** A page of part URLs. @param {string} jobId @param {number} from @returns {Promise<{ parts: PartUrl[], nextFrom: number | null }>} */
+    partUrls: (jobId, from) => request('GET', `/jobs/${id(jobId)}/upload/part-urls?from=${from}&limit=100`),
+    /**
+     * A page of the parts storage holds. @param {string} jobId @param {number} after
+     * @returns {Promise<{ parts: { partNumber: number, sizeBytes: number }[], nextAfter: number | null }>}
+     */
+    uploadedParts: (jobId, after) => request('GET', `/jobs/${id(jobId)}/upload/parts?after=${after}&limit=1000`),
+    /** @param {string} jobId @returns {Promise<{ jobId: string, status: string }>} */
+    completeUpload: (jobId) => request('POST', `/jobs/${id(jobId)}/upload/complete`),
 
     // The notifier's routes (its own HTTP API on AWS unless one host serves both).
     /** @returns {Promise<{ subscriptions: Subscription[] }>} */
@@ -201,5 +215,103 @@ export function uploadFile(target, file, onProgress) {
     });
     xhr.addEventListener('error', () => reject(new ApiError(0, 'network', 'the upload could not reach the storage service')));
     xhr.send(file);
+  });
+}
+
+/** Parts sent at once, and attempts per part (a part whose connection breaks is sent again, after a growing wait). */
+const PARTS_IN_FLIGHT = 3;
+const PART_ATTEMPTS = 5;
+
+/**
+ * Uploads a file in the parts the API chose: asks which parts storage holds already (a resumed upload sends only the
+ * rest), sends the others a few at a time, each sliced from the file and retried when its connection breaks, then
+ * completes. Part URLs come a page at a time, as they are needed.
+ * @param {Api} api
+ * @param {string} jobId
+ * @param {MultipartTarget} target
+ * @param {Blob} file
+ * @param {(fraction: number) => void} onProgress
+ * @returns {Promise<void>}
+ */
+export async function uploadInParts(api, jobId, target, file, onProgress) {
+  const done = new Set();
+  for (let after = /** @type {number | null} */ (0); after !== null; ) {
+    const page = await api.uploadedParts(jobId, after);
+    for (const part of page.parts) done.add(part.partNumber);
+    after = page.nextAfter;
+  }
+  const lengthOf = (/** @type {number} */ n) => Math.min(target.partSizeBytes, target.sizeBytes - (n - 1) * target.partSizeBytes);
+  /** @type {Map<number, number>} bytes sent per part in flight */
+  const sending = new Map();
+  let doneBytes = [...done].reduce((sum, n) => sum + lengthOf(n), 0);
+  const report = () => onProgress(Math.min(1, (doneBytes + [...sending.values()].reduce((a, b) => a + b, 0)) / target.sizeBytes));
+  report();
+
+  /** @type {number[]} */
+  const missing = [];
+  for (let n = 1; n <= target.partCount; n += 1) if (!done.has(n)) missing.push(n);
+  /** @type {Map<number, PartUrl>} one page of URLs */
+  let urls = new Map();
+  const urlOf = async (/** @type {number} */ n) => {
+    if (!urls.has(n)) urls = new Map((await api.partUrls(jobId, n)).parts.map((part) => [part.partNumber, part]));
+    const url = urls.get(n);
+    if (!url) throw new Error(`no upload URL for part ${n}`);
+    return url;
+  };
+  const send = async (/** @type {number} */ n) => {
+    const start = (n - 1) * target.partSizeBytes;
+    const blob = file.slice(start, start + lengthOf(n));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await putBlob(await urlOf(n), blob, (loaded) => {
+          sending.set(n, loaded);
+          report();
+        });
+        sending.delete(n);
+        doneBytes += blob.size;
+        report();
+        return;
+      } catch (failure) {
+        sending.delete(n);
+        const retryable = !(failure instanceof ApiError) || failure.status === 0 || failure.status >= 500;
+        if (!retryable || attempt >= PART_ATTEMPTS) throw failure;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+      }
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const n = /** @type {number} */ (missing[next]);
+      next += 1;
+      await send(n);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, missing.length) }, worker));
+  try {
+    await api.completeUpload(jobId);
+  } catch (failure) {
+    // Completed by an earlier attempt that did not hear the answer.
+    if (!(failure instanceof ApiError && failure.code === 'upload_completed')) throw failure;
+  }
+}
+
+/**
+ * PUTs one part (XMLHttpRequest, for its progress). @param {PartUrl} part @param {Blob} blob
+ * @param {(loaded: number) => void} onLoaded @returns {Promise<void>}
+ */
+function putBlob(part, blob, onLoaded) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(part.method || 'PUT', part.url);
+    // Content-Length (signed into the URL) is the browser's to send: the slice's size.
+    for (const [name, value] of Object.entries(part.headers ?? {})) if (name.toLowerCase() !== 'content-length') xhr.setRequestHeader(name, value);
+    xhr.upload.addEventListener('progress', (event) => onLoaded(event.loaded));
+    xhr.addEventListener('load', () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else reject(new ApiError(xhr.status, 'upload_failed', `part ${part.partNumber} was refused (HTTP ${xhr.status})`));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', `part ${part.partNumber} could not reach the storage service`)));
+    xhr.send(blob);
   });
 }

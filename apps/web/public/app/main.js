@@ -24,6 +24,7 @@ import { webhooksView } from './views/webhooks.js';
  *   navigate: (hash: string) => void,
  *   signedIn: (token: string) => void,
  *   notice: string | null,
+ *   multipartThresholdBytes: number,
  * }} App
  */
 
@@ -69,6 +70,7 @@ async function boot() {
     }),
     store,
     session,
+    multipartThresholdBytes: config.multipartThresholdBytes,
     navigate: (hash) => router.navigate(hash),
     signedIn: (token) => {
       session.signIn(token);

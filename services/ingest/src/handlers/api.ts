@@ -11,11 +11,26 @@ import { createWebhookRoutes } from './crm-webhooks';
 import { jobErasureStatus, requestJobErasure } from './erasure';
 import { acceptInlineCsv, claimJobId, ensureJob, submitIfUsable, withoutOrphan } from './job-creation';
 import { eventsOf, listJobs, resultOf, rowsOf } from './job-reads';
+import { createMultipartUploadRoutes, MAX_SINGLE_UPLOAD_BYTES, multipartUploadOf } from './multipart-uploads';
 import { decideReviewRow, reviewQueueOf } from './review';
 
 const CSV_TYPES = new Set(['text/csv', 'application/csv', 'application/vnd.ms-excel']);
 
 const chunkRowsSchema = z.coerce.number().int().min(1).max(100_000);
+
+/**
+ * A chunk is matched by one matcher invocation, which looks its rows up at the data providers' rate within its
+ * function's timeout: a larger chunk than maxChunkRows would time out on every retry.
+ */
+function checkChunkRows(chunkRows: number | undefined, maxChunkRows: number): void {
+  if (chunkRows === undefined || chunkRows <= maxChunkRows) return;
+  throw new HttpError(
+    400,
+    'chunk_rows_over_limit',
+    `chunkRows must be at most ${maxChunkRows} (maxChunkRows), got ${chunkRows}: one matcher invocation looks up a chunk's rows ` +
+      "at the data providers' rate limit and must finish within its function's timeout; ask for smaller chunks or leave chunkRows out",
+  );
+}
 const filenameSchema = z.string().trim().min(1).max(255);
 
 /** The upload's size is declared up front: the presigned URL is signed for exactly that many bytes. */
@@ -30,6 +45,8 @@ const createUploadSchema = (maxUploadBytes: number) =>
   z.object({
     filename: filenameSchema,
     sizeBytes: sizeBytesSchema(maxUploadBytes),
+    // `multipart`: the file goes up in parts (multipart-uploads.ts), for files over one PUT's 5 GiB or to resume.
+    upload: z.enum(['single', 'multipart']).optional(),
     chunkRows: chunkRowsSchema.optional(),
     columnMapping: columnMappingSchema.optional(),
     thresholds: matchThresholdsSchema.optional(),
@@ -55,6 +72,8 @@ export function createApiHandler(deps: IngestDeps): HttpApi {
         return json(200, publicJobView(state, deps.workPaused?.()));
       },
       'GET /jobs/{id}/events': (request) => eventsOf(deps, jobs, request),
+      // GET /jobs/{id}/upload/part-urls, GET /jobs/{id}/upload/parts, POST /jobs/{id}/upload/complete
+      ...createMultipartUploadRoutes(deps, jobs),
       'GET /jobs/{id}/result': async (request) => resultOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/rows': async (request) => rowsOf(deps, (await findJob(jobs, request)).state, request),
       'GET /jobs/{id}/review': async (request) => reviewQueueOf(deps, await findJob(jobs, request), request),
@@ -86,6 +105,7 @@ async function createJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Pro
 async function createInlineJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest): Promise<ApiResponse> {
   if (request.body.length === 0) throw new HttpError(400, 'empty_body', 'the request body is empty; send the CSV file as the body');
   const options = parseOptions(request.query);
+  checkChunkRows(options.chunkRows, deps.config.maxChunkRows);
   const filename = filenameSchema.catch('upload.csv').parse(request.query.filename ?? 'upload.csv');
   const { jobId, state } = await acceptInlineCsv(deps, jobs, request, { csv: request.body, filename, options });
   return json(202, { jobId, status: state.status }, { location: `/jobs/${jobId}` });
@@ -97,19 +117,32 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
   if (typeof body === 'object' && body !== null && 'columnMapping' in body) checkColumnMappingSize(body.columnMapping);
   const parsed = createUploadSchema(deps.config.maxUploadBytes).safeParse(body);
   if (!parsed.success) throw new HttpError(400, 'invalid_body', z.prettifyError(parsed.error));
-  const { filename, sizeBytes, ...rest } = parsed.data;
+  const { filename, sizeBytes, upload: uploadKind, ...rest } = parsed.data;
+  const multipart = uploadKind === 'multipart';
+  if (!multipart && sizeBytes > MAX_SINGLE_UPLOAD_BYTES) {
+    throw new HttpError(
+      400,
+      'invalid_body',
+      `sizeBytes ${sizeBytes} is over one upload's ${MAX_SINGLE_UPLOAD_BYTES} bytes: ask for {"upload": "multipart"}`,
+    );
+  }
+  checkChunkRows(rest.chunkRows, deps.config.maxChunkRows);
   const options: JobOptionsData = {
     ...(rest.chunkRows ? { chunkRows: rest.chunkRows } : {}),
     ...(rest.columnMapping ? { columnMapping: rest.columnMapping } : {}),
     ...(rest.thresholds ? { thresholds: rest.thresholds } : {}),
   };
-  const fingerprint = createHash('sha256').update(JSON.stringify({ filename, sizeBytes, options })).digest('hex');
+  // `upload` only when multipart: a key used before multipart existed keeps its fingerprint.
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ filename, sizeBytes, options, ...(multipart ? { upload: 'multipart' } : {}) }))
+    .digest('hex');
   const claim = await claimJobId(jobs, request, fingerprint, deps);
   const { state, upload } = await withoutOrphan(jobs, request, claim.jobId, { releaseIdempotencyKey: true }, async () => {
     const state = await ensureJob(jobs, claim, { tenantId: request.tenantId, requestId: request.requestId, filename, upload: 'presigned', options });
     const inputRef = jobs.inputRef(request.tenantId, claim.jobId);
     const waitingForFile = !state.submitted && !(await deps.objects.head(inputRef));
     if (!state.submitted && !waitingForFile) await submitIfUsable(jobs, claim.jobId);
+    if (waitingForFile && multipart) return { state, upload: await multipartUploadOf(deps, jobs, request.tenantId, claim.jobId, sizeBytes) };
     const upload = waitingForFile
       ? await deps.objects.presignPut(inputRef, {
           expiresInSeconds: deps.config.uploadUrlTtlSeconds,
@@ -125,7 +158,8 @@ async function createUploadJob(deps: IngestDeps, jobs: Jobs, request: ApiRequest
     {
       jobId: claim.jobId,
       status: state.status,
-      upload: upload && { url: upload.url, method: upload.method, headers: upload.headers, expiresAt: upload.expiresAt },
+      upload:
+        upload && ('kind' in upload ? upload : { url: upload.url, method: upload.method, headers: upload.headers, expiresAt: upload.expiresAt }),
     },
     { location: `/jobs/${claim.jobId}` },
   );

@@ -27,7 +27,7 @@ export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_EVENTS_LIMIT = 100;
 export const MAX_EVENTS_LIMIT = 1_000;
 
-function limitOf(request: ApiRequest, defaultLimit = DEFAULT_PAGE_LIMIT, max = MAX_PAGE_LIMIT): number {
+export function limitOf(request: ApiRequest, defaultLimit = DEFAULT_PAGE_LIMIT, max = MAX_PAGE_LIMIT): number {
   const asked = request.query.limit;
   if (asked === undefined) return defaultLimit;
   const parsed = z.coerce.number().int().min(1).max(max).safeParse(asked);

@@ -1,8 +1,10 @@
 // Upload a contact book, the same way the API's clients do: read the first 64 KiB, ask ingest for the header mapping
 // it would use (POST /column-mappings/preview), let the user change it, then POST /jobs {filename, columnMapping} and
-// PUT the file to the presigned upload URL. The job's page takes over from there.
+// PUT the file to the presigned upload URL — or, from config.json's multipartThresholdBytes on, in parts (a broken
+// part is sent again; choosing the same file again after the page died resumes its upload). The job's page takes over
+// from there.
 
-import { ApiError, uploadFile } from '../api.js';
+import { ApiError, uploadFile, uploadInParts } from '../api.js';
 import { h, pageHeading } from '../dom.js';
 import { sentence } from '../format.js';
 import { readHead } from '../read-head.js';
@@ -116,14 +118,20 @@ export function uploadView(app) {
     progressBox.hidden = false;
     progressText.textContent = 'Creating the job…';
     try {
-      const created = await app.api.createUploadJob({ filename: file.name, sizeBytes: file.size, columnMapping: editor.mapping() });
-      if (created.upload) {
-        progressText.textContent = 'Uploading… 0 %';
-        await uploadFile(created.upload, file, (fraction) => {
-          progress.value = Math.round(fraction * 100);
-          progressText.textContent = `Uploading… ${Math.round(fraction * 100)} %`;
-        });
-      }
+      const columnMapping = editor.mapping();
+      const multipart = file.size >= app.multipartThresholdBytes;
+      const created = await app.api.createUploadJob(
+        { filename: file.name, sizeBytes: file.size, columnMapping, ...(multipart ? { upload: /** @type {const} */ ('multipart') } : {}) },
+        multipart ? await resumeKey(file, columnMapping) : undefined,
+      );
+      /** @param {number} fraction */
+      const onProgress = (fraction) => {
+        progress.value = Math.round(fraction * 100);
+        progressText.textContent = `Uploading… ${Math.round(fraction * 100)} %`;
+      };
+      if (created.upload) progressText.textContent = 'Uploading… 0 %';
+      if (created.upload && 'kind' in created.upload) await uploadInParts(app.api, created.jobId, created.upload, file, onProgress);
+      else if (created.upload) await uploadFile(created.upload, file, onProgress);
       progress.value = 100;
       progressText.textContent = 'Uploaded.';
       if (!disposed) app.navigate(`#/jobs/${encodeURIComponent(created.jobId)}`);
@@ -184,6 +192,18 @@ function describeFileError(failure) {
     if (failure.status === 404) return 'The server cannot preview column mappings (POST /column-mappings/preview is missing).';
   }
   return `The file could not be checked: ${failure instanceof Error ? failure.message : String(failure)}`;
+}
+
+/**
+ * The Idempotency-Key of a multipart upload: the same file (name, size, time) with the same mapping gets the same job
+ * and upload back, so choosing it again after the page died sends only the parts storage lacks.
+ * @param {File} file @param {Record<string, string | null>} columnMapping @returns {Promise<string | undefined>}
+ */
+async function resumeKey(file, columnMapping) {
+  if (!globalThis.crypto?.subtle) return undefined;
+  const identity = new TextEncoder().encode(JSON.stringify([file.name, file.size, file.lastModified, columnMapping]));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', identity));
+  return `web-multipart-${Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** @param {number} bytes */
