@@ -1,3 +1,4 @@
+import { parseCsvRecords } from '@refinery/csv';
 import { createEvent, jobCompletedV1 } from '@refinery/events';
 import { TableKeyedLimiter } from '@refinery/keyed-limiter';
 import { MailchimpClient } from '@refinery/mailchimp';
@@ -14,7 +15,6 @@ import {
   type TestPorts,
   testContext,
 } from '@refinery/test-support';
-import { parse } from 'csv-parse/sync';
 import { DEFAULT_MAILCHIMP_SYNC_CONFIG, KeyVault, type MailchimpSyncConfig, mailchimpSyncHandlers } from '../src/service';
 
 // Audience imports and write-backs at the handlers, on real SQLite state and a fake Mailchimp on 127.0.0.1 that answers
@@ -87,8 +87,12 @@ async function importPages(handlers: Service, jobId: string, order: (pages: numb
 }
 
 async function audienceIds(jobId: string): Promise<string[]> {
-  const csv = (await ports.objects.getBuffer({ bucket: BUCKET, key: `tenants/acme/jobs/${jobId}/audience.csv` })).toString('utf8');
-  return (parse(csv, { columns: true }) as Record<string, string>[]).map((row) => row['Member Id'] ?? '');
+  const csv = await ports.objects.getBuffer({ bucket: BUCKET, key: `tenants/acme/jobs/${jobId}/audience.csv` });
+  const ids: string[] = [];
+  for await (const [memberId = ''] of parseCsvRecords(csv, { delimiter: ',', encoding: 'utf-8', hasBom: false })) ids.push(memberId);
+  // The header's first column, then one member a row.
+  expect(ids.shift()).toBe('Member Id');
+  return ids;
 }
 
 /** The largest item of the import's partition, in bytes of its JSON. */
