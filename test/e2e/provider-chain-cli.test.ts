@@ -117,21 +117,49 @@ describe('refinery enrich --providers', () => {
     ]);
   });
 
-  it('stops before any work when the chain names a secret that is not set', async () => {
-    const run = await runCli([
+  /** `refinery enrich` of the book with a chain that must stop it before any work (`name` keeps each run's files apart). */
+  const enrichRefused = (providers: string, name: string, extra: string[] = []) =>
+    runCli([
       'enrich',
       join(work, 'book.csv'),
       '--directory',
       join(work, 'directory.csv'),
       '--providers',
-      chainFile('NOT_SET_ANYWHERE'),
+      providers,
+      ...extra,
       '--out',
-      join(work, 'never.csv'),
+      join(work, `never-${name}.csv`),
       '--data-dir',
-      join(work, 'data-2'),
+      join(work, `data-${name}`),
     ]).done;
+
+  it('stops before any work when the chain names a secret that is not set', async () => {
+    const run = await enrichRefused(chainFile('NOT_SET_ANYWHERE'), 'unset-secret');
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('providers.0.headers.authorization names the environment variable NOT_SET_ANYWHERE, which is not set');
+  });
+
+  it("refuses a chunk larger than the chain's rate lets the matcher finish in time, naming the limit and why", async () => {
+    // 0.1 requests a second shared by the local matcher's 2 workers: 0.05 rows a second each, 22 rows in 450 s.
+    const slowChain = join(work, 'slow-chain.json');
+    writeFileSync(
+      slowChain,
+      JSON.stringify({
+        providers: [
+          { type: 'directory' },
+          {
+            type: 'http',
+            name: 'slow',
+            urlTemplate: `http://127.0.0.1:${port}/people?email={email}`,
+            idField: 'id',
+            settings: { requestsPerSecond: 0.1 },
+          },
+        ],
+      }),
+    );
+    const run = await enrichRefused(slowChain, 'slow', ['--chunk-rows', '23']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('chunkRows must be at most 22 (maxChunkRows), got 23');
   });
 
   describe('run again on the same data dir (the resume key)', () => {
