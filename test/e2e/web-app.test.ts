@@ -455,7 +455,8 @@ describe('the web page', () => {
     await page.goto(`${test.app.url}/#/jobs/${created.jobId}`);
     await expectText(page.locator('#job-progress-text'), 'accepted, not started yet');
     await test.acme.upload(created.upload!, BOOK);
-    await expectText(page.locator('#job-progress-text'), '100 % (250 of 250 rows), completed', 15_000);
+    // The figure under test is the pace of the reads, not the pipeline's speed: generous on a loaded machine.
+    await expectText(page.locator('#job-progress-text'), '100 % (250 of 250 rows), completed', 45_000);
     const reads = await Promise.all(
       sent.map(async (request) => {
         await request.response();

@@ -622,7 +622,8 @@ describe('ingest HTTP API', () => {
       const byThousand = await readAllPages('1000');
       expect(byThousand.pages).toBe(3);
       expect(byThousand.ids).toEqual(expected);
-    });
+      // 2,750 deliveries, each recorded with the job's summary in one transaction: seconds on a loaded machine.
+    }, 60_000);
 
     it('refuses a limit above 1,000, and a cursor it did not hand out, of another job or of another tenant', async () => {
       await postCsv(harness, CONTACTS);
