@@ -466,7 +466,7 @@ describe('the web page', () => {
     expect(reads.length).toBeGreaterThanOrEqual(2);
     const gaps = reads.slice(1).map((at, i) => at - (reads[i] as number));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1500);
-  });
+  }, 120_000);
 
   it("does not open another tenant's job: globex sees 'not found' and none of its data", async () => {
     const page = await newPage();
