@@ -1,5 +1,5 @@
 // npm run bench:fairness [-- --big 200000 --small 1000 --window 8 --chunk-rows 1000 --directory-size 100000 --seed 1
-//                           --running-after 3 --out DIR] [--aws]
+//                           --running-after 3 --express-max-rows N --out DIR] [--aws]
 //
 // Does a small job wait behind a big one? Generates a big and a small synthetic book (libs/synthetic-data, the same
 // directory for both), then, on the embedded runtime in this process (every service, one data dir, two tenants):
@@ -14,6 +14,8 @@
 // ratio, the big job's time, and how many of the big job's chunks were matched when the small job was submitted and
 // when it completed. --window sets the chunker's window (chunks of one job released to the matcher at a time);
 // --window 100000 effectively turns it off (every chunk is published at once, as before windows existed).
+// --express-max-rows sets the chunker's expressMaxRows (jobs of at most that many rows go to the matcher's express
+// lane, all their chunks at once); 0 turns the express lane off, as before it existed. Default: the chunker's.
 //
 // --aws: the same on the AWS adapters — the packaged stacks on moto, every function run from its bundle (`refinery
 // emulate`, bench/lib/emulated-stage.ts), the window as the chunker's CHUNK_WINDOW. One stage for both steps (starting
@@ -41,6 +43,8 @@ export interface FairnessOptions {
   outDir: string;
   /** On the emulated AWS stage instead of the embedded local mode. */
   aws: boolean;
+  /** The chunker's expressMaxRows; undefined: its default. */
+  expressMaxRows: number | undefined;
 }
 
 export interface FairnessResult {
@@ -74,6 +78,7 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
     runningAfter: 3,
     outDir: resolve(__dirname, 'out'),
     aws: false,
+    expressMaxRows: undefined,
   };
   const number = (flag: string, value: string | undefined, min: number): number => {
     const parsed = Number((value ?? '').replace(/_/g, ''));
@@ -93,6 +98,7 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
     else if (flag === '--directory-size') options.directorySize = number(flag, value, 1);
     else if (flag === '--seed') options.seed = number(flag, value, 0);
     else if (flag === '--running-after') options.runningAfter = number(flag, value, 1);
+    else if (flag === '--express-max-rows') options.expressMaxRows = number(flag, value, 0);
     else if (flag === '--out') options.outDir = resolve(value ?? '');
     else throw new Error(`unknown option ${flag}`);
   }
@@ -177,7 +183,9 @@ async function withApp<T>(options: FairnessOptions, directoryPath: string, name:
     directory: directoryPath,
     port: 0,
     apiTokens: API_TOKENS,
-    settings: { chunker: { chunkWindow: options.window } },
+    settings: {
+      chunker: { chunkWindow: options.window, ...(options.expressMaxRows === undefined ? {} : { expressMaxRows: options.expressMaxRows }) },
+    },
   });
   try {
     return await run(app);
@@ -262,11 +270,11 @@ function report(options: FairnessOptions, result: FairnessResult, log: (line: st
     log(`  ${step.type.padEnd(18)} ${step.seconds.toFixed(2).padStart(7)} s  ${String(step.bigMatched).padStart(6)}`);
   log('');
   log(
-    `| mode | window | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`,
+    `| mode | window | express max rows | small alone | small beside big | ratio | big job (${options.big} rows, ${result.bigChunks} chunks) | big chunks matched: at submit / small done |`,
   );
-  log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   log(
-    `| ${result.mode} | ${options.window} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
+    `| ${result.mode} | ${options.window} | ${options.expressMaxRows ?? 'default'} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
       `${result.bigSeconds.toFixed(1)} s | ${result.bigMatchedAtSubmit} / ${result.bigMatchedAtSmallDone} |`,
   );
   return result;
@@ -288,7 +296,12 @@ async function fairnessOnAws(
     directory: directoryPath,
     apiTokens: API_TOKENS,
     metered: false,
-    environment: { 'refinery-chunker-': { CHUNK_WINDOW: String(options.window) } },
+    environment: {
+      'refinery-chunker-': {
+        CHUNK_WINDOW: String(options.window),
+        ...(options.expressMaxRows === undefined ? {} : { EXPRESS_MAX_ROWS: String(options.expressMaxRows) }),
+      },
+    },
   });
   try {
     const acme = stage.client(TOKENS.acme);

@@ -146,12 +146,16 @@ async function webhookOf(
   }
 }
 
-const matcherChunks = `refinery-matcher-${PACKAGED_STAGE}-chunks`;
+/** The environment of the matcher's functions that match chunks: both lanes (these jobs are small: the express lane). */
+const matcherChunks = (environment: Record<string, string>): Record<string, Record<string, string>> => ({
+  [`refinery-matcher-${PACKAGED_STAGE}-chunks`]: environment,
+  [`refinery-matcher-${PACKAGED_STAGE}-expressChunks`]: environment,
+});
 
 describe('no job is left running (the short-timeouts stage)', () => {
   test.concurrent('an HTTP provider that never answers: the job fails with the reason within 5 minutes, and a webhook says so', async () => {
     const silent = await listen(() => undefined); // takes the request, never answers
-    const world = await scenario('silent', { [matcherChunks]: { PROVIDERS: httpChain(silent) } });
+    const world = await scenario('silent', matcherChunks({ PROVIDERS: httpChain(silent) }));
     try {
       const submittedAt = Date.now();
       const { jobId } = await world.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com\nPat,Doe,pat@example.com\n`);
@@ -175,7 +179,7 @@ describe('no job is left running (the short-timeouts stage)', () => {
   });
 
   test.concurrent('a matcher that cannot start: the job fails with the reason within 5 minutes, and a webhook says so', async () => {
-    const world = await scenario('crash', { [matcherChunks]: { DIRECTORY_KEY: 'directory/gone.csv' } });
+    const world = await scenario('crash', matcherChunks({ DIRECTORY_KEY: 'directory/gone.csv' }));
     try {
       const { jobId } = await world.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com\n`);
       const job = await settle(world.acme, jobId, FIVE_MINUTES);
@@ -198,7 +202,7 @@ describe('no job is left running (the short-timeouts stage)', () => {
       const results = email === 'robert.smith@example.com' ? [{ id: 'crm-1', first_name: 'Robert', last_name: 'Smith', email }] : [];
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
     });
-    const world = await scenario('flaky', { [matcherChunks]: { PROVIDERS: httpChain(flaky) } });
+    const world = await scenario('flaky', matcherChunks({ PROVIDERS: httpChain(flaky) }));
     try {
       upAt = Date.now() + 120_000;
       const { jobId } = await world.acme.submitCsv(`${HEADER}\nRobert,Smith,robert.smith@example.com\n`);

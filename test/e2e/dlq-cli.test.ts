@@ -31,25 +31,28 @@ describe('refinery dlq on the local mode', () => {
     const { jobId } = await first.acme.submitCsv(csv, '?chunkRows=1');
     expect(await waitForJob(first.acme, jobId)).toMatchObject({ status: 'failed' });
     const deadline = Date.now() + 5000;
-    while (first.app.runtime.queues.peek('matcher-chunks-dlq').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // A job of two rows: the matcher's express lane.
+    while (first.app.runtime.queues.peek('matcher-express-chunks-dlq').length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await first.app.close();
 
     const list = await runCli(['dlq', 'list', '--data-dir', dataDir]).done;
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/matcher\/chunks\s+0\s+0\s+1\s+matcher-chunks-dlq/);
+    expect(list.stdout).toMatch(/matcher\/expressChunks\s+0\s+0\s+1\s+matcher-express-chunks-dlq/);
+    expect(list.stdout).toMatch(/matcher\/chunks\s+0\s+0\s+0\s+matcher-chunks-dlq/);
     expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+0\s+labeler-chunks-dlq/);
 
     const show = await runCli(['dlq', 'show', 'matcher', '--data-dir', dataDir, '--json']).done;
     expect(show.code).toBe(0);
     const [dead] = JSON.parse(show.stdout) as { id: string; subscription: string; eventType: string; jobId: string; chunk: number; rows: string }[];
-    expect(dead).toMatchObject({ subscription: 'chunks', eventType: 'chunk.planned.v1', jobId, chunk: 2, rows: '2-2' });
+    expect(dead).toMatchObject({ subscription: 'expressChunks', eventType: 'chunk.planned.v1', jobId, chunk: 2, rows: '2-2' });
 
     // The provider is back: restart, redrive while it runs, and the job completes.
     providerDown = false;
     const restarted = await startLocalApp({ dataDir, directory: flaky, port: 0, apiTokens: TEST_TOKENS });
     try {
       const redrive = await runCli(['dlq', 'redrive', 'matcher', '--data-dir', dataDir, '--message', dead!.id]).done;
-      expect(redrive.stdout).toContain('matcher/chunks: 1 message(s) moved back to matcher-chunks');
+      expect(redrive.stdout).toContain('matcher/expressChunks: 1 message(s) moved back to matcher-express-chunks');
       const { ApiClient } = await import('@refinery/cli');
       const client = new ApiClient(restarted.url, 'token-acme-0001');
       expect(await waitForJobStatus(client, jobId, 'completed')).toMatchObject({ rows: { total: 2, done: 2, matched: 1, unmatched: 1 } });

@@ -240,8 +240,10 @@ describe('a poison message', () => {
       expect(attempts.filter((attempt) => attempt === 'poison')).toHaveLength(5);
       expect(attempts).toContain('sample');
       const deadline = Date.now() + 5000;
-      while (t.app.runtime.queues.peek('matcher-chunks-dlq').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      const [dead] = t.app.runtime.queues.peek('matcher-chunks-dlq');
+      // A job of three rows: the matcher's express lane.
+      while (t.app.runtime.queues.peek('matcher-express-chunks-dlq').length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      const [dead] = t.app.runtime.queues.peek('matcher-express-chunks-dlq');
       expect(JSON.parse(dead!.body).detail.data.chunk.index).toBe(1);
       expect((await t.acme.request('GET', `/jobs/${jobId}/result`)).status).toBe(409);
     } finally {

@@ -140,7 +140,7 @@ describe('refinery enrich --providers', () => {
   });
 
   it("refuses a chunk larger than the chain's rate lets the matcher finish in time, naming the limit and why", async () => {
-    // 0.1 requests a second shared by the local matcher's 2 workers: 0.05 rows a second each, 22 rows in 450 s.
+    // 0.1 requests a second shared by the local matcher's 4 workers (2 per lane): 0.025 rows a second each, 11 rows in 450 s.
     const slowChain = join(work, 'slow-chain.json');
     writeFileSync(
       slowChain,
@@ -157,9 +157,9 @@ describe('refinery enrich --providers', () => {
         ],
       }),
     );
-    const run = await enrichRefused(slowChain, 'slow', ['--chunk-rows', '23']);
+    const run = await enrichRefused(slowChain, 'slow', ['--chunk-rows', '12']);
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('chunkRows must be at most 22 (maxChunkRows), got 23');
+    expect(run.stderr).toContain('chunkRows must be at most 11 (maxChunkRows), got 12');
   });
 
   describe('run again on the same data dir (the resume key)', () => {

@@ -38,7 +38,8 @@ describe('npm run bench:scale -- --chunks 5 --json', () => {
     }
     // Every chunk is matched and labeled (one invocation each at least), and each stage publishes per chunk.
     const byFunction = result.totals.invocationsByFunction;
-    expect(byFunction['refinery-matcher-ci-chunks']).toBeGreaterThanOrEqual(1);
+    // By either of the matcher's lanes (a job this small goes express).
+    expect((byFunction['refinery-matcher-ci-chunks'] ?? 0) + (byFunction['refinery-matcher-ci-expressChunks'] ?? 0)).toBeGreaterThanOrEqual(1);
     expect(result.totals.invocations).toBeGreaterThanOrEqual(2 * 5);
     expect(result.totals.eventBridgeEntries).toBeGreaterThanOrEqual(2 * 5);
     // Each chunk is written and read in S3 at least once per stage.

@@ -451,6 +451,8 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         expect(pattern).toEqual({
           source: subscription.from.map((service) => `refinery.${service}`),
           'detail-type': subscription.events.map((type) => type.type),
+          // Only the events whose data match, when it declares a data pattern (the matcher's lanes).
+          ...(subscription.dataPattern ? { detail: { data: subscription.dataPattern } } : {}),
         });
       }
     });

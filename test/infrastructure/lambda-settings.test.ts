@@ -78,7 +78,7 @@ describe('Lambda entry points (src/lambda.ts)', () => {
   it.each([
     ['ingest', ['api', 'erasure', 'erasures', 'history', 'retention', 'sweep', 'uploads']],
     ['chunker', ['erasure', 'jobs', 'progress']],
-    ['matcher', ['chunks', 'erasure']],
+    ['matcher', ['chunks', 'erasure', 'expressChunks']],
     ['labeler', ['chunks', 'erasure']],
     ['merger', ['erasure', 'failures', 'progress', 'reviews']],
     ['notifier', ['api', 'erasure', 'jobs', 'progress', 'socket']],

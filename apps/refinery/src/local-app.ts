@@ -88,11 +88,14 @@ const LOCAL_RUNTIME_DEFAULT_CONCURRENCY = 2;
 
 /**
  * The largest chunk, as on AWS (docs/deploy.md, "Matcher concurrency and chunk size"): what one matcher invocation looks
- * up within its timeout at the chain's rates, shared by the matcher's workers on this machine.
+ * up within its timeout at the chain's rates, shared by the matcher's workers on this machine (of both its lanes).
  */
 function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Readonly<Record<string, number>>): number {
-  const matcherQueue = subscriptionQueueNames('matcher', 'chunks').queue;
-  const workers = typeof concurrency === 'number' ? concurrency : (concurrency[matcherQueue] ?? LOCAL_RUNTIME_DEFAULT_CONCURRENCY);
+  const workersOf = (subscription: string): number => {
+    const queue = subscriptionQueueNames('matcher', subscription).queue;
+    return typeof concurrency === 'number' ? concurrency : (concurrency[queue] ?? LOCAL_RUNTIME_DEFAULT_CONCURRENCY);
+  };
+  const workers = workersOf('chunks') + workersOf('expressChunks');
   return sizeProviderChain(chain, { timeoutSeconds: matcher.subscriptions.chunks.function.timeoutSeconds, maximumConcurrency: workers }).maxChunkRows;
 }
 

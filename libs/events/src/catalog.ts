@@ -53,6 +53,13 @@ export const jobSubmittedV1 = defineEventType({
   example: { filename: 'customers.csv', input: { ...exampleInput, sizeBytes: 183_204 }, options: { chunkRows: 1000 } },
 });
 
+/**
+ * The matcher's two queues for planned chunks: small jobs go express, so they never queue behind a big job's chunks
+ * (docs/architecture.md, "Fairness").
+ */
+export const chunkLaneSchema = z.enum(['express', 'bulk']);
+export type ChunkLane = z.infer<typeof chunkLaneSchema>;
+
 export const chunkPlannedV1 = defineEventType({
   type: 'chunk.planned.v1',
   producer: 'chunker',
@@ -72,6 +79,11 @@ export const chunkPlannedV1 = defineEventType({
       })
       .optional()
       .describe("The job's first chunk: the rows its linkage model learns from, the same for every chunk."),
+    lane: chunkLaneSchema
+      .optional()
+      .describe(
+        "The matcher's queue it goes to, decided by the chunker for the whole job: `express` for a small job (its chunks all released at once), `bulk` for the rest (a window at a time). Absent (events of earlier versions): bulk.",
+      ),
   }),
   example: {
     input: exampleInput,
@@ -80,6 +92,7 @@ export const chunkPlannedV1 = defineEventType({
     rows: { first: 2000, count: 1000, firstLine: 2002 },
     format: { delimiter: ',', encoding: 'utf-8', hasBom: false },
     columns: exampleColumns,
+    lane: 'bulk',
   },
 });
 

@@ -238,3 +238,57 @@ describe('LocalRuntime schedules', () => {
     }
   });
 });
+
+describe('LocalRuntime subscriptions with a data pattern', () => {
+  const size = { queue: { visibilityTimeoutSeconds: 60, maxReceiveCount: 2, batchSize: 5 }, function: { timeoutSeconds: 10, memorySizeMb: 256 } };
+  const lanes = defineService({
+    name: 'lanes',
+    description: 'one event type on two queues, by a field of its data',
+    subscriptions: {
+      chunks: { description: 'bulk', events: [chunkPlannedV1], dataPattern: { lane: ['bulk', { exists: false }] }, ...size },
+      expressChunks: { description: 'express', events: [chunkPlannedV1], dataPattern: { lane: ['express'] }, ...size },
+    },
+  });
+
+  it("routes each event to the queue whose pattern its data matches: express to its own, bulk and lane-less ones to the other's", async () => {
+    const dir = tempDir();
+    const handled: [string, number][] = [];
+    const handler = (subscription: typeof lanes.subscriptions.chunks | typeof lanes.subscriptions.expressChunks) =>
+      createEventSubscriptionHandler({
+        subscription,
+        publisher: { publish: async () => undefined },
+        logger: silentLogger,
+        handle: async (event) => {
+          handled.push([subscription.name, event.data.chunk.index]);
+        },
+      });
+    const runtime = await LocalRuntime.open({ dataDir: dir.path, idlePollMs: 20 });
+    try {
+      runtime.register(
+        await composeService(
+          implementService(lanes, () => ({
+            subscriptions: { chunks: handler(lanes.subscriptions.chunks), expressChunks: handler(lanes.subscriptions.expressChunks) },
+          })),
+          localPlatform(runtime),
+        ),
+      );
+      const { lane: _lane, ...laneless } = chunkPlannedV1.example;
+      const event = (index: number, data: object) =>
+        createEvent(chunkPlannedV1, { service: 'chunker', metadata, data: { ...laneless, ...data, chunk: { index, count: 3 } } });
+      await runtime.bus.publish([event(0, { lane: 'express' }), event(1, { lane: 'bulk' }), event(2, {})].map(toPublishEntry));
+
+      expect(runtime.queues.depth('lanes-express-chunks')).toEqual({ visible: 1, inFlight: 0 });
+      expect(runtime.queues.depth('lanes-chunks')).toEqual({ visible: 2, inFlight: 0 });
+      runtime.start();
+      await until(() => handled.length === 3);
+      expect(handled.sort()).toEqual([
+        ['chunks', 1],
+        ['chunks', 2],
+        ['expressChunks', 0],
+      ]);
+    } finally {
+      await runtime.close();
+      dir.cleanup();
+    }
+  });
+});

@@ -48,6 +48,13 @@ export interface EventSubscriptionInput extends SubscriptionInputBase {
    * makes a job fail (live progress pushes: a later snapshot supersedes a lost one).
    */
   readonly reportsStageFailures?: boolean;
+  /**
+   * Only the events whose `data` matches this EventBridge pattern (`{ lane: ['express'] }`): its rule's pattern gets it
+   * as `detail.data`, on AWS and on the local bus alike. Its top-level fields must be fields of every declared event
+   * type's data. Two subscriptions may split one event type between them this way (each event to exactly one of them:
+   * say so in both, including what events without the field do, with `{ exists: false }`).
+   */
+  readonly dataPattern?: EventPattern;
 }
 
 /** A subscription to S3's "Object Created" events of one of the service's own buckets (S3 -> EventBridge). */
@@ -206,6 +213,8 @@ export interface EventSubscription<Name extends string = string, Events extends 
   readonly function: FunctionSize;
   readonly reportsStageFailures: boolean;
   readonly redriveNote?: string;
+  /** Only events whose `data` matches it (EventSubscriptionInput.dataPattern). */
+  readonly dataPattern?: EventPattern;
 }
 
 export interface ObjectCreatedSubscription<Name extends string = string> {
@@ -342,6 +351,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
         if (!anyProducer && !producers.has(source))
           problems.push(`${at}: "${source}" produces none of ${declared.events.map((type) => type.type).join(', ')}`);
       }
+      if (declared.dataPattern !== undefined) problems.push(...checkDataPattern(declared.dataPattern, declared.events, at));
       subscriptions[name] = {
         kind: 'events',
         service: input.name,
@@ -353,6 +363,7 @@ export function defineService<const I extends ServiceInput>(input: I): ServiceDe
         function: declared.function,
         reportsStageFailures: declared.reportsStageFailures ?? true,
         ...(declared.redriveNote ? { redriveNote: declared.redriveNote } : {}),
+        ...(declared.dataPattern ? { dataPattern: declared.dataPattern } : {}),
       };
     } else {
       if (!(declared.objectCreated.bucket in buckets))
@@ -430,6 +441,27 @@ function checkQueue(queue: QueueSettings & { maximumBatchingWindowSeconds: numbe
   return problems;
 }
 
+/**
+ * A subscription's data pattern: a valid EventBridge pattern whose top-level fields are fields of every declared event
+ * type's data (a misspelt field would match nothing, or with `{ exists: false }` everything, without a word).
+ */
+function checkDataPattern(pattern: EventPattern, events: readonly KnownEventType[], at: string): string[] {
+  try {
+    validateEventPattern(pattern, 'dataPattern');
+  } catch (error) {
+    return [`${at}: ${(error as Error).message}`];
+  }
+  const problems: string[] = [];
+  for (const field of Object.keys(pattern)) {
+    if (field === '$or') continue;
+    for (const type of events) {
+      const shape = type.data instanceof z.ZodObject ? (type.data.shape as Record<string, unknown>) : {};
+      if (!(field in shape)) problems.push(`${at}: dataPattern names "${field}", which is not a field of ${type.type}'s data`);
+    }
+  }
+  return problems;
+}
+
 /** `chunkWindow` -> `CHUNK_WINDOW`, unless the setting names its variable. */
 export function settingEnvName(key: string, declared: Pick<SettingDeclaration, 'env'>): string {
   return declared.env ?? key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -450,6 +482,8 @@ export function subscriptionPattern(subscription: Subscription, bucketName?: unk
     return {
       source: subscription.from.map((service) => `refinery.${service}`),
       'detail-type': subscription.events.map((type) => type.type),
+      // Every event's detail is { metadata, data } (libs/events envelope).
+      ...(subscription.dataPattern ? { detail: { data: subscription.dataPattern } } : {}),
     };
   }
   if (bucketName === undefined)

@@ -1,4 +1,4 @@
-import { validateEventPattern } from '@refinery/event-patterns';
+import { matchesEventPattern, validateEventPattern } from '@refinery/event-patterns';
 import { chunkLabeledV1, chunkPlannedV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { z } from 'zod';
 import {
@@ -57,6 +57,44 @@ describe('defineService', () => {
     expect(() => validateEventPattern(pattern)).not.toThrow();
   });
 
+  describe("a subscription's data pattern: one event type split between two queues", () => {
+    const matcher = defineService({
+      name: 'matcher',
+      description: 'd',
+      subscriptions: {
+        chunks: { description: 'c', events: [chunkPlannedV1], dataPattern: { lane: ['bulk', { exists: false }] }, ...size },
+        expressChunks: { description: 'e', events: [chunkPlannedV1], dataPattern: { lane: ['express'] }, ...size },
+      },
+    });
+    /** The EventBridge event a chunk.planned.v1 of this lane (none: as the previous version published it) arrives as. */
+    const chunkPlanned = (lane?: string) => ({
+      source: 'refinery.chunker',
+      'detail-type': 'chunk.planned.v1',
+      detail: { metadata: { jobId: 'job_1' }, data: { chunk: { index: 0, count: 1 }, ...(lane ? { lane } : {}) } },
+    });
+    const routedTo = (event: unknown) =>
+      Object.values(matcher.subscriptions)
+        .filter((subscription) => matchesEventPattern(subscriptionPattern(subscription), event))
+        .map((subscription) => subscription.name);
+
+    it("puts the data pattern in the rule's pattern, under detail.data", () => {
+      expect(subscriptionPattern(matcher.subscriptions.expressChunks)).toEqual({
+        source: ['refinery.chunker'],
+        'detail-type': ['chunk.planned.v1'],
+        detail: { data: { lane: ['express'] } },
+      });
+      expect(subscriptionPattern(matcher.subscriptions.chunks)).toMatchObject({ detail: { data: { lane: ['bulk', { exists: false }] } } });
+      for (const subscription of Object.values(matcher.subscriptions))
+        expect(() => validateEventPattern(subscriptionPattern(subscription))).not.toThrow();
+    });
+
+    it('routes each event to exactly one of them; one without the field (published by the previous version) to the bulk queue', () => {
+      expect(routedTo(chunkPlanned('express'))).toEqual(['expressChunks']);
+      expect(routedTo(chunkPlanned('bulk'))).toEqual(['chunks']);
+      expect(routedTo(chunkPlanned())).toEqual(['chunks']);
+    });
+  });
+
   it("pins an S3 subscription's pattern to its bucket, by the name the platform gives", () => {
     const ingest = defineService({
       name: 'ingest',
@@ -97,6 +135,8 @@ describe('defineService', () => {
           queue: { ...size.queue, maximumConcurrencySetting: 'containers' },
           function: size.function,
         },
+        misspelt: { description: 'x', events: [chunkPlannedV1], dataPattern: { lanes: ['express'] }, ...size },
+        malformed: { description: 'x', events: [chunkPlannedV1], dataPattern: { lane: [] }, ...size },
       },
       http: { routes: ['FETCH /x', 'GET /y', 'GET /y'], function: { timeoutSeconds: 31, memorySizeMb: 256 } },
       websocket: { description: 'w', routes: ['$open'], function: { timeoutSeconds: 30, memorySizeMb: 256 } },
@@ -125,6 +165,8 @@ describe('defineService', () => {
       'subscription "nothing" declares no event types',
       'subscription "orphan" listens to bucket "missing", which the service does not own',
       'subscription "capped": maximumConcurrencySetting names setting "containers", which is not declared',
+      'subscription "misspelt": dataPattern names "lanes", which is not a field of chunk.planned.v1\'s data',
+      'subscription "malformed": dataPattern.lane must list at least one value',
       'HTTP route "FETCH /x" must look like "GET /jobs/{id}"',
       'HTTP routes repeat',
       "the HTTP function's timeout is over API Gateway's 30 s",

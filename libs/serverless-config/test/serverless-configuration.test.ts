@@ -1,4 +1,4 @@
-import { chunkLabeledV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
+import { chunkLabeledV1, chunkPlannedV1, jobPlannedV1, stageFailedV1 } from '@refinery/events';
 import { defineService, setting } from '@refinery/runtime';
 import { z } from 'zod';
 import { AWS_REGION_CODES, bucketNameTemplate, rateExpression, SOCKET_GRANT_PLUGIN, STAGE_CHECK_PLUGIN, serverlessConfiguration } from '../src';
@@ -114,6 +114,54 @@ describe('serverlessConfiguration', () => {
       ],
     });
     expect(Object.keys(generatedMerger.functions)).toEqual(['progress', 'failures', 'deadLetters']);
+  });
+
+  it('splits one event type between two queues by a data pattern: each rule carries it under detail.data, each event source its own concurrency', () => {
+    const matcher = defineService({
+      name: 'matcher',
+      description: 'matches',
+      settings: {
+        maximumConcurrency: setting(z.coerce.number().int(), { description: 'bulk', default: 100 }),
+        expressMaximumConcurrency: setting(z.coerce.number().int(), { description: 'express', default: 10 }),
+      },
+      subscriptions: {
+        chunks: {
+          description: 'Bulk.',
+          events: [chunkPlannedV1],
+          dataPattern: { lane: ['bulk', { exists: false }] },
+          queue: { ...size.queue, maximumConcurrencySetting: 'maximumConcurrency' },
+          function: size.function,
+        },
+        expressChunks: {
+          description: 'Express.',
+          events: [chunkPlannedV1],
+          dataPattern: { lane: ['express'] },
+          queue: { ...size.queue, maximumConcurrencySetting: 'expressMaximumConcurrency' },
+          function: size.function,
+        },
+      },
+    });
+    const generated = serverlessConfiguration(matcher) as Json;
+    const all = resources(generated);
+    expect(all.ChunksRule.Properties.EventPattern).toEqual({
+      source: ['refinery.chunker'],
+      'detail-type': ['chunk.planned.v1'],
+      detail: { data: { lane: ['bulk', { exists: false }] } },
+    });
+    expect(all.ExpressChunksRule.Properties).toMatchObject({
+      Name: 'refinery-matcher-${sls:stage}-express-chunks',
+      EventPattern: { source: ['refinery.chunker'], 'detail-type': ['chunk.planned.v1'], detail: { data: { lane: ['express'] } } },
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': ['ExpressChunksQueue', 'Arn'] } })],
+    });
+    expect(all.ExpressChunksQueue.Properties.QueueName).toBe('refinery-matcher-${sls:stage}-express-chunks');
+    expect(generated.functions.chunks.events[0].sqs).toMatchObject({
+      arn: { 'Fn::GetAtt': ['ChunksQueue', 'Arn'] },
+      maximumConcurrency: '${param:maximumConcurrency}',
+    });
+    expect(generated.functions.expressChunks).toMatchObject({
+      handler: 'src/lambda.expressChunks',
+      events: [{ sqs: { arn: { 'Fn::GetAtt': ['ExpressChunksQueue', 'Arn'] }, maximumConcurrency: '${param:expressMaximumConcurrency}' } }],
+    });
   });
 
   it("feeds every subscription's dead-letter inbox to one reporter, in its own entry point", () => {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const chunker = defineService({
   name: 'chunker',
   description:
-    "Streams each submitted CSV once, detects its format and header, plans chunks as byte ranges on record boundaries, and releases each job's chunks a window at a time.",
+    "Streams each submitted CSV once, detects its format and header, plans chunks as byte ranges on record boundaries, and releases each job's chunks: a small job's all at once to the matcher's express lane, a bigger one's a window at a time.",
   tables: {
     // Every item is a job's and carries expiresAt (the retention period after the job was planned).
     plans: { description: 'Every planned chunk of each job (its chunk.planned.v1), released a window at a time.', timeToLiveAttribute: 'expiresAt' },
@@ -33,8 +33,21 @@ export const chunker = defineService({
       default: 8 * 1024 * 1024,
     }),
     chunkWindow: setting(z.coerce.number().int().min(1).max(100_000), {
-      description: 'chunks of one job released to the matcher at a time',
+      description: 'chunks of one job of the bulk lane released to the matcher at a time',
       default: 8,
+    }),
+    // The express lane (docs/architecture.md, "Fairness"): a job this small has its chunks released all at once to the
+    // matcher's own queue for small jobs, so it never waits behind a big job's window. 10,000 rows are 10 chunks at the
+    // default 1,000 a chunk: one round of the express lane's default 10 containers, seconds of matching; a job of
+    // more is big enough that waiting behind the windows of the running jobs is a small part of its time.
+    expressMaxRows: setting(z.coerce.number().int().min(0).max(1_000_000), {
+      description: "the most rows a job of the express lane has (all its chunks at once, on the matcher's expressChunks queue); 0: no express lane",
+      default: 10_000,
+    }),
+    // ... and so few chunks (a job asking for tiny chunks is not small to the queue): at most two rounds of the lane.
+    expressMaxChunks: setting(z.coerce.number().int().min(1).max(1000), {
+      description: 'the most chunks a job of the express lane has (as well as at most expressMaxRows rows)',
+      default: 20,
     }),
     // The CSV limits on the header (libs/csv CsvLimits), as ingest checks them: give both the same values.
     maxRowBytes: setting(
@@ -56,7 +69,8 @@ export const chunker = defineService({
   },
   subscriptions: {
     jobs: {
-      description: "A job's input is stored and checked (job.submitted.v1): plan its chunks, store the plan, release the first window.",
+      description:
+        "A job's input is stored and checked (job.submitted.v1): plan its chunks, decide its lane, store the plan, release the first window (a small job's every chunk).",
       events: [jobSubmittedV1],
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 3, batchSize: 1 },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },

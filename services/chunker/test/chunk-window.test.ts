@@ -32,48 +32,51 @@ function submittedBody(file: Buffer, chunkRows = 1): string {
 
 const plannedId = (index: number): string => deriveEventId(CAUSE.eventId, 'chunk.planned.v1', index);
 
+/** The chunk.matched.v1 the matcher publishes once it has matched a planned chunk. */
+function matchedBody(planned: DomainEvent | DecodedEvent): string {
+  const data = planned.data as { chunk: { index: number; count: number }; rows: { first: number; count: number } };
+  const matched = createEvent(chunkMatchedV1, {
+    service: 'matcher',
+    metadata: {
+      ...followUpMetadata(planned, deriveEventId(planned.metadata.eventId, chunkMatchedV1.type)),
+      occurredAt: '2026-11-28T12:00:03.000Z',
+    },
+    data: {
+      chunk: data.chunk,
+      rows: data.rows,
+      result: {
+        bucket: 'matcher-chunks',
+        key: `tenants/${CAUSE.tenantId}/jobs/${CAUSE.jobId}/matched/${String(data.chunk.index).padStart(9, '0')}.ndjson`,
+      },
+      counts: { matched: data.rows.count, unmatched: 0, invalid: 0, byMethod: { exact: data.rows.count, fuzzy: 0, nickname: 0 } },
+    },
+  });
+  return eventBridgeBody(matched);
+}
+
+/** The job's stored plan, in chunk order, as the table holds it. */
+async function storedPlanOf(ports: TestPorts): Promise<{ sk: string; window: unknown; event: DomainEvent }[]> {
+  const items = [];
+  for await (const item of queryAll(ports.table(PLANS_TABLE), `job#${CAUSE.jobId}`)) {
+    items.push({ sk: item.sk, window: item.window, event: JSON.parse(String(item.event)) as DomainEvent });
+  }
+  return items;
+}
+
 describe('chunker window: only W chunks of a job are released at a time', () => {
   let ports: TestPorts;
   let service: ReturnType<typeof createTestChunker>;
 
+  // These jobs are tiny: without express lane (their windows are what is tested here).
   function start(config: Partial<ChunkerConfig> = {}): void {
-    service = createTestChunker(ports, config);
+    service = createTestChunker(ports, { expressMaxRows: 0, ...config });
   }
 
   function deliver(subscription: 'jobs' | 'progress', bodies: readonly string[], options: { receiveCount?: number } = {}) {
     return service.subscriptions[subscription].handler(sqsEvent(bodies, options), testContext());
   }
 
-  /** The chunk.matched.v1 the matcher publishes once it has matched a planned chunk. */
-  function matchedBody(planned: DomainEvent | DecodedEvent): string {
-    const data = planned.data as { chunk: { index: number; count: number }; rows: { first: number; count: number } };
-    const matched = createEvent(chunkMatchedV1, {
-      service: 'matcher',
-      metadata: {
-        ...followUpMetadata(planned, deriveEventId(planned.metadata.eventId, chunkMatchedV1.type)),
-        occurredAt: '2026-11-28T12:00:03.000Z',
-      },
-      data: {
-        chunk: data.chunk,
-        rows: data.rows,
-        result: {
-          bucket: 'matcher-chunks',
-          key: `tenants/${CAUSE.tenantId}/jobs/${CAUSE.jobId}/matched/${String(data.chunk.index).padStart(9, '0')}.ndjson`,
-        },
-        counts: { matched: data.rows.count, unmatched: 0, invalid: 0, byMethod: { exact: data.rows.count, fuzzy: 0, nickname: 0 } },
-      },
-    });
-    return eventBridgeBody(matched);
-  }
-
-  /** The job's stored plan, in chunk order, as the table holds it. */
-  async function storedPlan(): Promise<{ sk: string; window: unknown; event: DomainEvent }[]> {
-    const items = [];
-    for await (const item of queryAll(ports.table(PLANS_TABLE), `job#${CAUSE.jobId}`)) {
-      items.push({ sk: item.sk, window: item.window, event: JSON.parse(String(item.event)) as DomainEvent });
-    }
-    return items;
-  }
+  const storedPlan = () => storedPlanOf(ports);
 
   const planned = () => ports.publisher.ofType('chunk.planned.v1');
   const plannedIndexes = () => planned().map((event) => event.data.chunk.index);
@@ -303,7 +306,135 @@ describe('chunker window: only W chunks of a job are released at a time', () => 
   });
 
   it('refuses a window that is not a positive integer', () => {
-    expect(() => start({ chunkWindow: 0 })).toThrow('chunkWindow must be a positive integer');
-    expect(() => start({ chunkWindow: 1.5 })).toThrow('chunkWindow must be a positive integer');
+    expect(() => start({ chunkWindow: 0 })).toThrow('chunkWindow must be an integer of at least 1');
+    expect(() => start({ chunkWindow: 1.5 })).toThrow('chunkWindow must be an integer of at least 1');
+  });
+});
+
+describe('chunker lanes: a small job goes express, all at once; a bigger one bulk, a window at a time', () => {
+  let ports: TestPorts;
+  let service: ReturnType<typeof createTestChunker>;
+  const LIMITS = { chunkWindow: 3, expressMaxRows: 10, expressMaxChunks: 20 };
+
+  function start(config: Partial<ChunkerConfig> = {}): void {
+    service = createTestChunker(ports, { ...LIMITS, ...config });
+  }
+  function deliver(subscription: 'jobs' | 'progress', bodies: readonly string[], options: { receiveCount?: number } = {}) {
+    return service.subscriptions[subscription].handler(sqsEvent(bodies, options), testContext());
+  }
+  /** Plans a job of `rows` rows in chunks of `chunkRows`. */
+  async function plan(rows: number, chunkRows = 1): Promise<void> {
+    const file = book(rows);
+    await ports.objects.put(INPUT, file);
+    expect(await deliver('jobs', [submittedBody(file, chunkRows)])).toMatchObject({ batchItemFailures: [] });
+  }
+  const planned = () => ports.publisher.ofType('chunk.planned.v1');
+
+  beforeEach(() => {
+    ports = createTestPorts();
+    start();
+  });
+  afterEach(() => ports.cleanup());
+
+  it('a job of at most expressMaxRows rows is express: every chunk released at once, each saying so; a completion releases nothing', async () => {
+    await plan(10);
+
+    expect(planned().map((event) => event.data.chunk.index)).toEqual([...Array(10).keys()]);
+    expect(planned().map((event) => event.data.lane)).toEqual(Array(10).fill('express'));
+    const stored = await storedPlanOf(ports);
+    expect(stored.map((item) => item.window)).toEqual(Array(10).fill(10));
+    expect(stored.map((item) => (item.event.data as { lane?: string }).lane)).toEqual(Array(10).fill('express'));
+
+    ports.publisher.clear();
+    await deliver(
+      'progress',
+      stored.map((item) => matchedBody(item.event)),
+    );
+    expect(ports.publisher.entries).toEqual([]);
+  });
+
+  it('a job of one row more is bulk: its first window released, each chunk saying bulk, the next one on a completion', async () => {
+    await plan(11);
+
+    expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([
+      [0, 'bulk'],
+      [1, 'bulk'],
+      [2, 'bulk'],
+    ]);
+    ports.publisher.clear();
+    await deliver('progress', [matchedBody(planned()[0] ?? (await storedPlanOf(ports))[0]!.event)]);
+    expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([[3, 'bulk']]);
+  });
+
+  it('a job few in rows but of more than expressMaxChunks chunks is bulk (tiny chunks do not jump the queue)', async () => {
+    start({ expressMaxRows: 100, expressMaxChunks: 5 });
+    await plan(6);
+    expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([
+      [0, 'bulk'],
+      [1, 'bulk'],
+      [2, 'bulk'],
+    ]);
+
+    ports = createTestPorts();
+    start({ expressMaxRows: 100, expressMaxChunks: 5 });
+    await plan(6, 2); // 3 chunks
+    expect(planned().map((event) => event.data.lane)).toEqual(['express', 'express', 'express']);
+  });
+
+  it('expressMaxRows 0: no express lane', async () => {
+    start({ expressMaxRows: 0 });
+    await plan(1);
+    expect(planned().map((event) => event.data.lane)).toEqual(['bulk']);
+  });
+
+  it("a redelivered job.submitted.v1 keeps the job's lane after a deploy changed the limits", async () => {
+    await plan(10);
+    const first = planned().map((event) => [event.metadata.eventId, event.data.lane]);
+    ports.publisher.clear();
+
+    start({ expressMaxRows: 0 });
+    await plan(10);
+    expect(planned().map((event) => [event.metadata.eventId, event.data.lane])).toEqual(first);
+    expect((await storedPlanOf(ports)).map((item) => item.window)).toEqual(Array(10).fill(10));
+  });
+
+  it('a plan stored by the previous version (no lane in its events) stays bulk and windowed when its job.submitted.v1 comes again', async () => {
+    start({ expressMaxRows: 0 });
+    await plan(10);
+    // As the previous version stored it: the same items, their events without a lane.
+    const table = ports.table(PLANS_TABLE);
+    for (const item of await storedPlanOf(ports)) {
+      const { lane: _lane, ...data } = item.event.data as Record<string, unknown>;
+      const old = await table.get({ pk: `job#${CAUSE.jobId}`, sk: item.sk });
+      await table.put({ ...old, pk: `job#${CAUSE.jobId}`, sk: item.sk, event: JSON.stringify({ ...item.event, data }) });
+    }
+    ports.publisher.clear();
+
+    // The small job would be express now; its stored plan says otherwise.
+    start();
+    await plan(10);
+    expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([
+      [0, 'bulk'],
+      [1, 'bulk'],
+      [2, 'bulk'],
+    ]);
+    expect((await storedPlanOf(ports)).map((item) => item.window)).toEqual(Array(10).fill(3));
+  });
+
+  it('a completion of a chunk planned by the previous version releases its successor as stored (without a lane: bulk)', async () => {
+    start({ expressMaxRows: 0 });
+    await plan(10);
+    const table = ports.table(PLANS_TABLE);
+    for (const item of await storedPlanOf(ports)) {
+      const { lane: _lane, ...data } = item.event.data as Record<string, unknown>;
+      const old = await table.get({ pk: `job#${CAUSE.jobId}`, sk: item.sk });
+      await table.put({ ...old, pk: `job#${CAUSE.jobId}`, sk: item.sk, event: JSON.stringify({ ...item.event, data }) });
+    }
+    const first = planned()[0]!;
+    ports.publisher.clear();
+
+    start();
+    await deliver('progress', [matchedBody(first)]);
+    expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([[3, undefined]]);
   });
 });

@@ -116,6 +116,8 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         columns,
         // The linkage model's sample: the job's first 1,000 rows (here all of them, in three chunks), named by every chunk.
         sample: { range: { start: dataStart, end: file.length }, rows: { first: 0, count: 5 } },
+        // 5 rows: a small job, whose chunks go to the matcher's express lane.
+        lane: 'express',
       },
     });
     const firstSample = (events[0]?.data as { sample?: unknown } | undefined)?.sample;

@@ -13,6 +13,13 @@ export const MATCH_CHUNK_TIMEOUT_SECONDS = 900;
  */
 export const PACKAGED_CHAIN_SIZING = sizeProviderChain(DEFAULT_PROVIDER_CHAIN, { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS });
 
+/**
+ * The express lane's containers by default: a tenth of the packaged chain's (10 of 100), at least SQS's least. An
+ * express job has at most the chunker's expressMaxRows (10,000) rows, 10 chunks at the default 1,000 rows a chunk, so
+ * 10 containers take one in a single round while it is a small share of what the bulk lane has.
+ */
+export const EXPRESS_MAXIMUM_CONCURRENCY = Math.max(MIN_MAXIMUM_CONCURRENCY, Math.ceil(PACKAGED_CHAIN_SIZING.maximumConcurrency / 10));
+
 /** The matcher: each chunk's rows validated, standardized and matched against the provider chain. */
 export const matcher = defineService({
   name: 'matcher',
@@ -83,13 +90,28 @@ export const matcher = defineService({
         "the most `chunks` invocations at once (the SQS event source's maximum concurrency), 2 to 1,000: enough containers to use the remote providers' requestsPerSecond, no more (docs/deploy.md)",
       default: PACKAGED_CHAIN_SIZING.maximumConcurrency,
     }),
+    expressMaximumConcurrency: setting(z.coerce.number().int().min(MIN_MAXIMUM_CONCURRENCY).max(MAX_MAXIMUM_CONCURRENCY), {
+      description:
+        "the most `expressChunks` invocations at once (small jobs' chunks, beside the `chunks` ones), 2 to 1,000: a small job's chunks at once; the provider's rate and chunk size count both (docs/deploy.md)",
+      default: EXPRESS_MAXIMUM_CONCURRENCY,
+    }),
     pdlApiKey: setting(z.string(), { description: "People Data Labs' API key, for a chain that names PDL_API_KEY", default: '', secret: true }),
   },
   subscriptions: {
+    // Two queues for one event type, split by the lane the chunker gave the job: a small job's chunks never queue behind
+    // a big job's (docs/architecture.md, "Fairness"). Events of earlier versions have no lane: bulk.
     chunks: {
-      description: 'A chunk is planned (chunk.planned.v1): match its rows.',
+      description: 'A chunk of a job of the bulk lane is planned (chunk.planned.v1): match its rows.',
       events: [chunkPlannedV1],
+      dataPattern: { lane: ['bulk', { exists: false }] },
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'maximumConcurrency' },
+      function: { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS, memorySizeMb: 2048 },
+    },
+    expressChunks: {
+      description: 'A chunk of a small job (the express lane) is planned (chunk.planned.v1): match its rows, as `chunks` does.',
+      events: [chunkPlannedV1],
+      dataPattern: { lane: ['express'] },
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'expressMaximumConcurrency' },
       function: { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS, memorySizeMb: 2048 },
     },
     erasure: {

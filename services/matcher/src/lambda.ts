@@ -1,8 +1,8 @@
-// The matcher's Lambda function (the generated configuration's handler src/lambda.chunks): the same handler the local
-// mode runs, composed on the AWS adapters at cold start — where it builds the provider chain (PROVIDERS) and, when the
-// chain uses the directory, loads the nickname table from its store and the directory's people from S3, once per
-// container.
+// The matcher's Lambda functions (the generated configuration's handlers src/lambda.chunks and src/lambda.expressChunks,
+// one per lane): the same handler the local mode runs, composed on the AWS adapters at cold start — where it builds the
+// provider chain (PROVIDERS) and, when the chain uses the directory, loads the nickname table from its store and the
+// directory's people from S3, once per container.
 import { lambdaHandlers } from '@refinery/aws-runtime';
 import { matcherService } from './service';
 
-export const { chunks, erasure } = lambdaHandlers(matcherService);
+export const { chunks, expressChunks, erasure } = lambdaHandlers(matcherService);

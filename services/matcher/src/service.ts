@@ -11,7 +11,13 @@ import { createMatchChunkHandler } from './handlers/match-chunk';
 
 /** The matcher's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function matcherHandlers(deps: MatcherDeps): ServiceParts<typeof matcher> {
-  return { subscriptions: { chunks: createMatchChunkHandler(deps), erasure: createEraseHandler(deps) } };
+  return {
+    subscriptions: {
+      chunks: createMatchChunkHandler(deps, matcher.subscriptions.chunks),
+      expressChunks: createMatchChunkHandler(deps, matcher.subscriptions.expressChunks),
+      erasure: createEraseHandler(deps),
+    },
+  };
 }
 
 /**

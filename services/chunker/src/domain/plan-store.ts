@@ -1,8 +1,9 @@
-import { chunkPlannedV1, type DomainEvent } from '@refinery/events';
+import { type ChunkLane, chunkPlannedV1, type DomainEvent } from '@refinery/events';
 import type { Item, ItemKey, Table } from '@refinery/ports';
 
 // The chunker's plans table: one item per planned chunk of a job, holding its chunk.planned.v1 exactly as built when
-// the job was planned (derived event id included), and the job's window. Items are written before any chunk is
+// the job was planned (derived event id included, and the job's lane in it), and the job's window (for a job of the
+// express lane, its number of chunks: every chunk is released at once). Items are written before any chunk is
 // published and never change afterwards except by the same job.submitted.v1 planning the same job again (same ids).
 //
 //   { pk: 'job#<jobId>', sk: 'chunk#<9-digit index>', event: '<the chunk.planned.v1 as JSON>', window: 8, expiresAt }
@@ -38,8 +39,11 @@ export async function loadPlannedChunk(plans: Table, jobId: string, index: numbe
   return { event, window: item.window };
 }
 
-/** The window a job was planned with, when part of its plan is already stored (a redelivered job.submitted.v1). */
-export async function storedWindow(plans: Table, jobId: string): Promise<number | undefined> {
-  const item = await plans.get(plannedChunkKey(jobId, 0));
-  return typeof item?.window === 'number' ? item.window : undefined;
+/**
+ * The window and lane a job was planned with, when part of its plan is already stored (a redelivered
+ * job.submitted.v1). A plan stored before lanes existed has none in its events: it is bulk (windowed), as it was.
+ */
+export async function storedPlan(plans: Table, jobId: string): Promise<{ window: number; lane: ChunkLane } | undefined> {
+  const first = await loadPlannedChunk(plans, jobId, 0);
+  return first ? { window: first.window, lane: first.event.data.lane ?? 'bulk' } : undefined;
 }

@@ -11,8 +11,9 @@ import {
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { ChunkerDeps } from '../config';
 import { chunker } from '../definition';
+import { laneOf } from '../domain/lane';
 import { planJob } from '../domain/plan-job';
-import { plannedChunkItem, storedWindow } from '../domain/plan-store';
+import { plannedChunkItem, storedPlan } from '../domain/plan-store';
 
 /** Plan items per batchPut call (the adapter splits them further into DynamoDB's batches of 25). */
 const STORE_BATCH = 500;
@@ -20,14 +21,15 @@ const STORE_BATCH = 500;
 const PUBLISH_BATCH = 100;
 
 /**
- * job.submitted.v1 -> the whole plan stored (one chunk.planned.v1 per chunk, in the plans table), then the first
- * `chunkWindow` chunk.planned.v1 published, then job.planned.v1 with the totals. The other chunks are released one by
- * one as chunks complete (handlers/release-chunks.ts). Event ids derive from the submission, so a redelivered
+ * job.submitted.v1 -> the job's lane decided (domain/lane.ts) and the whole plan stored (one chunk.planned.v1 per chunk,
+ * carrying the lane, in the plans table), then the first `chunkWindow` chunk.planned.v1 published (a job of the
+ * express lane: every one), then job.planned.v1 with the totals. The other chunks are released one by one as chunks
+ * complete (handlers/release-chunks.ts). Event ids derive from the submission, so a redelivered
  * submission stores and republishes the very same events (and consumers drop the copies).
  *
  * The plan is stored before anything is published: a crash part-way leaves nothing a consumer has seen that the
- * redelivery would not complete. A redelivery keeps the window the job was first planned with, so a window changed
- * by a deploy never applies to half a job.
+ * redelivery would not complete. A redelivery keeps the lane and window the job was first planned with, so settings
+ * changed by a deploy never apply to half a job.
  */
 export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding {
   return createEventSubscriptionHandler({
@@ -49,7 +51,11 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       const columns = plan.columns.map((column) => ({ index: column.index, name: column.name, field: column.field }));
       const now = (): string => deps.clock.now().toISOString();
       const inputRef = { bucket: input.bucket, key: input.key };
-      const window = plan.chunks.length === 0 ? deps.config.chunkWindow : ((await storedWindow(deps.plans, jobId)) ?? deps.config.chunkWindow);
+      // A redelivery keeps the lane and window the job was first planned with (a deploy may have changed the settings).
+      const stored = plan.chunks.length === 0 ? undefined : await storedPlan(deps.plans, jobId);
+      const lane = stored?.lane ?? laneOf({ rows: plan.rows, chunks: plan.chunks.length }, deps.config);
+      // An express job's window is all of it: every chunk released now, none left for release-chunks.
+      const window = stored?.window ?? (lane === 'express' ? Math.max(1, plan.chunks.length) : deps.config.chunkWindow);
 
       // Every chunk names the job's first LINKAGE_SAMPLE_ROWS rows (the first chunks, whatever their size): the job's
       // linkage model learns from them, whichever chunk runs first, so chunking never changes a result.
@@ -79,6 +85,7 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
                   },
                 }
               : {}),
+            lane,
           },
         });
       };
@@ -102,7 +109,10 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
         data: { input: inputRef, format, columns, rows: { total: plan.rows }, chunks: { total: plan.chunks.length } },
       });
       await deps.publisher.publish([toPublishEntry(totals)]);
-      logger.info({ rows: plan.rows, chunks: plan.chunks.length, released: released.length, window, delimiter: format.delimiter }, 'job planned');
+      logger.info(
+        { rows: plan.rows, chunks: plan.chunks.length, lane, released: released.length, window, delimiter: format.delimiter },
+        'job planned',
+      );
     },
   });
 }

@@ -14,12 +14,17 @@ import { providersWithin } from '../domain/provider-deadline';
 /**
  * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows with the job's linkage model (learnt from
  * the job's first rows by the first chunk to need it), writes them as one NDJSON object and publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
- * object with the same content and republishes the same event.
+ * object with the same content and republishes the same event. Both of the matcher's lanes (`chunks`, `expressChunks`)
+ * run it.
  */
-export function createMatchChunkHandler(deps: MatcherDeps): SubscriptionBinding {
+export function createMatchChunkHandler(
+  deps: MatcherDeps,
+  // Either lane's queue (the same work; failures name the subscription that gave up).
+  subscription: typeof matcher.subscriptions.chunks | typeof matcher.subscriptions.expressChunks = matcher.subscriptions.chunks,
+): SubscriptionBinding {
   const nicknames = new StoredNicknames(deps.nicknames);
   return createEventSubscriptionHandler({
-    subscription: matcher.subscriptions.chunks,
+    subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, deadline }) => {
