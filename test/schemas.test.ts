@@ -33,7 +33,7 @@ describe('generated schemas and event catalog', () => {
     for (const type of EVENT_TYPES) {
       expect(catalog).toContain(`## \`${type.type}\``);
     }
-    expect(catalog).toContain('| [`chunk.planned.v1`](#chunkplannedv1) | chunker | matcher (chunks) |');
+    expect(catalog).toContain('| [`chunk.planned.v1`](#chunkplannedv1) | chunker | matcher (chunks), matcher (expressChunks) |');
     expect(catalog).toContain('| `data.range.start` | integer | yes |');
   });
 });
