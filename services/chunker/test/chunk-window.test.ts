@@ -329,6 +329,15 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
     expect(await deliver('jobs', [submittedBody(file, chunkRows)])).toMatchObject({ batchItemFailures: [] });
   }
   const planned = () => ports.publisher.ofType('chunk.planned.v1');
+  /** Rewrites the job's stored plan as the previous version stored it: the same items, their events without a lane. */
+  async function storeAsThePreviousVersion(): Promise<void> {
+    const table = ports.table(PLANS_TABLE);
+    for (const item of await storedPlanOf(ports)) {
+      const { lane: _lane, ...data } = item.event.data as Record<string, unknown>;
+      const key = { pk: `job#${CAUSE.jobId}`, sk: item.sk };
+      await table.put({ ...(await table.get(key)), ...key, event: JSON.stringify({ ...item.event, data }) });
+    }
+  }
 
   beforeEach(() => {
     ports = createTestPorts();
@@ -401,13 +410,7 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
   it('a plan stored by the previous version (no lane in its events) stays bulk and windowed when its job.submitted.v1 comes again', async () => {
     start({ expressMaxRows: 0 });
     await plan(10);
-    // As the previous version stored it: the same items, their events without a lane.
-    const table = ports.table(PLANS_TABLE);
-    for (const item of await storedPlanOf(ports)) {
-      const { lane: _lane, ...data } = item.event.data as Record<string, unknown>;
-      const old = await table.get({ pk: `job#${CAUSE.jobId}`, sk: item.sk });
-      await table.put({ ...old, pk: `job#${CAUSE.jobId}`, sk: item.sk, event: JSON.stringify({ ...item.event, data }) });
-    }
+    await storeAsThePreviousVersion();
     ports.publisher.clear();
 
     // The small job would be express now; its stored plan says otherwise.
@@ -424,12 +427,7 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
   it('a completion of a chunk planned by the previous version releases its successor as stored (without a lane: bulk)', async () => {
     start({ expressMaxRows: 0 });
     await plan(10);
-    const table = ports.table(PLANS_TABLE);
-    for (const item of await storedPlanOf(ports)) {
-      const { lane: _lane, ...data } = item.event.data as Record<string, unknown>;
-      const old = await table.get({ pk: `job#${CAUSE.jobId}`, sk: item.sk });
-      await table.put({ ...old, pk: `job#${CAUSE.jobId}`, sk: item.sk, event: JSON.stringify({ ...item.event, data }) });
-    }
+    await storeAsThePreviousVersion();
     const first = planned()[0]!;
     ports.publisher.clear();
 
