@@ -202,7 +202,7 @@ describe('at-least-once delivery', () => {
       await once.stop();
       await twice.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('a poison message', () => {

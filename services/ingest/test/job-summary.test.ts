@@ -185,7 +185,7 @@ it(`keeps the same state as the fold of the whole history, over ${RUNS} random h
     // A fresh job for the next seed.
     for (const item of (await table.query(history.partitionOf(JOB), { limit: 10_000 })).items) await table.delete(item);
   }
-});
+}, 60_000);
 
 it('counts each distinct event once: its version is the number of distinct events, whatever was delivered again', async () => {
   const { events, deliveries } = scenario(7);

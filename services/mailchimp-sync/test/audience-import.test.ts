@@ -187,7 +187,7 @@ describe('audience import of many pages', () => {
     // One marker item a page, each the same size; nothing else grows.
     expect(sizes[200]?.items).toBe((sizes[10]?.items ?? 0) + 190);
     expect(sizes[200]?.largestBytes).toBe(sizes[10]?.largestBytes);
-  });
+  }, 60_000);
 
   it('finishes an import accepted by the earlier version (its pages done in one string set) by that set', async () => {
     const members = generateMembers(100, 25);
