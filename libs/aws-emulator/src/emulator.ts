@@ -37,6 +37,13 @@ export interface EmulatorOptions {
   readonly environment?: (functionName: string) => Readonly<Record<string, string>>;
   /** Batches in flight per event source mapping without a maximum concurrency of its own (default 2). */
   readonly defaultConcurrency?: number;
+  /**
+   * Batches in flight per event source mapping at most, whatever its maximum concurrency says (default 4). Lambda
+   * starts a mapping with a few pollers and adds more as its queue grows; run as they are declared (the matcher's is
+   * derived from its providers' rate, 100 for the directory), every one a long poll, they take every socket of the
+   * SDK's pool and most of moto's time on one machine.
+   */
+  readonly maxConcurrencyPerMapping?: number;
   /** Runs after the stacks are deployed and before any function runs (seeding tables and objects). */
   readonly beforeStart?: (emulator: { readonly aws: MotoServer; readonly stacks: readonly DeployedStack[] }) => Promise<void>;
   /**
@@ -218,7 +225,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             batchSize: mapping.batchSize,
             maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
             reportBatchItemFailures: mapping.reportBatchItemFailures,
-            concurrency: mapping.maximumConcurrency ?? options.defaultConcurrency ?? 2,
+            concurrency: batchesInFlight(mapping, options),
             onError: (error) => logger.warn({ err: error, function: lambda.name }, 'emulator: event source error'),
           }),
         );
@@ -286,6 +293,14 @@ function unzip(zipFile: string, directory: string): void {
 }
 
 /** API Gateway's HTTP API integration: the function's answer, or a 500 (or 503 for a timeout) when it fails. */
+/** How many batches the emulator runs at once for an event source mapping (see maxConcurrencyPerMapping). */
+export function batchesInFlight(
+  mapping: { readonly maximumConcurrency?: number },
+  options: Pick<EmulatorOptions, 'defaultConcurrency' | 'maxConcurrencyPerMapping'>,
+): number {
+  return Math.min(mapping.maximumConcurrency ?? options.defaultConcurrency ?? 2, options.maxConcurrencyPerMapping ?? 4);
+}
+
 function invokeHttp(lambda: LambdaFunction): HttpApiHandler {
   return async (event) => {
     const outcome = await lambda.invoke<APIGatewayProxyStructuredResultV2>(event);
