@@ -24,7 +24,7 @@
 // chunk.matched.v1: there, "matched" in the report means labeled (before the small job's job.created.v1 and
 // job.completed.v1). The small job's timeline alone is printed too, to compare stage by stage. Smaller books suit it:
 // moto is slower than SQLite (docs/scale.md has the figures).
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiClient, type HistoryEntry, type LocalApp, startLocalApp } from '@refinery/cli';
@@ -339,6 +339,17 @@ async function fairnessOnAws(
     log(
       `small job beside the big one: ${besideSeconds.toFixed(2)} s (submitted with ${matchedBy(smallCreated)} big chunks matched; done with ${matchedBy(smallEnded)})`,
     );
+    // Where its time went, from the functions' logs (the history holds no chunk.matched.v1 on AWS): each of its
+    // chunks matched (by which matcher lane) and labeled, alone and beside the big job.
+    for (const [name, run] of [
+      ['alone', warm],
+      ['beside the big one', beside],
+    ] as const) {
+      const created = at(run.events[0] as HistoryEntry);
+      log(`the small job ${name}, its chunks by function (seconds since its job.created):`);
+      for (const [fn, times] of chunkLogTimes(stage.emulator.dataDir, run.jobId))
+        log(`  ${fn.padEnd(36)} ${times.map((time) => ((time - created) / 1000).toFixed(1)).join(', ')}`);
+    }
     return {
       mode: 'aws',
       window: options.window,
@@ -359,6 +370,26 @@ async function fairnessOnAws(
   } finally {
     await stage.stop();
   }
+}
+
+/**
+ * When each chunk of a job was matched and labeled on the emulated stage, from the functions' log files (one per
+ * function, pino lines): function name -> epoch milliseconds, in order.
+ */
+function chunkLogTimes(emulatorDataDir: string, jobId: string): [string, number[]][] {
+  const logs = join(emulatorDataDir, 'logs');
+  const found: [string, number[]][] = [];
+  for (const file of readdirSync(logs).sort()) {
+    if (!/-(matcher|labeler)-/.test(file)) continue;
+    const times: number[] = [];
+    for (const line of readFileSync(join(logs, file), 'utf8').split('\n')) {
+      if (!line.includes(jobId) || !/"msg":"chunk (matched|labeled)"/.test(line)) continue;
+      const time = (JSON.parse(line) as { time?: number }).time;
+      if (typeof time === 'number') times.push(time);
+    }
+    if (times.length > 0) found.push([file.replace(/\.log$/, ''), times.sort((a, b) => a - b)]);
+  }
+  return found;
 }
 
 /** Every event of the small job in log order, with its time since job.created and the big job's chunks matched before it. */
