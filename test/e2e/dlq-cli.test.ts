@@ -41,6 +41,7 @@ describe('refinery dlq on the local mode', () => {
     expect(list.stdout).toMatch(/matcher\/expressChunks\s+0\s+0\s+1\s+matcher-express-chunks-dlq/);
     expect(list.stdout).toMatch(/matcher\/chunks\s+0\s+0\s+0\s+matcher-chunks-dlq/);
     expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+0\s+labeler-chunks-dlq/);
+    expect(list.stdout).toMatch(/labeler\/expressChunks\s+0\s+0\s+0\s+labeler-express-chunks-dlq/);
 
     const show = await runCli(['dlq', 'show', 'matcher', '--data-dir', dataDir, '--json']).done;
     expect(show.code).toBe(0);
@@ -88,8 +89,13 @@ describe('refinery dlq on AWS', () => {
 
   it('finds the queues of a stage by name, shows what was dead-lettered and moves it back', async () => {
     const sqs = new SQSClient(emulators.clientConfig('sqs'));
-    // The labeler's other subscription, as its stack has it: `dlq list` reads every queue of the service.
-    for (const name of ['refinery-labeler-staging-erasure', 'refinery-labeler-staging-erasure-dlq']) {
+    // The labeler's other subscriptions, as its stack has them: `dlq list` reads every queue of the service.
+    for (const name of [
+      'refinery-labeler-staging-erasure',
+      'refinery-labeler-staging-erasure-dlq',
+      'refinery-labeler-staging-express-chunks',
+      'refinery-labeler-staging-express-chunks-dlq',
+    ]) {
       await sqs.send(new CreateQueueCommand({ QueueName: name }));
     }
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'refinery-labeler-staging-chunks-dlq' }));
@@ -122,6 +128,7 @@ describe('refinery dlq on AWS', () => {
     const list = await runCli(['dlq', 'list', 'labeler', ...aws], { env }).done;
     expect(list.stderr).not.toContain('refinery:');
     expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+1\s+refinery-labeler-staging-chunks-dlq/);
+    expect(list.stdout).toMatch(/labeler\/expressChunks\s+0\s+0\s+0\s+refinery-labeler-staging-express-chunks-dlq/);
     const show = await runCli(['dlq', 'show', 'labeler', ...aws], { env }).done;
     expect(show.stdout).toMatch(/chunk\.matched\.v1\s+job_X\s+5\s+401-500/);
     const redrive = await runCli(['dlq', 'redrive', 'labeler', ...aws], { env }).done;

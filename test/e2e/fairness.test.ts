@@ -59,6 +59,8 @@ interface Race {
   readonly smallMatchedSeqs: readonly number[];
   /** The lane of every chunk.planned.v1 of each job. */
   readonly lanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
+  /** The lane of every chunk.matched.v1 of each job: the labeler's queue each went to. */
+  readonly matchedLanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
 }
 
 /** The big job (tenant acme), then, once its first chunk is matched, the small job (tenant globex); both to the end. */
@@ -74,8 +76,8 @@ async function race(t: TestApp, input: Books, small: Buffer = input.small): Prom
     }
   };
   const seqsOf = (jobId: string, type: string): number[] => eventsOf(jobId, type).map((logged) => logged.seq);
-  const lanesOf = (jobId: string): unknown[] =>
-    eventsOf(jobId, 'chunk.planned.v1').map((logged) => (logged.event.detail as { data: { lane?: unknown } }).data.lane);
+  const lanesOf = (jobId: string, type = 'chunk.planned.v1'): unknown[] =>
+    eventsOf(jobId, type).map((logged) => (logged.event.detail as { data: { lane?: unknown } }).data.lane);
 
   const { jobId: bigJobId } = await t.acme.submitCsv(input.big, `?chunkRows=${CHUNK_ROWS}&filename=big.csv`);
   const deadline = Date.now() + 120_000;
@@ -113,6 +115,7 @@ async function race(t: TestApp, input: Books, small: Buffer = input.small): Prom
     smallPlannedSeqs,
     smallMatchedSeqs,
     lanes: { big: lanesOf(bigJobId), small: lanesOf(smallJobId) },
+    matchedLanes: { big: lanesOf(bigJobId, 'chunk.matched.v1'), small: lanesOf(smallJobId, 'chunk.matched.v1') },
   };
 }
 
@@ -149,6 +152,9 @@ describe('fairness: a small job submitted behind a big one', () => {
       // The lanes the chunker gave: the big job (16,000 rows) bulk, the small one (2,000) express.
       expect(result.lanes.big).toEqual(Array(BIG_CHUNKS).fill('bulk'));
       expect(result.lanes.small).toEqual(Array(SMALL_CHUNKS).fill('express'));
+      // And the matcher passed each lane on, so the labeler took the small job's chunks on its express queue too.
+      expect(result.matchedLanes.big).toEqual(Array(BIG_CHUNKS).fill('bulk'));
+      expect(result.matchedLanes.small).toEqual(Array(SMALL_CHUNKS).fill('express'));
       // Released whole: every chunk of the small job was published before the first of them was matched (with a window
       // of 8, chunks 9 and 10 waited for a second round: planned only after the first ones were matched).
       expect(result.smallPlannedSeqs).toHaveLength(SMALL_CHUNKS);

@@ -79,7 +79,7 @@ describe('Lambda entry points (src/lambda.ts)', () => {
     ['ingest', ['api', 'erasure', 'erasures', 'history', 'retention', 'sweep', 'uploads']],
     ['chunker', ['erasure', 'jobs', 'progress']],
     ['matcher', ['chunks', 'erasure', 'expressChunks']],
-    ['labeler', ['chunks', 'erasure']],
+    ['labeler', ['chunks', 'erasure', 'expressChunks']],
     ['merger', ['erasure', 'failures', 'progress', 'reviews']],
     ['notifier', ['api', 'erasure', 'jobs', 'progress', 'socket']],
     ['mailchimp-sync', ['api', 'erasure', 'imports', 'pages', 'writeback']],

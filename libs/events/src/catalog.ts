@@ -54,8 +54,8 @@ export const jobSubmittedV1 = defineEventType({
 });
 
 /**
- * The matcher's two queues for planned chunks: small jobs go express, so they never queue behind a big job's chunks
- * (docs/architecture.md, "Fairness").
+ * The matcher's and the labeler's two queues for chunks: small jobs go express, so they never queue behind a big job's
+ * chunks (docs/architecture.md, "Fairness").
  */
 export const chunkLaneSchema = z.enum(['express', 'bulk']);
 export type ChunkLane = z.infer<typeof chunkLaneSchema>;
@@ -129,12 +129,19 @@ export const chunkMatchedV1 = defineEventType({
   type: 'chunk.matched.v1',
   producer: 'matcher',
   description: 'Every row of a chunk was validated, standardized and matched; the per-row results are in `result` (NDJSON).',
-  data: chunkResultSchema,
+  data: chunkResultSchema.extend({
+    lane: chunkLaneSchema
+      .optional()
+      .describe(
+        "The labeler's queue it goes to: the lane of the chunk.planned.v1 it was matched from (`express` for a small job, `bulk` for the rest). Absent (events of earlier versions, or of a chunk planned without a lane): bulk.",
+      ),
+  }),
   example: {
     chunk: { index: 2, count: 5 },
     rows: { first: 2000, count: 1000 },
     result: { bucket: 'matcher-chunks', key: 'tenants/acme/jobs/job_01JD0000000000000000000000/matched/000000002.ndjson' },
     counts: exampleCounts,
+    lane: 'bulk',
   },
 });
 

@@ -1,5 +1,12 @@
 import { chunkMatchedV1, jobErasureRequestedV1 } from '@refinery/events';
-import { defineService, REDRIVE_WINDOW_DAYS } from '@refinery/runtime';
+import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
+import { z } from 'zod';
+
+/**
+ * The express lane's containers by default, as the matcher's (services/matcher/src/definition.ts): an express job has at
+ * most 10,000 rows, 10 chunks at the default 1,000 rows a chunk, so 10 containers label one in a single round.
+ */
+export const EXPRESS_MAXIMUM_CONCURRENCY = 10;
 
 /** The labeler: every field of every matched row labeled confirmed, old, new, unverified or empty. */
 export const labeler = defineService({
@@ -12,11 +19,29 @@ export const labeler = defineService({
   reads: {
     matchedChunks: { description: "the matcher's chunks, named by chunk.matched.v1", bucketParam: 'matcherChunksBucket' },
   },
+  settings: {
+    // SQS's least and most for an event source's maximum concurrency.
+    expressMaximumConcurrency: setting(z.coerce.number().int().min(2).max(1000), {
+      description:
+        "the most `expressChunks` invocations at once (small jobs' chunks, beside the `chunks` ones), 2 to 1,000: a small job's chunks at once (docs/deploy.md)",
+      default: EXPRESS_MAXIMUM_CONCURRENCY,
+    }),
+  },
   subscriptions: {
+    // Two queues for one event type, split by the lane the matcher carried on from the chunker: a small job's chunks never
+    // queue behind a big job's (docs/architecture.md, "Fairness"). Events of earlier versions have no lane: bulk.
     chunks: {
-      description: 'A chunk is matched (chunk.matched.v1): label its fields.',
+      description: 'A chunk of a job of the bulk lane is matched (chunk.matched.v1): label its fields.',
       events: [chunkMatchedV1],
+      dataPattern: { lane: ['bulk', { exists: false }] },
       queue: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, batchSize: 1 },
+      function: { timeoutSeconds: 120, memorySizeMb: 1024 },
+    },
+    expressChunks: {
+      description: 'A chunk of a small job (the express lane) is matched (chunk.matched.v1): label its fields, as `chunks` does.',
+      events: [chunkMatchedV1],
+      dataPattern: { lane: ['express'] },
+      queue: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'expressMaximumConcurrency' },
       function: { timeoutSeconds: 120, memorySizeMb: 1024 },
     },
     erasure: {

@@ -6,7 +6,13 @@ import { createLabelChunkHandler } from './handlers/label-chunk';
 
 /** The labeler's handlers, from the ports they need (what the service is composed of, and what tests build). */
 export function labelerHandlers(deps: LabelerDeps): ServiceParts<typeof labeler> {
-  return { subscriptions: { chunks: createLabelChunkHandler(deps), erasure: createEraseHandler(deps) } };
+  return {
+    subscriptions: {
+      chunks: createLabelChunkHandler(deps, labeler.subscriptions.chunks),
+      expressChunks: createLabelChunkHandler(deps, labeler.subscriptions.expressChunks),
+      erasure: createEraseHandler(deps),
+    },
+  };
 }
 
 export const labelerService = implementService(labeler, (context) =>

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
+import { matchesEventPattern } from '@refinery/event-patterns';
 import { type chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
+import { subscriptionPattern } from '@refinery/runtime';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { labeler as declaration, labelerHandlers } from '../src/service';
 
@@ -84,7 +86,7 @@ beforeEach(() => {
 
 afterEach(() => ports.cleanup());
 
-function labeler() {
+function labeler(subscription: 'chunks' | 'expressChunks' = 'chunks') {
   return labelerHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
@@ -92,7 +94,7 @@ function labeler() {
     logger: ports.logger,
     config: { chunksBucket: LABELED_BUCKET },
     objects: ports.objects,
-  }).subscriptions.chunks.handler;
+  }).subscriptions[subscription].handler;
 }
 
 async function putMatchedRows(rows: readonly MatchedRow[]): Promise<void> {
@@ -283,5 +285,47 @@ describe('labeler chunks: chunk.matched.v1', () => {
     const events = ports.publisher.ofType('chunk.labeled.v1');
     expect(events).toHaveLength(2);
     expect(events[1]!.metadata.eventId).toBe(events[0]!.metadata.eventId);
+  });
+});
+
+describe("the labeler's lanes: chunk.matched.v1 on two queues, by the chunk's lane", () => {
+  /** The EventBridge event the fixture arrives as, with this lane (none: as the previous version published it). */
+  const matchedEvent = (lane?: string) => {
+    const { detail } = matched();
+    const { lane: _lane, ...data } = detail.data;
+    return { source: 'refinery.matcher', 'detail-type': 'chunk.matched.v1', detail: { ...detail, data: { ...data, ...(lane ? { lane } : {}) } } };
+  };
+  const routedTo = (event: unknown) =>
+    Object.values(declaration.subscriptions)
+      .filter((subscription) => matchesEventPattern(subscriptionPattern(subscription), event))
+      .map((subscription) => subscription.name);
+
+  it("routes a small job's chunk to expressChunks, and a bulk one or one without a lane (published by the previous version) to chunks", () => {
+    expect(routedTo(matchedEvent('express'))).toEqual(['expressChunks']);
+    expect(routedTo(matchedEvent('bulk'))).toEqual(['chunks']);
+    expect(routedTo(matchedEvent())).toEqual(['chunks']);
+  });
+
+  it('caps the express lane by its own setting, and leaves the bulk lane as it was', () => {
+    expect(declaration.subscriptions.expressChunks.queue.maximumConcurrencySetting).toBe('expressMaximumConcurrency');
+    expect(declaration.settings.expressMaximumConcurrency.default).toBe(10);
+    expect(declaration.subscriptions.chunks.queue).not.toHaveProperty('maximumConcurrencySetting');
+  });
+
+  it('labels an express chunk as the bulk lane does: the same rows written, chunk.labeled.v1 published', async () => {
+    await putMatchedRows(ROWS);
+    const response = await labeler('expressChunks')(
+      sqsEvent([
+        matchedBody((event) => {
+          event.detail.data.lane = 'express';
+        }),
+      ]),
+      testContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await readLabeledRows()).map((row) => row.row)).toEqual([10, 11, 12]);
+    const [labeled] = ports.publisher.ofType('chunk.labeled.v1');
+    expect(labeled!.data.chunk).toEqual({ index: 1, count: 3 });
   });
 });

@@ -286,6 +286,28 @@ describe('matcher chunks: chunk.planned.v1', () => {
     expect(event!.data.counts).toEqual({ matched: 2, unmatched: 2, invalid: 2, byMethod: { exact: 1, fuzzy: 0, nickname: 1 } });
   });
 
+  it.each([
+    ['express', 'express'],
+    ['bulk', 'bulk'],
+    // Planned by the previous version: the labeler's bulk queue takes it, as before lanes.
+    ['none', undefined],
+  ] as const)("carries the chunk's lane (%s) into chunk.matched.v1, for the labeler's queue of that lane", async (_name, lane) => {
+    const handler = await matcher();
+    await handler(
+      sqsEvent([
+        plannedBody((event) => {
+          if (lane) event.detail.data.lane = lane;
+          else delete event.detail.data.lane;
+        }),
+      ]),
+      testContext(),
+    );
+
+    const [event] = ports.publisher.ofType('chunk.matched.v1');
+    if (lane) expect(event!.data.lane).toBe(lane);
+    else expect(event!.data).not.toHaveProperty('lane');
+  });
+
   it('fails the chunk for good (stage.failed.v1, retryable false) when the range holds a different number of rows than planned', async () => {
     const handler = await matcher();
     const response = await handler(

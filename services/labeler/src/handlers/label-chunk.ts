@@ -5,10 +5,17 @@ import type { LabelerDeps } from '../config';
 import { labeler } from '../definition';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
 
-/** chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. */
-export function createLabelChunkHandler(deps: LabelerDeps): SubscriptionBinding {
+/**
+ * chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. Both of the
+ * labeler's lanes (`chunks`, `expressChunks`) run it.
+ */
+export function createLabelChunkHandler(
+  deps: LabelerDeps,
+  // Either lane's queue (the same work; failures name the subscription that gave up).
+  subscription: typeof labeler.subscriptions.chunks | typeof labeler.subscriptions.expressChunks = labeler.subscriptions.chunks,
+): SubscriptionBinding {
   return createEventSubscriptionHandler({
-    subscription: labeler.subscriptions.chunks,
+    subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {

@@ -13,7 +13,8 @@ import { providersWithin } from '../domain/provider-deadline';
 
 /**
  * chunk.planned.v1 -> reads only the chunk's byte range, matches its rows with the job's linkage model (learnt from
- * the job's first rows by the first chunk to need it), writes them as one NDJSON object and publishes chunk.matched.v1. The object key and event id derive from the chunk, so a redelivery rewrites the same
+ * the job's first rows by the first chunk to need it), writes them as one NDJSON object and publishes chunk.matched.v1
+ * (with the chunk's lane, for the labeler's queues). The object key and event id derive from the chunk, so a redelivery rewrites the same
  * object with the same content and republishes the same event. Both of the matcher's lanes (`chunks`, `expressChunks`)
  * run it.
  */
@@ -28,7 +29,7 @@ export function createMatchChunkHandler(
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, deadline }) => {
-      const { input, range, rows, format, columns, chunk, thresholds, sample } = event.data;
+      const { input, range, rows, format, columns, chunk, thresholds, sample, lane } = event.data;
       const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
       const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };
       // Only remote providers' answers are kept; a directory-only matcher never reads or writes progress.
@@ -107,7 +108,8 @@ export function createMatchChunkHandler(
           ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkMatchedV1.type)),
           occurredAt: deps.clock.now().toISOString(),
         },
-        data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts, model: modelRef },
+        // The chunk's lane goes on to the labeler's queue of the same lane; a chunk planned without one stays without (bulk).
+        data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts, model: modelRef, ...(lane ? { lane } : {}) },
       });
       await deps.publisher.publish([toPublishEntry(matchedEvent)]);
       logger.info({ chunk: chunk.index, rows: rows.count, matched: counts.matched, invalid: counts.invalid }, 'chunk matched');
