@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient, type JobView, type LocalApp, type LocalAppOptions, startLocalApp } from '@refinery/cli';
+import { ApiClient, ApiError, type JobView, type LocalApp, type LocalAppOptions, startLocalApp } from '@refinery/cli';
 
 export const TEST_TOKENS = 'acme:token-acme-0001,globex:token-globex-0002';
 
@@ -35,11 +35,21 @@ export async function startTestApp(options: Partial<LocalAppOptions> & Pick<Loca
   };
 }
 
-/** Polls a job until it completes or fails. */
+/**
+ * Polls a job until it completes or fails. A 503 is polled through, as a client of API Gateway does: it is what the
+ * gateway answers when the function did not answer in time (the emulated stage on a loaded machine).
+ */
 export async function waitForJob(client: ApiClient, jobId: string, timeoutMs = 60_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = await client.job(jobId);
+    let job: JobView;
+    try {
+      job = await client.job(jobId);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 503) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
     if (job.status === 'completed' || job.status === 'failed') return job;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

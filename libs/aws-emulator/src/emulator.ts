@@ -292,7 +292,6 @@ function unzip(zipFile: string, directory: string): void {
   }
 }
 
-/** API Gateway's HTTP API integration: the function's answer, or a 500 (or 503 for a timeout) when it fails. */
 /** How many batches the emulator runs at once for an event source mapping (see maxConcurrencyPerMapping). */
 export function batchesInFlight(
   mapping: { readonly maximumConcurrency?: number },
@@ -301,6 +300,7 @@ export function batchesInFlight(
   return Math.min(mapping.maximumConcurrency ?? options.defaultConcurrency ?? 2, options.maxConcurrencyPerMapping ?? 4);
 }
 
+/** API Gateway's HTTP API integration: the function's answer, or a 500 (or 503 for a timeout) when it fails. */
 function invokeHttp(lambda: LambdaFunction): HttpApiHandler {
   return async (event) => {
     const outcome = await lambda.invoke<APIGatewayProxyStructuredResultV2>(event);
