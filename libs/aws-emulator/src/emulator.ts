@@ -38,7 +38,7 @@ export interface EmulatorOptions {
   /** Batches in flight per event source mapping without a maximum concurrency of its own (default 2). */
   readonly defaultConcurrency?: number;
   /**
-   * Batches in flight per event source mapping at most, whatever its maximum concurrency says (default 4). Lambda
+   * Batches in flight per event source mapping at most, whatever its maximum concurrency says (default 2, as for a mapping without one). Lambda
    * starts a mapping with a few pollers and adds more as its queue grows; run as they are declared (the matcher's is
    * derived from its providers' rate, 100 for the directory), every one a long poll, they take every socket of the
    * SDK's pool and most of moto's time on one machine.
@@ -297,7 +297,7 @@ export function batchesInFlight(
   mapping: { readonly maximumConcurrency?: number },
   options: Pick<EmulatorOptions, 'defaultConcurrency' | 'maxConcurrencyPerMapping'>,
 ): number {
-  return Math.min(mapping.maximumConcurrency ?? options.defaultConcurrency ?? 2, options.maxConcurrencyPerMapping ?? 4);
+  return Math.min(mapping.maximumConcurrency ?? options.defaultConcurrency ?? 2, options.maxConcurrencyPerMapping ?? 2);
 }
 
 /** API Gateway's HTTP API integration: the function's answer, or a 500 (or 503 for a timeout) when it fails. */
