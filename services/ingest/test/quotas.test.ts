@@ -1,7 +1,18 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { eventBridgeBody, sqsEvent, testContext } from '@refinery/test-support';
-import type { ScheduledEvent } from 'aws-lambda';
-import { ACME_TOKEN, createHarness, FIRST_JOB_ID, fixture, GLOBEX_TOKEN, getJob, type IngestHarness, postCsv, postJson, sampleFile } from './helpers';
+import {
+  ACME_TOKEN,
+  createHarness,
+  FIRST_JOB_ID,
+  fixture,
+  GLOBEX_TOKEN,
+  getJob,
+  type IngestHarness,
+  postCsv,
+  postJson,
+  SCHEDULED_EVENT,
+  sampleFile,
+} from './helpers';
 
 // Per-tenant quotas and limits of ingest (issue 14): jobs in flight and created per minute (429 with Retry-After),
 // upload size signed into the presigned URL, uploads that never arrive expire, CRM webhook sources, bounded column
@@ -20,17 +31,7 @@ afterEach(() => {
   for (const harness of harnesses.splice(0)) harness.ports.cleanup();
 });
 
-const scheduled: ScheduledEvent = {
-  version: '0',
-  id: 'run-1',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-11-28T13:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: {},
-};
+const scheduled = SCHEDULED_EVENT;
 
 describe('jobs in flight per tenant', () => {
   it('refuses one more job than maxJobsInFlight with 429, Retry-After and the quota, per tenant', async () => {

@@ -1,8 +1,7 @@
 import { deriveEventId } from '@refinery/events';
 import { testContext } from '@refinery/test-support';
-import type { ScheduledEvent } from 'aws-lambda';
 import { StuckJobs } from '../src/service';
-import { createHarness, FIRST_JOB_ID, fixture, type IngestHarness, postCsv, sampleFile } from './helpers';
+import { createHarness, FIRST_JOB_ID, fixture, type IngestHarness, postCsv, SCHEDULED_EVENT, sampleFile } from './helpers';
 
 const CONTACTS_FILE = sampleFile('contacts.csv');
 
@@ -31,17 +30,7 @@ async function submittedJob(): Promise<IngestHarness> {
   return harness;
 }
 
-const scheduled: ScheduledEvent = {
-  version: '0',
-  id: 'run-1',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-11-28T13:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: {},
-};
+const scheduled = SCHEDULED_EVENT;
 
 async function sweep(harness: IngestHarness): Promise<void> {
   await harness.service.schedules.sweep(scheduled, testContext('ingest-sweep'));
