@@ -164,7 +164,12 @@ describe('no job is left running (the short-timeouts stage)', () => {
       await operatorFails(world, other);
       const job = await settle(world.acme, jobId, FIVE_MINUTES, submittedAt);
       expect(job.status).toBe('failed');
-      expect(job.error?.reason).toMatch(/^matcher gave up on chunk 1 \(rows 1-2\) after 5 attempts: crm had not answered 2 contact\(s\)/);
+      // Two honest reasons, depending on which ends first on a loaded machine: the matcher's race against its
+      // function's deadline, or the HTTP client giving up first (its own timeouts with no time left to retry before
+      // that deadline, or the circuit they opened), which then names its own reason.
+      expect(job.error?.reason).toMatch(
+        /^matcher gave up on chunk 1 \(rows 1-2\) after 5 attempts: crm (had not answered 2 contact\(s\)|is unavailable: 2 of 2 contacts unanswered, 0 answered; first: crm is unavailable)/,
+      );
       expect(job.error?.rows).toEqual({ first: 0, count: 2 });
       const hook = await webhookOf(world, jobId);
       expect(hook).toMatchObject({

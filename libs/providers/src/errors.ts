@@ -39,7 +39,10 @@ export class ProviderBatchError extends ProviderUnavailableError {
 
   constructor(provider: string, answered: ReadonlyMap<number, Candidate[]>, unanswered: readonly number[], options: ProviderUnavailableOptions = {}) {
     const total = answered.size + unanswered.length;
-    super(provider, `${provider} is unavailable: ${unanswered.length} of ${total} contacts unanswered, ${answered.size} answered`, options);
+    // The first contact's own reason too: "unanswered" alone does not tell a user whether the provider timed out,
+    // refused with 503s or asked for a longer wait than allowed.
+    const why = options.cause instanceof Error ? `; first: ${options.cause.message}` : '';
+    super(provider, `${provider} is unavailable: ${unanswered.length} of ${total} contacts unanswered, ${answered.size} answered${why}`, options);
     this.name = 'ProviderBatchError';
     this.answered = answered;
     this.unanswered = unanswered;

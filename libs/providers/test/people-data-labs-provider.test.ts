@@ -283,7 +283,10 @@ describe('PeopleDataLabsProvider: partial progress', () => {
     expect(batch.answered.get(2)).toEqual([]);
     expect(batch.unanswered).toEqual([1]);
     expect(batch.provider).toBe('people-data-labs');
-    expect(batch.message).toBe('people-data-labs is unavailable: 1 of 3 contacts unanswered, 2 answered');
+    expect(batch.message).toBe(
+      'people-data-labs is unavailable: 1 of 3 contacts unanswered, 2 answered; ' +
+        'first: people-data-labs is unavailable: GET /v5/person/enrich failed 2 time(s), last with HTTP 503',
+    );
     expect(nock.pendingMocks()).toEqual([]);
   });
 
