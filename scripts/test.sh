@@ -7,36 +7,75 @@
 # (retries back off in real time; a provider's 2-minute outage is waited out), which leaves a core free for the
 # pipeline on the packaged stacks and `refinery emulate` (about two minutes of work). Arguments go to Jest and run
 # only what they select (`npm test -- test/e2e/pipeline.test.ts`), in one Jest.
+#
+# CI allows 10 minutes for install and test on two cores, so nothing waits that need not: the browser's install (on a
+# fresh machine apt-get, mostly network) runs while the stacks are packaged and the checks run; the emulator lane
+# starts as soon as the stacks are packaged (it needs no browser); the checks (lint, import rules, types) report at
+# the end with the rest. Each step's wall time is printed, so a slow run says where its time went.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/ensure-chromium.sh
-npm run lint
-npm run lint:imports
-npm run typecheck
+started=$SECONDS
+logs="$(mktemp -d)"
+pids=()
+trap 'kill "${pids[@]}" 2> /dev/null || true; rm -rf "$logs"' EXIT
+
+# Runs a step in the background; its output goes to $logs/<name>.log and its status to $logs/<name>.status.
+background() {
+  local name="$1"
+  shift
+  (
+    local step_started=$SECONDS
+    status=0
+    "$@" > "$logs/$name.log" 2>&1 || status=$?
+    echo "$status" > "$logs/$name.status"
+    echo "$((SECONDS - step_started))" > "$logs/$name.seconds"
+  ) &
+  pids+=($!)
+}
+
+# Waits for a background step; prints its output; its exit status is the step's.
+finish() {
+  local name="$1"
+  while [ ! -f "$logs/$name.status" ]; do sleep 0.2; done
+  echo
+  echo "── $name ($(cat "$logs/$name.seconds") s; $((SECONDS - started)) s into npm test) ──"
+  cat "$logs/$name.log"
+  return "$(cat "$logs/$name.status")"
+}
+
+background chromium bash scripts/ensure-chromium.sh
+background checks bash -c 'npm run -s lint && npm run -s lint:imports && npm run -s typecheck'
+package_started=$SECONDS
 npm run package
+echo "package: $((SECONDS - package_started)) s"
 
 if [ $# -gt 0 ]; then
+  finish chromium
+  finish checks
   exec npx jest "$@"
 fi
 
 # test/e2e/fairness.test.ts (half a minute) runs there too, only to even the two lanes out: on two cores the first lane
 # is one Jest worker, and the whole run is as long as the longer lane.
 SLOW=(test/e2e/aws-failures.test.ts test/e2e/aws-pipeline.test.ts test/e2e/emulate-cli.test.ts test/e2e/scale-bench.test.ts test/e2e/fairness.test.ts)
-slow_log="$(mktemp)"
-trap 'rm -f "$slow_log"' EXIT
-npx jest --runInBand "${SLOW[@]}" > "$slow_log" 2>&1 &
-slow_pid=$!
+background emulator-suites npx jest --runInBand "${SLOW[@]}"
 
+# The rest drives the browser (the web page's tests): it starts once the browser is there.
 status=0
-npx jest --testPathIgnorePatterns "${SLOW[@]}" || status=$?
+finish chromium || status=$?
+jest_status=0
+if [ "$status" -eq 0 ]; then
+  npx jest --testPathIgnorePatterns "${SLOW[@]}" || jest_status=$?
+  echo "jest (the rest): done $((SECONDS - started)) s into npm test"
+fi
 
+checks_status=0
+finish checks || checks_status=$?
 slow_status=0
-wait "$slow_pid" || slow_status=$?
-echo
-echo "── ${SLOW[*]} (run beside the rest) ──"
-cat "$slow_log"
-if [ "$status" -ne 0 ] || [ "$slow_status" -ne 0 ]; then
-  echo "npm test: failed (jest: $status, the emulator suites: $slow_status)" >&2
+finish emulator-suites || slow_status=$?
+echo "npm test: $((SECONDS - started)) s"
+if [ "$status" -ne 0 ] || [ "$checks_status" -ne 0 ] || [ "$jest_status" -ne 0 ] || [ "$slow_status" -ne 0 ]; then
+  echo "npm test: failed (browser: $status, lint/imports/types: $checks_status, jest: $jest_status, the emulator suites: $slow_status)" >&2
   exit 1
 fi
