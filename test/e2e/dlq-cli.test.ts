@@ -42,6 +42,8 @@ describe('refinery dlq on the local mode', () => {
     expect(list.stdout).toMatch(/matcher\/chunks\s+0\s+0\s+0\s+matcher-chunks-dlq/);
     expect(list.stdout).toMatch(/labeler\/chunks\s+0\s+0\s+0\s+labeler-chunks-dlq/);
     expect(list.stdout).toMatch(/labeler\/expressChunks\s+0\s+0\s+0\s+labeler-express-chunks-dlq/);
+    expect(list.stdout).toMatch(/merger\/progress\s+0\s+0\s+0\s+merger-progress-dlq/);
+    expect(list.stdout).toMatch(/merger\/expressProgress\s+0\s+0\s+0\s+merger-express-progress-dlq/);
 
     const show = await runCli(['dlq', 'show', 'matcher', '--data-dir', dataDir, '--json']).done;
     expect(show.code).toBe(0);

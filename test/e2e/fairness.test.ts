@@ -61,6 +61,10 @@ interface Race {
   readonly lanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
   /** The lane of every chunk.matched.v1 of each job: the labeler's queue each went to. */
   readonly matchedLanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
+  /** The lane of every chunk.labeled.v1 of each job: the merger's queue each went to. */
+  readonly labeledLanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
+  /** The lane of each job's job.planned.v1: the merger's queue its totals went to. */
+  readonly plannedJobLanes: { readonly big: readonly unknown[]; readonly small: readonly unknown[] };
 }
 
 /** The big job (tenant acme), then, once its first chunk is matched, the small job (tenant globex); both to the end. */
@@ -116,6 +120,8 @@ async function race(t: TestApp, input: Books, small: Buffer = input.small): Prom
     smallMatchedSeqs,
     lanes: { big: lanesOf(bigJobId), small: lanesOf(smallJobId) },
     matchedLanes: { big: lanesOf(bigJobId, 'chunk.matched.v1'), small: lanesOf(smallJobId, 'chunk.matched.v1') },
+    labeledLanes: { big: lanesOf(bigJobId, 'chunk.labeled.v1'), small: lanesOf(smallJobId, 'chunk.labeled.v1') },
+    plannedJobLanes: { big: lanesOf(bigJobId, 'job.planned.v1'), small: lanesOf(smallJobId, 'job.planned.v1') },
   };
 }
 
@@ -155,6 +161,11 @@ describe('fairness: a small job submitted behind a big one', () => {
       // And the matcher passed each lane on, so the labeler took the small job's chunks on its express queue too.
       expect(result.matchedLanes.big).toEqual(Array(BIG_CHUNKS).fill('bulk'));
       expect(result.matchedLanes.small).toEqual(Array(SMALL_CHUNKS).fill('express'));
+      // The labeler passed it on, and the chunker put it on each job's totals: the merger took the small job's totals and
+      // labeled chunks on its express queue, the big job's on its bulk queue.
+      expect(result.labeledLanes.big).toEqual(Array(BIG_CHUNKS).fill('bulk'));
+      expect(result.labeledLanes.small).toEqual(Array(SMALL_CHUNKS).fill('express'));
+      expect(result.plannedJobLanes).toEqual({ big: ['bulk'], small: ['express'] });
       // Released whole: every chunk of the small job was published before the first of them was matched (with a window
       // of 8, chunks 9 and 10 waited for a second round: planned only after the first ones were matched).
       expect(result.smallPlannedSeqs).toHaveLength(SMALL_CHUNKS);

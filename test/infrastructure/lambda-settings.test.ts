@@ -80,7 +80,7 @@ describe('Lambda entry points (src/lambda.ts)', () => {
     ['chunker', ['erasure', 'jobs', 'progress']],
     ['matcher', ['chunks', 'erasure', 'expressChunks']],
     ['labeler', ['chunks', 'erasure', 'expressChunks']],
-    ['merger', ['erasure', 'failures', 'progress', 'reviews']],
+    ['merger', ['erasure', 'expressProgress', 'failures', 'progress', 'reviews']],
     ['notifier', ['api', 'erasure', 'jobs', 'progress', 'socket']],
     ['mailchimp-sync', ['api', 'erasure', 'imports', 'pages', 'writeback']],
   ])("%s exports one handler per function, named as the generated configuration's handlers", (service, functions) => {

@@ -54,8 +54,8 @@ export const jobSubmittedV1 = defineEventType({
 });
 
 /**
- * The matcher's and the labeler's two queues for chunks: small jobs go express, so they never queue behind a big job's
- * chunks (docs/architecture.md, "Fairness").
+ * The matcher's, the labeler's and the merger's two queues for a job's events: small jobs go express, so they never
+ * queue behind a big job's chunks (docs/architecture.md, "Fairness").
  */
 export const chunkLaneSchema = z.enum(['express', 'bulk']);
 export type ChunkLane = z.infer<typeof chunkLaneSchema>;
@@ -106,6 +106,11 @@ export const jobPlannedV1 = defineEventType({
     columns: z.array(columnSchema),
     rows: z.object({ total: z.number().int().min(0) }),
     chunks: z.object({ total: z.number().int().min(0) }),
+    lane: chunkLaneSchema
+      .optional()
+      .describe(
+        "The merger's queue it goes to: the lane the chunker gave the job, the same as every chunk.planned.v1 of the job carries (so the job's chunk.labeled.v1 go to the same queue). Absent (events of earlier versions): bulk.",
+      ),
   }),
   example: {
     input: exampleInput,
@@ -113,6 +118,7 @@ export const jobPlannedV1 = defineEventType({
     columns: exampleColumns,
     rows: { total: 4321 },
     chunks: { total: 5 },
+    lane: 'bulk',
   },
 });
 
@@ -149,12 +155,19 @@ export const chunkLabeledV1 = defineEventType({
   type: 'chunk.labeled.v1',
   producer: 'labeler',
   description: 'Every canonical field of every row of a chunk was labeled; the labeled rows are in `result` (NDJSON).',
-  data: chunkResultSchema,
+  data: chunkResultSchema.extend({
+    lane: chunkLaneSchema
+      .optional()
+      .describe(
+        "The merger's queue it goes to: the lane of the chunk.matched.v1 it was labeled from (`express` for a small job, `bulk` for the rest). Absent (events of earlier versions, or of a chunk matched without a lane): bulk.",
+      ),
+  }),
   example: {
     chunk: { index: 2, count: 5 },
     rows: { first: 2000, count: 1000 },
     result: { bucket: 'labeler-chunks', key: 'tenants/acme/jobs/job_01JD0000000000000000000000/labeled/000000002.ndjson' },
     counts: exampleCounts,
+    lane: 'bulk',
   },
 });
 

@@ -375,6 +375,17 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
     expect(planned().map((event) => [event.data.chunk.index, event.data.lane])).toEqual([[3, 'bulk']]);
   });
 
+  it.each([
+    [10, 'express'],
+    [11, 'bulk'],
+  ] as const)("job.planned.v1 of a job of %i rows carries its chunks' lane (%s), for the merger's queue of that lane", async (rows, lane) => {
+    await plan(rows);
+
+    const [totals] = ports.publisher.ofType('job.planned.v1');
+    expect(totals!.data.lane).toBe(lane);
+    expect(new Set(planned().map((event) => event.data.lane))).toEqual(new Set([lane]));
+  });
+
   it('a job few in rows but of more than expressMaxChunks chunks is bulk (tiny chunks do not jump the queue)', async () => {
     start({ expressMaxRows: 100, expressMaxChunks: 5 });
     await plan(6);
@@ -390,10 +401,16 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
     expect(planned().map((event) => event.data.lane)).toEqual(['express', 'express', 'express']);
   });
 
-  it('expressMaxRows 0: no express lane', async () => {
+  it('expressMaxRows 0: no express lane, not even for a job of no rows (whose only event is job.planned.v1)', async () => {
     start({ expressMaxRows: 0 });
     await plan(1);
     expect(planned().map((event) => event.data.lane)).toEqual(['bulk']);
+
+    ports = createTestPorts();
+    start({ expressMaxRows: 0 });
+    await plan(0);
+    expect(planned()).toEqual([]);
+    expect(ports.publisher.ofType('job.planned.v1').map((event) => event.data.lane)).toEqual(['bulk']);
   });
 
   it("a redelivered job.submitted.v1 keeps the job's lane after a deploy changed the limits", async () => {
@@ -422,6 +439,8 @@ describe('chunker lanes: a small job goes express, all at once; a bigger one bul
       [2, 'bulk'],
     ]);
     expect((await storedPlanOf(ports)).map((item) => item.window)).toEqual(Array(10).fill(3));
+    // Its totals go to the merger's bulk queue too, where its lane-less chunks go.
+    expect(ports.publisher.ofType('job.planned.v1').map((event) => event.data.lane)).toEqual(['bulk']);
   });
 
   it('a completion of a chunk planned by the previous version releases its successor as stored (without a lane: bulk)', async () => {

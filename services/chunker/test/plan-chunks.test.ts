@@ -139,7 +139,8 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
         correlationId: CAUSE.correlationId,
         causationId: CAUSE.eventId,
       },
-      data: { input: INPUT, format: utf8(), columns, rows: { total: 5 }, chunks: { total: 3 } },
+      // The job's lane, as its chunks carry it: the merger's express queue takes the totals too.
+      data: { input: INPUT, format: utf8(), columns, rows: { total: 5 }, chunks: { total: 3 }, lane: 'express' },
     });
   });
 
@@ -311,7 +312,15 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
     expect(parsed.flat()).toEqual(expected.records);
 
     expect(ports.publisher.ofType('job.planned.v1').map((event) => event.data)).toEqual([
-      { input: INPUT, format: expected.format, columns: expected.columns, rows: { total: expected.records.length }, chunks: { total: count } },
+      {
+        input: INPUT,
+        format: expected.format,
+        columns: expected.columns,
+        rows: { total: expected.records.length },
+        chunks: { total: count },
+        // Every sample is a small job.
+        lane: 'express',
+      },
     ]);
   });
 
@@ -365,6 +374,8 @@ describe('chunker jobs subscription (job.submitted.v1 -> chunk.planned.v1 x N, j
       columns: [column(0, 'First Name', 'first_name'), column(1, 'Last Name', 'last_name'), column(2, 'Email', 'email')],
       rows: { total: 0 },
       chunks: { total: 0 },
+      // No rows: a small job, all of it (the totals) on the merger's express queue.
+      lane: 'express',
     });
   });
 

@@ -312,6 +312,29 @@ describe("the labeler's lanes: chunk.matched.v1 on two queues, by the chunk's la
     expect(declaration.subscriptions.chunks.queue).not.toHaveProperty('maximumConcurrencySetting');
   });
 
+  it.each([
+    ['express', 'express'],
+    ['bulk', 'bulk'],
+    // Matched by the previous version: the merger's bulk queue takes it, as before lanes.
+    ['none', undefined],
+  ] as const)("carries the chunk's lane (%s) into chunk.labeled.v1, for the merger's queue of that lane", async (_name, lane) => {
+    await putMatchedRows(ROWS);
+    const response = await labeler(lane === 'express' ? 'expressChunks' : 'chunks')(
+      sqsEvent([
+        matchedBody((event) => {
+          if (lane) event.detail.data.lane = lane;
+          else delete event.detail.data.lane;
+        }),
+      ]),
+      testContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [labeled] = ports.publisher.ofType('chunk.labeled.v1');
+    if (lane) expect(labeled!.data.lane).toBe(lane);
+    else expect(labeled!.data).not.toHaveProperty('lane');
+  });
+
   it('labels an express chunk as the bulk lane does: the same rows written, chunk.labeled.v1 published', async () => {
     await putMatchedRows(ROWS);
     const response = await labeler('expressChunks')(

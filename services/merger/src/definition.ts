@@ -1,5 +1,13 @@
 import { chunkLabeledV1, jobErasureRequestedV1, jobPlannedV1, reviewDecidedV1, stageFailedV1 } from '@refinery/events';
-import { defineService, retentionDaysSetting } from '@refinery/runtime';
+import { defineService, retentionDaysSetting, setting } from '@refinery/runtime';
+import { z } from 'zod';
+
+/**
+ * The express lane's containers by default, as the labeler's (services/labeler/src/definition.ts): the labeler's express
+ * lane hands on at most 10 labeled chunks at once, and the merger takes up to 10 a batch, so 10 containers keep up with it
+ * and compose 10 small jobs' results at once.
+ */
+export const EXPRESS_MAXIMUM_CONCURRENCY = 10;
 
 /** The merger: each chunk's completion recorded once, a finished job merged in row order, failed jobs ended. */
 export const merger = defineService({
@@ -15,6 +23,12 @@ export const merger = defineService({
   },
   settings: {
     retentionDays: retentionDaysSetting,
+    // SQS's least and most for an event source's maximum concurrency.
+    expressMaximumConcurrency: setting(z.coerce.number().int().min(2).max(1000), {
+      description:
+        "the most `expressProgress` invocations at once (small jobs' totals and labeled chunks, beside the `progress` ones), 2 to 1,000 (docs/deploy.md)",
+      default: EXPRESS_MAXIMUM_CONCURRENCY,
+    }),
   },
   reads: {
     labeledChunks: { description: "the labeler's chunks, named by chunk.labeled.v1", bucketParam: 'labelerChunksBucket' },
@@ -22,11 +36,24 @@ export const merger = defineService({
     jobModels: { description: "the matcher's linkage models of jobs, named by chunk.labeled.v1", bucketParam: 'matcherChunksBucket' },
   },
   subscriptions: {
+    // Two queues for the same events, split by the lane the chunker gave the job (job.planned.v1 carries it, and each
+    // chunk.labeled.v1 carries it on from its chunk.planned.v1): a small job's events never queue behind a big job's, and
+    // a job's totals and chunks always share a queue (docs/architecture.md, "Fairness"). Events of earlier versions have
+    // no lane: bulk.
     progress: {
       description:
-        'Totals of a job (job.planned.v1) and labeled chunks (chunk.labeled.v1): record them; merge each segment of 50 chunks once it is in, and compose the result when every chunk is in.',
+        'Totals of a job of the bulk lane (job.planned.v1) and its labeled chunks (chunk.labeled.v1): record them; merge each segment of 50 chunks once it is in, and compose the result when every chunk is in.',
       events: [jobPlannedV1, chunkLabeledV1],
+      dataPattern: { lane: ['bulk', { exists: false }] },
       queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10 },
+      function: { timeoutSeconds: 900, memorySizeMb: 1024 },
+    },
+    expressProgress: {
+      description:
+        'Totals of a small job (the express lane; job.planned.v1) and its labeled chunks (chunk.labeled.v1): record them and compose the result, as `progress` does.',
+      events: [jobPlannedV1, chunkLabeledV1],
+      dataPattern: { lane: ['express'] },
+      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10, maximumConcurrencySetting: 'expressMaximumConcurrency' },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },
     },
     reviews: {

@@ -10,7 +10,8 @@ import { createReviewsHandler } from './handlers/reviews';
 export function mergerHandlers(deps: MergerDeps): ServiceParts<typeof merger> {
   return {
     subscriptions: {
-      progress: createProgressHandler(deps),
+      progress: createProgressHandler(deps, merger.subscriptions.progress),
+      expressProgress: createProgressHandler(deps, merger.subscriptions.expressProgress),
       reviews: createReviewsHandler(deps),
       failures: createFailuresHandler(deps),
       erasure: createEraseHandler(deps),

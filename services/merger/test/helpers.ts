@@ -133,7 +133,11 @@ export function createMerger(ports: TestPorts, ledger: Table = ports.table(LEDGE
     objects: ports.objects,
     ledger,
   });
-  return { progress: service.subscriptions.progress.handler, failures: service.subscriptions.failures.handler };
+  return {
+    progress: service.subscriptions.progress.handler,
+    expressProgress: service.subscriptions.expressProgress.handler,
+    failures: service.subscriptions.failures.handler,
+  };
 }
 
 export async function readResultCsv(ports: TestPorts): Promise<{ text: string; records: string[][] }> {

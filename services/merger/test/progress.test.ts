@@ -1,7 +1,10 @@
 import { RESULT_COLUMNS } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
+import { matchesEventPattern } from '@refinery/event-patterns';
 import { deriveEventId, type EventData, type jobPlannedV1 } from '@refinery/events';
+import { subscriptionPattern } from '@refinery/runtime';
 import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
+import { merger as declaration } from '../src/service';
 import {
   body,
   CrashBeforeRecordingCompletion,
@@ -240,5 +243,61 @@ describe('merger progress: job.planned.v1 + chunk.labeled.v1', () => {
     await deliver(progress, [PLANNED, chunk(0), chunk(1)]);
 
     expect(ports.publisher.entries).toEqual([]);
+  });
+});
+
+describe("the merger's lanes: job.planned.v1 and chunk.labeled.v1 on two queues, by the job's lane", () => {
+  /** A fixture's event (as EventBridge delivers it) with this lane; none: as the previous version published it. */
+  const withLane = (name: string, lane?: string) =>
+    body<{ lane?: string }>(name, (event) => {
+      delete event.detail.data.lane;
+      if (lane) event.detail.data.lane = lane;
+    });
+  const routedTo = (name: string, lane?: string) =>
+    Object.values(declaration.subscriptions)
+      .filter((subscription) => matchesEventPattern(subscriptionPattern(subscription), JSON.parse(withLane(name, lane))))
+      .map((subscription) => subscription.name);
+
+  it.each([
+    ['job.planned.v1', PLANNED],
+    ['chunk.labeled.v1', chunk(0)],
+  ])("routes a small job's %s to expressProgress, and a bulk one or one without a lane (the previous version's) to progress", (_type, name) => {
+    expect(routedTo(name, 'express')).toEqual(['expressProgress']);
+    expect(routedTo(name, 'bulk')).toEqual(['progress']);
+    expect(routedTo(name)).toEqual(['progress']);
+  });
+
+  it("gives the express lane the bulk lane's queue and function, capped by its own setting; the bulk lane stays uncapped", () => {
+    const { progress, expressProgress } = declaration.subscriptions;
+    const { maximumConcurrencySetting, ...expressQueue } = expressProgress.queue;
+    expect(expressQueue).toEqual(progress.queue);
+    expect(expressProgress.function).toEqual(progress.function);
+    expect(maximumConcurrencySetting).toBe('expressMaximumConcurrency');
+    expect(declaration.settings.expressMaximumConcurrency.default).toBe(10);
+    expect(progress.queue).not.toHaveProperty('maximumConcurrencySetting');
+  });
+
+  it('completes an express job as the bulk lane does, once, from batches handled at the same time', async () => {
+    const { expressProgress } = createMerger(ports);
+    const responses = await Promise.all([
+      expressProgress(sqsEvent([withLane(PLANNED, 'express'), withLane(chunk(1), 'express')]), testContext()),
+      expressProgress(sqsEvent([withLane(chunk(0), 'express'), withLane(chunk(2), 'express')]), testContext()),
+    ]);
+
+    expect(responses.map((response) => response.batchItemFailures)).toEqual([[], []]);
+    // Both batches may find the job complete: the same event (id derived from the job), consumers drop the copy.
+    expect(completions().length).toBeGreaterThanOrEqual(1);
+    expect(new Set(completions().map((completed) => completed.metadata.eventId))).toEqual(new Set([deriveEventId(JOB_ID, 'job.completed.v1')]));
+    expect(completions()[0]!.data.rows).toEqual({ total: 5, matched: 3, unmatched: 1, invalid: 1 });
+    expect((await readResultCsv(ports)).records.slice(1).map((record) => record[0])).toEqual(['Robert', 'Zebediah', 'Bob', 'Dave', 'Marla']);
+  });
+
+  it('completes a job whose totals and chunks came on different lanes (an express plan, chunks labeled by the previous version)', async () => {
+    const { progress, expressProgress } = createMerger(ports);
+    const planned = await expressProgress(sqsEvent([withLane(PLANNED, 'express')]), testContext());
+    expect(planned.batchItemFailures).toEqual([]);
+    await deliver(progress, [chunk(0), chunk(1), chunk(2)]);
+
+    expect(completions()).toHaveLength(1);
   });
 });

@@ -13,5 +13,7 @@ export interface LaneLimits {
  * small job never waits behind a big one's window), `bulk` for the rest (released a window at a time).
  */
 export function laneOf(plan: { readonly rows: number; readonly chunks: number }, limits: LaneLimits): ChunkLane {
+  // expressMaxRows 0 turns the lane off even for a job of no rows (its job.planned.v1 carries the lane to the merger).
+  if (limits.expressMaxRows === 0) return 'bulk';
   return plan.rows <= limits.expressMaxRows && plan.chunks <= limits.expressMaxChunks ? 'express' : 'bulk';
 }

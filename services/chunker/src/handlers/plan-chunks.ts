@@ -23,7 +23,7 @@ const PUBLISH_BATCH = 100;
 /**
  * job.submitted.v1 -> the job's lane decided (domain/lane.ts) and the whole plan stored (one chunk.planned.v1 per chunk,
  * carrying the lane, in the plans table), then the first `chunkWindow` chunk.planned.v1 published (a job of the
- * express lane: every one), then job.planned.v1 with the totals. The other chunks are released one by one as chunks
+ * express lane: every one), then job.planned.v1 with the totals and the lane. The other chunks are released one by one as chunks
  * complete (handlers/release-chunks.ts). Event ids derive from the submission, so a redelivered
  * submission stores and republishes the very same events (and consumers drop the copies).
  *
@@ -106,7 +106,9 @@ export function createPlanChunksHandler(deps: ChunkerDeps): SubscriptionBinding 
       const totals = createEvent(jobPlannedV1, {
         service: 'chunker',
         metadata: { ...followUpMetadata(event, deriveEventId(event.metadata.eventId, jobPlannedV1.type)), occurredAt: now() },
-        data: { input: inputRef, format, columns, rows: { total: plan.rows }, chunks: { total: plan.chunks.length } },
+        // The job's lane, as every one of its chunks carries it: the merger takes the totals on the same queue as the
+        // job's labeled chunks.
+        data: { input: inputRef, format, columns, rows: { total: plan.rows }, chunks: { total: plan.chunks.length }, lane },
       });
       await deps.publisher.publish([toPublishEntry(totals)]);
       logger.info(

@@ -6,8 +6,8 @@ import { labeler } from '../definition';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
 
 /**
- * chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1. Both of the
- * labeler's lanes (`chunks`, `expressChunks`) run it.
+ * chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1 (with the chunk's
+ * lane, for the merger's queues). Both of the labeler's lanes (`chunks`, `expressChunks`) run it.
  */
 export function createLabelChunkHandler(
   deps: LabelerDeps,
@@ -19,7 +19,7 @@ export function createLabelChunkHandler(
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
-      const { chunk, rows, result: matched, model } = event.data;
+      const { chunk, rows, result: matched, model, lane } = event.data;
       const counts = emptyLabelCounts();
       const result = {
         bucket: deps.config.chunksBucket,
@@ -37,7 +37,8 @@ export function createLabelChunkHandler(
           ...followUpMetadata(event, deriveEventId(event.metadata.eventId, chunkLabeledV1.type)),
           occurredAt: deps.clock.now().toISOString(),
         },
-        data: { chunk, rows, result, counts: matchCounts, ...(model ? { model } : {}) },
+        // The chunk's lane goes on to the merger's queue of the same lane; a chunk matched without one stays without (bulk).
+        data: { chunk, rows, result, counts: matchCounts, ...(model ? { model } : {}), ...(lane ? { lane } : {}) },
       });
       await deps.publisher.publish([toPublishEntry(labeled)]);
       logger.info({ chunk: chunk.index, rows: counts.rows }, 'chunk labeled');

@@ -13,12 +13,17 @@ import { composeResult, keepReviewModel, mergePrefix, mergeSegment, segmentRefs 
  * first any segment not merged yet (one whose chunks all came in before the plan, one still being merged by another
  * invocation, or, for a job recorded by the previous version, the segments of its chunks recorded before the upgrade).
  * Both sides write before they read, so the last of them always sees both (DynamoDB reads here are strongly
- * consistent).
+ * consistent). Both of the merger's lanes (`progress`, `expressProgress`) run it; a job's events normally all come on
+ * one, and nothing here depends on that: invocations of either lane may record and compose the same job at once.
  */
-export function createProgressHandler(deps: MergerDeps): SubscriptionBinding {
+export function createProgressHandler(
+  deps: MergerDeps,
+  // Either lane's queue (the same work; failures name the subscription that gave up).
+  subscription: typeof merger.subscriptions.progress | typeof merger.subscriptions.expressProgress = merger.subscriptions.progress,
+): SubscriptionBinding {
   const ledger = new Ledger(deps.ledger, deps.clock, deps.config.retentionDays);
   return createEventSubscriptionHandler({
-    subscription: merger.subscriptions.progress,
+    subscription,
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
