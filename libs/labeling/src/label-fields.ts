@@ -11,6 +11,9 @@ export interface FieldLabel {
 // A value with no comparable form (a birthday without a year, an unreadable date) cannot confirm
 // anything: it equals only the same text, and against a readable value the provider's is the better one.
 function sameValue(field: CanonicalField, mine: string, theirs: string): boolean {
+  // The same text has the same comparable form: most fields of a matched row are confirmed this way, without folding
+  // both sides (a phone's parse, a date's, a street's short forms) for every field of every row.
+  if (mine === theirs) return true;
   const a = comparableValue(field, mine);
   const b = comparableValue(field, theirs);
   if (a !== '' && b !== '') return a === b;
