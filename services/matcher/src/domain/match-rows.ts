@@ -118,10 +118,11 @@ async function prefetchNames(
   lists: readonly Candidate[][],
   options: Pick<MatchRowsOptions, 'nicknames'>,
 ): Promise<void> {
-  await options.nicknames.prefetch([
-    ...rows.map((row) => row.contact.first_name ?? ''),
-    ...lists.flat().map((candidate) => candidate.fields.first_name ?? ''),
-  ]);
+  // One array for the batch's rows and all their candidates (about ten per row), without the intermediate arrays.
+  const names: string[] = [];
+  for (const row of rows) names.push(row.contact.first_name ?? '');
+  for (const list of lists) for (const candidate of list) names.push(candidate.fields.first_name ?? '');
+  await options.nicknames.prefetch(names);
 }
 
 function prepareRow(row: number, record: CsvRow, options: Pick<MatchRowsOptions, 'columns' | 'defaultRegion' | 'limits'>): PendingRow {
@@ -192,7 +193,9 @@ async function decideWithProviders(valid: readonly PendingRow[], decider: Decide
       const decision = decideMatch(row.contact, candidateLists[i] ?? [], options.nicknames, decide);
       if (decision.status === 'matched') outcomes.set(row, { decision, provider });
       else {
-        declined.set(row, [...(declined.get(row) ?? []), { decision, provider }]);
+        const noes = declined.get(row);
+        if (noes === undefined) declined.set(row, [{ decision, provider }]);
+        else noes.push({ decision, provider });
         stillUnmatched.push(row);
       }
     });
@@ -224,31 +227,36 @@ async function* decideBatch(batch: readonly PendingRow[], decider: Decider): Asy
   const valid = batch.filter((pending) => pending.invalidReason === undefined);
   const outcomes = await decideWithProviders(valid, decider);
   const { counts } = decider.options;
+  // One record per row, written out whole rather than spread from a shared base (same keys, same order).
   for (const pending of batch) {
-    const base = { row: pending.row, cells: pending.cells, contact: pending.contact };
+    const { row, cells, contact } = pending;
     if (pending.invalidReason !== undefined) {
       countRowOutcome(counts, { status: 'invalid', method: null });
-      yield { ...base, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
+      yield { row, cells, contact, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
       continue;
     }
     const decision = outcomes.get(pending)?.decision;
     if (decision !== undefined && decision.status !== 'unmatched') {
       // A row in review carries its proposed candidate like a match does; only its status tells them apart.
       countRowOutcome(counts, { status: decision.status, method: decision.status === 'matched' ? decision.method : null });
-      yield {
-        ...base,
+      const matched: MatchedRow = {
+        row,
+        cells,
+        contact,
         status: decision.status,
         method: decision.method,
         score: decision.score,
         matchId: decision.candidate.id,
         reason: decision.reason,
         provider: decision.candidate.fields,
-        ...(decision.status === 'review' ? { comparison: { levels: decision.levels, namesSwapped: decision.namesSwapped } } : {}),
       };
+      yield decision.status === 'review' ? { ...matched, comparison: { levels: decision.levels, namesSwapped: decision.namesSwapped } } : matched;
     } else {
       countRowOutcome(counts, { status: 'unmatched', method: null });
       yield {
-        ...base,
+        row,
+        cells,
+        contact,
         status: 'unmatched',
         method: null,
         score: decision?.score ?? 0,

@@ -69,7 +69,15 @@ export class StoredNicknames implements NicknameLookup {
   ) {}
 
   async prefetch(names: Iterable<string>): Promise<void> {
-    const missing = [...new Set([...names].map(foldName).filter((name) => name && !this.cache.has(name)))];
+    // A batch names the same first names many times over (its rows and about ten candidates each): each distinct
+    // spelling is folded once.
+    const spellings = new Set(names);
+    const missingNames = new Set<string>();
+    for (const spelling of spellings) {
+      const name = foldName(spelling);
+      if (name && !this.cache.has(name)) missingNames.add(name);
+    }
+    const missing = [...missingNames];
     if (this.cache.size + missing.length > this.maxCachedNames) this.cache.clear();
     await Promise.all(
       missing.map(async (name) => {
