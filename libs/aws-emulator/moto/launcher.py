@@ -7,6 +7,10 @@
 3. A scheduled rule (ScheduleExpression, no EventPattern) matches no event, as on AWS: moto takes its empty pattern for
    "every event" and then fails on its Lambda target, which stopped S3's events from reaching the other rules of the
    default bus. (The emulator runs schedules itself.)
+4. TransactWriteItems keeps, for its rollback, a copy of the items it writes, not of their whole tables: moto deep-copies
+   the whole table once per write of the transaction, so each transaction cost time and memory in proportion to every
+   item of the table, and a 2,000-chunk job (each history event one transaction) grew moto past 9 GB before half of it
+   was done. A failed transaction still leaves every item as it was (the Table contract's transact part checks it).
 
 Usage: python3 launcher.py [moto_server options], e.g. `-H 127.0.0.1 -p 4566`.
 """
@@ -39,6 +43,66 @@ def _send_to_targets_unless_scheduled(self, original_event, transform_input=True
 
 
 models.Rule.send_to_targets = _send_to_targets_unless_scheduled
+
+import copy  # noqa: E402
+
+import moto.dynamodb.models as dynamodb_models  # noqa: E402
+from moto.dynamodb.exceptions import (  # noqa: E402
+    MockValidationException,
+    MultipleTransactionsException,
+    TransactionCanceledException,
+)
+from moto.dynamodb.models.table import Table  # noqa: E402
+
+
+class _TablesNotCopied:
+    """moto's `copy` in its DynamoDB backend module: a table is its own "backup" (see _transact_write_items)."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+dynamodb_models.copy = _TablesNotCopied()
+_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
+
+
+def _key_of(backend, op_type, op):
+    if op_type != "Put":
+        return op.get("Key")
+    table = backend.get_table(op["TableName"])
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def _transact_write_items_copying_items(self, transact_items):
+    before = []
+    for item in transact_items:
+        try:
+            op_type, op = next(iter(item.items()))
+            key = _key_of(self, op_type, op)
+            current = self.get_item(op["TableName"], key)
+            before.append((op["TableName"], key, None if current is None else current.to_json()["Attributes"]))
+        except Exception:  # an invalid write: moto's own code below refuses it, with its own error
+            continue
+    try:
+        _transact_write_items(self, transact_items)
+    except (TransactionCanceledException, MultipleTransactionsException, MockValidationException):
+        for table_name, key, attributes in reversed(before):
+            if attributes is None:
+                self.delete_item(table_name, key)
+            else:
+                self.put_item(table_name, copy.deepcopy(attributes))
+        raise
+
+
+dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_copying_items
 
 from moto.server import main  # noqa: E402  (after the patch, so the server uses it)
 
