@@ -1,4 +1,4 @@
-// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1 --heap-cap MB]
+// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1 --heap-cap MB --worker-threads N]
 //
 // Generates a synthetic book of N rows against a directory of people, runs `refinery enrich` on it in a child
 // process (exactly as a user would), and prints rows per second, wall time per stage (from the job's events) and the
@@ -19,6 +19,8 @@ interface Options {
   seed: number;
   outDir: string;
   heapCapMb?: number;
+  /** `refinery enrich --worker-threads`: absent, the command's default. */
+  workerThreads?: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -44,6 +46,10 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--heap-cap':
         options.heapCapMb = Number(value);
+        i += 1;
+        break;
+      case '--worker-threads':
+        options.workerThreads = Number(value);
         i += 1;
         break;
       case '--out':
@@ -187,6 +193,7 @@ export async function bench(options: Options, log: (line: string) => void = (lin
         dataDir,
         '--chunk-rows',
         String(options.chunkRows),
+        ...(options.workerThreads !== undefined ? ['--worker-threads', String(options.workerThreads)] : []),
       ],
       options.heapCapMb,
     );
@@ -201,7 +208,7 @@ export async function bench(options: Options, log: (line: string) => void = (lin
       liveUpdates: liveUpdates(events),
     };
     results.push(result);
-    const cap = options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : '';
+    const cap = `${options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : ''}${options.workerThreads !== undefined ? `, ${options.workerThreads} worker thread(s)` : ''}`;
     log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}${cap}:`);
     log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);

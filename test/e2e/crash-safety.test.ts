@@ -5,7 +5,9 @@ import { writeDataset } from '@refinery/synthetic-data';
 import { runCli } from '../support/cli';
 
 // Killing `refinery enrich` with SIGKILL at random moments and running the same command again must finish the job
-// with a result byte-for-byte identical to an uninterrupted run: no row lost, none duplicated.
+// with a result byte-for-byte identical to an uninterrupted run: no row lost, none duplicated. The uninterrupted run
+// has every service on one thread, the killed ones run the matcher in a worker thread: killing the process kills it too,
+// and what it had in flight is released by the next start like the main thread's.
 
 jest.setTimeout(240_000);
 
@@ -29,7 +31,7 @@ describe('crash safety', () => {
     const seed = Number(process.env.REFINERY_CRASH_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
     const dataset = await writeDataset({ seed: 11, directorySize: 3000, bookSize: 4000, dir: work });
-    const args = (out: string, dataDir: string) => [
+    const args = (out: string, dataDir: string, workerThreads: number) => [
       'enrich',
       dataset.bookPath,
       '--out',
@@ -40,10 +42,12 @@ describe('crash safety', () => {
       dataDir,
       '--chunk-rows',
       '100',
+      '--worker-threads',
+      String(workerThreads),
     ];
 
     const started = Date.now();
-    const baseline = await runCli(args(join(work, 'baseline.csv'), join(work, 'baseline-data'))).done;
+    const baseline = await runCli(args(join(work, 'baseline.csv'), join(work, 'baseline-data'), 0)).done;
     const uninterruptedMs = Date.now() - started;
     expect(baseline).toMatchObject({ code: 0 });
 
@@ -60,7 +64,8 @@ describe('crash safety', () => {
     ];
     const kills: { percent: number; delayMs: number; wasRunning: boolean }[] = [];
     for (const kill of plan) {
-      const run = runCli(args(crashOut, crashData));
+      // Info lines in the log say which thread matched each chunk.
+      const run = runCli(args(crashOut, crashData, 1), { env: { LOG_LEVEL: 'info' } });
       await new Promise<void>((resolve) => {
         const fire = (): void => {
           setTimeout(resolve, kill.delayMs);
@@ -81,7 +86,7 @@ describe('crash safety', () => {
       await run.done;
       kills.push({ ...kill, wasRunning });
     }
-    const final = await runCli(args(crashOut, crashData)).done;
+    const final = await runCli(args(crashOut, crashData, 1), { env: { LOG_LEVEL: 'info' } }).done;
     const context = `seed ${seed}, kills ${JSON.stringify(kills)}, uninterrupted ${uninterruptedMs} ms`;
     expect({ code: final.code, stderr: final.stderr.split('\n').filter((l) => l.startsWith('refinery')), context }).toEqual({
       code: 0,
@@ -90,6 +95,13 @@ describe('crash safety', () => {
     });
     expect(kills.filter((k) => k.wasRunning).length).toBeGreaterThanOrEqual(2);
     expect(final.stdout).toContain(baseline.stdout.match(/rows: +\d+/)?.[0]);
+    // The chunks of the killed runs were matched in a worker thread (its id on each line), never on the main thread.
+    const matchedBy = readFileSync(join(crashData, 'logs', 'refinery.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"msg":"chunk matched"'))
+      .map((line) => (JSON.parse(line) as { threadId?: number }).threadId ?? 0);
+    expect(matchedBy.length).toBeGreaterThan(0);
+    expect(matchedBy.filter((thread) => thread === 0)).toEqual([]);
     const expected = readFileSync(join(work, 'baseline.csv'));
     const actual = readFileSync(crashOut);
     expect(actual.length).toBe(expected.length);

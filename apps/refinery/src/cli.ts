@@ -53,6 +53,13 @@ function resolveDirectory(option: string | undefined): string {
 
 const PROVIDERS_OPTION = 'the provider chain, JSON (default: $REFINERY_PROVIDERS, else the directory alone; see docs/matching.md)';
 
+/**
+ * Worker threads that run the matcher beside the thread that runs every other service (docs/local-mode.md, "Worker
+ * threads"; measured in docs/performance.md): on two cores one keeps both busy.
+ */
+export const DEFAULT_WORKER_THREADS = 1;
+const WORKER_THREADS_OPTION = `worker threads that run the matcher, each with its own copy of the directory (0: every service on one thread; default ${DEFAULT_WORKER_THREADS})`;
+
 /** The chain from --providers or REFINERY_PROVIDERS, checked now so a bad file fails before any work starts. */
 function resolveProviders(option: string | undefined): ProviderChainOption | undefined {
   const file = option ?? process.env.REFINERY_PROVIDERS;
@@ -139,6 +146,7 @@ interface EnrichCommandOptions {
   matchThreshold?: number;
   reviewThreshold?: number;
   multipartThreshold?: number;
+  workerThreads: number;
 }
 
 /** A probability strictly between 0 and 1, for a threshold option. */
@@ -162,6 +170,7 @@ function enrichTarget(options: EnrichCommandOptions): EnrichOptions['target'] {
       directory: resolveDirectory(options.directory),
       ...(providers ? { providers } : {}),
       logger: fileLogger(dataDir),
+      workerThreads: options.workerThreads,
     };
   }
   if (options.directory !== undefined || options.providers !== undefined) {
@@ -205,6 +214,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'files of at least this many bytes go up in parts, a few at a time, each retried, resumed by running the same command again (default 67108864, 64 MiB)',
       positiveInteger('--multipart-threshold', Number.MAX_SAFE_INTEGER),
     )
+    .option('--worker-threads <n>', WORKER_THREADS_OPTION, integerOption('--worker-threads', 0, 16), DEFAULT_WORKER_THREADS)
     .action(async (input: string, options: EnrichCommandOptions) => {
       if (options.matchThreshold !== undefined && options.reviewThreshold !== undefined && options.reviewThreshold > options.matchThreshold) {
         throw new InputError(`--review-threshold (${options.reviewThreshold}) must not be above --match-threshold (${options.matchThreshold})`);
@@ -244,7 +254,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       collectSetting,
       [],
     )
-    .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string; setting: string[] }) => {
+    .option('--worker-threads <n>', WORKER_THREADS_OPTION, integerOption('--worker-threads', 0, 16), DEFAULT_WORKER_THREADS)
+    .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string; setting: string[]; workerThreads: number }) => {
       const dataDir = resolve(options.dataDir);
       const providers = resolveProviders(options.providers);
       const settings = settingsFromOptions(options.setting);
@@ -256,6 +267,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         port: options.port,
         logger: serverLogger(dataDir),
         ...(process.env.REFINERY_API_TOKENS ? { apiTokens: process.env.REFINERY_API_TOKENS } : {}),
+        workerThreads: options.workerThreads,
+      });
+      // A worker thread that ended holds its messages in flight until the next start releases them: stop now, as a crash
+      // would, rather than serve jobs that cannot finish (a supervisor restarts the server; nothing is lost).
+      app.runtime.onFailure((error) => {
+        process.stderr.write(`refinery dev: a worker thread failed (${error.message}); exiting: the work in flight resumes on the next start\n`);
+        process.exit(1);
       });
       const tokenLine = app.tokens.localTokenFile
         ? `token (tenant local): ${app.tokens.clientToken}${app.tokens.generated ? ' (new, saved in ' : ' (from '}${app.tokens.localTokenFile})`

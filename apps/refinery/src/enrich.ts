@@ -32,6 +32,8 @@ export interface LocalTarget {
   /** The provider chain built around the directory (default: the directory alone). */
   readonly providers?: ProviderChainOption;
   readonly logger: Logger;
+  /** Worker threads that run the matcher (docs/local-mode.md, "Worker threads"); 0 or absent: one thread for everything. */
+  readonly workerThreads?: number;
 }
 
 /** A deployment that is already running: `refinery dev`, `refinery emulate` or an AWS stage. */
@@ -83,6 +85,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
           ...(target.providers ? { providers: target.providers.build, providerChain: target.providers.config } : {}),
           port: 0,
           logger: target.logger,
+          ...(target.workerThreads ? { workerThreads: target.workerThreads } : {}),
         })
       : undefined;
   const interrupt = (): void => {
@@ -91,8 +94,9 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   };
   process.once('SIGINT', interrupt);
   // A full or read-only data dir stops the command at once, saying so (the job resumes when it is run again); the
-  // runtime has paused its work and spent no retry on it.
-  let stopFault: (fault: DataDirFaultError) => void = () => undefined;
+  // runtime has paused its work and spent no retry on it. So does a worker thread that failed: its messages stay in
+  // flight until the next start releases them.
+  let stopFault: (fault: DataDirFaultError | Error) => void = () => undefined;
   const faulted = new Promise<never>((_resolve, reject) => {
     stopFault = reject;
   });
@@ -100,6 +104,9 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const stopListening = app?.runtime.storage.onChange((fault) => {
     if (fault) stopFault(fault.error);
   });
+  const stopHearingFailures = app?.runtime.onFailure((error) =>
+    stopFault(new Error(`a worker thread failed (${error.message}); run the same command again to resume this job`, { cause: error })),
+  );
   const stopping = new AbortController();
   const running = run(app, options, { input, out, started }, stopping.signal);
   // Settled here or, when a fault stops the command first, ignored: the watch loop ends with the abort.
@@ -112,6 +119,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   } finally {
     stopping.abort();
     stopListening?.();
+    stopHearingFailures?.();
     process.off('SIGINT', interrupt);
     await app?.close();
   }

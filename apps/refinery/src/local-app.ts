@@ -15,6 +15,7 @@ import { composeService, type Logger, type SettingsOf, silentLogger, subscriptio
 import { webAppHandler } from '@refinery/web';
 import { localKeyEncryptionKey } from './secrets';
 import { type ResolvedTokens, resolveTokens } from './tokens';
+import { type WorkerThreadApp, workerThreadScript } from './worker-thread';
 
 /** Settings of each service, as a deployment's parameters set them on AWS (unset: the declared defaults). */
 export interface LocalSettings {
@@ -57,13 +58,20 @@ export interface LocalAppOptions {
   readonly retentionDays?: number;
   /** The services' clock (tests move it past the retention period); default: the system's. */
   readonly clock?: Clock;
+  /**
+   * Worker threads that run the matcher's queue consumers (docs/local-mode.md, "Worker threads"); 0 (the default here):
+   * every service on this thread. Each loads the directory, built into the chain from `providerChain` — so they need
+   * `directory` as a file, and `providers` only as built from `providerChain` — and runs with the system clock.
+   */
+  readonly workerThreads?: number;
 }
 
 export interface LocalApp {
   readonly runtime: LocalRuntime;
   readonly url: string;
   readonly tokens: ResolvedTokens;
-  readonly provider: ContactProvider;
+  /** The directory provider the matcher asks; undefined when the matcher runs in worker threads (each loads its own). */
+  readonly provider: ContactProvider | undefined;
   close(): Promise<void>;
 }
 
@@ -90,10 +98,11 @@ const LOCAL_RUNTIME_DEFAULT_CONCURRENCY = 2;
  * The largest chunk, as on AWS (docs/deploy.md, "Matcher concurrency and chunk size"): what one matcher invocation looks
  * up within its timeout at the chain's rates, shared by the matcher's workers on this machine (of both its lanes).
  */
-function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Readonly<Record<string, number>>): number {
+function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Readonly<Record<string, number>>, threads: number): number {
+  // Each worker thread runs the matcher's pollers with the same concurrency.
   const workersOf = (subscription: string): number => {
     const queue = subscriptionQueueNames('matcher', subscription).queue;
-    return typeof concurrency === 'number' ? concurrency : (concurrency[queue] ?? LOCAL_RUNTIME_DEFAULT_CONCURRENCY);
+    return Math.max(1, threads) * (typeof concurrency === 'number' ? concurrency : (concurrency[queue] ?? LOCAL_RUNTIME_DEFAULT_CONCURRENCY));
   };
   const workers = workersOf('chunks') + workersOf('expressChunks');
   return sizeProviderChain(chain, { timeoutSeconds: matcher.subscriptions.chunks.function.timeoutSeconds, maximumConcurrency: workers }).maxChunkRows;
@@ -101,8 +110,10 @@ function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Rea
 
 /** Every service on the local runtime, wired to local adapters, serving the HTTP API. */
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const threads = options.workerThreads ?? 0;
+  const threadApp = threads > 0 ? workerThreadApp(options) : undefined;
   const concurrency = localConcurrency(options.concurrency);
-  const chunkRowsCap = { maxChunkRows: localMaxChunkRows(options.providerChain ?? DEFAULT_PROVIDER_CHAIN, concurrency) };
+  const chunkRowsCap = { maxChunkRows: localMaxChunkRows(options.providerChain ?? DEFAULT_PROVIDER_CHAIN, concurrency, threads) };
   const logger = options.logger ?? silentLogger;
   const runtime = await LocalRuntime.open({
     dataDir: options.dataDir,
@@ -114,7 +125,12 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   try {
     if (options.duplicateDeliveries) runtime.queues.duplicateDeliveries = options.duplicateDeliveries;
     const tokens = resolveTokens(options.apiTokens, options.dataDir);
-    const provider = typeof options.directory === 'string' ? await DirectoryProvider.fromFile(options.directory) : options.directory;
+    // With worker threads only they match: this thread does not hold the directory too.
+    const provider = threadApp
+      ? undefined
+      : typeof options.directory === 'string'
+        ? await DirectoryProvider.fromFile(options.directory)
+        : options.directory;
     const platform = localPlatform(runtime, { logger, ...(options.clock ? { clock: options.clock } : {}) });
     const settings = options.settings ?? {};
     // One retention period for every service that keeps or erases jobs' data.
@@ -130,10 +146,12 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         given: { workPaused: () => workPause(runtime) },
       }),
       await composeService(chunkerService, platform, { settings: { ...retention, ...chunkRowsCap, ...settings.chunker } }),
-      await composeService(matcherService, platform, {
-        settings: { ...settings.matcher },
-        given: { providers: options.providers?.(provider) ?? [provider] },
-      }),
+      threadApp
+        ? matcher
+        : await composeService(matcherService, platform, {
+            settings: { ...settings.matcher },
+            given: { providers: options.providers?.(provider as ContactProvider) ?? [provider as ContactProvider] },
+          }),
       await composeService(labelerService, platform),
       await composeService(mergerService, platform, { settings: retention }),
       // Local webhooks usually go to local receivers: plain http is fine here. Live job updates go to the sockets the
@@ -153,7 +171,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         given: { ...options.mailchimpTuning },
       }),
     ];
-    for (const service of services) runtime.register(service);
+    for (const service of services) {
+      if ('declaration' in service) runtime.register(service);
+      else runtime.registerInWorkerThreads(service);
+    }
 
     gateway = new LocalHttpGateway(runtime, { logger });
     gateway.use(async (request, response) => {
@@ -164,6 +185,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     });
     gateway.use(webAppHandler());
     const url = await gateway.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
+    // Once every rule exists and the API's URL is known: each thread publishes with this thread's rules.
+    if (threadApp) await runtime.startWorkerThreads({ count: threads, ...workerThreadScript(), app: threadApp });
     runtime.start();
     const started = gateway;
     return {
@@ -181,6 +204,19 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     await runtime.close();
     throw error;
   }
+}
+
+/** What a worker thread needs to compose the matcher as this thread would; refuses what cannot cross to a thread. */
+function workerThreadApp(options: LocalAppOptions): WorkerThreadApp {
+  if (typeof options.directory !== 'string') throw new Error('worker threads load the directory from its file: give `directory` as a path');
+  if (options.providers && !options.providerChain)
+    throw new Error('worker threads build the provider chain from its configuration: give `providerChain` with `providers`');
+  if (options.clock) throw new Error("worker threads run with the system's clock: give no `clock` with `workerThreads`");
+  return {
+    directory: options.directory,
+    ...(options.providerChain ? { providerChain: options.providerChain } : {}),
+    settings: { ...(options.settings?.matcher ? { matcher: options.settings.matcher } : {}) },
+  };
 }
 
 /** The runtime's pause, as ingest shows it on a job: what is wrong with the data dir and what to do, since when. */

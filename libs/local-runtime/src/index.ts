@@ -16,3 +16,4 @@ export * from './queue-poller';
 export * from './schedule-runner';
 export * from './socket-gateway';
 export * from './storage-health';
+export * from './worker-threads';

@@ -70,6 +70,7 @@ const FAIRNESS_CANDIDATES = 256;
 
 export class LocalQueues {
   private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly anyListeners = new Set<(queue: string) => void>();
   private readonly deadLetterListeners = new Set<(message: DeadLetteredMessage) => void>();
   /** Fault injection for tests: every message sent is enqueued this many times (SQS may deliver duplicates). */
   duplicateDeliveries = 1;
@@ -299,6 +300,15 @@ export class LocalQueues {
     return () => set.delete(listener);
   }
 
+  /**
+   * Calls `listener` with the queue's name whenever a message is sent to any queue (or redriven to it) — possibly inside
+   * the sending transaction, before it commits: a listener that tells another thread must wait for the commit.
+   */
+  onAnyMessage(listener: (queue: string) => void): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
+  }
+
   /** Called inside the receive transaction that moves a message to a dead-letter queue. Must be synchronous. */
   onDeadLetter(listener: (message: DeadLetteredMessage) => void): () => void {
     this.deadLetterListeners.add(listener);
@@ -307,6 +317,7 @@ export class LocalQueues {
 
   wake(queue: string): void {
     for (const listener of this.listeners.get(queue) ?? []) listener();
+    for (const listener of this.anyListeners) listener(queue);
   }
 
   private getQueue(name: string): QueueRow | undefined {

@@ -8,7 +8,10 @@ import {
   type RunnableService,
   type RunnableSubscription,
   type ScheduledHandler,
+  type ServiceDeclaration,
+  type Subscription,
   silentLogger,
+  subscriptionPattern,
   subscriptionQueueNames,
 } from '@refinery/runtime';
 import { DataDirLock } from './data-dir-lock';
@@ -22,6 +25,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-files';
 import { QueuePoller } from './queue-poller';
 import { ScheduleRunner } from './schedule-runner';
 import { DataDirFaultError, explainWriteError, probeWritable, StorageHealth, storageFaultOf } from './storage-health';
+import { WorkerThreads, type WorkerThreadsOptions } from './worker-threads';
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -61,8 +65,12 @@ export class LocalRuntime {
   /** The connections of the WebSocket API the HTTP gateway serves at /socket (for the service that declares one). */
   readonly sockets = new LocalSocketConnections();
   readonly services = new Map<string, RunnableService>();
-  readonly subscriptions = new Map<string, RegisteredSubscription & { binding: RunnableSubscription }>();
+  readonly subscriptions = new Map<string, RegisteredSubscription & { subscription: Subscription }>();
   private readonly pollers: QueuePoller[] = [];
+  /** Queues whose consumers run in worker threads (registerInWorkerThreads), and those threads once started. */
+  private readonly inWorkerThreads = new Set<string>();
+  private workerThreads: WorkerThreads | undefined;
+  private readonly failureListeners = new Set<(error: Error) => void>();
   private readonly schedules = new Map<string, ScheduleRunner>();
   private readonly tables = new Map<string, LocalTable>();
   private readonly notifyingBuckets = new Set<string>();
@@ -73,12 +81,14 @@ export class LocalRuntime {
   private constructor(
     readonly options: LocalRuntimeOptions,
     readonly db: SqliteDatabase,
-    private readonly lock: DataDirLock,
+    /** Undefined in a worker thread: the process it belongs to holds the lock. */
+    private readonly lock: DataDirLock | undefined,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.storage = new StorageHealth({
       dataDir: options.dataDir,
-      logger: this.logger,
+      // A worker thread's faults are said by the main thread, which it tells (one line per episode in the log).
+      logger: lock ? this.logger : silentLogger,
       probe: () => probeDataDir(options.dataDir, db),
       ...(options.storageRetryMs?.firstMs !== undefined ? { firstRetryMs: options.storageRetryMs.firstMs } : {}),
       ...(options.storageRetryMs?.maxMs !== undefined ? { maxRetryMs: options.storageRetryMs.maxMs } : {}),
@@ -129,6 +139,21 @@ export class LocalRuntime {
     }
   }
 
+  /**
+   * A runtime for a worker thread of the process that holds the data dir (serveWorkerThread): its own connection to the
+   * same database, without the lock, and without start-up's clean-up — in-flight messages and unfinished object writes
+   * may be the main thread's, which are alive.
+   */
+  static async attach(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    try {
+      return new LocalRuntime(options, openDatabase(join(options.dataDir, 'refinery.db')), undefined);
+    } catch (error) {
+      const fault = storageFaultOf(explainWriteError(error, options.dataDir));
+      if (fault) throw new DataDirFaultError(fault.kind, fault.code, options.dataDir, { cause: error });
+      throw error;
+    }
+  }
+
   table(name: string): LocalTable {
     let table = this.tables.get(name);
     if (!table) {
@@ -154,16 +179,11 @@ export class LocalRuntime {
   /** Runs a service as Lambda would: a queue, dead-letter queue and rule per declared subscription, the same handlers. */
   register(service: RunnableService): void {
     const { declaration } = service;
-    if (this.services.has(declaration.name)) throw new Error(`service ${declaration.name} is already registered`);
+    if (this.subscriptionsOf(declaration.name)) throw new Error(`service ${declaration.name} is already registered`);
     for (const [name, binding] of Object.entries(service.subscriptions as Record<string, RunnableSubscription>)) {
       const subscription = binding.declaration;
-      const { queue, deadLetterQueue } = subscriptionQueueNames(declaration.name, name);
-      const visibilityTimeoutMs = this.options.visibilityTimeoutMs ?? subscription.queue.visibilityTimeoutSeconds * 1000;
-      this.queues.createQueue(deadLetterQueue, { visibilityTimeoutMs });
-      this.queues.createQueue(queue, { visibilityTimeoutMs, maxReceiveCount: subscription.queue.maxReceiveCount, deadLetterQueue });
-      this.bus.putRule({ name: `${queue}-rule`, pattern: binding.pattern, targetQueue: queue });
+      const { queue } = this.addSubscription(declaration, name, subscription, binding.pattern);
       if (binding.objectCreatedBucket) this.enableObjectCreatedEvents(binding.objectCreatedBucket);
-      this.subscriptions.set(queue, { service: declaration.name, name, queue, deadLetterQueue, binding });
       this.pollers.push(
         new QueuePoller(this.queues, {
           queue,
@@ -194,6 +214,75 @@ export class LocalRuntime {
     this.services.set(declaration.name, service);
   }
 
+  /**
+   * A service whose handlers run in worker threads (startWorkerThreads): its queues, dead-letter queues and rules are
+   * made here, as `register` makes them, but no poller of this thread consumes them. Only services of event
+   * subscriptions alone can: schedules, HTTP routes and S3 notifications stay with the thread that serves them.
+   */
+  registerInWorkerThreads(declaration: ServiceDeclaration): void {
+    if (this.subscriptionsOf(declaration.name)) throw new Error(`service ${declaration.name} is already registered`);
+    if (Object.keys(declaration.schedules).length > 0 || declaration.http || declaration.websocket)
+      throw new Error(`service ${declaration.name} has schedules or an API: it runs on the main thread`);
+    for (const [name, subscription] of Object.entries(declaration.subscriptions as Record<string, Subscription>)) {
+      if (subscription.kind !== 'events') throw new Error(`service ${declaration.name} subscribes to S3 notifications: it runs on the main thread`);
+      const { queue } = this.addSubscription(declaration, name, subscription, subscriptionPattern(subscription));
+      this.inWorkerThreads.add(queue);
+    }
+  }
+
+  /**
+   * Starts `count` worker threads running `script`, which calls serveWorkerThread to register the services declared
+   * with registerInWorkerThreads; resolves once every thread polls. Call it after every service is registered: each
+   * thread publishes with this thread's rules as they are now.
+   */
+  async startWorkerThreads(options: WorkerThreadsOptions): Promise<void> {
+    if (this.workerThreads) throw new Error('worker threads are already started');
+    if (this.inWorkerThreads.size === 0) throw new Error('no service is registered to run in worker threads');
+    const threads = new WorkerThreads(this, this.logger, (error) => {
+      for (const listener of this.failureListeners) listener(error);
+    });
+    this.workerThreads = threads;
+    await threads.start(options, {
+      dataDir: this.options.dataDir,
+      ...(this.options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: this.options.visibilityTimeoutMs } : {}),
+      ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
+      ...(this.options.idlePollMs !== undefined ? { idlePollMs: this.options.idlePollMs } : {}),
+      ...(this.options.storageRetryMs !== undefined ? { storageRetryMs: this.options.storageRetryMs } : {}),
+      rules: this.bus.listRules(),
+      objectCreatedBuckets: [...this.notifyingBuckets],
+      publicBaseUrl: this.baseUrl,
+      duplicateDeliveries: this.queues.duplicateDeliveries,
+      logLevel: this.logger.level,
+    });
+  }
+
+  /** Hears of a worker thread that ended unexpectedly: the work it held cannot go on until the next start. */
+  onFailure(listener: (error: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  private subscriptionsOf(service: string): boolean {
+    return this.services.has(service) || [...this.subscriptions.values()].some((subscription) => subscription.service === service);
+  }
+
+  /** A subscription's queue, dead-letter queue and rule. */
+  private addSubscription(
+    declaration: ServiceDeclaration,
+    name: string,
+    subscription: Subscription,
+    pattern: RunnableSubscription['pattern'],
+  ): RegisteredSubscription {
+    const { queue, deadLetterQueue } = subscriptionQueueNames(declaration.name, name);
+    const visibilityTimeoutMs = this.options.visibilityTimeoutMs ?? subscription.queue.visibilityTimeoutSeconds * 1000;
+    this.queues.createQueue(deadLetterQueue, { visibilityTimeoutMs });
+    this.queues.createQueue(queue, { visibilityTimeoutMs, maxReceiveCount: subscription.queue.maxReceiveCount, deadLetterQueue });
+    this.bus.putRule({ name: `${queue}-rule`, pattern, targetQueue: queue });
+    const registered = { service: declaration.name, name, queue, deadLetterQueue };
+    this.subscriptions.set(queue, { ...registered, subscription });
+    return registered;
+  }
+
   /** Runs a service's schedule once now (`<service>-<schedule>`), as its timer would. */
   async runSchedule(service: string, schedule: string): Promise<void> {
     const runner = this.schedules.get(`${service}-${schedule}`);
@@ -209,7 +298,12 @@ export class LocalRuntime {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.pollers.map((poller) => poller.stop()), ...[...this.schedules.values()].map((runner) => runner.stop())]);
+    await Promise.all([
+      ...this.pollers.map((poller) => poller.stop()),
+      ...[...this.schedules.values()].map((runner) => runner.stop()),
+      this.workerThreads?.stop(),
+    ]);
+    this.workerThreads = undefined;
     this.started = false;
   }
 
@@ -217,7 +311,7 @@ export class LocalRuntime {
     this.storage.stop();
     await this.stop();
     this.db.close();
-    this.lock.release();
+    this.lock?.release();
   }
 
   /** True when no subscription queue holds a message and no handler is running. */
@@ -288,7 +382,7 @@ export class LocalRuntime {
     if (!subscription) return;
     let report: PublishEntry | undefined;
     try {
-      report = deadLetterReport(subscription.binding.declaration, message.body, {
+      report = deadLetterReport(subscription.subscription, message.body, {
         deadLetterQueue: message.deadLetterQueue,
         cause: { kind: 'exhausted' },
       });
