@@ -57,14 +57,12 @@ if [ $# -gt 0 ]; then
 fi
 
 # The emulator lane, in this order: first the AWS failure scenarios (five minutes of mostly waiting, while the rest
-# runs beside them on two Jest workers), then the two suites that keep both cores busy longest (the pipeline on the
-# packaged stacks, the scale bench's test), by when the rest is about done. Both parts run whatever the first's
-# outcome. Measured on fresh clones of 2 cores: the rest on one worker beside all emulator suites in one Jest, 545 s
-# for the whole `npm test`; this layout with `refinery emulate`'s and the fairness bench's suites in the lane too,
-# 523 s, the lane last by 100 s (so they run with the rest now). All three Jest runs started together overloaded the
-# cores: 5 s test timeouts were missed. CI allows 600 s with the install.
+# runs beside them on two Jest workers), then the suites that keep both cores busy (the pipeline on the packaged
+# stacks, `refinery emulate`, the scale and fairness benches' tests), by when the rest is about done. Both parts run
+# whatever the first's outcome. Measured on a fresh clone of 2 cores: the rest on one worker beside all of them in one
+# Jest took 510 s, the whole `npm test` 545 s; CI allows 600 with the install.
 WAITING=(test/e2e/aws-failures.test.ts)
-BUSY=(test/e2e/aws-pipeline.test.ts test/e2e/scale-bench.test.ts)
+BUSY=(test/e2e/aws-pipeline.test.ts test/e2e/emulate-cli.test.ts test/e2e/scale-bench.test.ts test/e2e/fairness.test.ts)
 SLOW=("${WAITING[@]}" "${BUSY[@]}")
 emulator_suites() {
   local status=0
