@@ -1,6 +1,6 @@
 import { chunkLabeledV1, createEvent, deriveEventId, type JobViewData, jobCreatedV1, jobPlannedV1 } from '@refinery/events';
 import type { Condition, EventPublisher, Item, ItemKey, ItemUpdate, PublishEntry, QueryOptions, Table, TransactWrite } from '@refinery/ports';
-import { silentLogger } from '@refinery/runtime';
+import { type Logger, MachineFaultError, silentLogger } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
 import { JobProgress, summaryKey } from '../src/domain/job-progress';
@@ -402,5 +402,27 @@ describe('JobProgress: who publishes when handlers race for the slot', () => {
 
     expect(versionsOf(published())).toEqual([2]);
     expect(await table.get(summaryKey('acme', JOB))).toMatchObject({ version: 2, claims: 2 });
+  });
+
+  it("gives a batch's failure back to be retried, said in an error line; a machine fault (a full data dir) is rethrown and not said", async () => {
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (_fields: unknown, message: string) => errors.push(message) } as unknown as Logger;
+    const failing = (error: Error) =>
+      progress({
+        publisher: {
+          publish: async () => {
+            throw error;
+          },
+        },
+      });
+    const messages = [{ tenantId: 'acme', jobId: JOB, messageId: 'm-1' }];
+
+    await expect(failing(new Error('EventBridge is down')).publishForBatch(messages, logger)).resolves.toEqual(['m-1']);
+    expect(errors).toEqual(["could not publish the job's progress; its messages will be retried"]);
+
+    errors.length = 0;
+    const fault = new MachineFaultError('no space left in the data dir');
+    await expect(failing(new Error('publishing failed', { cause: fault })).publishForBatch(messages, logger)).rejects.toThrow('publishing failed');
+    expect(errors).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@
 // Correctness does not depend on clocks agreeing: only the claim counter decides; clocks only set the pace.
 import { createEvent, deriveEventId, type JobViewData, jobProgressedV1, jobViewSchema, toPublishEntry } from '@refinery/events';
 import { type AttributeValue, type Clock, ConditionFailedError, type EventPublisher, type Item, type ItemKey, type Table } from '@refinery/ports';
-import type { Logger } from '@refinery/runtime';
+import { isMachineFault, type Logger } from '@refinery/runtime';
 import type { HistoryEvent, JobHistory } from './job-history';
 import { publicJobView, stateOf, summarize } from './job-state';
 
@@ -144,6 +144,9 @@ export class JobProgress {
           const outcome = await this.publishLatest(tenantId, jobId);
           logger.debug({ jobId, tenantId, outcome }, 'job progress');
         } catch (error) {
+          // A full or unwritable data dir is the machine's fault: the runtime pauses, says so once, and spends no attempt
+          // on the batch — an error line per job here would say it again.
+          if (isMachineFault(error)) throw error;
           logger.error({ err: error, jobId, tenantId }, "could not publish the job's progress; its messages will be retried");
           failed.push(...messageIds);
         }
