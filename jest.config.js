@@ -19,6 +19,9 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      // Timeouts end a test that hangs; they never measure speed (benchmarks do). Jest's 5 s default was missed by
+      // healthy tests on a loaded 2-core run (npm test runs the emulator suites beside these).
+      testTimeout: 20_000,
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
@@ -28,6 +31,8 @@ module.exports = {
     {
       displayName: 'e2e',
       testEnvironment: 'node',
+      // A whole pipeline per test: 5 s was missed by a demo job on a loaded run (see above).
+      testTimeout: 60_000,
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
