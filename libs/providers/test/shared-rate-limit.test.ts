@@ -69,9 +69,12 @@ function expectWithinRate(arrivals: readonly number[]): void {
   expect(arrivals).toHaveLength(CLIENTS * REQUESTS_PER_CLIENT);
   // Send times are reserved 1000 / RATE ms apart. A request goes out late when its reservation's write or the
   // connection took a few ms, which brings it closer to the next one: a window may hold one more than strict spacing
-  // allows (floor(window × rate) + 1, both ends counted).
+  // allows (floor(window × rate) + 1, both ends counted). On a loaded machine (npm test runs the emulator suites beside
+  // this one) two late requests can land in the shortest window: one more there (seen once: 8 in 250 ms). An unshared
+  // limit still fails every window by far (the test above: more than RATE + 2 in one second).
   for (const windowMs of [250, 500, 1000]) {
-    expect(busiestWindow(arrivals, windowMs)).toBeLessThanOrEqual(Math.floor((windowMs * RATE) / 1000) + 2);
+    const jitter = windowMs === 250 ? 3 : 2;
+    expect(busiestWindow(arrivals, windowMs)).toBeLessThanOrEqual(Math.floor((windowMs * RATE) / 1000) + jitter);
   }
 }
 
