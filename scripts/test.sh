@@ -28,8 +28,9 @@ background() {
     local step_started=$SECONDS
     status=0
     "$@" > "$logs/$name.log" 2>&1 || status=$?
-    echo "$status" > "$logs/$name.status"
+    # The status last: finish() waits for it, then reads the seconds.
     echo "$((SECONDS - step_started))" > "$logs/$name.seconds"
+    echo "$status" > "$logs/$name.status"
   ) &
   pids+=($!)
 }
