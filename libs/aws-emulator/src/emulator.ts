@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -207,6 +208,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       await Promise.all([...functions.values()].map((lambda) => lambda.stop()));
     });
 
+    // The pollers' own connections: each idle poller holds one for its long poll, more than the SDK's default pool (50)
+    // when a stage has many mappings, and a request queued behind long polls would wait for one to end.
+    const pollers = new SQSClient({ ...aws.clientConfig, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: Infinity }) } });
+    stops.push(async () => pollers.destroy());
     const sources: SqsEventSource[] = [];
     for (const stack of stacks) {
       for (const mapping of eventSourceMappingsOf(stack.template)) {
@@ -217,7 +222,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
         sources.push(
           new SqsEventSource({
-            sqs: clients.sqs,
+            sqs: pollers,
             queueUrl,
             queueArn: Attributes?.QueueArn ?? '',
             region: MOTO_REGION,

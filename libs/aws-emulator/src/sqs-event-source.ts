@@ -20,6 +20,13 @@ export interface SqsEventSourceOptions {
 }
 
 /**
+ * An idle poller's long poll, as Lambda's pollers do (SQS's longest). moto answers as soon as a message is visible, so
+ * this costs no latency; shorter polls cost CPU: an idle stage has dozens of pollers, and at 1 s each they kept about a
+ * third of a core busy (moto and this process together) while nothing happened.
+ */
+export const IDLE_WAIT_SECONDS = 20;
+
+/**
  * Lambda's SQS event source mapping: pollers long-poll the queue, gather a batch (up to the batch size, or what arrived
  * within the batching window), invoke the function with the SQS event and delete what succeeded — with
  * ReportBatchItemFailures, all but the `batchItemFailures`; when the invocation fails (an error, a timeout, a crash),
@@ -29,17 +36,21 @@ export interface SqsEventSourceOptions {
 export class SqsEventSource {
   private running = false;
   private loops: Promise<void>[] = [];
+  /** Ends the pollers' long polls at once on stop (an idle poll waits up to IDLE_WAIT_SECONDS). */
+  private stopping = new AbortController();
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.loops = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.poll());
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await Promise.all(this.loops);
   }
 
@@ -49,6 +60,7 @@ export class SqsEventSource {
         const batch = await this.gather();
         if (batch.length > 0) await this.invoke(batch);
       } catch (error) {
+        if (!this.running) return; // the long poll that stop() ended
         this.options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -65,10 +77,11 @@ export class SqsEventSource {
           QueueUrl: this.options.queueUrl,
           MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
           // Short polls once a batch has started, so a window of 0 means "what is there now".
-          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          WaitTimeSeconds: batch.length === 0 ? IDLE_WAIT_SECONDS : 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
+        { abortSignal: this.stopping.signal },
       );
       batch.push(...(Messages ?? []));
       if (!this.running || batch.length === 0) break;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LambdaFunction, type MotoServer, SqsEventSource, startMotoServer } from '../src';
+import { IDLE_WAIT_SECONDS, LambdaFunction, type MotoServer, SqsEventSource, startMotoServer } from '../src';
 
 // Lambda's SQS event source mapping against moto's SQS, feeding a function run from a package written for the test:
 // batches as the mapping says, partial batch failures, a failed invocation keeping its whole batch, redrive to the
@@ -158,5 +158,54 @@ test('keeps every message of a batch whose invocation fails (an error, a timeout
   } finally {
     await source.stop();
     await fn.stop();
+  }
+});
+
+test('an idle poller long-polls: it asks rarely, wakes for a message at once, and stop() ends its wait', async () => {
+  const queue = await queueWithDeadLetters('esm-idle');
+  const log = join(dir, 'idle.log');
+  writeFileSync(log, '');
+  const counted = new SQSClient(moto.clientConfig);
+  let receives = 0;
+  counted.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'ReceiveMessageCommand') receives += 1;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const fn = new LambdaFunction({
+    name: 'esm-idle',
+    bundleDirectory: dir,
+    handler: 'src/lambda.handler',
+    timeoutMs: 5000,
+    memoryMb: 256,
+    environment: { LOG: log },
+  });
+  const source = new SqsEventSource({
+    sqs: counted,
+    queueUrl: queue.url,
+    queueArn: queue.arn,
+    region: 'us-east-1',
+    function: fn,
+    batchSize: 10,
+    maximumBatchingWindowSeconds: 0,
+    reportBatchItemFailures: true,
+    concurrency: 2,
+  });
+  try {
+    source.start();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // One long poll per poller in 3 idle seconds (1 s polls asked 6 times).
+    expect(receives).toBe(2);
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: '0', MessageBody: 'good-idle' }] }));
+    await until(() => readFileSync(log, 'utf8').includes('good-idle'), 10_000);
+  } finally {
+    const stopping = Date.now();
+    await source.stop();
+    // Not a speed figure: without the abort, stop() would wait out the pollers' 20 s long polls.
+    expect(Date.now() - stopping).toBeLessThan(IDLE_WAIT_SECONDS * 1000);
+    await fn.stop();
+    counted.destroy();
   }
 });
