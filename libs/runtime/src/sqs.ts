@@ -126,7 +126,13 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
       try {
         failed = (await options.afterBatch(handled, { logger })) ?? [];
       } catch (error) {
-        logger.error({ err: error, messages: handled.length }, "after-batch work failed; the batch's messages will be retried");
+        // A fault of the machine is the platform's to report, once (as for a message's own work, processRecord).
+        if (isMachineFault(error))
+          logger.warn(
+            { err: error, machineFault: true, messages: handled.length },
+            'after-batch work paused by a fault of the machine; it will be retried',
+          );
+        else logger.error({ err: error, messages: handled.length }, "after-batch work failed; the batch's messages will be retried");
         failed = handled.map((entry) => entry.messageId);
         cause = error;
       }

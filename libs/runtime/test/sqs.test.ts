@@ -1,8 +1,11 @@
+import { Writable } from 'node:stream';
 import { chunkPlannedV1, createEvent, deriveEventId, jobSubmittedV1 } from '@refinery/events';
 import { eventBridgeBody, RecordingPublisher, sqsEvent, testContext } from '@refinery/test-support';
 import {
   createEventSubscriptionHandler,
+  createLogger,
   defineService,
+  MachineFaultError,
   NonRetryableError,
   retryAfterMsOf,
   retryDelaySeconds,
@@ -235,6 +238,29 @@ describe('createEventSubscriptionHandler', () => {
       );
       expect(seen).toEqual([['message-1:chunk.planned.v1', 'message-4:chunk.planned.v1']]);
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }, { itemIdentifier: 'message-3' }]);
+    });
+
+    it('leaves a fault of the machine (a full disk) to the platform to report: a warning, not an error line', async () => {
+      const lines: { level: number; msg: string; machineFault?: boolean }[] = [];
+      const destination = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      });
+      const { handler } = createEventSubscriptionHandler({
+        subscription: ingest.subscriptions.history,
+        publisher: new RecordingPublisher(),
+        logger: createLogger('ingest', { destination }),
+        handle: async () => undefined,
+        afterBatch: async () => {
+          throw new MachineFaultError('no space left in the data dir', { cause: new Error('ENOSPC') });
+        },
+      });
+      const response = await handler(sqsEvent([eventBridgeBody(planned)]), testContext());
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+      expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+      expect(lines.find((line) => line.machineFault)?.level).toBe(40);
     });
 
     it('fails every message it was given when it throws, and only the ones it names when it returns ids', async () => {
