@@ -1,5 +1,5 @@
 import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3ObjectStore } from '@refinery/aws-adapters';
-import { type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
+import { noMetrics, type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
 import {
   bucketEnvName,
   createLogger,
@@ -76,6 +76,7 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
         clock: systemClock,
         ids: ulidIds,
         logger,
+        metrics: noMetrics,
         objects: new S3ObjectStore({ client: clients.s3 }),
         buckets: Object.fromEntries(
           Object.keys(declaration.buckets).map((bucket) => [bucket, values[bucketEnvName(bucket)]]),

@@ -1,6 +1,7 @@
 export * from './clock';
 export * from './events';
 export * from './ids';
+export * from './metrics';
 export * from './multipart-upload';
 export * from './object-compose';
 export * from './object-store';

@@ -1,5 +1,5 @@
 import type { EventPattern } from '@refinery/event-patterns';
-import type { Clock, EventPublisher, IdGenerator, ObjectStore, SocketConnections, Table } from '@refinery/ports';
+import type { Clock, EventPublisher, IdGenerator, Metrics, ObjectStore, SocketConnections, Table } from '@refinery/ports';
 import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import type { HttpInput, ServiceDeclaration, SettingsOf, Subscription, WebsocketInput } from './declaration';
 import { subscriptionPattern } from './declaration';
@@ -47,6 +47,8 @@ export interface CommonDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
+  /** What the service counts (libs/ports/src/metrics.ts): CloudWatch metrics on AWS, `/metrics` locally. */
+  readonly metrics: Metrics;
 }
 
 type HttpOf<D> = D extends { readonly http: HttpInput } ? HttpInput : undefined;

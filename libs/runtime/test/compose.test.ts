@@ -1,5 +1,5 @@
 import { chunkPlannedV1, createEvent, toPublishEntry } from '@refinery/events';
-import { systemClock, ulidIds } from '@refinery/ports';
+import { noMetrics, systemClock, ulidIds } from '@refinery/ports';
 import { eventBridgeBody, RecordingPublisher, sqsEvent, testContext } from '@refinery/test-support';
 import { z } from 'zod';
 import {
@@ -47,6 +47,7 @@ function testPlatform(environment: Record<string, string> = {}): Platform & { pu
         clock: systemClock,
         ids: ulidIds,
         logger: silentLogger,
+        metrics: noMetrics,
         objects: undefined as never,
         buckets: Object.fromEntries(
           Object.keys(declaration.buckets).map((name) => [name, `${declaration.name}.${name}`]),

@@ -1,3 +1,4 @@
+import { noMetrics } from '@refinery/ports';
 import type { TestPorts } from '@refinery/test-support';
 import { type ChunkerConfig, chunkerHandlers, DEFAULT_CHUNKER_CONFIG } from '../src/service';
 
@@ -11,6 +12,7 @@ export function createTestChunker(ports: TestPorts, config: Partial<ChunkerConfi
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_CHUNKER_CONFIG, ...config },
     objects: ports.objects,
     plans: ports.table(PLANS_TABLE),

@@ -1,5 +1,6 @@
 import { awsClients, awsPlatform } from '@refinery/aws-runtime';
 import { formatCsvRecord, parseCsvRecords, sniffCsv, withoutFormulaGuard } from '@refinery/csv';
+import { noMetrics } from '@refinery/ports';
 import { composeService, SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts } from '@refinery/test-support';
 import { SINGLE_CONTACT_COLUMNS, singleContactCsv } from '../src/domain/single-contact';
@@ -409,6 +410,7 @@ describe('the contact-match deadline setting', () => {
           clock: ports.clock,
           ids: ports.ids,
           logger: ports.logger,
+          metrics: noMetrics,
           config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: Buffer.alloc(32, 7), contactMatchDeadlineMs },
           objects: ports.objects,
           jobs: ports.table('ingest-jobs'),

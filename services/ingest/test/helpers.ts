@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobViewData } from '@refinery/events';
+import { noMetrics } from '@refinery/ports';
 import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import {
   type ApiEventInput,
@@ -92,6 +93,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: CURSOR_SIGNING_KEY, ...config },
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),

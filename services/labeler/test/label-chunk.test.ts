@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
 import { matchesEventPattern } from '@refinery/event-patterns';
 import { type chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
+import { noMetrics } from '@refinery/ports';
 import { subscriptionPattern } from '@refinery/runtime';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { labeler as declaration, labelerHandlers } from '../src/service';
@@ -92,6 +93,7 @@ function labeler(subscription: 'chunks' | 'expressChunks' = 'chunks') {
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { chunksBucket: LABELED_BUCKET },
     objects: ports.objects,
   }).subscriptions[subscription].handler;

@@ -2,6 +2,7 @@ import { parseCsvRecords } from '@refinery/csv';
 import { createEvent, jobCompletedV1 } from '@refinery/events';
 import { TableKeyedLimiter } from '@refinery/keyed-limiter';
 import { MailchimpClient } from '@refinery/mailchimp';
+import { noMetrics } from '@refinery/ports';
 import { TokenRegistry } from '@refinery/runtime';
 import {
   apiEvent,
@@ -45,6 +46,7 @@ function service(config: Partial<MailchimpSyncConfig> = {}) {
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_MAILCHIMP_SYNC_CONFIG, importsBucket: BUCKET, ...config },
     objects: ports.objects,
     table,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TableKeyedLimiter } from '@refinery/keyed-limiter';
+import { noMetrics } from '@refinery/ports';
 import { TokenRegistry } from '@refinery/runtime';
 import { apiEvent, createTestPorts, type TestPorts, testContext } from '@refinery/test-support';
 import { mailchimpEventKey, parseMailchimpWebhook, SeenMessages } from '@refinery/webhooks-in';
@@ -19,6 +20,7 @@ function api() {
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_MAILCHIMP_SYNC_CONFIG, importsBucket: 'imports' },
     objects: ports.objects,
     table,

@@ -6,6 +6,7 @@ import { DirectoryProvider } from '@refinery/directory-provider';
 import { type chunkPlannedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
+import { noMetrics } from '@refinery/ports';
 import { HttpTemplateProvider } from '@refinery/providers';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { DEFAULT_MATCHER_CONFIG, matcher as declaration, matcherHandlers, seedNicknames } from '../src/service';
@@ -81,6 +82,7 @@ async function matcher(options: { provider?: ContactProvider; providers?: Contac
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: CHUNKS_BUCKET },
     objects: ports.objects,
     providers: options.providers ?? [options.provider ?? DirectoryProvider.fromRecords(DIRECTORY)],

@@ -4,6 +4,7 @@ import type { ContactFields } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
+import { noMetrics } from '@refinery/ports';
 import { PeopleDataLabsProvider } from '@refinery/providers';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext, useNock } from '@refinery/test-support';
 import nock from 'nock';
@@ -101,6 +102,7 @@ async function handlerWith(providers: ContactProvider[]) {
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: CHUNKS_BUCKET },
     objects: ports.objects,
     providers,

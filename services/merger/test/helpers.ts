@@ -3,7 +3,17 @@ import type { LabeledRow } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS, type CanonicalField } from '@refinery/contacts';
 import type { EventMetadata } from '@refinery/events';
 import type { FieldLabel } from '@refinery/labeling';
-import type { Condition, Item, ItemKey, ItemUpdate, QueryOptions, QueryPage, Table, TransactWrite } from '@refinery/ports';
+import {
+  type Condition,
+  type Item,
+  type ItemKey,
+  type ItemUpdate,
+  noMetrics,
+  type QueryOptions,
+  type QueryPage,
+  type Table,
+  type TransactWrite,
+} from '@refinery/ports';
 import { readFixture, type TestPorts } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
 import { mergerHandlers } from '../src/service';
@@ -129,6 +139,7 @@ export function createMerger(ports: TestPorts, ledger: Table = ports.table(LEDGE
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { resultsBucket: RESULTS_BUCKET },
     objects: ports.objects,
     ledger,

@@ -2,6 +2,7 @@ import { type LabeledRow, RESULT_COLUMNS, type ReviewItem } from '@refinery/chun
 import { CANONICAL_FIELDS, type CanonicalField } from '@refinery/contacts';
 import { createEvent, deriveEventId, type EventData, reviewDecidedV1 } from '@refinery/events';
 import { priorModel } from '@refinery/matching';
+import { noMetrics } from '@refinery/ports';
 import { createTestPorts, eventBridgeBody, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
 import { mergerHandlers } from '../src/service';
@@ -131,6 +132,7 @@ function createService() {
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { resultsBucket: RESULTS_BUCKET },
     objects: ports.objects,
     ledger: ports.table(LEDGER_TABLE),

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { EventMetadata } from '@refinery/events';
-import type { SocketConnections } from '@refinery/ports';
+import { noMetrics, type SocketConnections } from '@refinery/ports';
 import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { type ApiEventInput, apiEvent, readFixture, TestClock, type TestPorts, testContext } from '@refinery/test-support';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -69,6 +69,7 @@ export function createNotifier(ports: TestPorts, config: Partial<NotifierConfig>
     clock,
     ids: ports.ids,
     logger: ports.logger,
+    metrics: noMetrics,
     config: { ...DEFAULT_NOTIFIER_CONFIG, ...config },
     subscriptions: ports.table('notifier-subscriptions'),
     tokens: new TokenRegistry(

@@ -1,5 +1,5 @@
 import { createEvent, type JobViewData, jobProgressedV1 } from '@refinery/events';
-import type { Item, ItemKey, Table } from '@refinery/ports';
+import { type Item, type ItemKey, noMetrics, type Table } from '@refinery/ports';
 import { describeFailedMessage, SecretSealer, TokenRegistry } from '@refinery/runtime';
 import { createTestPorts, eventBridgeBody, socketEvent, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { JobViewStore } from '../src/domain/job-views';
@@ -275,6 +275,7 @@ describe('notifier: job.progressed.v1 pushes', () => {
       clock: ports.clock,
       ids: ports.ids,
       logger: ports.logger,
+      metrics: noMetrics,
       config: DEFAULT_NOTIFIER_CONFIG,
       subscriptions: { ...methodsOf(table), get: async () => Promise.reject(new Error('table unavailable')) },
       tokens: new TokenRegistry(new Map([[ACME_TOKEN, 'acme']])),
