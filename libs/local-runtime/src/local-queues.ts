@@ -249,6 +249,16 @@ export class LocalQueues {
     return { visible: row.visible ?? 0, inFlight: row.in_flight ?? 0 };
   }
 
+  /**
+   * When the oldest message of `queue` still there (waiting or in flight) was sent, epoch ms; undefined when the queue is
+   * empty. SQS's ApproximateAgeOfOldestMessage, for operators (`refinery status`). A dead-lettered message keeps the time
+   * it was first sent, as on SQS standard queues.
+   */
+  oldestSentAt(queue: string): number | undefined {
+    const row = this.sql('SELECT MIN(sent_at) AS at FROM messages WHERE queue = ?').get(queue) as { at: number | null };
+    return row.at ?? undefined;
+  }
+
   /** Every message of a queue without receiving it (for operators and tests). */
   peek(queue: string, limit = 100): StoredMessage[] {
     const now = this.clock();

@@ -90,6 +90,27 @@ describe('LocalQueues (SQS standard queue semantics)', () => {
     expect(queues.receive('work', 1)[0]).toMatchObject({ body: 'poison', receiveCount: 1 });
   });
 
+  it('tells when the oldest message still in a queue was sent, in flight or dead-lettered included', () => {
+    const { queues, advance } = setup();
+    expect(queues.oldestSentAt('work')).toBeUndefined();
+    queues.send('work', ['first']);
+    const firstSentAt = advance(0);
+    advance(5_000);
+    queues.send('work', ['second']);
+    // In flight still counts (SQS's age of the oldest message does too), and a dead-lettered message keeps its sent time.
+    expect(queues.receive('work', 1)[0]?.body).toBe('first');
+    expect(queues.oldestSentAt('work')).toBe(firstSentAt);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      advance(30_000);
+      queues.receive('work', 2);
+    }
+    advance(30_000);
+    queues.receive('work', 2);
+    expect(queues.peek('work-dlq')).toHaveLength(2);
+    expect(queues.oldestSentAt('work')).toBeUndefined();
+    expect(queues.oldestSentAt('work-dlq')).toBe(firstSentAt);
+  });
+
   it('changes visibility of a received message', () => {
     const { queues, advance } = setup();
     queues.send('work', ['a']);
