@@ -108,12 +108,17 @@ describe('the sweep schedule', () => {
     const [never] = await stuckJobs(unplanned).find(STUCK_MINUTES * MINUTE);
     expect(never?.waitingFor).toMatch(/^its input was submitted at .* but it was never planned \(the chunker reported nothing\)$/);
     expect(never?.subject.rows).toBeUndefined();
+    expect(never?.rows).toEqual({ done: 0, total: 0 });
 
     const unmerged = await submittedJob();
     await unmerged.history([PLANNED, LABELED_0, LABELED_1]);
     unmerged.ports.clock.advance(2 * 60 * MINUTE);
     const [merged] = await stuckJobs(unmerged).find(STUCK_MINUTES * MINUTE);
-    expect(merged).toMatchObject({ chunks: { done: 2, total: 2 }, waitingFor: 'all 2 chunks were labeled, but the merger never completed it' });
+    expect(merged).toMatchObject({
+      chunks: { done: 2, total: 2 },
+      rows: { done: 5, total: 5 },
+      waitingFor: 'all 2 chunks were labeled, but the merger never completed it',
+    });
   });
 
   it('lets an operator fail a job with their reason, and refuses a job that has its outcome or does not exist', async () => {

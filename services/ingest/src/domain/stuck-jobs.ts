@@ -23,6 +23,8 @@ export interface StuckJob {
   readonly lastProgressAt: string;
   readonly idleMs: number;
   readonly chunks: { readonly done: number; readonly total: number };
+  /** Rows labeled so far, of the rows planned (0 of 0 before the chunker has planned it). */
+  readonly rows: { readonly done: number; readonly total: number };
   /** What it was waiting for, for people. */
   readonly waitingFor: string;
   /** The failure to report: the job's last event, the first chunk and the rows never labeled. */
@@ -179,6 +181,7 @@ function describeStuck(
     lastProgressAt: new Date(lastProgress).toISOString(),
     idleMs: now - lastProgress,
     chunks: { done: done.size, total: totalChunks },
+    rows: { done: state.rows.done, total: state.rows.total },
     waitingFor,
     subject,
   } satisfies Omit<StuckJob, 'reported'>;
