@@ -1,4 +1,4 @@
-import { type Clock, noMetrics, systemClock, ulidIds } from '@refinery/ports';
+import { type Clock, systemClock, ulidIds } from '@refinery/ports';
 import {
   type Logger,
   type Platform,
@@ -32,7 +32,7 @@ export function localPlatform(runtime: LocalRuntime, options: { readonly logger?
         clock: options.clock ?? systemClock,
         ids: ulidIds,
         logger: logger.child({ service }),
-        metrics: noMetrics,
+        metrics: runtime.metrics.forService(service),
         objects: runtime.objects,
         buckets: Object.fromEntries(
           Object.keys(declaration.buckets).map((bucket) => [bucket, localResourceName(service, bucket)]),

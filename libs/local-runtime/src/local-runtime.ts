@@ -17,6 +17,7 @@ import {
 import { DataDirLock } from './data-dir-lock';
 import { openDatabase, type SqliteDatabase } from './database';
 import { LocalEventBus } from './local-event-bus';
+import { LocalMetrics } from './local-metrics';
 import { LocalObjectStore } from './local-object-store';
 import { type DeadLetteredMessage, LocalQueues } from './local-queues';
 import { LocalSocketConnections } from './local-socket-connections';
@@ -64,6 +65,11 @@ export class LocalRuntime {
   readonly storage: StorageHealth;
   /** The connections of the WebSocket API the HTTP gateway serves at /socket (for the service that declares one). */
   readonly sockets = new LocalSocketConnections();
+  /**
+   * What the services count (each service's context records through `metrics.forService(name)`), and the queues' depths
+   * read at every scrape: what `refinery dev` serves at `/metrics`.
+   */
+  readonly metrics = new LocalMetrics();
   readonly services = new Map<string, RunnableService>();
   readonly subscriptions = new Map<string, RegisteredSubscription & { subscription: Subscription }>();
   private readonly pollers: QueuePoller[] = [];
@@ -104,6 +110,7 @@ export class LocalRuntime {
       storage: this.storage,
     });
     this.queues.onDeadLetter((message) => this.deadLettered(message));
+    this.addQueueGauges();
     this.bus.onPublished((events) => {
       for (const event of events) if (event.detailType === ERASURE_COMPLETED) this.purgeErasedJob(event.event);
     });
@@ -348,6 +355,30 @@ export class LocalRuntime {
     this.logger.info({ jobId, ...purged, walBusy: checkpoint?.busy ?? 0 }, "erased job's events purged from the local event log");
   }
 
+  /** Per subscription: messages waiting, in flight and dead-lettered, as `refinery dlq list` counts them. */
+  private addQueueGauges(): void {
+    const gauge = (name: string, help: string, count: (queue: RegisteredSubscription) => number): void =>
+      this.metrics.addGauge({
+        name,
+        help,
+        read: () =>
+          [...this.subscriptions.values()].map((subscription) => ({
+            labels: { service: subscription.service, subscription: subscription.name },
+            value: count(subscription),
+          })),
+      });
+    gauge('refinery_queue_messages_waiting', "Messages in a subscription's queue waiting to be received.", (s) => this.queues.depth(s.queue).visible);
+    gauge(
+      'refinery_queue_messages_in_flight',
+      "Messages of a subscription's queue being handled (received, not yet deleted).",
+      (s) => this.queues.depth(s.queue).inFlight,
+    );
+    gauge('refinery_queue_messages_dead_lettered', "Messages in a subscription's dead-letter queue.", (s) => {
+      const depth = this.queues.depth(s.deadLetterQueue);
+      return depth.visible + depth.inFlight;
+    });
+  }
+
   private concurrencyOf(queue: string): number {
     const setting = this.options.concurrency;
     if (typeof setting === 'number') return setting;
@@ -380,6 +411,8 @@ export class LocalRuntime {
   private deadLettered(message: DeadLetteredMessage): void {
     const subscription = this.subscriptions.get(message.sourceQueue);
     if (!subscription) return;
+    // Counted whether or not it fails a job: a growing dead-letter queue is what an operator must hear of.
+    this.metrics.record(subscription.service, 'deadLettered', 1, {});
     let report: PublishEntry | undefined;
     try {
       report = deadLetterReport(subscription.subscription, message.body, {

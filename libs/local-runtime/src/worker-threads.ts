@@ -2,6 +2,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Logger } from '@refinery/runtime';
 import pino from 'pino';
 import type { LocalRule } from './local-event-bus';
+import type { ForwardedRecord } from './local-metrics';
 import { LocalRuntime, type LocalRuntimeOptions } from './local-runtime';
 
 /**
@@ -40,7 +41,8 @@ type FromWorker =
   | { readonly type: 'ready'; readonly queues: readonly string[] }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'wake'; readonly queues: readonly string[] }
-  | { readonly type: 'storage-fault'; readonly code: string; readonly message: string };
+  | { readonly type: 'storage-fault'; readonly code: string; readonly message: string }
+  | { readonly type: 'metric'; readonly record: ForwardedRecord };
 
 /** True in a worker thread started by `startWorkerThreads` (its script runs `serveWorkerThread` then). */
 export function isRefineryWorkerThread(): boolean {
@@ -73,6 +75,8 @@ export async function serveWorkerThread(compose: (runtime: LocalRuntime, logger:
     ...(data.runtime.storageRetryMs !== undefined ? { storageRetryMs: data.runtime.storageRetryMs } : {}),
   });
   runtime.queues.duplicateDeliveries = data.runtime.duplicateDeliveries;
+  // The figures of this thread's handlers are shown by the main thread's `/metrics`, with everyone else's.
+  runtime.metrics.forwardTo((record) => post({ type: 'metric', record }));
   runtime.setPublicBaseUrl(data.runtime.publicBaseUrl);
   for (const bucket of data.runtime.objectCreatedBuckets) runtime.enableObjectCreatedEvents(bucket);
   await compose(runtime, logger);
@@ -156,6 +160,7 @@ export class WorkerThreads {
           worker.on('message', (message: FromWorker) => {
             if (message.type === 'log') relog(log, message.line);
             else if (message.type === 'wake') for (const queue of message.queues) this.runtime.queues.wake(queue);
+            else if (message.type === 'metric') this.runtime.metrics.recordForwarded(message.record);
             else if (message.type === 'storage-fault') this.runtime.storage.report(Object.assign(new Error(message.message), { code: message.code }));
             else if (message.type === 'ready') {
               for (const queue of message.queues) queues.add(queue);

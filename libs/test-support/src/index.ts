@@ -3,6 +3,7 @@ export * from './events';
 export * from './fake-mailchimp';
 export * from './fake-sleep-clock';
 export * from './http';
+export * from './metrics';
 export * from './nock';
 export * from './ports';
 export * from './standard-webhooks';
