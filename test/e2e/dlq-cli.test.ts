@@ -1,5 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalApp } from '@refinery/cli';
+import { subscriptionQueues } from '@refinery/cli/src/dlq';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
@@ -137,5 +138,55 @@ describe('refinery dlq on AWS', () => {
     expect(redrive.stdout).toContain('labeler/chunks: 1 message(s) moved back to refinery-labeler-staging-chunks');
     const back = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl }));
     expect(back.Messages?.[0]?.Body).toBe(poison);
+  });
+
+  it('refinery status reads a stage: depths and dead letters from SQS, jobs from DynamoDB, oldest ages n/a without CloudWatch', async () => {
+    const sqs = new SQSClient(emulators.clientConfig('sqs'));
+    const urls = new Map<string, string>();
+    for (const entry of subscriptionQueues({ kind: 'aws', stage: 'ops' })) {
+      for (const name of [entry.queue, entry.deadLetterQueue])
+        urls.set(name, (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!);
+    }
+    await sqs.send(new SendMessageCommand({ QueueUrl: urls.get('refinery-matcher-ops-chunks'), MessageBody: '{}' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: urls.get('refinery-labeler-ops-chunks-dlq'), MessageBody: '{}' }));
+    await emulators.createTable('refinery-ingest-ops-jobs');
+    const env = {
+      AWS_ENDPOINT_URL_SQS: emulators.fauxqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+      // An endpoint that is no CloudWatch (as an emulator without it): the ages are n/a, the rest of the status stands.
+      AWS_ENDPOINT_URL_CLOUDWATCH: emulators.fauxqsEndpoint,
+      AWS_REGION: emulators.region,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    const json = await runCli(['status', '--aws', '--stage', 'ops', '--json'], { env }).done;
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    const state = JSON.parse(json.stdout);
+    expect(state).toMatchObject({
+      location: { kind: 'aws', stage: 'ops' },
+      jobs: [],
+      providers: { circuits: 'unknown', reason: "kept in each matcher function instance's memory, not readable from outside" },
+      attention: ['1 dead-lettered message (labeler/chunks)'],
+      notes: [expect.stringMatching(/^oldest message ages: n\/a \(CloudWatch GetMetricData failed: /)],
+    });
+    const byName = new Map((state.queues as { queue: string }[]).map((queue) => [queue.queue, queue]));
+    expect(byName.get('refinery-matcher-ops-chunks')).toMatchObject({
+      waiting: 1,
+      inFlight: 0,
+      oldestAgeMs: null,
+      deadLettered: 0,
+      deadLetterOldestAgeMs: 0,
+    });
+    expect(byName.get('refinery-labeler-ops-chunks')).toMatchObject({ waiting: 0, oldestAgeMs: 0, deadLettered: 1, deadLetterOldestAgeMs: null });
+
+    const text = await runCli(['status', '--aws', '--stage', 'ops'], { env }).done;
+    expect(text.stdout).toMatch(/^ {2}matcher\/chunks\s+1\s+0\s+n\/a\s+0\s+-$/m);
+    expect(text.stdout).toContain('attention: 1 dead-lettered message (labeler/chunks)\n');
+
+    const nowhere = await runCli(['status', '--aws', '--stage', 'nowhere'], { env }).done;
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(
+      /^refinery: cannot read the queues of stage nowhere: .+ \(is the stage deployed, in this region, with these credentials\?\)\n$/,
+    );
   });
 });

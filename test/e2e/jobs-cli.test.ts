@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { DirectoryProvider } from '@refinery/directory-provider';
+import { LocalQueues, openDatabase } from '@refinery/local-runtime';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { startTestApp, waitForJob } from '../support/app';
 import { runCli } from '../support/cli';
@@ -47,6 +49,53 @@ it('lists a job that stopped moving, fails it with the reason, and then lists no
     ]);
     const waiting = await runCli(['jobs', 'stuck', '--data-dir', test.dataDir]).done;
     expect(waiting.stdout).toBe('no job has gone 120 minutes without progress\n');
+
+    // `refinery status` on the same state, plus a dead-lettered chunk (put straight into its dead-letter queue: how it
+    // got there is the queues' business, tested in local-queues.test.ts).
+    const db = openDatabase(join(test.dataDir, 'refinery.db'));
+    try {
+      new LocalQueues(db).send('labeler-chunks-dlq', [
+        JSON.stringify({ 'detail-type': 'chunk.matched.v1', detail: { metadata: { jobId: 'job_old' } } }),
+      ]);
+    } finally {
+      db.close();
+    }
+    const status = await runCli(['status', '--stuck-for', '0', '--data-dir', test.dataDir]).done;
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toMatch(new RegExp(`^attention: 1 dead-lettered message \\(labeler/chunks\\); 1 job stuck for \\d+s \\(${jobId}\\)$`, 'm'));
+    // The job's chunk is in the matcher's express lane, in flight while the provider says nothing.
+    expect(status.stdout).toMatch(/^ {2}matcher\/expressChunks\s+0\s+1\s+\d+s\s+0\s+-$/m);
+    expect(status.stdout).toMatch(/^ {2}labeler\/chunks\s+0\s+0\s+-\s+1\s+\d+s$/m);
+    expect(status.stdout).toMatch(new RegExp(`^ {2}${jobId}\\s+acme\\s+running, STUCK\\s+0/2\\s+0/1\\s+\\d+s\\s+\\d+s$`, 'm'));
+    expect(status.stdout).toContain(`  ${jobId}: 0 of 1 chunks were labeled; chunk 1 (rows 1-2) never was`);
+    expect(status.stdout).toContain('Providers\n  circuit states: unknown (kept in the running process)');
+
+    const json = await runCli(['status', '--stuck-for', '0', '--data-dir', test.dataDir, '--json']).done;
+    const state = JSON.parse(json.stdout);
+    expect(state).toMatchObject({
+      location: { kind: 'local', dataDir: test.dataDir },
+      stuckAfterMinutes: 0,
+      jobs: [{ jobId, tenantId: 'acme', status: 'running', rows: { done: 0, total: 2 }, chunks: { done: 0, total: 1 }, stuck: true }],
+      providers: { circuits: 'unknown', reason: 'kept in the running process' },
+      attention: ['1 dead-lettered message (labeler/chunks)', expect.stringMatching(/^1 job stuck for \d+s/)],
+      notes: [],
+    });
+    const byName = new Map(
+      (state.queues as { service: string; subscription: string; deadLetterOldestAgeMs: number }[]).map((queue) => [
+        `${queue.service}/${queue.subscription}`,
+        queue,
+      ]),
+    );
+    expect(byName.get('matcher/expressChunks')).toMatchObject({ waiting: 0, inFlight: 1, oldestAgeMs: expect.any(Number), deadLettered: 0 });
+    expect(byName.get('labeler/chunks')).toMatchObject({ waiting: 0, inFlight: 0, oldestAgeMs: 0, deadLettered: 1 });
+    expect(byName.get('labeler/chunks')?.deadLetterOldestAgeMs).toBeGreaterThanOrEqual(0);
+    expect(state.jobs[0].ageMs).toBeGreaterThan(0);
+
+    const missing = await runCli(['status', '--data-dir', join(test.dataDir, 'nowhere')]).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `refinery: ${join(test.dataDir, 'nowhere')} is not a data dir (no refinery.db); pass --data-dir, or --aws for a deployed stage\n`,
+    );
 
     const fail = await runCli(['jobs', 'fail', jobId, '--reason', 'the provider contract ended', '--data-dir', test.dataDir]).done;
     expect(fail).toMatchObject({ code: 0 });

@@ -81,7 +81,7 @@ function resolveProviders(option: string | undefined): ProviderChainOption | und
     throw new InputError((error as Error).message);
   }
   return {
-    build: (directory) => buildProviderChain(config, { directory: () => directory, env: process.env }),
+    build: (directory, { metrics }) => buildProviderChain(config, { directory: () => directory, env: process.env, metrics }),
     // The configuration as written (secrets stay \${NAME} references), keys sorted: the same chain, the same print.
     fingerprint: canonicalJson(config),
     config,
@@ -422,6 +422,29 @@ export async function main(argv: readonly string[]): Promise<number> {
           `${jobId}: stage.failed.v1 published; the merger ends the job failed ("failed by an operator: ${options.reason.trim()}")\n`,
         );
       });
+    });
+
+  program
+    .command('status')
+    .description('the state at a glance: queues, running jobs, provider circuits, on the local mode (--data-dir) or on AWS (--aws --stage)')
+    .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
+    .option('--aws', 'a deployed stage (credentials and region from the environment)')
+    .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
+    .option('--region <region>', 'the AWS region (with --aws; default from the environment)')
+    .option(
+      '--stuck-for <minutes>',
+      'a job idle this many minutes or more is stuck',
+      integerOption('--stuck-for', 0, 10_080),
+      DEFAULT_STUCK_JOB_MINUTES,
+    )
+    .option('--json', 'machine-readable output, one object')
+    .action(async (options: DlqOptions & { stuckFor: number; json?: boolean }) => {
+      const { formatStatus, readStatus } = require('./status') as typeof import('./status');
+      const location: QueueLocation = options.aws
+        ? { kind: 'aws', stage: options.stage, ...(options.region ? { region: options.region } : {}) }
+        : { kind: 'local', dataDir: resolve(options.dataDir) };
+      const status = await readStatus(location, { stuckAfterMinutes: options.stuckFor });
+      process.stdout.write(`${options.json ? JSON.stringify(status, null, 2) : formatStatus(status)}\n`);
     });
 
   try {
