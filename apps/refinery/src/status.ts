@@ -244,7 +244,7 @@ function cloudWatchOldestAges(location: Extract<QueueLocation, { kind: 'aws' }>)
   };
 }
 
-function attentionOf(queues: readonly QueueStatus[], jobs: readonly RunningJobStatus[]): string[] {
+export function attentionOf(queues: readonly QueueStatus[], jobs: readonly RunningJobStatus[]): string[] {
   const attention: string[] = [];
   const dead = queues.filter((queue) => queue.deadLettered > 0);
   const deadCount = dead.reduce((sum, queue) => sum + queue.deadLettered, 0);
