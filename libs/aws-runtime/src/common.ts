@@ -1,5 +1,5 @@
 import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3ObjectStore } from '@refinery/aws-adapters';
-import { noMetrics, type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
+import { type Metrics, noMetrics, type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
 import {
   bucketEnvName,
   createLogger,
@@ -36,6 +36,11 @@ export interface AwsPlatformOptions {
   readonly sockets?: (endpoint: string) => SocketConnections;
   /** The secret settings' parameters by environment variable name, to name them when a value is missing or wrong. */
   readonly secretSources?: Readonly<Record<string, string>>;
+  /**
+   * The function's metrics: lambdaHandlers gives its container's EMF metrics, which it flushes after each invocation.
+   * Default: none recorded (a platform composed outside an entry point has nobody to flush them).
+   */
+  readonly metrics?: Metrics;
 }
 
 const noSockets: SocketConnections = {
@@ -76,7 +81,7 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
         clock: systemClock,
         ids: ulidIds,
         logger,
-        metrics: noMetrics,
+        metrics: options.metrics ?? noMetrics,
         objects: new S3ObjectStore({ client: clients.s3 }),
         buckets: Object.fromEntries(
           Object.keys(declaration.buckets).map((bucket) => [bucket, values[bucketEnvName(bucket)]]),

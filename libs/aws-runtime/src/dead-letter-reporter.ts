@@ -14,7 +14,9 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
+import { EmfMetrics, type FunctionMetrics, flushingMetrics } from './metrics';
 import { queueUrlOfArn } from './retry-visibility';
+import { functionTracer, sqsTraceAnnotations, traced } from './tracing';
 
 /** Message attributes the reporter adds to what it parks, for whoever inspects the dead-letter queue. */
 export const REPORTED_ATTRIBUTE = 'refinery-reported';
@@ -31,6 +33,8 @@ const reporterEnvironment = z.object({
 export interface DeadLetterReporterOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly clients?: AwsClients;
+  /** Default: EMF through Powertools (the service, STAGE); counts `deadLettered` per parked message. */
+  readonly metrics?: FunctionMetrics;
 }
 
 /**
@@ -40,14 +44,22 @@ export interface DeadLetterReporterOptions {
  * for each message whose loss fails a job (the merger then fails it, with the reason and the rows), and parks the
  * message in the subscription's dead-letter queue, for `refinery dlq` to show and redrive. It reads the declaration and
  * three environment variables, nothing else of the service, so it works when the service itself cannot start.
+ * Each parked message counts one `deadLettered` (its service's metric: the alarms watch it), flushed when the
+ * invocation ends; on Lambda with active tracing the invocation is traced with the messages' job and correlation ids.
  */
 export function deadLetterReporter(declaration: ServiceDeclaration, options: DeadLetterReporterOptions = {}): SqsBatchHandler {
+  const env = options.env ?? process.env;
+  const metrics = options.metrics ?? new EmfMetrics({ service: declaration.name, stage: env.STAGE || 'unset' });
+  const tracer = functionTracer(declaration.name);
   // Like every entry point: its configuration is checked at cold start on Lambda, at the first call elsewhere.
-  const reporter = onColdStart(async () => buildReporter(declaration, options));
-  return async (event, context) => (await reporter())(event, context);
+  const reporter = onColdStart(async () => buildReporter(declaration, options, metrics));
+  return (event, context) =>
+    flushingMetrics(metrics, context.functionName, () =>
+      traced(tracer, 'deadLetters', sqsTraceAnnotations(event.Records), async () => (await reporter())(event, context)),
+    );
 }
 
-function buildReporter(declaration: ServiceDeclaration, options: DeadLetterReporterOptions): SqsBatchHandler {
+function buildReporter(declaration: ServiceDeclaration, options: DeadLetterReporterOptions, metrics: FunctionMetrics): SqsBatchHandler {
   const parsed = reporterEnvironment.safeParse(options.env ?? process.env);
   if (!parsed.success) {
     throw new Error(
@@ -93,6 +105,7 @@ function buildReporter(declaration: ServiceDeclaration, options: DeadLetterRepor
         MessageAttributes: parkedAttributes(record, cause, reported),
       }),
     );
+    metrics.record('deadLettered', 1, {});
   }
 
   return async (event): Promise<SQSBatchResponse> => {

@@ -1,3 +1,4 @@
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { EventBridgePublisher } from '@refinery/aws-adapters';
 import type {
   HttpApiHandler,
@@ -17,8 +18,10 @@ import type { SQSRecord } from 'aws-lambda';
 import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
 import { awsPlatform } from './common';
+import { EmfMetrics, type FunctionMetrics, flushingMetrics } from './metrics';
 import { applyRetryDelays } from './retry-visibility';
 import { readSecrets, SecretsRefresher, secretSources } from './secrets';
+import { functionTracer, httpTraceAnnotations, sqsTraceAnnotations, type TraceAnnotations, traced } from './tracing';
 
 /**
  * A service's Lambda functions: one per subscription and one per schedule (named after it), `api` and `socket` when it
@@ -38,6 +41,10 @@ export interface LambdaHandlersOptions<D extends ServiceDeclaration> {
   readonly build?: () => Promise<RunnableService<D>>;
   /** Default: awsClients(), shared with the default build. */
   readonly clients?: AwsClients;
+  /** Default: EMF through Powertools (service, STAGE), given to the default build and flushed after each invocation. */
+  readonly metrics?: FunctionMetrics;
+  /** Default: the process's Powertools Tracer, which traces on Lambda only. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -51,8 +58,13 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
   service: ServiceImplementation<D, Given>,
   options: LambdaHandlersOptions<D> = {},
 ): LambdaHandlers<D> {
+  const tracer = options.tracer ?? functionTracer(service.declaration.name);
   const clients = options.clients ?? awsClients();
   const logger = createLogger(service.declaration.name, { level: process.env.LOG_LEVEL ?? 'info' });
+  // One per container, like the clients: what an invocation records is flushed when it ends.
+  const metrics = options.metrics ?? new EmfMetrics({ service: service.declaration.name, stage: process.env.STAGE || 'unset', logger });
+  const observed = <T>(name: string, functionName: string | undefined, annotations: TraceAnnotations, run: () => Promise<T>): Promise<T> =>
+    flushingMetrics(metrics, functionName, () => traced(tracer, name, annotations, run));
   // The service is built with its secrets (SSM Parameter Store, never the environment), and rebuilt when they change.
   const sources = secretSources(service.declaration, process.env.STAGE ?? '');
   const secrets = new SecretsRefresher<RunnableService<D>>({
@@ -62,45 +74,55 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
       return readSecrets(clients.ssm, sources);
     },
     build: (values) =>
-      options.build ? options.build() : composeService(service, awsPlatform({ ...process.env, ...values }, clients, { secretSources: sources })),
+      options.build
+        ? options.build()
+        : composeService(service, awsPlatform({ ...process.env, ...values }, clients, { secretSources: sources, metrics })),
     logger,
   });
   const runnable = onColdStart(() => secrets.get(), { cache: false });
   const handlers: Record<string, unknown> = {};
   for (const [name, subscription] of Object.entries(service.declaration.subscriptions as Record<string, Subscription>)) {
-    handlers[name] = (async (event, context) => {
-      let running: RunnableService<D>;
-      try {
-        running = await runnable();
-      } catch (error) {
-        await applyRetryDelays(
-          clients.sqs,
-          event.Records,
-          event.Records.map((record) => backoffOf(record, subscription)),
-          logger,
-        );
-        await reportLastDeliveries(clients, event.Records, subscription, error, logger);
-        throw error;
-      }
-      const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
-      if (!handler) throw new Error(`service ${service.declaration.name} has no subscription ${name}`);
-      const { batchItemFailures, retries } = await handler.handler(event, context);
-      await applyRetryDelays(clients.sqs, event.Records, retries, logger);
-      return { batchItemFailures };
-    }) as SqsBatchHandler;
+    handlers[name] = ((event, context) =>
+      observed(name, context.functionName, sqsTraceAnnotations(event.Records, subscription), async () => {
+        let running: RunnableService<D>;
+        try {
+          running = await runnable();
+        } catch (error) {
+          await applyRetryDelays(
+            clients.sqs,
+            event.Records,
+            event.Records.map((record) => backoffOf(record, subscription)),
+            logger,
+          );
+          await reportLastDeliveries(clients, event.Records, subscription, error, logger);
+          throw error;
+        }
+        const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
+        if (!handler) throw new Error(`service ${service.declaration.name} has no subscription ${name}`);
+        const { batchItemFailures, retries } = await handler.handler(event, context);
+        await applyRetryDelays(clients.sqs, event.Records, retries, logger);
+        return { batchItemFailures };
+      })) as SqsBatchHandler;
   }
   for (const name of Object.keys(service.declaration.schedules)) {
-    handlers[name] = (async (event, context) => {
-      const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
-      if (!handler) throw new Error(`service ${service.declaration.name} has no schedule ${name}`);
-      await handler(event, context);
-    }) as ScheduledHandler;
+    handlers[name] = ((event, context) =>
+      observed(name, context.functionName, {}, async () => {
+        const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
+        if (!handler) throw new Error(`service ${service.declaration.name} has no schedule ${name}`);
+        await handler(event, context);
+      })) as ScheduledHandler;
   }
   if (service.declaration.http) {
-    handlers.api = (async (event, context) => ((await runnable()).http as HttpApiHandler)(event, context)) as HttpApiHandler;
+    handlers.api = ((event, context) =>
+      observed('api', context.functionName, httpTraceAnnotations(event, context.awsRequestId), async () =>
+        ((await runnable()).http as HttpApiHandler)(event, context),
+      )) as HttpApiHandler;
   }
   if (service.declaration.websocket) {
-    handlers.socket = (async (event, context) => ((await runnable()).websocket as WebSocketHandler)(event, context)) as WebSocketHandler;
+    handlers.socket = ((event, context) =>
+      observed('socket', context.functionName, httpTraceAnnotations(event, context.awsRequestId), async () =>
+        ((await runnable()).websocket as WebSocketHandler)(event, context),
+      )) as WebSocketHandler;
   }
   return handlers as LambdaHandlers<D>;
 }

@@ -5,7 +5,7 @@ import { chunkPlannedV1, createEvent, deriveEventId, toPublishEntry } from '@ref
 import { defineService, subscriptionQueueNames } from '@refinery/runtime';
 import { eventBridgeBody, testContext } from '@refinery/test-support';
 import type { SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-import { awsClients, CAUSE_ATTRIBUTE, deadLetterReporter, REPORTED_ATTRIBUTE } from '../src';
+import { awsClients, CAUSE_ATTRIBUTE, deadLetterReporter, type FunctionMetrics, REPORTED_ATTRIBUTE } from '../src';
 
 // The dead-letter reporter against moto: each message of a subscription's dead-letter inbox becomes its job's
 // stage.failed.v1 on the bus (captured by a rule into a queue), and is parked in the dead-letter queue with why.
@@ -27,6 +27,17 @@ let moto: MotoServer;
 let sqs: SQSClient;
 const queues: Record<string, { url: string; arn: string }> = {};
 let report: ReturnType<typeof deadLetterReporter>;
+/** What the reporter counted (`deadLettered` per parked message) and flushed, per test. */
+const counted = { records: [] as { name: string; value: number }[], flushed: [] as { name: string; value: number }[][] };
+const countingMetrics: FunctionMetrics = {
+  record: (name, value) => void counted.records.push({ name, value }),
+  flush: () => void counted.flushed.push(counted.records.splice(0)),
+  captureColdStart: () => undefined,
+};
+beforeEach(() => {
+  counted.records = [];
+  counted.flushed = [];
+});
 
 async function createQueue(name: string): Promise<{ url: string; arn: string }> {
   const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl as string;
@@ -51,7 +62,7 @@ beforeAll(async () => {
   );
   await eventBridge.send(new PutTargetsCommand({ Rule: 'all', EventBusName: 'bus', Targets: [{ Id: 'q', Arn: queues.published?.arn }] }));
   const clients = awsClients({ sqs: new SQSClient({ ...moto.clientConfig, useQueueUrlAsEndpoint: false }), eventBridge });
-  report = deadLetterReporter(worker, { clients, env: { EVENT_BUS_NAME: 'bus', STAGE, LOG_LEVEL: 'silent' } });
+  report = deadLetterReporter(worker, { clients, env: { EVENT_BUS_NAME: 'bus', STAGE, LOG_LEVEL: 'silent' }, metrics: countingMetrics });
 });
 
 afterAll(async () => {
@@ -109,6 +120,7 @@ describe('deadLetterReporter', () => {
     expect(parked.map((message) => message.Body)).toEqual([body]);
     expect(parked[0]?.MessageAttributes?.[CAUSE_ATTRIBUTE]?.StringValue).toBe('received maxReceiveCount times without being processed');
     expect(parked[0]?.MessageAttributes?.[REPORTED_ATTRIBUTE]?.StringValue).toBe(`stage.failed.v1 ${event.detail.metadata.eventId}`);
+    expect(counted.flushed).toEqual([[{ name: 'deadLettered', value: 1 }]]);
   });
 
   it('says when EventBridge could not deliver the event, and keeps its attributes', async () => {
@@ -137,6 +149,13 @@ describe('deadLetterReporter', () => {
     expect(unreadable?.MessageAttributes?.[REPORTED_ATTRIBUTE]?.StringValue).toMatch(
       /^nothing: the message could not be read \(message body is not JSON/,
     );
+    // Parked is counted, reported or not: the dead-letter queue grew by two.
+    expect(counted.flushed).toEqual([
+      [
+        { name: 'deadLettered', value: 1 },
+        { name: 'deadLettered', value: 1 },
+      ],
+    ]);
   });
 
   it('keeps a message it could not report in the inbox (a batch item failure), parking nothing', async () => {
@@ -144,10 +163,15 @@ describe('deadLetterReporter', () => {
       sqs: new SQSClient({ ...moto.clientConfig, useQueueUrlAsEndpoint: false }),
       eventBridge: new EventBridgeClient(moto.clientConfig),
     });
-    const broken = deadLetterReporter(worker, { clients, env: { EVENT_BUS_NAME: 'no-such-bus', STAGE, LOG_LEVEL: 'silent' } });
+    const broken = deadLetterReporter(worker, {
+      clients,
+      env: { EVENT_BUS_NAME: 'no-such-bus', STAGE, LOG_LEVEL: 'silent' },
+      metrics: countingMetrics,
+    });
     const record = inboxRecord('chunks', body);
     expect(await broken({ Records: [record] }, testContext())).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     expect(await drain(dlq)).toEqual([]);
+    expect(counted.flushed).toEqual([[]]);
   });
 
   it('refuses a queue that is not one of its inboxes, and a configuration without its bus or stage', async () => {
