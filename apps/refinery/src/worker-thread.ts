@@ -1,6 +1,6 @@
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { isRefineryWorkerThread, type LocalRuntime, localPlatform, serveWorkerThread, workerThreadAppData } from '@refinery/local-runtime';
-import { matcherService } from '@refinery/matcher';
+import { matcher, matcherService } from '@refinery/matcher';
 import { buildProviderChain, type ProviderChainConfig } from '@refinery/providers';
 import { composeService, type Logger } from '@refinery/runtime';
 import type { LocalSettings } from './local-app';
@@ -33,7 +33,9 @@ async function composeWorkerThread(runtime: LocalRuntime, logger: Logger): Promi
   const platform = localPlatform(runtime, { logger });
   const directory = await DirectoryProvider.fromFile(app.directory);
   // As the command builds it (cli.ts resolveProviders): secrets from the environment, which a worker thread shares.
-  const providers = app.providerChain ? buildProviderChain(app.providerChain, { directory: () => directory, env: process.env }) : [directory];
+  const providers = app.providerChain
+    ? buildProviderChain(app.providerChain, { directory: () => directory, env: process.env, metrics: runtime.metrics.forService(matcher.name) })
+    : [directory];
   runtime.register(await composeService(matcherService, platform, { settings: { ...app.settings.matcher }, given: { providers } }));
 }
 

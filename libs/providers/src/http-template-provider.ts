@@ -1,6 +1,6 @@
 import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, isCanonicalField, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
-import type { Table } from '@refinery/ports';
+import type { Metrics, Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
 import { describeValue, requireText } from './config-checks';
@@ -37,6 +37,8 @@ export interface HttpTemplateProviderConfig {
   clock?: Partial<Clock>;
   // The table the provider's rate is shared through (ProviderHttpClientOptions.rateTable).
   rateTable?: Table;
+  // Where its calls are counted (ProviderHttpClientOptions.metrics).
+  metrics?: Metrics;
   random?: () => number;
 }
 
@@ -104,6 +106,7 @@ export class HttpTemplateProvider implements ContactProvider {
       ...(config.settings === undefined ? {} : { settings: config.settings }),
       ...(config.clock === undefined ? {} : { clock: config.clock }),
       ...(config.rateTable === undefined ? {} : { rateTable: config.rateTable }),
+      ...(config.metrics === undefined ? {} : { metrics: config.metrics }),
       ...(config.random === undefined ? {} : { random: config.random }),
       secrets: headerSecrets(config.headers ?? {}),
     });

@@ -1,6 +1,6 @@
 import { type CanonicalField, type ContactFields, hasValue, parseBirthDate, standardizeContact } from '@refinery/contacts';
 import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
-import type { Table } from '@refinery/ports';
+import type { Metrics, Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
 import type { Clock } from './clock';
 import { describeValue, requireHttpUrl, requireSecret } from './config-checks';
@@ -24,6 +24,8 @@ export interface PeopleDataLabsOptions {
   random?: () => number;
   // The table the provider's rate is shared through (ProviderHttpClientOptions.rateTable).
   rateTable?: Table;
+  // Where its calls are counted (ProviderHttpClientOptions.metrics).
+  metrics?: Metrics;
 }
 
 // Our canonical field -> the Person Enrichment API's query parameter. No title: the API does not match on it.
@@ -168,6 +170,7 @@ export class PeopleDataLabsProvider implements ContactProvider {
       ...(options.settings === undefined ? {} : { settings: options.settings }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.rateTable === undefined ? {} : { rateTable: options.rateTable }),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       ...(options.random === undefined ? {} : { random: options.random }),
       secrets: [this.apiKey],
       retryAfter: retryAfterForPdl,

@@ -1,5 +1,5 @@
 import type { ContactProvider } from '@refinery/matching';
-import type { Table } from '@refinery/ports';
+import type { Metrics, Table } from '@refinery/ports';
 import { z } from 'zod';
 import { DEFAULT_PROVIDER_CALL_SETTINGS, type ProviderCallSettings } from './call-settings';
 import { HttpTemplateProvider } from './http-template-provider';
@@ -59,6 +59,8 @@ export interface ProviderChainContext {
   // Where the HTTP providers' rates are shared by every process that builds the chain with it (the matcher's
   // providerLimits table); without it each process keeps its own rate.
   readonly rateTable?: Table;
+  // Where the HTTP providers' calls, latencies and rate-limit waits are counted (the matcher's metrics).
+  readonly metrics?: Metrics;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -106,6 +108,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
           ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }),
           ...(provider.minLikelihood === undefined ? {} : { minLikelihood: provider.minLikelihood }),
           ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
+          ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
         });
       case 'http': {
@@ -121,6 +124,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
               }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
           ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
+          ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
         } as ConstructorParameters<typeof HttpTemplateProvider>[0]);
       }
       default:

@@ -1,5 +1,5 @@
 import { fetchPublic, isDestinationRefused } from '@refinery/outbound';
-import type { Table } from '@refinery/ports';
+import { type Metrics, noMetrics, type Table } from '@refinery/ports';
 import { type ProviderCallSettings, resolveCallSettings } from './call-settings';
 import { CircuitBreaker } from './circuit-breaker';
 import { type Clock, withRealClock } from './clock';
@@ -25,6 +25,8 @@ export interface ProviderHttpClientOptions {
   // A table every client of this provider reaches (every matcher container): requestsPerSecond then holds for all of
   // them together, not per process, and a Retry-After pauses them all. Without it the rate is this process's alone.
   rateTable?: Table;
+  // Where each attempt's outcome and latency, and the time waited for the rate limits, are counted (the matcher's).
+  metrics?: Metrics;
 }
 
 export interface ProviderHttpRequest {
@@ -46,7 +48,9 @@ export interface ProviderHttpAnswer {
   body: string;
 }
 
-type Attempt = { kind: 'answer'; answer: ProviderHttpAnswer } | { kind: 'failed'; reason: string; cause?: unknown; retryAfterMs?: number };
+type Attempt =
+  | { kind: 'answer'; answer: ProviderHttpAnswer }
+  | { kind: 'failed'; reason: string; cause?: unknown; retryAfterMs?: number; timedOut?: boolean };
 
 const EXCERPT_LENGTH = 300;
 
@@ -60,6 +64,7 @@ export class ProviderHttpClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly secrets: readonly string[];
+  private readonly metrics: Metrics;
   readonly limiter: RateLimiter;
   readonly sharedRate: SharedRateLimit | undefined;
   readonly breaker: CircuitBreaker;
@@ -71,6 +76,7 @@ export class ProviderHttpClient {
     this.clock = withRealClock(options.clock);
     this.random = options.random ?? Math.random;
     this.secrets = (options.secrets ?? []).filter((secret) => secret !== '');
+    this.metrics = options.metrics ?? noMetrics;
     this.limiter = new RateLimiter({
       requestsPerSecond: this.settings.requestsPerSecond,
       maxConcurrent: this.settings.maxConcurrent,
@@ -120,10 +126,12 @@ export class ProviderHttpClient {
     // Path only: query strings carry personal data (and, for some APIs, keys).
     const what = `${method} ${url.pathname}`;
     for (let attempt = 1; ; attempt += 1) {
+      const queuedAt = this.clock.now();
       const outcome = await this.limiter.run(async () => {
         this.breaker.throwIfOpen();
         await this.sharedRate?.take();
-        return this.attemptOnce(url, method, request);
+        this.metrics.record('limiterWait', this.clock.now() - queuedAt, { limiter: 'provider' });
+        return this.measuredAttempt(url, method, request);
       });
       let failure: Extract<Attempt, { kind: 'failed' }>;
       if (outcome.kind === 'answer') {
@@ -177,6 +185,23 @@ export class ProviderHttpClient {
     }
   }
 
+  /** One attempt, counted by how it went: answered (any status but 429 and 5xx), throttled (429), timed out, or failed. */
+  private async measuredAttempt(url: URL, method: string, request: ProviderHttpRequest): Promise<Attempt> {
+    const sentAt = this.clock.now();
+    let outcome: 'ok' | 'error' | 'timeout' | 'throttled' = 'error';
+    try {
+      const attempt = await this.attemptOnce(url, method, request);
+      if (attempt.kind === 'failed') outcome = attempt.timedOut ? 'timeout' : 'error';
+      else if (attempt.answer.status === 429) outcome = 'throttled';
+      // A refusal (4xx) is the provider answering; only its own failures (5xx) count against its health.
+      else outcome = attempt.answer.status >= 500 ? 'error' : 'ok';
+      return attempt;
+    } finally {
+      this.metrics.record('providerCalls', 1, { provider: this.provider, outcome });
+      this.metrics.record('providerLatency', this.clock.now() - sentAt, { provider: this.provider });
+    }
+  }
+
   private async attemptOnce(url: URL, method: string, request: ProviderHttpRequest): Promise<Attempt> {
     // Covers the body too: a provider that sends headers and then stalls is as unavailable as a silent one.
     const signal = AbortSignal.timeout(this.settings.timeoutMs);
@@ -197,7 +222,7 @@ export class ProviderHttpClient {
         throw new ProviderRequestError(this.provider, 0, `${this.provider} was not asked ${method} ${url.pathname}: ${error.message}`);
       }
       if (signal.aborted) {
-        return { kind: 'failed', reason: `a timeout after ${this.settings.timeoutMs} ms`, cause: error };
+        return { kind: 'failed', reason: `a timeout after ${this.settings.timeoutMs} ms`, cause: error, timedOut: true };
       }
       return { kind: 'failed', reason: `a network error: ${this.redact(messageOf(error))}`, cause: error };
     }

@@ -1,4 +1,4 @@
-import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
+import { FakeSleepClock as FakeClock, RecordingMetrics, useNock } from '@refinery/test-support';
 import nock from 'nock';
 import {
   backoffDelayMs,
@@ -16,18 +16,53 @@ useNock(nock);
 const ORIGIN = 'https://provider.test';
 const URL_ = `${ORIGIN}/people?email=x%40example.com`;
 
-function client(settings: Partial<ProviderCallSettings> = {}, random = () => 0, clock = new FakeClock()) {
+function client(settings: Partial<ProviderCallSettings> = {}, random = () => 0, clock = new FakeClock(), metrics = new RecordingMetrics()) {
   return {
     clock,
+    metrics,
     client: new ProviderHttpClient({
       provider: 'test-provider',
       settings: { requestsPerSecond: 1000, maxConcurrent: 10, ...settings },
       clock,
       random,
       secrets: ['s3cr3t-key-value'],
+      metrics,
     }),
   };
 }
+
+describe('ProviderHttpClient: metrics', () => {
+  it('counts every attempt by outcome, with its latency and the wait for the rate limit', async () => {
+    nock(ORIGIN)
+      .get('/people')
+      .query(true)
+      .reply(429, {})
+      .get('/people')
+      .query(true)
+      .reply(503, 'busy')
+      .get('/people')
+      .query(true)
+      .delay(1_000)
+      .reply(200, {})
+      .get('/people')
+      .query(true)
+      .reply(404, {});
+    // Long enough for a loaded machine's first requests, far shorter than the slow answer's delay.
+    const { client: http, metrics } = client({ timeoutMs: 400, maxAttempts: 4 });
+    await expect(http.request({ url: URL_, answerStatuses: [404] })).resolves.toMatchObject({ status: 404 });
+
+    expect(metrics.of('providerCalls').map((record) => record.dimensions)).toEqual([
+      { provider: 'test-provider', outcome: 'throttled' },
+      { provider: 'test-provider', outcome: 'error' },
+      { provider: 'test-provider', outcome: 'timeout' },
+      // An answer the caller takes (404: no such person) is the provider working.
+      { provider: 'test-provider', outcome: 'ok' },
+    ]);
+    expect(metrics.of('providerLatency')).toHaveLength(4);
+    expect(metrics.of('providerLatency').every((record) => record.dimensions.provider === 'test-provider' && record.value >= 0)).toBe(true);
+    expect(metrics.of('limiterWait').map((record) => record.dimensions)).toEqual(Array(4).fill({ limiter: 'provider' }));
+  });
+});
 
 describe('ProviderHttpClient: retries', () => {
   it('retries a 429 and returns the answer that follows, after a jittered backoff', async () => {

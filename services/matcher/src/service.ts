@@ -61,6 +61,7 @@ async function providersFromSettings(context: ServiceContext<typeof matcher>): P
     env: settings.pdlApiKey ? { PDL_API_KEY: settings.pdlApiKey } : {},
     // Every container reaches this table, so a provider's requestsPerSecond holds for all of them together.
     rateTable: context.tables.providerLimits,
+    metrics: context.metrics,
   });
 }
 
