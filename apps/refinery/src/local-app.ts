@@ -1,15 +1,15 @@
 import { type chunker, chunkerService } from '@refinery/chunker';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { type ingest, ingestService } from '@refinery/ingest';
+import { ActiveJobs, type ingest, ingestService } from '@refinery/ingest';
 import { labelerService } from '@refinery/labeler';
-import { LocalHttpGateway, LocalRuntime, localPlatform, localResourceName } from '@refinery/local-runtime';
+import { LocalHttpGateway, LocalRuntime, localPlatform, localResourceName, metricsEndpoint } from '@refinery/local-runtime';
 import { type MailchimpSyncTuning, type mailchimpSync, mailchimpSyncService } from '@refinery/mailchimp-sync';
 import { matcher, matcherService, seedNicknames } from '@refinery/matcher';
 import type { ContactProvider } from '@refinery/matching';
 import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
 import { type notifier, notifierService } from '@refinery/notifier';
-import type { Clock } from '@refinery/ports';
+import type { Clock, Metrics } from '@refinery/ports';
 import { DEFAULT_PROVIDER_CHAIN, type ProviderChainConfig, sizeProviderChain } from '@refinery/providers';
 import { composeService, type Logger, type SettingsOf, silentLogger, subscriptionQueueNames } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
@@ -32,9 +32,9 @@ export interface LocalAppOptions {
   readonly directory: string | ContactProvider;
   /**
    * The provider chain, asked in order (each only for the rows the ones before could not match); built from the
-   * directory (see providersFromConfig). Default: the directory alone.
+   * directory (see providersFromConfig), their calls counted with `metrics` (the matcher's). Default: the directory alone.
    */
-  readonly providers?: (directory: ContactProvider) => readonly ContactProvider[];
+  readonly providers?: (directory: ContactProvider, deps: { readonly metrics: Metrics }) => readonly ContactProvider[];
   /**
    * The configuration `providers` was built from: it sizes the largest chunk (ingest's and the chunker's maxChunkRows,
    * unless `settings` give them) as a deployment's does. Default: the directory alone.
@@ -150,7 +150,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         ? matcher
         : await composeService(matcherService, platform, {
             settings: { ...settings.matcher },
-            given: { providers: options.providers?.(provider as ContactProvider) ?? [provider as ContactProvider] },
+            given: {
+              providers: options.providers?.(provider as ContactProvider, { metrics: runtime.metrics.forService(matcher.name) }) ?? [
+                provider as ContactProvider,
+              ],
+            },
           }),
       await composeService(labelerService, platform),
       await composeService(mergerService, platform, { settings: retention }),
@@ -183,6 +187,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       response.end(JSON.stringify({ status: 'ok' }));
       return true;
     });
+    // The figures of every service and the queues' depths, for Prometheus or a look with curl (docs/operations.md).
+    const activeJobs = new ActiveJobs(runtime.table(localResourceName('ingest', 'jobs')));
+    runtime.metrics.addGauge({
+      name: 'refinery_jobs_running',
+      help: 'Jobs in the pipeline: submitted, not yet completed or failed.',
+      read: async () => [{ labels: {}, value: await countOf(activeJobs.list()) }],
+    });
+    gateway.use(metricsEndpoint(runtime.metrics, { tokenValid: (authorization) => tokens.registry.tenantFor(authorization) !== undefined }));
     gateway.use(webAppHandler());
     const url = await gateway.listen(options.port ?? 8080, options.host ?? '127.0.0.1');
     // Once every rule exists and the API's URL is known: each thread publishes with this thread's rules.
@@ -217,6 +229,12 @@ function workerThreadApp(options: LocalAppOptions): WorkerThreadApp {
     ...(options.providerChain ? { providerChain: options.providerChain } : {}),
     settings: { ...(options.settings?.matcher ? { matcher: options.settings.matcher } : {}) },
   };
+}
+
+async function countOf(items: AsyncIterable<unknown>): Promise<number> {
+  let count = 0;
+  for await (const _ of items) count += 1;
+  return count;
 }
 
 /** The runtime's pause, as ingest shows it on a job: what is wrong with the data dir and what to do, since when. */

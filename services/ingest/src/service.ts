@@ -60,4 +60,5 @@ export const ingestService = implementService(ingest, (context, given: Pick<Inge
 
 export * from './config';
 export { ingest } from './definition';
+export { ActiveJobs } from './domain/active-jobs';
 export { type StuckJob, StuckJobs } from './domain/stuck-jobs';
