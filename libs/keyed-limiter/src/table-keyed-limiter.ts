@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Condition, ConditionFailedError, type Item, type ItemKey, queryAll, type Table } from '@refinery/ports';
+import { type Condition, ConditionFailedError, type Item, type ItemKey, type Metrics, queryAll, type Table } from '@refinery/ports';
 import { type KeyedLimiter, type LeaseInfo, LeaseLostError, LimiterAbortedError, type RunOptions } from './keyed-limiter';
 import { hashLimiterKey, MAX_LIMIT, PARTITION_PREFIX, type SlotView, ticketSortKey, viewPartition } from './layout';
 
@@ -35,6 +35,8 @@ export interface TableKeyedLimiterOptions {
   /** [0, 1); jitter and slot choice. Default Math.random. */
   readonly random?: () => number;
   readonly logger?: LimiterLogger;
+  /** Where the time each caller waited for its slot is counted: `limiterWait`, with `limiter` as its dimension. */
+  readonly waits?: { readonly metrics: Metrics; readonly limiter: string };
 }
 
 export const DEFAULT_LIMIT = 10;
@@ -110,6 +112,7 @@ export class TableKeyedLimiter implements KeyedLimiter {
   private readonly clock: LimiterClock | undefined;
   private readonly random: () => number;
   private readonly logger: LimiterLogger | undefined;
+  private readonly waits: TableKeyedLimiterOptions['waits'];
   private readonly waiters = new Map<string, Set<LocalWaiter>>();
   /** Partition reads in flight, shared by this instance's waiters of a key (see readPartition). */
   private readonly reads = new Map<string, Promise<Item[]>>();
@@ -137,13 +140,16 @@ export class TableKeyedLimiter implements KeyedLimiter {
     this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
+    this.waits = options.waits;
   }
 
   async run<T>(key: string, task: (lease: LeaseInfo) => Promise<T>, options: RunOptions = {}): Promise<T> {
     const context = this.contextOf(key);
     const { signal } = options;
     if (signal?.aborted) throw new LimiterAbortedError(context.keyHash, { cause: signal.reason });
+    const queuedAt = this.now();
     const lease = await this.acquire(context, signal);
+    this.waits?.metrics.record('limiterWait', Math.max(0, this.now() - queuedAt), { limiter: this.waits.limiter });
     if (signal?.aborted) {
       // Acquired just as the caller gave up: hand the slot straight back rather than start a task nobody awaits.
       await this.release(context, lease);

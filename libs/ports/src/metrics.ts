@@ -6,7 +6,10 @@
  * values. Job and tenant ids are never dimensions (they would make a metric per job): tenant-level figures go to logs.
  */
 export const METRICS = {
-  /** Rows labeled, by outcome (`status`: matched, unmatched, failed) and how they matched (`method`). */
+  /**
+   * Rows labeled, by outcome (`status`: matched, unmatched, invalid, review) and how they matched (`method`: exact,
+   * fuzzy, nickname, or none).
+   */
   rowsProcessed: { unit: 'Count', dimensions: ['status', 'method'] },
   /** Chunks a stage finished (`stage`: matcher, labeler, merger). */
   chunksProcessed: { unit: 'Count', dimensions: ['stage'] },
@@ -18,13 +21,23 @@ export const METRICS = {
   jobDuration: { unit: 'Seconds', dimensions: ['outcome'] },
   /** A job's rows, when it ends. */
   jobRows: { unit: 'Count', dimensions: ['outcome'] },
-  /** Calls to a data provider, by `outcome` (ok, error, timeout, throttled). */
+  /**
+   * Calls to a data provider (each HTTP attempt), by `outcome`: ok (an answer, a refusal included), error (5xx or a
+   * network failure), timeout, throttled (429).
+   */
   providerCalls: { unit: 'Count', dimensions: ['provider', 'outcome'] },
   /** A provider call's latency. */
   providerLatency: { unit: 'Milliseconds', dimensions: ['provider'] },
-  /** Time spent waiting for a rate limiter before a call (`limiter`: mailchimp, provider). */
+  /**
+   * Time spent waiting for a rate limiter before a call (`limiter`: mailchimp — the connections per API key; provider —
+   * a data provider's rate and concurrency; webhook — a webhook subscription's deliveries in flight).
+   */
   limiterWait: { unit: 'Milliseconds', dimensions: ['limiter'] },
-  /** Webhook deliveries, by `outcome` (delivered, failed, abandoned). */
+  /**
+   * Webhook delivery attempts, by `outcome` (delivered; failed: the receiver answered an error or none; skipped: not
+   * attempted, its circuit open or its deliveries in flight at their limit). A delivery the queue gave up on is a
+   * dead-lettered message of the notifier.
+   */
   webhookDeliveries: { unit: 'Count', dimensions: ['outcome'] },
   /** Messages that reached a dead-letter queue and were reported. */
   deadLettered: { unit: 'Count', dimensions: [] },

@@ -10,3 +10,4 @@ export * from './retry-backoff';
 export * from './secret-sealer';
 export * from './service';
 export * from './sqs';
+export * from './stage-metrics';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobViewData } from '@refinery/events';
-import { noMetrics } from '@refinery/ports';
 import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import {
   type ApiEventInput,
   apiEvent,
   createTestPorts,
+  RecordingMetrics,
   readFixture,
   sqsEvent,
   type TestClock,
@@ -71,6 +71,8 @@ export interface ApiAnswer {
 export interface IngestHarness {
   readonly ports: TestPorts;
   readonly service: ReturnType<typeof ingestHandlers>;
+  /** What the service recorded. */
+  readonly metrics: RecordingMetrics;
   http(input: ApiEventInput): Promise<ApiAnswer>;
   uploads(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
   history(bodies: readonly string[], options?: { receiveCount?: number }): Promise<SQSBatchResponse>;
@@ -88,12 +90,13 @@ export interface IngestHarness {
 export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness {
   const ports = createTestPorts();
   const sleeps: number[] = [];
+  const metrics = new RecordingMetrics();
   const service = ingestHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
-    metrics: noMetrics,
+    metrics,
     config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: CURSOR_SIGNING_KEY, ...config },
     objects: ports.objects,
     jobs: ports.table('ingest-jobs'),
@@ -108,6 +111,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
   return {
     ports,
     service,
+    metrics,
     async http(input) {
       const response = await service.http(apiEvent(input), testContext());
       const body = response.body ?? '';

@@ -213,6 +213,24 @@ describe('ingest history subscription and the job state', () => {
     expect(await view(harness)).toEqual(COMPLETED_VIEW);
   });
 
+  it("counts the job's end once, with its duration and rows, however often job.completed.v1 is delivered", async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED, LABELED_0, LABELED_1, COMPLETED]);
+    await harness.history([COMPLETED]);
+
+    expect(harness.metrics.of('jobsEnded')).toEqual([{ name: 'jobsEnded', value: 1, dimensions: { outcome: 'completed' } }]);
+    // Created at 12:00, completed at 12:10.
+    expect(harness.metrics.of('jobDuration')).toEqual([{ name: 'jobDuration', value: 600, dimensions: { outcome: 'completed' } }]);
+    expect(harness.metrics.of('jobRows')).toEqual([{ name: 'jobRows', value: 5, dimensions: { outcome: 'completed' } }]);
+  });
+
+  it('counts a failed job as failed', async () => {
+    const harness = await jobHarness();
+    await harness.history([PLANNED, FAILED]);
+    expect(harness.metrics.of('jobsEnded')).toEqual([{ name: 'jobsEnded', value: 1, dimensions: { outcome: 'failed' } }]);
+    expect(harness.metrics.total('jobRows', { outcome: 'failed' })).toBe(5);
+  });
+
   it('counts a chunk once: a duplicate delivery is stored once, a relabel of the same chunk does not add rows', async () => {
     const harness = await jobHarness();
 

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { LabeledRow, MatchedRow } from '@refinery/chunk-records';
 import { matchesEventPattern } from '@refinery/event-patterns';
 import { type chunkMatchedV1, deriveEventId, type EventData, type EventMetadata } from '@refinery/events';
-import { noMetrics } from '@refinery/ports';
+import { type Metrics, noMetrics } from '@refinery/ports';
 import { subscriptionPattern } from '@refinery/runtime';
-import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
+import { createTestPorts, RecordingMetrics, readFixture, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { labeler as declaration, labelerHandlers } from '../src/service';
 
 const LABELED_BUCKET = 'labeler-chunks';
@@ -87,13 +87,13 @@ beforeEach(() => {
 
 afterEach(() => ports.cleanup());
 
-function labeler(subscription: 'chunks' | 'expressChunks' = 'chunks') {
+function labeler(subscription: 'chunks' | 'expressChunks' = 'chunks', metrics: Metrics = noMetrics) {
   return labelerHandlers({
     publisher: ports.publisher,
     clock: ports.clock,
     ids: ports.ids,
     logger: ports.logger,
-    metrics: noMetrics,
+    metrics,
     config: { chunksBucket: LABELED_BUCKET },
     objects: ports.objects,
   }).subscriptions[subscription].handler;
@@ -122,6 +122,34 @@ const empty = { status: 'empty' };
 const unverified = { status: 'unverified' };
 
 describe('labeler chunks: chunk.matched.v1', () => {
+  it('counts the rows by status and method, and the chunk with its duration, once it is labeled', async () => {
+    await putMatchedRows(ROWS);
+    const metrics = new RecordingMetrics();
+    const response = await labeler('chunks', metrics)(sqsEvent([matchedBody()]), testContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(metrics.of('rowsProcessed')).toEqual([
+      { name: 'rowsProcessed', value: 1, dimensions: { status: 'matched', method: 'exact' } },
+      { name: 'rowsProcessed', value: 1, dimensions: { status: 'unmatched', method: 'none' } },
+      { name: 'rowsProcessed', value: 1, dimensions: { status: 'invalid', method: 'none' } },
+    ]);
+    expect(metrics.of('chunksProcessed')).toEqual([{ name: 'chunksProcessed', value: 1, dimensions: { stage: 'labeler' } }]);
+    const [duration] = metrics.of('stageDuration');
+    expect(duration?.dimensions).toEqual({ stage: 'labeler' });
+    expect(duration?.value).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts nothing for a chunk it could not label', async () => {
+    await putMatchedRows([MATCHED_ROW]);
+    const metrics = new RecordingMetrics();
+    const response = await labeler('chunks', metrics)(sqsEvent([matchedBody()]), testContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    // Fewer rows than the event says: the chunk fails (reported, not retried) and no figure is recorded.
+    expect(ports.publisher.ofType('stage.failed.v1')).toHaveLength(1);
+    expect(metrics.records).toEqual([]);
+  });
+
   it('labels every canonical field of a matched row: confirmed, old, new, unverified and empty, with the latest values', async () => {
     await putMatchedRows(ROWS);
     const response = await labeler()(sqsEvent([matchedBody()]), testContext());

@@ -30,7 +30,12 @@ export function mailchimpSyncHandlers(deps: MailchimpSyncDeps): ServiceParts<typ
 export const mailchimpSyncService = implementService(mailchimpSync, (context, given: Partial<MailchimpSyncTuning>) => {
   const { settings } = context;
   const baseUrl = settings.mailchimpBaseUrl || undefined;
-  const limiter = new TableKeyedLimiter({ table: context.tables.limits, limit: settings.mailchimpMaxConnections, logger: context.logger });
+  const limiter = new TableKeyedLimiter({
+    table: context.tables.limits,
+    limit: settings.mailchimpMaxConnections,
+    logger: context.logger,
+    waits: { metrics: context.metrics, limiter: 'mailchimp' },
+  });
   return mailchimpSyncHandlers({
     ...context,
     config: {

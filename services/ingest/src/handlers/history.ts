@@ -3,6 +3,21 @@ import type { IngestDeps } from '../config';
 import { ingest } from '../definition';
 import { Jobs } from '../domain/jobs';
 
+/** A job ended: how (`outcome`), how long after its creation, and how many rows it had. */
+async function recordJobEnded(
+  deps: IngestDeps,
+  jobs: Jobs,
+  event: { readonly type: 'job.completed.v1' | 'job.failed.v1'; readonly metadata: { readonly jobId: string; readonly occurredAt: string } },
+): Promise<void> {
+  const outcome = event.type === 'job.completed.v1' ? 'completed' : 'failed';
+  deps.metrics.record('jobsEnded', 1, { outcome });
+  const current = await jobs.history.current(event.metadata.jobId);
+  if (!current) return;
+  const { createdAt, rows } = current.state;
+  deps.metrics.record('jobDuration', Math.max(0, Date.parse(event.metadata.occurredAt) - Date.parse(createdAt)) / 1000, { outcome });
+  deps.metrics.record('jobRows', rows.total, { outcome });
+}
+
 /**
  * Appends the other services' job events to each job's history (idempotent by event id), then, once per job of the
  * batch, publishes the job's progress (throttled: see domain/job-progress.ts).
@@ -16,6 +31,8 @@ export function createHistoryHandler(deps: IngestDeps): SubscriptionBinding {
     handle: async (event, { logger }) => {
       const added = await jobs.history.append(event);
       logger.debug({ type: event.type, eventId: event.metadata.eventId, added }, 'history event');
+      // Counted here, where a job's end is recorded exactly once (a redelivered or repeated outcome adds nothing).
+      if (added && (event.type === 'job.completed.v1' || event.type === 'job.failed.v1')) await recordJobEnded(deps, jobs, event);
     },
     afterBatch: (handled, { logger }) =>
       jobs.progress.publishForBatch(

@@ -15,6 +15,8 @@ export function createSweepHandler(deps: IngestDeps): ScheduledHandler {
   return async () => {
     const outcome = await stuck.sweep(deps.config.stuckJobMinutes * 60_000);
     deps.logger.info(outcome, 'swept for stuck jobs');
+    // Every sweep says how many it found, none included: an alarm on "more than 0" then has data to judge.
+    deps.metrics.record('stuckJobs', outcome.stuck, {});
     const expiry = await expireAwaitingUploads(
       { table: deps.jobs, clock: deps.clock, publisher: deps.publisher, logger: deps.logger, currentJob: (jobId) => history.current(jobId) },
       deps.config.uploadExpiryMinutes * 60_000,

@@ -1,6 +1,6 @@
 import { fromNdjson, type MatchedRow, toNdjson } from '@refinery/chunk-records';
 import { chunkLabeledV1, createEvent, deriveEventId, followUpMetadata, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, NonRetryableError, recordChunkDone, type SubscriptionBinding } from '@refinery/runtime';
 import type { LabelerDeps } from '../config';
 import { labeler } from '../definition';
 import { emptyLabelCounts, labelRows } from '../domain/label-rows';
@@ -19,14 +19,19 @@ export function createLabelChunkHandler(
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger }) => {
+      const startedAt = deps.clock.now();
       const { chunk, rows, result: matched, model, lane } = event.data;
       const counts = emptyLabelCounts();
+      // Rows by outcome and how they matched, counted once the chunk is labeled and announced (rowsProcessed).
+      const outcomes = new Map<string, { status: string; method: string; rows: number }>();
       const result = {
         bucket: deps.config.chunksBucket,
         key: `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/labeled/${String(chunk.index).padStart(9, '0')}.ndjson`,
       };
       const source = await deps.objects.get(matched);
-      await deps.objects.put(result, toNdjson(labelRows(fromNdjson<MatchedRow>(source), counts)), { contentType: 'application/x-ndjson' });
+      await deps.objects.put(result, toNdjson(labelRows(tallyOutcomes(fromNdjson<MatchedRow>(source), outcomes), counts)), {
+        contentType: 'application/x-ndjson',
+      });
       if (counts.rows !== rows.count) {
         throw new NonRetryableError(`matched chunk ${chunk.index + 1} holds ${counts.rows} rows, its event says ${rows.count}`);
       }
@@ -41,7 +46,24 @@ export function createLabelChunkHandler(
         data: { chunk, rows, result, counts: matchCounts, ...(model ? { model } : {}), ...(lane ? { lane } : {}) },
       });
       await deps.publisher.publish([toPublishEntry(labeled)]);
+      for (const { status, method, rows: count } of outcomes.values()) deps.metrics.record('rowsProcessed', count, { status, method });
+      recordChunkDone(deps, 'labeler', startedAt);
       logger.info({ chunk: chunk.index, rows: counts.rows }, 'chunk labeled');
     },
   });
+}
+
+/** Passes the rows on, counting them by status and method (`none` for rows matched by no method). */
+async function* tallyOutcomes(
+  rows: AsyncIterable<MatchedRow>,
+  outcomes: Map<string, { status: string; method: string; rows: number }>,
+): AsyncGenerator<MatchedRow> {
+  for await (const row of rows) {
+    const method = row.method ?? 'none';
+    const key = `${row.status}/${method}`;
+    const outcome = outcomes.get(key) ?? { status: row.status, method, rows: 0 };
+    outcome.rows += 1;
+    outcomes.set(key, outcome);
+    yield row;
+  }
 }

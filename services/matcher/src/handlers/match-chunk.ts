@@ -2,7 +2,7 @@ import { toNdjson } from '@refinery/chunk-records';
 import { readCsvRows } from '@refinery/csv';
 import { chunkMatchedV1, createEvent, deriveEventId, emptyMatchCounts, followUpMetadata, toPublishEntry } from '@refinery/events';
 import { isProviderUnavailable } from '@refinery/providers';
-import { createEventSubscriptionHandler, NonRetryableError, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, NonRetryableError, recordChunkDone, type SubscriptionBinding } from '@refinery/runtime';
 import type { MatcherDeps } from '../config';
 import { matcher } from '../definition';
 import { jobModelRef, StoredJobModel } from '../domain/job-model';
@@ -29,6 +29,7 @@ export function createMatchChunkHandler(
     publisher: deps.publisher,
     logger: deps.logger,
     handle: async (event, { logger, deadline }) => {
+      const startedAt = deps.clock.now();
       const { input, range, rows, format, columns, chunk, thresholds, sample, lane } = event.data;
       const chunkKey = `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/matched/${String(chunk.index).padStart(9, '0')}`;
       const progress = { bucket: deps.config.chunksBucket, key: `${chunkKey}.answers.ndjson` };
@@ -112,6 +113,7 @@ export function createMatchChunkHandler(
         data: { chunk, rows: { first: rows.first, count: rows.count }, result, counts, model: modelRef, ...(lane ? { lane } : {}) },
       });
       await deps.publisher.publish([toPublishEntry(matchedEvent)]);
+      recordChunkDone(deps, 'matcher', startedAt);
       logger.info({ chunk: chunk.index, rows: rows.count, matched: counts.matched, invalid: counts.invalid }, 'chunk matched');
     },
   });

@@ -1,6 +1,6 @@
 import { resultRef, reviewModelRef, reviewQueueRef } from '@refinery/chunk-records';
 import { createEvent, type DecodedEvent, deriveEventId, jobCompletedV1, jobPlannedV1, toPublishEntry } from '@refinery/events';
-import { createEventSubscriptionHandler, type Logger, type SubscriptionBinding } from '@refinery/runtime';
+import { createEventSubscriptionHandler, type Logger, recordChunkDone, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';
 import { Ledger, type SegmentRecord, segmentChunks, segmentCount } from '../domain/ledger';
@@ -38,11 +38,14 @@ export function createProgressHandler(
         });
         if (await ledger.allChunksRecorded(jobId, event.data.chunks.total)) await complete(deps, ledger, event, logger);
       } else {
+        const startedAt = deps.clock.now();
         const { chunk, rows, result, counts, model } = event.data;
         const recorded = await ledger.recordChunk(jobId, chunk.count, { index: chunk.index, result, rows, counts, ...(model ? { model } : {}) });
         if (recorded.allIn) await complete(deps, ledger, event, logger);
         else if (recorded.segmentComplete !== undefined)
           await mergeSegmentOnce(deps, ledger, event.metadata, chunk.count, recorded.segmentComplete, logger);
+        // The chunk's merge: its record, and the segment or the whole result it completed.
+        recordChunkDone(deps, 'merger', startedAt);
       }
     },
   });

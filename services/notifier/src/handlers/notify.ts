@@ -52,7 +52,12 @@ export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
   const store = new SubscriptionStore(deps.subscriptions, deps.secrets, deps.config.retentionDays);
   const { config } = deps;
   const circuits = new SubscriptionCircuits(deps.subscriptions, { failuresToOpen: config.circuitFailures, cooldownMs: config.circuitCooldownMs });
-  const slots = new TableKeyedLimiter({ table: deps.subscriptions, limit: config.concurrencyPerSubscription, logger: deps.logger });
+  const slots = new TableKeyedLimiter({
+    table: deps.subscriptions,
+    limit: config.concurrencyPerSubscription,
+    logger: deps.logger,
+    waits: { metrics: deps.metrics, limiter: 'webhook' },
+  });
   const timeouts = { connectTimeoutMs: config.connectTimeoutMs, timeoutMs: config.deliveryTimeoutMs };
 
   const deliver = async (subscription: Subscription, event: DecodedEvent, payload: unknown, receiveCount: number): Promise<Outcome> => {
@@ -70,6 +75,7 @@ export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
       });
     const skipped = async (reason: string): Promise<void> => {
       await record(deps.clock.now(), { ok: false, statusCode: null, error: `skipped: ${reason}`, durationMs: 0 });
+      deps.metrics.record('webhookDeliveries', 1, { outcome: 'skipped' });
     };
 
     const circuit = await circuits.view(subscription.id, deps.clock.now());
@@ -85,6 +91,7 @@ export function createNotifyHandler(deps: NotifierDeps): SubscriptionBinding {
         async () => {
           const now = deps.clock.now();
           const result = await postWebhook(subscription, webhookMessage(subscription, eventId, payload, now), timeouts);
+          deps.metrics.record('webhookDeliveries', 1, { outcome: result.ok ? 'delivered' : 'failed' });
           await record(now, result);
           if (result.ok) {
             await store.markDelivered(eventId, subscription.id, now.toISOString());
