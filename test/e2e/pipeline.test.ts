@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import { scrapePrometheus } from '@refinery/test-support';
 import { parse } from 'csv-parse/sync';
 import { Webhook } from 'standardwebhooks';
 import { resultText, startTestApp, type TestApp, waitForJob } from '../support/app';
@@ -15,6 +16,21 @@ interface ErrorBody {
 
 function rows(csv: string): Record<string, string>[] {
   return parse(csv, { columns: true, bom: true }) as Record<string, string>[];
+}
+
+/** The figures `GET /metrics` shows now, as a Prometheus scraper reads them. */
+async function scrape(t: TestApp, headers: Record<string, string> = {}): Promise<ReturnType<typeof scrapePrometheus>> {
+  const response = await fetch(`${t.app.url}/metrics`, { headers });
+  if (response.status !== 200) throw new Error(`GET /metrics: HTTP ${response.status} ${await response.text()}`);
+  return scrapePrometheus(await response.text());
+}
+
+/** The sum of a sample's series whose labels include `where`. */
+function total(page: ReturnType<typeof scrapePrometheus>, name: string, where: Record<string, string> = {}): number {
+  return page
+    .samples(name)
+    .filter((sample) => Object.entries(where).every(([label, value]) => sample.labels[label] === value))
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 describe('the pipeline on the embedded runtime', () => {
@@ -142,7 +158,8 @@ describe('the pipeline on the embedded runtime', () => {
     expect((await t.globex.request('GET', `/jobs/${jobId}/result`)).status).toBe(404);
   });
 
-  it("delivers a signed webhook to the tenant's subscriptions when a job completes", async () => {
+  it("delivers a signed webhook to the tenant's subscriptions when a job completes, and /metrics counts the job's figures", async () => {
+    const before = await scrape(t);
     const deliveries: { headers: IncomingHttpHeaders; body: string }[] = [];
     const receiver = createServer((request, response) => {
       let body = '';
@@ -169,9 +186,43 @@ describe('the pipeline on the embedded runtime', () => {
         data: { jobId: string; status: string };
       };
       expect(payload).toMatchObject({ type: 'job.completed.v1', data: { jobId, status: 'completed' } });
+
+      // What this job added to the figures (the app's earlier jobs are in `before`). The notifier counts its attempt once
+      // the receiver has answered, a moment after the receiver saw it: read until the delivery is counted.
+      const delta = (page: ReturnType<typeof scrapePrometheus>, name: string, where: Record<string, string> = {}) =>
+        total(page, name, where) - total(before, name, where);
+      let after = await scrape(t);
+      while (delta(after, 'refinery_webhook_deliveries_total', { outcome: 'delivered' }) === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = await scrape(t);
+      }
+      expect(delta(after, 'refinery_webhook_deliveries_total', { service: 'notifier', outcome: 'delivered' })).toBe(1);
+      expect(delta(after, 'refinery_rows_processed_total', { service: 'labeler', status: 'matched', method: 'exact' })).toBe(1);
+      expect(delta(after, 'refinery_rows_processed_total')).toBe(1);
+      for (const stage of ['matcher', 'labeler', 'merger']) {
+        expect(delta(after, 'refinery_chunks_processed_total', { service: stage, stage })).toBe(1);
+        expect(delta(after, 'refinery_stage_duration_milliseconds_count', { stage })).toBe(1);
+      }
+      expect(delta(after, 'refinery_jobs_ended_total', { service: 'ingest', outcome: 'completed' })).toBe(1);
+      expect(delta(after, 'refinery_job_rows_total', { outcome: 'completed' })).toBe(1);
+      expect(delta(after, 'refinery_job_duration_seconds_count', { outcome: 'completed' })).toBe(1);
+      expect(after.types.get('refinery_queue_messages_waiting')).toBe('GAUGE');
+      expect(after.samples('refinery_queue_messages_dead_lettered')).toContainEqual({
+        labels: { service: 'matcher', subscription: 'chunks' },
+        value: 0,
+      });
+      expect(after.samples('refinery_jobs_running')).toEqual([{ labels: {}, value: 0 }]);
     } finally {
       receiver.close();
     }
+  });
+
+  it('serves /metrics to this machine, and to a cross-origin page only with an API token', async () => {
+    expect((await fetch(`${t.app.url}/metrics`)).status).toBe(200);
+    const crossOrigin = { origin: 'https://elsewhere.example' };
+    expect((await fetch(`${t.app.url}/metrics`, { headers: crossOrigin })).status).toBe(403);
+    const page = await scrape(t, { ...crossOrigin, authorization: 'Bearer token-acme-0001' });
+    expect(page.types.get('refinery_rows_processed_total')).toBe('COUNTER');
   });
 });
 

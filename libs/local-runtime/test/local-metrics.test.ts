@@ -40,6 +40,13 @@ describe('LocalMetrics', () => {
     const series = { service: 'matcher', stage: 'matcher' };
     expect(page.samples('refinery_stage_duration_milliseconds_count')).toEqual([{ labels: series, value: 3 }]);
     expect(page.samples('refinery_stage_duration_milliseconds_sum')).toEqual([{ labels: series, value: 2_000_047 }]);
+    // A second series of the same histogram is read as well as the first.
+    metrics.forService('merger').record('stageDuration', 3, { stage: 'merger' });
+    const both = scrapePrometheus(await metrics.render());
+    expect(both.samples('refinery_stage_duration_milliseconds_count')).toEqual([
+      { labels: series, value: 3 },
+      { labels: { service: 'merger', stage: 'merger' }, value: 1 },
+    ]);
     const job = page.samples('refinery_job_duration_seconds_bucket').filter((sample) => ['60', '120', '+Inf'].includes(sample.labels.le ?? ''));
     expect(job.map((sample) => [sample.labels.outcome, sample.labels.le, sample.value])).toEqual([
       ['completed', '60', 0],

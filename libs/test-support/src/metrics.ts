@@ -56,10 +56,11 @@ export function scrapePrometheus(text: string): {
   return {
     types: new Map(typed.map((family) => [family.name, family.type])),
     help: new Map(typed.map((family) => [family.name, family.help])),
+    // A histogram's series come one after the other (buckets, sum, count of each), so a sample name recurs as a family.
     samples: (name) =>
-      (untyped.find((family) => family.name === name)?.metrics ?? []).map((sample) => ({
-        labels: { ...sample.labels },
-        value: Number(sample.value),
-      })),
+      untyped
+        .filter((family) => family.name === name)
+        .flatMap((family) => family.metrics)
+        .map((sample) => ({ labels: { ...sample.labels }, value: Number(sample.value) })),
   };
 }
