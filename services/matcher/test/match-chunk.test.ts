@@ -74,7 +74,7 @@ beforeEach(async () => {
 
 afterEach(() => ports.cleanup());
 
-async function matcher(options: { provider?: ContactProvider; providers?: ContactProvider[]; seed?: boolean } = {}) {
+async function matcher(options: { provider?: ContactProvider; providers?: ContactProvider[]; seed?: boolean; objects?: TestPorts['objects'] } = {}) {
   const nicknames = ports.table('matcher-nicknames');
   if (options.seed ?? true) await seedNicknames(nicknames, loadBundledNicknames(), 'test');
   return matcherHandlers({
@@ -84,7 +84,7 @@ async function matcher(options: { provider?: ContactProvider; providers?: Contac
     logger: ports.logger,
     metrics: noMetrics,
     config: { ...DEFAULT_MATCHER_CONFIG, chunksBucket: CHUNKS_BUCKET },
-    objects: ports.objects,
+    objects: options.objects ?? ports.objects,
     providers: options.providers ?? [options.provider ?? DirectoryProvider.fromRecords(DIRECTORY)],
     nicknames,
   }).subscriptions.chunks.handler;
@@ -286,6 +286,27 @@ describe('matcher chunks: chunk.planned.v1', () => {
       },
     });
     expect(event!.data.counts).toEqual({ matched: 2, unmatched: 2, invalid: 2, byMethod: { exact: 1, fuzzy: 0, nickname: 1 } });
+  });
+
+  it("learns the job's model once when two of its chunks start at once in one process", async () => {
+    const modelWrites: string[] = [];
+    const objects = new Proxy(ports.objects, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'put') return typeof value === 'function' ? value.bind(target) : value;
+        return (ref: { key: string }, ...rest: unknown[]) => {
+          if (ref.key.endsWith('/model.json')) modelWrites.push(ref.key);
+          return (value as (...args: unknown[]) => Promise<void>).call(target, ref, ...rest);
+        };
+      },
+    });
+    const handler = await matcher({ objects });
+    const responses = await Promise.all([handler(sqsEvent([plannedBody()]), testContext()), handler(sqsEvent([plannedBody()]), testContext())]);
+    expect(responses.map((response) => response.batchItemFailures)).toEqual([[], []]);
+    expect(modelWrites).toHaveLength(1);
+    // A later chunk reads the stored model: still one write.
+    await handler(sqsEvent([plannedBody()]), testContext());
+    expect(modelWrites).toHaveLength(1);
   });
 
   it.each([

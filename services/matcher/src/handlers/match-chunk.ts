@@ -42,12 +42,11 @@ export function createMatchChunkHandler(
       let produced = 0;
       const result = { bucket: deps.config.chunksBucket, key: `${chunkKey}.ndjson` };
       try {
-        let model = await jobModel.load();
-        if (model === undefined) {
-          // The job's first rows (an older event without them: this chunk's own), whichever chunk gets here first.
-          const from = sample ?? { range, rows };
-          const ownRows = from.rows.first === rows.first;
-          model = await learnJobModel(readCsvRows(await deps.objects.get(input, from.range), format, { limits: deps.config.limits }), {
+        // The job's first rows (an older event without them: this chunk's own), whichever chunk gets here first.
+        const from = sample ?? { range, rows };
+        const ownRows = from.rows.first === rows.first;
+        const { model, learnt } = await jobModel.loadOrLearn(async () =>
+          learnJobModel(readCsvRows(await deps.objects.get(input, from.range), format, { limits: deps.config.limits }), {
             firstRow: from.rows.first,
             columns,
             limits: deps.config.limits,
@@ -57,10 +56,9 @@ export function createMatchChunkHandler(
             batchSize: deps.config.lookupBatchSize,
             // Answers about another chunk's rows are not this chunk's progress.
             answers: ownRows ? answers : new ProviderAnswers(),
-          });
-          await jobModel.save(model);
-          logger.info({ chunk: chunk.index, trainedOn: model.trainedOn, matchRate: model.matchRate }, "learnt the job's linkage model");
-        }
+          }),
+        );
+        if (learnt) logger.info({ chunk: chunk.index, trainedOn: model.trainedOn, matchRate: model.matchRate }, "learnt the job's linkage model");
         const records = readCsvRows(await deps.objects.get(input, range), format, { limits: deps.config.limits, firstLine: rows.firstLine });
         const matched = matchRows(records, {
           firstRow: rows.first,
