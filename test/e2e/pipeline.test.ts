@@ -296,6 +296,13 @@ describe('a poison message', () => {
         await new Promise((r) => setTimeout(r, 20));
       const [dead] = t.app.runtime.queues.peek('matcher-express-chunks-dlq');
       expect(JSON.parse(dead!.body).detail.data.chunk.index).toBe(1);
+      // Counted when it was moved, and shown by the queue's gauge.
+      const page = await scrape(t);
+      expect(page.samples('refinery_dead_lettered_total')).toEqual([{ labels: { service: 'matcher' }, value: 1 }]);
+      expect(page.samples('refinery_queue_messages_dead_lettered')).toContainEqual({
+        labels: { service: 'matcher', subscription: 'expressChunks' },
+        value: 1,
+      });
       expect((await t.acme.request('GET', `/jobs/${jobId}/result`)).status).toBe(409);
     } finally {
       await t.stop();

@@ -55,6 +55,8 @@ describe('the sweep schedule', () => {
 
     harness.ports.clock.advance(2 * MINUTE);
     await sweep(harness);
+    // Each sweep says how many stuck jobs it found: none the first time, this one now.
+    expect(harness.metrics.of('stuckJobs').map((record) => record.value)).toEqual([0, 1]);
     const [failure] = stageFailures(harness);
     expect(failure?.source).toBe('refinery.ingest');
     const labeled = JSON.parse(LABELED_0).detail;
