@@ -1,3 +1,4 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3ObjectStore } from '@refinery/aws-adapters';
 import { type Metrics, noMetrics, type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
 import {
@@ -12,6 +13,7 @@ import {
 } from '@refinery/runtime';
 import { z } from 'zod';
 import type { AwsClients } from './clients';
+import { functionTracer } from './tracing';
 
 /** Settings every function has (the generated configuration sets them): the project bus and the log level. */
 const COMMON_SETTINGS = {
@@ -31,7 +33,8 @@ export const websocketEndpointSetting = z.url({
 export interface AwsPlatformOptions {
   /**
    * Makes the client of the WebSocket API's connections for its endpoint: by default the Management API client with
-   * Lambda's region and credentials; tests pass one with the emulators' (the endpoint still comes from the settings).
+   * Lambda's region and credentials, traced; tests pass one with the emulators' (the endpoint still comes from the
+   * settings).
    */
   readonly sockets?: (endpoint: string) => SocketConnections;
   /** The secret settings' parameters by environment variable name, to name them when a value is missing or wrong. */
@@ -42,6 +45,10 @@ export interface AwsPlatformOptions {
    */
   readonly metrics?: Metrics;
 }
+
+/** The WebSocket API's Management API with Lambda's region and credentials, its calls traced like the other clients'. */
+const tracedSockets = (endpoint: string): SocketConnections =>
+  new ApiGatewaySocketConnections({ client: functionTracer().captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint })) });
 
 const noSockets: SocketConnections = {
   post: async () => {
@@ -93,9 +100,7 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
           ]),
         ) as unknown as ServiceContext<D>['tables'],
         settings: settings as ServiceContext<D>['settings'],
-        sockets: declaration.websocket
-          ? (options.sockets ?? ApiGatewaySocketConnections.forEndpoint)(values.WEBSOCKET_ENDPOINT as string)
-          : noSockets,
+        sockets: declaration.websocket ? (options.sockets ?? tracedSockets)(values.WEBSOCKET_ENDPOINT as string) : noSockets,
       };
     },
     bucketName: (_service, bucket) => {
