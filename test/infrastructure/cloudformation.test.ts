@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ZipArchive } from '@refinery/aws-emulator';
+import { METRIC_NAMESPACE, METRICS } from '@refinery/ports';
 import {
   type Schedule,
   type ServiceDeclaration,
@@ -70,6 +71,7 @@ function loadTemplate(service: string): Template {
     `services/${service}/serverless.js`,
     `services/${service}/src/definition.ts`,
     'libs/serverless-config/src/serverless-configuration.ts',
+    'libs/serverless-config/src/observability.ts',
     'serverless-compose.yml',
   ]);
   return JSON.parse(readFileSync(path, 'utf8')) as Template;
@@ -519,12 +521,154 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
         isDeepStrictEqual(properties.SourceArn, getAtt(ruleId, 'Arn')),
       );
       expect(permission).toMatchObject({ FunctionName: getAtt(functionId, 'Arn'), Principal: 'events.amazonaws.com' });
-      const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', `on ${functionId}`, (properties) =>
-        asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'FunctionName', Value: ref(functionId) })),
+      // Besides the errors, throttles and duration alarms every function has (below).
+      const [, alarm] = single(
+        template,
+        'AWS::CloudWatch::Alarm',
+        `on ${functionId} failing runs`,
+        (properties) =>
+          String(properties.AlarmName).endsWith('-failing') &&
+          asList(properties.Dimensions).some((dimension) => isDeepStrictEqual(dimension, { Name: 'FunctionName', Value: ref(functionId) })),
       );
       expect(alarm).toMatchObject({ MetricName: 'Errors', EvaluationPeriods: 3, AlarmActions: [outputOf(state, 'platform', 'AlarmTopicArn')] });
     },
   );
+
+  describe('observability', () => {
+    const topic = () => [outputOf(state, 'platform', 'AlarmTopicArn')];
+    const alarms = (): Json[] => ofType(template, 'AWS::CloudWatch::Alarm').map(([, resource]) => resource.Properties ?? {});
+    /** The one alarm on a metric with exactly these dimensions (a schedule's `-failing` alarm aside). */
+    const alarmOn = (namespace: string, metric: string, dimensions: readonly Json[]): Json => {
+      const found = alarms().filter(
+        (alarm) =>
+          alarm.Namespace === namespace &&
+          alarm.MetricName === metric &&
+          isDeepStrictEqual(alarm.Dimensions, dimensions) &&
+          !String(alarm.AlarmName).endsWith('-failing'),
+      );
+      if (found.length !== 1) throw new Error(`expected one alarm on ${namespace} ${metric} ${show(dimensions)}, found ${found.length}`);
+      return found[0] as Json;
+    };
+
+    test('traces every function with X-Ray (active tracing)', () => {
+      expect(functions().length).toBeGreaterThan(0);
+      for (const [id, properties] of functions()) expect({ id, tracing: properties.TracingConfig }).toEqual({ id, tracing: { Mode: 'Active' } });
+    });
+
+    test("sends every alarm to the platform's topic, when it goes off and when it is OK again", () => {
+      expect(alarms().length).toBeGreaterThan(0);
+      for (const alarm of alarms()) {
+        expect({ alarm: alarm.AlarmName, AlarmActions: alarm.AlarmActions, OKActions: alarm.OKActions }).toEqual({
+          alarm: alarm.AlarmName,
+          AlarmActions: topic(),
+          OKActions: topic(),
+        });
+        expect(['notBreaching', 'breaching', 'ignore', 'missing']).toContain(alarm.TreatMissingData);
+      }
+    });
+
+    test("alarms on every function's errors, throttles, and p99 duration above 80 % of its own timeout", () => {
+      for (const [id, properties] of functions()) {
+        const dimensions = [{ Name: 'FunctionName', Value: ref(id) }];
+        for (const metric of ['Errors', 'Throttles']) {
+          const alarm = alarmOn('AWS/Lambda', metric, dimensions);
+          expect({ id, metric, alarm }).toMatchObject({
+            id,
+            metric,
+            alarm: { Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' },
+          });
+          expect(Number(alarm.Threshold)).toBe(0); // the default: any error or throttle
+        }
+        const duration = alarmOn('AWS/Lambda', 'Duration', dimensions);
+        expect({ id, duration }).toMatchObject({
+          id,
+          duration: {
+            ExtendedStatistic: 'p99',
+            ComparisonOperator: 'GreaterThanThreshold',
+            TreatMissingData: 'notBreaching',
+          },
+        });
+        expect({ id, threshold: Number(duration.Threshold) }).toEqual({ id, threshold: expect.closeTo(0.8 * Number(properties.Timeout) * 1000, 6) });
+      }
+    });
+
+    test("alarms on every subscription queue's oldest message, no sooner than its visibility timeout and 10 minutes", () => {
+      for (const [key] of subscriptions) {
+        const queueId = queueIdOf(key);
+        const alarm = alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', [{ Name: 'QueueName', Value: getAtt(queueId, 'QueueName') }]);
+        expect(alarm).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+        const visibility = Number(propertiesOf(template, queueId, 'AWS::SQS::Queue').VisibilityTimeout);
+        expect({ queueId, threshold: Number(alarm.Threshold) }).toEqual({ queueId, threshold: Math.max(600, 2 * visibility) });
+      }
+    });
+
+    test('alarms on the failed invocations of every rule that feeds one of its queues', () => {
+      const queues = new Set(ofType(template, 'AWS::SQS::Queue').map(([id]) => id));
+      const feeding = ofType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        asList(rule.Properties?.Targets).some((target) => isRecord(target) && queues.has(getAttId(target.Arn) ?? '')),
+      );
+      expect(feeding).toHaveLength(subscriptions.length);
+      for (const [, rule] of feeding) {
+        const bus = rule.Properties?.EventBusName;
+        // Rules on a custom bus are measured by bus and rule; the default bus's by rule only.
+        const dimensions = [
+          ...(bus === 'default' ? [] : [{ Name: 'EventBusName', Value: busName }]),
+          { Name: 'RuleName', Value: rule.Properties?.Name },
+        ];
+        if (bus !== 'default') expect(bus).toBe(busName);
+        expect(alarmOn('AWS/Events', 'FailedInvocations', dimensions)).toMatchObject({
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    const httpApis = () => ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, api]) => api.Properties?.ProtocolType === 'HTTP');
+    test('alarms on the share of HTTP API requests answered 5xx, if it serves one', () => {
+      const apiAlarms = alarms().filter((alarm) => alarm.Metrics !== undefined && show(alarm.Metrics).includes('"AWS/ApiGateway"'));
+      expect(apiAlarms).toHaveLength(httpApis().length);
+      for (const [apiId] of httpApis()) {
+        const dimensions = [{ Name: 'ApiId', Value: ref(apiId) }];
+        const [alarm] = apiAlarms as [Json];
+        expect(alarm.Metrics).toEqual([
+          expect.objectContaining({
+            Id: 'errors',
+            MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: dimensions } }),
+          }),
+          expect.objectContaining({
+            Id: 'requests',
+            MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions } }),
+          }),
+          expect.objectContaining({ Id: 'rate', Expression: '100 * errors / requests', ReturnData: true }),
+        ]);
+        expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+        expect(Number(alarm.Threshold)).toBe(5);
+      }
+    });
+
+    test('has a dashboard of its queues, functions, rules and API whose body is JSON once CloudFormation fills it in', () => {
+      const [, dashboard] = single(template, 'AWS::CloudWatch::Dashboard', 'of the service', () => true);
+      expect(dashboard.DashboardName).toBe(`refinery-${name}-${STAGE}`);
+      const body = subText(dashboard.DashboardBody);
+      if (body === undefined) throw new Error(`the dashboard body is no !Sub: ${show(dashboard.DashboardBody)}`);
+      for (const [key] of subscriptions) {
+        for (const queueId of [queueIdOf(key), inboxIdOf(key), deadLetterQueueIdOf(key)]) expect(body).toContain(`\${${queueId}.QueueName}`);
+        expect(body).toContain(`"RuleName","${String(ruleOf(key)[1].Name)}"`);
+      }
+      for (const [id] of functions()) expect(body).toContain(`"FunctionName","\${${id}}"`);
+      for (const [apiId] of httpApis()) expect(body).toContain(`"ApiId","\${${apiId}}"`);
+      const filled = body.replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (whole, id: string) => {
+        if (id === 'AWS::Region') return 'us-east-1';
+        if (!template.Resources[id]) throw new Error(`the dashboard body names ${whole}, which is not a resource of the stack`);
+        return `stub-${kebab(id)}`;
+      });
+      const parsed = JSON.parse(filled) as { widgets: { properties: { metrics: unknown[][] } }[] };
+      expect(parsed.widgets.length).toBeGreaterThan(0);
+      for (const widget of parsed.widgets) expect(widget.properties.metrics.length).toBeGreaterThan(0);
+      expect(template.Outputs).toMatchObject({ DashboardName: { Value: ref('Dashboard') } });
+    });
+  });
 
   test('keeps every bucket private, encrypted and TLS-only; scratch objects expire', () => {
     const buckets = ofType(template, 'AWS::S3::Bucket');
@@ -684,8 +828,11 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       return undefined;
     };
 
+    // Active tracing: X-Ray's PutTraceSegments and PutTelemetryRecords take no resource but '*' (the framework's grant).
+    const tracing = statements.filter((statement) => asList(statement.Action).some((action) => String(action).startsWith('xray:')));
+    expect(tracing).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] }]);
     const granted = new Map<string, Set<string>>();
-    for (const statement of statements) {
+    for (const statement of statements.filter((candidate) => !tracing.includes(candidate))) {
       expect(statement.Effect).toBe('Allow');
       expect(statement).not.toHaveProperty('NotAction');
       expect(statement).not.toHaveProperty('NotResource');
@@ -877,6 +1024,56 @@ describe('services/platform, packaged', () => {
     expect((template.Resources.AlarmEmailSubscription as Resource & { Condition?: string }).Condition).toBe('HasAlarmEmail');
     // Decided at deploy time (a stack parameter), so the packaged template holds no address.
     expect((template as unknown as { Parameters: Json }).Parameters).toMatchObject({ AlarmEmail: { Type: 'String', Default: '' } });
+  });
+
+  test("alarms, to the topic, as soon as the stuck-job sweep finds a job (ingest's stuckJobs, in this stage)", () => {
+    const [, alarm] = single(template, 'AWS::CloudWatch::Alarm', 'on stuck jobs', (properties) => properties.MetricName === 'stuckJobs');
+    expect(alarm).toMatchObject({
+      Namespace: METRIC_NAMESPACE,
+      Dimensions: [
+        { Name: 'service', Value: 'ingest' },
+        { Name: 'stage', Value: STAGE },
+      ],
+      Statistic: 'Sum',
+      Threshold: ref('StuckJobsThreshold'),
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref('AlarmTopic')],
+      OKActions: [ref('AlarmTopic')],
+    });
+    expect((template as unknown as { Parameters: Json }).Parameters).toMatchObject({ StuckJobsThreshold: { Type: 'Number', Default: 0 } });
+    expect(Object.keys(METRICS)).toContain('stuckJobs');
+  });
+
+  test("has the stage's dashboard of every metric the functions record, linking each service's own dashboard", () => {
+    const [, dashboard] = single(template, 'AWS::CloudWatch::Dashboard', 'of the stage', () => true);
+    expect(dashboard.DashboardName).toBe(`refinery-${STAGE}`);
+    const [body, variables] = (dashboard.DashboardBody as { 'Fn::Sub': [string, Record<string, string>] })['Fn::Sub'];
+    const filled = body.replace(/\$\{([\w:]+)\}/g, (whole, name: string) => {
+      if (name === 'AWS::Region') return 'us-east-1';
+      const value = variables[name];
+      if (value === undefined) throw new Error(`the stage dashboard names ${whole}, which its !Sub does not define`);
+      return value;
+    });
+    const parsed = JSON.parse(filled) as { widgets: { type: string; properties: Json }[] };
+    const expressions = parsed.widgets.flatMap((widget) =>
+      asList(widget.properties.metrics).flatMap((line) => asList(line).flatMap((entry) => (isRecord(entry) ? [String(entry.expression)] : []))),
+    );
+    for (const metric of Object.keys(METRICS)) {
+      expect({
+        metric,
+        shown: expressions.some((expression) => expression.includes(`{${METRIC_NAMESPACE},`) && expression.includes(`MetricName="${metric}"`)),
+      }).toEqual({ metric, shown: true });
+    }
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles']) {
+      expect({ metric, shown: expressions.some((expression) => expression.includes(`MetricName="${metric}"`)) }).toEqual({ metric, shown: true });
+    }
+    // Each service's dashboard, by the name its own template gives it.
+    for (const service of SERVICES) {
+      const own = single(templateOf(service), 'AWS::CloudWatch::Dashboard', `of ${service}`, () => true)[1].DashboardName;
+      expect(variables.ServiceDashboards).toContain(String(own));
+    }
+    expect(template.Outputs).toMatchObject({ DashboardName: { Value: ref('Dashboard') } });
   });
 
   test('has no functions, and its deployment bucket is private and encrypted', () => {

@@ -71,12 +71,19 @@ describe('services/platform/serverless.yml', () => {
     platform = await loadConfiguration('services/platform/serverless.yml');
   });
 
-  test('owns the project bus, an archive of it for the redrive window, and the topic alarms notify', () => {
+  test('owns the project bus, an archive of it for the redrive window, the topic alarms notify, the stuck-jobs alarm and the stage dashboard', () => {
     expect(platform.service).toBe('refinery-platform');
     expect(platform.frameworkVersion).toBe('3');
     expect(platform).not.toHaveProperty('functions');
     const resources = record(platform, 'resources', 'Resources');
-    expect(Object.keys(resources).sort()).toEqual(['AlarmEmailSubscription', 'AlarmTopic', 'EventBus', 'EventBusArchive']);
+    expect(Object.keys(resources).sort()).toEqual([
+      'AlarmEmailSubscription',
+      'AlarmTopic',
+      'Dashboard',
+      'EventBus',
+      'EventBusArchive',
+      'StuckJobsAlarm',
+    ]);
     expect(record(resources, 'AlarmTopic', 'Properties').TopicName).toBe('refinery-${sls:stage}-alarms');
     expect(record(resources, 'EventBus', 'Properties').Name).toBe('refinery-${sls:stage}');
     expect(record(resources, 'EventBusArchive', 'Properties')).toMatchObject({

@@ -16,14 +16,16 @@ import {
   tableEnvName,
 } from '@refinery/runtime';
 import { currentRegionCode, REGION_CODES_MAPPING, regionCodesMapping } from './aws-regions';
+import { ALARM_PARAM_DEFAULTS, defaultQueueMaxAgeSeconds, observabilityAlarms, queueAgeParam, serviceDashboard } from './observability';
 
 // A service's Serverless Framework 3 configuration, generated from its declaration: what each services/<name>/
 // serverless.js hands the framework. Everything a service's stack holds follows from the declaration: a function per
 // subscription fed by its own queue (with a dead-letter queue, the rule that routes its events and a policy letting
-// only that rule send, an alarm on the dead-letter queue), the HTTP and WebSocket APIs' functions, the buckets and
+// only that rule send, alarms on the queues and the rule), the HTTP and WebSocket APIs' functions, the buckets and
 // tables it owns (private, encrypted, TLS-only, on demand, recoverable), the least IAM it needs, the environment its
-// entry points read (the same names the AWS platform reads: @refinery/aws-runtime), and the deploy parameters of its
-// settings with their declared defaults.
+// entry points read (the same names the AWS platform reads: @refinery/aws-runtime), the deploy parameters of its
+// settings with their declared defaults, and what its operators watch (observability.ts: alarms on every function and
+// the HTTP API, the service's dashboard, X-Ray tracing).
 
 type Json = Record<string, unknown>;
 
@@ -96,7 +98,10 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
   const tables = Object.entries(declaration.tables as Record<string, TableDeclaration>);
   const settings = Object.entries(declaration.settings as Record<string, SettingDeclaration>);
 
-  const paramDefaults: Record<string, string> = { logLevel: 'info', dataDeletionPolicy: 'Delete' };
+  const paramDefaults: Record<string, string> = { logLevel: 'info', dataDeletionPolicy: 'Delete', ...ALARM_PARAM_DEFAULTS };
+  for (const subscription of subscriptions) {
+    paramDefaults[queueAgeParam(subscription.name)] = String(defaultQueueMaxAgeSeconds(subscription.queue.visibilityTimeoutSeconds));
+  }
   // Secrets are no params: they are read from SSM Parameter Store at run time (never in a template).
   for (const [key, setting] of settings) if (setting.default !== undefined && !setting.secret) paramDefaults[key] = String(setting.default);
   for (const [, bucket] of buckets) if (bucket.browserUploads) paramDefaults[bucket.browserUploads.originParam] = bucket.browserUploads.defaultOrigin;
@@ -118,6 +123,9 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     logRetentionInDays: LOG_RETENTION_DAYS,
     deploymentBucket: { blockPublicAccess: true },
     stackTags: { project: 'contact-refinery', service },
+    // X-Ray traces every invocation (the framework grants xray:PutTraceSegments and PutTelemetryRecords with it);
+    // the functions' Tracer adds the job and correlation ids. HTTP APIs (v2) cannot trace: traces start at the function.
+    tracing: { lambda: true },
     environment,
     ...(declaration.http ? { httpApi: { cors: true, payload: '2.0' } } : {}),
     ...(declaration.websocket
@@ -221,6 +229,20 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
       Value: ref(`${logicalName(subscription.name)}DeadLetterQueue`),
     };
   }
+  const observed = {
+    service,
+    functions: Object.entries(functions).map(([name, fn]) => ({ name, timeoutSeconds: (fn as { timeout: number }).timeout })),
+    subscriptions: subscriptions.map((subscription) => ({
+      name: subscription.name,
+      onDefaultBus: subscription.kind === 'objectCreated',
+      ruleName: stageResourceName(service, subscription.name),
+    })),
+    httpApi: Boolean(declaration.http),
+    resourceName: (name: string) => stageResourceName(service, name),
+  };
+  Object.assign(resources, observabilityAlarms(observed));
+  resources.Dashboard = serviceDashboard(observed);
+  outputs.DashboardName = { Description: "The service's CloudWatch dashboard.", Value: ref('Dashboard') };
   if (declaration.websocket) {
     outputs.WebSocketUrl = {
       Description: 'The WebSocket API clients connect to.',
