@@ -105,6 +105,8 @@ describe('worker threads', () => {
       expect(line.handledBy).not.toBe(0);
       expect(line.threadId).toBe(line.handledBy);
     }
+    // What the threads' handlers recorded is in the main thread's metrics (what `/metrics` shows).
+    expect(await runtime.metrics.render()).toContain('refinery_chunks_processed_total{service="stage",stage="matcher"} 30\n');
     // Closing waits for the threads to stop.
     await runtime.close();
     expect(runtime.db.open).toBe(false);
