@@ -55,7 +55,12 @@ export function deadLetterReporter(declaration: ServiceDeclaration, options: Dea
   const reporter = onColdStart(async () => buildReporter(declaration, options, metrics));
   return (event, context) =>
     flushingMetrics(metrics, context.functionName, () =>
-      traced(tracer, 'deadLetters', sqsTraceAnnotations(event.Records), async () => (await reporter())(event, context)),
+      traced(
+        tracer,
+        'deadLetters',
+        () => sqsTraceAnnotations(event.Records),
+        async () => (await reporter())(event, context),
+      ),
     );
 }
 

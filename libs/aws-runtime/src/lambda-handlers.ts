@@ -63,8 +63,8 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
   const logger = createLogger(service.declaration.name, { level: process.env.LOG_LEVEL ?? 'info' });
   // One per container, like the clients: what an invocation records is flushed when it ends.
   const metrics = options.metrics ?? new EmfMetrics({ service: service.declaration.name, stage: process.env.STAGE || 'unset', logger });
-  const observed = <T>(name: string, functionName: string | undefined, annotations: TraceAnnotations, run: () => Promise<T>): Promise<T> =>
-    flushingMetrics(metrics, functionName, () => traced(tracer, name, annotations, run));
+  const observed = <T>(name: string, functionName: string | undefined, annotationsOf: () => TraceAnnotations, run: () => Promise<T>): Promise<T> =>
+    flushingMetrics(metrics, functionName, () => traced(tracer, name, annotationsOf, run));
   // The service is built with its secrets (SSM Parameter Store, never the environment), and rebuilt when they change.
   const sources = secretSources(service.declaration, process.env.STAGE ?? '');
   const secrets = new SecretsRefresher<RunnableService<D>>({
@@ -83,45 +83,61 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
   const handlers: Record<string, unknown> = {};
   for (const [name, subscription] of Object.entries(service.declaration.subscriptions as Record<string, Subscription>)) {
     handlers[name] = ((event, context) =>
-      observed(name, context.functionName, sqsTraceAnnotations(event.Records, subscription), async () => {
-        let running: RunnableService<D>;
-        try {
-          running = await runnable();
-        } catch (error) {
-          await applyRetryDelays(
-            clients.sqs,
-            event.Records,
-            event.Records.map((record) => backoffOf(record, subscription)),
-            logger,
-          );
-          await reportLastDeliveries(clients, event.Records, subscription, error, logger);
-          throw error;
-        }
-        const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
-        if (!handler) throw new Error(`service ${service.declaration.name} has no subscription ${name}`);
-        const { batchItemFailures, retries } = await handler.handler(event, context);
-        await applyRetryDelays(clients.sqs, event.Records, retries, logger);
-        return { batchItemFailures };
-      })) as SqsBatchHandler;
+      observed(
+        name,
+        context.functionName,
+        () => sqsTraceAnnotations(event.Records, subscription),
+        async () => {
+          let running: RunnableService<D>;
+          try {
+            running = await runnable();
+          } catch (error) {
+            await applyRetryDelays(
+              clients.sqs,
+              event.Records,
+              event.Records.map((record) => backoffOf(record, subscription)),
+              logger,
+            );
+            await reportLastDeliveries(clients, event.Records, subscription, error, logger);
+            throw error;
+          }
+          const handler = (running.subscriptions as Record<string, RunnableSubscription>)[name];
+          if (!handler) throw new Error(`service ${service.declaration.name} has no subscription ${name}`);
+          const { batchItemFailures, retries } = await handler.handler(event, context);
+          await applyRetryDelays(clients.sqs, event.Records, retries, logger);
+          return { batchItemFailures };
+        },
+      )) as SqsBatchHandler;
   }
   for (const name of Object.keys(service.declaration.schedules)) {
     handlers[name] = ((event, context) =>
-      observed(name, context.functionName, {}, async () => {
-        const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
-        if (!handler) throw new Error(`service ${service.declaration.name} has no schedule ${name}`);
-        await handler(event, context);
-      })) as ScheduledHandler;
+      observed(
+        name,
+        context.functionName,
+        () => ({}),
+        async () => {
+          const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
+          if (!handler) throw new Error(`service ${service.declaration.name} has no schedule ${name}`);
+          await handler(event, context);
+        },
+      )) as ScheduledHandler;
   }
   if (service.declaration.http) {
     handlers.api = ((event, context) =>
-      observed('api', context.functionName, httpTraceAnnotations(event, context.awsRequestId), async () =>
-        ((await runnable()).http as HttpApiHandler)(event, context),
+      observed(
+        'api',
+        context.functionName,
+        () => httpTraceAnnotations(event, context.awsRequestId),
+        async () => ((await runnable()).http as HttpApiHandler)(event, context),
       )) as HttpApiHandler;
   }
   if (service.declaration.websocket) {
     handlers.socket = ((event, context) =>
-      observed('socket', context.functionName, httpTraceAnnotations(event, context.awsRequestId), async () =>
-        ((await runnable()).websocket as WebSocketHandler)(event, context),
+      observed(
+        'socket',
+        context.functionName,
+        () => httpTraceAnnotations(event, context.awsRequestId),
+        async () => ((await runnable()).websocket as WebSocketHandler)(event, context),
       )) as WebSocketHandler;
   }
   return handlers as LambdaHandlers<D>;

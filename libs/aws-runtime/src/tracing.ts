@@ -29,10 +29,12 @@ export function functionTracer(serviceName: string | undefined = process.env.SER
 
 /**
  * Runs one invocation in its own subsegment (`## <name>`) of the function's trace, annotated with the job and
- * correlation ids it works for, the service and whether it was a cold start; an error is recorded on it and rethrown.
+ * correlation ids it works for (`annotationsOf`, read only when tracing), the service and whether it was a cold start; an error is recorded on it and rethrown.
  */
-export async function traced<T>(tracer: Tracer, name: string, annotations: TraceAnnotations, run: () => Promise<T>): Promise<T> {
+export async function traced<T>(tracer: Tracer, name: string, annotationsOf: () => TraceAnnotations, run: () => Promise<T>): Promise<T> {
   if (!tracer.isTracingEnabled()) return run();
+  // Read only when tracing: it parses the records' bodies.
+  const annotations = annotationsOf();
   const parent = tracer.getSegment();
   const subsegment = parent?.addNewSubsegment(`## ${name}`);
   if (subsegment) tracer.setSegment(subsegment);
