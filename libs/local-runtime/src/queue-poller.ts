@@ -1,6 +1,5 @@
-import type { BatchItemRetry } from '@refinery/runtime';
+import type { BatchItemRetry, Logger } from '@refinery/runtime';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Logger } from 'pino';
 import { LOCAL_REGION, lambdaContext, localQueueArn, toSqsEvent } from './lambda-shapes';
 import type { LocalQueues } from './local-queues';
 import type { StorageHealth } from './storage-health';

@@ -227,6 +227,6 @@ function relog(logger: Logger, line: string): void {
     return;
   }
   const { level, time: _time, pid: _pid, hostname: _hostname, msg, ...fields } = record;
-  const label = logger.levels.labels[level as number] ?? 'info';
+  const label = pino.levels.labels[level as number] ?? 'info';
   (logger[label as 'info'] as (fields: object, msg?: string) => void).call(logger, fields, typeof msg === 'string' ? msg : undefined);
 }
