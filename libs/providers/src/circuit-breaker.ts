@@ -11,9 +11,27 @@ export interface CircuitBreakerOptions {
   // Which errors say the provider is failing. Default: all. The HTTP client counts only "unavailable" errors,
   // so a provider that correctly refuses one bad request is not cut off for everyone.
   isFailure?: (error: unknown) => boolean;
+  // Hears of every change of state (the matcher records them where `refinery status` reads them: circuit-record.ts).
+  // Called synchronously: it must return at once, and whatever it throws is ignored so that it cannot change a call.
+  observer?: CircuitObserver;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** One change of a circuit's state: which provider, from what to what, when (epoch ms) and why. */
+export interface CircuitTransition {
+  readonly provider: string;
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+  readonly at: number;
+  readonly reason: string;
+}
+
+export type CircuitObserver = (transition: CircuitTransition) => void;
+
+// A reason carries the last error's message (paths only, secrets redacted by the HTTP client): bounded, so one
+// provider's long error text cannot make a record of its own.
+const MAX_REASON_LENGTH = 500;
 
 // Stops hammering a provider that is down: after `failureThreshold` consecutive failed calls it rejects every call
 // at once (ProviderUnavailableError, nothing sent) for `cooldownMs`, then lets a single trial call through
@@ -59,7 +77,7 @@ export class CircuitBreaker {
       return result;
     } catch (error) {
       if (this.options.isFailure?.(error) ?? true) {
-        this.onFailure(admission);
+        this.onFailure(admission, error);
       } else {
         this.onSuccess(admission);
       }
@@ -72,7 +90,7 @@ export class CircuitBreaker {
       if (this.clock.now() < this.openUntil) {
         throw this.openError();
       }
-      this.transition('half-open');
+      this.transition('half-open', `cool-down of ${this.options.cooldownMs} ms over: one trial call let through`);
     }
     if (this.currentState === 'half-open') {
       if (this.trialInFlight) {
@@ -91,34 +109,43 @@ export class CircuitBreaker {
     if (admission.generation !== this.generation) return;
     if (admission.trial) {
       this.trialInFlight = false;
-      this.transition('closed');
+      this.transition('closed', 'the trial call succeeded');
       return;
     }
     this.consecutiveFailures = 0;
   }
 
-  private onFailure(admission: { generation: number; trial: boolean }): void {
+  private onFailure(admission: { generation: number; trial: boolean }, error: unknown): void {
     if (admission.generation !== this.generation) return;
     if (admission.trial) {
       this.trialInFlight = false;
-      this.open();
+      this.open(`the trial call failed: ${messageOf(error)}`);
       return;
     }
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures >= this.options.failureThreshold) {
-      this.open();
+      this.open(`${this.consecutiveFailures} consecutive failed calls, the last: ${messageOf(error)}`);
     }
   }
 
-  private open(): void {
+  private open(reason: string): void {
     this.openUntil = this.clock.now() + this.options.cooldownMs;
-    this.transition('open');
+    this.transition('open', reason);
   }
 
-  private transition(state: CircuitState): void {
+  private transition(state: CircuitState, reason: string): void {
+    const from = this.currentState;
     this.currentState = state;
     this.consecutiveFailures = 0;
     this.generation += 1;
+    const { observer } = this.options;
+    if (observer === undefined) return;
+    const bounded = reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason;
+    try {
+      observer({ provider: this.options.provider, from, to: state, at: this.clock.now(), reason: bounded });
+    } catch {
+      // An observer's fault (a recorder that failed to start a write) must not turn a call's outcome into another.
+    }
   }
 
   private openError(): ProviderUnavailableError {
@@ -130,4 +157,8 @@ export class CircuitBreaker {
       { retryAfterMs },
     );
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

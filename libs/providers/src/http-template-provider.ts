@@ -2,6 +2,7 @@ import { CANONICAL_FIELDS, type CanonicalField, type ContactFields, isCanonicalF
 import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
 import type { Metrics, Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
+import type { CircuitObserver } from './circuit-breaker';
 import type { Clock } from './clock';
 import { describeValue, requireText } from './config-checks';
 import { ProviderResponseError } from './errors';
@@ -39,6 +40,8 @@ export interface HttpTemplateProviderConfig {
   rateTable?: Table;
   // Where its calls are counted (ProviderHttpClientOptions.metrics).
   metrics?: Metrics;
+  // Hears of its circuit's transitions (ProviderHttpClientOptions.circuitObserver).
+  circuitObserver?: CircuitObserver;
   random?: () => number;
 }
 
@@ -107,6 +110,7 @@ export class HttpTemplateProvider implements ContactProvider {
       ...(config.clock === undefined ? {} : { clock: config.clock }),
       ...(config.rateTable === undefined ? {} : { rateTable: config.rateTable }),
       ...(config.metrics === undefined ? {} : { metrics: config.metrics }),
+      ...(config.circuitObserver === undefined ? {} : { circuitObserver: config.circuitObserver }),
       ...(config.random === undefined ? {} : { random: config.random }),
       secrets: headerSecrets(config.headers ?? {}),
     });

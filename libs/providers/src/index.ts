@@ -9,8 +9,10 @@ export {
   MIN_MAXIMUM_CONCURRENCY,
   sizeProviderChain,
 } from './chain-sizing';
-export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+export type { CircuitBreakerOptions, CircuitObserver, CircuitState, CircuitTransition } from './circuit-breaker';
 export { CircuitBreaker } from './circuit-breaker';
+export type { CircuitRecord, CircuitRecorderOptions, CircuitRecordLogger, CircuitWriter } from './circuit-record';
+export { CIRCUIT_PARTITION, CircuitRecorder, readCircuitRecords, thisCircuitWriter } from './circuit-record';
 export type { Clock } from './clock';
 export { realClock } from './clock';
 export type { ProviderUnavailableOptions } from './errors';

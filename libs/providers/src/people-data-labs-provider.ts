@@ -2,6 +2,7 @@ import { type CanonicalField, type ContactFields, hasValue, parseBirthDate, stan
 import type { Candidate, ContactProvider, FindCandidatesOptions } from '@refinery/matching';
 import type { Metrics, Table } from '@refinery/ports';
 import type { ProviderCallSettings } from './call-settings';
+import type { CircuitObserver } from './circuit-breaker';
 import type { Clock } from './clock';
 import { describeValue, requireHttpUrl, requireSecret } from './config-checks';
 import { ProviderResponseError } from './errors';
@@ -26,6 +27,8 @@ export interface PeopleDataLabsOptions {
   rateTable?: Table;
   // Where its calls are counted (ProviderHttpClientOptions.metrics).
   metrics?: Metrics;
+  // Hears of its circuit's transitions (ProviderHttpClientOptions.circuitObserver).
+  circuitObserver?: CircuitObserver;
 }
 
 // Our canonical field -> the Person Enrichment API's query parameter. No title: the API does not match on it.
@@ -171,6 +174,7 @@ export class PeopleDataLabsProvider implements ContactProvider {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.rateTable === undefined ? {} : { rateTable: options.rateTable }),
       ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      ...(options.circuitObserver === undefined ? {} : { circuitObserver: options.circuitObserver }),
       ...(options.random === undefined ? {} : { random: options.random }),
       secrets: [this.apiKey],
       retryAfter: retryAfterForPdl,

@@ -2,6 +2,7 @@ import type { ContactProvider } from '@refinery/matching';
 import type { Metrics, Table } from '@refinery/ports';
 import { z } from 'zod';
 import { DEFAULT_PROVIDER_CALL_SETTINGS, type ProviderCallSettings } from './call-settings';
+import type { CircuitObserver } from './circuit-breaker';
 import { HttpTemplateProvider } from './http-template-provider';
 import { PeopleDataLabsProvider } from './people-data-labs-provider';
 
@@ -61,6 +62,8 @@ export interface ProviderChainContext {
   readonly rateTable?: Table;
   // Where the HTTP providers' calls, latencies and rate-limit waits are counted (the matcher's metrics).
   readonly metrics?: Metrics;
+  // Hears of every HTTP provider's circuit transitions (the matcher's CircuitRecorder, read by `refinery status`).
+  readonly circuitObserver?: CircuitObserver;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -109,6 +112,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
           ...(provider.minLikelihood === undefined ? {} : { minLikelihood: provider.minLikelihood }),
           ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
           ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
+          ...(context.circuitObserver === undefined ? {} : { circuitObserver: context.circuitObserver }),
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
         });
       case 'http': {
@@ -125,6 +129,7 @@ export function buildProviderChain(config: ProviderChainConfig, context: Provide
           ...(provider.settings === undefined ? {} : { settings: provider.settings as Partial<ProviderCallSettings> }),
           ...(context.rateTable === undefined ? {} : { rateTable: context.rateTable }),
           ...(context.metrics === undefined ? {} : { metrics: context.metrics }),
+          ...(context.circuitObserver === undefined ? {} : { circuitObserver: context.circuitObserver }),
         } as ConstructorParameters<typeof HttpTemplateProvider>[0]);
       }
       default:

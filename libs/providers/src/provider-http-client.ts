@@ -1,7 +1,7 @@
 import { fetchPublic, isDestinationRefused } from '@refinery/outbound';
 import { type Metrics, noMetrics, type Table } from '@refinery/ports';
 import { type ProviderCallSettings, resolveCallSettings } from './call-settings';
-import { CircuitBreaker } from './circuit-breaker';
+import { CircuitBreaker, type CircuitObserver } from './circuit-breaker';
 import { type Clock, withRealClock } from './clock';
 import { isProviderUnavailable, ProviderRequestError, ProviderResponseError, ProviderUnavailableError } from './errors';
 import { RateLimiter } from './rate-limiter';
@@ -27,6 +27,8 @@ export interface ProviderHttpClientOptions {
   rateTable?: Table;
   // Where each attempt's outcome and latency, and the time waited for the rate limits, are counted (the matcher's).
   metrics?: Metrics;
+  // Hears of every change of the provider's circuit (the matcher records them for `refinery status`).
+  circuitObserver?: CircuitObserver;
 }
 
 export interface ProviderHttpRequest {
@@ -98,6 +100,7 @@ export class ProviderHttpClient {
       clock: this.clock,
       // A refused request (ProviderRequestError) means the provider is up and answering.
       isFailure: isProviderUnavailable,
+      ...(options.circuitObserver === undefined ? {} : { observer: options.circuitObserver }),
     });
   }
 

@@ -1,6 +1,13 @@
 import { FakeSleepClock as FakeClock, useNock } from '@refinery/test-support';
 import nock from 'nock';
-import { CircuitBreaker, type ProviderCallSettings, ProviderHttpClient, ProviderRequestError, ProviderUnavailableError } from '../src';
+import {
+  CircuitBreaker,
+  type CircuitTransition,
+  type ProviderCallSettings,
+  ProviderHttpClient,
+  ProviderRequestError,
+  ProviderUnavailableError,
+} from '../src';
 import { deferred, failure, settle } from './settle';
 
 useNock(nock);
@@ -145,5 +152,73 @@ describe('CircuitBreaker', () => {
     await expect(slowCall).resolves.toBe('late success');
     expect(breaker.state).toBe('open');
     await expect(breaker.run(async () => 'x')).rejects.toThrow('circuit open');
+  });
+});
+
+describe('CircuitBreaker observer', () => {
+  it('hears closed → open → half-open → open → half-open → closed, each with the provider, the time and the reason', async () => {
+    const clock = new FakeClock();
+    const transitions: CircuitTransition[] = [];
+    const breaker = new CircuitBreaker({ provider: 'p', failureThreshold: 2, cooldownMs: 1000, clock, observer: (t) => transitions.push(t) });
+    const fail = (message: string) => breaker.run(async () => Promise.reject(new Error(message)));
+    await expect(fail('HTTP 503')).rejects.toThrow();
+    expect(transitions).toEqual([]);
+    const openedAt = clock.now();
+    await expect(fail('a timeout after 10000 ms')).rejects.toThrow();
+    clock.advance(1000);
+    await expect(fail('HTTP 502')).rejects.toThrow('HTTP 502');
+    clock.advance(1000);
+    await expect(breaker.run(async () => 'ok')).resolves.toBe('ok');
+    expect(transitions).toEqual([
+      { provider: 'p', from: 'closed', to: 'open', at: openedAt, reason: '2 consecutive failed calls, the last: a timeout after 10000 ms' },
+      { provider: 'p', from: 'open', to: 'half-open', at: openedAt + 1000, reason: 'cool-down of 1000 ms over: one trial call let through' },
+      { provider: 'p', from: 'half-open', to: 'open', at: openedAt + 1000, reason: 'the trial call failed: HTTP 502' },
+      { provider: 'p', from: 'open', to: 'half-open', at: openedAt + 2000, reason: 'cool-down of 1000 ms over: one trial call let through' },
+      { provider: 'p', from: 'half-open', to: 'closed', at: openedAt + 2000, reason: 'the trial call succeeded' },
+    ]);
+  });
+
+  it('is told nothing of calls that change no state, and an observer that throws changes no outcome', async () => {
+    const clock = new FakeClock();
+    let heard = 0;
+    const breaker = new CircuitBreaker({
+      provider: 'p',
+      failureThreshold: 1,
+      cooldownMs: 1000,
+      clock,
+      observer: () => {
+        heard += 1;
+        throw new Error('observer broken');
+      },
+    });
+    await expect(breaker.run(async () => 'ok')).resolves.toBe('ok');
+    expect(heard).toBe(0);
+    await expect(breaker.run(async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(breaker.state).toBe('open');
+    expect(heard).toBe(1);
+    await expect(breaker.run(async () => 'x')).rejects.toThrow('circuit open');
+    expect(heard).toBe(1);
+  });
+
+  it('is given by the HTTP client its circuitObserver option', async () => {
+    const clock = new FakeClock();
+    const transitions: CircuitTransition[] = [];
+    const http = new ProviderHttpClient({
+      provider: 'directory',
+      settings: { requestsPerSecond: 1000, maxAttempts: 1, circuitFailureThreshold: 1, circuitCooldownMs: 30_000 },
+      clock,
+      circuitObserver: (t) => transitions.push(t),
+    });
+    nock(ORIGIN).get('/people').query(true).reply(503, 'down');
+    await expect(http.request({ url: URL_ })).rejects.toThrow(ProviderUnavailableError);
+    expect(transitions).toEqual([
+      {
+        provider: 'directory',
+        from: 'closed',
+        to: 'open',
+        at: clock.now(),
+        reason: '1 consecutive failed calls, the last: directory is unavailable: GET /people failed 1 time(s), last with HTTP 503',
+      },
+    ]);
   });
 });
