@@ -117,6 +117,8 @@ export class LambdaFunction {
         AWS_LAMBDA_FUNCTION_NAME: name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        // As Lambda sets it for an environment started on demand: Powertools counts and logs the cold start only then.
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         LAMBDA_TASK_ROOT: bundleDirectory,
       },
       execArgv: [`--max-old-space-size=${memoryMb}`],

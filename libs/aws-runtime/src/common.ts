@@ -3,7 +3,7 @@ import { ApiGatewaySocketConnections, DynamoTable, EventBridgePublisher, S3Objec
 import { type Metrics, noMetrics, type SocketConnections, systemClock, ulidIds } from '@refinery/ports';
 import {
   bucketEnvName,
-  createLogger,
+  type Logger,
   type Platform,
   resolveSettings,
   type ServiceContext,
@@ -13,6 +13,7 @@ import {
 } from '@refinery/runtime';
 import { z } from 'zod';
 import type { AwsClients } from './clients';
+import { lambdaLogger } from './logging';
 import { functionTracer } from './tracing';
 
 /** Settings every function has (the generated configuration sets them): the project bus and the log level. */
@@ -44,6 +45,11 @@ export interface AwsPlatformOptions {
    * Default: none recorded (a platform composed outside an entry point has nobody to flush them).
    */
   readonly metrics?: Metrics;
+  /**
+   * The function's logger: lambdaHandlers gives its container's, to which it adds each invocation's context.
+   * Default: a Powertools logger of its own at LOG_LEVEL.
+   */
+  readonly logger?: Logger;
 }
 
 /** The WebSocket API's Management API with Lambda's region and credentials, its calls traced like the other clients'. */
@@ -82,7 +88,7 @@ export function awsPlatform(env: Readonly<Record<string, string | undefined>>, c
       ];
       if (all.length > 0 || !resources.success) throw new Error(`invalid configuration from environment: ${all.join('; ')}`);
       const values = resources.data as Record<string, string>;
-      const logger = createLogger(declaration.name, { level: values.LOG_LEVEL as string });
+      const logger = options.logger ?? lambdaLogger(declaration.name, values.LOG_LEVEL as string);
       return {
         publisher: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: values.EVENT_BUS_NAME as string }),
         clock: systemClock,

@@ -1,10 +1,10 @@
 import { type MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '@refinery/aws-adapters';
 import {
-  createLogger,
   type DeadLetterCause,
   deadLetterReport,
   errorMessage,
+  type Logger,
   type ServiceDeclaration,
   type SqsBatchHandler,
   type Subscription,
@@ -14,6 +14,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
+import { lambdaLogger } from './logging';
 import { EmfMetrics, type FunctionMetrics, flushingMetrics } from './metrics';
 import { queueUrlOfArn } from './retry-visibility';
 import { functionTracer, sqsTraceAnnotations, traced } from './tracing';
@@ -51,10 +52,12 @@ export function deadLetterReporter(declaration: ServiceDeclaration, options: Dea
   const env = options.env ?? process.env;
   const metrics = options.metrics ?? new EmfMetrics({ service: declaration.name, stage: env.STAGE || 'unset' });
   const tracer = functionTracer(declaration.name);
+  const logger = lambdaLogger(declaration.name, env.LOG_LEVEL ?? 'info');
   // Like every entry point: its configuration is checked at cold start on Lambda, at the first call elsewhere.
-  const reporter = onColdStart(async () => buildReporter(declaration, options, metrics));
-  return (event, context) =>
-    flushingMetrics(metrics, context.functionName, () =>
+  const reporter = onColdStart(async () => buildReporter(declaration, options, metrics, logger));
+  return (event, context) => {
+    logger.addContext(context);
+    return flushingMetrics(metrics, context.functionName, () =>
       traced(
         tracer,
         'deadLetters',
@@ -62,9 +65,15 @@ export function deadLetterReporter(declaration: ServiceDeclaration, options: Dea
         async () => (await reporter())(event, context),
       ),
     );
+  };
 }
 
-function buildReporter(declaration: ServiceDeclaration, options: DeadLetterReporterOptions, metrics: FunctionMetrics): SqsBatchHandler {
+function buildReporter(
+  declaration: ServiceDeclaration,
+  options: DeadLetterReporterOptions,
+  metrics: FunctionMetrics,
+  logger: Logger,
+): SqsBatchHandler {
   const parsed = reporterEnvironment.safeParse(options.env ?? process.env);
   if (!parsed.success) {
     throw new Error(
@@ -74,7 +83,6 @@ function buildReporter(declaration: ServiceDeclaration, options: DeadLetterRepor
   const env = parsed.data;
   const clients = options.clients ?? awsClients();
   const publisher = new EventBridgePublisher({ client: clients.eventBridge, eventBusName: env.EVENT_BUS_NAME });
-  const logger = createLogger(declaration.name, { level: env.LOG_LEVEL });
   const byInbox = new Map<string, { subscription: Subscription; deadLetterQueue: string }>();
   for (const subscription of Object.values(declaration.subscriptions as Record<string, Subscription>)) {
     const names = subscriptionQueueNames(declaration.name, subscription.name, env.STAGE);

@@ -3,6 +3,7 @@ export * from './cold-start';
 export * from './common';
 export * from './dead-letter-reporter';
 export * from './lambda-handlers';
+export * from './logging';
 export * from './metrics';
 export * from './retry-visibility';
 export * from './secrets';

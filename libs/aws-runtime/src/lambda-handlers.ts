@@ -13,11 +13,12 @@ import type {
   WebSocketHandler,
   WebsocketInput,
 } from '@refinery/runtime';
-import { coldStartFailureReport, composeService, createLogger, type Logger, retryDelaySeconds } from '@refinery/runtime';
-import type { SQSRecord } from 'aws-lambda';
+import { coldStartFailureReport, composeService, type Logger, retryDelaySeconds } from '@refinery/runtime';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { type AwsClients, awsClients } from './clients';
 import { onColdStart } from './cold-start';
 import { awsPlatform } from './common';
+import { lambdaLogger } from './logging';
 import { EmfMetrics, type FunctionMetrics, flushingMetrics } from './metrics';
 import { applyRetryDelays } from './retry-visibility';
 import { readSecrets, SecretsRefresher, secretSources } from './secrets';
@@ -60,11 +61,14 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
 ): LambdaHandlers<D> {
   const tracer = options.tracer ?? functionTracer(service.declaration.name);
   const clients = options.clients ?? awsClients();
-  const logger = createLogger(service.declaration.name, { level: process.env.LOG_LEVEL ?? 'info' });
+  // Powertools' Logger: each line carries the invocation's context (added as it starts) and its X-Ray trace id.
+  const logger = lambdaLogger(service.declaration.name, process.env.LOG_LEVEL ?? 'info');
   // One per container, like the clients: what an invocation records is flushed when it ends.
   const metrics = options.metrics ?? new EmfMetrics({ service: service.declaration.name, stage: process.env.STAGE || 'unset', logger });
-  const observed = <T>(name: string, functionName: string | undefined, annotationsOf: () => TraceAnnotations, run: () => Promise<T>): Promise<T> =>
-    flushingMetrics(metrics, functionName, () => traced(tracer, name, annotationsOf, run));
+  const observed = <T>(name: string, context: Context, annotationsOf: () => TraceAnnotations, run: () => Promise<T>): Promise<T> => {
+    logger.addContext(context);
+    return flushingMetrics(metrics, context.functionName, () => traced(tracer, name, annotationsOf, run));
+  };
   // The service is built with its secrets (SSM Parameter Store, never the environment), and rebuilt when they change.
   const sources = secretSources(service.declaration, process.env.STAGE ?? '');
   const secrets = new SecretsRefresher<RunnableService<D>>({
@@ -76,7 +80,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     build: (values) =>
       options.build
         ? options.build()
-        : composeService(service, awsPlatform({ ...process.env, ...values }, clients, { secretSources: sources, metrics })),
+        : composeService(service, awsPlatform({ ...process.env, ...values }, clients, { secretSources: sources, metrics, logger })),
     logger,
   });
   const runnable = onColdStart(() => secrets.get(), { cache: false });
@@ -85,7 +89,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     handlers[name] = ((event, context) =>
       observed(
         name,
-        context.functionName,
+        context,
         () => sqsTraceAnnotations(event.Records, subscription),
         async () => {
           let running: RunnableService<D>;
@@ -113,7 +117,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     handlers[name] = ((event, context) =>
       observed(
         name,
-        context.functionName,
+        context,
         () => ({}),
         async () => {
           const handler = ((await runnable()).schedules as Record<string, ScheduledHandler>)[name];
@@ -126,7 +130,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     handlers.api = ((event, context) =>
       observed(
         'api',
-        context.functionName,
+        context,
         () => httpTraceAnnotations(event, context.awsRequestId),
         async () => ((await runnable()).http as HttpApiHandler)(event, context),
       )) as HttpApiHandler;
@@ -135,7 +139,7 @@ export function lambdaHandlers<D extends ServiceDeclaration, Given extends objec
     handlers.socket = ((event, context) =>
       observed(
         'socket',
-        context.functionName,
+        context,
         () => httpTraceAnnotations(event, context.awsRequestId),
         async () => ((await runnable()).websocket as WebSocketHandler)(event, context),
       )) as WebSocketHandler;

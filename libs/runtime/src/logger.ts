@@ -8,7 +8,7 @@ export interface LogFn {
 
 /**
  * What the code logs through: pino locally and in tests (createLogger), Powertools for AWS Lambda's Logger on Lambda
- * (@refinery/aws-runtime's powertoolsLogger). Both write JSON lines with a numeric `level` (pino's: 50 is an error) and
+ * (@refinery/aws-runtime's lambdaLogger). Both write JSON lines with a numeric `level` (pino's: 50 is an error) and
  * `msg`, errors under `err` with their message and stack.
  */
 export interface Logger {
