@@ -154,7 +154,16 @@ export class ApiClient {
     headers: Record<string, string> = {},
     redirect: 'follow' | 'manual' = 'follow',
   ): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, { method, redirect, headers: { ...this.headers(), ...headers }, ...(body !== undefined ? { body } : {}) });
+    const send = () =>
+      fetch(`${this.baseUrl}${path}`, { method, redirect, headers: { ...this.headers(), ...headers }, ...(body !== undefined ? { body } : {}) });
+    try {
+      return await send();
+    } catch (error) {
+      // A kept-alive connection the server closed as the request went out (its idle timeout and our reuse crossing,
+      // likelier on a loaded machine) fails before the server saw anything: a read is safe to send once more.
+      if ((method === 'GET' || method === 'HEAD') && isStaleConnection(error)) return send();
+      throw error;
+    }
   }
 
   private async json<T>(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<T> {
@@ -177,4 +186,10 @@ export class ApiClient {
       return new ApiError(response.status, 'http_error', `HTTP ${response.status}: ${text.slice(0, 200)}`);
     }
   }
+}
+
+/** fetch's failure when the connection it reused was closed by the other side (undici: ECONNRESET, "other side closed"). */
+export function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
 }
