@@ -81,7 +81,7 @@ function resolveProviders(option: string | undefined): ProviderChainOption | und
     throw new InputError((error as Error).message);
   }
   return {
-    build: (directory, { metrics }) => buildProviderChain(config, { directory: () => directory, env: process.env, metrics }),
+    build: (directory, deps) => buildProviderChain(config, { directory: () => directory, env: process.env, ...deps }),
     // The configuration as written (secrets stay \${NAME} references), keys sorted: the same chain, the same print.
     fingerprint: canonicalJson(config),
     config,

@@ -3,13 +3,13 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { DataDirFaultError } from '@refinery/local-runtime';
 import type { ContactProvider } from '@refinery/matching';
-import type { Metrics } from '@refinery/ports';
 import type { ProviderChainConfig } from '@refinery/providers';
 import type { Logger } from '@refinery/runtime';
 import { SingleBar } from 'cli-progress';
 import { ApiClient, type JobView } from './api-client';
 import { type LocalApp, startLocalApp } from './local-app';
 import { DEFAULT_MULTIPART_THRESHOLD_BYTES, uploadInParts } from './multipart-upload';
+import type { ProviderChainDeps } from './provider-circuits';
 
 export interface EnrichOptions {
   readonly input: string;
@@ -46,8 +46,8 @@ export interface ApiTarget {
 
 /** A provider chain from a `--providers` file: how to build it, and what identifies it (its configuration, secrets left out). */
 export interface ProviderChainOption {
-  /** The chain, its HTTP providers' calls counted with `metrics`. */
-  readonly build: (directory: ContactProvider, deps: { readonly metrics: Metrics }) => readonly ContactProvider[];
+  /** The chain, its HTTP providers' calls counted with `metrics` and their circuits' transitions told to `circuitObserver`. */
+  readonly build: (directory: ContactProvider, deps: ProviderChainDeps) => readonly ContactProvider[];
   /** Canonical JSON of the chain's configuration: a different chain is a different job. */
   readonly fingerprint: string;
   /** The configuration itself: it sizes the largest chunk, as a deployment's chain does (local-app.ts). */

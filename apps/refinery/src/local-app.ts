@@ -9,10 +9,11 @@ import type { ContactProvider } from '@refinery/matching';
 import { mergerService } from '@refinery/merger';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
 import { type notifier, notifierService } from '@refinery/notifier';
-import type { Clock, Metrics } from '@refinery/ports';
+import type { Clock } from '@refinery/ports';
 import { DEFAULT_PROVIDER_CHAIN, type ProviderChainConfig, sizeProviderChain } from '@refinery/providers';
 import { composeService, type Logger, type SettingsOf, silentLogger, subscriptionQueueNames } from '@refinery/runtime';
 import { webAppHandler } from '@refinery/web';
+import { localProviderChainDeps, type ProviderChainDeps } from './provider-circuits';
 import { localKeyEncryptionKey } from './secrets';
 import { type ResolvedTokens, resolveTokens } from './tokens';
 import { type WorkerThreadApp, workerThreadScript } from './worker-thread';
@@ -32,9 +33,10 @@ export interface LocalAppOptions {
   readonly directory: string | ContactProvider;
   /**
    * The provider chain, asked in order (each only for the rows the ones before could not match); built from the
-   * directory (see providersFromConfig), their calls counted with `metrics` (the matcher's). Default: the directory alone.
+   * directory (see providersFromConfig), their calls counted with `metrics` (the matcher's) and their circuits' transitions
+   * recorded in the data dir through `circuitObserver` (read by `refinery status`). Default: the directory alone.
    */
-  readonly providers?: (directory: ContactProvider, deps: { readonly metrics: Metrics }) => readonly ContactProvider[];
+  readonly providers?: (directory: ContactProvider, deps: ProviderChainDeps) => readonly ContactProvider[];
   /**
    * The configuration `providers` was built from: it sizes the largest chunk (ingest's and the chunker's maxChunkRows,
    * unless `settings` give them) as a deployment's does. Default: the directory alone.
@@ -151,9 +153,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         : await composeService(matcherService, platform, {
             settings: { ...settings.matcher },
             given: {
-              providers: options.providers?.(provider as ContactProvider, { metrics: runtime.metrics.forService(matcher.name) }) ?? [
-                provider as ContactProvider,
-              ],
+              providers: options.providers?.(provider as ContactProvider, localProviderChainDeps(runtime, logger)) ?? [provider as ContactProvider],
             },
           }),
       await composeService(labelerService, platform),

@@ -1,9 +1,10 @@
 import { DirectoryProvider } from '@refinery/directory-provider';
 import { isRefineryWorkerThread, type LocalRuntime, localPlatform, serveWorkerThread, workerThreadAppData } from '@refinery/local-runtime';
-import { matcher, matcherService } from '@refinery/matcher';
+import { matcherService } from '@refinery/matcher';
 import { buildProviderChain, type ProviderChainConfig } from '@refinery/providers';
 import { composeService, type Logger } from '@refinery/runtime';
 import type { LocalSettings } from './local-app';
+import { localProviderChainDeps } from './provider-circuits';
 
 /**
  * The matcher's queue consumers in a worker thread of `refinery enrich` and `refinery dev` (docs/local-mode.md, "Worker
@@ -34,7 +35,7 @@ async function composeWorkerThread(runtime: LocalRuntime, logger: Logger): Promi
   const directory = await DirectoryProvider.fromFile(app.directory);
   // As the command builds it (cli.ts resolveProviders): secrets from the environment, which a worker thread shares.
   const providers = app.providerChain
-    ? buildProviderChain(app.providerChain, { directory: () => directory, env: process.env, metrics: runtime.metrics.forService(matcher.name) })
+    ? buildProviderChain(app.providerChain, { directory: () => directory, env: process.env, ...localProviderChainDeps(runtime, logger) })
     : [directory];
   runtime.register(await composeService(matcherService, platform, { settings: { ...app.settings.matcher }, given: { providers } }));
 }

@@ -1,7 +1,7 @@
 import { checkCsvLimits, DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { ContactProvider } from '@refinery/matching';
-import { buildProviderChain, parseProviderChain } from '@refinery/providers';
+import { buildProviderChain, CircuitRecorder, parseProviderChain } from '@refinery/providers';
 import { implementService, type ServiceContext, type ServiceParts } from '@refinery/runtime';
 import type { MatcherDeps } from './config';
 import { matcher } from './definition';
@@ -62,6 +62,8 @@ async function providersFromSettings(context: ServiceContext<typeof matcher>): P
     // Every container reaches this table, so a provider's requestsPerSecond holds for all of them together.
     rateTable: context.tables.providerLimits,
     metrics: context.metrics,
+    // In the same table, each circuit's latest transition (any container's): what `refinery status --aws` shows.
+    circuitObserver: new CircuitRecorder({ table: context.tables.providerLimits, logger: context.logger }).observe,
   });
 }
 
