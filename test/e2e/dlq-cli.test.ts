@@ -1,8 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoTable } from '@refinery/aws-adapters';
 import { startLocalApp } from '@refinery/cli';
 import { subscriptionQueues } from '@refinery/cli/src/dlq';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import { CircuitRecorder, thisCircuitWriter } from '@refinery/providers';
 import { type AwsEmulators, startAwsEmulators } from '@refinery/test-support';
 import { startTestApp, TEST_TOKENS, waitForJob } from '../support/app';
 import { runCli } from '../support/cli';
@@ -150,6 +153,25 @@ describe('refinery dlq on AWS', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: urls.get('refinery-matcher-ops-chunks'), MessageBody: '{}' }));
     await sqs.send(new SendMessageCommand({ QueueUrl: urls.get('refinery-labeler-ops-chunks-dlq'), MessageBody: '{}' }));
     await emulators.createTable('refinery-ingest-ops-jobs');
+    // The matcher's providerLimits table, with a circuit one container reported open (as its recorder writes it).
+    await emulators.createTable('refinery-matcher-ops-provider-limits');
+    const dynamodb = new DynamoDBClient(emulators.clientConfig('dynamodb'));
+    try {
+      const recorder = new CircuitRecorder({
+        table: new DynamoTable({ client: dynamodb, tableName: 'refinery-matcher-ops-provider-limits' }),
+        writer: thisCircuitWriter({ AWS_LAMBDA_LOG_STREAM_NAME: '2026/12/07/[$LATEST]0123abcd' }),
+      });
+      recorder.observe({
+        provider: 'people-data-labs',
+        from: 'closed',
+        to: 'open',
+        at: Date.now() - 90_000,
+        reason: '5 consecutive failed calls, the last: HTTP 503',
+      });
+      await recorder.settled();
+    } finally {
+      dynamodb.destroy();
+    }
     const env = {
       AWS_ENDPOINT_URL_SQS: emulators.fauxqsEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
@@ -167,8 +189,21 @@ describe('refinery dlq on AWS', () => {
     expect(state).toMatchObject({
       location: { kind: 'aws', stage: 'ops' },
       jobs: [],
-      providers: { circuits: 'unknown', reason: "kept in each matcher function instance's memory, not readable from outside" },
-      attention: ['1 dead-lettered message (labeler/chunks)'],
+      providers: {
+        circuits: [
+          {
+            provider: 'people-data-labs',
+            state: 'open',
+            reason: '5 consecutive failed calls, the last: HTTP 503',
+            recordedBy: 'container 2026/12/07/[$LATEST]0123abcd',
+          },
+        ],
+        source: "each provider's latest circuit transition any matcher container reported (the last writer wins)",
+      },
+      attention: [
+        '1 dead-lettered message (labeler/chunks)',
+        expect.stringMatching(/^provider circuit not closed: people-data-labs open for 1m \d+s$/),
+      ],
       notes: [expect.stringMatching(/^oldest message ages: n\/a \(CloudWatch GetMetricData failed: /)],
     });
     const byName = new Map((state.queues as { queue: string }[]).map((queue) => [queue.queue, queue]));
@@ -183,7 +218,10 @@ describe('refinery dlq on AWS', () => {
 
     const text = await runCli(['status', '--aws', '--stage', 'ops'], { env }).done;
     expect(text.stdout).toMatch(/^ {2}matcher\/chunks\s+1\s+0\s+n\/a\s+0\s+-$/m);
-    expect(text.stdout).toContain('attention: 1 dead-lettered message (labeler/chunks)\n');
+    expect(text.stdout).toContain('attention: 1 dead-lettered message (labeler/chunks); provider circuit not closed: people-data-labs open for 1m ');
+    expect(text.stdout).toMatch(
+      /^ {2}people-data-labs\s+open\s+\S+\s+1m \d+s\s+container 2026\/12\/07\/\[\$LATEST\]0123abcd\s+5 consecutive failed calls, the last: HTTP 503$/m,
+    );
 
     const nowhere = await runCli(['status', '--aws', '--stage', 'nowhere'], { env }).done;
     expect(nowhere.code).toBe(2);

@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_PROVIDER_LIMITS_TABLE } from '@refinery/cli/src/provider-circuits';
 import { DirectoryProvider } from '@refinery/directory-provider';
-import { LocalQueues, openDatabase } from '@refinery/local-runtime';
+import { LocalQueues, LocalTable, openDatabase } from '@refinery/local-runtime';
 import type { Candidate, ContactProvider } from '@refinery/matching';
+import { CircuitRecorder } from '@refinery/providers';
 import { startTestApp, waitForJob } from '../support/app';
 import { runCli } from '../support/cli';
 import { PEOPLE } from '../support/people';
@@ -52,23 +56,47 @@ it('lists a job that stopped moving, fails it with the reason, and then lists no
 
     // `refinery status` on the same state, plus a dead-lettered chunk (put straight into its dead-letter queue: how it
     // got there is the queues' business, tested in local-queues.test.ts).
+    // Two provider circuits recorded as the matcher's chain records them (apps/refinery/test/provider-circuits.test.ts
+    // opens one through the chain): crm's by a process that runs (this one), pdl's by a run that has stopped.
+    const stopped = spawnSync(process.execPath, ['-e', '']).pid;
     const db = openDatabase(join(test.dataDir, 'refinery.db'));
     try {
       new LocalQueues(db).send('labeler-chunks-dlq', [
         JSON.stringify({ 'detail-type': 'chunk.matched.v1', detail: { metadata: { jobId: 'job_old' } } }),
       ]);
+      const table = new LocalTable(db, LOCAL_PROVIDER_LIMITS_TABLE);
+      const live = new CircuitRecorder({ table });
+      live.observe({ provider: 'crm', from: 'closed', to: 'open', at: Date.now(), reason: '5 consecutive failed calls, the last: HTTP 503' });
+      const old = new CircuitRecorder({ table, writer: { description: `pid ${stopped} on ${hostname()}`, host: hostname(), pid: stopped } });
+      old.observe({ provider: 'pdl', from: 'half-open', to: 'open', at: Date.now() - 3_600_000, reason: 'the trial call failed: HTTP 502' });
+      await Promise.all([live.settled(), old.settled()]);
     } finally {
       db.close();
     }
     const status = await runCli(['status', '--stuck-for', '0', '--data-dir', test.dataDir]).done;
     expect(status).toMatchObject({ code: 0, stderr: '' });
-    expect(status.stdout).toMatch(new RegExp(`^attention: 1 dead-lettered message \\(labeler/chunks\\); 1 job stuck for \\d+s \\(${jobId}\\)$`, 'm'));
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^attention: 1 dead-lettered message \\(labeler/chunks\\); 1 job stuck for \\d+s \\(${jobId}\\); provider circuit not closed: crm open for \\d+s$`,
+        'm',
+      ),
+    );
     // The job's chunk is in the matcher's express lane, in flight while the provider says nothing.
     expect(status.stdout).toMatch(/^ {2}matcher\/expressChunks\s+0\s+1\s+\d+s\s+0\s+-$/m);
     expect(status.stdout).toMatch(/^ {2}labeler\/chunks\s+0\s+0\s+-\s+1\s+\d+s$/m);
     expect(status.stdout).toMatch(new RegExp(`^ {2}${jobId}\\s+acme\\s+running, STUCK\\s+0/2\\s+0/1\\s+\\d+s\\s+\\d+s$`, 'm'));
     expect(status.stdout).toContain(`  ${jobId}: 0 of 1 chunks were labeled; chunk 1 (rows 1-2) never was`);
-    expect(status.stdout).toContain('Providers\n  circuit states: unknown (kept in the running process)');
+    expect(status.stdout).toContain(
+      "Providers (each provider's latest circuit transition recorded in the data dir by the processes that call the providers)\n",
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(`^ {2}crm\\s+open\\s+\\S+\\s+\\d+s\\s+pid ${process.pid} on \\S+\\s+5 consecutive failed calls, the last: HTTP 503$`, 'm'),
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(`^ {2}pdl\\s+open\\s+\\S+\\s+1h 0m\\s+pid ${stopped} on \\S+ \\(stopped\\)\\s+the trial call failed: HTTP 502$`, 'm'),
+    );
+    expect(status.stdout).toContain(`  pdl: open 1h 0m ago by a run that has stopped (pid ${stopped} on ${hostname()} no longer runs)`);
+    expect(status.stdout).toContain('\n  any other provider: closed (no failure recorded)\n');
 
     const json = await runCli(['status', '--stuck-for', '0', '--data-dir', test.dataDir, '--json']).done;
     const state = JSON.parse(json.stdout);
@@ -76,8 +104,17 @@ it('lists a job that stopped moving, fails it with the reason, and then lists no
       location: { kind: 'local', dataDir: test.dataDir },
       stuckAfterMinutes: 0,
       jobs: [{ jobId, tenantId: 'acme', status: 'running', rows: { done: 0, total: 2 }, chunks: { done: 0, total: 1 }, stuck: true }],
-      providers: { circuits: 'unknown', reason: 'kept in the running process' },
-      attention: ['1 dead-lettered message (labeler/chunks)', expect.stringMatching(/^1 job stuck for \d+s/)],
+      providers: {
+        circuits: [
+          { provider: 'crm', state: 'open', recordedBy: `pid ${process.pid} on ${hostname()}`, writerRunning: true },
+          { provider: 'pdl', state: 'open', recordedBy: `pid ${stopped} on ${hostname()}`, writerRunning: false },
+        ],
+      },
+      attention: [
+        '1 dead-lettered message (labeler/chunks)',
+        expect.stringMatching(/^1 job stuck for \d+s/),
+        expect.stringMatching(/^provider circuit not closed: crm open for /),
+      ],
       notes: [],
     });
     const byName = new Map(

@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { StuckJob } from '@refinery/ingest';
+import type { Table } from '@refinery/ports';
+import { type CircuitRecord, type CircuitState, readCircuitRecords } from '@refinery/providers';
 import { type DeadLetterSummary, listDeadLetters, OperatorError, openQueues, type QueueLocation, subscriptionQueues } from './dlq';
 import { openStuckJobs } from './jobs';
+import { LOCAL_PROVIDER_LIMITS_TABLE, stageProviderLimitsTable } from './provider-circuits';
 
 // `refinery status`: the system's state at a glance, on a local data dir or a deployed stage — per subscription its
 // queue (waiting, in flight, age of the oldest message) and dead letters, the jobs in the pipeline with their progress,
-// and what can honestly be said of the providers' circuits. It reads what `refinery dlq list` and `refinery jobs stuck`
+// and each provider circuit's latest recorded transition. It reads what `refinery dlq list` and `refinery jobs stuck`
 // read, adds the oldest message's age (the SQLite queues' sent times locally, CloudWatch's
-// ApproximateAgeOfOldestMessage on AWS, where SQS itself has no such attribute), and never writes a message.
+// ApproximateAgeOfOldestMessage on AWS, where SQS itself has no such attribute) and the circuits the matcher records in
+// its providerLimits table (libs/providers circuit-record.ts), and never writes anything.
 
 export interface QueueStatus extends DeadLetterSummary {
   /** Age of the oldest message still in the queue (waiting or in flight); 0 when empty; null when it cannot be known. */
@@ -33,9 +38,29 @@ export interface RunningJobStatus {
   readonly waitingFor: string;
 }
 
-export interface ProvidersStatus {
-  readonly circuits: 'unknown';
+/** A provider's circuit as last recorded: the state it entered, when, why, and who recorded it. */
+export interface ProviderCircuitStatus {
+  readonly provider: string;
+  readonly state: CircuitState;
+  /** When it entered the state (ISO 8601). */
+  readonly since: string;
+  /** Since then, at the time of reading. */
+  readonly ageMs: number;
   readonly reason: string;
+  /** The process (locally) or matcher container (on AWS) that recorded it. */
+  readonly recordedBy: string;
+  /**
+   * Locally, whether that process still runs (known only on the machine that wrote it): false means the state is what
+   * a stopped run left, not a live one. Undefined when it cannot be told (AWS, another machine).
+   */
+  readonly writerRunning?: boolean;
+}
+
+export interface ProvidersStatus {
+  /** Every provider with a recorded transition; any other provider's circuit never opened. Null when unreadable. */
+  readonly circuits: readonly ProviderCircuitStatus[] | null;
+  /** Where the states come from and what they mean. */
+  readonly source: string;
 }
 
 export interface SystemStatus {
@@ -53,14 +78,10 @@ export interface SystemStatus {
   readonly notes: readonly string[];
 }
 
-/**
- * The circuit breakers of libs/providers keep their state in the memory of the process that calls the providers: the
- * `refinery dev` (or `enrich`) process and its worker threads locally, each warm instance of the matcher function on
- * AWS. Nothing persists it, so another process cannot read it; saying so beats guessing.
- */
-const PROVIDER_CIRCUITS: Record<QueueLocation['kind'], ProvidersStatus> = {
-  local: { circuits: 'unknown', reason: 'kept in the running process' },
-  aws: { circuits: 'unknown', reason: "kept in each matcher function instance's memory, not readable from outside" },
+/** Where the circuits come from, as the status says it. */
+const CIRCUIT_SOURCES: Record<QueueLocation['kind'], string> = {
+  local: "each provider's latest circuit transition recorded in the data dir by the processes that call the providers",
+  aws: "each provider's latest circuit transition any matcher container reported (the last writer wins)",
 };
 
 /** Ages of the oldest messages, by queue name: a number, or null with a note saying why it is not known. */
@@ -111,6 +132,8 @@ export async function readStatus(location: QueueLocation, options: { stuckAfterM
     await jobs.close();
   }
 
+  const circuits = await readProviderCircuits(location, now());
+
   const queueStatuses = summaries.map((summary) => ({
     ...summary,
     oldestAgeMs: oldest.ages.get(summary.queue) ?? null,
@@ -135,10 +158,69 @@ export async function readStatus(location: QueueLocation, options: { stuckAfterM
     stuckAfterMinutes: options.stuckAfterMinutes,
     queues: queueStatuses,
     jobs: running,
-    providers: PROVIDER_CIRCUITS[location.kind],
-    attention: attentionOf(queueStatuses, running),
-    notes: oldest.notes,
+    providers: { circuits: circuits.circuits, source: CIRCUIT_SOURCES[location.kind] },
+    attention: attentionOf(queueStatuses, running, circuits.circuits ?? []),
+    notes: [...oldest.notes, ...circuits.notes],
   };
+}
+
+/**
+ * The circuits the matcher recorded in its providerLimits table: the data dir's SQLite, or the stage's DynamoDB table.
+ * A table that cannot be read makes the circuits n/a with a note; the rest of the status stands.
+ */
+async function readProviderCircuits(location: QueueLocation, at: number): Promise<{ circuits: ProviderCircuitStatus[] | null; notes: string[] }> {
+  let table: Table;
+  let close: () => void;
+  let where: string;
+  if (location.kind === 'local') {
+    const { LocalTable, openDatabase } = require('@refinery/local-runtime') as typeof import('@refinery/local-runtime');
+    const db = openDatabase(join(location.dataDir, 'refinery.db'));
+    table = new LocalTable(db, LOCAL_PROVIDER_LIMITS_TABLE);
+    close = () => db.close();
+    where = `the data dir's ${LOCAL_PROVIDER_LIMITS_TABLE} table`;
+  } else {
+    // require, not import(): the CLI runs as CommonJS through tsx, whose hooks only see require.
+    const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+    const { DynamoTable } = require('@refinery/aws-adapters') as typeof import('@refinery/aws-adapters');
+    const client = new DynamoDBClient({ maxAttempts: 2, ...(location.region ? { region: location.region } : {}) });
+    const tableName = stageProviderLimitsTable(location.stage);
+    table = new DynamoTable({ client, tableName });
+    close = () => client.destroy();
+    where = `DynamoDB table ${tableName}`;
+  }
+  let records: CircuitRecord[];
+  try {
+    records = await readCircuitRecords(table);
+  } catch (error) {
+    return { circuits: null, notes: [`provider circuits: n/a (cannot read ${where}: ${(error as Error).message})`] };
+  } finally {
+    close();
+  }
+  const circuits = records.map((record) => {
+    const running = location.kind === 'local' ? writerRunning(record.writer) : undefined;
+    return {
+      provider: record.provider,
+      state: record.state,
+      since: record.since,
+      ageMs: Math.max(0, at - Date.parse(record.since)),
+      reason: record.reason,
+      recordedBy: record.writer.description,
+      ...(running === undefined ? {} : { writerRunning: running }),
+    };
+  });
+  return { circuits, notes: [] };
+}
+
+/** Whether the process that recorded a circuit still runs; undefined when it ran on another machine. */
+function writerRunning(writer: CircuitRecord['writer']): boolean | undefined {
+  if (writer.host !== hostname() || !(writer.pid > 0)) return undefined;
+  try {
+    process.kill(writer.pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function deployedHint(location: QueueLocation): string {
@@ -244,7 +326,11 @@ function cloudWatchOldestAges(location: Extract<QueueLocation, { kind: 'aws' }>)
   };
 }
 
-export function attentionOf(queues: readonly QueueStatus[], jobs: readonly RunningJobStatus[]): string[] {
+export function attentionOf(
+  queues: readonly QueueStatus[],
+  jobs: readonly RunningJobStatus[],
+  circuits: readonly ProviderCircuitStatus[] = [],
+): string[] {
   const attention: string[] = [];
   const dead = queues.filter((queue) => queue.deadLettered > 0);
   const deadCount = dead.reduce((sum, queue) => sum + queue.deadLettered, 0);
@@ -256,6 +342,13 @@ export function attentionOf(queues: readonly QueueStatus[], jobs: readonly Runni
   const stuck = jobs.filter((job) => job.stuck);
   if (stuck.length === 1) attention.push(`1 job stuck for ${formatAge(stuck[0]?.idleMs ?? 0)} (${stuck[0]?.jobId})`);
   if (stuck.length > 1) attention.push(`${stuck.length} jobs stuck, the longest for ${formatAge(Math.max(...stuck.map((job) => job.idleMs)))}`);
+  // A circuit a stopped run left open says nothing of the provider now.
+  const open = circuits.filter((circuit) => circuit.state !== 'closed' && circuit.writerRunning !== false);
+  if (open.length > 0) {
+    attention.push(
+      `provider circuit${open.length === 1 ? '' : 's'} not closed: ${open.map((circuit) => `${circuit.provider} ${circuit.state} for ${formatAge(circuit.ageMs)}`).join(', ')}`,
+    );
+  }
   return attention;
 }
 
@@ -308,10 +401,36 @@ export function formatStatus(status: SystemStatus): string {
     `Running jobs (stuck: idle for ${status.stuckAfterMinutes} minutes or more)`,
     ...jobLines,
     '',
-    'Providers',
-    `  circuit states: ${status.providers.circuits} (${status.providers.reason})`,
+    `Providers (${status.providers.source})`,
+    ...circuitLines(status.providers.circuits),
     ...(status.notes.length > 0 ? ['', ...status.notes.map((note) => `note: ${note}`)] : []),
   ].join('\n');
+}
+
+function circuitLines(circuits: readonly ProviderCircuitStatus[] | null): string[] {
+  if (circuits === null) return ['  circuit states: n/a (see the note below)'];
+  if (circuits.length === 0) return ['  every provider: closed (no failure recorded)'];
+  return [
+    ...table(
+      ['provider', 'circuit', 'since', 'for', 'recorded by', 'last reason'],
+      circuits.map((circuit) => [
+        circuit.provider,
+        circuit.state,
+        circuit.since,
+        formatAge(circuit.ageMs),
+        circuit.writerRunning === false ? `${circuit.recordedBy} (stopped)` : circuit.recordedBy,
+        circuit.reason,
+      ]),
+    ),
+    ...circuits
+      .filter((circuit) => circuit.writerRunning === false && circuit.state !== 'closed')
+      .map(
+        (circuit) =>
+          `  ${circuit.provider}: ${circuit.state} ${formatAge(circuit.ageMs)} ago by a run that has stopped (${circuit.recordedBy} no longer runs): ` +
+          'what that run saw, not the provider now; its next call starts closed',
+      ),
+    '  any other provider: closed (no failure recorded)',
+  ];
 }
 
 /** Indented columns, each as wide as its widest cell. */
