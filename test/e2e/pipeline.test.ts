@@ -188,11 +188,15 @@ describe('the pipeline on the embedded runtime', () => {
       expect(payload).toMatchObject({ type: 'job.completed.v1', data: { jobId, status: 'completed' } });
 
       // What this job added to the figures (the app's earlier jobs are in `before`). The notifier counts its attempt once
-      // the receiver has answered, a moment after the receiver saw it: read until the delivery is counted.
+      // the receiver has answered, a moment after the receiver saw it, and the merger its chunk once the job's
+      // completion it published returns: read until both are counted.
       const delta = (page: ReturnType<typeof scrapePrometheus>, name: string, where: Record<string, string> = {}) =>
         total(page, name, where) - total(before, name, where);
+      const counted = (page: ReturnType<typeof scrapePrometheus>) =>
+        delta(page, 'refinery_webhook_deliveries_total', { outcome: 'delivered' }) > 0 &&
+        delta(page, 'refinery_chunks_processed_total', { service: 'merger' }) > 0;
       let after = await scrape(t);
-      while (delta(after, 'refinery_webhook_deliveries_total', { outcome: 'delivered' }) === 0 && Date.now() < deadline) {
+      while (!counted(after) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));
         after = await scrape(t);
       }
