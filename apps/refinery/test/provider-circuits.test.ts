@@ -63,7 +63,7 @@ describe('the local provider chain records its circuits in the data dir', () => 
           from: 'closed',
           since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           reason: expect.stringMatching(
-            /^1 consecutive failed calls, the last: crm is unavailable: GET \/people failed 1 time\(s\), last with HTTP 503$/,
+            /^1 consecutive failed call, the last: crm is unavailable: GET \/people failed 1 time\(s\), last with HTTP 503$/,
           ),
           writer: { description: expect.stringMatching(new RegExp(`^pid ${process.pid} on `)), host: expect.any(String), pid: process.pid },
         },

@@ -124,7 +124,8 @@ export class CircuitBreaker {
     }
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures >= this.options.failureThreshold) {
-      this.open(`${this.consecutiveFailures} consecutive failed calls, the last: ${messageOf(error)}`);
+      const failures = this.consecutiveFailures;
+      this.open(`${failures} consecutive failed call${failures === 1 ? '' : 's'}, the last: ${messageOf(error)}`);
     }
   }
 

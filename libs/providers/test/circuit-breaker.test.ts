@@ -217,7 +217,7 @@ describe('CircuitBreaker observer', () => {
         from: 'closed',
         to: 'open',
         at: clock.now(),
-        reason: '1 consecutive failed calls, the last: directory is unavailable: GET /people failed 1 time(s), last with HTTP 503',
+        reason: '1 consecutive failed call, the last: directory is unavailable: GET /people failed 1 time(s), last with HTTP 503',
       },
     ]);
   });
