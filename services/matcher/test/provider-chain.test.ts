@@ -4,11 +4,12 @@ import type { ContactFields } from '@refinery/contacts';
 import { DirectoryProvider } from '@refinery/directory-provider';
 import type { Candidate, ContactProvider } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { noMetrics } from '@refinery/ports';
-import { PeopleDataLabsProvider } from '@refinery/providers';
+import { noMetrics, type SocketConnections } from '@refinery/ports';
+import { PeopleDataLabsProvider, readCircuitRecords } from '@refinery/providers';
+import { resolveSettings, type ServiceContext } from '@refinery/runtime';
 import { createTestPorts, readFixture, sqsEvent, type TestPorts, testContext, useNock } from '@refinery/test-support';
 import nock from 'nock';
-import { DEFAULT_MATCHER_CONFIG, matcherHandlers, seedNicknames } from '../src/service';
+import { DEFAULT_MATCHER_CONFIG, matcher, matcherHandlers, matcherService, seedNicknames } from '../src/service';
 
 // The matcher with a chain of real providers: People Data Labs (its HTTP API mocked with nock, on the documented
 // request and response shapes) first, then the in-memory directory for the rows PDL could not match; and an outage
@@ -199,5 +200,52 @@ describe('matcher with a provider chain', () => {
       [15, 'invalid', null],
     ]);
     expect(ports.publisher.ofType('chunk.matched.v1')).toHaveLength(1);
+  });
+});
+
+describe('the matcher composed from its settings', () => {
+  it("records its providers' circuit transitions in its providerLimits table, where `refinery status` reads them", async () => {
+    const nicknames = ports.table('matcher-nicknames');
+    await seedNicknames(nicknames, loadBundledNicknames(), 'test');
+    const providerLimits = ports.table('matcher-provider-limits');
+    const chain = {
+      providers: [{ type: 'people-data-labs', apiKeyEnv: 'PDL_API_KEY', baseUrl: PDL, settings: { maxAttempts: 1, circuitFailureThreshold: 1 } }],
+    };
+    const { settings, problems } = resolveSettings(matcher, {}, { providers: JSON.stringify(chain), pdlApiKey: 'test-key' });
+    expect(problems).toEqual([]);
+    const context: ServiceContext<typeof matcher> = {
+      publisher: ports.publisher,
+      clock: ports.clock,
+      ids: ports.ids,
+      logger: ports.logger,
+      metrics: noMetrics,
+      objects: ports.objects,
+      buckets: { chunks: CHUNKS_BUCKET },
+      tables: { nicknames, providerLimits },
+      settings,
+      // The matcher has no WebSocket API: nothing reads this.
+      sockets: {} as SocketConnections,
+    };
+    const handler = (await matcherService.create(context, {})).subscriptions.chunks.handler;
+    nock(PDL)
+      .get('/v5/person/enrich')
+      .query(true)
+      .times(4)
+      .reply(503, { status: 503, error: { type: 'service_unavailable', message: 'try later' } });
+
+    const failed = await handler(sqsEvent([JSON.stringify(FIXTURE)], { receiveCount: 1 }), testContext());
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+    // The write is off the call's path: it is done once the tasks queued before this one are.
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(await readCircuitRecords(providerLimits)).toEqual([
+      expect.objectContaining({
+        provider: 'people-data-labs',
+        state: 'open',
+        from: 'closed',
+        reason: expect.stringMatching(/^1 consecutive failed call, the last: people-data-labs is unavailable: .*HTTP 503/),
+        writer: expect.objectContaining({ pid: process.pid }),
+      }),
+    ]);
   });
 });
