@@ -40,8 +40,20 @@ describe('refinery emulate, then refinery enrich --api', () => {
     expect(enriched.stdout).toContain('matched:   202 (exact 175, fuzzy 27, nickname 0)');
     expect(readFileSync(out, 'utf8')).toBe(GOLDEN);
 
-    // The functions ran from their packages, each with its log (a small job: the matcher's express lane).
-    expect(readFileSync(join(work, 'emulator', 'logs', 'refinery-matcher-ci-expressChunks.log'), 'utf8')).toContain('"chunk matched"');
+    // The functions ran from their packages, each with its log (a small job: the matcher's express lane): JSON lines
+    // through the Powertools Logger, with the invocation's context.
+    const matcherLog = readFileSync(join(work, 'emulator', 'logs', 'refinery-matcher-ci-expressChunks.log'), 'utf8');
+    const matched = matcherLog.split('\n').filter((line) => line.includes('"chunk matched"'));
+    expect(matched.length).toBeGreaterThan(0);
+    expect(JSON.parse(matched[0] as string)).toMatchObject({
+      level: 30,
+      msg: 'chunk matched',
+      service: 'matcher',
+      function_name: 'refinery-matcher-ci-expressChunks',
+      function_request_id: expect.any(String),
+      cold_start: expect.any(Boolean),
+      jobId: expect.any(String),
+    });
 
     emulator.child.kill('SIGTERM');
     const stopped = await emulator.done;
