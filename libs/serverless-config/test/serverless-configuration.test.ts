@@ -91,10 +91,30 @@ describe('serverlessConfiguration', () => {
 
   it("defaults the params of settings that have a default (the deployment must pass the others), and keeps prod's data", () => {
     expect(generatedMerger.params).toEqual({
-      default: { logLevel: 'info', dataDeletionPolicy: 'Delete', chunkWindow: '8' },
+      default: {
+        logLevel: 'info',
+        dataDeletionPolicy: 'Delete',
+        chunkWindow: '8',
+        // The alarms' thresholds (docs/operations.md#alarms), one age per subscription queue.
+        apiServerErrorRatePercent: '5',
+        functionErrorsThreshold: '0',
+        functionThrottlesThreshold: '0',
+        ruleFailedInvocationsThreshold: '0',
+        progressQueueMaxAgeSeconds: '1200',
+        failuresQueueMaxAgeSeconds: '1200',
+      },
       prod: { dataDeletionPolicy: 'Retain' },
     });
-    expect(generatedIngest.params.default).toEqual({ logLevel: 'info', dataDeletionPolicy: 'Delete', webOrigin: '*' });
+    expect(generatedIngest.params.default).toEqual({
+      logLevel: 'info',
+      dataDeletionPolicy: 'Delete',
+      webOrigin: '*',
+      apiServerErrorRatePercent: '5',
+      functionErrorsThreshold: '0',
+      functionThrottlesThreshold: '0',
+      ruleFailedInvocationsThreshold: '0',
+      uploadsQueueMaxAgeSeconds: '1200',
+    });
   });
 
   it('feeds one function per subscription from its own queue, with partial batch failures and its batching', () => {
