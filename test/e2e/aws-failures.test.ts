@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -119,7 +120,14 @@ async function operatorFails(world: Scenario, jobId: string): Promise<void> {
   const deadline = Date.now() + 150_000;
   let listed: { jobId: string; waitingFor: string }[] = [];
   while (!listed.some((job) => job.jobId === jobId && job.waitingFor.includes('chunks were labeled'))) {
-    if (Date.now() > deadline) throw new Error(`jobs stuck never listed ${jobId} as planned: ${JSON.stringify(listed)}`);
+    if (Date.now() > deadline) {
+      // What the API says of the job, and what went wrong on the stage, so that a failure here says why.
+      const view = await world.acme.job(jobId).catch((error: unknown) => String(error));
+      throw new Error(
+        `jobs stuck never listed ${jobId} as planned: ${JSON.stringify(listed)}; the API says ${JSON.stringify(view)}; ` +
+          `the stage's warnings and errors: ${stageTrouble(world)}`,
+      );
+    }
     const stuck = await runCli(['jobs', 'stuck', '--for', '0', '--json', ...aws], { env }).done;
     expect(stuck.stderr).not.toContain('refinery:');
     listed = JSON.parse(stuck.stdout);
@@ -132,6 +140,18 @@ async function operatorFails(world: Scenario, jobId: string): Promise<void> {
   expect((await webhookOf(world, jobId)).data).toMatchObject({ status: 'failed', reason: 'failed by an operator: the provider is being replaced' });
   const again = await runCli(['jobs', 'fail', jobId, '--reason', 'twice', ...aws], { env }).done;
   expect(again.stderr).toContain(`refinery: job ${jobId} has already failed`);
+}
+
+/** The functions' warning and error lines (the emulator's logs), the last few, for a failure's message. */
+function stageTrouble(world: Scenario): string {
+  const dir = join(world.emulator.dataDir, 'logs');
+  const lines = readdirSync(dir).flatMap((file) =>
+    readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .filter((line) => /"level":(40|50|60)/.test(line))
+      .map((line) => `${file}: ${line.slice(0, 600)}`),
+  );
+  return lines.slice(-15).join('\n') || 'none';
 }
 
 /** The signed webhook the receiver got for the job (verified with the subscription's secret). */
