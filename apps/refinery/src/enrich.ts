@@ -106,6 +106,10 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const stopListening = app?.runtime.storage.onChange((fault) => {
     if (fault) stopFault(fault.error);
   });
+  // A fault met while the app started (a rerun on a disk still full: the worker thread, or the release of the last
+  // run's messages, wrote first) was reported before anyone listened: without this, the command sat paused for good.
+  const faultAtStart = app?.runtime.storage.fault;
+  if (faultAtStart) stopFault(faultAtStart.error);
   const stopHearingFailures = app?.runtime.onFailure((error) =>
     stopFault(new Error(`a worker thread failed (${error.message}); run the same command again to resume this job`, { cause: error })),
   );
