@@ -27,7 +27,7 @@ export const DEPLOY_ORDER = ['platform', 'ingest', 'mailchimp-sync', 'chunker', 
  * as often. At least 10 s, not 5: a function's first invocation builds its service (secrets from Parameter Store, the
  * clients, the tracer) within its timeout, and with this machine's two cores saturated first invocations took up to
  * 3.7 s (ingest's uploads, the matcher, the merger): a full test run's load left 5 s too little margin (a job's upload
- * was once never taken in while aws-failures.test.ts waited for it).
+ * was likely never taken in while aws-failures.test.ts waited for it).
  */
 export const SHORT_TIMEOUTS: ShortTimeouts = { factor: 60, minimumSeconds: 10 };
 /**
