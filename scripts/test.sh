@@ -60,7 +60,8 @@ fi
 # idle cheaply since their pollers long-poll) and the suites that keep both cores busy (the pipeline on the packaged
 # stacks, `refinery emulate`, the scale and fairness benches' tests). The run is bound by the two cores' total work
 # (measured, CPU seconds on a fresh clone: the rest 363, the busy suites 206, the failure scenarios 157) and by the
-# failure scenarios' wall time; running them one after another cost 491 s, the longest lane plus the tail after it.
+# failure scenarios' wall time; running them one after another cost 491 s (the longest lane plus the tail after it),
+# at once 376-435 s (quiet fresh clones, install apart: about 105 s here).
 WAITING=(test/e2e/aws-failures.test.ts)
 BUSY=(test/e2e/aws-pipeline.test.ts test/e2e/emulate-cli.test.ts test/e2e/scale-bench.test.ts test/e2e/fairness.test.ts)
 SLOW=("${WAITING[@]}" "${BUSY[@]}")
