@@ -43,7 +43,7 @@ import {
   subscriptionQueueNames,
 } from '@refinery/runtime';
 import { writeDataset } from '@refinery/synthetic-data';
-import { wholeNumber } from './lib/args';
+import { benchFlags } from './lib/args';
 
 export interface ChunkBenchOptions {
   chunks: number;
@@ -109,21 +109,15 @@ const USAGE =
   'bench:chunk takes [--chunks N] [--chunk-rows R] [--directory-size D] [--seed S] [--json] [--out DIR] (defaults: 20 chunks of 1000 rows, 100000 people, seed 1)';
 
 export function parseChunkBenchArgs(argv: readonly string[]): ChunkBenchOptions {
-  const options: ChunkBenchOptions = { chunks: 20, chunkRows: 1000, directorySize: 100_000, seed: 1, json: false, outDir: resolve(__dirname, 'out') };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] as string;
-    if (flag === '--json') {
-      options.json = true;
-      continue;
-    }
-    const value = argv[(i += 1)];
-    if (flag === '--chunks') options.chunks = wholeNumber(flag, value);
-    else if (flag === '--chunk-rows') options.chunkRows = wholeNumber(flag, value);
-    else if (flag === '--directory-size') options.directorySize = wholeNumber(flag, value);
-    else if (flag === '--seed') options.seed = wholeNumber(flag, value);
-    else if (flag === '--out') options.outDir = resolve(value ?? '');
-    else throw new Error(`unknown option ${flag} (${USAGE})`);
-  }
+  const flags = benchFlags(argv, ['--chunks', '--chunk-rows', '--directory-size', '--seed'], (flag) => `unknown option ${flag} (${USAGE})`);
+  const options: ChunkBenchOptions = {
+    chunks: flags.numbers['--chunks'] ?? 20,
+    chunkRows: flags.numbers['--chunk-rows'] ?? 1000,
+    directorySize: flags.numbers['--directory-size'] ?? 100_000,
+    seed: flags.numbers['--seed'] ?? 1,
+    json: flags.json,
+    outDir: flags.outDir ?? resolve(__dirname, 'out'),
+  };
   // The first chunk is the cold start: at least one more is needed for a warm figure.
   if (options.chunks < 2)
     throw new Error('--chunks takes a whole number of at least 2: the first chunk is the cold start, the others the warm figures');

@@ -17,7 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MeterTotals } from '@refinery/aws-emulator';
 import { writeDataset } from '@refinery/synthetic-data';
-import { wholeNumber } from './lib/args';
+import { benchFlags } from './lib/args';
 import { type ChunkCost, chunkCost } from './lib/aws-prices';
 import { type InvocationTally, jobTimes, resetCounts, settle, startBenchStage, submitBook, waitForJob } from './lib/emulated-stage';
 
@@ -67,24 +67,19 @@ export interface ScaleResult {
 const TOKEN = 'bench-scale-token-0001';
 
 export function parseScaleArgs(argv: readonly string[]): ScaleOptions {
-  const options: ScaleOptions = { chunks: 0, rowsPerChunk: 10, directorySize: 500, seed: 1, json: false, outDir: resolve(__dirname, 'out') };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i] as string;
-    if (flag === '--json') {
-      options.json = true;
-      continue;
-    }
-    const value = argv[(i += 1)];
-    if (flag === '--chunks') options.chunks = wholeNumber(flag, value);
-    else if (flag === '--rows-per-chunk') options.rowsPerChunk = wholeNumber(flag, value);
-    else if (flag === '--directory-size') options.directorySize = wholeNumber(flag, value);
-    else if (flag === '--seed') options.seed = wholeNumber(flag, value);
-    else if (flag === '--out') options.outDir = resolve(value ?? '');
-    else
-      throw new Error(
-        `unknown option ${flag} (bench:scale takes --chunks N [--rows-per-chunk R] [--json] [--directory-size D] [--seed S] [--out DIR])`,
-      );
-  }
+  const flags = benchFlags(
+    argv,
+    ['--chunks', '--rows-per-chunk', '--directory-size', '--seed'],
+    (flag) => `unknown option ${flag} (bench:scale takes --chunks N [--rows-per-chunk R] [--json] [--directory-size D] [--seed S] [--out DIR])`,
+  );
+  const options: ScaleOptions = {
+    chunks: flags.numbers['--chunks'] ?? 0,
+    rowsPerChunk: flags.numbers['--rows-per-chunk'] ?? 10,
+    directorySize: flags.numbers['--directory-size'] ?? 500,
+    seed: flags.numbers['--seed'] ?? 1,
+    json: flags.json,
+    outDir: flags.outDir ?? resolve(__dirname, 'out'),
+  };
   if (options.chunks < 1) throw new Error('bench:scale needs --chunks N (at least 1): the number of chunks of the one job it runs');
   if (options.rowsPerChunk < 1) throw new Error('--rows-per-chunk takes a whole number of at least 1');
   if (options.directorySize < 1) throw new Error('--directory-size takes a whole number of at least 1');
