@@ -343,12 +343,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const dlq = program.command('dlq').description('inspect and redrive dead-letter queues, on the local mode (--data-dir) or on AWS (--aws --stage)');
   const withLocation = (command: Command): Command =>
-    command
-      .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
-      .option('--aws', 'the queues of a deployed stage on AWS (credentials and region from the environment)')
-      .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
-      .option('--region <region>', 'the AWS region (with --aws; default from the environment)')
-      .option('--subscription <name>', "one of the service's subscriptions");
+    withDataDirOrStage(command, 'the queues of a deployed stage on AWS (credentials and region from the environment)').option(
+      '--subscription <name>',
+      "one of the service's subscriptions",
+    );
   withLocation(dlq.command('list').description('every subscription: messages waiting, in flight, and dead-lettered'))
     .argument('[service]', 'only this service')
     .option('--json', 'machine-readable output')
@@ -388,11 +386,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('jobs')
     .description("jobs that stopped moving (ingest's sweep), on the local mode (--data-dir) or on AWS (--aws --stage)");
   const withJobsLocation = (command: Command): Command =>
-    command
-      .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
-      .option('--aws', "a deployed stage's jobs (credentials and region from the environment)")
-      .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
-      .option('--region <region>', 'the AWS region (with --aws; default from the environment)');
+    withDataDirOrStage(command, "a deployed stage's jobs (credentials and region from the environment)");
   withJobsLocation(jobs.command('stuck').description('jobs in the pipeline whose history has not grown for a while, and what each waits for'))
     .option(
       '--for <minutes>',
@@ -424,13 +418,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
     });
 
-  program
-    .command('status')
-    .description('the state at a glance: queues, running jobs, provider circuits, on the local mode (--data-dir) or on AWS (--aws --stage)')
-    .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
-    .option('--aws', 'a deployed stage (credentials and region from the environment)')
-    .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
-    .option('--region <region>', 'the AWS region (with --aws; default from the environment)')
+  withDataDirOrStage(
+    program
+      .command('status')
+      .description('the state at a glance: queues, running jobs, provider circuits, on the local mode (--data-dir) or on AWS (--aws --stage)'),
+    'a deployed stage (credentials and region from the environment)',
+  )
     .option(
       '--stuck-for <minutes>',
       'a job idle this many minutes or more is stuck',
@@ -464,4 +457,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   return exitCode;
+}
+
+/** Where a command looks: a local data dir, or a deployed stage on AWS (`awsDescription` says what of it). */
+function withDataDirOrStage(command: Command, awsDescription: string): Command {
+  return command
+    .option('--data-dir <dir>', 'the local mode data dir', DEFAULT_DATA_DIR)
+    .option('--aws', awsDescription)
+    .option('--stage <stage>', 'the deployed stage (with --aws)', 'dev')
+    .option('--region <region>', 'the AWS region (with --aws; default from the environment)');
 }
