@@ -5,12 +5,18 @@
 // child's peak memory (VmHWM). Several sizes side by side show whether memory grows with the file. V8 lets its heap
 // grow lazily when it has room, so peak RSS alone overstates what a run needs: --heap-cap runs the child with
 // --max-old-space-size=MB, and a size that completes under a cap needed no more than that.
+//
+// It prints issue 16's targets beside the figures: before each enrich, it streams the same contacts.csv through
+// csv-parse (`columns: true`, the project's version) in this process and times it; the end-to-end rate is compared with
+// that parse rate (at least 0.2 of it at 1,000,000 rows, 0.15 at 100,000), the peak RSS with 512 MB, and, when both
+// 100,000 and 1,000,000 rows run, the larger run's peak with 1.2 times the smaller one's.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeDataset } from '@refinery/synthetic-data';
 import Database from 'better-sqlite3';
+import { parse } from 'csv-parse';
 
 interface Options {
   rows: number[];
@@ -72,6 +78,40 @@ export interface BenchResult {
   readonly stages: Record<string, number>;
   readonly inputMb: number;
   readonly liveUpdates: LiveUpdates;
+  /** csv-parse (`columns: true`) streaming the same contacts.csv in the bench process just before the enrich. */
+  readonly parseRowsPerSecond: number;
+  /** rowsPerSecond ÷ parseRowsPerSecond: the issue's measure of throughput. */
+  readonly parseRatio: number;
+  /** The issue's target for parseRatio at this size (0.2 from 1,000,000 rows, 0.15 from 100,000), null below. */
+  readonly parseRatioTarget: number | null;
+  /** The issue's ceiling for peakRssMb at default V8 settings. */
+  readonly peakRssTargetMb: number;
+}
+
+/** Issue 16's targets. */
+export const TARGETS = { peakRssMb: 512, peakGrowth: 1.2, parseRatioAt1M: 0.2, parseRatioAt100k: 0.15 } as const;
+
+/** The parse-ratio target of a size: the issue names 1,000,000 and 100,000 rows; larger sizes get the larger one's. */
+export function parseRatioTarget(rows: number): number | null {
+  if (rows >= 1_000_000) return TARGETS.parseRatioAt1M;
+  if (rows >= 100_000) return TARGETS.parseRatioAt100k;
+  return null;
+}
+
+/** The 1,000,000-row run's peak RSS ÷ the 100,000-row run's, when both ran (the issue's growth target, at most 1.2). */
+export function peakGrowth(results: readonly BenchResult[]): number | undefined {
+  const small = results.find((r) => r.rows === 100_000);
+  const large = results.find((r) => r.rows === 1_000_000);
+  return small && large && small.peakRssMb > 0 ? Math.round((large.peakRssMb / small.peakRssMb) * 100) / 100 : undefined;
+}
+
+/** Rows per second of a csv-parse passthrough (`columns: true`, every record counted and dropped) of a CSV file. */
+export async function parsePassthrough(path: string): Promise<{ rows: number; rowsPerSecond: number }> {
+  const started = process.hrtime.bigint();
+  let rows = 0;
+  for await (const _record of createReadStream(path).pipe(parse({ columns: true }))) rows += 1;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { rows, rowsPerSecond: Math.round(rows / seconds) };
 }
 
 /** How often ingest published the job's state for the live updates (job.progressed.v1), against its chunk count. */
@@ -181,6 +221,8 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     }
     const dataDir = join(dir, 'data');
     rmSync(dataDir, { recursive: true, force: true });
+    const parsed = await parsePassthrough(bookPath);
+    if (parsed.rows !== rows) throw new Error(`${bookPath}: csv-parse read ${parsed.rows} rows, expected ${rows}`);
     const run = await runEnrich(
       [
         'enrich',
@@ -206,12 +248,17 @@ export async function bench(options: Options, log: (line: string) => void = (lin
       stages: stageTimes(events),
       inputMb: Math.round(statSync(bookPath).size / 2 ** 20),
       liveUpdates: liveUpdates(events),
+      parseRowsPerSecond: parsed.rowsPerSecond,
+      parseRatio: Math.round((rows / run.seconds / parsed.rowsPerSecond) * 1000) / 1000,
+      parseRatioTarget: parseRatioTarget(rows),
+      peakRssTargetMb: TARGETS.peakRssMb,
     };
     results.push(result);
     const cap = `${options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : ''}${options.workerThreads !== undefined ? `, ${options.workerThreads} worker thread(s)` : ''}`;
     log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}${cap}:`);
     log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
+    log(`  csv-parse passthrough of the same file (columns: true, in the bench process): ${result.parseRowsPerSecond} rows/s`);
     for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);
     const live = result.liveUpdates;
     log(
@@ -224,7 +271,33 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     log('| ---: | ---: | ---: | ---: | ---: |');
     for (const r of results) log(`| ${r.rows} | ${r.inputMb} | ${r.wallSeconds} | ${r.rowsPerSecond} | ${r.peakRssMb} |`);
   }
+  for (const line of targetLines(results, options.heapCapMb !== undefined)) log(line);
   return results;
+}
+
+const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
+
+/** The issue's targets against this run's figures, one line each. */
+function targetLines(results: readonly BenchResult[], capped: boolean): string[] {
+  const lines = ['\ntargets (issue 16)'];
+  for (const r of results) {
+    const ratio = `${r.rows} rows: ${r.rowsPerSecond} rows/s ÷ csv-parse ${r.parseRowsPerSecond} rows/s = ${r.parseRatio}`;
+    lines.push(
+      r.parseRatioTarget === null
+        ? `  ${ratio} (no target below 100,000 rows)`
+        : `  ${ratio}, target >= ${r.parseRatioTarget}: ${verdict(r.parseRatio >= r.parseRatioTarget)}`,
+    );
+    // The memory target is for default V8 settings: a run with --heap-cap is not one.
+    const peak = `${r.rows} rows: peak RSS ${r.peakRssMb} MB, target <= ${r.peakRssTargetMb} MB at default V8 settings`;
+    lines.push(capped ? `  ${peak}: not judged (--heap-cap)` : `  ${peak}: ${verdict(r.peakRssMb <= r.peakRssTargetMb)}`);
+  }
+  const growth = peakGrowth(results);
+  lines.push(
+    growth === undefined
+      ? '  peak growth: needs both 100000 and 1000000 rows in one run (--rows 100000,1000000)'
+      : `  peak growth: 1000000 rows' peak ÷ 100000 rows' = ${growth}, target <= ${TARGETS.peakGrowth}: ${verdict(growth <= TARGETS.peakGrowth)}`,
+  );
+  return lines;
 }
 
 if (require.main === module) {
