@@ -40,10 +40,26 @@ interface KnownFirstName {
   spellings: readonly string[];
 }
 
-interface LookupKey {
-  key: number;
-  // Broad keys (surname, phonetic, one-letter-off) may be skipped when their block is huge.
-  broad: boolean;
+// A contact's block keys, reused from one look-up to the next.
+class LookupKeys {
+  hashes = new Int32Array(64);
+  // 1 for a broad key (surname, phonetic, one-letter-off, details): skipped when its block is huge.
+  broad = new Uint8Array(64);
+  count = 0;
+
+  add(hash: number, broad: boolean): void {
+    if (this.count === this.hashes.length) {
+      const hashes = new Int32Array(this.count * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const broadKeys = new Uint8Array(this.count * 2);
+      broadKeys.set(this.broad);
+      this.broad = broadKeys;
+    }
+    this.hashes[this.count] = hash;
+    this.broad[this.count] = broad ? 1 : 0;
+    this.count += 1;
+  }
 }
 
 // Relative weights of the cheap ranking. Shared identifiers first; then corroborating fields, since
@@ -87,9 +103,12 @@ export class DirectoryIndex {
   private readonly subjectPrint = new Int32Array(STRIDE);
   private readonly topIndexes: number[] = [];
   private readonly topScores: number[] = [];
+  private readonly keys = new LookupKeys();
+  // The blocks a look-up ranks, as ranges of the block index's members: blockStarts[i] .. blockEnds[i].
+  private blockStarts = new Int32Array(64);
+  private blockEnds = new Int32Array(64);
   private readonly nicknamesByFirstName = new Map<string, KnownFirstName>();
-  // What the fetching pass of a look-up read, kept so that the compiler cannot drop the reads.
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written only, on purpose (see the fetching pass)
+  // What the fetching passes of a look-up read, kept so that the compiler cannot drop the reads.
   private touched = 0;
 
   constructor(private readonly options: DirectoryIndexOptions) {}
@@ -142,26 +161,41 @@ export class DirectoryIndex {
     const generation = this.nextGeneration();
     this.topIndexes.length = 0;
     this.topScores.length = 0;
+    const keys = this.lookupKeys(subject, spellings);
     const members = this.blocks.membersArray();
     const slots = this.blocks.slotsArray();
-    for (const { key, broad } of this.lookupKeys(subject, spellings)) {
-      const at = this.blocks.find(key);
-      if (at < 0) {
+    // The look-up waits on memory, not on arithmetic: the block table and the fingerprints of a large directory are
+    // far bigger than the processor's caches, and each key's slot and each person's fingerprint is a miss. So each
+    // kind is fetched in a short loop of independent reads of its own — first every key's slot, then every person of
+    // every block — which lets the processor wait for many at once; the ranking then finds them at hand. The order
+    // in which people are ranked (keys in look-up order, each block in file order) is the same as one pass.
+    this.touched = this.blocks.touch(keys.hashes, keys.count);
+    let ranges = 0;
+    for (let at = 0; at < keys.count; at += 1) {
+      const slot = this.blocks.find(keys.hashes[at] ?? 0);
+      if (slot < 0) {
         continue;
       }
-      const start = slots[at + 1] ?? 0;
-      const end = slots[at + 2] ?? 0;
-      if (broad && end - start > this.options.maxBucketScan) {
+      const start = slots[slot + 1] ?? 0;
+      const end = slots[slot + 2] ?? 0;
+      if (keys.broad[at] === 1 && end - start > this.options.maxBucketScan) {
         continue;
       }
-      // A first pass only reads each person's fingerprint: the people of a block lie apart in memory, and a loop
-      // this short lets the processor fetch many at once; the ranking then finds them at hand.
-      let touched = 0;
-      for (let position = start; position < end; position += 1) {
+      this.blockStarts[ranges] = start;
+      this.blockEnds[ranges] = end;
+      ranges += 1;
+    }
+    let touched = 0;
+    for (let range = 0; range < ranges; range += 1) {
+      const end = this.blockEnds[range] ?? 0;
+      for (let position = this.blockStarts[range] ?? 0; position < end; position += 1) {
         touched += this.fingerprints[(members[position] ?? 0) * STRIDE_LENGTH + FIRST_SLOT] ?? 0;
       }
-      this.touched = touched;
-      for (let position = start; position < end; position += 1) {
+    }
+    this.touched += touched;
+    for (let range = 0; range < ranges; range += 1) {
+      const end = this.blockEnds[range] ?? 0;
+      for (let position = this.blockStarts[range] ?? 0; position < end; position += 1) {
         this.consider(members[position] ?? 0, generation, variantHashes);
       }
     }
@@ -205,38 +239,43 @@ export class DirectoryIndex {
     return new Set([...variants, ...this.options.nicknames.variantsOf(subject.firstToken)]);
   }
 
-  private lookupKeys(subject: ComparableContact, spellings: readonly string[]): LookupKey[] {
-    const keys: LookupKey[] = [];
+  // The contact's block keys in look-up order, written into the reused key list (no object per key).
+  private lookupKeys(subject: ComparableContact, spellings: readonly string[]): LookupKeys {
+    const keys = this.keys;
+    keys.count = 0;
     if (subject.email !== undefined) {
-      keys.push({ key: emailKey(subject.email), broad: false });
+      keys.add(emailKey(subject.email), false);
     }
     if (subject.phone !== undefined) {
-      keys.push({ key: phoneKey(subject.phone), broad: false });
+      keys.add(phoneKey(subject.phone), false);
     }
     // A detail key's block is small unless a detail is very common (a big postcode and a common
     // surname): then it is skipped like the broad ones.
     for (const key of detailKeys(subject)) {
-      keys.push({ key, broad: true });
+      keys.add(key, true);
     }
-    if (subject.lastCompact === '' || subject.first === '') {
-      return keys;
+    if (subject.lastCompact !== '' && subject.first !== '') {
+      for (const key of swappedNameKeys(subject)) {
+        keys.add(key, false);
+      }
+      for (const first of spellings) {
+        keys.add(fullNameKey(first, subject.lastCompact), false);
+      }
+      for (const key of lastNameKeys(subject)) {
+        keys.add(key, true);
+      }
+      keys.add(phoneticKey(subject.lastCompact, subject.first), true);
+      for (const key of deletionKeys(subject.lastCompact, subject.first)) {
+        keys.add(key, true);
+      }
+      const birthDate = subject.corroborating.birth_date;
+      if (birthDate !== undefined) {
+        keys.add(birthDateKey(subject.lastCompact, birthDate), false);
+      }
     }
-    for (const key of swappedNameKeys(subject)) {
-      keys.push({ key, broad: false });
-    }
-    for (const first of spellings) {
-      keys.push({ key: fullNameKey(first, subject.lastCompact), broad: false });
-    }
-    for (const key of lastNameKeys(subject)) {
-      keys.push({ key, broad: true });
-    }
-    keys.push({ key: phoneticKey(subject.lastCompact, subject.first), broad: true });
-    for (const key of deletionKeys(subject.lastCompact, subject.first)) {
-      keys.push({ key, broad: true });
-    }
-    const birthDate = subject.corroborating.birth_date;
-    if (birthDate !== undefined) {
-      keys.push({ key: birthDateKey(subject.lastCompact, birthDate), broad: false });
+    if (this.blockStarts.length < keys.count) {
+      this.blockStarts = new Int32Array(keys.hashes.length);
+      this.blockEnds = new Int32Array(keys.hashes.length);
     }
     return keys;
   }

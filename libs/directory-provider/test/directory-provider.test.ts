@@ -219,6 +219,24 @@ describe('DirectoryProvider.fromRecords', () => {
     expect(await idsFor(provider, { first_name: 'X', last_name: 'Y', email: 'jon@example.com' })).toEqual(['jon']);
   });
 
+  it('ranks every block of a contact with more keys and blocks than its first lists hold (a name of many nicknames)', async () => {
+    // 80 nickname variants, each the first name of one Jones: "Bob Jones" finds each through its own full-name key,
+    // about 85 blocks in all; Robert's comes last.
+    const spellings = Array.from({ length: 80 }, (_, index) => `bobvariant${index}`);
+    const variants = new Set([...spellings, 'robert']);
+    const manyNicknames = { variantsOf: (name: string) => (name === 'bob' ? variants : new Set<string>()) };
+    const people = [
+      ...spellings.map((first, index) => person(`v${index}`, { first_name: first, last_name: 'Jones' })),
+      person('r', { first_name: 'Robert', last_name: 'Jones' }),
+      person('x', { first_name: 'Bob', last_name: 'Smith' }),
+    ];
+    const provider = DirectoryProvider.fromRecords(people, { nicknames: manyNicknames, maxCandidates: 100 });
+    const ids = await idsFor(provider, { first_name: 'Bob', last_name: 'Jones' });
+    expect([...ids].sort()).toEqual([...spellings.map((_, index) => `v${index}`), 'r'].sort());
+    // And the next, ordinary look-up is not disturbed by the longer one.
+    expect(await idsFor(provider, { first_name: 'Bob', last_name: 'Smith' })).toEqual(['x']);
+  });
+
   it('hands out candidates the matcher decides on like any other', async () => {
     const provider = DirectoryProvider.fromRecords([person('r', { first_name: 'Robert', last_name: 'Jones', company: 'Initech LLC' })], {
       nicknames,
