@@ -49,6 +49,8 @@ export interface ScaleResult {
   readonly totals: Figures & {
     readonly s3ByKind: Record<string, number>;
     readonly dynamodbRequests: Record<string, number>;
+    /** By operation and table ("GetItem refinery-matcher-<stage>-nicknames"). */
+    readonly dynamodbRequestsByTable: Record<string, number>;
     readonly sqsCalls: Record<string, number>;
     /** Receives that brought nothing: idle polling, counted apart (it depends on time, not on work). */
     readonly sqsEmptyReceives: number;
@@ -100,6 +102,7 @@ export function scaleFigures(meter: MeterTotals, invocations: InvocationTally): 
     lambdaGbSeconds: invocations.gbSeconds,
     s3ByKind: meter.s3.requests,
     dynamodbRequests: meter.dynamodb.requests,
+    dynamodbRequestsByTable: meter.dynamodb.requestsByTable,
     sqsCalls: meter.sqs.calls,
     sqsEmptyReceives: meter.sqs.emptyReceives,
     invocationsByFunction: invocations.byFunction,

@@ -11,13 +11,36 @@
    the whole table once per write of the transaction, so each transaction cost time and memory in proportion to every
    item of the table, and a 2,000-chunk job (each history event one transaction) grew moto past 9 GB before half of it
    was done. A failed transaction still leaves every item as it was (the Table contract's transact part checks it).
+5. A jsonpath expression is parsed once, not once per use: jsonpath_ng builds its whole yacc parser (reading its own
+   source through `inspect`) on every parse, and moto parses the eight default input paths for every event it archives
+   (the archive's target has an input template), so every PutEvents paid it: about 15 % of moto's time in a scale run.
+6. The backend a request is for is looked up without listing moto's package directory: moto lists it (`os.listdir`
+   and an `isdir` per entry) on every request, under the lock every request thread takes.
+7. No line per request on moto's output (werkzeug's request log): nothing reads it, and writing it serialized the
+   request threads on the logging lock (about 15 % of the samples).
+
+Together 5-7 about halve moto's time per request; moto is one process bound by one core (Python's GIL), and in the
+scale and fairness benches it is the part of the emulated stage that saturates first (docs/scale.md).
 
 Usage: python3 launcher.py [moto_server options], e.g. `-H 127.0.0.1 -p 4566`.
 """
 
+import functools
+import logging
 import sys
 
-import moto.events.utils as utils
+import jsonpath_ng.ext
+
+jsonpath_ng.ext.parse = functools.lru_cache(maxsize=1024)(jsonpath_ng.ext.parse)
+
+import moto.backends as backends  # noqa: E402
+
+_MOTO_MODULES = tuple(backends.list_of_moto_modules())
+backends.list_of_moto_modules = lambda: iter(_MOTO_MODULES)
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+import moto.events.utils as utils  # noqa: E402
 
 _parse = utils.EventTemplateParser.parse
 _FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")

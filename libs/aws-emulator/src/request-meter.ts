@@ -125,8 +125,24 @@ export function serviceOf(headers: IncomingHttpHeaders, url: URL): string {
   return credential.split('/')[3] ?? 'unknown';
 }
 
+/** The tables a DynamoDB request names: its TableName, or each table of a batch's or a transaction's items. */
+function tablesOf(request: Json): string[] {
+  if (typeof request.TableName === 'string') return [request.TableName];
+  const tables = new Set<string>();
+  if (request.RequestItems && typeof request.RequestItems === 'object') for (const table of Object.keys(request.RequestItems)) tables.add(table);
+  for (const item of (request.TransactItems ?? []) as Record<string, { TableName?: string }>[])
+    for (const operation of Object.values(item)) if (typeof operation?.TableName === 'string') tables.add(operation.TableName);
+  return [...tables];
+}
+
 export interface MeterTotals {
-  dynamodb: { readUnits: number; writeUnits: number; requests: Record<string, number> };
+  dynamodb: {
+    readUnits: number;
+    writeUnits: number;
+    requests: Record<string, number>;
+    /** Requests by operation and table ("GetItem refinery-matcher-ci-nicknames"): which service's table the units go to. */
+    requestsByTable: Record<string, number>;
+  };
   s3: { tier1: number; tier2: number; requests: Record<string, number> };
   eventBridge: { putEventsCalls: number; entries: number };
   sqs: { requests: number; emptyReceives: number; deliveries: number; calls: Record<string, number> };
@@ -135,7 +151,7 @@ export interface MeterTotals {
 }
 
 const emptyTotals = (): MeterTotals => ({
-  dynamodb: { readUnits: 0, writeUnits: 0, requests: {} },
+  dynamodb: { readUnits: 0, writeUnits: 0, requests: {}, requestsByTable: {} },
   s3: { tier1: 0, tier2: 0, requests: {} },
   eventBridge: { putEventsCalls: 0, entries: 0 },
   sqs: { requests: 0, emptyReceives: 0, deliveries: 0, calls: {} },
@@ -273,6 +289,10 @@ export class RequestMeter {
     totals.requests[operation] = (totals.requests[operation] ?? 0) + 1;
     this.note(true);
     const request = parseJson(requestBody);
+    for (const table of tablesOf(request)) {
+      const key = `${operation} ${table}`;
+      totals.requestsByTable[key] = (totals.requestsByTable[key] ?? 0) + 1;
+    }
     const response = parseJson(responseBody);
     const errorType = String(response.__type ?? '');
     // A write refused by its condition (or a cancelled transaction) is billed; other errors are not.

@@ -181,6 +181,16 @@ describe('the metering proxy in front of moto', () => {
       Query: 2,
       TransactWriteItems: 1,
     });
+    // The same, by table: a batch's and a transaction's items name theirs.
+    expect(units().requestsByTable).toEqual({
+      'PutItem metered': 4,
+      'GetItem metered': 3,
+      'UpdateItem metered': 2,
+      'DeleteItem metered': 1,
+      'BatchWriteItem metered': 1,
+      'Query metered': 2,
+      'TransactWriteItems metered': 1,
+    });
   });
 
   it('sorts S3 requests into tier 1 (PUT, COPY, LIST) and tier 2 (GET, HEAD); DELETE is free', async () => {
