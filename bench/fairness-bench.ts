@@ -340,7 +340,7 @@ async function fairnessOnAws(
       `small job beside the big one: ${besideSeconds.toFixed(2)} s (submitted with ${matchedBy(smallCreated)} big chunks matched; done with ${matchedBy(smallEnded)})`,
     );
     // Where its time went, from the functions' logs (the history holds no chunk.matched.v1 on AWS): each of its
-    // chunks matched (by which matcher lane) and labeled, alone and beside the big job.
+    // chunks matched and labeled, and the job merged, each by which lane, alone and beside the big job.
     for (const [name, run] of [
       ['alone', warm],
       ['beside the big one', beside],
@@ -373,17 +373,17 @@ async function fairnessOnAws(
 }
 
 /**
- * When each chunk of a job was matched and labeled on the emulated stage, from the functions' log files (one per
- * function, pino lines): function name -> epoch milliseconds, in order.
+ * When each chunk of a job was matched and labeled, and the job merged, on the emulated stage, from the functions' log
+ * files (one per function, pino lines; the file names the lane): function name -> epoch milliseconds, in order.
  */
 function chunkLogTimes(emulatorDataDir: string, jobId: string): [string, number[]][] {
   const logs = join(emulatorDataDir, 'logs');
   const found: [string, number[]][] = [];
   for (const file of readdirSync(logs).sort()) {
-    if (!/-(matcher|labeler)-/.test(file)) continue;
+    if (!/-(matcher|labeler|merger)-/.test(file)) continue;
     const times: number[] = [];
     for (const line of readFileSync(join(logs, file), 'utf8').split('\n')) {
-      if (!line.includes(jobId) || !/"msg":"chunk (matched|labeled)"/.test(line)) continue;
+      if (!line.includes(jobId) || !/"msg":"(chunk (matched|labeled)|job merged)"/.test(line)) continue;
       const time = (JSON.parse(line) as { time?: number }).time;
       if (typeof time === 'number') times.push(time);
     }
