@@ -60,10 +60,15 @@ const codeByStateName: Readonly<Record<string, string>> = {
   northernmarianaislands: 'MP',
 };
 
+// A Map, not the object itself: a property look-up with a key built at run time costs a string-table look-up per
+// call (every contact's state is looked up, twice), and a name like "constructor" would find Object.prototype's.
+const codeByName: ReadonlyMap<string, string> = new Map(Object.entries(codeByStateName));
 const stateCodes: ReadonlySet<string> = new Set(Object.values(codeByStateName));
 
 export function usStateCode(state: string): string | undefined {
   const key = foldCompact(state);
+  const code = codeByName.get(key);
+  if (code !== undefined) return code;
   const upper = key.toUpperCase();
-  return codeByStateName[key] ?? (stateCodes.has(upper) ? upper : undefined);
+  return stateCodes.has(upper) ? upper : undefined;
 }

@@ -105,6 +105,11 @@ describe('standardizeContact', () => {
     expect(standardizeContact({ state: 'tx' }).state).toBe('TX');
   });
 
+  it("keeps a state named like an object's own property as typed (no state is called constructor)", () => {
+    expect(standardizeContact({ state: 'constructor' }).state).toBe('constructor');
+    expect(standardizeContact({ state: 'toString' }).state).toBe('toString');
+  });
+
   it('leaves states alone outside the US', () => {
     expect(standardizeContact({ state: 'Georgia', country: 'Canada' }).state).toBe('Georgia');
   });

@@ -1,4 +1,5 @@
 import { type CanonicalField, type ContactFields, comparableValue, hasValue } from '@refinery/contacts';
+import { BoundedMemo } from './bounded-memo';
 import { phoneticCode } from './soundex';
 import type { Candidate } from './types';
 
@@ -54,6 +55,27 @@ function comparable(fields: ContactFields, field: CanonicalField): string | unde
   return result === '' ? undefined : result;
 }
 
+// Employers, job titles, cities and states repeat from one contact to the next (a book and a directory name a few
+// thousand of each), and folding them is a fair part of building a contact's comparable form (a company's legal forms,
+// a state's name looked up): each distinct text is folded once, up to a bound per field.
+const REMEMBERED_VALUES = 20_000;
+const rememberedValues = {
+  company: new BoundedMemo((value) => comparableValue('company', value), REMEMBERED_VALUES),
+  title: new BoundedMemo((value) => comparableValue('title', value), REMEMBERED_VALUES),
+  city: new BoundedMemo((value) => comparableValue('city', value), REMEMBERED_VALUES),
+  state: new BoundedMemo((value) => comparableValue('state', value), REMEMBERED_VALUES),
+} as const;
+
+// comparable() for a field whose values repeat (see rememberedValues).
+function repeatedComparable(fields: ContactFields, field: keyof typeof rememberedValues): string | undefined {
+  const value = fields[field];
+  if (!hasValue(value)) {
+    return undefined;
+  }
+  const result = rememberedValues[field].get(value);
+  return result === '' ? undefined : result;
+}
+
 function cityAndState(city: string | undefined, state: string | undefined): string | undefined {
   // A city alone is weak (there are many Springfields); with its state it places a person.
   return city !== undefined && state !== undefined ? `${city}|${state}` : undefined;
@@ -67,8 +89,8 @@ function build(fields: ContactFields): ComparableContact {
   const { number: streetNumber, name: streetName } = splitStreet(street);
   const firstToken = space < 0 ? first : first.slice(0, space);
   const lastCompact = last.includes(' ') ? last.replace(/ /g, '') : last;
-  const city = comparable(fields, 'city');
-  const state = comparable(fields, 'state');
+  const city = repeatedComparable(fields, 'city');
+  const state = repeatedComparable(fields, 'state');
   return {
     fields,
     first,
@@ -82,12 +104,12 @@ function build(fields: ContactFields): ComparableContact {
     email: comparable(fields, 'email'),
     phone: comparable(fields, 'phone'),
     corroborating: {
-      company: comparable(fields, 'company'),
+      company: repeatedComparable(fields, 'company'),
       street,
       'city+state': cityAndState(city, state),
       postcode: comparable(fields, 'postcode'),
       birth_date: comparable(fields, 'birth_date'),
-      title: comparable(fields, 'title'),
+      title: repeatedComparable(fields, 'title'),
     },
     streetNumber,
     streetName,
