@@ -92,6 +92,23 @@ describe('StoredNicknames', () => {
     expect(nicknames.variantsOf('Zebediahx').size).toBe(0);
   });
 
+  it('fetches a spelling met before again once its full cache was emptied', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    // Room for two names: the third batch's two new names empty the cache.
+    const nicknames = new StoredNicknames(table, 2);
+
+    await nicknames.prefetch(['Bob']);
+    await nicknames.prefetch(['Bob', 'BOB']);
+    expect(nicknames.variantsOf('Bob').has('robert')).toBe(true);
+    await nicknames.prefetch(['Bill', 'William']);
+    expect(nicknames.variantsOf('Bob').size).toBe(0);
+    expect(nicknames.variantsOf('Bill').has('william')).toBe(true);
+
+    await nicknames.prefetch(['Bob']);
+    expect(nicknames.variantsOf('Bob').has('robert')).toBe(true);
+  });
+
   it('finds nothing in an unseeded store', async () => {
     const nicknames = new StoredNicknames(ports.table('matcher-nicknames'));
     await nicknames.prefetch(['bob']);
