@@ -1,11 +1,11 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { type ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SocketConnections } from '@refinery/ports';
 import { httpStatusOf } from './s3-errors';
 
 export interface ApiGatewaySocketConnectionsOptions {
   /**
    * A client whose endpoint is the WebSocket API's stage as HTTPS, `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`
-   * (the Management API lives on the API itself; see `forEndpoint`).
+   * (the Management API lives on the API itself).
    */
   readonly client: ApiGatewayManagementApiClient;
 }
@@ -20,11 +20,6 @@ export class ApiGatewaySocketConnections implements SocketConnections {
 
   constructor(options: ApiGatewaySocketConnectionsOptions) {
     this.client = options.client;
-  }
-
-  /** For the API at this endpoint (region and credentials from the environment, as Lambda gives them). */
-  static forEndpoint(endpoint: string): ApiGatewaySocketConnections {
-    return new ApiGatewaySocketConnections({ client: new ApiGatewayManagementApiClient({ endpoint }) });
   }
 
   async post(connectionId: string, message: string): Promise<'sent' | 'gone'> {
