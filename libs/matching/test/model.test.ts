@@ -77,3 +77,28 @@ describe('the prior', () => {
     expect(probability()).toBeCloseTo(probability(1_000_000), 9);
   });
 });
+
+describe("ScoringModel's exact agreements", () => {
+  // James is common in this book, Ezekiel is not: an exact first name weighs less for James.
+  const model = { ...priorModel(), population: 1_000_000, frequencies: { first_name: { james: 0.05 } } };
+  const exactFirstName = (scoring: ScoringModel, first: string) =>
+    scoring.levelWeight(0, 0, comparableContact(contact({ first_name: first, last_name: 'Smith' })));
+
+  it('weigh each contact by its own value, one contact after another on one model', () => {
+    const fresh = (first: string) => exactFirstName(new ScoringModel(model), first);
+    const scoring = new ScoringModel(model);
+    const weights = ['James', 'Ezekiel', 'James', 'James', 'Ezekiel'].map((first) => exactFirstName(scoring, first));
+
+    expect(fresh('James')).toBeLessThan(fresh('Ezekiel'));
+    expect(weights).toEqual([fresh('James'), fresh('Ezekiel'), fresh('James'), fresh('James'), fresh('Ezekiel')]);
+  });
+
+  it("weigh a contact's other levels and comparisons as before", () => {
+    const scoring = new ScoringModel(model);
+    const james = comparableContact(contact({ first_name: 'James', last_name: 'Smith' }));
+    const exact = scoring.levelWeight(0, 0, james);
+    expect(scoring.levelWeight(0, 1, james)).not.toBe(exact);
+    expect(scoring.levelWeight(1, 0, james)).toBe(new ScoringModel(model).levelWeight(1, 0, james));
+    expect(scoring.levelWeight(0, 0, james)).toBe(exact);
+  });
+});

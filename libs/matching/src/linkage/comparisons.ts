@@ -350,7 +350,9 @@ function crossedLevel(compact: string, b: string): number | undefined {
   return jaroWinklerAtLeast(compact, b, 0.92) >= 0.92 ? 2 : undefined;
 }
 
-export function nameLevels(a: ComparableContact, b: ComparableContact, nicknames: NicknameLookup): [number, number, boolean] {
+// The first and last names' levels, written into levels[FIRST_NAME] and levels[LAST_NAME]; returns whether the names
+// are swapped (written in place: the matcher compares every candidate, and an array per pair is garbage by the next).
+function writeNameLevels(a: ComparableContact, b: ComparableContact, nicknames: NicknameLookup, levels: Int8Array): boolean {
   const first = firstNameLevel(a, b, nicknames);
   const last = lastNameLevel(a, b);
   // Only a pair whose names disagree straight is tried crossed: Smith John / John Smith.
@@ -364,17 +366,19 @@ export function nameLevels(a: ComparableContact, b: ComparableContact, nicknames
     const crossedFirst = crossedLevel(a.firstCompact, b.lastCompact);
     const crossedLast = crossedFirst === undefined ? undefined : crossedLevel(a.lastCompact, b.firstCompact);
     if (crossedFirst !== undefined && crossedLast !== undefined && crossedFirst + crossedLast < Math.min(first, 3) + Math.min(last, 3)) {
-      return [crossedFirst, crossedLast, true];
+      levels[FIRST_NAME] = crossedFirst;
+      levels[LAST_NAME] = crossedLast;
+      return true;
     }
   }
-  return [first, last, false];
+  levels[FIRST_NAME] = first;
+  levels[LAST_NAME] = last;
+  return false;
 }
 
 export function compareRecords(a: ComparableContact, b: ComparableContact, candidate: Candidate, nicknames: NicknameLookup): ComparisonVector {
   const levels = new Int8Array(COMPARISON_COUNT);
-  const [first, last, namesSwapped] = nameLevels(a, b, nicknames);
-  levels[FIRST_NAME] = first;
-  levels[LAST_NAME] = last;
+  const namesSwapped = writeNameLevels(a, b, nicknames, levels);
   levels[BIRTH_DATE] = birthDateLevel(a.corroborating.birth_date, b.corroborating.birth_date);
   levels[EMAIL] = exactLevel(a.email, b.email);
   levels[PHONE] = phoneLevel(a.phone, b.phone);

@@ -34,6 +34,7 @@ export interface LinkageModel {
 // different people they agree together (one family, one address, one landline); counted one by one they
 // would take a sister for the person.
 const HOUSEHOLD_SIZE = 3;
+type ComparisonSpecOf = (typeof COMPARISONS)[number];
 export const DEFAULT_MATCH_RATE = 0.5;
 // Used when a provider does not say how many people it holds (a remote API).
 export const DEFAULT_POPULATION = 1_000_000;
@@ -110,6 +111,27 @@ const WEIGHT_FLOOR = 1e-6;
 // is a smaller change than a new town. Their weaker disagreements count at this rate.
 const CHANGED_TOGETHER_RATE = 0.15;
 
+// What combine() asks of each comparison's spec, as one byte per comparison: the specs are objects of different shapes
+// (some change with a group, some are places, some have frequencies), and reading their properties in the loop that
+// weighs every candidate made each read a megamorphic look-up — most of the time of a weight.
+const CHANGES_WITH_NOTHING = 0;
+const CHANGES_WITH_ADDRESS = 1;
+const CHANGES_WITH_JOB = 2;
+const CHANGES_WITH_CONTACT_DETAILS = 3;
+const CHANGES_WITH = Uint8Array.from(COMPARISONS, (spec) =>
+  spec.changesWith === 'address'
+    ? CHANGES_WITH_ADDRESS
+    : spec.changesWith === 'job'
+      ? CHANGES_WITH_JOB
+      : spec.changesWith === 'contact details'
+        ? CHANGES_WITH_CONTACT_DETAILS
+        : CHANGES_WITH_NOTHING,
+);
+const NESTED_PLACE = Uint8Array.from(COMPARISONS, (spec) => (spec.nestedPlace === true ? 1 : 0));
+const SHARED = Uint8Array.from(COMPARISONS, (spec) => (spec.shared ? 1 : 0));
+const STREET = Uint8Array.from(COMPARISONS, (spec) => (spec.name === 'street_name' || spec.name === 'street_number' ? 1 : 0));
+const PROVIDER = COMPARISONS.findIndex((spec) => spec.name === 'provider');
+
 // log2(m/u) of every level, computed once per model.
 export class ScoringModel {
   private readonly weights: Float64Array[];
@@ -120,6 +142,13 @@ export class ScoringModel {
   private readonly frequencies: (ReadonlyMap<string, number> | undefined)[];
   readonly priorWeight: number;
   readonly householdCap: number;
+  // The exact agreements' weights of the contact last weighed (see levelWeight).
+  private exactWeightsOf: ComparableContact | undefined;
+  private readonly exactWeights = new Float64Array(COMPARISONS.length).fill(Number.NaN);
+  // The parts of the last combine() besides the weight (see combine).
+  private combinedCapped = 0;
+  private combinedChangedTogether = 0;
+  private combinedNested = 0;
 
   constructor(readonly model: LinkageModel) {
     this.weights = COMPARISONS.map((spec) => {
@@ -139,8 +168,32 @@ export class ScoringModel {
   // The weight of one comparison at one level; an exact agreement on a common value weighs what its
   // frequency says when that is more than the level's u (never more than without the adjustment).
   levelWeight(comparison: number, level: number, contact: ComparableContact): number {
-    const base = this.weights[comparison]?.[level] ?? 0;
-    if (level !== 0) return base;
+    if (level !== 0 || !(comparison >= 0 && comparison < this.exactWeights.length)) return this.baseWeight(comparison, level);
+    this.knowExactWeight(comparison, contact);
+    return this.exactWeights[comparison] as number;
+  }
+
+  // Makes exactWeights[comparison] the contact's weight for an exact agreement. An exact agreement's weight depends
+  // on the contact alone, and a row's contact is weighed against each of its candidates in turn: its weights are kept
+  // until another contact comes (NaN: not yet known). Written, not returned: a number returned by a call the
+  // compiler does not inline is a new heap object each time, and this runs for every candidate.
+  private knowExactWeight(comparison: number, contact: ComparableContact): void {
+    if (contact !== this.exactWeightsOf) {
+      this.exactWeightsOf = contact;
+      this.exactWeights.fill(Number.NaN);
+    }
+    if (Number.isNaN(this.exactWeights[comparison] as number)) this.exactWeights[comparison] = this.frequencyWeight(comparison, contact);
+  }
+
+  // weights[comparison][level], 0 for a level the comparison does not have. Not `?.[level] ?? 0`: a number that may be
+  // undefined is kept as a heap object, and this runs for every comparison of every candidate.
+  private baseWeight(comparison: number, level: number): number {
+    const weights = this.weights[comparison];
+    return weights !== undefined && level >= 0 && level < weights.length ? (weights[level] as number) : 0;
+  }
+
+  private frequencyWeight(comparison: number, contact: ComparableContact): number {
+    const base = this.baseWeight(comparison, 0);
     const table = this.frequencies[comparison];
     const frequencyOf = COMPARISONS[comparison]?.frequencyOf;
     if (table === undefined || frequencyOf === undefined) return base;
@@ -155,28 +208,39 @@ export class ScoringModel {
   score(vector: ComparisonVector, contact: ComparableContact): PairScore {
     const contributions: Contribution[] = [];
     const missing: ComparisonName[] = [];
-    const { weight, capped, changedTogether, nested } = this.combine(vector.levels, contact, contributions, missing);
-    return { weight, prior: this.priorWeight, contributions, capped, changedTogether, nested, namesSwapped: vector.namesSwapped, missing };
+    const weight = this.combine(vector.levels, contact, contributions, missing);
+    return {
+      weight,
+      prior: this.priorWeight,
+      contributions,
+      capped: this.combinedCapped,
+      changedTogether: this.combinedChangedTogether,
+      nested: this.combinedNested,
+      namesSwapped: vector.namesSwapped,
+      missing,
+    };
   }
 
   // The weight with the frequency adjustment, without the parts (for candidates that are not explained).
   weightFor(levels: Int8Array, contact: ComparableContact): number {
-    return this.combine(levels, contact, undefined, undefined).weight;
+    return this.combine(levels, contact, undefined, undefined);
   }
 
   // Only the weight, for EM's many passes (no frequency adjustment: it is learnt without one).
   weightOf(levels: Int8Array): number {
-    return this.combine(levels, undefined, undefined, undefined).weight;
+    return this.combine(levels, undefined, undefined, undefined);
   }
 
   // Personal fields add up; household fields' agreements add up to householdCap at most; the
-  // disagreements of fields that change together count once, as the strongest of them.
+  // disagreements of fields that change together count once, as the strongest of them. Returns the weight; the
+  // parts an explanation shows are left in combinedCapped, combinedChangedTogether and combinedNested (not an object
+  // per call: the matcher weighs every candidate, and EM every pair many times).
   private combine(
     levels: Int8Array,
     contact: ComparableContact | undefined,
     contributions: Contribution[] | undefined,
     missing: ComparisonName[] | undefined,
-  ): { weight: number; capped: number; changedTogether: number; nested: number } {
+  ): number {
     let total = this.priorWeight;
     let sharedAgreement = 0;
     // The strongest disagreement of each group that changes together (address, job, contact details).
@@ -190,24 +254,33 @@ export class ScoringModel {
     let groupDisagreement = 0;
     for (let comparison = 0; comparison < levels.length; comparison += 1) {
       const level = levels[comparison] ?? NULL_LEVEL;
-      const spec = COMPARISONS[comparison] as (typeof COMPARISONS)[number];
       if (level === NULL_LEVEL) {
-        if (spec.name !== 'provider') missing?.push(spec.name);
+        if (missing !== undefined && comparison !== PROVIDER) missing.push((COMPARISONS[comparison] as ComparisonSpecOf).name);
         continue;
       }
-      const weight = contact === undefined ? (this.weights[comparison]?.[level] ?? 0) : this.levelWeight(comparison, level, contact);
-      contributions?.push({ comparison: spec.name, level: spec.levels[level]?.label ?? String(level), weight });
-      if (weight < 0 && spec.changesWith !== undefined) groupDisagreement += weight;
-      if (weight < 0 && spec.nestedPlace === true) placeDisagrees = true;
-      if (weight > 0 && (spec.name === 'street_name' || spec.name === 'street_number')) streetAgreement += weight;
-      if (weight > 0 && spec.nestedPlace === true) {
+      let weight: number;
+      if (contact === undefined || level !== 0) weight = this.baseWeight(comparison, level);
+      else {
+        this.knowExactWeight(comparison, contact);
+        weight = this.exactWeights[comparison] as number;
+      }
+      if (contributions !== undefined) {
+        const spec = COMPARISONS[comparison] as ComparisonSpecOf;
+        contributions.push({ comparison: spec.name, level: spec.levels[level]?.label ?? String(level), weight });
+      }
+      const changesWith = CHANGES_WITH[comparison] ?? CHANGES_WITH_NOTHING;
+      const nestedPlace = NESTED_PLACE[comparison] === 1;
+      if (weight < 0 && changesWith !== CHANGES_WITH_NOTHING) groupDisagreement += weight;
+      if (weight < 0 && nestedPlace) placeDisagrees = true;
+      if (weight > 0 && STREET[comparison] === 1) streetAgreement += weight;
+      if (weight > 0 && nestedPlace) {
         placeAgreement += weight;
         strongestPlace = Math.max(strongestPlace, weight);
         sharedAgreement += weight;
-      } else if (weight > 0 && spec.shared) sharedAgreement += weight;
-      else if (weight < 0 && spec.changesWith === 'address') strongestAddressChange = Math.min(strongestAddressChange, weight);
-      else if (weight < 0 && spec.changesWith === 'job') strongestJobChange = Math.min(strongestJobChange, weight);
-      else if (weight < 0 && spec.changesWith === 'contact details') strongestContactChange = Math.min(strongestContactChange, weight);
+      } else if (weight > 0 && SHARED[comparison] === 1) sharedAgreement += weight;
+      else if (weight < 0 && changesWith === CHANGES_WITH_ADDRESS) strongestAddressChange = Math.min(strongestAddressChange, weight);
+      else if (weight < 0 && changesWith === CHANGES_WITH_JOB) strongestJobChange = Math.min(strongestJobChange, weight);
+      else if (weight < 0 && changesWith === CHANGES_WITH_CONTACT_DETAILS) strongestContactChange = Math.min(strongestContactChange, weight);
       else total += weight;
     }
     // Places: the strongest agreement only (see nestedPlace). A street nests in its town too: the same street
@@ -224,7 +297,10 @@ export class ScoringModel {
     // The strongest disagreement of each group counts in full, the rest at CHANGED_TOGETHER_RATE.
     const strongest = strongestAddressChange + strongestJobChange + strongestContactChange;
     const groups = strongest + CHANGED_TOGETHER_RATE * (groupDisagreement - strongest);
-    return { weight: total + sharedAgreement - capped + groups, capped, changedTogether: groups - groupDisagreement, nested };
+    this.combinedCapped = capped;
+    this.combinedChangedTogether = groups - groupDisagreement;
+    this.combinedNested = nested;
+    return total + sharedAgreement - capped + groups;
   }
 }
 
