@@ -98,7 +98,14 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
   const tables = Object.entries(declaration.tables as Record<string, TableDeclaration>);
   const settings = Object.entries(declaration.settings as Record<string, SettingDeclaration>);
 
-  const paramDefaults: Record<string, string> = { logLevel: 'info', dataDeletionPolicy: 'Delete', ...ALARM_PARAM_DEFAULTS };
+  // The HTTP API's 5xx-rate threshold only where there is an HTTP API to alarm on.
+  const { apiServerErrorRatePercent, ...alarmParamDefaults } = ALARM_PARAM_DEFAULTS;
+  const paramDefaults: Record<string, string> = {
+    logLevel: 'info',
+    dataDeletionPolicy: 'Delete',
+    ...alarmParamDefaults,
+    ...(declaration.http ? { apiServerErrorRatePercent } : {}),
+  };
   for (const subscription of subscriptions) {
     paramDefaults[queueAgeParam(subscription.name)] = String(defaultQueueMaxAgeSeconds(subscription.queue.visibilityTimeoutSeconds));
   }

@@ -95,8 +95,7 @@ describe('serverlessConfiguration', () => {
         logLevel: 'info',
         dataDeletionPolicy: 'Delete',
         chunkWindow: '8',
-        // The alarms' thresholds (docs/operations.md#alarms), one age per subscription queue.
-        apiServerErrorRatePercent: '5',
+        // The alarms' thresholds (docs/operations.md#alarms), one age per subscription queue; no HTTP API, no 5xx rate.
         functionErrorsThreshold: '0',
         functionThrottlesThreshold: '0',
         ruleFailedInvocationsThreshold: '0',
