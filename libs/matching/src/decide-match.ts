@@ -95,17 +95,32 @@ export function scoreCandidates(
   const comparables = candidates.map(comparableCandidate);
   for (const comparable of comparables)
     touched += comparable.first.length + comparable.last.length + (comparable.corroborating.birth_date?.length ?? 0);
-  const scored = candidates.map((candidate, index) => {
+  const scored: Scored[] = [];
+  // Relative to the best weight, so 2^weight never overflows.
+  let top = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < candidates.length; index += 1) {
+    const candidate = candidates[index] as Candidate;
     const comparable = comparables[index] as ComparableContact;
     const vector = compareRecords(subject, comparable, candidate, lookup);
-    return new Scored(candidate, comparable, vector, scoring.weightFor(vector.levels, subject), scoring, subject);
-  });
-  // Relative to the best weight, so 2^weight never overflows.
-  const top = scored.reduce((max, entry) => Math.max(max, entry.weight), Number.NEGATIVE_INFINITY);
-  const none = 2 ** -top;
-  const total = scored.reduce((sum, entry) => sum + 2 ** (entry.weight - top), none);
+    const entry = new Scored(candidate, comparable, vector, scoring.weightFor(vector.levels, subject), scoring, subject);
+    top = Math.max(top, entry.weight);
+    scored.push(entry);
+  }
+  let total = 2 ** -top;
+  for (const entry of scored) total += 2 ** (entry.weight - top);
   for (const entry of scored) entry.probability = 2 ** (entry.weight - top) / total;
-  return scored.sort((a, b) => b.probability - a.probability);
+  // Best first, candidates of equal probability in the provider's order (what a stable sort gives): an insertion sort,
+  // as a row has about ten candidates, without the work array and the comparator calls of Array.prototype.sort.
+  for (let index = 1; index < scored.length; index += 1) {
+    const entry = scored[index] as Scored;
+    let at = index;
+    while (at > 0 && (scored[at - 1] as Scored).probability < entry.probability) {
+      scored[at] = scored[at - 1] as Scored;
+      at -= 1;
+    }
+    scored[at] = entry;
+  }
+  return scored;
 }
 
 export function decideMatch(

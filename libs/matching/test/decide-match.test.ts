@@ -1,4 +1,14 @@
-import { type Candidate, DEFAULT_THRESHOLDS, decideMatch, type MatchDecision, prepareCandidate } from '@refinery/matching';
+import {
+  type Candidate,
+  comparableContact,
+  DEFAULT_THRESHOLDS,
+  decideMatch,
+  type MatchDecision,
+  prepareCandidate,
+  priorModel,
+  ScoringModel,
+  scoreCandidates,
+} from '@refinery/matching';
 import { candidate, contact, nicknames, people } from './fixtures';
 
 function matchedId(decision: MatchDecision): string | undefined {
@@ -308,6 +318,26 @@ describe('score', () => {
       previous = score;
     }
     expect(previous).toBeGreaterThan(0.99);
+  });
+});
+
+describe('candidates ranked', () => {
+  it('best first, and candidates that fit equally well in the order the provider gave them', () => {
+    const twin = { first_name: 'Ada', last_name: 'Lovelace', city: 'London' };
+    const candidates = [
+      candidate('stranger', { first_name: 'Bob', last_name: 'Stone', city: 'Leeds' }),
+      candidate('twin-1', twin),
+      candidate('best', { ...twin, birth_date: '1815-12-10' }),
+      candidate('twin-2', twin),
+      candidate('twin-3', twin),
+    ];
+    const subject = comparableContact(contact({ ...twin, birth_date: '1815-12-10' }));
+    const scored = scoreCandidates(subject, candidates, nicknames, new ScoringModel(priorModel()));
+
+    expect(scored.map((entry) => entry.candidate.id)).toEqual(['best', 'twin-1', 'twin-2', 'twin-3', 'stranger']);
+    expect(scored[1]?.probability).toBe(scored[3]?.probability);
+    const reversed = scoreCandidates(subject, [...candidates].reverse(), nicknames, new ScoringModel(priorModel()));
+    expect(reversed.map((entry) => entry.candidate.id)).toEqual(['best', 'twin-3', 'twin-2', 'twin-1', 'stranger']);
   });
 });
 

@@ -63,11 +63,11 @@ export async function* matchRows(records: AsyncIterable<CsvRow>, options: MatchR
     batch.push(prepareRow(row, record, options));
     row += 1;
     if (batch.length >= options.batchSize) {
-      yield* decideBatch(batch, decider);
+      for (const matched of await decideBatch(batch, decider)) yield matched;
       batch = [];
     }
   }
-  if (batch.length) yield* decideBatch(batch, decider);
+  if (batch.length) for (const matched of await decideBatch(batch, decider)) yield matched;
 }
 
 export type LearnOptions = Pick<
@@ -223,16 +223,19 @@ async function decideWithProviders(valid: readonly PendingRow[], decider: Decide
   return outcomes;
 }
 
-async function* decideBatch(batch: readonly PendingRow[], decider: Decider): AsyncGenerator<MatchedRow> {
+// The batch's records, in its rows' order. An array rather than a generator of its own: the batch is decided at once
+// anyway, and each level of async generators a row passes through costs promises and turns of the event loop per row.
+async function decideBatch(batch: readonly PendingRow[], decider: Decider): Promise<MatchedRow[]> {
   const valid = batch.filter((pending) => pending.invalidReason === undefined);
   const outcomes = await decideWithProviders(valid, decider);
   const { counts } = decider.options;
+  const records: MatchedRow[] = [];
   // One record per row, written out whole rather than spread from a shared base (same keys, same order).
   for (const pending of batch) {
     const { row, cells, contact } = pending;
     if (pending.invalidReason !== undefined) {
       countRowOutcome(counts, { status: 'invalid', method: null });
-      yield { row, cells, contact, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null };
+      records.push({ row, cells, contact, status: 'invalid', method: null, score: 0, matchId: null, reason: pending.invalidReason, provider: null });
       continue;
     }
     const decision = outcomes.get(pending)?.decision;
@@ -250,10 +253,12 @@ async function* decideBatch(batch: readonly PendingRow[], decider: Decider): Asy
         reason: decision.reason,
         provider: decision.candidate.fields,
       };
-      yield decision.status === 'review' ? { ...matched, comparison: { levels: decision.levels, namesSwapped: decision.namesSwapped } } : matched;
+      records.push(
+        decision.status === 'review' ? { ...matched, comparison: { levels: decision.levels, namesSwapped: decision.namesSwapped } } : matched,
+      );
     } else {
       countRowOutcome(counts, { status: 'unmatched', method: null });
-      yield {
+      records.push({
         row,
         cells,
         contact,
@@ -263,7 +268,8 @@ async function* decideBatch(batch: readonly PendingRow[], decider: Decider): Asy
         matchId: null,
         reason: decision?.reason ?? 'no provider answered',
         provider: null,
-      };
+      });
     }
   }
+  return records;
 }
