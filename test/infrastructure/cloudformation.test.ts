@@ -647,6 +647,17 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       }
     });
 
+    const websocketApis = () => ofType(template, 'AWS::ApiGatewayV2::Api').filter(([, api]) => api.Properties?.ProtocolType === 'WEBSOCKET');
+    test("alarms when API Gateway fails to call its WebSocket API's functions, if it serves one", () => {
+      const socketAlarms = alarms().filter((alarm) => alarm.Namespace === 'AWS/ApiGateway');
+      expect(socketAlarms).toHaveLength(websocketApis().length);
+      for (const [apiId] of websocketApis()) {
+        const alarm = alarmOn('AWS/ApiGateway', 'ExecutionError', [{ Name: 'ApiId', Value: ref(apiId) }]);
+        expect(alarm).toMatchObject({ Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+        expect(Number(alarm.Threshold)).toBe(0);
+      }
+    });
+
     test('has a dashboard of its queues, functions, rules and API whose body is JSON once CloudFormation fills it in', () => {
       const [, dashboard] = single(template, 'AWS::CloudWatch::Dashboard', 'of the service', () => true);
       expect(dashboard.DashboardName).toBe(`refinery-${name}-${STAGE}`);
@@ -658,6 +669,7 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       }
       for (const [id] of functions()) expect(body).toContain(`"FunctionName","\${${id}}"`);
       for (const [apiId] of httpApis()) expect(body).toContain(`"ApiId","\${${apiId}}"`);
+      for (const [apiId] of websocketApis()) expect(body).toContain(`"ExecutionError","ApiId","\${${apiId}}"`);
       const filled = body.replace(/\$\{([\w:]+)(?:\.(\w+))?\}/g, (whole, id: string) => {
         if (id === 'AWS::Region') return 'us-east-1';
         if (!template.Resources[id]) throw new Error(`the dashboard body names ${whole}, which is not a resource of the stack`);

@@ -17,6 +17,11 @@ export const ALARM_PARAM_DEFAULTS = {
   functionThrottlesThreshold: '0',
   /** Share of the HTTP API's requests answered 5xx over 5 minutes, in percent, above which it alarms. */
   apiServerErrorRatePercent: '5',
+  /**
+   * Errors API Gateway met calling the WebSocket API's functions ($connect, $disconnect, $default: a crash, a timeout,
+   * a throttle) in 5 minutes above this: alarm. Clients then cannot connect or get no live updates.
+   */
+  socketExecutionErrorsThreshold: '0',
   /** Events a rule failed to deliver to its queue for good in 5 minutes above this: alarm. */
   ruleFailedInvocationsThreshold: '0',
 } as const;
@@ -56,6 +61,8 @@ export interface Observed {
   readonly functions: readonly ObservedFunction[];
   readonly subscriptions: readonly ObservedSubscription[];
   readonly httpApi: boolean;
+  /** Whether it serves a WebSocket API (Serverless' `WebsocketsApi`). */
+  readonly websocketApi: boolean;
   /** `refinery-<service>-${sls:stage}-<name>`: the names of alarms and of the dashboard. */
   readonly resourceName: (name: string) => string;
 }
@@ -71,7 +78,7 @@ const logicalName = (name: string): string => name.charAt(0).toUpperCase() + nam
 /** Every alarm notifies the platform's topic when it goes off and when it is OK again. */
 const ACTIONS = { AlarmActions: [param('alarmTopicArn')], OKActions: [param('alarmTopicArn')] };
 
-/** The alarms of a service's functions, queues, rules and HTTP API, by logical id. */
+/** The alarms of a service's functions, queues, rules, HTTP API and WebSocket API, by logical id. */
 export function observabilityAlarms(observed: Observed): Json {
   const { service } = observed;
   const alarms: Json = {};
@@ -195,6 +202,23 @@ export function observabilityAlarms(observed: Observed): Json {
       TreatMissingData: 'notBreaching',
     });
   }
+  if (observed.websocketApi) {
+    alarms.WebsocketsApiExecutionErrorsAlarm = alarm({
+      AlarmName: `${observed.resourceName('socket')}-execution-errors`,
+      AlarmDescription: `API Gateway failed to call the ${service} WebSocket API's functions (a crash, timeout or throttle): clients cannot connect or miss live updates (docs/operations.md, "Alarms").`,
+      // ExecutionError, not IntegrationError: the latter also counts the 4xx a function answers on purpose (a $connect
+      // refused for a bad token).
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'ExecutionError',
+      Dimensions: [{ Name: 'ApiId', Value: ref('WebsocketsApi') }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: param('socketExecutionErrorsThreshold'),
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  }
   return alarms;
 }
 
@@ -268,6 +292,18 @@ export function serviceDashboard(observed: Observed): Json {
     widgets.push(
       graph('HTTP API requests and errors', [api('Count', 'Sum'), api('4xx', 'Sum'), api('5xx', 'Sum')]),
       graph('HTTP API latency (ms)', [api('Latency', 'p50'), api('Latency', 'p99'), api('IntegrationLatency', 'p99')]),
+    );
+  }
+  if (observed.websocketApi) {
+    const socket = (metric: string) => ['AWS/ApiGateway', metric, 'ApiId', '${WebsocketsApi}', { stat: 'Sum' }];
+    widgets.push(
+      graph('WebSocket API connections, messages and errors', [
+        socket('ConnectCount'),
+        socket('MessageCount'),
+        socket('ClientError'),
+        socket('IntegrationError'),
+        socket('ExecutionError'),
+      ]),
     );
   }
   return {

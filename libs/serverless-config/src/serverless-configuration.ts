@@ -98,13 +98,14 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
   const tables = Object.entries(declaration.tables as Record<string, TableDeclaration>);
   const settings = Object.entries(declaration.settings as Record<string, SettingDeclaration>);
 
-  // The HTTP API's 5xx-rate threshold only where there is an HTTP API to alarm on.
-  const { apiServerErrorRatePercent, ...alarmParamDefaults } = ALARM_PARAM_DEFAULTS;
+  // An API's threshold only where there is that API to alarm on.
+  const { apiServerErrorRatePercent, socketExecutionErrorsThreshold, ...alarmParamDefaults } = ALARM_PARAM_DEFAULTS;
   const paramDefaults: Record<string, string> = {
     logLevel: 'info',
     dataDeletionPolicy: 'Delete',
     ...alarmParamDefaults,
     ...(declaration.http ? { apiServerErrorRatePercent } : {}),
+    ...(declaration.websocket ? { socketExecutionErrorsThreshold } : {}),
   };
   for (const subscription of subscriptions) {
     paramDefaults[queueAgeParam(subscription.name)] = String(defaultQueueMaxAgeSeconds(subscription.queue.visibilityTimeoutSeconds));
@@ -245,6 +246,7 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
       ruleName: stageResourceName(service, subscription.name),
     })),
     httpApi: Boolean(declaration.http),
+    websocketApi: Boolean(declaration.websocket),
     resourceName: (name: string) => stageResourceName(service, name),
   };
   Object.assign(resources, observabilityAlarms(observed));

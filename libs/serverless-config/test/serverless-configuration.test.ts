@@ -109,6 +109,7 @@ describe('serverlessConfiguration', () => {
       dataDeletionPolicy: 'Delete',
       webOrigin: '*',
       apiServerErrorRatePercent: '5',
+      socketExecutionErrorsThreshold: '0',
       functionErrorsThreshold: '0',
       functionThrottlesThreshold: '0',
       ruleFailedInvocationsThreshold: '0',
