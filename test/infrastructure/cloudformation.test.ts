@@ -592,13 +592,15 @@ describe.each(SERVICES)('services/%s, packaged', (name) => {
       }
     });
 
-    test("alarms on every subscription queue's oldest message, no sooner than its visibility timeout and 10 minutes", () => {
-      for (const [key] of subscriptions) {
+    test("alarms on every subscription queue's oldest message: after twice its visibility timeout and at least 10 minutes, or as its subscription declares (the express lanes)", () => {
+      for (const [key, subscription] of subscriptions) {
         const queueId = queueIdOf(key);
         const alarm = alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', [{ Name: 'QueueName', Value: getAtt(queueId, 'QueueName') }]);
         expect(alarm).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
         const visibility = Number(propertiesOf(template, queueId, 'AWS::SQS::Queue').VisibilityTimeout);
-        expect({ queueId, threshold: Number(alarm.Threshold) }).toEqual({ queueId, threshold: Math.max(600, 2 * visibility) });
+        const threshold = subscription.queue.oldestMessageAlarmSeconds ?? Math.max(600, 2 * visibility);
+        expect({ queueId, threshold: Number(alarm.Threshold) }).toEqual({ queueId, threshold });
+        if (key.startsWith('express')) expect({ queueId, threshold }).toEqual({ queueId, threshold: 900 });
       }
     });
 

@@ -19,7 +19,20 @@ export interface QueueSettings {
    * invocations of the function read the queue at once. Absent: as many as Lambda scales to.
    */
   readonly maximumConcurrencySetting?: string;
+  /**
+   * How long the queue's oldest message may wait before its alarm goes off, by default (the deploy param
+   * `<subscription>QueueMaxAgeSeconds` overrides it per stage). Absent: twice the visibility timeout, at least 600 s —
+   * right for a queue whose messages may wait their turn, too lenient for a lane that promises to be quick.
+   */
+  readonly oldestMessageAlarmSeconds?: number;
 }
+
+/**
+ * The default alarm age of an express lane's queue (the matcher's and labeler's `expressChunks`, the merger's
+ * `expressProgress`): a small job's message that waited a quarter of an hour means the lane no longer keeps small jobs
+ * quick (docs/operations.md, "Alarms").
+ */
+export const EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS = 900;
 
 export interface FunctionSize {
   readonly timeoutSeconds: number;
@@ -431,6 +444,8 @@ function checkQueue(queue: QueueSettings & { maximumBatchingWindowSeconds: numbe
   within('maxReceiveCount', queue.maxReceiveCount, 1, 1000);
   within('batchSize', queue.batchSize, 1, 10_000);
   within('maximumBatchingWindowSeconds', queue.maximumBatchingWindowSeconds, 0, 300);
+  // SQS keeps a message 14 days at most; an alarm on an age it can never reach would never go off.
+  if (queue.oldestMessageAlarmSeconds !== undefined) within('oldestMessageAlarmSeconds', queue.oldestMessageAlarmSeconds, 60, 1_209_600);
   within('function timeoutSeconds', size.timeoutSeconds, 1, 900);
   within('function memorySizeMb', size.memorySizeMb, 128, 10_240);
   // Lambda's rule of thumb (and the AWS docs'): a queue's visibility timeout at least 6x the function timeout, so a

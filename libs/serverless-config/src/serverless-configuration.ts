@@ -108,7 +108,9 @@ export function serverlessConfiguration(declaration: ServiceDeclaration): Json {
     ...(declaration.websocket ? { socketExecutionErrorsThreshold } : {}),
   };
   for (const subscription of subscriptions) {
-    paramDefaults[queueAgeParam(subscription.name)] = String(defaultQueueMaxAgeSeconds(subscription.queue.visibilityTimeoutSeconds));
+    paramDefaults[queueAgeParam(subscription.name)] = String(
+      subscription.queue.oldestMessageAlarmSeconds ?? defaultQueueMaxAgeSeconds(subscription.queue.visibilityTimeoutSeconds),
+    );
   }
   // Secrets are no params: they are read from SSM Parameter Store at run time (never in a template).
   for (const [key, setting] of settings) if (setting.default !== undefined && !setting.secret) paramDefaults[key] = String(setting.default);

@@ -40,7 +40,8 @@ const merger = defineService({
       from: ['matcher'],
       reportsStageFailures: false,
       redriveNote: 'nothing to lose',
-      ...size,
+      queue: { ...size.queue, oldestMessageAlarmSeconds: 300 },
+      function: size.function,
     },
   },
 });
@@ -100,7 +101,8 @@ describe('serverlessConfiguration', () => {
         functionThrottlesThreshold: '0',
         ruleFailedInvocationsThreshold: '0',
         progressQueueMaxAgeSeconds: '1200',
-        failuresQueueMaxAgeSeconds: '1200',
+        // Declared by the subscription (a quick lane), not derived from its visibility timeout.
+        failuresQueueMaxAgeSeconds: '300',
       },
       prod: { dataDeletionPolicy: 'Retain' },
     });

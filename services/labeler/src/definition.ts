@@ -1,5 +1,5 @@
 import { chunkMatchedV1, jobErasureRequestedV1 } from '@refinery/events';
-import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
+import { defineService, EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /**
@@ -41,7 +41,13 @@ export const labeler = defineService({
       description: 'A chunk of a small job (the express lane) is matched (chunk.matched.v1): label its fields, as `chunks` does.',
       events: [chunkMatchedV1],
       dataPattern: { lane: ['express'] },
-      queue: { visibilityTimeoutSeconds: 720, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'expressMaximumConcurrency' },
+      queue: {
+        visibilityTimeoutSeconds: 720,
+        maxReceiveCount: 5,
+        batchSize: 1,
+        maximumConcurrencySetting: 'expressMaximumConcurrency',
+        oldestMessageAlarmSeconds: EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS,
+      },
       function: { timeoutSeconds: 120, memorySizeMb: 1024 },
     },
     erasure: {

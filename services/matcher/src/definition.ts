@@ -1,7 +1,7 @@
 import { DEFAULT_CSV_LIMITS } from '@refinery/csv';
 import { chunkPlannedV1, jobErasureRequestedV1 } from '@refinery/events';
 import { DEFAULT_PROVIDER_CHAIN, MAX_MAXIMUM_CONCURRENCY, MIN_MAXIMUM_CONCURRENCY, sizeProviderChain } from '@refinery/providers';
-import { defineService, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
+import { defineService, EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS, REDRIVE_WINDOW_DAYS, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /** The `chunks` function's timeout: the chunk-size limit is planned against it (sizeProviderChain). */
@@ -111,7 +111,13 @@ export const matcher = defineService({
       description: 'A chunk of a small job (the express lane) is planned (chunk.planned.v1): match its rows, as `chunks` does.',
       events: [chunkPlannedV1],
       dataPattern: { lane: ['express'] },
-      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 1, maximumConcurrencySetting: 'expressMaximumConcurrency' },
+      queue: {
+        visibilityTimeoutSeconds: 5400,
+        maxReceiveCount: 5,
+        batchSize: 1,
+        maximumConcurrencySetting: 'expressMaximumConcurrency',
+        oldestMessageAlarmSeconds: EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS,
+      },
       function: { timeoutSeconds: MATCH_CHUNK_TIMEOUT_SECONDS, memorySizeMb: 2048 },
     },
     erasure: {

@@ -1,5 +1,5 @@
 import { chunkLabeledV1, jobErasureRequestedV1, jobPlannedV1, reviewDecidedV1, stageFailedV1 } from '@refinery/events';
-import { defineService, retentionDaysSetting, setting } from '@refinery/runtime';
+import { defineService, EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS, retentionDaysSetting, setting } from '@refinery/runtime';
 import { z } from 'zod';
 
 /**
@@ -53,7 +53,13 @@ export const merger = defineService({
         'Totals of a small job (the express lane; job.planned.v1) and its labeled chunks (chunk.labeled.v1): record them and compose the result, as `progress` does.',
       events: [jobPlannedV1, chunkLabeledV1],
       dataPattern: { lane: ['express'] },
-      queue: { visibilityTimeoutSeconds: 5400, maxReceiveCount: 5, batchSize: 10, maximumConcurrencySetting: 'expressMaximumConcurrency' },
+      queue: {
+        visibilityTimeoutSeconds: 5400,
+        maxReceiveCount: 5,
+        batchSize: 10,
+        maximumConcurrencySetting: 'expressMaximumConcurrency',
+        oldestMessageAlarmSeconds: EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS,
+      },
       function: { timeoutSeconds: 900, memorySizeMb: 1024 },
     },
     reviews: {

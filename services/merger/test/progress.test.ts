@@ -2,7 +2,7 @@ import { RESULT_COLUMNS } from '@refinery/chunk-records';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
 import { matchesEventPattern } from '@refinery/event-patterns';
 import { deriveEventId, type EventData, type jobPlannedV1 } from '@refinery/events';
-import { subscriptionPattern } from '@refinery/runtime';
+import { EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS, subscriptionPattern } from '@refinery/runtime';
 import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { merger as declaration } from '../src/service';
 import {
@@ -267,10 +267,12 @@ describe("the merger's lanes: job.planned.v1 and chunk.labeled.v1 on two queues,
     expect(routedTo(name)).toEqual(['progress']);
   });
 
-  it("gives the express lane the bulk lane's queue and function, capped by its own setting; the bulk lane stays uncapped", () => {
+  it("gives the express lane the bulk lane's queue and function, capped by its own setting and alarming sooner; the bulk lane stays uncapped", () => {
     const { progress, expressProgress } = declaration.subscriptions;
-    const { maximumConcurrencySetting, ...expressQueue } = expressProgress.queue;
+    const { maximumConcurrencySetting, oldestMessageAlarmSeconds, ...expressQueue } = expressProgress.queue;
     expect(expressQueue).toEqual(progress.queue);
+    expect(oldestMessageAlarmSeconds).toBe(EXPRESS_LANE_OLDEST_MESSAGE_ALARM_SECONDS);
+    expect(progress.queue).not.toHaveProperty('oldestMessageAlarmSeconds');
     expect(expressProgress.function).toEqual(progress.function);
     expect(maximumConcurrencySetting).toBe('expressMaximumConcurrency');
     expect(declaration.settings.expressMaximumConcurrency.default).toBe(10);
