@@ -18,6 +18,7 @@
    and an `isdir` per entry) on every request, under the lock every request thread takes.
 7. No line per request on moto's output (werkzeug's request log): nothing reads it, and writing it serialized the
    request threads on the logging lock (about 15 % of the samples).
+8. DynamoDB's operations run one at a time (see the lock below).
 
 Together 5-7 about halve moto's time per request; moto is one process bound by one core (Python's GIL), and in the
 scale and fairness benches it is the part of the emulated stage that saturates first (docs/scale.md).
@@ -28,6 +29,7 @@ Usage: python3 launcher.py [moto_server options], e.g. `-H 127.0.0.1 -p 4566`.
 import functools
 import logging
 import sys
+import threading
 
 import jsonpath_ng.ext
 
@@ -126,6 +128,36 @@ def _transact_write_items_copying_items(self, transact_items):
 
 
 dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_copying_items
+
+# 8. One DynamoDB operation at a time: moto's server answers each request in a thread of its own and its DynamoDB
+#    backend has no lock, so a conditional write (check, then write) or a transaction (copy, check, write, maybe
+#    restore) could interleave with another thread's write between its steps, which DynamoDB never lets happen. A
+#    reentrant lock, because a transaction's own steps call the backend's get and put.
+_dynamodb_lock = threading.RLock()
+
+
+def _one_at_a_time(method):
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with _dynamodb_lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+for _operation in (
+    "put_item",
+    "get_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+):
+    setattr(dynamodb_models.DynamoDBBackend, _operation, _one_at_a_time(getattr(dynamodb_models.DynamoDBBackend, _operation)))
 
 from moto.server import main  # noqa: E402  (after the patch, so the server uses it)
 
