@@ -17,6 +17,7 @@ import {
   subscriptionQueues,
 } from './dlq';
 import { type EnrichOptions, enrich, formatSummary, InputError, type ProviderChainOption } from './enrich';
+import { moderateHeapGrowth } from './heap-growth';
 import { formatStuckJobs, openStuckJobs, stuckJobView } from './jobs';
 import { startLocalApp } from './local-app';
 import { fileLogger, serverLogger } from './logging';
@@ -216,6 +217,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--worker-threads <n>', WORKER_THREADS_OPTION, integerOption('--worker-threads', 0, 16), DEFAULT_WORKER_THREADS)
     .action(async (input: string, options: EnrichCommandOptions) => {
+      if (!options.api) moderateHeapGrowth();
       if (options.matchThreshold !== undefined && options.reviewThreshold !== undefined && options.reviewThreshold > options.matchThreshold) {
         throw new InputError(`--review-threshold (${options.reviewThreshold}) must not be above --match-threshold (${options.matchThreshold})`);
       }
@@ -256,6 +258,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('--worker-threads <n>', WORKER_THREADS_OPTION, integerOption('--worker-threads', 0, 16), DEFAULT_WORKER_THREADS)
     .action(async (options: { port: number; dataDir: string; directory?: string; providers?: string; setting: string[]; workerThreads: number }) => {
+      moderateHeapGrowth();
       const dataDir = resolve(options.dataDir);
       const providers = resolveProviders(options.providers);
       const settings = settingsFromOptions(options.setting);

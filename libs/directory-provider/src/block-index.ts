@@ -8,7 +8,7 @@ const EMPTY = -1;
 const SLOT_WIDTH = 3;
 
 function grow(array: Int32Array): Int32Array {
-  const grown = new Int32Array(array.length * 2);
+  const grown = new Int32Array(Math.max(array.length * 2, 1 << 16));
   grown.set(array);
   return grown;
 }
@@ -48,6 +48,7 @@ export class BlockIndex {
 
   // keyHash: a non-negative 30-bit hash.
   add(keyHash: number, person: number): void {
+    if (this.sealed && this.pairCount > 0) this.unseal();
     if (this.pairCount === this.keys.length) {
       this.keys = grow(this.keys);
       this.people = grow(this.people);
@@ -119,8 +120,11 @@ export class BlockIndex {
         distinctKeys += 1;
       }
     }
+    // At most three quarters full (a power of two, so between 3/8 and 3/4): a look-up that misses reads a few
+    // neighbouring slots, 12 bytes each, mostly in the same cache line. At most half full, as before, the table of a
+    // 100,000-person directory took 48 MB instead of 24.
     let size = 16;
-    while (size < distinctKeys * 2) {
+    while (size * 3 < distinctKeys * 4) {
       size *= 2;
     }
     const slots = new Int32Array(size * SLOT_WIDTH);
@@ -145,5 +149,25 @@ export class BlockIndex {
     this.slots = slots;
     this.members = people;
     this.sealed = true;
+    // The pairs are in the table now (members in key order, each key's range in the slots): not held twice.
+    this.keys = new Int32Array(0);
+    this.people = new Int32Array(0);
+  }
+
+  // Back to pairs, for an add after seal(): each member with its key, in key order; a stable sort keeps each key's
+  // people in the order they were added.
+  private unseal(): void {
+    const count = this.pairCount;
+    const keys = new Int32Array(Math.max(count * 2, 1 << 16));
+    const people = new Int32Array(keys.length);
+    people.set(this.members);
+    for (let at = 0; at < this.slots.length; at += SLOT_WIDTH) {
+      const key = this.slots[at] ?? EMPTY;
+      if (key === EMPTY) continue;
+      keys.fill(key, this.slots[at + 1] ?? 0, this.slots[at + 2] ?? 0);
+    }
+    this.keys = keys;
+    this.people = people;
+    this.sealed = false;
   }
 }
