@@ -348,19 +348,23 @@ export class DirectoryIndex {
   private keepIfTop(index: number, score: number): void {
     const limit = this.options.maxCandidates;
     const scores = this.topScores;
-    if (scores.length === limit && score <= (scores[limit - 1] ?? Infinity)) {
+    const indexes = this.topIndexes;
+    const count = scores.length;
+    if (limit <= 0 || (count >= limit && score <= (scores[limit - 1] as number))) {
       return;
     }
-    let position = scores.length;
-    while (position > 0 && (scores[position - 1] ?? Infinity) < score) {
+    let position = count;
+    while (position > 0 && (scores[position - 1] as number) < score) {
       position -= 1;
     }
-    scores.splice(position, 0, score);
-    this.topIndexes.splice(position, 0, index);
-    if (scores.length > limit) {
-      scores.pop();
-      this.topIndexes.pop();
+    // Shifted by hand rather than spliced (splice allocates an array of what it removed, and a look-up inserts a
+    // dozen or more people): the list grows by one, or, full, drops its last.
+    for (let at = count < limit ? count : limit - 1; at > position; at -= 1) {
+      scores[at] = scores[at - 1] as number;
+      indexes[at] = indexes[at - 1] as number;
     }
+    scores[position] = score;
+    indexes[position] = index;
   }
 
   private nextGeneration(): number {

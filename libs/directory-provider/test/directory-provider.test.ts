@@ -203,6 +203,13 @@ describe('DirectoryProvider.fromRecords', () => {
     expect(ids[0]).toBe('s33');
   });
 
+  it('keeps the first of equal candidates in look-up order when the list is full, a better one ahead of them', async () => {
+    const provider = DirectoryProvider.fromRecords(namesakes, { maxCandidates: 3, nicknames });
+    expect(await idsFor(provider, { first_name: 'John', last_name: 'Smith', city: 'X' })).toEqual(['s0', 's1', 's2']);
+    expect(await idsFor(provider, { first_name: 'John', last_name: 'Smith', postcode: '10033' })).toEqual(['s33', 's0', 's1']);
+    expect(await idsFor(provider, { first_name: 'John', last_name: 'Smith', postcode: '10001' })).toEqual(['s1', 's0', 's2']);
+  });
+
   it('caps at 10 by default', async () => {
     const provider = DirectoryProvider.fromRecords(namesakes, { nicknames });
     expect(await idsFor(provider, { first_name: 'John', last_name: 'Smith', city: 'X' })).toHaveLength(10);
