@@ -92,9 +92,45 @@ describe('StoredNicknames', () => {
     expect(nicknames.variantsOf('Zebediahx').size).toBe(0);
   });
 
-  it('fetches a spelling met before again once its full cache was emptied', async () => {
+  it('reads the whole table once, from its snapshot: no read per name, however many names and batches', async () => {
     const table = ports.table('matcher-nicknames');
     await seedNicknames(table, loadBundledNicknames(), 'test');
+    const reads: string[] = [];
+    const counted: typeof table = Object.assign(Object.create(table) as typeof table, {
+      get: (key: { pk: string; sk: string }) => {
+        reads.push(`${key.pk}/${key.sk}`);
+        return table.get(key);
+      },
+    });
+    const nicknames = new StoredNicknames(counted);
+
+    await Promise.all([nicknames.prefetch(['Bob', 'Bill']), nicknames.prefetch(['Robert'])]);
+    await nicknames.prefetch(['William', 'Peggy', 'Zebediahx']);
+
+    expect(reads).toEqual(['nicknames/snapshot']);
+    expect(nicknames.variantsOf('Bob').has('robert')).toBe(true);
+    expect(nicknames.variantsOf('Peggy').has('margaret')).toBe(true);
+    expect(nicknames.variantsOf('Zebediahx').size).toBe(0);
+  });
+
+  it('reads the snapshot again at the next prefetch when reading it failed', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    let failures = 1;
+    const flaky: typeof table = Object.assign(Object.create(table) as typeof table, {
+      get: (key: { pk: string; sk: string }) => (failures-- > 0 ? Promise.reject(new Error('throttled')) : table.get(key)),
+    });
+    const nicknames = new StoredNicknames(flaky);
+
+    await expect(nicknames.prefetch(['Bob'])).rejects.toThrow('throttled');
+    await nicknames.prefetch(['Bob']);
+    expect(nicknames.variantsOf('Bob').has('robert')).toBe(true);
+  });
+
+  it('reads a store seeded before the snapshot existed name by name, and fetches a spelling again once its full cache was emptied', async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    await table.delete({ pk: 'nicknames', sk: 'snapshot' });
     // Room for two names: the third batch's two new names empty the cache.
     const nicknames = new StoredNicknames(table, 2);
 
