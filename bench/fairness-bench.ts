@@ -1,5 +1,5 @@
 // npm run bench:fairness [-- --big 200000 --small 1000 --window 8 --chunk-rows 1000 --directory-size 100000 --seed 1
-//                           --running-after 3 --express-max-rows N --out DIR] [--aws]
+//                           --running-after 3 --express-max-rows N --out DIR] [--aws [--busy-loops N]]
 //
 // Does a small job wait behind a big one? Generates a big and a small synthetic book (libs/synthetic-data, the same
 // directory for both), then, on the embedded runtime in this process (every service, one data dir, two tenants):
@@ -24,6 +24,13 @@
 // chunk.matched.v1: there, "matched" in the report means labeled (before the small job's job.created.v1 and
 // job.completed.v1). The small job's timeline alone is printed too, to compare stage by stage. Smaller books suit it:
 // moto is slower than SQLite (docs/scale.md has the figures).
+//
+// --busy-loops N (with --aws): after the small job alone, runs it once more while N processes spin on this machine's
+// cores, and reports that time too. On AWS each invocation has its own CPU; here every function, moto and the big job
+// share two cores, so the small job beside the big one is slower for two reasons, the pipeline's queueing (what the
+// target is about) and the CPU the big job takes. The busy loops take CPU and share no queue, so the small job's time
+// beside them is what CPU contention alone costs it (docs/scale.md, "Fairness on the AWS adapters").
+import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +52,8 @@ export interface FairnessOptions {
   aws: boolean;
   /** The chunker's expressMaxRows; undefined: its default. */
   expressMaxRows: number | undefined;
+  /** With aws: the small job once more while this many processes spin on the cores (0: not run). */
+  busyLoops: number;
 }
 
 export interface FairnessResult {
@@ -53,6 +62,8 @@ export interface FairnessResult {
   readonly smallAloneSeconds: number;
   /** The first run of the small job alone, in a cold process (for reference). */
   readonly smallAloneColdSeconds: number;
+  /** The small job alone while --busy-loops processes spin (aws only; absent without --busy-loops). */
+  readonly smallAloneBusySeconds?: number;
   readonly smallWithBigSeconds: number;
   readonly ratio: number;
   readonly bigSeconds: number;
@@ -79,6 +90,7 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
     outDir: resolve(__dirname, 'out'),
     aws: false,
     expressMaxRows: undefined,
+    busyLoops: 0,
   };
   const number = (flag: string, value: string | undefined, min: number): number => {
     const parsed = Number((value ?? '').replace(/_/g, ''));
@@ -99,9 +111,11 @@ function parseArgs(argv: readonly string[]): FairnessOptions {
     else if (flag === '--seed') options.seed = number(flag, value, 0);
     else if (flag === '--running-after') options.runningAfter = number(flag, value, 1);
     else if (flag === '--express-max-rows') options.expressMaxRows = number(flag, value, 0);
+    else if (flag === '--busy-loops') options.busyLoops = number(flag, value, 0);
     else if (flag === '--out') options.outDir = resolve(value ?? '');
     else throw new Error(`unknown option ${flag}`);
   }
+  if (options.busyLoops > 0 && !options.aws) throw new Error('--busy-loops goes with --aws (the emulated stage)');
   return options;
 }
 
@@ -277,6 +291,11 @@ function report(options: FairnessOptions, result: FairnessResult, log: (line: st
     `| ${result.mode} | ${options.window} | ${options.expressMaxRows ?? 'default'} | ${result.smallAloneSeconds.toFixed(2)} s | ${result.smallWithBigSeconds.toFixed(2)} s | ${result.ratio.toFixed(2)} | ` +
       `${result.bigSeconds.toFixed(1)} s | ${result.bigMatchedAtSubmit} / ${result.bigMatchedAtSmallDone} |`,
   );
+  if (result.smallAloneBusySeconds !== undefined)
+    log(
+      `small job alone while ${options.busyLoops} processes spin on the cores: ${result.smallAloneBusySeconds.toFixed(2)} s ` +
+        `(${(result.smallAloneBusySeconds / result.smallAloneSeconds).toFixed(2)} x alone): what CPU contention alone costs it here`,
+    );
   return result;
 }
 
@@ -316,6 +335,12 @@ async function fairnessOnAws(
     const warm = await runSmall();
     const alone = { cold: jobTimes(cold.jobId, cold.events).jobSeconds, warm: jobTimes(warm.jobId, warm.events).jobSeconds };
     log(`small job alone (${options.small} rows): ${alone.warm.toFixed(2)} s (cold first run ${alone.cold.toFixed(2)} s)`);
+    let aloneBusy: number | undefined;
+    if (options.busyLoops > 0) {
+      const busy = await withBusyLoops(options.busyLoops, runSmall);
+      aloneBusy = jobTimes(busy.jobId, busy.events).jobSeconds;
+      log(`small job alone while ${options.busyLoops} processes spin on the cores: ${aloneBusy.toFixed(2)} s`);
+    }
     log('the small job alone, event by event (seconds since its job.created):');
     const warmCreated = Date.parse((warm.events[0] as HistoryEntry).occurredAt);
     for (const event of warm.events)
@@ -355,6 +380,7 @@ async function fairnessOnAws(
       window: options.window,
       smallAloneSeconds: round(alone.warm),
       smallAloneColdSeconds: round(alone.cold),
+      ...(aloneBusy === undefined ? {} : { smallAloneBusySeconds: round(aloneBusy) }),
       smallWithBigSeconds: round(besideSeconds),
       ratio: round(besideSeconds / alone.warm),
       bigSeconds: round(jobTimes(bigJobId, bigEvents).jobSeconds),
@@ -369,6 +395,16 @@ async function fairnessOnAws(
     };
   } finally {
     await stage.stop();
+  }
+}
+
+/** Runs `work` while `count` child processes spin (a CPU each while the cores last), then stops them. */
+async function withBusyLoops<T>(count: number, work: () => Promise<T>): Promise<T> {
+  const loops = Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  try {
+    return await work();
+  } finally {
+    for (const loop of loops) loop.kill('SIGKILL');
   }
 }
 
