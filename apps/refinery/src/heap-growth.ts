@@ -23,9 +23,13 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 50;
 
-/** Sets V8's heap growing factor for this process unless the user gave one; returns whether it did. */
-export function moderateHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return false;
+/**
+ * Sets V8's heap growing factor for this process unless the user gave one, on node's command line or in NODE_OPTIONS
+ * (which `execArgv` does not show); returns whether it did.
+ */
+export function moderateHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  const given = /(^|\s)--heap[-_]growing[-_]percent\b/;
+  if (execArgv.some((arg) => given.test(arg)) || given.test(nodeOptions)) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
