@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { ingest } from '@refinery/ingest';
 import type { DataDirFaultError } from '@refinery/local-runtime';
 import type { ContactProvider } from '@refinery/matching';
 import type { ProviderChainConfig } from '@refinery/providers';
 import type { Logger } from '@refinery/runtime';
 import { SingleBar } from 'cli-progress';
 import { ApiClient, type JobView } from './api-client';
-import { type LocalApp, startLocalApp } from './local-app';
+import { type LocalApp, type LocalSettings, startLocalApp } from './local-app';
 import { DEFAULT_MULTIPART_THRESHOLD_BYTES, uploadInParts } from './multipart-upload';
 import type { ProviderChainDeps } from './provider-circuits';
 
@@ -63,6 +64,17 @@ export interface EnrichSummary {
   readonly reason?: string;
 }
 
+/**
+ * The settings `refinery enrich` gives the services it runs on this machine. Ingest's upload limit (maxUploadBytes,
+ * 200 MB by default) protects a shared API from what its clients send; here the one client is the user enriching
+ * their own file, so the limit is raised to the file's size when it is larger (their disk is the limit, and a full
+ * disk stops the command saying so).
+ */
+export function localEnrichSettings(inputBytes: number): LocalSettings {
+  const limit = ingest.settings.maxUploadBytes.default;
+  return inputBytes > limit ? { ingest: { maxUploadBytes: inputBytes } } : {};
+}
+
 export class InputError extends Error {
   override readonly name = 'InputError';
 }
@@ -79,6 +91,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   await checkPaths(input, out);
   const started = Date.now();
   const { target } = options;
+  const inputBytes = (await fs.stat(input)).size;
   const app =
     target.kind === 'local'
       ? await startLocalApp({
@@ -88,6 +101,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
           port: 0,
           logger: target.logger,
           ...(target.workerThreads ? { workerThreads: target.workerThreads } : {}),
+          settings: localEnrichSettings(inputBytes),
         })
       : undefined;
   const interrupt = (): void => {
