@@ -88,10 +88,9 @@ export class InputError extends Error {
 export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const input = resolve(options.input);
   const out = resolve(options.out);
-  await checkPaths(input, out);
+  const inputBytes = await checkPaths(input, out);
   const started = Date.now();
   const { target } = options;
-  const inputBytes = (await fs.stat(input)).size;
   const app =
     target.kind === 'local'
       ? await startLocalApp({
@@ -128,7 +127,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
     stopFault(new Error(`a worker thread failed (${error.message}); run the same command again to resume this job`, { cause: error })),
   );
   const stopping = new AbortController();
-  const running = run(app, options, { input, out, started }, stopping.signal);
+  const running = run(app, options, { input, inputBytes, out, started }, stopping.signal);
   // Settled here or, when a fault stops the command first, ignored: the watch loop ends with the abort.
   running.catch(() => undefined);
   try {
@@ -149,15 +148,14 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
 async function run(
   app: LocalApp | undefined,
   options: EnrichOptions,
-  paths: { input: string; out: string; started: number },
+  paths: { input: string; inputBytes: number; out: string; started: number },
   signal: AbortSignal,
 ): Promise<EnrichSummary> {
   const { target } = options;
-  const { input, out, started } = paths;
+  const { input, inputBytes: sizeBytes, out, started } = paths;
   const client = app
     ? new ApiClient(app.url, app.tokens.clientToken)
     : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
-  const sizeBytes = (await fs.stat(input)).size;
   const multipart = sizeBytes >= (options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES);
   const key = await idempotencyKey({
     input,
@@ -198,7 +196,8 @@ async function run(
   return { jobId: job.jobId, status: 'completed', rows: job.rows, seconds, byMethod: job.byMethod };
 }
 
-async function checkPaths(input: string, out: string): Promise<void> {
+/** Checks the input is a readable file and the output's folder exists; returns the input's size. */
+async function checkPaths(input: string, out: string): Promise<number> {
   const stat = await fs.stat(input).catch(() => undefined);
   if (!stat) throw new InputError(`cannot read ${input}: no such file`);
   if (!stat.isFile()) throw new InputError(`${input} is not a file`);
@@ -207,6 +206,7 @@ async function checkPaths(input: string, out: string): Promise<void> {
   });
   if (input === out) throw new InputError('--out must not be the input file');
   await fs.mkdir(dirname(out), { recursive: true });
+  return stat.size;
 }
 
 /**
