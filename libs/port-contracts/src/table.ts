@@ -423,6 +423,20 @@ export function describeTransactContract(name: string, setup: () => Promise<Tabl
       expect(await table.get(c)).toBeUndefined();
     });
 
+    it('names the first write whose condition fails when several fail (a batch of markers, some redelivered)', async () => {
+      await table.put({ pk: 'job#1', sk: 'event#e2' });
+      await table.put({ pk: 'job#1', sk: 'event#e4' });
+      const markers = ['e1', 'e2', 'e3', 'e4'].map(
+        (id): TransactWrite => ({ kind: 'put', item: { pk: 'job#1', sk: `event#${id}`, at: id }, condition: { kind: 'itemNotExists' } }),
+      );
+      await expect(table.transact(markers)).rejects.toMatchObject({ name: 'ConditionFailedError', key: { pk: 'job#1', sk: 'event#e2' }, index: 1 });
+      await expect(table.transact([markers[3], markers[0]] as TransactWrite[])).rejects.toMatchObject({
+        key: { pk: 'job#1', sk: 'event#e4' },
+        index: 0,
+      });
+      expect(await table.get({ pk: 'job#1', sk: 'event#e1' })).toBeUndefined();
+    });
+
     it('fails on a condition check alone, and a redelivered marker makes the whole transaction a no-op', async () => {
       const record = (n: number): TransactWrite[] => [
         { kind: 'put', item: { pk: 'job#1', sk: 'event#e1' }, condition: { kind: 'itemNotExists' } },

@@ -53,6 +53,9 @@ export interface QueryPage {
 /** TransactWriteItems' limit of writes per transaction. */
 export const MAX_TRANSACT_WRITES = 100;
 
+/** TransactWriteItems' limit on the size of a transaction's items, all together (4 MB). */
+export const MAX_TRANSACT_BYTES = 4 * 1024 * 1024;
+
 /** One write of a transaction; its condition, when given, must hold for the whole transaction to be written. */
 export type TransactWrite =
   | { readonly kind: 'put'; readonly item: Item; readonly condition?: Condition }
@@ -76,8 +79,9 @@ export interface Table {
   batchPut(items: readonly Item[]): Promise<void>;
   /**
    * All of the writes or none (DynamoDB TransactWriteItems): at most MAX_TRANSACT_WRITES, no two on the same key. When a
-   * condition fails, nothing is written and ConditionFailedError names that write's key and index. Conflicts with
-   * concurrent transactions are retried by the adapter; a conflict that outlasts its retries throws.
+   * condition fails, nothing is written and ConditionFailedError names that write's key and index (of several that
+   * fail, the first in the order given). Conflicts with concurrent transactions are retried by the adapter; a conflict
+   * that outlasts its retries throws.
    */
   transact(writes: readonly TransactWrite[]): Promise<void>;
   /** One page of a partition, in sort-key order. */
