@@ -52,7 +52,7 @@ export interface FailureSubject {
   readonly rows?: { first: number; count: number };
 }
 
-export interface SubscriptionHandlerOptions<T> {
+export interface SubscriptionHandlerOptions<T, B = undefined> {
   /**
    * The declared subscription: its service, name and queue (whose maxReceiveCount marks the last delivery and whose
    * visibility timeout bounds a retry's backoff).
@@ -61,8 +61,17 @@ export interface SubscriptionHandlerOptions<T> {
   readonly publisher: EventPublisher;
   readonly logger: Logger;
   readonly decode: (body: string) => T;
-  readonly handle: (message: T, context: RecordContext) => Promise<void>;
+  /** `context.batch`: what `beforeBatch` answered for the batch (undefined without it). */
+  readonly handle: (message: T, context: RecordContext & { readonly batch: B }) => Promise<void>;
   readonly describe: (message: T) => FailureSubject | undefined;
+  /**
+   * Runs once per batch, before any message is handled, with every message that could be decoded: for work that the
+   * batch's messages share (one job's events recorded in one transaction). What it answers reaches each message's
+   * `handle` as `context.batch`, which then does (or fails) that message's part, so each message still succeeds or
+   * fails on its own. It should answer one message's fault rather than throw it: when it throws, every message it was
+   * given fails with that error.
+   */
+  readonly beforeBatch?: (messages: readonly HandledMessage<T>[], context: { readonly logger: Logger }) => Promise<B>;
   /**
    * Runs once per batch, after every message was handled, with the messages that were handled without error (for work
    * done once per batch rather than per message). It may return the message ids whose work failed; when it throws,
@@ -92,7 +101,7 @@ export interface HandledMessage<T> {
  * Messages of one batch run one after another (batches are small and order keeps logs readable), or up to
  * `concurrency` at once; either way each message succeeds or fails on its own.
  */
-export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions<T>): SubscriptionBinding {
+export function createSubscriptionHandler<T, B = undefined>(options: SubscriptionHandlerOptions<T, B>): SubscriptionBinding {
   const { queue } = options.subscription;
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -113,7 +122,12 @@ export function createSubscriptionHandler<T>(options: SubscriptionHandlerOptions
       });
     const handled: (HandledMessage<T> & { record: SQSRecord })[] = [];
     const deadline = deadlineOf(context);
-    const outcomes = await mapBounded(event.Records, concurrency, (record) => processRecord(options, record, context, deadline));
+    const decoded = event.Records.map((record) => decodeRecord(options, record, context));
+    const batch = await prepareBatch(options, event.Records, decoded, context);
+    const received = event.Records.map((record, index) => ({ record, decoded: decoded[index] as Decoded<T> }));
+    const outcomes = await mapBounded(received, concurrency, async ({ record, decoded: message }) =>
+      message.ok ? processRecord(options, record, message.message, batch, context, deadline) : message,
+    );
     event.Records.forEach((record, index) => {
       const outcome = outcomes[index] as RecordOutcome<T>;
       if (!outcome.ok) retry(record, outcome.error);
@@ -161,6 +175,51 @@ export async function mapBounded<I, O>(items: readonly I[], limit: number, work:
   return results;
 }
 
+type Decoded<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: unknown };
+
+function recordLogger<T, B>(options: SubscriptionHandlerOptions<T, B>, record: SQSRecord, context: Context): Logger {
+  return options.logger.child({
+    subscription: options.subscription.name,
+    messageId: record.messageId,
+    receiveCount: receiveCountOf(record),
+    awsRequestId: context.awsRequestId,
+  });
+}
+
+function decodeRecord<T, B>(options: SubscriptionHandlerOptions<T, B>, record: SQSRecord, context: Context): Decoded<T> {
+  try {
+    return { ok: true, message: options.decode(record.body) };
+  } catch (error) {
+    // Not ours or malformed: keep it (it will reach the dead-letter queue for inspection) and say so loudly.
+    recordLogger(options, record, context).error({ err: error }, 'message could not be decoded');
+    return { ok: false, error };
+  }
+}
+
+/** What beforeBatch answered, or its error (which each message's handling then throws). */
+type BatchPreparation<B> = { readonly ok: true; readonly value: B } | { readonly ok: false; readonly error: unknown };
+
+async function prepareBatch<T, B>(
+  options: SubscriptionHandlerOptions<T, B>,
+  records: readonly SQSRecord[],
+  decoded: readonly Decoded<T>[],
+  context: Context,
+): Promise<BatchPreparation<B>> {
+  if (!options.beforeBatch) return { ok: true, value: undefined as B };
+  const messages: HandledMessage<T>[] = [];
+  decoded.forEach((entry, index) => {
+    if (entry.ok) messages.push({ messageId: (records[index] as SQSRecord).messageId, message: entry.message });
+  });
+  if (messages.length === 0) return { ok: true, value: undefined as B };
+  try {
+    const logger = options.logger.child({ subscription: options.subscription.name, awsRequestId: context.awsRequestId });
+    return { ok: true, value: await options.beforeBatch(messages, { logger }) };
+  } catch (error) {
+    // Each message fails with it on its own path (logged, retried, reported on its last delivery).
+    return { ok: false, error };
+  }
+}
+
 type RecordOutcome<T> =
   | { readonly ok: false; readonly error: unknown }
   | { readonly ok: true; readonly handled: true; readonly message: T }
@@ -183,31 +242,21 @@ function receiveCountOf(record: SQSRecord): number {
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
-async function processRecord<T>(
-  options: SubscriptionHandlerOptions<T>,
+async function processRecord<T, B>(
+  options: SubscriptionHandlerOptions<T, B>,
   record: SQSRecord,
+  message: T,
+  batch: BatchPreparation<B>,
   context: Context,
   deadline: number,
 ): Promise<RecordOutcome<T>> {
   const receiveCount = receiveCountOf(record);
-  const logger = options.logger.child({
-    subscription: options.subscription.name,
-    messageId: record.messageId,
-    receiveCount,
-    awsRequestId: context.awsRequestId,
-  });
-  let message: T;
-  try {
-    message = options.decode(record.body);
-  } catch (error) {
-    // Not ours or malformed: keep it (it will reach the dead-letter queue for inspection) and say so loudly.
-    logger.error({ err: error }, 'message could not be decoded');
-    return { ok: false, error };
-  }
+  const logger = recordLogger(options, record, context);
   const subject = options.describe(message);
   const log = subject ? logger.child({ jobId: subject.metadata.jobId, tenantId: subject.metadata.tenantId }) : logger;
   try {
-    await options.handle(message, { messageId: record.messageId, receiveCount, logger: log, deadline });
+    if (!batch.ok) throw batch.error;
+    await options.handle(message, { messageId: record.messageId, receiveCount, logger: log, deadline, batch: batch.value });
     return { ok: true, handled: true, message };
   } catch (error) {
     // A fault of the machine (a full disk) is the platform's to report, once: the message is not at fault, its
@@ -301,8 +350,8 @@ export function describeDecodedEvent(event: DecodedEvent): FailureSubject {
   };
 }
 
-export interface EventSubscriptionOptions<S extends EventSubscription>
-  extends Omit<SubscriptionHandlerOptions<EventOf<S>>, 'subscription' | 'decode' | 'describe'> {
+export interface EventSubscriptionOptions<S extends EventSubscription, B = undefined>
+  extends Omit<SubscriptionHandlerOptions<EventOf<S>, B>, 'subscription' | 'decode' | 'describe'> {
   readonly subscription: S;
 }
 
@@ -311,12 +360,22 @@ export interface EventSubscriptionOptions<S extends EventSubscription>
  * `handle` only when of a type the subscription declares. Any other type is an error on the failure path (reported as
  * a failed stage, never dropped in silence): the rule and the handler disagree.
  */
-export function createEventSubscriptionHandler<S extends EventSubscription>(options: EventSubscriptionOptions<S>): SubscriptionBinding {
-  const { subscription } = options;
+export function createEventSubscriptionHandler<S extends EventSubscription, B = undefined>(
+  options: EventSubscriptionOptions<S, B>,
+): SubscriptionBinding {
+  const { subscription, beforeBatch, ...rest } = options;
   const declared = new Set<string>(subscription.events.map((type) => type.type));
-  return createSubscriptionHandler<DecodedEvent>({
-    ...options,
-    afterBatch: options.afterBatch as SubscriptionHandlerOptions<DecodedEvent>['afterBatch'],
+  return createSubscriptionHandler<DecodedEvent, B>({
+    ...rest,
+    subscription,
+    afterBatch: options.afterBatch as SubscriptionHandlerOptions<DecodedEvent, B>['afterBatch'],
+    // Only the declared types: any other fails in handle below.
+    ...(beforeBatch
+      ? {
+          beforeBatch: (messages: readonly HandledMessage<DecodedEvent>[], context: { readonly logger: Logger }) =>
+            beforeBatch(messages.filter((entry) => declared.has(entry.message.type)) as unknown as readonly HandledMessage<EventOf<S>>[], context),
+        }
+      : {}),
     decode: decodeEventBridgeMessage,
     describe: subscription.reportsStageFailures ? describeDecodedEvent : () => undefined,
     handle: async (event, context) => {

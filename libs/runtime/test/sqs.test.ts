@@ -285,6 +285,61 @@ describe('createEventSubscriptionHandler', () => {
     });
   });
 
+  describe('beforeBatch', () => {
+    it("runs once before the batch's messages with every declared message decoded; each message's handle gets its answer", async () => {
+      const prepared: string[][] = [];
+      const handledWith: string[] = [];
+      const { handler } = createEventSubscriptionHandler({
+        subscription: matcher.subscriptions.plannedOnly,
+        publisher: new RecordingPublisher(),
+        logger: silentLogger,
+        beforeBatch: async (messages) => {
+          prepared.push(messages.map((entry) => `${entry.messageId}:${entry.message.type}`));
+          return new Map(messages.map((entry, index) => [entry.messageId, index % 2 === 0 ? 'ok' : 'bad']));
+        },
+        handle: async (event, { messageId, batch }) => {
+          handledWith.push(`${messageId}:${batch.get(messageId)}`);
+          if (batch.get(messageId) === 'bad') throw new Error(`${event.type} failed in its batch`);
+        },
+      });
+
+      const response = await handler(
+        sqsEvent([eventBridgeBody(planned), 'not json', eventBridgeBody(submitted), eventBridgeBody(planned), eventBridgeBody(planned)]),
+        testContext(),
+      );
+
+      // Not the message it could not decode, nor the type it does not declare (both fail on their own).
+      expect(prepared).toEqual([['message-1:chunk.planned.v1', 'message-4:chunk.planned.v1', 'message-5:chunk.planned.v1']]);
+      expect(handledWith).toEqual(['message-1:ok', 'message-4:bad', 'message-5:ok']);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-2' }, { itemIdentifier: 'message-4' }]);
+    });
+
+    it('fails every message with its error when it throws, each on its own path (a failed stage on the last delivery)', async () => {
+      const publisher = new RecordingPublisher();
+      const handled: string[] = [];
+      const { handler } = createEventSubscriptionHandler({
+        subscription: matcher.subscriptions.chunks,
+        publisher,
+        logger: silentLogger,
+        beforeBatch: async () => {
+          throw new Error('table unavailable');
+        },
+        handle: async (event) => {
+          handled.push(event.type);
+        },
+      });
+
+      const response = await handler(sqsEvent([eventBridgeBody(planned), eventBridgeBody(submitted)], { receiveCount: 3 }), testContext());
+
+      expect(handled).toEqual([]);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }, { itemIdentifier: 'message-2' }]);
+      expect(publisher.ofType('stage.failed.v1').map((event) => [event.data.eventType, event.data.retryable, event.data.reason])).toEqual([
+        ['chunk.planned.v1', true, 'matcher gave up on chunk 3 (rows 2001-3000) after 3 attempts: table unavailable'],
+        ['job.submitted.v1', true, 'matcher gave up on job.submitted.v1 after 3 attempts: table unavailable'],
+      ]);
+    });
+  });
+
   describe('typed by its declaration', () => {
     it('hands over only the declared event types: any other is a failure reported as a failed stage, never dropped', async () => {
       const publisher = new RecordingPublisher();
