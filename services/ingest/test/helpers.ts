@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobViewData } from '@refinery/events';
+import type { Table, TransactWrite } from '@refinery/ports';
 import { SecretSealer, TokenRegistry } from '@refinery/runtime';
 import {
   type ApiEventInput,
@@ -87,7 +88,29 @@ export interface IngestHarness {
   readonly sleeps: number[];
 }
 
-export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness {
+/**
+ * The table as it is, but for a record of every transaction asked of it (each one's writes, whether it was written or
+ * refused): how many transactions a piece of work costs.
+ */
+export function recordingTransactions(table: Table): { readonly table: Table; readonly transactions: TransactWrite[][] } {
+  const transactions: TransactWrite[][] = [];
+  const recording: Table = {
+    get: (key) => table.get(key),
+    put: (item, options) => table.put(item, options),
+    update: (key, update, options) => table.update(key, update, options),
+    delete: (key, options) => table.delete(key, options),
+    batchPut: (items) => table.batchPut(items),
+    query: (pk, options) => table.query(pk, options),
+    transact: (writes) => {
+      transactions.push([...writes]);
+      return table.transact(writes);
+    },
+  };
+  return { table: recording, transactions };
+}
+
+/** @param jobsTable what the service's jobs table is made of: the real (SQLite) table, which it may wrap. */
+export function createHarness(config: Partial<IngestConfig> = {}, jobsTable: (table: Table) => Table = (table) => table): IngestHarness {
   const ports = createTestPorts();
   const sleeps: number[] = [];
   const metrics = new RecordingMetrics();
@@ -99,7 +122,7 @@ export function createHarness(config: Partial<IngestConfig> = {}): IngestHarness
     metrics,
     config: { ...DEFAULT_INGEST_CONFIG, uploadsBucket: UPLOADS_BUCKET, cursorSigningKey: CURSOR_SIGNING_KEY, ...config },
     objects: ports.objects,
-    jobs: ports.table('ingest-jobs'),
+    jobs: jobsTable(ports.table('ingest-jobs')),
     tokens: TokenRegistry.parse(`acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`),
     secrets: new SecretSealer(KEY_ENCRYPTION_KEY),
     sleep: fakeSleep(ports.clock, sleeps),

@@ -1,4 +1,5 @@
-import { createHarness, FIRST_JOB_ID, fixture, getJob, type IngestHarness, postCsv, sampleFile } from './helpers';
+import type { Table, TransactWrite } from '@refinery/ports';
+import { createHarness, FIRST_JOB_ID, fixture, getJob, type IngestHarness, postCsv, recordingTransactions, sampleFile } from './helpers';
 
 const CONTACTS = sampleFile('contacts.csv');
 const PLANNED = fixture('job-planned.json');
@@ -37,8 +38,8 @@ describe('ingest history subscription and the job state', () => {
   const harnesses: IngestHarness[] = [];
 
   /** A fresh ingest with job_TEST000001 created by acme from contacts.csv. */
-  async function jobHarness(): Promise<IngestHarness> {
-    const harness = createHarness();
+  async function jobHarness(jobsTable?: (table: Table) => Table): Promise<IngestHarness> {
+    const harness = createHarness({}, jobsTable);
     harnesses.push(harness);
     const created = await postCsv(harness, CONTACTS, { query: { filename: 'contacts.csv' } });
     expect(created.json.jobId).toBe(FIRST_JOB_ID);
@@ -93,6 +94,60 @@ describe('ingest history subscription and the job state', () => {
     expect(stored).toEqual({ id: planned.metadata.eventId, type: 'job.planned.v1', occurredAt: planned.metadata.occurredAt, data: planned.data });
     // Appending publishes no pipeline event (only the job's progress: job-progress.test.ts).
     expect(harness.publishedTypes()).toEqual(['job.created.v1']);
+  });
+
+  /** A harness whose job table records its transactions; `transactions` holds those since the job's creation. */
+  async function countingHarness(): Promise<{ harness: IngestHarness; transactions: TransactWrite[][] }> {
+    let recorded: TransactWrite[][] = [];
+    const harness = await jobHarness((table) => {
+      const recording = recordingTransactions(table);
+      recorded = recording.transactions;
+      return recording.table;
+    });
+    recorded.splice(0);
+    return { harness, transactions: recorded };
+  }
+
+  /** The event ids a transaction marks as recorded. */
+  const markedIds = (writes: readonly TransactWrite[]) =>
+    writes.flatMap((write) => (write.kind === 'put' && write.item.sk.startsWith('event#') ? [write.item.sk.slice('event#'.length)] : []));
+  const eventIdOf = (body: string): string => JSON.parse(body).detail.metadata.eventId;
+
+  it("records a delivery's events of one job in one transaction: one read of its summary, one write of it", async () => {
+    const { harness, transactions } = await countingHarness();
+
+    expect(await harness.history([PLANNED, LABELED_0, LABELED_1, COMPLETED])).toMatchObject({ batchItemFailures: [] });
+
+    expect(transactions.map(markedIds)).toEqual([[PLANNED, LABELED_0, LABELED_1, COMPLETED].map(eventIdOf)]);
+    // Each event's marker and history item, each chunk's item, and the summary once.
+    expect(transactions[0]).toHaveLength(4 * 2 + 2 + 1);
+    expect(await view(harness)).toEqual(COMPLETED_VIEW);
+  });
+
+  it('records the rest of a delivery that holds an event already recorded, counting that one once', async () => {
+    const { harness, transactions } = await countingHarness();
+    await harness.history([LABELED_0]);
+    transactions.splice(0);
+
+    expect(await harness.history([PLANNED, LABELED_0, LABELED_1], { receiveCount: 2 })).toMatchObject({ batchItemFailures: [] });
+
+    // The first transaction is refused on chunk 0's marker; the second records the other two.
+    expect(transactions.map(markedIds)).toEqual([[PLANNED, LABELED_0, LABELED_1].map(eventIdOf), [PLANNED, LABELED_1].map(eventIdOf)]);
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1', 'chunk.labeled.v1', 'chunk.labeled.v1']);
+    expect(await view(harness)).toMatchObject({ rows: { total: 5, done: 5 }, chunks: { total: 2, done: 2 }, version: 4 });
+  });
+
+  it('fails only the event of a delivery that cannot be stored, and records the others', async () => {
+    const harness = await jobHarness();
+    // Larger than an item may be (400 KB): it stands for any event whose writes the table refuses.
+    const oversized = JSON.parse(FAILED);
+    oversized.detail.data.reason = 'x'.repeat(450 * 1024);
+
+    const response = await harness.history([PLANNED, LABELED_0, JSON.stringify(oversized), LABELED_1]);
+
+    expect(response).toMatchObject({ batchItemFailures: [{ itemIdentifier: 'message-3' }] });
+    expect(await historyTypes(harness)).toEqual(['job.created.v1', 'job.planned.v1', 'chunk.labeled.v1', 'chunk.labeled.v1']);
+    expect(await view(harness)).toMatchObject({ status: 'running', rows: { total: 5, done: 5 }, chunks: { total: 2, done: 2 }, version: 4 });
   });
 
   it('keeps a re-created event (same id, later occurredAt) once, at its first place in history', async () => {
@@ -215,7 +270,8 @@ describe('ingest history subscription and the job state', () => {
 
   it("counts the job's end once, with its duration and rows, however often job.completed.v1 is delivered", async () => {
     const harness = await jobHarness();
-    await harness.history([PLANNED, LABELED_0, LABELED_1, COMPLETED]);
+    // Delivered twice in one batch, and once more later.
+    await harness.history([PLANNED, LABELED_0, COMPLETED, LABELED_1, COMPLETED]);
     await harness.history([COMPLETED]);
 
     expect(harness.metrics.of('jobsEnded')).toEqual([{ name: 'jobsEnded', value: 1, dimensions: { outcome: 'completed' } }]);

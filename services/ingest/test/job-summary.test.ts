@@ -1,7 +1,8 @@
 import type { DomainEvent } from '@refinery/events';
-import type { Table } from '@refinery/ports';
+import { MAX_TRANSACT_WRITES, type Table } from '@refinery/ports';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
+import { recordingTransactions } from './helpers';
 import { foldWithDecisions } from './reference-fold';
 
 // A job's summary, kept up to date one event at a time, against the fold of its whole history (the way job states
@@ -163,6 +164,25 @@ async function deliver(deliveries: readonly DomainEvent[][]): Promise<void> {
   for (const group of deliveries) await Promise.all(group.map((event) => history.append(event)));
 }
 
+/**
+ * The same sends as deliveries of up to ten events (SQS batches, each recorded with appendAll), two side by side, as
+ * two history invocations at once receive them.
+ */
+async function deliverInBatches(deliveries: readonly DomainEvent[][], seed: number): Promise<void> {
+  const next = random(seed + 1_000);
+  const sends = deliveries.flat();
+  const batches: DomainEvent[][] = [];
+  for (let start = 0; start < sends.length; ) {
+    const size = 1 + Math.floor(next() * 10);
+    batches.push(sends.slice(start, start + size));
+    start += size;
+  }
+  for (let index = 0; index < batches.length; index += 2) {
+    const outcomes = (await Promise.all(batches.slice(index, index + 2).map((batch) => history.appendAll(batch)))).flat();
+    expect(outcomes.filter((outcome) => 'error' in outcome)).toEqual([]);
+  }
+}
+
 /** The summary's state and decisions, and the fold's of the history as stored. */
 async function bothWays() {
   const fold = foldWithDecisions(JOB, await history.load(JOB));
@@ -186,6 +206,84 @@ it(`keeps the same state as the fold of the whole history, over ${RUNS} random h
     for (const item of (await table.query(history.partitionOf(JOB), { limit: 10_000 })).items) await table.delete(item);
   }
 }, 60_000);
+
+it(`keeps the same state as the fold when the ${RUNS} histories arrive in batches (one transaction per job and batch), two batches at once`, async () => {
+  for (let seed = 1; seed <= RUNS; seed += 1) {
+    const { events, deliveries } = scenario(seed);
+    await deliverInBatches(deliveries, seed);
+    const { summary, fold } = await bothWays();
+    try {
+      expect(summary).toEqual(fold);
+      expect(summary.state?.version).toBe(new Set(events.map((event) => event.metadata.eventId)).size);
+    } catch (error) {
+      throw new Error(`seed ${seed}: ${(error as Error).message}`);
+    }
+    for (const item of (await table.query(history.partitionOf(JOB), { limit: 10_000 })).items) await table.delete(item);
+  }
+}, 60_000);
+
+/** `count` chunk.labeled.v1 of distinct chunks of the job created by `created`, chunk i with i + 1 rows. */
+function labeledChunks(created: DomainEvent, count: number): DomainEvent[] {
+  return Array.from(
+    { length: count },
+    (_, index) =>
+      ({
+        type: 'chunk.labeled.v1',
+        source: 'refinery.labeler',
+        metadata: {
+          ...created.metadata,
+          eventId: `evt_chunk_${index}`,
+          occurredAt: `2026-11-28T12:${String(10 + (index % 40)).padStart(2, '0')}:00.000Z`,
+        },
+        data: {
+          chunk: { index, count },
+          rows: { first: index * 100, count: index + 1 },
+          result: { bucket: 'b', key: `c${index}` },
+          counts: { matched: index + 1, unmatched: 0, invalid: 0, byMethod: { exact: index + 1, fuzzy: 0, nickname: 0 } },
+        },
+      }) as DomainEvent,
+  );
+}
+
+it('counts every chunk exactly once when batches of the same job, some delivered again, are recorded at once', async () => {
+  const created = scenario(1).events[0] as DomainEvent;
+  await history.append(created);
+  const chunks = labeledChunks(created, 60);
+  // Ten batches of ten: each chunk twice, in batches of different invocations, all of them at once.
+  const batches = Array.from({ length: 10 }, (_, batch) => [
+    ...chunks.slice((batch % 6) * 10, (batch % 6) * 10 + 5),
+    ...chunks.slice(((batch + 3) % 6) * 10 + 5, ((batch + 3) % 6) * 10 + 10),
+  ]);
+  batches.push(chunks.slice(0, 5), chunks.slice(35, 40));
+  const delivered = new Set(batches.flat());
+  expect(delivered.size).toBe(60);
+
+  const outcomes = await Promise.all(batches.map((batch) => history.appendAll(batch)));
+
+  const added = outcomes.flat().filter((outcome) => 'added' in outcome && outcome.added).length;
+  expect(outcomes.flat().filter((outcome) => 'error' in outcome)).toEqual([]);
+  expect(added).toBe(60);
+  const rows = (60 * 61) / 2;
+  expect((await history.current(JOB))?.state).toMatchObject({ rows: { done: rows, matched: rows }, chunks: { done: 60, total: 60 }, version: 61 });
+  expect((await bothWays()).summary).toEqual((await bothWays()).fold);
+});
+
+it('splits a delivery too large for one transaction into several within its limits', async () => {
+  const recording = recordingTransactions(table);
+  history = new JobHistory(recording.table);
+  const created = scenario(1).events[0] as DomainEvent;
+  const chunks = labeledChunks(created, 40);
+
+  const outcomes = await history.appendAll([created, ...chunks]);
+
+  expect(outcomes).toEqual(Array.from({ length: 41 }, () => ({ added: true })));
+  // Up to 33 events a transaction, of three writes each (marker, history item, chunk item; the creation has no chunk
+  // item), and the summary once in each.
+  expect(recording.transactions.map((writes) => writes.length)).toEqual([2 + 3 * 32 + 1, 3 * 8 + 1]);
+  expect(Math.max(...recording.transactions.map((writes) => writes.length))).toBeLessThanOrEqual(MAX_TRANSACT_WRITES);
+  expect((await history.current(JOB))?.state).toMatchObject({ chunks: { done: 40, total: 40 }, version: 41 });
+  expect((await bothWays()).summary).toEqual((await bothWays()).fold);
+});
 
 it('counts each distinct event once: its version is the number of distinct events, whatever was delivered again', async () => {
   const { events, deliveries } = scenario(7);

@@ -6,6 +6,9 @@ import {
   ConditionFailedError,
   type Item,
   type ItemKey,
+  MAX_ITEM_BYTES,
+  MAX_TRANSACT_BYTES,
+  MAX_TRANSACT_WRITES,
   queryAll,
   type Table,
   type TransactWrite,
@@ -79,12 +82,69 @@ export class JobHistory {
 
   /** Appends an event; returns false when it was already there. */
   async append(event: DomainEvent): Promise<boolean> {
-    if (await this.erasure?.isErased(event.metadata.jobId)) return false;
-    const added = await this.store(event);
-    if (event.type === 'job.created.v1')
-      await this.erasure?.rememberCreated(event.metadata.tenantId, event.metadata.jobId, event.metadata.occurredAt);
-    // Whether or not it was new: a retry after a crash between the two writes must still make the second.
+    const [outcome] = await this.appendAll([event]);
+    if (!outcome || 'error' in outcome) throw outcome?.error;
+    return outcome.added;
+  }
+
+  /**
+   * Appends a delivery's events (an SQS batch), answering for each, in the order given. The events of one job are
+   * recorded together (store()): one read of its summary and one transaction for all of them rather than one of each
+   * per event, so that recorders of a job race for its summary once per delivery instead of once per event, and a
+   * refused transaction (billed all the same) is rarer. Each event still succeeds or fails on its own: an event already
+   * recorded answers `added: false`, and what failed only that event answers its error and leaves the others recorded.
+   */
+  async appendAll(events: readonly DomainEvent[]): Promise<AppendOutcome[]> {
+    const byJob = new Map<string, number[]>();
+    events.forEach((event, index) => {
+      const indexes = byJob.get(event.metadata.jobId);
+      if (indexes) indexes.push(index);
+      else byJob.set(event.metadata.jobId, [index]);
+    });
+    const outcomes: AppendOutcome[] = new Array(events.length);
+    for (const indexes of byJob.values()) {
+      const ofJob = await this.appendOfJob(indexes.map((index) => events[index] as DomainEvent));
+      indexes.forEach((index, position) => {
+        outcomes[index] = ofJob[position] as AppendOutcome;
+      });
+    }
+    return outcomes;
+  }
+
+  /** appendAll for the events of one job. */
+  private async appendOfJob(events: readonly DomainEvent[]): Promise<AppendOutcome[]> {
+    const jobId = (events[0] as DomainEvent).metadata.jobId;
+    try {
+      if (await this.erasure?.isErased(jobId)) return events.map(() => ({ added: false }));
+    } catch (error) {
+      return events.map(() => ({ error }));
+    }
+    // The same event twice in one delivery (at-least-once delivery): recorded from its first copy, the others not new.
+    const distinct = new Map<string, DomainEvent>();
+    for (const event of events) if (!distinct.has(event.metadata.eventId)) distinct.set(event.metadata.eventId, event);
+    const stored = await this.store(jobId, [...distinct.values()]);
+    // Whether or not it was new: a retry after a crash between the writes must still make the later ones. In history
+    // order, as the job went (a job.submitted.v1 and its job.completed.v1 in one delivery leave the job inactive).
+    const inOrder = [...distinct.values()].sort((a, b) => compare(historyKey(a), historyKey(b)));
+    for (const event of inOrder) {
+      if ('error' in (stored.get(event) as AppendOutcome)) continue;
+      try {
+        await this.afterStored(event);
+      } catch (error) {
+        stored.set(event, { error });
+      }
+    }
+    return events.map((event) => {
+      const original = distinct.get(event.metadata.eventId) as DomainEvent;
+      const outcome = stored.get(original) as AppendOutcome;
+      return event === original || 'error' in outcome ? outcome : { added: false };
+    });
+  }
+
+  /** What follows an event's recording: the jobs awaiting uploads, the active jobs, the tenant's quota, erasure's list. */
+  private async afterStored(event: DomainEvent): Promise<void> {
     const { jobId, tenantId, occurredAt } = event.metadata;
+    if (event.type === 'job.created.v1') await this.erasure?.rememberCreated(tenantId, jobId, occurredAt);
     if (event.type === 'job.created.v1' && (event.data as { upload?: string }).upload === 'presigned') {
       await this.awaitingUploads.add(jobId, tenantId, occurredAt);
     } else if (event.type === 'job.submitted.v1') {
@@ -96,110 +156,208 @@ export class JobHistory {
       // Its place among the tenant's jobs in flight is free again.
       await releaseInFlight(this.table, tenantId, jobId);
     }
-    return added;
   }
 
   /**
-   * One transaction per event: a marker keyed by the event id (its condition makes a redelivered event a no-op, so
-   * nothing is counted twice) that names the event's place in history order, the event itself at that place
-   * (`at#<occurredAt>#<pipeline order>#<eventId>`, so a page of the history is one query in sort-key order), and the
-   * job's summary with the event applied. The place is taken from the first delivery: a producer that re-creates the
-   * same event (same derived id) later stamps a later occurredAt, and would otherwise store it twice. A marker without
-   * its event (the previous version wrote them one after the other, and could stop between) is repaired by the next
-   * delivery, which records the event where the marker says.
+   * Records events of one job (distinct ids), each with a marker keyed by its event id (its condition makes a
+   * redelivered event a no-op, so nothing is counted twice) that names the event's place in history order, the event
+   * itself at that place (`at#<occurredAt>#<pipeline order>#<eventId>`, so a page of the history is one query in
+   * sort-key order), and the job's summary with the events applied (record()). The place is taken from the first
+   * delivery: a producer that re-creates the same event (same derived id) later stamps a later occurredAt, and would
+   * otherwise store it twice. A marker without its event (the previous version wrote them one after the other, and
+   * could stop between) is repaired by the next delivery, which records the event where the marker says.
    */
-  private async store(event: DomainEvent): Promise<boolean> {
-    const pk = partitionOf(event.metadata.jobId);
-    const expiry = this.erasure ? { expiresAt: this.erasure.expiresAt(new Date(event.metadata.occurredAt)) } : {};
-    if (await this.record(event, historyKey(event), expiry, 'new')) {
-      // A job created in this format is marked as such, so its first read need not look for events of the earlier one.
-      if (event.type === 'job.created.v1') await this.table.put({ pk, sk: FORMAT_SK, version: HISTORY_FORMAT, ...expiry });
-      return true;
+  private async store(jobId: string, events: readonly DomainEvent[]): Promise<Map<DomainEvent, AppendOutcome>> {
+    const pk = partitionOf(jobId);
+    const outcomes = new Map<DomainEvent, AppendOutcome>();
+    const recorded = await this.recordAll(events.map((event) => this.entryOf(event, historyKey(event), 'new')));
+    for (const [{ event, expiry }, result] of recorded) {
+      if (result !== false) {
+        outcomes.set(event, result === true ? { added: true } : result);
+        // A job created in this format is marked as such, so its first read need not look for events of the earlier one.
+        if (result === true && event.type === 'job.created.v1') {
+          try {
+            await this.table.put({ pk, sk: FORMAT_SK, version: HISTORY_FORMAT, ...expiry });
+          } catch (error) {
+            outcomes.set(event, { error });
+          }
+        }
+        continue;
+      }
+      try {
+        await this.repair(event);
+        outcomes.set(event, { added: false });
+      } catch (error) {
+        outcomes.set(event, { error });
+      }
     }
+    return outcomes;
+  }
+
+  /** An event whose marker was there: recorded where its marker says when its history item is missing. */
+  private async repair(event: DomainEvent): Promise<void> {
+    const pk = partitionOf(event.metadata.jobId);
     const marker = await this.table.get({ pk, sk: `event#${event.metadata.eventId}` });
     // Stored whole by the earlier format: the job's first read puts it in its place (upgradeEarlierFormat).
-    if (!marker || isLegacyEvent(marker) || typeof marker.at !== 'string') return false;
-    if (!(await this.table.get({ pk, sk: marker.at }))) await this.record(event, marker.at, expiry, 'repair');
-    return false;
+    if (!marker || isLegacyEvent(marker) || typeof marker.at !== 'string') return;
+    if (await this.table.get({ pk, sk: marker.at })) return;
+    const [[, result] = []] = await this.recordAll([this.entryOf(event, marker.at, 'repair')]);
+    if (typeof result === 'object') throw result.error;
+  }
+
+  private entryOf(event: DomainEvent, at: string, mode: 'new' | 'repair'): Entry {
+    const expiry = this.erasure ? { expiresAt: this.erasure.expiresAt(new Date(event.metadata.occurredAt)) } : {};
+    return { event, history: historyEventOf(event), at, mode, expiry };
   }
 
   /**
-   * Records the event at `at` and applies it to the summary, in one transaction; false when it was there already
-   * (`new`: its marker exists; `repair`: its history item does). The summary's `version` (distinct events) is the
-   * compare-and-set of concurrent recorders: a recorder that loses reads again and retries. The item of the event's
-   * chunk (or review row) is assumed new at first, and read once its condition says otherwise.
+   * Records entries of one job in as few transactions as TransactWriteItems' limits allow (record()), answering for
+   * each: true (recorded), false (already there: `new`, its marker exists; `repair`, its history item does) or the
+   * error that kept it out. What fails a transaction other than a condition or the race for the summary (an item too
+   * large, say) is tried again one event at a time, so that it fails only the event at fault.
    */
-  private async record(event: DomainEvent, at: string, expiry: { expiresAt?: number }, mode: 'new' | 'repair'): Promise<boolean> {
-    const { jobId } = event.metadata;
+  private async recordAll(entries: readonly Entry[]): Promise<Map<Entry, boolean | { readonly error: unknown }>> {
+    const results = new Map<Entry, boolean | { readonly error: unknown }>();
+    for (const part of transactionParts(entries)) {
+      try {
+        const recorded = await this.record(part);
+        for (const entry of part) results.set(entry, recorded.has(entry));
+      } catch (error) {
+        if (part.length === 1 || error instanceof SummaryContentionError) {
+          for (const entry of part) results.set(entry, { error });
+          continue;
+        }
+        for (const entry of part) {
+          try {
+            results.set(entry, (await this.record([entry])).has(entry));
+          } catch (alone) {
+            results.set(entry, { error: alone });
+          }
+        }
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Records the entries (events of one job, distinct ids) and applies them to the summary in history order, in one
+   * transaction; answers those recorded (the others were there already). The summary's `version` (distinct events) is
+   * the compare-and-set of concurrent recorders: a recorder that loses reads again and retries. The item of each
+   * event's chunk (or review row) is assumed new at first, and read once its condition says otherwise; events of the
+   * same chunk or row write its item once. An entry whose marker (or, repairing, history item) exists is dropped and
+   * the rest tried again.
+   */
+  private async record(entries: readonly Entry[]): Promise<Set<Entry>> {
+    const { jobId } = (entries[0] as Entry).event.metadata;
     const pk = partitionOf(jobId);
-    const entry = historyEventOf(event);
-    const chunkIndex = chunkIndexOf(entry);
-    const row = reviewRowOf(entry);
-    const chunkKey = chunkIndex === undefined ? undefined : { pk, sk: chunkSk(chunkIndex) };
-    const decisionKey = row === undefined ? undefined : { pk, sk: decisionSk(row) };
-    let readOwnItems = false;
-    for (let attempt = 1; ; attempt += 1) {
+    let pending = [...entries].sort((a, b) => compare(a.at, b.at));
+    // Own items (chunk or review row) known to exist: read before applying, from then on.
+    const existing = new Set<string>();
+    for (let races = 0; pending.length > 0; ) {
       const stored = await this.table.get({ pk, sk: STATE_SK });
       if (!stored && (await this.hasHistory(jobId))) {
         await this.summarizeHistory(jobId);
         continue;
       }
-      // Read after the summary: a change to them since bumped the summary's version, and the transaction fails.
-      const chunkItem = readOwnItems && chunkKey ? await this.table.get(chunkKey) : undefined;
-      const decisionItem = readOwnItems && decisionKey ? await this.table.get(decisionKey) : undefined;
-      const chunk = chunkItem ? (chunkItem.chunk as unknown as CountedChunk) : undefined;
-      const decision = decisionItem ? (decisionItem.decision as unknown as RowDecision) : undefined;
+      const own = new Map<string, OwnItem>();
+      for (const entry of pending) {
+        const key = ownKeyOf(pk, entry.history);
+        if (!key || own.has(key.sk)) continue;
+        // Read after the summary: a change to them since bumped the summary's version, and the transaction fails.
+        const item = existing.has(key.sk) ? await this.table.get(key) : undefined;
+        own.set(key.sk, {
+          key,
+          kind: key.sk.startsWith(CHUNK_PREFIX) ? 'chunk' : 'decision',
+          stored: item,
+          chunk: item?.chunk as unknown as CountedChunk | undefined,
+          decision: item?.decision as unknown as RowDecision | undefined,
+          changed: false,
+          expiry: {},
+        });
+      }
       const summary = stored ? summaryOf(stored) : EMPTY_SUMMARY;
-      const step = applyEvent(summary, entry, at, { chunk, decision });
+      let next = summary;
+      let expiry: { expiresAt?: number } = {};
       const writes: TransactWrite[] = [];
-      if (mode === 'new')
-        writes.push({ kind: 'put', item: { pk, sk: `event#${event.metadata.eventId}`, at, ...expiry }, condition: { kind: 'itemNotExists' } });
-      const eventWrite = writes.length;
+      const roles: WriteRole[] = [];
+      for (const entry of pending) {
+        const { event, at, mode } = entry;
+        const item = own.get(ownKeyOf(pk, entry.history)?.sk ?? '');
+        const step = applyEvent(next, entry.history, at, { chunk: item?.chunk, decision: item?.decision });
+        next = step.summary;
+        if (item && (step.chunk || step.decision)) {
+          if (step.chunk) item.chunk = step.chunk;
+          if (step.decision) item.decision = step.decision;
+          item.changed = true;
+          item.expiry = laterOf(item.expiry, entry.expiry);
+        }
+        expiry = laterOf(expiry, entry.expiry);
+        if (mode === 'new') {
+          writes.push({
+            kind: 'put',
+            item: { pk, sk: `event#${event.metadata.eventId}`, at, ...entry.expiry },
+            condition: { kind: 'itemNotExists' },
+          });
+          roles.push({ kind: 'marker', entry });
+        }
+        writes.push({
+          kind: 'put',
+          item: {
+            pk,
+            sk: at,
+            type: event.type,
+            occurredAt: event.metadata.occurredAt,
+            metadata: { ...event.metadata },
+            data: event.data as never,
+            ...entry.expiry,
+          },
+          ...(mode === 'repair' ? { condition: { kind: 'itemNotExists' } as const } : {}),
+        });
+        roles.push({ kind: 'event', entry });
+      }
       writes.push({
         kind: 'put',
-        item: {
-          pk,
-          sk: at,
-          type: event.type,
-          occurredAt: event.metadata.occurredAt,
-          metadata: { ...event.metadata },
-          data: event.data as never,
-          ...expiry,
-        },
-        ...(mode === 'repair' ? { condition: { kind: 'itemNotExists' } as const } : {}),
-      });
-      const summaryWrite = writes.length;
-      writes.push({
-        kind: 'put',
-        item: { pk, sk: STATE_SK, version: step.summary.version, summary: asAttribute(step.summary), ...laterExpiry(stored, expiry) },
+        item: { pk, sk: STATE_SK, version: next.version, summary: asAttribute(next), ...laterExpiry(stored, expiry) },
         condition: stored ? { kind: 'attributeEquals', attribute: 'version', value: summary.version } : { kind: 'itemNotExists' },
       });
-      const ownWrite = writes.length;
-      const own =
-        ownItemWrite(chunkKey, chunkItem, step.chunk ? { chunk: asAttribute(step.chunk) } : undefined, expiry) ??
-        ownItemWrite(decisionKey, decisionItem, step.decision ? { decision: asAttribute(step.decision) } : undefined, expiry);
-      if (own) writes.push(own);
+      roles.push({ kind: 'summary' });
+      for (const item of own.values()) {
+        const value: Record<string, AttributeValue> | undefined = !item.changed
+          ? undefined
+          : item.kind === 'chunk'
+            ? { chunk: asAttribute(item.chunk) }
+            : { decision: asAttribute(item.decision) };
+        writes.push(ownItemWrite(item.key, item.stored, value, item.expiry));
+        roles.push({ kind: 'own', sk: item.key.sk });
+      }
       try {
         await this.table.transact(writes);
-        return true;
+        return new Set(pending);
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
-        if (error.index === 0 && mode === 'new') return false;
-        if (error.index === eventWrite) return false;
-        if (error.index === ownWrite && !readOwnItems) {
-          readOwnItems = true;
+        const role = error.index === undefined ? undefined : roles[error.index];
+        if (!role) throw error;
+        if (role.kind === 'marker' || (role.kind === 'event' && role.entry.mode === 'repair')) {
+          // Already recorded: the others are still to be.
+          pending = pending.filter((entry) => entry !== role.entry);
           continue;
         }
-        if (error.index !== summaryWrite && error.index !== ownWrite) throw error;
-        if (attempt >= SUMMARY_ATTEMPTS) {
-          throw new Error(
-            `job ${jobId}: its summary changed under ${attempt} attempts in a row to record ${event.type} ${event.metadata.eventId} (other events of the job arriving at once); the event is not recorded, deliver it again`,
+        if (role.kind === 'own' && !existing.has(role.sk)) {
+          existing.add(role.sk);
+          continue;
+        }
+        if (role.kind !== 'summary' && role.kind !== 'own') throw error;
+        races += 1;
+        if (races >= SUMMARY_ATTEMPTS) {
+          throw new SummaryContentionError(
+            `job ${jobId}: its summary changed under ${races} attempts in a row to record ${pending.map((entry) => `${entry.event.type} ${entry.event.metadata.eventId}`).join(', ')} (other events of the job arriving at once); not recorded, deliver again`,
           );
         }
         // At once the first time (one other recorder got there first); then spread out, the way a crowd needs.
-        if (attempt > 1) await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
+        if (races > 1) await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** races));
       }
     }
+    return new Set();
   }
 
   /** The job as its summary shows it (one get), or undefined when its job.created.v1 is not recorded. */
@@ -356,6 +514,86 @@ const DECISION_PREFIX = 'decision#';
 const SUMMARY_ATTEMPTS = 40;
 const MAX_BACKOFF_MS = 200;
 
+/** What appending one event of a delivery came to: whether it was new to the history, or what kept it out. */
+export type AppendOutcome = { readonly added: boolean } | { readonly error: unknown };
+
+/** Recorders of the job kept changing its summary: no event's fault, so not tried again one by one (recordAll). */
+class SummaryContentionError extends Error {
+  override readonly name = 'SummaryContentionError';
+}
+
+/** An event to record at `at`: `new` (its marker written with it) or `repair` (its marker is there, its item is not). */
+interface Entry {
+  readonly event: DomainEvent;
+  readonly history: HistoryEvent;
+  readonly at: string;
+  readonly mode: 'new' | 'repair';
+  readonly expiry: { readonly expiresAt?: number };
+}
+
+/** A chunk's or review row's item while a transaction is put together: as read, and as the events leave it. */
+interface OwnItem {
+  readonly key: ItemKey;
+  readonly kind: 'chunk' | 'decision';
+  readonly stored: Item | undefined;
+  chunk: CountedChunk | undefined;
+  decision: RowDecision | undefined;
+  changed: boolean;
+  expiry: { expiresAt?: number };
+}
+
+/** What a write of record()'s transaction is, to tell what a failed condition means. */
+type WriteRole =
+  | { readonly kind: 'marker' | 'event'; readonly entry: Entry }
+  | { readonly kind: 'summary' }
+  | { readonly kind: 'own'; readonly sk: string };
+
+/**
+ * The entries split into transactions within TransactWriteItems' limits: at most MAX_TRANSACT_WRITES writes (each entry
+ * up to three: marker, event, its chunk's or row's item; plus the summary) and MAX_TRANSACT_BYTES, counted as twice
+ * each event's JSON (its history item, and a review row's item that repeats the pair decided) with the summary's
+ * largest possible size kept aside. A delivery of ten events is one.
+ */
+function transactionParts(entries: readonly Entry[]): Entry[][] {
+  const parts: Entry[][] = [];
+  let part: Entry[] = [];
+  let writes = 1;
+  let bytes = MAX_ITEM_BYTES;
+  for (const entry of entries) {
+    const entryWrites = 3;
+    const entryBytes = 2 * Buffer.byteLength(JSON.stringify(entry.history)) + 1024;
+    if (part.length > 0 && (writes + entryWrites > MAX_TRANSACT_WRITES || bytes + entryBytes > MAX_TRANSACT_BYTES)) {
+      parts.push(part);
+      part = [];
+      writes = 1;
+      bytes = MAX_ITEM_BYTES;
+    }
+    part.push(entry);
+    writes += entryWrites;
+    bytes += entryBytes;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/** The item of the event's chunk or review row, when it has one. */
+function ownKeyOf(pk: string, event: HistoryEvent): ItemKey | undefined {
+  const chunkIndex = chunkIndexOf(event);
+  if (chunkIndex !== undefined) return { pk, sk: chunkSk(chunkIndex) };
+  const row = reviewRowOf(event);
+  return row === undefined ? undefined : { pk, sk: decisionSk(row) };
+}
+
+function laterOf(a: { readonly expiresAt?: number }, b: { readonly expiresAt?: number }): { expiresAt?: number } {
+  if (a.expiresAt === undefined) return { ...b };
+  return b.expiresAt === undefined ? { ...a } : { expiresAt: Math.max(a.expiresAt, b.expiresAt) };
+}
+
+/** Sort keys compared as DynamoDB orders them (these are ASCII). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function chunkSk(index: number): string {
   return `${CHUNK_PREFIX}${String(index).padStart(9, '0')}`;
 }
@@ -364,14 +602,13 @@ function decisionSk(row: number): string {
   return `${DECISION_PREFIX}${String(row).padStart(15, '0')}`;
 }
 
-/** The write of the event's chunk or review-row item: (re)written when it counts, otherwise only checked unchanged. */
+/** The write of the events' chunk or review-row item: (re)written when it counts, otherwise only checked unchanged. */
 function ownItemWrite(
-  key: ItemKey | undefined,
+  key: ItemKey,
   stored: Item | undefined,
   value: Record<string, AttributeValue> | undefined,
   expiry: { expiresAt?: number },
-): TransactWrite | undefined {
-  if (!key) return undefined;
+): TransactWrite {
   const unchanged: Condition = !stored
     ? { kind: 'itemNotExists' }
     : typeof stored.version === 'number'

@@ -1,6 +1,7 @@
 import { createEventSubscriptionHandler, type SubscriptionBinding } from '@refinery/runtime';
 import type { IngestDeps } from '../config';
 import { ingest } from '../definition';
+import type { AppendOutcome } from '../domain/job-history';
 import { Jobs } from '../domain/jobs';
 
 /** A job ended: how (`outcome`), how long after its creation, and how many rows it had. */
@@ -19,8 +20,9 @@ async function recordJobEnded(
 }
 
 /**
- * Appends the other services' job events to each job's history (idempotent by event id), then, once per job of the
- * batch, publishes the job's progress (throttled: see domain/job-progress.ts).
+ * Appends the other services' job events to each job's history (idempotent by event id), a batch's events of one job
+ * together (one transaction: JobHistory.appendAll), then, once per job of the batch, publishes the job's progress
+ * (throttled: see domain/job-progress.ts). An event that could not be recorded fails alone.
  */
 export function createHistoryHandler(deps: IngestDeps): SubscriptionBinding {
   const jobs = new Jobs(deps);
@@ -28,8 +30,15 @@ export function createHistoryHandler(deps: IngestDeps): SubscriptionBinding {
     subscription: ingest.subscriptions.history,
     publisher: deps.publisher,
     logger: deps.logger,
-    handle: async (event, { logger }) => {
-      const added = await jobs.history.append(event);
+    beforeBatch: async (messages): Promise<ReadonlyMap<string, AppendOutcome>> => {
+      const outcomes = await jobs.history.appendAll(messages.map((entry) => entry.message));
+      return new Map(messages.map((entry, index) => [entry.messageId, outcomes[index] as AppendOutcome]));
+    },
+    handle: async (event, { logger, messageId, batch }) => {
+      const outcome = batch.get(messageId);
+      if (!outcome) throw new Error(`message ${messageId} (${event.type} ${event.metadata.eventId}) was not appended with its batch`);
+      if ('error' in outcome) throw outcome.error;
+      const { added } = outcome;
       logger.debug({ type: event.type, eventId: event.metadata.eventId, added }, 'history event');
       // Counted here, where a job's end is recorded exactly once (a redelivered or repeated outcome adds nothing).
       if (added && (event.type === 'job.completed.v1' || event.type === 'job.failed.v1')) await recordJobEnded(deps, jobs, event);
