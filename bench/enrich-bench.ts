@@ -1,4 +1,4 @@
-// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1 --heap-cap MB --worker-threads N]
+// npm run bench [-- --rows 100000,1000000 --directory-size 100000 --chunk-rows 1000 --seed 1 --heap-cap MB --worker-threads N --json]
 //
 // Generates a synthetic book of N rows against a directory of people, runs `refinery enrich` on it in a child
 // process (exactly as a user would), and prints rows per second, wall time per stage (from the job's events) and the
@@ -10,8 +10,12 @@
 // csv-parse (`columns: true`, the project's version) in this process and times it; the end-to-end rate is compared with
 // that parse rate (at least 0.2 of it at 1,000,000 rows, 0.15 at 100,000), the peak RSS with 512 MB, and, when both
 // 100,000 and 1,000,000 rows run, the larger run's peak with 1.2 times the smaller one's.
+//
+// It also prints the child's CPU time (user + system, from /proc), split into the main thread's and the busiest other
+// thread's (with --worker-threads 1 that is the matcher's thread): which of the two is the critical path. --json prints
+// one JSON object instead of the text: {"machine": ..., "results": [BenchResult, ...], "targets": ...}.
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeDataset } from '@refinery/synthetic-data';
@@ -27,6 +31,8 @@ interface Options {
   heapCapMb?: number;
   /** `refinery enrich --worker-threads`: absent, the command's default. */
   workerThreads?: number;
+  /** One JSON object on stdout instead of the text report. */
+  json?: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -62,6 +68,9 @@ function parseArgs(argv: readonly string[]): Options {
         options.outDir = resolve(value);
         i += 1;
         break;
+      case '--json':
+        options.json = true;
+        break;
       default:
         throw new Error(`unknown option ${argv[i]}`);
     }
@@ -86,6 +95,15 @@ export interface BenchResult {
   readonly parseRatioTarget: number | null;
   /** The issue's ceiling for peakRssMb at default V8 settings. */
   readonly peakRssTargetMb: number;
+  /** The refinery process's CPU time (user + system), as last sampled before it exited (every 100 ms). */
+  readonly cpu: CpuSeconds;
+}
+
+/** CPU seconds of a process: all of it, its main thread, and its busiest other thread (a worker thread, if any runs). */
+export interface CpuSeconds {
+  readonly total: number;
+  readonly mainThread: number;
+  readonly busiestOtherThread: number;
 }
 
 /** Issue 16's targets. */
@@ -135,7 +153,48 @@ function peakRssMb(pid: number): number {
   }
 }
 
-export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ seconds: number; peakMb: number; stdout: string }> {
+// Linux's USER_HZ: /proc's CPU times are in ticks of 1/100 s on every architecture Node.js runs on.
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of a /proc stat line (fields 14 and 15, counted after the parenthesized name). */
+function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * Samples a running process's CPU time and its threads'. A thread's figure is its last sample (a worker thread that
+ * ended before the process is gone from /proc, but its time stays in the process's total).
+ */
+export class CpuSampler {
+  private total = 0;
+  private readonly threads = new Map<number, number>();
+
+  constructor(private readonly pid: number) {}
+
+  sample(): void {
+    try {
+      this.total = statCpuSeconds(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
+      for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+        try {
+          this.threads.set(Number(tid), statCpuSeconds(readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8')));
+        } catch {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch {
+      // no /proc, or the process has exited: the last sample stands
+    }
+  }
+
+  get seconds(): CpuSeconds {
+    let busiestOtherThread = 0;
+    for (const [tid, seconds] of this.threads) if (tid !== this.pid) busiestOtherThread = Math.max(busiestOtherThread, seconds);
+    return { total: this.total, mainThread: this.threads.get(this.pid) ?? 0, busiestOtherThread };
+  }
+}
+
+export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ seconds: number; peakMb: number; cpu: CpuSeconds; stdout: string }> {
   const bin = resolve(__dirname, '../apps/refinery/bin/refinery.js');
   const started = process.hrtime.bigint();
   const execArgv = heapCapMb ? [`--max-old-space-size=${heapCapMb}`] : [];
@@ -146,11 +205,15 @@ export async function runEnrich(args: string[], heapCapMb?: number): Promise<{ s
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid as number))), 100);
+  const cpu = new CpuSampler(child.pid as number);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, peakRssMb(child.pid as number));
+    cpu.sample();
+  }, 100);
   const code = await new Promise<number | null>((done) => child.on('close', done));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`refinery enrich exited with ${code}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak, stdout };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak, cpu: cpu.seconds, stdout };
 }
 
 type LoggedEvent = { type: string; detail: { metadata?: { occurredAt?: string }; data?: { job?: { status: string; version: number } } } };
@@ -207,9 +270,12 @@ function stageTimes(events: readonly LoggedEvent[]): Record<string, number> {
   };
 }
 
-export async function bench(options: Options, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<BenchResult[]> {
+export async function bench(options: Options, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<BenchResult[]> {
   mkdirSync(options.outDir, { recursive: true });
-  log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  // With --json the text report is not printed, only one object at the end (the command's progress goes to stderr).
+  const log = options.json ? () => undefined : print;
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  log(`machine: ${machine}`);
   const results: BenchResult[] = [];
   for (const rows of options.rows) {
     const dir = join(options.outDir, `book-${rows}-dir-${options.directorySize}-seed-${options.seed}`);
@@ -252,12 +318,16 @@ export async function bench(options: Options, log: (line: string) => void = (lin
       parseRatio: Math.round((rows / run.seconds / parsed.rowsPerSecond) * 1000) / 1000,
       parseRatioTarget: parseRatioTarget(rows),
       peakRssTargetMb: TARGETS.peakRssMb,
+      cpu: { total: round1(run.cpu.total), mainThread: round1(run.cpu.mainThread), busiestOtherThread: round1(run.cpu.busiestOtherThread) },
     };
     results.push(result);
     const cap = `${options.heapCapMb ? `, old generation capped at ${options.heapCapMb} MB` : ''}${options.workerThreads !== undefined ? `, ${options.workerThreads} worker thread(s)` : ''}`;
     log(`\n${rows} rows (${result.inputMb} MB), directory ${options.directorySize}, chunks of ${options.chunkRows}${cap}:`);
     log(`  wall time (command, incl. start-up): ${result.wallSeconds} s  ->  ${result.rowsPerSecond} rows/s`);
     log(`  peak memory (VmHWM of the refinery process): ${result.peakRssMb} MB`);
+    log(
+      `  CPU (user + system): ${result.cpu.total} s, of which main thread ${result.cpu.mainThread} s, busiest other thread ${result.cpu.busiestOtherThread} s`,
+    );
     log(`  csv-parse passthrough of the same file (columns: true, in the bench process): ${result.parseRowsPerSecond} rows/s`);
     for (const [stage, seconds] of Object.entries(result.stages)) log(`  ${stage}: ${seconds} s`);
     const live = result.liveUpdates;
@@ -272,8 +342,11 @@ export async function bench(options: Options, log: (line: string) => void = (lin
     for (const r of results) log(`| ${r.rows} | ${r.inputMb} | ${r.wallSeconds} | ${r.rowsPerSecond} | ${r.peakRssMb} |`);
   }
   for (const line of targetLines(results, options.heapCapMb !== undefined)) log(line);
+  if (options.json) print(JSON.stringify({ machine, results, targets: TARGETS, peakGrowth: peakGrowth(results) ?? null }));
   return results;
 }
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
 
 const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
 

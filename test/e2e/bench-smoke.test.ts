@@ -24,6 +24,10 @@ describe('npm run bench', () => {
       expect(result.parseRatio).toBeGreaterThan(0);
       expect(result.parseRatioTarget).toBeNull();
       expect(result.peakRssTargetMb).toBe(512);
+      // CPU from /proc: the whole process's, at least its main thread's plus its busiest other thread's (the matcher's).
+      expect(result.cpu.mainThread).toBeGreaterThan(0);
+      expect(result.cpu.busiestOtherThread).toBeGreaterThan(0);
+      expect(result.cpu.total).toBeGreaterThanOrEqual(Math.round((result.cpu.mainThread + result.cpu.busiestOtherThread) * 10) / 10 - 0.1);
       expect(Object.keys(result.stages)).toEqual([
         'ingest (created -> submitted)',
         'chunker (submitted -> planned)',
@@ -43,7 +47,19 @@ describe('npm run bench', () => {
     expect(lines.join('\n')).toMatch(/300 rows: \d+ rows\/s ÷ csv-parse \d+ rows\/s = [\d.]+ \(no target below 100,000 rows\)/);
     expect(lines.join('\n')).toMatch(/600 rows: peak RSS \d+ MB, target <= 512 MB at default V8 settings: (met|NOT met)/);
     expect(lines.join('\n')).toContain('peak growth: needs both 100000 and 1000000 rows');
+    expect(lines.join('\n')).toMatch(/CPU \(user \+ system\): [\d.]+ s, of which main thread [\d.]+ s, busiest other thread [\d.]+ s/);
     expect(lines.join('\n')).toMatch(/live updates: \d+ job\.progressed\.v1 for 6 chunks, at most \d+ in any second, the last one completed/);
+  });
+
+  it('prints one JSON object with --json, the same figures as it returns', async () => {
+    const lines: string[] = [];
+    const results = await bench({ rows: [300], directorySize: 500, chunkRows: 100, seed: 3, outDir, json: true }, (line) => lines.push(line));
+    expect(lines).toHaveLength(1);
+    const printed = JSON.parse(lines[0] as string) as { machine: string; results: BenchResult[]; targets: object; peakGrowth: number | null };
+    expect(printed.results).toEqual(results);
+    expect(printed.machine).toMatch(/\d+ x .+, \d+ GiB, Node v\d+/);
+    expect(printed.targets).toEqual({ peakRssMb: 512, peakGrowth: 1.2, parseRatioAt1M: 0.2, parseRatioAt100k: 0.15 });
+    expect(printed.peakGrowth).toBeNull();
   });
 
   it('states the parse-ratio target of each size and the peak growth only when 100,000 and 1,000,000 rows both ran', () => {
