@@ -2,7 +2,7 @@ import type { ContactFields } from '@refinery/contacts';
 import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
 import { explainDecision, type ScoredCandidate } from './explain';
 import { roundToDigits } from './fixed-decimals';
-import { type ComparisonVector, compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
+import { COMPARISON_COUNT, type ComparisonVector, compareInto, compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
 import { type LinkageModel, type PairScore, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
 import type { Candidate, MatchDecision, MatchMethod, NicknameLookup } from './types';
@@ -59,6 +59,10 @@ class Scored implements ScoredCandidate {
   get score(): PairScore {
     this.#explained ??= this.scoring.score(this.vector, this.subject);
     return this.#explained;
+  }
+
+  describeWeights(): string {
+    return this.scoring.describeWeights(this.vector, this.subject);
   }
 }
 
@@ -123,6 +127,86 @@ export function scoreCandidates(
   return scored;
 }
 
+// What rankCandidates keeps of each candidate of the row, reused from row to row (grown when a row has more
+// candidates): a comparison vector, a weight and an object per candidate were garbage by the next row, and only the
+// best two candidates are ever explained.
+const rowComparables: ComparableContact[] = [];
+let rowLevels = new Int8Array(COMPARISON_COUNT * 32);
+let rowWeights = new Float64Array(32);
+let rowSwapped = new Uint8Array(32);
+const pairLevels = new Int8Array(COMPARISON_COUNT);
+
+interface Ranked {
+  readonly best: Scored | undefined;
+  readonly runnerUp: Scored | undefined;
+}
+
+function scoredAt(index: number, candidates: readonly Candidate[], subject: ComparableContact, scoring: ScoringModel, probability: number): Scored {
+  const at = index * COMPARISON_COUNT;
+  const vector = { levels: rowLevels.slice(at, at + COMPARISON_COUNT), namesSwapped: rowSwapped[index] === 1 };
+  const entry = new Scored(
+    candidates[index] as Candidate,
+    rowComparables[index] as ComparableContact,
+    vector,
+    rowWeights[index] as number,
+    scoring,
+    subject,
+  );
+  entry.probability = probability;
+  return entry;
+}
+
+// The first two of scoreCandidates(...) — the same candidates with the same weights and probabilities — without
+// scoring the rest into objects: the best is the first candidate of the highest probability, the runner-up the first
+// of the highest among the others (the order scoreCandidates' stable sort gives).
+function rankCandidates(subject: ComparableContact, candidates: readonly Candidate[], nicknames: NicknameLookup, scoring: ScoringModel): Ranked {
+  const count = candidates.length;
+  if (count > rowWeights.length) {
+    const room = Math.max(count, rowWeights.length * 2);
+    rowLevels = new Int8Array(COMPARISON_COUNT * room);
+    rowWeights = new Float64Array(room);
+    rowSwapped = new Uint8Array(room);
+  }
+  const lookup = rememberingLookups(nicknames);
+  // Fetched in a pass of their own, as in scoreCandidates.
+  for (let index = 0; index < count; index += 1) {
+    const comparable = comparableCandidate(candidates[index] as Candidate);
+    rowComparables[index] = comparable;
+    touched += comparable.first.length + comparable.last.length + (comparable.corroborating.birth_date?.length ?? 0);
+  }
+  let top = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < count; index += 1) {
+    const swapped = compareInto(subject, rowComparables[index] as ComparableContact, candidates[index] as Candidate, lookup, pairLevels);
+    const weight = scoring.weightFor(pairLevels, subject);
+    rowWeights[index] = weight;
+    rowSwapped[index] = swapped ? 1 : 0;
+    rowLevels.set(pairLevels, index * COMPARISON_COUNT);
+    top = Math.max(top, weight);
+  }
+  let total = 2 ** -top;
+  for (let index = 0; index < count; index += 1) total += 2 ** ((rowWeights[index] as number) - top);
+  let best = -1;
+  let bestProbability = 0;
+  let runnerUp = -1;
+  let runnerUpProbability = 0;
+  for (let index = 0; index < count; index += 1) {
+    const probability = 2 ** ((rowWeights[index] as number) - top) / total;
+    if (best < 0 || probability > bestProbability) {
+      runnerUp = best;
+      runnerUpProbability = bestProbability;
+      best = index;
+      bestProbability = probability;
+    } else if (runnerUp < 0 || probability > runnerUpProbability) {
+      runnerUp = index;
+      runnerUpProbability = probability;
+    }
+  }
+  return {
+    best: best < 0 ? undefined : scoredAt(best, candidates, subject, scoring, bestProbability),
+    runnerUp: runnerUp < 0 ? undefined : scoredAt(runnerUp, candidates, subject, scoring, runnerUpProbability),
+  };
+}
+
 export function decideMatch(
   contact: ContactFields,
   candidates: readonly Candidate[],
@@ -133,8 +217,7 @@ export function decideMatch(
   // A match threshold set below the default review threshold leaves no review band, rather than an inverted one.
   const thresholds: MatchThresholds = { match: given.match, review: Math.min(given.review, given.match) };
   const subject = comparableContact(contact);
-  const scored = scoreCandidates(subject, candidates, nicknames, scoringModel(options.model));
-  const [best, runnerUp] = scored;
+  const { best, runnerUp } = rankCandidates(subject, candidates, nicknames, scoringModel(options.model));
   if (best === undefined) {
     return { status: 'unmatched', score: 0, reason: explainDecision(subject, undefined, undefined, 'unmatched', thresholds) };
   }

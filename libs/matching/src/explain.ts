@@ -1,5 +1,5 @@
 import { type ComparableContact, displayName } from './comparable-contact';
-import { toFixedDigits } from './fixed-decimals';
+import { signedBits as signed, toFixedDigits } from './fixed-decimals';
 import type { PairScore } from './linkage/model';
 import type { MatchThresholds } from './thresholds';
 import type { Candidate } from './types';
@@ -11,13 +11,10 @@ export interface ScoredCandidate {
   // The pair's match weight (prior included), and the same with every contribution (computed when first read).
   weight: number;
   readonly score: PairScore;
+  // describeWeights(score), written without building the score (see ScoringModel.describeWeights).
+  describeWeights(): string;
   // Among the row's candidates (see scoreCandidates).
   probability: number;
-}
-
-function signed(bits: number): string {
-  const fixed = toFixedDigits(bits, 1);
-  return bits >= 0 && !fixed.startsWith('-') ? `+${fixed}` : fixed === '-0.0' ? '+0.0' : fixed;
 }
 
 function probability(value: number): string {
@@ -66,9 +63,7 @@ export function explainDecision(
       : status === 'review'
         ? `between ${thresholds.review} and ${thresholds.match}`
         : `below ${thresholds.review}`;
-  const parts = [
-    `${VERDICT[status]}: ${describeCandidate(best)}, ${band}; weight ${signed(best.score.weight)} bits = ${describeWeights(best.score)}`,
-  ];
-  if (runnerUp !== undefined && runnerUp.probability >= 0.001) parts.push(`next ${describeCandidate(runnerUp)}`);
-  return parts.join('; ');
+  // The weight is the score's (weightFor and score() add up the same parts).
+  const reason = `${VERDICT[status]}: ${describeCandidate(best)}, ${band}; weight ${signed(best.weight)} bits = ${best.describeWeights()}`;
+  return runnerUp !== undefined && runnerUp.probability >= 0.001 ? `${reason}; next ${describeCandidate(runnerUp)}` : reason;
 }

@@ -28,3 +28,9 @@ export function roundToDigits(value: number, digits: number): number {
   if (rounded === 0) return value < 0 ? -0 : 0;
   return rounded / scale;
 }
+
+// A weight in bits as the explanations write it: one decimal, always signed ("+8.1", "-14.0"), never "-0.0".
+export function signedBits(bits: number): string {
+  const fixed = toFixedDigits(bits, 1);
+  return bits >= 0 && !fixed.startsWith('-') ? `+${fixed}` : fixed === '-0.0' ? '+0.0' : fixed;
+}

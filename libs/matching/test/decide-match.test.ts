@@ -3,6 +3,8 @@ import {
   comparableContact,
   DEFAULT_THRESHOLDS,
   decideMatch,
+  describeWeights,
+  type LinkageModel,
   type MatchDecision,
   prepareCandidate,
   priorModel,
@@ -339,6 +341,21 @@ describe('candidates ranked', () => {
     const reversed = scoreCandidates(subject, [...candidates].reverse(), nicknames, new ScoringModel(priorModel()));
     expect(reversed.map((entry) => entry.candidate.id)).toEqual(['best', 'twin-3', 'twin-2', 'twin-1', 'stranger']);
   });
+
+  it('the decision takes the first of equal candidates, and names the next of them as its runner-up', () => {
+    const twin = { first_name: 'Ada', last_name: 'Lovelace', city: 'London', birth_date: '1815-12-10' };
+    const candidates = [
+      candidate('stranger', { first_name: 'Bob', last_name: 'Stone', city: 'Leeds' }),
+      candidate('twin-1', twin),
+      candidate('twin-2', twin),
+      candidate('twin-3', twin),
+    ];
+    const decision = decideMatch(contact(twin), candidates, nicknames);
+    expect(decision).toMatchObject({ status: 'unmatched' });
+    expect(decision.reason).toMatch(/^not matched: "Ada Lovelace" \(id twin-1, .*; next "Ada Lovelace" \(id twin-2, /);
+    const reversed = decideMatch(contact(twin), [...candidates].reverse(), nicknames);
+    expect(reversed.reason).toMatch(/^not matched: "Ada Lovelace" \(id twin-3, .*; next "Ada Lovelace" \(id twin-2, /);
+  });
 });
 
 describe('prepared candidates', () => {
@@ -347,5 +364,60 @@ describe('prepared candidates', () => {
     const prepared: Candidate = prepareCandidate(people.johnSmith);
     expect(decideMatch(subject, [prepared], nicknames).reason).toBe(decideMatch(subject, [people.johnSmith], nicknames).reason);
     expect(JSON.stringify(prepared)).toBe(JSON.stringify(people.johnSmith));
+  });
+});
+
+describe('the decision and the scores of every candidate', () => {
+  // A model whose common names weigh less when they agree (frequency-adjusted exact weights), so the reasons name
+  // weights that are not the levels' own.
+  const model: LinkageModel = { ...priorModel(), frequencies: { first_name: { john: 0.05, jane: 0.02 }, last_name: { smith: 0.03 } } };
+  const household = { last_name: 'Smith', phone: '+1 415 555 0199', street: '7 Elm Street', city: 'Oakland', state: 'CA' };
+  const books = [
+    { first_name: 'Jon', last_name: 'Smith', email: 'john.smith@acme.example' },
+    { first_name: 'John', last_name: 'Smith', city: 'San Francisco', state: 'CA', birth_date: '1980-02-01' },
+    { first_name: 'Smith', last_name: 'John', company: 'Acme' },
+    { first_name: 'Tom', ...household },
+    { first_name: 'Jane', ...household, street: '9 Other Street', city: 'Denver', state: 'CO' },
+    { first_name: 'Maria', last_name: 'Garcia', postcode: '28013' },
+    { first_name: 'Kate', last_name: 'Wilson', postcode: '02134', title: 'Nurse' },
+    { first_name: 'Nobody', last_name: 'Else', city: 'Nowhere' },
+  ];
+  const everyone = Object.values(people);
+
+  it('takes the first two of scoreCandidates, and its reason spells out the best score as describeWeights does', () => {
+    const scoring = new ScoringModel(model);
+    for (const book of books) {
+      for (const candidates of [everyone, [...everyone].reverse(), everyone.slice(0, 2), everyone.slice(3, 4)]) {
+        const subject = contact(book);
+        const scored = scoreCandidates(comparableContact(subject), candidates, nicknames, scoring);
+        const [best, runnerUp] = scored;
+        if (best === undefined) throw new Error('no candidate scored');
+        expect(best.describeWeights()).toBe(describeWeights(best.score));
+        expect(best.weight).toBe(best.score.weight);
+        const decision = decideMatch(subject, candidates, nicknames, { model: scoring });
+        expect(decision.status === 'unmatched' ? undefined : decision.candidate).toBe(decision.status === 'unmatched' ? undefined : best.candidate);
+        expect(decision.reason).toContain(` bits = ${describeWeights(best.score)}`);
+        expect(decision.reason).toContain(`(id ${best.candidate.id}, `);
+        if (runnerUp !== undefined && runnerUp.probability >= 0.001) expect(decision.reason).toContain(`; next "`);
+        if (runnerUp !== undefined && runnerUp.probability >= 0.001) expect(decision.reason).toContain(`(id ${runnerUp.candidate.id}, `);
+      }
+    }
+  });
+
+  it('names frequency-adjusted weights, capped households, swapped names and missing fields as the score does', () => {
+    const scoring = new ScoringModel(model);
+    const texts = books.flatMap((book) =>
+      scoreCandidates(comparableContact(contact(book)), everyone, nicknames, scoring).map((entry) => {
+        expect(entry.describeWeights()).toBe(describeWeights(entry.score));
+        return entry.describeWeights();
+      }),
+    );
+    // Each kind of part is met at least once, so the comparison above covers it.
+    for (const part of ['household evidence capped', 'first and last name swapped', 'missing: ', 'places nest', 'changes counted once']) {
+      expect(texts.some((text) => text.includes(part))).toBe(true);
+    }
+    // John's exact agreement at his frequency, log2(0.82 / 0.05), and a rarer name's at the level's own, log2(0.82 / 0.006).
+    expect(texts.some((text) => text.includes('first_name exact +4.0'))).toBe(true);
+    expect(texts.some((text) => text.includes('first_name exact +7.1'))).toBe(true);
   });
 });

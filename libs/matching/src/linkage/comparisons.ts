@@ -378,6 +378,13 @@ function writeNameLevels(a: ComparableContact, b: ComparableContact, nicknames: 
 
 export function compareRecords(a: ComparableContact, b: ComparableContact, candidate: Candidate, nicknames: NicknameLookup): ComparisonVector {
   const levels = new Int8Array(COMPARISON_COUNT);
+  const namesSwapped = compareInto(a, b, candidate, nicknames, levels);
+  return { levels, namesSwapped };
+}
+
+// compareRecords into `levels` (COMPARISON_COUNT long), returning whether the names are swapped: the matcher compares
+// every candidate of every row into one reused vector instead of a new one per pair.
+export function compareInto(a: ComparableContact, b: ComparableContact, candidate: Candidate, nicknames: NicknameLookup, levels: Int8Array): boolean {
   const namesSwapped = writeNameLevels(a, b, nicknames, levels);
   levels[BIRTH_DATE] = birthDateLevel(a.corroborating.birth_date, b.corroborating.birth_date);
   levels[EMAIL] = exactLevel(a.email, b.email);
@@ -390,7 +397,7 @@ export function compareRecords(a: ComparableContact, b: ComparableContact, candi
   levels[COMPANY] = similarTextLevel(a.corroborating.company, b.corroborating.company, 0.92);
   levels[TITLE] = exactLevel(a.corroborating.title, b.corroborating.title);
   levels[PROVIDER] = providerLevel(candidate.confidence);
-  return { levels, namesSwapped };
+  return namesSwapped;
 }
 
 export const IDENTIFIER_COMPARISONS: ReadonlySet<number> = new Set([EMAIL, PHONE]);

@@ -1,4 +1,5 @@
 import type { ComparableContact } from '../comparable-contact';
+import { signedBits } from '../fixed-decimals';
 import { COMPARISONS, type ComparisonName, type ComparisonVector, FIRST_NAME, FIRST_NAME_SLIP, NULL_LEVEL } from './comparisons';
 
 // A Fellegi-Sunter model: per comparison, P(level | same person) = m and P(level | different people) = u;
@@ -145,6 +146,8 @@ export class ScoringModel {
   // The exact agreements' weights of the contact last weighed (see levelWeight).
   private exactWeightsOf: ComparableContact | undefined;
   private readonly exactWeights = new Float64Array(COMPARISONS.length).fill(Number.NaN);
+  // The parts of describeWeights that do not depend on the contact (see describedParts).
+  private described: { readonly prior: string; readonly levels: readonly (readonly string[])[] } | undefined;
   // The parts of the last combine() besides the weight (see combine).
   private combinedCapped = 0;
   private combinedChangedTogether = 0;
@@ -219,6 +222,62 @@ export class ScoringModel {
       namesSwapped: vector.namesSwapped,
       missing,
     };
+  }
+
+  // describeWeights(this.score(vector, contact)) — the same text — without the score's objects: every row's reason
+  // spells out its best candidate's weights, and the contributions, their strings and the parts' array were a sixth
+  // of what the matcher allocated per row. A part whose weight is the level's own (all but a frequency-adjusted exact
+  // agreement) is a string made once per model.
+  describeWeights(vector: ComparisonVector, contact: ComparableContact): string {
+    const levels = vector.levels;
+    this.combine(levels, contact, undefined, undefined);
+    const parts = this.describedParts();
+    let text = parts.prior;
+    let missing = '';
+    for (let comparison = 0; comparison < levels.length; comparison += 1) {
+      const level = levels[comparison] ?? NULL_LEVEL;
+      if (level === NULL_LEVEL) {
+        if (comparison !== PROVIDER) {
+          const name = (COMPARISONS[comparison] as ComparisonSpecOf).name;
+          missing = missing === '' ? name : `${missing}, ${name}`;
+        }
+        continue;
+      }
+      const ofLevel = parts.levels[comparison]?.[level];
+      if (level === 0) {
+        this.knowExactWeight(comparison, contact);
+        const weight = this.exactWeights[comparison] as number;
+        if (ofLevel === undefined || weight !== this.baseWeight(comparison, 0)) {
+          text += `, ${this.partText(comparison, level, weight)}`;
+          continue;
+        }
+      }
+      text += ofLevel ?? `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`;
+    }
+    if (this.combinedNested > 0.05) text += `, places nest (one town, one street) ${signedBits(-this.combinedNested)}`;
+    if (this.combinedCapped > 0) text += `, household evidence capped ${signedBits(-this.combinedCapped)}`;
+    if (this.combinedChangedTogether > 0.05) text += `, changes counted once ${signedBits(this.combinedChangedTogether)}`;
+    if (vector.namesSwapped) text += ', first and last name swapped';
+    if (missing !== '') text += `, missing: ${missing}`;
+    return text;
+  }
+
+  // "field level +w", as score()'s contributions and describeWeights write them.
+  private partText(comparison: number, level: number, weight: number): string {
+    const spec = COMPARISONS[comparison] as ComparisonSpecOf;
+    return `${spec.name} ${spec.levels[level]?.label ?? String(level)} ${signedBits(weight)}`;
+  }
+
+  // The prior's part and every level's part at the level's own weight (after its ", ": one string less to join per
+  // part), made when first asked (EM builds models that never explain anything).
+  private describedParts(): { readonly prior: string; readonly levels: readonly (readonly string[])[] } {
+    this.described ??= {
+      prior: `prior ${signedBits(this.priorWeight)}`,
+      levels: COMPARISONS.map((spec, comparison) =>
+        spec.levels.map((_, level) => `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`),
+      ),
+    };
+    return this.described;
   }
 
   // The weight with the frequency adjustment, without the parts (for candidates that are not explained).
