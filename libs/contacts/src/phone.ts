@@ -52,6 +52,12 @@ export function phoneDigits(phone: string): string {
   return (parsed?.isPossible() ? parsed.number : phone).replace(/\D/gu, '');
 }
 
+// Seven digits or more, counted in place (every row is validated).
 export function isUsablePhone(phone: string): boolean {
-  return phone.replace(/\D/gu, '').length >= 7;
+  let digits = 0;
+  for (let index = 0; index < phone.length && digits < 7; index += 1) {
+    const code = phone.charCodeAt(index);
+    if (code >= 48 && code <= 57) digits += 1;
+  }
+  return digits >= 7;
 }

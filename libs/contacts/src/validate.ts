@@ -11,7 +11,13 @@ const PLACE_FIELDS: readonly CanonicalField[] = ['street', 'postcode'];
 // a name (first, last or both) and one more field; or, with no name at all, a birth date and a street or
 // postcode (a register row whose names were lost). Anything less is "nothing to match on": a name
 // alone is shared by too many people, and a town or a job title alone says nothing about who.
+// One answer for every valid contact: the matcher validates every row, most of them valid.
+const VALID: ContactValidation = Object.freeze({ valid: true });
+
 export function validateContact(fields: ContactFields): ContactValidation {
+  // An e-mail or a phone is enough whatever else the contact holds (see below): most rows have one, and need no lists.
+  const { email, phone } = fields;
+  if ((hasValue(phone) && isUsablePhone(phone)) || (hasValue(email) && isValidEmail(email))) return VALID;
   const names = NAME_FIELDS.filter((field) => hasValue(fields[field]));
   const usable: CanonicalField[] = [];
   const unusable: string[] = [];
@@ -22,9 +28,9 @@ export function validateContact(fields: ContactFields): ContactValidation {
     else if (field === 'phone' && !isUsablePhone(value)) unusable.push(`phone "${value}" is not a phone number`);
     else if (field !== 'country') usable.push(field);
   }
-  if (usable.includes('email') || usable.includes('phone')) return { valid: true };
-  if (names.length > 0 && usable.length > 0) return { valid: true };
-  if (usable.includes('birth_date') && PLACE_FIELDS.some((field) => usable.includes(field))) return { valid: true };
+  if (usable.includes('email') || usable.includes('phone')) return VALID;
+  if (names.length > 0 && usable.length > 0) return VALID;
+  if (usable.includes('birth_date') && PLACE_FIELDS.some((field) => usable.includes(field))) return VALID;
   const present = [...names, ...usable];
   const problems = unusable.length > 0 ? `; ${unusable.join('; ')}` : '';
   if (present.length === 0) {

@@ -51,6 +51,21 @@ describe('validateContact', () => {
   });
 });
 
+describe('validateContact and phones', () => {
+  it('takes a phone of seven digits or more, however it is written, as something to match on', () => {
+    expect(validateContact({ phone: '12-34-56-7' })).toEqual({ valid: true });
+    expect(validateContact({ phone: 'tel. 555 01 23 (home)' })).toEqual({ valid: true });
+  });
+
+  it('does not count digits other than 0-9 (full-width ones are not read as a phone)', () => {
+    expect(validateContact({ phone: '123-456' })).toEqual({
+      valid: false,
+      reason: 'nothing to match on: no name, e-mail, phone or other field; phone "123-456" is not a phone number',
+    });
+    expect(validateContact({ phone: '１２３４５６７８' }).valid).toBe(false);
+  });
+});
+
 describe('isValidEmail', () => {
   it.each(['ada@example.com', 'ada.lovelace+books@mail.example.co.uk', 'josé@exämple.de'])('accepts %j', (email) => {
     expect(isValidEmail(email)).toBe(true);
