@@ -88,6 +88,14 @@ const STRIDE_LENGTH = STRIDE;
 const BIRTH_DATE_SLOT = SLOT.corroborating + CORROBORATING.indexOf('birth_date');
 const NO_VARIANTS: ReadonlySet<string> = new Set();
 const REMEMBERED_FIRST_NAMES = 50_000;
+// A property's values are shared (DirectoryIndex.texts) until, after this many, fewer than 1 in UNSHARED_RATIO was found.
+const TEXT_SAMPLE = 4096;
+const UNSHARED_RATIO = 100;
+
+interface PropertyHits {
+  looked: number;
+  found: number;
+}
 
 // People in memory, filed under block keys, answering "who could this contact be?".
 export class DirectoryIndex {
@@ -101,6 +109,11 @@ export class DirectoryIndex {
   // "new york|ny", common names), and a string per person and field was about two thirds of the index's string memory
   // (51 of 75 MB at 100,000 people). Emptied by seal(): look-ups never need it.
   private texts = new Map<string, string>();
+  // How often each property's values were found in `texts`. A property whose values hardly ever repeat (phone numbers,
+  // street addresses: nearly one per person) is no longer looked up once that shows: its look-ups saved no memory, and
+  // its values made `texts` larger and slower to search for everyone else's (issue 16: at 100,000 people, 569,438
+  // distinct values instead of 201,372, and sharing was 1.9 s of a 5.8 s profile of the load). Emptied by seal().
+  private textHits = new Map<string, PropertyHits>();
   private fingerprints = new Int32Array(STRIDE * 1024);
   private seen = new Uint32Array(0);
   private generation = 0;
@@ -162,20 +175,33 @@ export class DirectoryIndex {
   seal(): void {
     this.blocks.seal();
     this.texts = new Map();
+    this.textHits = new Map();
     // Grown by doubling while loading: up to half of it unused.
     const used = this.people.length * STRIDE_LENGTH;
     if (this.fingerprints.length > used) this.fingerprints = this.fingerprints.slice(0, Math.max(used, STRIDE_LENGTH));
   }
 
-  // Swaps each string value of `values` for the equal one already held (see `texts`); returns `values`.
+  // Swaps each string value of `values` for the equal one already held (see `texts`); returns `values`. A property whose
+  // values have not repeated (see `textHits`) is left alone.
   private shareTexts<T extends object>(values: T): T {
     const record = values as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const value = record[key];
       if (typeof value !== 'string') continue;
+      let hits = this.textHits.get(key);
+      if (hits === undefined) {
+        hits = { looked: 0, found: 0 };
+        this.textHits.set(key, hits);
+      }
+      if (hits.looked >= TEXT_SAMPLE && hits.found * UNSHARED_RATIO < hits.looked) continue;
+      hits.looked += 1;
       const held = this.texts.get(value);
-      if (held === undefined) this.texts.set(value, value);
-      else record[key] = held;
+      if (held === undefined) {
+        this.texts.set(value, value);
+      } else {
+        hits.found += 1;
+        record[key] = held;
+      }
     }
     return values;
   }
