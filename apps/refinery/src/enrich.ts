@@ -91,6 +91,20 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
   const inputBytes = await checkPaths(input, out);
   const started = Date.now();
   const { target } = options;
+  const multipart = inputBytes >= (options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES);
+  // Hashed while the services start: reading both files takes this thread a few tenths of a second, and starting them
+  // mostly waits for the worker thread to load the directory. Awaited (and its failure thrown) where it is used.
+  const key = idempotencyKey({
+    input,
+    multipart,
+    // A deployment's providers are its own: only what this command chooses is part of the key.
+    directory: target.kind === 'local' ? target.directory : null,
+    providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
+    chunkRows: options.chunkRows ?? null,
+    thresholds: options.thresholds ?? null,
+  });
+  // Not awaited when the services fail to start.
+  key.catch(() => undefined);
   const app =
     target.kind === 'local'
       ? await startLocalApp({
@@ -127,7 +141,7 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
     stopFault(new Error(`a worker thread failed (${error.message}); run the same command again to resume this job`, { cause: error })),
   );
   const stopping = new AbortController();
-  const running = run(app, options, { input, inputBytes, out, started }, stopping.signal);
+  const running = run(app, options, { input, inputBytes, multipart, key, out, started }, stopping.signal);
   // Settled here or, when a fault stops the command first, ignored: the watch loop ends with the abort.
   running.catch(() => undefined);
   try {
@@ -148,24 +162,15 @@ export async function enrich(options: EnrichOptions): Promise<EnrichSummary> {
 async function run(
   app: LocalApp | undefined,
   options: EnrichOptions,
-  paths: { input: string; inputBytes: number; out: string; started: number },
+  paths: { input: string; inputBytes: number; multipart: boolean; key: Promise<string>; out: string; started: number },
   signal: AbortSignal,
 ): Promise<EnrichSummary> {
   const { target } = options;
-  const { input, inputBytes: sizeBytes, out, started } = paths;
+  const { input, inputBytes: sizeBytes, multipart, out, started } = paths;
   const client = app
     ? new ApiClient(app.url, app.tokens.clientToken)
     : new ApiClient((target as ApiTarget).url.replace(/\/+$/, ''), (target as ApiTarget).token);
-  const multipart = sizeBytes >= (options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES);
-  const key = await idempotencyKey({
-    input,
-    multipart,
-    // A deployment's providers are its own: only what this command chooses is part of the key.
-    directory: target.kind === 'local' ? target.directory : null,
-    providers: target.kind === 'local' ? (target.providers?.fingerprint ?? null) : null,
-    chunkRows: options.chunkRows ?? null,
-    thresholds: options.thresholds ?? null,
-  });
+  const key = await paths.key;
   const created = await client.createUploadJob(
     {
       filename: basename(input),
