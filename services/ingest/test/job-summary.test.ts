@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@refinery/events';
 import { MAX_TRANSACT_WRITES, type Table } from '@refinery/ports';
+import { MachineFaultError } from '@refinery/runtime';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
 import { JobHistory } from '../src/domain/job-history';
 import { recordingTransactions } from './helpers';
@@ -283,6 +284,26 @@ it('splits a delivery too large for one transaction into several within its limi
   expect(Math.max(...recording.transactions.map((writes) => writes.length))).toBeLessThanOrEqual(MAX_TRANSACT_WRITES);
   expect((await history.current(JOB))?.state).toMatchObject({ chunks: { done: 40, total: 40 }, version: 41 });
   expect((await bothWays()).summary).toEqual((await bothWays()).fold);
+});
+
+it('fails a whole delivery at once on a fault of the machine (a full data dir), without trying its events one by one', async () => {
+  const full = new MachineFaultError('no space left in the data dir', { cause: new Error('SQLITE_FULL') });
+  let transactions = 0;
+  // The real table (a plain object of its methods), its transactions refused as on a full disk.
+  const { table: recording } = recordingTransactions(table);
+  history = new JobHistory({
+    ...recording,
+    transact: async () => {
+      transactions += 1;
+      throw full;
+    },
+  });
+  const created = scenario(1).events[0] as DomainEvent;
+
+  const outcomes = await history.appendAll([created, ...labeledChunks(created, 2)]);
+
+  expect(outcomes).toEqual([{ error: full }, { error: full }, { error: full }]);
+  expect(transactions).toBe(1);
 });
 
 it('counts each distinct event once: its version is the number of distinct events, whatever was delivered again', async () => {

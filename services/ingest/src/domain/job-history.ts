@@ -13,6 +13,7 @@ import {
   type Table,
   type TransactWrite,
 } from '@refinery/ports';
+import { isMachineFault } from '@refinery/runtime';
 import { ActiveJobs } from './active-jobs';
 import { AwaitingUploads } from './awaiting-uploads';
 import type { JobErasure } from './job-erasure';
@@ -213,8 +214,8 @@ export class JobHistory {
   /**
    * Records entries of one job in as few transactions as TransactWriteItems' limits allow (record()), answering for
    * each: true (recorded), false (already there: `new`, its marker exists; `repair`, its history item does) or the
-   * error that kept it out. What fails a transaction other than a condition or the race for the summary (an item too
-   * large, say) is tried again one event at a time, so that it fails only the event at fault.
+   * error that kept it out. What fails a transaction other than a condition, the race for the summary or a fault of the
+   * machine (an item too large, say) is tried again one event at a time, so that it fails only the event at fault.
    */
   private async recordAll(entries: readonly Entry[]): Promise<Map<Entry, boolean | { readonly error: unknown }>> {
     const results = new Map<Entry, boolean | { readonly error: unknown }>();
@@ -223,7 +224,8 @@ export class JobHistory {
         const recorded = await this.record(part);
         for (const entry of part) results.set(entry, recorded.has(entry));
       } catch (error) {
-        if (part.length === 1 || error instanceof SummaryContentionError) {
+        // Neither the race for the summary nor a fault of the machine (a full data dir) is one event's fault.
+        if (part.length === 1 || error instanceof SummaryContentionError || isMachineFault(error)) {
           for (const entry of part) results.set(entry, { error });
           continue;
         }
