@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectRef } from '@refinery/ports';
@@ -36,6 +36,26 @@ describe('LocalObjectStore (S3 semantics on files)', () => {
     expect((await store.getBuffer({ ...ref, key: 'streamed' })).toString()).toBe('abcd');
     expect(await store.head(ref)).toMatchObject({ sizeBytes: 12, contentType: 'text/csv' });
     expect(created).toEqual([ref, { ...ref, key: 'streamed' }]);
+  });
+
+  it('writes every object owner-only, whole or streamed, its ETag the MD5 of exactly the bytes given', async () => {
+    const whole = await store.put(ref, Buffer.from('hello, world'));
+    // Views into larger buffers: only the bytes each one shows are written and hashed.
+    const backing = Buffer.from('xxhello, xxworldxx');
+    const streamed = { ...ref, key: 'streamed' };
+    const info = await store.put(
+      streamed,
+      (async function* () {
+        yield new Uint8Array(backing.buffer, backing.byteOffset + 2, 6);
+        yield ' ';
+        yield backing.subarray(11, 16);
+      })(),
+    );
+    expect(info).toMatchObject({ sizeBytes: 12, etag: whole.etag });
+    expect((await store.getBuffer(streamed)).toString()).toBe('hello, world');
+    for (const key of [ref.key, streamed.key]) {
+      expect(statSync(join(dir.path, 'objects', ref.bucket, ...key.split('/'))).mode & 0o777).toBe(0o600);
+    }
   });
 
   it('leaves nothing behind when a streamed write fails midway', async () => {
