@@ -3,7 +3,7 @@ import { chunkLabeledV1, createEvent, deriveEventId, followUpMetadata, toPublish
 import { createEventSubscriptionHandler, NonRetryableError, recordChunkDone, type SubscriptionBinding } from '@refinery/runtime';
 import type { LabelerDeps } from '../config';
 import { labeler } from '../definition';
-import { emptyLabelCounts, labelRows } from '../domain/label-rows';
+import { emptyLabelCounts, labelRows, type OutcomeTally } from '../domain/label-rows';
 
 /**
  * chunk.matched.v1 -> labels each row's fields, writes the labeled chunk, publishes chunk.labeled.v1 (with the chunk's
@@ -22,14 +22,14 @@ export function createLabelChunkHandler(
       const startedAt = deps.clock.now();
       const { chunk, rows, result: matched, model, lane } = event.data;
       const counts = emptyLabelCounts();
-      // Rows by outcome and how they matched, counted once the chunk is labeled and announced (rowsProcessed).
-      const outcomes = new Map<string, { status: string; method: string; rows: number }>();
+      // Rows by outcome and how they matched, recorded once the chunk is labeled and announced (rowsProcessed).
+      const outcomes: OutcomeTally = new Map();
       const result = {
         bucket: deps.config.chunksBucket,
         key: `tenants/${event.metadata.tenantId}/jobs/${event.metadata.jobId}/labeled/${String(chunk.index).padStart(9, '0')}.ndjson`,
       };
       const source = await deps.objects.get(matched);
-      await deps.objects.put(result, toNdjson(labelRows(tallyOutcomes(fromNdjson<MatchedRow>(source), outcomes), counts)), {
+      await deps.objects.put(result, toNdjson(labelRows(fromNdjson<MatchedRow>(source), counts, outcomes)), {
         contentType: 'application/x-ndjson',
       });
       if (counts.rows !== rows.count) {
@@ -51,19 +51,4 @@ export function createLabelChunkHandler(
       logger.info({ chunk: chunk.index, rows: counts.rows }, 'chunk labeled');
     },
   });
-}
-
-/** Passes the rows on, counting them by status and method (`none` for rows matched by no method). */
-async function* tallyOutcomes(
-  rows: AsyncIterable<MatchedRow>,
-  outcomes: Map<string, { status: string; method: string; rows: number }>,
-): AsyncGenerator<MatchedRow> {
-  for await (const row of rows) {
-    const method = row.method ?? 'none';
-    const key = `${row.status}/${method}`;
-    const outcome = outcomes.get(key) ?? { status: row.status, method, rows: 0 };
-    outcome.rows += 1;
-    outcomes.set(key, outcome);
-    yield row;
-  }
 }
