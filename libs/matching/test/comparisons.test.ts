@@ -328,3 +328,35 @@ describe('date and postcode levels against their plain definitions', () => {
     expect(postcodeLevel('2134', '2143')).toBe(1);
   });
 });
+
+describe('e-mails, phones and street numbers told apart by their hashes', () => {
+  const ann = { first_name: 'Ann', last_name: 'Lee' };
+
+  it('reach the levels their strings reach', () => {
+    expect(levelOf('email', { ...ann, email: 'ann@x.example' }, { ...ann, email: 'ANN@x.example' })).toBe('exact');
+    expect(levelOf('email', { ...ann, email: 'ann@x.example' }, { ...ann, email: 'ann@y.example' })).toBe('different');
+    expect(levelOf('street_number', { ...ann, street: '12 Main St' }, { ...ann, street: '12 Oak St' })).toBe('exact');
+    expect(levelOf('street_number', { ...ann, street: '12 Main St' }, { ...ann, street: '21 Main St' })).toBe('different');
+    // Short phones have no last seven digits to agree on: equal or different.
+    expect(levelOf('phone', { ...ann, phone: '555 01' }, { ...ann, phone: '555 01' })).toBe('exact');
+    expect(levelOf('phone', { ...ann, phone: '555 01' }, { ...ann, phone: '555 02' })).toBe('different');
+    expect(levelOf('phone', { ...ann, phone: '555 01' }, { ...ann, phone: '+1 415 555 0134' })).toBe('different');
+    expect(levelOf('phone', { ...ann, phone: '+44 20 7946 0958' }, { ...ann, phone: '+1 415 794 6095 8' })).toBe('same last 7 digits');
+  });
+
+  it('compare the strings when the hashes agree (two strings may share one)', () => {
+    const book = comparableContact(contact({ ...ann, email: 'ann@x.example', phone: '+1 415 555 0134', street: '12 Main St' }));
+    const other = candidate('other', { ...ann, email: 'ann@y.example', phone: '+1 415 555 0199', street: '21 Main St' });
+    // The other's hashes made equal to the book's, as a collision would: the strings still differ.
+    const colliding = {
+      ...comparableCandidate(other),
+      emailHash: book.emailHash,
+      phoneHash: book.phoneHash,
+      phoneTailHash: book.phoneTailHash,
+      streetNumberHash: book.streetNumberHash,
+    };
+    const { levels } = compareRecords(book, colliding, other, nicknames);
+    const level = (name: ComparisonName) => levels[COMPARISONS.findIndex((spec) => spec.name === name)];
+    expect([level('email'), level('phone'), level('street_number')]).toEqual([1, 2, 1]);
+  });
+});

@@ -387,9 +387,14 @@ export function compareRecords(a: ComparableContact, b: ComparableContact, candi
 export function compareInto(a: ComparableContact, b: ComparableContact, candidate: Candidate, nicknames: NicknameLookup, levels: Int8Array): boolean {
   const namesSwapped = writeNameLevels(a, b, nicknames, levels);
   levels[BIRTH_DATE] = birthDateLevel(a.corroborating.birth_date, b.corroborating.birth_date);
-  levels[EMAIL] = exactLevel(a.email, b.email);
-  levels[PHONE] = phoneLevel(a.phone, b.phone);
-  levels[STREET_NUMBER] = exactLevel(a.streetNumber, b.streetNumber);
+  // Different hashes are different strings: read the strings only when the hashes agree (see ComparableContact).
+  levels[EMAIL] = a.emailHash !== b.emailHash && a.email !== undefined && b.email !== undefined ? 1 : exactLevel(a.email, b.email);
+  // Two phones of seven characters or more (a tail hash) whose last seven differ differ: "different".
+  levels[PHONE] = a.phoneTailHash !== b.phoneTailHash && a.phoneTailHash >= 0 && b.phoneTailHash >= 0 ? 2 : phoneLevel(a.phone, b.phone);
+  levels[STREET_NUMBER] =
+    a.streetNumberHash !== b.streetNumberHash && a.streetNumber !== undefined && b.streetNumber !== undefined
+      ? 1
+      : exactLevel(a.streetNumber, b.streetNumber);
   levels[STREET_NAME] = similarTextLevel(a.streetName, b.streetName, 0.9);
   levels[CITY] = similarTextLevel(a.city, b.city, 0.9);
   levels[STATE] = exactLevel(a.state, b.state);
