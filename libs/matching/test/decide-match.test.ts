@@ -395,6 +395,8 @@ describe('the decision and the scores of every candidate', () => {
         expect(best.describeWeights()).toBe(describeWeights(best.score));
         expect(best.weight).toBe(best.score.weight);
         const decision = decideMatch(subject, candidates, nicknames, { model: scoring });
+        // A model given as such (a ScoringModel made for this decision alone) writes the same reason.
+        expect(decideMatch(subject, candidates, nicknames, { model }).reason).toBe(decision.reason);
         expect(decision.status === 'unmatched' ? undefined : decision.candidate).toBe(decision.status === 'unmatched' ? undefined : best.candidate);
         expect(decision.reason).toContain(` bits = ${describeWeights(best.score)}`);
         expect(decision.reason).toContain(`(id ${best.candidate.id}, `);

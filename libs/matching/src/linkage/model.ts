@@ -132,6 +132,7 @@ const NESTED_PLACE = Uint8Array.from(COMPARISONS, (spec) => (spec.nestedPlace ==
 const SHARED = Uint8Array.from(COMPARISONS, (spec) => (spec.shared ? 1 : 0));
 const STREET = Uint8Array.from(COMPARISONS, (spec) => (spec.name === 'street_name' || spec.name === 'street_number' ? 1 : 0));
 const PROVIDER = COMPARISONS.findIndex((spec) => spec.name === 'provider');
+const MAX_LEVELS = Math.max(...COMPARISONS.map((spec) => spec.levels.length));
 
 // log2(m/u) of every level, computed once per model.
 export class ScoringModel {
@@ -146,8 +147,9 @@ export class ScoringModel {
   // The exact agreements' weights of the contact last weighed (see levelWeight).
   private exactWeightsOf: ComparableContact | undefined;
   private readonly exactWeights = new Float64Array(COMPARISONS.length).fill(Number.NaN);
-  // The parts of describeWeights that do not depend on the contact (see describedParts).
-  private described: { readonly prior: string; readonly levels: readonly (readonly string[])[] } | undefined;
+  // The parts of describeWeights that do not depend on the contact (see levelPart).
+  private priorPart: string | undefined;
+  private readonly levelParts: (string | undefined)[] = new Array<string | undefined>(COMPARISONS.length * MAX_LEVELS).fill(undefined);
   // The parts of the last combine() besides the weight (see combine).
   private combinedCapped = 0;
   private combinedChangedTogether = 0;
@@ -231,8 +233,8 @@ export class ScoringModel {
   describeWeights(vector: ComparisonVector, contact: ComparableContact): string {
     const levels = vector.levels;
     this.combine(levels, contact, undefined, undefined);
-    const parts = this.describedParts();
-    let text = parts.prior;
+    this.priorPart ??= `prior ${signedBits(this.priorWeight)}`;
+    let text = this.priorPart;
     let missing = '';
     for (let comparison = 0; comparison < levels.length; comparison += 1) {
       const level = levels[comparison] ?? NULL_LEVEL;
@@ -243,16 +245,15 @@ export class ScoringModel {
         }
         continue;
       }
-      const ofLevel = parts.levels[comparison]?.[level];
       if (level === 0) {
         this.knowExactWeight(comparison, contact);
         const weight = this.exactWeights[comparison] as number;
-        if (ofLevel === undefined || weight !== this.baseWeight(comparison, 0)) {
+        if (weight !== this.baseWeight(comparison, 0)) {
           text += `, ${this.partText(comparison, level, weight)}`;
           continue;
         }
       }
-      text += ofLevel ?? `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`;
+      text += this.levelPart(comparison, level);
     }
     if (this.combinedNested > 0.05) text += `, places nest (one town, one street) ${signedBits(-this.combinedNested)}`;
     if (this.combinedCapped > 0) text += `, household evidence capped ${signedBits(-this.combinedCapped)}`;
@@ -268,16 +269,17 @@ export class ScoringModel {
     return `${spec.name} ${spec.levels[level]?.label ?? String(level)} ${signedBits(weight)}`;
   }
 
-  // The prior's part and every level's part at the level's own weight (after its ", ": one string less to join per
-  // part), made when first asked (EM builds models that never explain anything).
-  private describedParts(): { readonly prior: string; readonly levels: readonly (readonly string[])[] } {
-    this.described ??= {
-      prior: `prior ${signedBits(this.priorWeight)}`,
-      levels: COMPARISONS.map((spec, comparison) =>
-        spec.levels.map((_, level) => `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`),
-      ),
-    };
-    return this.described;
+  // ", " and a level's part at the level's own weight (one string less to join per part), made when first asked: a model
+  // made for one decision (decideMatch given a LinkageModel) makes only the parts it shows.
+  private levelPart(comparison: number, level: number): string {
+    const index = comparison * MAX_LEVELS + level;
+    if (!(level >= 0 && level < MAX_LEVELS)) return `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`;
+    let part = this.levelParts[index];
+    if (part === undefined) {
+      part = `, ${this.partText(comparison, level, this.baseWeight(comparison, level))}`;
+      this.levelParts[index] = part;
+    }
+    return part;
   }
 
   // The weight with the frequency adjustment, without the parts (for candidates that are not explained).
