@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type EventPattern, matchesEventPattern, validateEventPattern } from '@refinery/event-patterns';
 import type { EventPublisher, PublishEntry } from '@refinery/ports';
-import type { SqliteDatabase } from './database';
+import { cachedStatement, type SqliteDatabase } from './database';
 import type { LocalQueues } from './local-queues';
 import type { StorageHealth } from './storage-health';
 
@@ -66,7 +66,8 @@ export class LocalEventBus implements EventPublisher {
   /** Synchronous publish, usable inside another SQLite transaction (e.g. the queue's dead-letter move). */
   publishSync(entries: readonly PublishEntry[]): LoggedEvent[] {
     const prepared = entries.map((entry) => this.toEvent(entry));
-    const insert = this.db.prepare(
+    const insert = cachedStatement(
+      this.db,
       `INSERT INTO events (id, source, detail_type, time, tenant_id, job_id, event_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const result = this.db.transaction(() => {

@@ -18,7 +18,7 @@ import {
   type PutOptions,
   type UploadedPartsPage,
 } from '@refinery/ports';
-import type { SqliteDatabase } from './database';
+import { cachedStatement, type SqliteDatabase } from './database';
 import { checkPartNumber, LocalMultipartUploads } from './local-multipart-uploads';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files';
 import type { StorageHealth } from './storage-health';
@@ -128,13 +128,12 @@ export class LocalObjectStore implements ObjectStore {
       ...(options.contentType ? { contentType: options.contentType } : {}),
     };
     try {
-      this.options.db
-        .prepare(
-          `INSERT INTO objects (bucket, key, size, etag, content_type, last_modified) VALUES (?, ?, ?, ?, ?, ?)
+      cachedStatement(
+        this.options.db,
+        `INSERT INTO objects (bucket, key, size, etag, content_type, last_modified) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
              content_type = excluded.content_type, last_modified = excluded.last_modified`,
-        )
-        .run(ref.bucket, ref.key, info.sizeBytes, info.etag, info.contentType ?? null, info.lastModified.getTime());
+      ).run(ref.bucket, ref.key, info.sizeBytes, info.etag, info.contentType ?? null, info.lastModified.getTime());
       this.options.onObjectCreated?.(ref, info);
     } catch (error) {
       // The file is in place but its Object Created event could not be published (a full disk fails the SQLite write

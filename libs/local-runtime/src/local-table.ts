@@ -14,7 +14,7 @@ import {
   type Table,
   type TransactWrite,
 } from '@refinery/ports';
-import type { SqliteDatabase } from './database';
+import { cachedStatement, type SqliteDatabase } from './database';
 import type { StorageHealth } from './storage-health';
 
 /** DynamoDB returns at most 1 MB per query page; we page by item count, which is what callers rely on. */
@@ -150,16 +150,17 @@ export class LocalTable implements Table {
       clauses.push(options.reverse ? 'sk < ?' : 'sk > ?');
       params.push(options.after);
     }
-    const rows = this.db
-      .prepare(`SELECT body FROM items WHERE ${clauses.join(' AND ')} ORDER BY sk ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`)
-      .all(...params, limit + 1) as { body: string }[];
+    const rows = cachedStatement(
+      this.db,
+      `SELECT body FROM items WHERE ${clauses.join(' AND ')} ORDER BY sk ${options.reverse ? 'DESC' : 'ASC'} LIMIT ?`,
+    ).all(...params, limit + 1) as { body: string }[];
     const items = rows.slice(0, limit).map((row) => JSON.parse(row.body) as Item);
     const last = items[items.length - 1];
     return rows.length > limit && last ? { items, lastKey: last.sk } : { items };
   }
 
   private read(key: ItemKey): Item | undefined {
-    const row = this.db.prepare('SELECT body FROM items WHERE tbl = ? AND pk = ? AND sk = ?').get(this.name, key.pk, key.sk) as
+    const row = cachedStatement(this.db, 'SELECT body FROM items WHERE tbl = ? AND pk = ? AND sk = ?').get(this.name, key.pk, key.sk) as
       | { body: string }
       | undefined;
     return row ? (JSON.parse(row.body) as Item) : undefined;
@@ -172,13 +173,14 @@ export class LocalTable implements Table {
     const body = JSON.stringify(item);
     const size = Buffer.byteLength(body);
     if (size > MAX_ITEM_BYTES) throw new ItemTooLargeError(item, size);
-    this.db
-      .prepare('INSERT INTO items (tbl, pk, sk, body) VALUES (?, ?, ?, ?) ON CONFLICT (tbl, pk, sk) DO UPDATE SET body = excluded.body')
-      .run(this.name, item.pk, item.sk, body);
+    cachedStatement(
+      this.db,
+      'INSERT INTO items (tbl, pk, sk, body) VALUES (?, ?, ?, ?) ON CONFLICT (tbl, pk, sk) DO UPDATE SET body = excluded.body',
+    ).run(this.name, item.pk, item.sk, body);
   }
 
   private remove(key: ItemKey): void {
-    this.db.prepare('DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
+    cachedStatement(this.db, 'DELETE FROM items WHERE tbl = ? AND pk = ? AND sk = ?').run(this.name, key.pk, key.sk);
   }
 
   private check(key: ItemKey, existing: Item | undefined, condition: Condition): void {

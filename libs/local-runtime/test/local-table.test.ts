@@ -16,6 +16,29 @@ describe('LocalTable (DynamoDB-like)', () => {
     expect(await a.get({ pk: 'p', sk: 's' })).toBeUndefined();
   });
 
+  it('prepares each statement once per database, however many items it reads and writes', async () => {
+    const db = openDatabase(':memory:');
+    const prepare = jest.spyOn(db, 'prepare');
+    const a = new LocalTable(db, 'a');
+    const b = new LocalTable(db, 'b');
+    for (let i = 0; i < 20; i++) {
+      await a.put({ pk: 'p', sk: `s${i}`, value: i });
+      await b.update({ pk: 'p', sk: 's' }, { set: { value: i } });
+      expect(await a.get({ pk: 'p', sk: `s${i}` })).toEqual({ pk: 'p', sk: `s${i}`, value: i });
+    }
+    const once = prepare.mock.calls.length;
+    await a.put({ pk: 'p', sk: 'more', value: 0 });
+    await b.update({ pk: 'p', sk: 's' }, { set: { value: -1 } });
+    expect(await b.get({ pk: 'p', sk: 's' })).toMatchObject({ value: -1 });
+    expect(prepare).toHaveBeenCalledTimes(once);
+    expect(once).toBeLessThanOrEqual(3);
+    // Another database prepares its own.
+    const other = openDatabase(':memory:');
+    const otherPrepare = jest.spyOn(other, 'prepare');
+    await new LocalTable(other, 'a').put({ pk: 'p', sk: 's', value: 1 });
+    expect(otherPrepare).toHaveBeenCalled();
+  });
+
   it('honours conditions on put, update and delete', async () => {
     const t = table();
     await t.put({ pk: 'p', sk: 's', status: 'open' }, { condition: { kind: 'itemNotExists' } });
