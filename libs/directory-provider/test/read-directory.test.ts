@@ -59,6 +59,8 @@ const plainFiles: Record<string, string | Buffer> = {
   'quoted fields': `${HEADER}\nP1,"Ann","Lee, Jr.",,,"Hunt, Scott & Co","",," 12 Main St ",,,,,""\nP2,"Bo ""Bobby""","""Ng""",,,,,,,,,,,"2025"\n`,
   'a quoted field of quotes only, and a quoted field ending the file': `${HEADER}\nP1,"""""",Lee,,,,,,,,,,,"x"`,
   'a line of one quoted empty field among blank ones': 'id\nP1\n""\n  \n',
+  'a line longer than two reads (64 KiB each)': `${HEADER}\nP1,Ann,Lee,,,"${'Acme, '.repeat(30_000)}",,,,,,,,\nP2,Bo,Ng,,,,,,,,,,,\n`,
+  'a byte order mark alone': '\ufeff',
 };
 
 const otherFiles: Record<string, string> = {
@@ -86,7 +88,7 @@ describe('readDirectory', () => {
     expect(await outcome(readDirectory(path))).toEqual(await viaCsvParse(path));
   });
 
-  it('reads a plain file larger than one read (1 MiB) as csv-parse does, rows across the reads', async () => {
+  it('reads a plain file of many reads (64 KiB each) as csv-parse does, rows across the reads', async () => {
     const rows = Array.from(
       { length: 30_000 },
       (_, i) =>
