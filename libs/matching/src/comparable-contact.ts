@@ -25,11 +25,10 @@ export interface ComparableContact {
   lastSound: string;
   email: string | undefined;
   phone: string | undefined;
-  // Hashes of the e-mail, the phone, the phone's last seven characters (-1 when shorter) and the street number (0 when
-  // absent): two different hashes are two different strings, so most candidates are told apart without reading their
-  // strings, each a cache miss in a directory of people spread over memory.
+  // Hashes of the e-mail, the phone's last seven characters (-1 when shorter) and the street number (0 when absent):
+  // two different hashes are two different strings, so most candidates are told apart without reading their strings,
+  // each a cache miss in a directory of people spread over memory.
   emailHash: number;
-  phoneHash: number;
   phoneTailHash: number;
   streetNumberHash: number;
   corroborating: Readonly<Record<CorroboratingField, string | undefined>>;
@@ -121,7 +120,6 @@ function build(fields: ContactFields): ComparableContact {
     email,
     phone,
     emailHash: textHash(email),
-    phoneHash: textHash(phone),
     phoneTailHash: phone !== undefined && phone.length >= 7 ? textHash(phone, phone.length - 7) : -1,
     streetNumberHash: textHash(streetNumber),
     corroborating: {
