@@ -142,12 +142,13 @@ function errorLines(dataDir: string): string[] {
 
       remount(mount, 'size=64m');
       await waitForStderr(dev, /refinery dev: the data dir .* takes writes again; work resumed/, 60_000);
+      let giveUp: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
         client.done,
-        new Promise<never>((_resolve, reject) =>
-          setTimeout(() => reject(new Error(`the job did not finish after the resume; refinery dev said:\n${devOutput}`)), 120_000),
-        ),
-      ]);
+        new Promise<never>((_resolve, reject) => {
+          giveUp = setTimeout(() => reject(new Error(`the job did not finish after the resume; refinery dev said:\n${devOutput}`)), 120_000);
+        }),
+      ]).finally(() => clearTimeout(giveUp)); // left running, it kept Jest from exiting for two minutes
       expect(finished.code).toBe(0);
       expect(finished.stderr).toContain('enriching: resumed');
       expect(readFileSync(out).equals(baseline)).toBe(true);
