@@ -20,8 +20,12 @@ function mix(hash: number, text: string, skip: number): number {
 
 // 30 bits: the block index packs a key hash and a person index into one double.
 function keyHash(tag: string, first: string, second: string, skipInFirst = -1): number {
-  const hash = mix(Math.imul(mix(mix(FNV_OFFSET, tag, -1), first, skipInFirst) ^ SEPARATOR, FNV_PRIME), second, -1);
-  return hash & 0x3fffffff;
+  return keyFrom(Math.imul(mix(mix(FNV_OFFSET, tag, -1), first, skipInFirst) ^ SEPARATOR, FNV_PRIME), second);
+}
+
+// A key's hash from the hash state after its tag and first part (see fullNameKeyPrefix): the same number as keyHash.
+function keyFrom(prefix: number, second: string): number {
+  return mix(prefix, second, -1) & 0x3fffffff;
 }
 
 export function emailKey(email: string): number {
@@ -38,17 +42,29 @@ export function fullNameKey(first: string, lastCompact: string): number {
   return keyHash('n', first, lastCompact);
 }
 
+// fullNameKey in two steps, for a look-up: the hash state of the first name (the same for every contact of that name,
+// so kept per name), then fullNameKeyFrom(prefix, lastCompact) === fullNameKey(first, lastCompact).
+export function fullNameKeyPrefix(first: string): number {
+  return Math.imul(mix(mix(FNV_OFFSET, 'n', -1), first, -1) ^ SEPARATOR, FNV_PRIME);
+}
+
+export function fullNameKeyFrom(prefix: number, lastCompact: string): number {
+  return keyFrom(prefix, lastCompact);
+}
+
 // Folded last name + first initial class: finds first-name typos (Jon/John, Micheal/Michael).
-export function lastNameKey(last: string, first: string): number {
-  return keyHash('l', last, initialClass(first));
+// `initial`, initialClass(first), may be passed by a caller that has it already.
+export function lastNameKey(last: string, first: string, initial = initialClass(first)): number {
+  return keyHash('l', last, initial);
 }
 
 // Soundex of the last name + its last letter + first initial class: finds last-name typos
 // (Smith/Smyth/Smtih, White/Whyte). Soundex alone lumps too many surnames together (Smith, Schmidt,
 // Smit...); the last letter splits the block, and a typo in the last letter is left to the
 // one-letter-off keys below.
-export function phoneticKey(lastCompact: string, first: string): number {
-  return keyHash('s', soundex(lastCompact) + lastCompact.charAt(lastCompact.length - 1), initialClass(first));
+// `initial` and `lastSoundex` (soundex(lastCompact)) may be passed by a caller that has them already.
+export function phoneticKey(lastCompact: string, first: string, initial = initialClass(first), lastSoundex = soundex(lastCompact)): number {
+  return keyHash('s', lastSoundex + lastCompact.charAt(lastCompact.length - 1), initial);
 }
 
 // The last name with one letter left out, each way, + first initial class. Two names one typo apart
@@ -57,11 +73,10 @@ export function phoneticKey(lastCompact: string, first: string): number {
 // them with too many others.
 const MIN_DELETION_LENGTH = 4;
 
-export function deletionKeys(lastCompact: string, first: string): number[] {
+export function deletionKeys(lastCompact: string, first: string, initial = initialClass(first)): number[] {
   if (lastCompact.length < MIN_DELETION_LENGTH) {
     return [];
   }
-  const initial = initialClass(first);
   const keys = [keyHash('d', lastCompact, initial)];
   for (let index = 0; index < lastCompact.length; index += 1) {
     // A doubled letter gives the same name twice (Harfford without either f).
@@ -81,11 +96,11 @@ export function birthDateKey(lastCompact: string, birthDate: string): number {
 
 // The whole surname and, for compound ones, each part ("garcia lopez" is filed under garcialopez,
 // garcia and lopez) so "Garcia" finds "Garcia-Lopez" and the other way round.
-export function lastNameKeys(person: ComparableContact): number[] {
-  const keys = [lastNameKey(person.lastCompact, person.first)];
+export function lastNameKeys(person: ComparableContact, initial = initialClass(person.first)): number[] {
+  const keys = [lastNameKey(person.lastCompact, person.first, initial)];
   if (person.lastCompact !== person.last) {
     for (const word of lastNameWords(person)) {
-      keys.push(lastNameKey(word, person.first));
+      keys.push(lastNameKey(word, person.first, initial));
     }
   }
   return keys;
@@ -94,11 +109,16 @@ export function lastNameKeys(person: ComparableContact): number[] {
 // Keys that need no name, or only one of the two: a register row missing a name, a surname changed by
 // marriage, a name typed wrong in its first letter, first and last name swapped. Each pairs two details
 // that few people share, so the blocks stay small.
-export function detailKeys(person: ComparableContact): number[] {
+// `lastSoundex` (soundex(person.lastCompact)) and `firstSoundex` (soundex(person.first)) may be passed by a caller that
+// has them already.
+export function detailKeys(
+  person: ComparableContact,
+  lastSoundex = person.lastCompact === '' ? '' : soundex(person.lastCompact),
+  firstSoundex?: string,
+): number[] {
   const keys: number[] = [];
   const birthDate = person.corroborating.birth_date;
   const postcode = person.corroborating.postcode;
-  const lastSoundex = person.lastCompact === '' ? '' : soundex(person.lastCompact);
   if (birthDate !== undefined) {
     if (person.first !== '') keys.push(keyHash('fb', person.first, birthDate));
     if (postcode !== undefined) keys.push(keyHash('bp', birthDate, postcode));
@@ -113,7 +133,7 @@ export function detailKeys(person: ComparableContact): number[] {
   }
   if (person.first !== '' && person.lastCompact !== '') {
     // Both names misspelt, each still sounding the same (Catherine Thomson / Kathryn Thompson).
-    keys.push(keyHash('ss', soundex(person.first), lastSoundex));
+    keys.push(keyHash('ss', firstSoundex ?? soundex(person.first), lastSoundex));
   }
   return keys;
 }

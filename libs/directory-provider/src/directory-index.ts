@@ -6,6 +6,7 @@ import {
   comparableContact,
   type NicknameLookup,
   prepareCandidate,
+  soundex,
 } from '@refinery/matching';
 import { BlockIndex } from './block-index';
 import {
@@ -13,7 +14,8 @@ import {
   deletionKeys,
   detailKeys,
   emailKey,
-  fullNameKey,
+  fullNameKeyFrom,
+  fullNameKeyPrefix,
   lastNameKeys,
   nameKeys,
   phoneKey,
@@ -21,6 +23,7 @@ import {
   swappedNameKeys,
 } from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
+import { initialClass } from './initial-class';
 
 export interface DirectoryIndexOptions {
   nicknames: NicknameLookup;
@@ -36,8 +39,12 @@ export interface DirectoryIndexOptions {
 interface KnownFirstName {
   // The nickname variants' hashes, for the ranking.
   hashes: Int32Array;
-  // The name, its first word and its nickname variants, each once: the full-name keys' first names.
-  spellings: readonly string[];
+  // The name, its first word and its nickname variants, each once: the full-name keys' first names, as the hash state
+  // after each (fullNameKeyPrefix), so a look-up hashes only the last name of each full-name key.
+  spellingPrefixes: Int32Array;
+  // initialClass and soundex of the name, which several keys and the fingerprint use.
+  initial: string;
+  soundex: string;
 }
 
 // A contact's block keys, reused from one look-up to the next.
@@ -208,12 +215,15 @@ export class DirectoryIndex {
 
   candidatesFor(contact: ContactFields): Candidate[] {
     const subject = comparableContact(contact);
-    const { spellings, hashes: variantHashes } = this.nicknamesOf(subject);
-    writeFingerprint(subject, this.subjectPrint, 0);
+    const known = this.nicknamesOf(subject);
+    const variantHashes = known.hashes;
+    // Once per look-up, not once per key that uses it (the fingerprint, the phonetic and two detail keys).
+    const lastSoundex = subject.lastCompact === '' ? '' : soundex(subject.lastCompact);
+    writeFingerprint(subject, this.subjectPrint, 0, lastSoundex, known.initial);
     const generation = this.nextGeneration();
     this.topIndexes.length = 0;
     this.topScores.length = 0;
-    const keys = this.lookupKeys(subject, spellings);
+    const keys = this.lookupKeys(subject, known, lastSoundex);
     const members = this.blocks.membersArray();
     const slots = this.blocks.slotsArray();
     // The look-up waits on memory, not on arithmetic: the block table and the fingerprints of a large directory are
@@ -273,7 +283,13 @@ export class DirectoryIndex {
     let known = this.nicknamesByFirstName.get(subject.first);
     if (known === undefined) {
       const variants = this.variantsOf(subject);
-      known = { hashes: Int32Array.from(variants, hashText), spellings: [...new Set([subject.first, subject.firstToken, ...variants])] };
+      const spellings = [...new Set([subject.first, subject.firstToken, ...variants])];
+      known = {
+        hashes: Int32Array.from(variants, hashText),
+        spellingPrefixes: Int32Array.from(spellings, fullNameKeyPrefix),
+        initial: initialClass(subject.first),
+        soundex: soundex(subject.first),
+      };
       if (this.nicknamesByFirstName.size >= REMEMBERED_FIRST_NAMES) this.nicknamesByFirstName.clear();
       this.nicknamesByFirstName.set(subject.first, known);
     }
@@ -292,7 +308,7 @@ export class DirectoryIndex {
   }
 
   // The contact's block keys in look-up order, written into the reused key list (no object per key).
-  private lookupKeys(subject: ComparableContact, spellings: readonly string[]): LookupKeys {
+  private lookupKeys(subject: ComparableContact, known: KnownFirstName, lastSoundex: string): LookupKeys {
     const keys = this.keys;
     keys.count = 0;
     if (subject.email !== undefined) {
@@ -303,21 +319,22 @@ export class DirectoryIndex {
     }
     // A detail key's block is small unless a detail is very common (a big postcode and a common
     // surname): then it is skipped like the broad ones.
-    for (const key of detailKeys(subject)) {
+    for (const key of detailKeys(subject, lastSoundex, known.soundex)) {
       keys.add(key, true);
     }
     if (subject.lastCompact !== '' && subject.first !== '') {
       for (const key of swappedNameKeys(subject)) {
         keys.add(key, false);
       }
-      for (const first of spellings) {
-        keys.add(fullNameKey(first, subject.lastCompact), false);
+      const prefixes = known.spellingPrefixes;
+      for (let at = 0; at < prefixes.length; at += 1) {
+        keys.add(fullNameKeyFrom(prefixes[at] ?? 0, subject.lastCompact), false);
       }
-      for (const key of lastNameKeys(subject)) {
+      for (const key of lastNameKeys(subject, known.initial)) {
         keys.add(key, true);
       }
-      keys.add(phoneticKey(subject.lastCompact, subject.first), true);
-      for (const key of deletionKeys(subject.lastCompact, subject.first)) {
+      keys.add(phoneticKey(subject.lastCompact, subject.first, known.initial, lastSoundex), true);
+      for (const key of deletionKeys(subject.lastCompact, subject.first, known.initial)) {
         keys.add(key, true);
       }
       const birthDate = subject.corroborating.birth_date;

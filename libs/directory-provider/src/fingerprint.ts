@@ -33,14 +33,22 @@ export function hashText(text: string | undefined): number {
   return hash === ABSENT ? 1 : hash;
 }
 
-export function writeFingerprint(person: ComparableContact, target: Int32Array, offset: number): void {
+// `lastSoundex` (soundex(person.lastCompact)) and `initial` (initialClass(person.first)) may be passed by a caller that
+// has them already.
+export function writeFingerprint(
+  person: ComparableContact,
+  target: Int32Array,
+  offset: number,
+  lastSoundex = soundex(person.lastCompact),
+  initial = initialClass(person.first),
+): void {
   target[offset + SLOT.email] = hashText(person.email);
   target[offset + SLOT.phone] = hashText(person.phone);
   target[offset + SLOT.first] = hashText(person.first);
   target[offset + SLOT.firstToken] = hashText(person.firstToken);
   target[offset + SLOT.last] = hashText(person.lastCompact);
-  target[offset + SLOT.soundex] = hashText(soundex(person.lastCompact));
-  target[offset + SLOT.initial] = hashText(initialClass(person.first));
+  target[offset + SLOT.soundex] = hashText(lastSoundex);
+  target[offset + SLOT.initial] = hashText(initial);
   CORROBORATING.forEach((field, position) => {
     target[offset + SLOT.corroborating + position] = hashText(person.corroborating[field]);
   });

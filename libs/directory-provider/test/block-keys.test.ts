@@ -1,0 +1,47 @@
+import { standardizeContact } from '@refinery/contacts';
+import { comparableContact, soundex } from '@refinery/matching';
+import { deletionKeys, detailKeys, fullNameKey, fullNameKeyFrom, fullNameKeyPrefix, lastNameKeys, phoneticKey } from '../src/block-keys';
+import { STRIDE, writeFingerprint } from '../src/fingerprint';
+import { initialClass } from '../src/initial-class';
+
+// A look-up builds its keys from parts computed once per first name or once per contact (DirectoryIndex.candidatesFor):
+// each key must be the very number the person was filed under, or the look-up would miss the block.
+const contacts = [
+  { first_name: 'Philip', last_name: 'García-López', postcode: '2134', birth_date: '1961-04-09' },
+  { first_name: 'Mary Ann', last_name: "O'Connell", street: '27 Sinclair St', city: 'Burwood', state: 'NSW' },
+  { first_name: 'Yvonne', last_name: 'Li' },
+  { last_name: 'Harrington', postcode: '80202' },
+].map((fields) => comparableContact(standardizeContact(fields)));
+
+describe('block keys from parts computed once', () => {
+  it("gives a full-name key from the first name's hash state equal to the one hashed whole", () => {
+    for (const first of ['robert', 'bob', 'mary ann', 'é', '']) {
+      for (const last of ['smith', 'garcialopez', '']) {
+        expect(fullNameKeyFrom(fullNameKeyPrefix(first), last)).toBe(fullNameKey(first, last));
+      }
+    }
+  });
+
+  it('gives the same keys and fingerprint when the initial class and the soundex codes are passed in', () => {
+    for (const person of contacts) {
+      const initial = initialClass(person.first);
+      const lastSoundex = person.lastCompact === '' ? '' : soundex(person.lastCompact);
+      expect(detailKeys(person, lastSoundex, soundex(person.first))).toEqual(detailKeys(person));
+      expect(lastNameKeys(person, initial)).toEqual(lastNameKeys(person));
+      expect(phoneticKey(person.lastCompact, person.first, initial, lastSoundex)).toBe(phoneticKey(person.lastCompact, person.first));
+      expect(deletionKeys(person.lastCompact, person.first, initial)).toEqual(deletionKeys(person.lastCompact, person.first));
+      const passed = new Int32Array(STRIDE);
+      const computed = new Int32Array(STRIDE);
+      writeFingerprint(person, passed, 0, lastSoundex, initial);
+      writeFingerprint(person, computed, 0);
+      expect([...passed]).toEqual([...computed]);
+    }
+  });
+
+  it('passes in parts that differ from what the defaults compute, so the comparison above can fail', () => {
+    const [philip] = contacts;
+    if (philip === undefined) throw new Error('no contact');
+    expect(phoneticKey(philip.lastCompact, philip.first, 'x')).not.toBe(phoneticKey(philip.lastCompact, philip.first));
+    expect(fullNameKeyFrom(fullNameKeyPrefix('philip'), 'smith')).not.toBe(fullNameKey('phillip', 'smith'));
+  });
+});
