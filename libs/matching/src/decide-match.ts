@@ -2,7 +2,7 @@ import type { ContactFields } from '@refinery/contacts';
 import { type ComparableContact, comparableCandidate, comparableContact } from './comparable-contact';
 import { explainDecision, type ScoredCandidate } from './explain';
 import { roundToDigits } from './fixed-decimals';
-import { COMPARISON_COUNT, type ComparisonVector, compareInto, compareRecords, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
+import { COMPARISON_COUNT, type ComparisonVector, compareInto, FIRST_NAME, IDENTIFIER_COMPARISONS } from './linkage/comparisons';
 import { type LinkageModel, type PairScore, priorModel, ScoringModel } from './linkage/model';
 import { DEFAULT_THRESHOLDS, type MatchThresholds } from './thresholds';
 import type { Candidate, MatchDecision, MatchMethod, NicknameLookup } from './types';
@@ -67,7 +67,7 @@ class Scored implements ScoredCandidate {
 }
 
 // What the fetching pass read, kept so that the compiler cannot drop the reads.
-// biome-ignore lint/correctness/noUnusedVariables: written only, on purpose (see the fetching pass in scoreCandidates)
+// biome-ignore lint/correctness/noUnusedVariables: written only, on purpose (see the fetching pass in weighRow)
 let touched = 0;
 
 let priorScoring: ScoringModel | undefined;
@@ -84,82 +84,24 @@ function methodOf(levels: Int8Array): MatchMethod {
   return levels[FIRST_NAME] === 1 ? 'nickname' : 'fuzzy';
 }
 
-// Scores every candidate, then turns weights into probabilities within the row: P(candidate i is the person)
-// = odds_i / (1 + the sum of all odds), at most one candidate being the person. Two candidates that fit
-// equally well share the probability, so neither is taken without a person saying which.
-export function scoreCandidates(
-  subject: ComparableContact,
-  candidates: readonly Candidate[],
-  nicknames: NicknameLookup,
-  scoring: ScoringModel,
-): ScoredCandidate[] {
-  const lookup = rememberingLookups(nicknames);
-  // Fetched in a pass of their own: a directory's people lie far apart in memory, and a short loop lets the
-  // processor wait for several of them at once instead of for each in turn inside the comparisons.
-  const comparables = candidates.map(comparableCandidate);
-  for (const comparable of comparables)
-    touched += comparable.first.length + comparable.last.length + (comparable.corroborating.birth_date?.length ?? 0);
-  const scored: Scored[] = [];
-  // Relative to the best weight, so 2^weight never overflows.
-  let top = Number.NEGATIVE_INFINITY;
-  for (let index = 0; index < candidates.length; index += 1) {
-    const candidate = candidates[index] as Candidate;
-    const comparable = comparables[index] as ComparableContact;
-    const vector = compareRecords(subject, comparable, candidate, lookup);
-    const entry = new Scored(candidate, comparable, vector, scoring.weightFor(vector.levels, subject), scoring, subject);
-    top = Math.max(top, entry.weight);
-    scored.push(entry);
-  }
-  let total = 2 ** -top;
-  for (const entry of scored) total += 2 ** (entry.weight - top);
-  for (const entry of scored) entry.probability = 2 ** (entry.weight - top) / total;
-  // Best first, candidates of equal probability in the provider's order (what a stable sort gives): an insertion sort,
-  // as a row has about ten candidates, without the work array and the comparator calls of Array.prototype.sort.
-  for (let index = 1; index < scored.length; index += 1) {
-    const entry = scored[index] as Scored;
-    let at = index;
-    while (at > 0 && (scored[at - 1] as Scored).probability < entry.probability) {
-      scored[at] = scored[at - 1] as Scored;
-      at -= 1;
-    }
-    scored[at] = entry;
-  }
-  return scored;
-}
-
-// What rankCandidates keeps of each candidate of the row, reused from row to row (grown when a row has more
-// candidates): a comparison vector, a weight and an object per candidate were garbage by the next row, and only the
-// best two candidates are ever explained.
+// What weighRow keeps of each candidate of the row, reused from row to row (grown when a row has more candidates): a
+// comparison vector, a weight and an object per candidate were garbage by the next row, and only the best two
+// candidates are ever explained (rankCandidates).
 const rowComparables: ComparableContact[] = [];
 let rowLevels = new Int8Array(COMPARISON_COUNT * 32);
 let rowWeights = new Float64Array(32);
 let rowSwapped = new Uint8Array(32);
 const pairLevels = new Int8Array(COMPARISON_COUNT);
 
-interface Ranked {
-  readonly best: Scored | undefined;
-  readonly runnerUp: Scored | undefined;
-}
-
-function scoredAt(index: number, candidates: readonly Candidate[], subject: ComparableContact, scoring: ScoringModel, probability: number): Scored {
-  const at = index * COMPARISON_COUNT;
-  const vector = { levels: rowLevels.slice(at, at + COMPARISON_COUNT), namesSwapped: rowSwapped[index] === 1 };
-  const entry = new Scored(
-    candidates[index] as Candidate,
-    rowComparables[index] as ComparableContact,
-    vector,
-    rowWeights[index] as number,
-    scoring,
-    subject,
-  );
-  entry.probability = probability;
-  return entry;
-}
-
-// The first two of scoreCandidates(...) — the same candidates with the same weights and probabilities — without
-// scoring the rest into objects: the best is the first candidate of the highest probability, the runner-up the first
-// of the highest among the others (the order scoreCandidates' stable sort gives).
-function rankCandidates(subject: ComparableContact, candidates: readonly Candidate[], nicknames: NicknameLookup, scoring: ScoringModel): Ranked {
+// Weighs every candidate of the row into the row's buffers, and answers what turns a weight into a probability within
+// the row: P(candidate i is the person) = odds_i / (1 + the sum of all odds), at most one candidate being the person.
+// Weights are taken relative to the best one (`top`), so 2^weight never overflows.
+function weighRow(
+  subject: ComparableContact,
+  candidates: readonly Candidate[],
+  nicknames: NicknameLookup,
+  scoring: ScoringModel,
+): { readonly top: number; readonly total: number } {
   const count = candidates.length;
   if (count > rowWeights.length) {
     const room = Math.max(count, rowWeights.length * 2);
@@ -168,7 +110,8 @@ function rankCandidates(subject: ComparableContact, candidates: readonly Candida
     rowSwapped = new Uint8Array(room);
   }
   const lookup = rememberingLookups(nicknames);
-  // Fetched in a pass of their own, as in scoreCandidates.
+  // Fetched in a pass of their own: a directory's people lie far apart in memory, and a short loop lets the
+  // processor wait for several of them at once instead of for each in turn inside the comparisons.
   for (let index = 0; index < count; index += 1) {
     const comparable = comparableCandidate(candidates[index] as Candidate);
     rowComparables[index] = comparable;
@@ -185,12 +128,71 @@ function rankCandidates(subject: ComparableContact, candidates: readonly Candida
   }
   let total = 2 ** -top;
   for (let index = 0; index < count; index += 1) total += 2 ** ((rowWeights[index] as number) - top);
+  return { top, total };
+}
+
+// The probability of the row's candidate `index`, as weighRow weighed it.
+function probabilityAt(index: number, row: { readonly top: number; readonly total: number }): number {
+  return 2 ** ((rowWeights[index] as number) - row.top) / row.total;
+}
+
+// The row's candidate `index`, as weighRow weighed it, made into an object of its own (its levels copied out of the
+// row's buffers, which the next row reuses).
+function scoredAt(index: number, candidates: readonly Candidate[], subject: ComparableContact, scoring: ScoringModel, probability: number): Scored {
+  const at = index * COMPARISON_COUNT;
+  const vector = { levels: rowLevels.slice(at, at + COMPARISON_COUNT), namesSwapped: rowSwapped[index] === 1 };
+  const entry = new Scored(
+    candidates[index] as Candidate,
+    rowComparables[index] as ComparableContact,
+    vector,
+    rowWeights[index] as number,
+    scoring,
+    subject,
+  );
+  entry.probability = probability;
+  return entry;
+}
+
+// Every candidate scored, best first. Two candidates that fit equally well share the probability, so neither is taken
+// without a person saying which.
+export function scoreCandidates(
+  subject: ComparableContact,
+  candidates: readonly Candidate[],
+  nicknames: NicknameLookup,
+  scoring: ScoringModel,
+): ScoredCandidate[] {
+  const row = weighRow(subject, candidates, nicknames, scoring);
+  const scored = candidates.map((_, index) => scoredAt(index, candidates, subject, scoring, probabilityAt(index, row)));
+  // Best first, candidates of equal probability in the provider's order (what a stable sort gives): an insertion sort,
+  // as a row has about ten candidates, without the work array and the comparator calls of Array.prototype.sort.
+  for (let index = 1; index < scored.length; index += 1) {
+    const entry = scored[index] as Scored;
+    let at = index;
+    while (at > 0 && (scored[at - 1] as Scored).probability < entry.probability) {
+      scored[at] = scored[at - 1] as Scored;
+      at -= 1;
+    }
+    scored[at] = entry;
+  }
+  return scored;
+}
+
+interface Ranked {
+  readonly best: Scored | undefined;
+  readonly runnerUp: Scored | undefined;
+}
+
+// The first two of scoreCandidates(...) — the same candidates with the same weights and probabilities — without
+// making the rest into objects: the best is the first candidate of the highest probability, the runner-up the first
+// of the highest among the others (the order scoreCandidates' stable sort gives).
+function rankCandidates(subject: ComparableContact, candidates: readonly Candidate[], nicknames: NicknameLookup, scoring: ScoringModel): Ranked {
+  const row = weighRow(subject, candidates, nicknames, scoring);
   let best = -1;
   let bestProbability = 0;
   let runnerUp = -1;
   let runnerUpProbability = 0;
-  for (let index = 0; index < count; index += 1) {
-    const probability = 2 ** ((rowWeights[index] as number) - top) / total;
+  for (let index = 0; index < candidates.length; index += 1) {
+    const probability = probabilityAt(index, row);
     if (best < 0 || probability > bestProbability) {
       runnerUp = best;
       runnerUpProbability = bestProbability;
