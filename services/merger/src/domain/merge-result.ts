@@ -36,14 +36,65 @@ export async function mergeSegment(
   chunks: AsyncIterable<ChunkRecord>,
   refs: { data: ObjectRef; review: ObjectRef },
 ): Promise<SegmentRecord> {
+  return (await writeRows(objects, width, segment, chunks, refs)).record;
+}
+
+/**
+ * The whole result of a job of one segment, written straight from its chunks: the header row, then every row, to the
+ * result itself, and the rows in review to the review queue. The same bytes as a segment merged and composed with its
+ * header, without the segment object, the header object and the compose (on S3 a HEAD per source and a PUT or a
+ * multipart upload) — which is most of what a small job's completion waits for. The rows are checked against the plan
+ * before the stream ends, so a result with rows missing is never stored.
+ */
+export async function mergeWholeResult(
+  objects: ObjectStore,
+  plan: JobPlanRecord,
+  chunks: AsyncIterable<ChunkRecord>,
+  refs: { target: ObjectRef; review: ObjectRef },
+): Promise<ComposedResult> {
+  const { record: segment, info } = await writeRows(
+    objects,
+    plan.columns.length,
+    { index: 0, first: 0, end: plan.chunks },
+    chunks,
+    { data: refs.target, review: refs.review },
+    { header: resultHeader(plan), rows: plan.rows },
+  );
+  const totals: MergeTotals = { rows: segment.rows, ...emptyMatchCounts() };
+  addCounts(totals, segment.counts);
+  return {
+    info,
+    totals,
+    ...(segment.review ? { review: segment.review } : {}),
+    ...(segment.model ? { model: segment.model } : {}),
+  };
+}
+
+/** What a job's result came to: the result object, the rows' totals, its review queue and linkage model if any. */
+export interface ComposedResult {
+  info: ObjectInfo;
+  totals: MergeTotals;
+  review?: { ref: ObjectRef; count: number };
+  model?: ObjectRef;
+}
+
+async function writeRows(
+  objects: ObjectStore,
+  width: number,
+  segment: { index: number; first: number; end: number },
+  chunks: AsyncIterable<ChunkRecord>,
+  refs: { data: ObjectRef; review: ObjectRef },
+  whole?: { header: string; rows: number },
+): Promise<{ record: SegmentRecord; info: ObjectInfo }> {
   const counts = emptyMatchCounts();
   const reviewItems: ReviewItem[] = [];
   let model: ObjectRefData | undefined;
-  let firstRow: number | undefined;
+  // A whole result starts at the job's first row; a segment where its first chunk does (composeResult checks that).
+  let firstRow: number | undefined = whole ? 0 : undefined;
   let rows = 0;
   let expectedChunk = segment.first;
   async function* lines(): AsyncGenerator<string> {
-    let buffer = '';
+    let buffer = whole?.header ?? '';
     for await (const chunk of chunks) {
       if (chunk.index !== expectedChunk) throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (found ${chunk.index + 1})`);
       expectedChunk += 1;
@@ -62,13 +113,15 @@ export async function mergeSegment(
         }
       }
     }
-    if (buffer) yield buffer;
+    // Thrown before the last bytes: the store then keeps nothing of the object.
     if (expectedChunk !== segment.end)
       throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (segment ${segment.index + 1} ends at chunk ${segment.end})`);
+    if (whole && rows !== whole.rows) throw new Error(`${whole.rows} rows planned but ${rows} merged`);
+    if (buffer) yield buffer;
   }
-  await objects.put(refs.data, lines(), { contentType: CSV });
+  const info = await objects.put(refs.data, lines(), { contentType: CSV });
   if (reviewItems.length > 0) await objects.put(refs.review, toNdjson(reviewItems), { contentType: NDJSON });
-  return {
+  const record: SegmentRecord = {
     index: segment.index,
     firstRow: firstRow ?? 0,
     rows,
@@ -77,6 +130,12 @@ export async function mergeSegment(
     ...(reviewItems.length > 0 ? { review: { ref: refs.review, count: reviewItems.length } } : {}),
     ...(model ? { model } : {}),
   };
+  return { record, info };
+}
+
+/** The result's header row: the book's columns, then the result columns. */
+function resultHeader(plan: JobPlanRecord): string {
+  return formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]);
 }
 
 /**
@@ -90,7 +149,7 @@ export async function composeResult(
   plan: JobPlanRecord,
   segments: AsyncIterable<SegmentRecord>,
   refs: { header: ObjectRef; target: ObjectRef; review: ObjectRef },
-): Promise<{ info: ObjectInfo; totals: MergeTotals; review?: { ref: ObjectRef; count: number }; model?: ObjectRef }> {
+): Promise<ComposedResult> {
   const totals: MergeTotals = { rows: 0, ...emptyMatchCounts() };
   const data: ObjectRef[] = [refs.header];
   const reviews: ObjectRef[] = [];
@@ -115,7 +174,7 @@ export async function composeResult(
   const expectedSegments = segmentCount(plan.chunks);
   if (expectedSegment !== expectedSegments) throw new Error(`${expectedSegments} segments planned but ${expectedSegment} merged`);
   if (totals.rows !== plan.rows) throw new Error(`${plan.rows} rows planned but ${totals.rows} merged`);
-  await objects.put(refs.header, formatCsvRecord([...plan.columns.map((column) => column.name), ...RESULT_COLUMNS]), { contentType: CSV });
+  await objects.put(refs.header, resultHeader(plan), { contentType: CSV });
   const info = await objects.compose(refs.target, data, { contentType: CSV });
   if (reviewCount === 0) return { info, totals, ...(model ? { model } : {}) };
   await objects.compose(refs.review, reviews, { contentType: NDJSON });

@@ -1,10 +1,19 @@
 import { resultRef, reviewModelRef, reviewQueueRef } from '@refinery/chunk-records';
 import { createEvent, type DecodedEvent, deriveEventId, jobCompletedV1, jobPlannedV1, toPublishEntry } from '@refinery/events';
+import type { ObjectRef } from '@refinery/ports';
 import { createEventSubscriptionHandler, type Logger, recordChunkDone, type SubscriptionBinding } from '@refinery/runtime';
 import type { MergerDeps } from '../config';
 import { merger } from '../definition';
-import { Ledger, type SegmentRecord, segmentChunks, segmentCount } from '../domain/ledger';
-import { composeResult, keepReviewModel, mergePrefix, mergeSegment, segmentRefs } from '../domain/merge-result';
+import { type JobPlanRecord, Ledger, type SegmentRecord, segmentChunks, segmentCount } from '../domain/ledger';
+import {
+  type ComposedResult,
+  composeResult,
+  keepReviewModel,
+  mergePrefix,
+  mergeSegment,
+  mergeWholeResult,
+  segmentRefs,
+} from '../domain/merge-result';
 
 /**
  * job.planned.v1 and chunk.labeled.v1, in any order and any number of times: each is recorded. The chunk that
@@ -97,19 +106,12 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   const target = resultRef(bucket, tenantId, jobId, 0);
   const started = Date.now();
   const reviewTarget = reviewQueueRef(bucket, tenantId, jobId);
-  // The merged segments in order, with any not merged yet merged on the way.
-  const merge = (index: number) => mergeAndRecordSegment(deps, ledger, cause.metadata, plan.columns.length, plan.chunks, index, logger);
-  const segments = (async function* () {
-    let next = 0;
-    for await (const segment of ledger.segments(jobId)) {
-      for (; next < segment.index; next += 1) yield await merge(next);
-      yield segment;
-      next = segment.index + 1;
-    }
-    for (; next < segmentCount(plan.chunks); next += 1) yield await merge(next);
-  })();
-  const header = { bucket, key: `${mergePrefix(tenantId, jobId)}header.csv` };
-  const { info, totals, review, model } = await composeResult(deps.objects, plan, segments, { header, target, review: reviewTarget });
+  // A job of one segment (up to 50 chunks) is written straight from its chunks unless that segment was merged already
+  // (by an earlier version): a small job's completion is then a few requests, not a segment, a header and a compose.
+  const direct = segmentCount(plan.chunks) === 1 && !(await ledger.segment(jobId, 0));
+  const { info, totals, review, model } = direct
+    ? await mergeWholeResult(deps.objects, plan, ledger.chunks(jobId, { first: 0, end: plan.chunks }), { target, review: reviewTarget })
+    : await composeSegments(deps, ledger, cause.metadata, plan, { target, review: reviewTarget }, logger);
   // The review queue keeps the model its rows were matched with: decisions teach it (ingest scores pending rows again).
   if (review && model) {
     const kept = await keepReviewModel(deps.objects, model, reviewModelRef(deps.config.resultsBucket, tenantId, jobId));
@@ -143,7 +145,8 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   await deps.publisher.publish([toPublishEntry(completed)]);
   // Recorded after publishing: a crash in between merges and publishes again (the same event id), never loses it.
   await ledger.recordCompleted(jobId, eventId);
-  logger.info({ rows: totals.rows, bytes: info.sizeBytes, ms: Date.now() - started }, 'job merged');
+  logger.info({ rows: totals.rows, bytes: info.sizeBytes, ms: Date.now() - started, direct }, 'job merged');
+  if (direct) return;
   // The segments are in the result now. Only after the completion is recorded: until then a redelivery composes again.
   // Best effort: what is left expires with the job's other objects.
   await deps.objects.deletePrefix(bucket, mergePrefix(tenantId, jobId)).catch((error: unknown) => {
@@ -152,4 +155,28 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
       "the job's merged segments could not be deleted; they expire with the job",
     );
   });
+}
+
+/** The job's result composed from its merged segments, in order, merging on the way any not merged yet. */
+function composeSegments(
+  deps: MergerDeps,
+  ledger: Ledger,
+  metadata: { jobId: string; tenantId: string },
+  plan: JobPlanRecord,
+  refs: { target: ObjectRef; review: ObjectRef },
+  logger: Logger,
+): Promise<ComposedResult> {
+  const { jobId, tenantId } = metadata;
+  const merge = (index: number) => mergeAndRecordSegment(deps, ledger, metadata, plan.columns.length, plan.chunks, index, logger);
+  const segments = (async function* () {
+    let next = 0;
+    for await (const segment of ledger.segments(jobId)) {
+      for (; next < segment.index; next += 1) yield await merge(next);
+      yield segment;
+      next = segment.index + 1;
+    }
+    for (; next < segmentCount(plan.chunks); next += 1) yield await merge(next);
+  })();
+  const header = { bucket: refs.target.bucket, key: `${mergePrefix(tenantId, jobId)}header.csv` };
+  return composeResult(deps.objects, plan, segments, { header, ...refs });
 }
