@@ -1,8 +1,9 @@
 import type { LabeledRow } from '@refinery/chunk-records';
 import { countRowOutcome, type EventData, emptyMatchCounts, type jobPlannedV1 } from '@refinery/events';
+import type { ObjectRef, ObjectStore } from '@refinery/ports';
 import { createTestPorts, sqsEvent, type TestPorts, testContext } from '@refinery/test-support';
 import { Ledger, segmentChunks } from '../src/domain/ledger';
-import { mergePrefix, mergeSegment, segmentRefs } from '../src/domain/merge-result';
+import { CHUNKS_READ_AHEAD, mergePrefix, mergeSegment, segmentRefs } from '../src/domain/merge-result';
 import {
   body,
   createMerger,
@@ -217,5 +218,30 @@ describe('merger: the merge in segments', () => {
 
     expect(ports.publisher.ofType('job.completed.v1')).toHaveLength(1);
     await expectSameAsSinglePass();
+  });
+
+  it('reads the chunks of a segment a few at once, ahead of the rows being written, and writes the same bytes', async () => {
+    const { progress } = createMerger(ports);
+    await deliver(progress, [plannedBody(), ...range(0, 50).map(chunkBody)]);
+    const merged = await text(segmentRefs(RESULTS_BUCKET, 'acme', JOB_ID, 0).data);
+    // Every read takes a while and is counted while it does.
+    let reading = 0;
+    let mostAtOnce = 0;
+    const slowReads = Object.assign(Object.create(ports.objects) as ObjectStore, {
+      getBuffer: async (ref: ObjectRef) => {
+        reading += 1;
+        mostAtOnce = Math.max(mostAtOnce, reading);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        reading -= 1;
+        return ports.objects.getBuffer(ref);
+      },
+    });
+    const range0 = segmentChunks(0, CHUNKS);
+    const again = { data: { bucket: 'again', key: 'segment.csv' }, review: { bucket: 'again', key: 'segment.review.ndjson' } };
+
+    await mergeSegment(slowReads, 4, { index: 0, ...range0 }, new Ledger(ports.table(LEDGER_TABLE)).chunks(JOB_ID, range0), again);
+
+    expect(mostAtOnce).toBe(CHUNKS_READ_AHEAD + 1);
+    expect(await text(again.data)).toBe(merged);
   });
 });

@@ -98,9 +98,9 @@ async function mergeAndRecordSegment(
 
 async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, logger: Logger): Promise<void> {
   const { jobId, tenantId } = cause.metadata;
-  const plan = await ledger.plan(jobId);
+  // Read at once: these are a small job's last wait beside a big one.
+  const [plan, outcome, mergedFirst] = await Promise.all([ledger.plan(jobId), ledger.outcome(jobId), ledger.segment(jobId, 0)]);
   if (!plan) return; // job.planned.v1 has not arrived yet; it will complete the job.
-  const outcome = await ledger.outcome(jobId);
   if (outcome?.status === 'completed') return;
   const bucket = deps.config.resultsBucket;
   const target = resultRef(bucket, tenantId, jobId, 0);
@@ -108,7 +108,7 @@ async function complete(deps: MergerDeps, ledger: Ledger, cause: DecodedEvent, l
   const reviewTarget = reviewQueueRef(bucket, tenantId, jobId);
   // A job of one segment (up to 50 chunks) is written straight from its chunks unless that segment was merged already
   // (by an earlier version): a small job's completion is then a few requests, not a segment, a header and a compose.
-  const direct = segmentCount(plan.chunks) === 1 && !(await ledger.segment(jobId, 0));
+  const direct = segmentCount(plan.chunks) === 1 && !mergedFirst;
   const { info, totals, review, model } = direct
     ? await mergeWholeResult(deps.objects, plan, ledger.chunks(jobId, { first: 0, end: plan.chunks }), { target, review: reviewTarget })
     : await composeSegments(deps, ledger, cause.metadata, plan, { target, review: reviewTarget }, logger);
