@@ -5,15 +5,15 @@
 // The before/after check of a change to the matcher meant only to make it faster (issue 16). Matches a synthetic
 // book (bench/out/book-*: contacts.csv and directory.csv) as the matcher's chunk handler does — the directory provider
 // built from the CSV, the nickname table seeded into a local table and read through StoredNicknames, the job's model
-// learnt from the first rows, then matchRows over the whole book in chunks of --chunk-rows rows, each chunk's rows
-// written as NDJSON (toNdjson, as the matched chunk objects) — and prints the sha256 of all the NDJSON (a change meant
+// learnt from the first rows, then matchRowBatches over the whole book in chunks of --chunk-rows rows, each chunk's rows
+// written as NDJSON (toNdjsonBatches, as the matched chunk objects) — and prints the sha256 of all the NDJSON (a change meant
 // only to be faster must print the same), the rows by status and the CPU time of the matching alone (the model
 // learnt and every chunk matched and serialized; the directory's load is not in it). --out FILE keeps the NDJSON.
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toNdjson } from '@refinery/chunk-records';
+import { toNdjsonBatches } from '@refinery/chunk-records';
 import { mapColumns } from '@refinery/contacts';
 import { type CsvRow, DEFAULT_CSV_LIMITS, readCsvRows, sniffCsv } from '@refinery/csv';
 import { DirectoryProvider } from '@refinery/directory-provider';
@@ -21,7 +21,7 @@ import { emptyMatchCounts } from '@refinery/events';
 import { LocalRuntime } from '@refinery/local-runtime';
 import { loadNicknameTable, StoredNicknames, seedNicknames } from '@refinery/matcher';
 import { loadBundledNicknames, NICKNAMES_CSV_PATH } from '@refinery/nicknames';
-import { learnJobModel, matchRows } from '../services/matcher/src/domain/match-rows';
+import { learnJobModel, matchRowBatches } from '../services/matcher/src/domain/match-rows';
 import { ProviderAnswers } from '../services/matcher/src/domain/provider-answers';
 
 async function main(): Promise<void> {
@@ -75,13 +75,13 @@ async function main(): Promise<void> {
         rows.push(next.value);
       }
       if (rows.length === 0) break;
-      const matched = matchRows(
+      const matched = matchRowBatches(
         (async function* () {
           yield* rows;
         })(),
         { ...common, firstRow: first, answers: new ProviderAnswers(), counts, model },
       );
-      for await (const piece of toNdjson(matched)) {
+      for await (const piece of toNdjsonBatches(matched)) {
         const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
         digest.update(bytes);
         if (out !== undefined) kept.push(bytes);

@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
 
+// One stream chunk per ~64 KB of lines instead of one per row.
+const WRITE_SIZE = 65_536;
+
 /** Serializes rows as NDJSON, streaming (bounded memory whatever the row count). */
 export function toNdjson(rows: AsyncIterable<unknown> | Iterable<unknown>): Readable {
   return Readable.from(
@@ -7,10 +10,32 @@ export function toNdjson(rows: AsyncIterable<unknown> | Iterable<unknown>): Read
       let batch = '';
       for await (const row of rows) {
         batch += `${JSON.stringify(row)}\n`;
-        // Fewer, larger writes: one stream chunk per ~64 KB instead of one per row.
-        if (batch.length >= 65_536) {
+        if (batch.length >= WRITE_SIZE) {
           yield batch;
           batch = '';
+        }
+      }
+      if (batch) yield batch;
+    })(),
+  );
+}
+
+/**
+ * toNdjson of rows that arrive in arrays (every row of every array, in order): the same bytes, with one turn of the
+ * async iteration per array instead of one per row — the matcher decides its rows a batch at a time, and each level
+ * of async iteration a row passes through costs it a promise and a resumption.
+ */
+export function toNdjsonBatches(batches: AsyncIterable<readonly unknown[]>): Readable {
+  return Readable.from(
+    (async function* () {
+      let batch = '';
+      for await (const rows of batches) {
+        for (const row of rows) {
+          batch += `${JSON.stringify(row)}\n`;
+          if (batch.length >= WRITE_SIZE) {
+            yield batch;
+            batch = '';
+          }
         }
       }
       if (batch) yield batch;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { CANONICAL_FIELDS } from '@refinery/contacts';
-import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells, toNdjson } from '../src';
+import { fromNdjson, type LabeledRow, RESULT_COLUMNS, resultCells, toNdjson, toNdjsonBatches } from '../src';
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -15,6 +15,24 @@ describe('NDJSON rows', () => {
     const pieces: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 7) pieces.push(bytes.subarray(i, i + 7));
     expect(await collect(fromNdjson(Readable.from(pieces)))).toEqual(rows);
+  });
+
+  it('writes rows given in arrays as the same chunks of the same bytes as the rows one by one', async () => {
+    // Enough rows for several 64 KB chunks, arrays of uneven lengths (an empty one too), and text JSON escapes.
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ row: i, name: `Zo\u00eb "${i}"\t\u0007 \ud800`, cells: ['a\\b', '\u{1F600}'] }));
+    const sizes = [0, 1, 199, 200, 1000, 1100];
+    async function* arrays() {
+      let at = 0;
+      for (const size of sizes) {
+        yield rows.slice(at, at + size);
+        at += size;
+      }
+    }
+    const one = await collect(toNdjson(rows));
+    const batched = await collect(toNdjsonBatches(arrays()));
+    expect(one.length).toBeGreaterThan(2);
+    expect(batched).toEqual(one);
+    expect(await collect(toNdjsonBatches((async function* () {})()))).toEqual([]);
   });
 
   it('names the line that is not JSON', async () => {

@@ -15,8 +15,10 @@ export class BoundedMemo<V> {
   }
 
   get(key: string): V {
-    // has() before get(): a computed value may itself be undefined.
-    if (this.values.has(key)) return this.values.get(key) as V;
+    // One look-up for a value kept (each is a hash and a comparison of the key's text); has() only when get() answers
+    // undefined, which a computed value may itself be.
+    const kept = this.values.get(key);
+    if (kept !== undefined || this.values.has(key)) return kept as V;
     const value = this.compute(key);
     if (this.values.size >= this.limit) this.values.clear();
     this.values.set(key, value);

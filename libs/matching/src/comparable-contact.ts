@@ -152,12 +152,41 @@ export function lastNameWords(contact: ComparableContact): string[] {
 const cache = new WeakMap<ContactFields, ComparableContact>();
 
 export function comparableContact(fields: ContactFields): ComparableContact {
+  const prepared = PreparedContact.comparableOf(fields);
+  if (prepared !== undefined) return prepared;
   let result = cache.get(fields);
   if (result === undefined) {
     result = build(fields);
     cache.set(fields, result);
   }
   return result;
+}
+
+// A contact's fields that keep their comparable form, built when first asked for: the matcher asks for each row's
+// form twice (the directory's look-up, then the decision), and a WeakMap entry per row — set once, read once — cost
+// more than the form's reads themselves (an ephemeron table entry that the garbage collector also has to visit).
+// The form is a private field: the object has the fields' own properties, in their order, and nothing else (JSON,
+// spreads and equality checks see the fields alone).
+class PreparedContact {
+  #comparable: ComparableContact | undefined;
+
+  constructor(fields: ContactFields) {
+    Object.assign(this, fields);
+  }
+
+  static comparableOf(fields: ContactFields): ComparableContact | undefined {
+    if (!(#comparable in fields)) return undefined;
+    fields.#comparable ??= build(fields as ContactFields);
+    return fields.#comparable;
+  }
+}
+
+/**
+ * The same fields in an object that keeps its comparable form (see comparableContact): for a contact compared more than
+ * once and then dropped, such as a book's row in the matcher. Treat it, like any compared fields, as immutable.
+ */
+export function prepareContact(fields: ContactFields): ContactFields {
+  return new PreparedContact(fields) as ContactFields;
 }
 
 // A candidate that carries its comparable form, for providers that hand out the same people again

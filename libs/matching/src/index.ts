@@ -1,5 +1,13 @@
 export type { ComparableContact, CorroboratingField } from './comparable-contact';
-export { CORROBORATING_FIELDS, comparableCandidate, comparableContact, displayName, lastNameWords, prepareCandidate } from './comparable-contact';
+export {
+  CORROBORATING_FIELDS,
+  comparableCandidate,
+  comparableContact,
+  displayName,
+  lastNameWords,
+  prepareCandidate,
+  prepareContact,
+} from './comparable-contact';
 export { type DecideOptions, decideMatch, scoreCandidates } from './decide-match';
 export { describeWeights, type ScoredCandidate } from './explain';
 export { COMPARISONS, type ComparisonName, compareRecords } from './linkage/comparisons';

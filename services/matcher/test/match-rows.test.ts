@@ -3,7 +3,7 @@ import { emptyMatchCounts } from '@refinery/events';
 import { type Candidate, type ContactProvider, prepareCandidate, priorModel } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
 import { createTestPorts, type TestPorts } from '@refinery/test-support';
-import { matchRows } from '../src/domain/match-rows';
+import { matchRowBatches } from '../src/domain/match-rows';
 import { ProviderAnswers } from '../src/domain/provider-answers';
 import { StoredNicknames, seedNicknames } from '../src/service';
 
@@ -38,7 +38,7 @@ function countingPeople(count: number): { people: Candidate[]; reads: () => numb
   return { people, reads: () => reads - before };
 }
 
-describe('matchRows and the nickname store', () => {
+describe('matchRowBatches and the nickname store', () => {
   it("does not read the candidates' first names for a store answered from its snapshot", async () => {
     const table = ports.table('matcher-nicknames');
     await seedNicknames(table, loadBundledNicknames(), 'test');
@@ -46,7 +46,7 @@ describe('matchRows and the nickname store', () => {
     const provider: ContactProvider = { name: 'directory', inMemory: true, findCandidates: async (contacts) => contacts.map(() => people) };
     const rows = ['Ann', 'Bob', 'Cat'].map((first, index) => ({ cells: [first, 'Smith', `${first.toLowerCase()}@example.org`], line: index + 2 }));
     const matched = [];
-    for await (const row of matchRows(
+    for await (const batch of matchRowBatches(
       (async function* () {
         yield* rows;
       })(),
@@ -63,11 +63,54 @@ describe('matchRows and the nickname store', () => {
         model: priorModel(),
       },
     )) {
-      matched.push(row);
+      matched.push(...batch);
     }
 
     expect(matched.map((row) => row.status)).toEqual(['unmatched', 'unmatched', 'unmatched']);
     // At most the two candidates each reason names (best and runner-up), not the ten of every row.
     expect(reads()).toBeLessThanOrEqual(2 * rows.length);
+  });
+
+  it("gives each batch's records as one array, in the rows' order, the last batch short", async () => {
+    const table = ports.table('matcher-nicknames');
+    await seedNicknames(table, loadBundledNicknames(), 'test');
+    const { people } = countingPeople(3);
+    const provider: ContactProvider = { name: 'directory', inMemory: true, findCandidates: async (contacts) => contacts.map(() => people) };
+    const names = ['Ann', 'Bob', 'Cat', 'Dan', 'Eve'];
+    const rows = names.map((first, index) => ({ cells: [first, 'Smith', `${first.toLowerCase()}@example.org`], line: index + 2 }));
+    const counts = emptyMatchCounts();
+    const batches = [];
+    for await (const batch of matchRowBatches(
+      (async function* () {
+        yield* rows;
+      })(),
+      {
+        firstRow: 7,
+        columns: COLUMNS,
+        limits: { maxFieldBytes: 1_000_000, maxRowBytes: 1_000_000 },
+        providers: [provider],
+        nicknames: new StoredNicknames(table),
+        defaultRegion: 'US',
+        batchSize: 2,
+        answers: new ProviderAnswers(),
+        counts,
+        model: priorModel(),
+      },
+    )) {
+      batches.push(batch.map((record) => [record.row, record.cells[0]]));
+    }
+
+    expect(batches).toEqual([
+      [
+        [7, 'Ann'],
+        [8, 'Bob'],
+      ],
+      [
+        [9, 'Cat'],
+        [10, 'Dan'],
+      ],
+      [[11, 'Eve']],
+    ]);
+    expect(counts.matched + counts.unmatched + counts.invalid).toBe(names.length);
   });
 });

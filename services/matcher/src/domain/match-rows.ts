@@ -10,6 +10,7 @@ import {
   type LinkageModel,
   type MatchDecision,
   type MatchThresholds,
+  prepareContact,
   type SampleRow,
   ScoringModel,
 } from '@refinery/matching';
@@ -52,10 +53,11 @@ interface Decider {
  * Validates, standardizes and matches records in batches: one provider call per batch, so a slow provider is asked
  * in bulk and memory holds one batch, not the chunk. Invalid rows are results too (status `invalid` with the reason),
  * never failures of the chunk. A provider outage (ProviderUnavailableError) ends the generator with that error once
- * the answers received are in `answers`, for the caller to keep.
+ * the answers received are in `answers`, for the caller to keep. Each batch's records come out as one array, in the
+ * rows' order (the matcher's chunk handler writes them so: one turn of async iteration per batch, not per row).
  */
-export async function* matchRows(records: AsyncIterable<CsvRow>, options: MatchRowsOptions): AsyncGenerator<MatchedRow> {
-  if (options.providers.length === 0) throw new Error('matchRows needs at least one provider');
+export async function* matchRowBatches(records: AsyncIterable<CsvRow>, options: MatchRowsOptions): AsyncGenerator<MatchedRow[]> {
+  if (options.providers.length === 0) throw new Error('matchRowBatches needs at least one provider');
   const decider: Decider = { options, scoring: new ScoringModel(options.model) };
   let batch: PendingRow[] = [];
   let row = options.firstRow;
@@ -63,11 +65,11 @@ export async function* matchRows(records: AsyncIterable<CsvRow>, options: MatchR
     batch.push(prepareRow(row, record, options));
     row += 1;
     if (batch.length >= options.batchSize) {
-      for (const matched of await decideBatch(batch, decider)) yield matched;
+      yield await decideBatch(batch, decider);
       batch = [];
     }
   }
-  if (batch.length) for (const matched of await decideBatch(batch, decider)) yield matched;
+  if (batch.length) yield await decideBatch(batch, decider);
 }
 
 export type LearnOptions = Pick<
@@ -131,7 +133,8 @@ async function prefetchNames(
 
 function prepareRow(row: number, record: CsvRow, options: Pick<MatchRowsOptions, 'columns' | 'defaultRegion' | 'limits'>): PendingRow {
   const { cells, problem } = record;
-  const contact = standardizeContact(fieldsFromRecord(cells, options.columns), { defaultRegion: options.defaultRegion });
+  // Prepared: the look-up and the decision each ask for the row's comparable form, built once and kept with it.
+  const contact = prepareContact(standardizeContact(fieldsFromRecord(cells, options.columns), { defaultRegion: options.defaultRegion }));
   if (problem !== undefined) {
     // Too large, or not text: the reader has kept what could be kept; the row says why it is not matched.
     const names: string[] = [];

@@ -1,4 +1,4 @@
-import { toNdjson } from '@refinery/chunk-records';
+import { toNdjsonBatches } from '@refinery/chunk-records';
 import { readCsvRows } from '@refinery/csv';
 import { chunkMatchedV1, createEvent, deriveEventId, emptyMatchCounts, followUpMetadata, toPublishEntry } from '@refinery/events';
 import { isProviderUnavailable } from '@refinery/providers';
@@ -6,7 +6,7 @@ import { createEventSubscriptionHandler, NonRetryableError, recordChunkDone, typ
 import type { MatcherDeps } from '../config';
 import { matcher } from '../definition';
 import { jobModelRef, StoredJobModel } from '../domain/job-model';
-import { learnJobModel, matchRows } from '../domain/match-rows';
+import { learnJobModel, matchRowBatches } from '../domain/match-rows';
 import { StoredNicknames } from '../domain/nickname-store';
 import { ProviderAnswers } from '../domain/provider-answers';
 import { providersWithin } from '../domain/provider-deadline';
@@ -60,7 +60,7 @@ export function createMatchChunkHandler(
         );
         if (learnt) logger.info({ chunk: chunk.index, trainedOn: model.trainedOn, matchRate: model.matchRate }, "learnt the job's linkage model");
         const records = readCsvRows(await deps.objects.get(input, range), format, { limits: deps.config.limits, firstLine: rows.firstLine });
-        const matched = matchRows(records, {
+        const matched = matchRowBatches(records, {
           firstRow: rows.first,
           columns,
           limits: deps.config.limits,
@@ -75,11 +75,11 @@ export function createMatchChunkHandler(
         });
         await deps.objects.put(
           result,
-          toNdjson(
+          toNdjsonBatches(
             (async function* () {
-              for await (const row of matched) {
-                produced += 1;
-                yield row;
+              for await (const batch of matched) {
+                produced += batch.length;
+                yield batch;
               }
             })(),
           ),
