@@ -84,7 +84,7 @@ export class StoredNicknames implements NicknameLookup {
     private readonly maxCachedNames = 100_000,
   ) {}
 
-  // `names` is read only when the store has no snapshot (matchRows hands a lazy list: reading every candidate's name costs).
+  // `names` is read only when the store has no snapshot (matchRowBatches hands a lazy list: reading every candidate's name costs).
   async prefetch(names: Iterable<string>): Promise<void> {
     this.whole ??= readSnapshot(this.table).then(
       (table) => {
