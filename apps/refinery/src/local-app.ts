@@ -62,9 +62,8 @@ export interface LocalAppOptions {
   readonly clock?: Clock;
   /**
    * Worker threads that run the matcher's queue consumers (docs/local-mode.md, "Worker threads"); 0 (the default here):
-   * every service on this thread. This thread loads the directory from its file once, into shared memory that every
-   * worker thread reads (DirectoryProvider.shared), and each builds it into the chain from `providerChain` — so they
-   * need `directory` as a file, and `providers` only as built from `providerChain` — and runs with the system clock.
+   * every service on this thread. Each loads the directory, built into the chain from `providerChain` — so they need
+   * `directory` as a file, and `providers` only as built from `providerChain` — and runs with the system clock.
    */
   readonly workerThreads?: number;
 }
@@ -73,7 +72,7 @@ export interface LocalApp {
   readonly runtime: LocalRuntime;
   readonly url: string;
   readonly tokens: ResolvedTokens;
-  /** The directory provider the matcher asks; undefined when the matcher runs in worker threads (each reads the shared one). */
+  /** The directory provider the matcher asks; undefined when the matcher runs in worker threads (each loads its own). */
   readonly provider: ContactProvider | undefined;
   close(): Promise<void>;
 }
@@ -114,7 +113,7 @@ function localMaxChunkRows(chain: ProviderChainConfig, concurrency: number | Rea
 /** Every service on the local runtime, wired to local adapters, serving the HTTP API. */
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
   const threads = options.workerThreads ?? 0;
-  const threadApp = threads > 0 ? await workerThreadApp(options) : undefined;
+  const threadApp = threads > 0 ? workerThreadApp(options) : undefined;
   const concurrency = localConcurrency(options.concurrency);
   const chunkRowsCap = { maxChunkRows: localMaxChunkRows(options.providerChain ?? DEFAULT_PROVIDER_CHAIN, concurrency, threads) };
   const logger = options.logger ?? silentLogger;
@@ -219,17 +218,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   }
 }
 
-/**
- * What a worker thread needs to compose the matcher as this thread would; refuses what cannot cross to a thread. The
- * directory is loaded here, once, into shared memory that every thread reads (DirectoryProvider.shared).
- */
-async function workerThreadApp(options: LocalAppOptions): Promise<WorkerThreadApp> {
+/** What a worker thread needs to compose the matcher as this thread would; refuses what cannot cross to a thread. */
+function workerThreadApp(options: LocalAppOptions): WorkerThreadApp {
   if (typeof options.directory !== 'string') throw new Error('worker threads load the directory from its file: give `directory` as a path');
   if (options.providers && !options.providerChain)
     throw new Error('worker threads build the provider chain from its configuration: give `providerChain` with `providers`');
   if (options.clock) throw new Error("worker threads run with the system's clock: give no `clock` with `workerThreads`");
   return {
-    directory: (await DirectoryProvider.fromFile(options.directory)).shared(),
+    directory: options.directory,
     ...(options.providerChain ? { providerChain: options.providerChain } : {}),
     settings: { ...(options.settings?.matcher ? { matcher: options.settings.matcher } : {}) },
   };

@@ -1,4 +1,4 @@
-import { DirectoryProvider, type SharedDirectory } from '@refinery/directory-provider';
+import { DirectoryProvider } from '@refinery/directory-provider';
 import { isRefineryWorkerThread, type LocalRuntime, localPlatform, serveWorkerThread, workerThreadAppData } from '@refinery/local-runtime';
 import { matcherService } from '@refinery/matcher';
 import { buildProviderChain, type ProviderChainConfig } from '@refinery/providers';
@@ -9,12 +9,11 @@ import { localProviderChainDeps } from './provider-circuits';
 /**
  * The matcher's queue consumers in a worker thread of `refinery enrich` and `refinery dev` (docs/local-mode.md, "Worker
  * threads"): the service composed here exactly as the main thread would compose it — the same handlers, from the same
- * settings, the directory the main thread loaded from its file (shared, not copied) and the chain built from the same
- * configuration.
+ * settings, the directory read from the same file and the chain built from the same configuration.
  */
 export interface WorkerThreadApp {
-  /** The directory provider's index, loaded once by the main thread: its arrays are on SharedArrayBuffers every thread reads. */
-  readonly directory: SharedDirectory;
+  /** The directory provider's CSV file. */
+  readonly directory: string;
   /** The provider chain's configuration (as `--providers` gives it); undefined: the directory alone. */
   readonly providerChain?: ProviderChainConfig;
   readonly settings: Pick<LocalSettings, 'matcher'>;
@@ -33,7 +32,7 @@ export function workerThreadScript(): { script: string; execArgv: string[] } {
 async function composeWorkerThread(runtime: LocalRuntime, logger: Logger): Promise<void> {
   const app = workerThreadAppData<WorkerThreadApp>();
   const platform = localPlatform(runtime, { logger });
-  const directory = DirectoryProvider.fromShared(app.directory);
+  const directory = await DirectoryProvider.fromFile(app.directory);
   // As the command builds it (cli.ts resolveProviders): secrets from the environment, which a worker thread shares.
   const providers = app.providerChain
     ? buildProviderChain(app.providerChain, { directory: () => directory, env: process.env, ...localProviderChainDeps(runtime, logger) })

@@ -13,13 +13,8 @@ function grow(array: Int32Array): Int32Array {
   return grown;
 }
 
-// On a SharedArrayBuffer: the sealed table is read by every matcher thread, not copied into each (DirectoryIndex.shared).
-function sharedInt32Array(length: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(Math.max(length, 1) * Int32Array.BYTES_PER_ELEMENT), 0, length);
-}
-
-// Stable counting sort of the pairs by one 15-bit digit of the key; the sorted people on shared memory if `sharedPeople`.
-function sortByDigit(keys: Int32Array, people: Int32Array, count: number, shift: number, sharedPeople = false): [Int32Array, Int32Array] {
+// Stable counting sort of the pairs by one 15-bit digit of the key.
+function sortByDigit(keys: Int32Array, people: Int32Array, count: number, shift: number): [Int32Array, Int32Array] {
   const starts = new Int32Array(RADIX + 1);
   for (let index = 0; index < count; index += 1) {
     const digit = ((keys[index] ?? 0) >>> shift) & (RADIX - 1);
@@ -29,7 +24,7 @@ function sortByDigit(keys: Int32Array, people: Int32Array, count: number, shift:
     starts[digit] = (starts[digit] ?? 0) + (starts[digit - 1] ?? 0);
   }
   const sortedKeys = new Int32Array(count);
-  const sortedPeople = sharedPeople ? sharedInt32Array(count) : new Int32Array(count);
+  const sortedPeople = new Int32Array(count);
   for (let index = 0; index < count; index += 1) {
     const key = keys[index] ?? 0;
     const digit = (key >>> shift) & (RADIX - 1);
@@ -46,30 +41,13 @@ export class BlockIndex {
   private people: Int32Array = new Int32Array(1 << 16);
   private pairCount = 0;
   private sealed = true;
-  // Made by BlockIndex.sealed: its arrays belong to other threads too.
-  private readOnly = false;
   // The open-addressing table, a slot being three numbers side by side — key, start, end — so a look-up reads one
   // place in memory, not three (the table of a large directory is far bigger than the processor's caches).
   private slots: Int32Array = new Int32Array(0);
   private members: Int32Array = new Int32Array(0);
 
-  // A sealed table another BlockIndex made (its slotsArray() and membersArray()), read in place: the arrays may be on a
-  // SharedArrayBuffer that other threads read too, and nothing writes them any more.
-  static sealed(slots: Int32Array, members: Int32Array): BlockIndex {
-    const index = new BlockIndex();
-    index.slots = slots;
-    index.members = members;
-    index.keys = new Int32Array(0);
-    index.people = new Int32Array(0);
-    index.pairCount = members.length;
-    index.sealed = true;
-    index.readOnly = true;
-    return index;
-  }
-
   // keyHash: a non-negative 30-bit hash.
   add(keyHash: number, person: number): void {
-    if (this.readOnly) throw new Error('a shared block index is read-only');
     if (this.sealed && this.pairCount > 0) this.unseal();
     if (this.pairCount === this.keys.length) {
       this.keys = grow(this.keys);
@@ -135,7 +113,7 @@ export class BlockIndex {
     }
     const count = this.pairCount;
     const [lowSortedKeys, lowSortedPeople] = sortByDigit(this.keys, this.people, count, 0);
-    const [keys, people] = sortByDigit(lowSortedKeys, lowSortedPeople, count, RADIX_BITS, true);
+    const [keys, people] = sortByDigit(lowSortedKeys, lowSortedPeople, count, RADIX_BITS);
     let distinctKeys = 0;
     for (let index = 0; index < count; index += 1) {
       if (index === 0 || keys[index] !== keys[index - 1]) {
@@ -149,7 +127,7 @@ export class BlockIndex {
     while (size * 3 < distinctKeys * 4) {
       size *= 2;
     }
-    const slots = sharedInt32Array(size * SLOT_WIDTH);
+    const slots = new Int32Array(size * SLOT_WIDTH);
     for (let at = 0; at < slots.length; at += SLOT_WIDTH) slots[at] = EMPTY;
     const mask = size - 1;
     let start = 0;

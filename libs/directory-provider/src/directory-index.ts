@@ -24,7 +24,6 @@ import {
 } from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 import { initialClass } from './initial-class';
-import { PeopleCache, PeopleTableBuilder, type SharedPeople, sharedInt32 } from './people-table';
 
 export interface DirectoryIndexOptions {
   nicknames: NicknameLookup;
@@ -34,19 +33,6 @@ export interface DirectoryIndexOptions {
   // millions one common surname would cost more than it is worth, while the identifier, full-name
   // and nickname keys still find the likely candidates.
   maxBucketScan: number;
-  // How many people this thread keeps made into candidates (PeopleCache); default every one of them.
-  keptPeople?: number;
-}
-
-/**
- * A sealed index as plain shared memory (every array on a SharedArrayBuffer): what `DirectoryIndex.shared()` gives and
- * `DirectoryIndex.fromShared` reads in place, in this thread or another (structured cloning shares, never copies, it).
- */
-export interface SharedDirectory {
-  readonly people: SharedPeople;
-  readonly blockSlots: Int32Array;
-  readonly blockMembers: Int32Array;
-  readonly fingerprints: Int32Array;
 }
 
 // What a contact's first name looks up, the same for every contact of that name.
@@ -109,18 +95,33 @@ const STRIDE_LENGTH = STRIDE;
 const BIRTH_DATE_SLOT = SLOT.corroborating + CORROBORATING.indexOf('birth_date');
 const NO_VARIANTS: ReadonlySet<string> = new Set();
 const REMEMBERED_FIRST_NAMES = 50_000;
+// A property's values are shared (DirectoryIndex.texts) until, after this many, fewer than 1 in UNSHARED_RATIO was found.
+const TEXT_SAMPLE = 4096;
+const UNSHARED_RATIO = 100;
+
+interface PropertyHits {
+  looked: number;
+  found: number;
+}
+
 // People in memory, filed under block keys, answering "who could this contact be?".
 export class DirectoryIndex {
-  // While loading, the people as they come (each one's values written once to shared memory); sealed, the table and a
-  // cache of the people this thread made into candidates (a look-up returns a few of them).
-  private builder: PeopleTableBuilder | undefined = new PeopleTableBuilder();
-  private sharedPeople: SharedPeople | undefined;
-  private cache: PeopleCache | undefined;
+  private readonly people: Candidate[] = [];
   // Keys are kept as hashes: two keys sharing a hash only merge two blocks, and the matcher
   // compares the real values anyway.
-  private blocks = new BlockIndex();
-  private ids = new Set<string>();
-  private fingerprints: Int32Array = new Int32Array(STRIDE * 1024);
+  private readonly blocks = new BlockIndex();
+  private readonly ids = new Set<string>();
+  // Each distinct text value of the people loaded so far, once: while loading, every person's values (standardized
+  // and comparable) are swapped for the equal string already held. Directories repeat a few values endlessly ("CA",
+  // "new york|ny", common names), and a string per person and field was about two thirds of the index's string memory
+  // (51 of 75 MB at 100,000 people). Emptied by seal(): look-ups never need it.
+  private texts = new Map<string, string>();
+  // How often each property's values were found in `texts`. A property whose values hardly ever repeat (phone numbers,
+  // street addresses: nearly one per person) is no longer looked up once that shows: its look-ups saved no memory, and
+  // its values made `texts` larger and slower to search for everyone else's (issue 16: at 100,000 people, 569,438
+  // distinct values instead of 201,372, and sharing was 1.9 s of a 5.8 s profile of the load). Emptied by seal().
+  private textHits = new Map<string, PropertyHits>();
+  private fingerprints = new Int32Array(STRIDE * 1024);
   private seen = new Uint32Array(0);
   private generation = 0;
   // Reused between look-ups: the ranking allocates nothing per person.
@@ -137,33 +138,23 @@ export class DirectoryIndex {
 
   constructor(private readonly options: DirectoryIndexOptions) {}
 
-  // A sealed index, shared by another (`shared()`, perhaps of another thread): its arrays are read in place.
-  static fromShared(shared: SharedDirectory, options: DirectoryIndexOptions): DirectoryIndex {
-    const index = new DirectoryIndex(options);
-    index.builder = undefined;
-    index.blocks = BlockIndex.sealed(shared.blockSlots, shared.blockMembers);
-    index.fingerprints = shared.fingerprints;
-    index.sharedPeople = shared.people;
-    index.cache = new PeopleCache(shared.people, options.keptPeople ?? shared.people.count);
-    return index;
-  }
-
   get size(): number {
-    return this.sharedPeople?.count ?? this.builder?.size ?? 0;
+    return this.people.length;
   }
 
   add(candidate: Candidate): void {
-    const builder = this.builder;
-    if (builder === undefined) throw new Error('a sealed directory index takes no more people');
     if (this.ids.has(candidate.id)) {
       throw new Error(`duplicate directory id "${candidate.id}"`);
     }
     this.ids.add(candidate.id);
-    const index = builder.size;
-    // The comparable form, for the person's fingerprint and block keys only: the person is kept as its values, in the
-    // shared table, and made into a candidate again when a look-up returns it (PeopleCache).
-    const person = comparableCandidate(prepareCandidate(candidate));
-    builder.add(candidate);
+    const index = this.people.length;
+    const prepared = prepareCandidate({ ...candidate, fields: this.shareTexts({ ...candidate.fields }) });
+    const person = comparableCandidate(prepared);
+    // The comparable form is built by the matching library and held by the person for good: its strings are replaced
+    // by equal ones in place (the same properties, so the same object shape), the nested corroborating values too.
+    this.shareTexts(person);
+    this.shareTexts(person.corroborating);
+    this.people.push(prepared);
     if ((index + 1) * STRIDE_LENGTH > this.fingerprints.length) {
       const grown = new Int32Array(this.fingerprints.length * 2);
       grown.set(this.fingerprints);
@@ -187,33 +178,42 @@ export class DirectoryIndex {
     }
   }
 
-  // Builds the look-up tables now rather than on the first look-up, writes everything to shared memory and lets go of
-  // what only loading needed. No one is added after it.
+  // Builds the look-up tables now rather than on the first look-up, and lets go of what only loading needed.
   seal(): void {
-    const builder = this.builder;
-    if (builder === undefined) return;
     this.blocks.seal();
-    this.sharedPeople = builder.seal();
-    this.builder = undefined;
-    this.ids = new Set();
+    this.texts = new Map();
+    this.textHits = new Map();
     // Grown by doubling while loading: up to half of it unused.
-    this.fingerprints = sharedInt32(this.fingerprints, Math.max(this.sharedPeople.count * STRIDE_LENGTH, STRIDE_LENGTH));
-    this.cache = new PeopleCache(this.sharedPeople, this.options.keptPeople ?? this.sharedPeople.count);
+    const used = this.people.length * STRIDE_LENGTH;
+    if (this.fingerprints.length > used) this.fingerprints = this.fingerprints.slice(0, Math.max(used, STRIDE_LENGTH));
   }
 
-  // The sealed index as shared memory, for DirectoryIndex.fromShared in another thread.
-  shared(): SharedDirectory {
-    this.seal();
-    return {
-      people: this.sharedPeople as SharedPeople,
-      blockSlots: this.blocks.slotsArray(),
-      blockMembers: this.blocks.membersArray(),
-      fingerprints: this.fingerprints,
-    };
+  // Swaps each string value of `values` for the equal one already held (see `texts`); returns `values`. A property whose
+  // values have not repeated (see `textHits`) is left alone.
+  private shareTexts<T extends object>(values: T): T {
+    const record = values as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const value = record[key];
+      if (typeof value !== 'string') continue;
+      let hits = this.textHits.get(key);
+      if (hits === undefined) {
+        hits = { looked: 0, found: 0 };
+        this.textHits.set(key, hits);
+      }
+      if (hits.looked >= TEXT_SAMPLE && hits.found * UNSHARED_RATIO < hits.looked) continue;
+      hits.looked += 1;
+      const held = this.texts.get(value);
+      if (held === undefined) {
+        this.texts.set(value, value);
+      } else {
+        hits.found += 1;
+        record[key] = held;
+      }
+    }
+    return values;
   }
 
   candidatesFor(contact: ContactFields): Candidate[] {
-    this.seal();
     const subject = comparableContact(contact);
     const known = this.nicknamesOf(subject);
     const variantHashes = known.hashes;
@@ -262,9 +262,11 @@ export class DirectoryIndex {
       }
     }
     const found: Candidate[] = [];
-    const cache = this.cache as PeopleCache;
     for (const index of this.topIndexes) {
-      found.push(cache.candidate(index));
+      const person = this.people[index];
+      if (person !== undefined) {
+        found.push(person);
+      }
     }
     return found;
   }
@@ -409,8 +411,8 @@ export class DirectoryIndex {
   }
 
   private nextGeneration(): number {
-    if (this.seen.length < this.size) {
-      this.seen = new Uint32Array(Math.max(this.size, this.seen.length * 2));
+    if (this.seen.length < this.people.length) {
+      this.seen = new Uint32Array(Math.max(this.people.length, this.seen.length * 2));
       this.generation = 0;
     }
     if (this.generation === 0xffffffff) {

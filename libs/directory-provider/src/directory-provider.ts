@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ContactFields, StandardizeOptions } from '@refinery/contacts';
 import type { Candidate, ContactProvider, NicknameLookup } from '@refinery/matching';
 import { loadBundledNicknames } from '@refinery/nicknames';
-import { DirectoryIndex, type DirectoryIndexOptions, type SharedDirectory } from './directory-index';
+import { DirectoryIndex } from './directory-index';
 import { readDirectory, readDirectoryStream } from './read-directory';
 
 export interface DirectoryProviderOptions extends StandardizeOptions {
@@ -12,25 +12,17 @@ export interface DirectoryProviderOptions extends StandardizeOptions {
   maxCandidates?: number;
   // Surname, phonetic and prefix blocks larger than this are skipped; default 1,000.
   maxBucketScan?: number;
-  // People this provider keeps made into candidates once a look-up returned them; default all (each is made once). A
-  // thread that shares the directory with others may keep fewer, to hold less memory, and make the rest again.
-  keptPeople?: number;
 }
 
 const DEFAULT_MAX_CANDIDATES = 10;
 const DEFAULT_MAX_BUCKET_SCAN = 1000;
 
-function indexOptions(options: DirectoryProviderOptions): DirectoryIndexOptions {
-  return {
+function indexFor(options: DirectoryProviderOptions): DirectoryIndex {
+  return new DirectoryIndex({
     nicknames: options.nicknames ?? loadBundledNicknames(),
     maxCandidates: options.maxCandidates ?? DEFAULT_MAX_CANDIDATES,
     maxBucketScan: options.maxBucketScan ?? DEFAULT_MAX_BUCKET_SCAN,
-    ...(options.keptPeople === undefined ? {} : { keptPeople: options.keptPeople }),
-  };
-}
-
-function indexFor(options: DirectoryProviderOptions): DirectoryIndex {
-  return new DirectoryIndex(indexOptions(options));
+  });
 }
 
 // A data provider backed by a CSV of people, held and indexed in memory.
@@ -75,19 +67,6 @@ export class DirectoryProvider implements ContactProvider {
     }
     index.seal();
     return new DirectoryProvider(index);
-  }
-
-  /**
-   * The loaded directory as shared memory (SharedArrayBuffers): given to another thread (workerData, postMessage), which
-   * shares it rather than copies it, and reads it with `fromShared`. Standardizing options are the loader's; the
-   * look-up's (nicknames, maxCandidates, maxBucketScan, keptPeople) are each reader's own.
-   */
-  shared(): SharedDirectory {
-    return this.index.shared();
-  }
-
-  static fromShared(shared: SharedDirectory, options: DirectoryProviderOptions = {}): DirectoryProvider {
-    return new DirectoryProvider(DirectoryIndex.fromShared(shared, indexOptions(options)));
   }
 
   candidatesFor(contact: ContactFields): Candidate[] {
