@@ -44,7 +44,9 @@ function planned(index: number) {
   });
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+// Generous: it ends a wait that hangs, and costs nothing while the condition comes true (5 s was once not enough at a
+// load of 25 on 2 cores).
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
