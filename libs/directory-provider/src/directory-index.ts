@@ -10,17 +10,19 @@ import {
 } from '@refinery/matching';
 import { BlockIndex } from './block-index';
 import {
+  addDeletionKeys,
+  addDetailKeys,
+  addLastNameKeys,
+  addSwappedNameKeys,
   birthDateKey,
-  deletionKeys,
   detailKeys,
   emailKey,
   fullNameKeyFrom,
   fullNameKeyPrefix,
-  lastNameKeys,
+  type KeySink,
   nameKeys,
   phoneKey,
   phoneticKey,
-  swappedNameKeys,
 } from './block-keys';
 import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
 import { initialClass } from './initial-class';
@@ -48,7 +50,7 @@ interface KnownFirstName {
 }
 
 // A contact's block keys, reused from one look-up to the next.
-class LookupKeys {
+class LookupKeys implements KeySink {
   hashes = new Int32Array(64);
   // 1 for a broad key (surname, phonetic, one-letter-off, details): skipped when its block is huge.
   broad = new Uint8Array(64);
@@ -334,24 +336,16 @@ export class DirectoryIndex {
     }
     // A detail key's block is small unless a detail is very common (a big postcode and a common
     // surname): then it is skipped like the broad ones.
-    for (const key of detailKeys(subject, lastSoundex, known.soundex)) {
-      keys.add(key, true);
-    }
+    addDetailKeys(keys, subject, lastSoundex, known.soundex, true);
     if (subject.lastCompact !== '' && subject.first !== '') {
-      for (const key of swappedNameKeys(subject)) {
-        keys.add(key, false);
-      }
+      addSwappedNameKeys(keys, subject, false);
       const prefixes = known.spellingPrefixes;
       for (let at = 0; at < prefixes.length; at += 1) {
         keys.add(fullNameKeyFrom(prefixes[at] ?? 0, subject.lastCompact), false);
       }
-      for (const key of lastNameKeys(subject, known.initial)) {
-        keys.add(key, true);
-      }
+      addLastNameKeys(keys, subject, known.initial, true);
       keys.add(phoneticKey(subject.lastCompact, subject.first, known.initial, lastSoundex), true);
-      for (const key of deletionKeys(subject.lastCompact, subject.first, known.initial)) {
-        keys.add(key, true);
-      }
+      addDeletionKeys(keys, subject.lastCompact, known.initial, true);
       const birthDate = subject.corroborating.birth_date;
       if (birthDate !== undefined) {
         keys.add(birthDateKey(subject.lastCompact, birthDate), false);

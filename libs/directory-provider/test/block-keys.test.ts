@@ -38,6 +38,22 @@ describe('block keys from parts computed once', () => {
     }
   });
 
+  it('gives each one-letter-off key as the hash of the key text with that letter left out', () => {
+    // FNV-1a of tag, first part, "|", second part, to 30 bits: the key a person is filed under, spelt out.
+    const hashOf = (text: string) => {
+      let hash = 0x811c9dc5;
+      for (let index = 0; index < text.length; index += 1) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+      return hash & 0x3fffffff;
+    };
+    for (const last of ['harford', 'harfford', 'aabb', 'garcialopez', 'lí', 'smith']) {
+      const spelt = [hashOf(`d${last}|k`)];
+      for (let index = 0; index < last.length; index += 1) {
+        if (last[index] !== last[index - 1]) spelt.push(hashOf(`d${last.slice(0, index)}${last.slice(index + 1)}|k`));
+      }
+      expect(deletionKeys(last, 'kate', 'k')).toEqual(last.length < 4 ? [] : spelt);
+    }
+  });
+
   it('passes in parts that differ from what the defaults compute, so the comparison above can fail', () => {
     const [philip] = contacts;
     if (philip === undefined) throw new Error('no contact');
