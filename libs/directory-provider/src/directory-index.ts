@@ -24,7 +24,7 @@ import {
   phoneKey,
   phoneticKey,
 } from './block-keys';
-import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint } from './fingerprint';
+import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint, writeFingerprintWith } from './fingerprint';
 import { initialClass } from './initial-class';
 
 export interface DirectoryIndexOptions {
@@ -47,6 +47,10 @@ interface KnownFirstName {
   // initialClass and soundex of the name, which several keys and the fingerprint use.
   initial: string;
   soundex: string;
+  // The fingerprint's hashes of the name, its first word and its initial class.
+  firstHash: number;
+  firstTokenHash: number;
+  initialHash: number;
 }
 
 // A contact's block keys, reused from one look-up to the next.
@@ -129,8 +133,10 @@ export class DirectoryIndex {
   private generation = 0;
   // Reused between look-ups: the ranking allocates nothing per person.
   private readonly subjectPrint = new Int32Array(STRIDE);
-  private readonly topIndexes: number[] = [];
-  private readonly topScores: number[] = [];
+  // The best people so far, best first: topIndexes[0 .. topCount), their scores beside them.
+  private readonly topIndexes: Int32Array;
+  private readonly topScores: Float64Array;
+  private topCount = 0;
   private readonly keys = new LookupKeys();
   // The people a look-up ranks, each once, in the order its blocks name them.
   private uniquePeople: Int32Array = new Int32Array(256);
@@ -141,7 +147,10 @@ export class DirectoryIndex {
   // What the fetching passes of a look-up read, kept so that the compiler cannot drop the reads.
   private touched = 0;
 
-  constructor(private readonly options: DirectoryIndexOptions) {}
+  constructor(private readonly options: DirectoryIndexOptions) {
+    this.topIndexes = new Int32Array(Math.max(options.maxCandidates, 0));
+    this.topScores = new Float64Array(this.topIndexes.length);
+  }
 
   get size(): number {
     return this.people.length;
@@ -224,10 +233,9 @@ export class DirectoryIndex {
     const variantHashes = known.hashes;
     // Once per look-up, not once per key that uses it (the fingerprint, the phonetic and two detail keys).
     const lastSoundex = subject.lastCompact === '' ? '' : soundex(subject.lastCompact);
-    writeFingerprint(subject, this.subjectPrint, 0, lastSoundex, known.initial);
+    writeFingerprintWith(subject, this.subjectPrint, 0, known.firstHash, known.firstTokenHash, known.initialHash, lastSoundex);
     const generation = this.nextGeneration();
-    this.topIndexes.length = 0;
-    this.topScores.length = 0;
+    this.topCount = 0;
     const keys = this.lookupKeys(subject, known, lastSoundex);
     const members = this.blocks.membersArray();
     const slots = this.blocks.slotsArray();
@@ -289,8 +297,8 @@ export class DirectoryIndex {
       this.keepIfTop(index, this.quickScore(variantHashes, index * STRIDE_LENGTH));
     }
     const found: Candidate[] = [];
-    for (const index of this.topIndexes) {
-      const person = this.people[index];
+    for (let at = 0; at < this.topCount; at += 1) {
+      const person = this.people[this.topIndexes[at] ?? 0];
       if (person !== undefined) {
         found.push(person);
       }
@@ -311,11 +319,15 @@ export class DirectoryIndex {
     if (known === undefined) {
       const variants = this.variantsOf(subject);
       const spellings = [...new Set([subject.first, subject.firstToken, ...variants])];
+      const initial = initialClass(subject.first);
       known = {
         hashes: Int32Array.from(variants, hashText),
         spellingPrefixes: Int32Array.from(spellings, fullNameKeyPrefix),
-        initial: initialClass(subject.first),
+        initial,
         soundex: soundex(subject.first),
+        firstHash: hashText(subject.first),
+        firstTokenHash: hashText(subject.firstToken),
+        initialHash: hashText(initial),
       };
       if (this.nicknamesByFirstName.size >= REMEMBERED_FIRST_NAMES) this.nicknamesByFirstName.clear();
       this.nicknamesByFirstName.set(subject.first, known);
@@ -408,25 +420,25 @@ export class DirectoryIndex {
   // Insertion into a short sorted list: most people in a block never beat the current worst.
   // Equal scores keep their look-up order (identifier blocks first, then names, then file order).
   private keepIfTop(index: number, score: number): void {
-    const limit = this.options.maxCandidates;
+    const limit = this.topIndexes.length;
     const scores = this.topScores;
     const indexes = this.topIndexes;
-    const count = scores.length;
-    if (limit <= 0 || (count >= limit && score <= (scores[limit - 1] as number))) {
+    const count = this.topCount;
+    if (limit === 0 || (count === limit && score <= (scores[limit - 1] ?? 0))) {
       return;
     }
     let position = count;
-    while (position > 0 && (scores[position - 1] as number) < score) {
+    while (position > 0 && (scores[position - 1] ?? 0) < score) {
       position -= 1;
     }
-    // Shifted by hand rather than spliced (splice allocates an array of what it removed, and a look-up inserts a
-    // dozen or more people): the list grows by one, or, full, drops its last.
+    // The list grows by one, or, full, drops its last.
     for (let at = count < limit ? count : limit - 1; at > position; at -= 1) {
-      scores[at] = scores[at - 1] as number;
-      indexes[at] = indexes[at - 1] as number;
+      scores[at] = scores[at - 1] ?? 0;
+      indexes[at] = indexes[at - 1] ?? 0;
     }
     scores[position] = score;
     indexes[position] = index;
+    if (count < limit) this.topCount = count + 1;
   }
 
   private nextGeneration(): number {

@@ -1,4 +1,4 @@
-import type { ComparableContact } from '@refinery/matching';
+import type { ComparableContact, CorroboratingField } from '@refinery/matching';
 import { CORROBORATING_FIELDS, soundex } from '@refinery/matching';
 import { initialClass } from './initial-class';
 
@@ -42,14 +42,29 @@ export function writeFingerprint(
   lastSoundex = soundex(person.lastCompact),
   initial = initialClass(person.first),
 ): void {
+  writeFingerprintWith(person, target, offset, hashText(person.first), hashText(person.firstToken), hashText(initial), lastSoundex);
+}
+
+// writeFingerprint with the hashes that depend on the first name alone (the name's, its first word's and its initial
+// class's) given: a look-up keeps them with the first name.
+export function writeFingerprintWith(
+  person: ComparableContact,
+  target: Int32Array,
+  offset: number,
+  firstHash: number,
+  firstTokenHash: number,
+  initialHash: number,
+  lastSoundex: string,
+): void {
   target[offset + SLOT.email] = hashText(person.email);
   target[offset + SLOT.phone] = hashText(person.phone);
-  target[offset + SLOT.first] = hashText(person.first);
-  target[offset + SLOT.firstToken] = hashText(person.firstToken);
+  target[offset + SLOT.first] = firstHash;
+  target[offset + SLOT.firstToken] = firstTokenHash;
   target[offset + SLOT.last] = hashText(person.lastCompact);
   target[offset + SLOT.soundex] = hashText(lastSoundex);
-  target[offset + SLOT.initial] = hashText(initial);
-  CORROBORATING.forEach((field, position) => {
-    target[offset + SLOT.corroborating + position] = hashText(person.corroborating[field]);
-  });
+  target[offset + SLOT.initial] = initialHash;
+  const corroborating = person.corroborating;
+  for (let position = 0; position < CORROBORATING.length; position += 1) {
+    target[offset + SLOT.corroborating + position] = hashText(corroborating[CORROBORATING[position] as CorroboratingField]);
+  }
 }

@@ -1,7 +1,7 @@
 import { standardizeContact } from '@refinery/contacts';
 import { comparableContact, soundex } from '@refinery/matching';
 import { deletionKeys, detailKeys, fullNameKey, fullNameKeyFrom, fullNameKeyPrefix, lastNameKeys, phoneticKey } from '../src/block-keys';
-import { STRIDE, writeFingerprint } from '../src/fingerprint';
+import { CORROBORATING, hashText, SLOT, STRIDE, writeFingerprint, writeFingerprintWith } from '../src/fingerprint';
 import { initialClass } from '../src/initial-class';
 
 // A look-up builds its keys from parts computed once per first name or once per contact (DirectoryIndex.candidatesFor):
@@ -35,7 +35,24 @@ describe('block keys from parts computed once', () => {
       writeFingerprint(person, passed, 0, lastSoundex, initial);
       writeFingerprint(person, computed, 0);
       expect([...passed]).toEqual([...computed]);
+      const hashed = new Int32Array(STRIDE);
+      writeFingerprintWith(person, hashed, 0, hashText(person.first), hashText(person.firstToken), hashText(initial), lastSoundex);
+      expect([...hashed]).toEqual([...computed]);
     }
+  });
+
+  it('writes each corroborating value into its own slot of the fingerprint', () => {
+    const [philip, maryAnn] = contacts;
+    if (philip === undefined || maryAnn === undefined) throw new Error('no contact');
+    for (const person of [philip, maryAnn]) {
+      const print = new Int32Array(STRIDE);
+      writeFingerprint(person, print, 0);
+      CORROBORATING.forEach((field, position) => {
+        expect(print[SLOT.corroborating + position]).toBe(hashText(person.corroborating[field]));
+      });
+    }
+    expect(hashText(philip.corroborating.birth_date)).not.toBe(0);
+    expect(hashText(maryAnn.corroborating.street)).not.toBe(0);
   });
 
   it('gives each one-letter-off key as the hash of the key text with that letter left out', () => {
