@@ -228,12 +228,16 @@ describe('merger: the merge in segments', () => {
     let reading = 0;
     let mostAtOnce = 0;
     const slowReads = Object.assign(Object.create(ports.objects) as ObjectStore, {
-      getBuffer: async (ref: ObjectRef) => {
+      get: async (ref: ObjectRef) => {
         reading += 1;
         mostAtOnce = Math.max(mostAtOnce, reading);
         await new Promise((resolve) => setTimeout(resolve, 5));
-        reading -= 1;
-        return ports.objects.getBuffer(ref);
+        const body = await ports.objects.get(ref);
+        // Read through: a chunk counts as being read until its stream has ended.
+        body.once('close', () => {
+          reading -= 1;
+        });
+        return body;
       },
     });
     const range0 = segmentChunks(0, CHUNKS);
@@ -243,5 +247,19 @@ describe('merger: the merge in segments', () => {
 
     expect(mostAtOnce).toBe(CHUNKS_READ_AHEAD + 1);
     expect(await text(again.data)).toBe(merged);
+    expect(reading).toBe(0);
+
+    // A merge that stops at a gap closes the chunks it opened ahead, and stores nothing.
+    await putChunk(
+      7,
+      chunkRows(7).map((row) => ({ ...row, row: row.row + 1 })),
+    );
+    const failed = { data: { bucket: 'again', key: 'failed.csv' }, review: { bucket: 'again', key: 'failed.review.ndjson' } };
+    await expect(
+      mergeSegment(slowReads, 4, { index: 0, ...range0 }, new Ledger(ports.table(LEDGER_TABLE)).chunks(JOB_ID, range0), failed),
+    ).rejects.toThrow('row 22 expected, chunk 8 has row 23');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reading).toBe(0);
+    expect(await ports.objects.head(failed.data)).toBeUndefined();
   });
 });

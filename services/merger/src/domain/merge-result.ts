@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { fromNdjson, type LabeledRow, RESULT_COLUMNS, type ReviewItem, resultCells, toNdjson } from '@refinery/chunk-records';
 import { formatCsvRecord } from '@refinery/csv';
 import { countRowOutcome, emptyMatchCounts, jobObjectPrefix, type MatchCountsData, type ObjectRefData } from '@refinery/events';
@@ -100,7 +101,7 @@ async function writeRows(
       expectedChunk += 1;
       model ??= chunk.model;
       firstRow ??= chunk.rows.first;
-      for await (const row of fromNdjson<LabeledRow>(bodyOf(await body))) {
+      for await (const row of fromNdjson<LabeledRow>(await body)) {
         if (row.row !== firstRow + rows) throw new Error(`row ${firstRow + rows + 1} expected, chunk ${chunk.index + 1} has row ${row.row + 1}`);
         rows += 1;
         countRowOutcome(counts, row);
@@ -113,7 +114,7 @@ async function writeRows(
         }
       }
     }
-    // Thrown before the last bytes: the store then keeps nothing of the object.
+    // Thrown before the stream ends: the store then keeps nothing of the object (ObjectStore.put).
     if (expectedChunk !== segment.end)
       throw new Error(`chunk ${expectedChunk + 1} is missing from the ledger (segment ${segment.index + 1} ends at chunk ${segment.end})`);
     if (whole && rows !== whole.rows) throw new Error(`${whole.rows} rows planned but ${rows} merged`);
@@ -134,30 +135,40 @@ async function writeRows(
 }
 
 /**
- * Labeled chunks read at once, ahead of the rows being written: on S3 every read is a request's latency, and reading a
- * segment's 50 chunks one after another was most of its merge's wall time (and of a small job's completion). At most
- * this many bodies are held (1-2 MB each at 1,000 rows).
+ * Labeled chunks opened ahead of the rows being written: on S3 every read is a request's latency, and reading a
+ * segment's 50 chunks one after another was most of its merge's wall time (and of a small job's completion). Each is
+ * opened as a stream, so what waits is its first bytes, not its whole body: memory stays bounded whatever a chunk's size.
  */
 export const CHUNKS_READ_AHEAD = 4;
 
+type OpenedChunk = { chunk: ChunkRecord; body: Promise<Readable> };
+
 /**
- * Each chunk with its body, in the chunks' order, the next CHUNKS_READ_AHEAD bodies already being read. A read that
- * fails is reported when its chunk's turn comes; reads ahead of a failure that ends the merge are left to settle.
+ * Each chunk with its body, in the chunks' order, the next CHUNKS_READ_AHEAD already opened. A read that fails is
+ * reported when its chunk's turn comes; the streams opened ahead of a failure that ends the merge are closed.
  */
-async function* readAhead(objects: ObjectStore, chunks: AsyncIterable<ChunkRecord>): AsyncGenerator<{ chunk: ChunkRecord; body: Promise<Buffer> }> {
-  const pending: { chunk: ChunkRecord; body: Promise<Buffer> }[] = [];
-  for await (const chunk of chunks) {
-    const body = objects.getBuffer(chunk.result);
+async function* readAhead(objects: ObjectStore, chunks: AsyncIterable<ChunkRecord>): AsyncGenerator<OpenedChunk> {
+  const pending: OpenedChunk[] = [];
+  const open = (chunk: ChunkRecord): OpenedChunk => {
+    const body = objects.get(chunk.result);
     // Handled where it is awaited; this only keeps a read abandoned by an earlier failure from going unhandled.
     body.catch(() => undefined);
-    pending.push({ chunk, body });
-    if (pending.length > CHUNKS_READ_AHEAD) yield pending.shift() as { chunk: ChunkRecord; body: Promise<Buffer> };
+    return { chunk, body };
+  };
+  try {
+    for await (const chunk of chunks) {
+      pending.push(open(chunk));
+      if (pending.length > CHUNKS_READ_AHEAD) yield pending.shift() as OpenedChunk;
+    }
+    while (pending.length > 0) yield pending.shift() as OpenedChunk;
+  } finally {
+    // Left unread when the merge stopped early: their connections (or files) are released.
+    for (const { body } of pending)
+      body.then(
+        (stream) => stream.destroy(),
+        () => undefined,
+      );
   }
-  yield* pending;
-}
-
-async function* bodyOf(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
 }
 
 /** The result's header row: the book's columns, then the result columns. */
